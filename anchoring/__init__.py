@@ -1,0 +1,1 @@
+"""Anchoring: the RegistryAnchor contract artifacts, publisher, reader and audit."""

@@ -1,0 +1,1 @@
+"""Tamga node: the register's domain rules, ledger, Merkle log and CLI."""
