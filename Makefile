@@ -1,0 +1,51 @@
+# Tamga: two set-up commands. `make run` runs the node on embedded defaults; `make test` runs every test.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: run test install system-deps lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages the test suite needs (a real PostgreSQL server).
+system-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing PostgreSQL from Debian packages"; \
+		$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+		$$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+run: install
+	$(BIN)/tamga init
+	$(BIN)/tamga demo
+	$(BIN)/tamga emission list
+	$(BIN)/tamga log checkpoint
+	$(BIN)/tamga check
+
+test: install system-deps
+	$(BIN)/ruff check node anchoring api tests scripts
+	$(BIN)/ruff format --check node anchoring api tests scripts
+	$(BIN)/mypy
+	$(BIN)/pytest -n 2 -q
+
+lint: install
+	$(BIN)/ruff check node anchoring api tests scripts
+	$(BIN)/ruff format --check node anchoring api tests scripts
+
+typecheck: install
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python scripts/bench_ledger.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

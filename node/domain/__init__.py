@@ -1,0 +1,1 @@
+"""Domain rules of the register (pure: no database, chain or web code)."""

@@ -1,0 +1,660 @@
+"""Typed register entries (pydantic v2, discriminated on ``kind``) and their canonical leaf bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Annotated, Any, Final, Literal, TypeAlias, Union
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
+
+from node.domain.canonical import canonical_json, parse_json
+from node.domain.collateral import CollateralItem, CollateralKind, CollateralManager
+from node.domain.model import CancellationGround, IssuerKind, WhitePaperRef, dec_str
+from node.domain.regno import Region, VAType
+from node.errors import RuleViolation
+
+ENTRY_FORMAT: Final = "tamga.entry.v1"
+"""Value of the ``format`` member of every leaf (docs/export-format.md)."""
+
+_FORMAT_DOC: Final = "docs/export-format.md"
+
+# --------------------------------------------------------------------------------------------
+# Scalar wire types. Integers (quantities) and decimals (money) travel as decimal STRINGS in
+# JSON (RFC 8785 rejects integers beyond ±2^53; floats are forbidden in our data).
+# --------------------------------------------------------------------------------------------
+
+_INT_RE = re.compile(r"^(0|[1-9][0-9]*)$")
+_DEC_RE = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$")
+
+
+def _int_in(value: Any) -> Any:
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError("expected an integer (JSON: a decimal string), not a float or boolean")
+    if isinstance(value, str):
+        if not _INT_RE.match(value):
+            raise ValueError(f"expected a non-negative integer in decimal digits, got {value!r}")
+        return int(value)
+    return value
+
+
+def _dec_in(value: Any) -> Any:
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError("expected a decimal string such as \"12.50\", not a float or boolean")
+    if isinstance(value, str):
+        if not _DEC_RE.match(value):
+            raise ValueError(f"expected a plain decimal string such as \"12.50\", got {value!r}")
+        try:
+            return Decimal(value)
+        except InvalidOperation as exc:  # pragma: no cover - the regex admits only valid input
+            raise ValueError(f"not a decimal: {value!r}") from exc
+    return value
+
+
+_int_out = PlainSerializer(str, return_type=str, when_used="json")
+_dec_out = PlainSerializer(dec_str, return_type=str, when_used="json")
+
+Quantity: TypeAlias = Annotated[int, BeforeValidator(_int_in), _int_out, Field(ge=0)]
+"""A count of VAs (>= 0); a decimal string in JSON."""
+PositiveQuantity: TypeAlias = Annotated[int, BeforeValidator(_int_in), _int_out, Field(gt=0)]
+"""A count of VAs (> 0); a decimal string in JSON."""
+Amount: TypeAlias = Annotated[
+    Decimal, BeforeValidator(_dec_in), _dec_out, Field(ge=0, allow_inf_nan=False)
+]
+"""A non-negative money amount or price; a plain decimal string in JSON."""
+PositiveAmount: TypeAlias = Annotated[
+    Decimal, BeforeValidator(_dec_in), _dec_out, Field(gt=0, allow_inf_nan=False)
+]
+"""A positive money amount or price; a plain decimal string in JSON."""
+Percent: TypeAlias = Annotated[
+    Decimal, BeforeValidator(_dec_in), _dec_out, Field(ge=0, le=100, allow_inf_nan=False)
+]
+"""A percentage 0..100; a plain decimal string in JSON."""
+
+Text: TypeAlias = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"\S")]
+"""Non-blank free text."""
+ShortText: TypeAlias = Annotated[
+    str, StringConstraints(min_length=1, max_length=300, pattern=r"\S")
+]
+"""Non-blank short text (names, numbers, authorities)."""
+Token: TypeAlias = Annotated[str, StringConstraints(pattern=r"^\S{1,200}$")]
+"""An identifier without whitespace (wallet and contract addresses)."""
+Uri: TypeAlias = Annotated[str, StringConstraints(pattern=r"^\S{1,2048}$")]
+"""A URI without whitespace."""
+Sha256Hex: TypeAlias = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+"""A SHA-256 digest, 64 lowercase hex digits."""
+TxHash: TypeAlias = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-f]{64}$")]
+"""An EVM transaction hash (0x + 64 lowercase hex digits)."""
+IssuerCode: TypeAlias = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{4}$")]
+"""The issuer's 4-character code (Reg. §68(г)); further checked by regno.validate_issuer_code."""
+ApplicationNo: TypeAlias = Annotated[str, StringConstraints(pattern=r"^APP-[0-9]{6,}$")]
+"""An application number assigned by the ledger, e.g. "APP-000001"."""
+EmissionRef: TypeAlias = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,32}$")]
+"""An emission as named in an entry: its state registration number or application number."""
+Currency: TypeAlias = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+"""An ISO 4217 currency code ("KGS", "USD")."""
+Symbol: TypeAlias = Annotated[str, StringConstraints(pattern=r"^\S{1,20}$")]
+"""A ticker symbol (also checked against Law art. 37.3)."""
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Enumerations of grounds and document types
+# --------------------------------------------------------------------------------------------
+
+
+class DocumentType(StrEnum):
+    """Kinds of documents an entry rests on (Reg. §63-64)."""
+
+    AUTHORITY_DECISION = "authority_decision"
+    COURT_DECISION = "court_decision"  # in legal force (Reg. §64)
+    ISSUER_DECISION = "issuer_decision"  # e.g. the decision to burn (Reg. §46)
+    TERMINATION_RECORD = "termination_record"  # issuer's activity terminated (Reg. §64)
+    BANKRUPTCY_DECISION = "bankruptcy_decision"  # issuer declared bankrupt (Reg. §64)
+    APPLICATION = "application"  # Annex 3
+    RESULTS_REPORT = "results_report"  # Annex 6
+    PAYMENT_DOCUMENT = "payment_document"  # Reg. §9.8, §28
+    PUBLICATION = "publication"  # Reg. §21, §56
+    NOTICE = "notice"  # Reg. §54-55
+    OTHER = "other"
+
+
+class RefusalGround(StrEnum):
+    """Grounds to refuse registration (Reg. §17, Law art. 20)."""
+
+    DOCUMENTS_NONCONFORMING = "documents_nonconforming"
+    DECISION_PROCEDURE_VIOLATED = "decision_procedure_violated"
+    FEES_UNPAID = "fees_unpaid"
+
+
+class SuspensionGround(StrEnum):
+    """Grounds to suspend an emission (Reg. §25.1, §50, Law art. 21)."""
+
+    LAW_VIOLATION = "law_violation"
+    WHITEPAPER_TERMS_VIOLATION = "whitepaper_terms_violation"
+    UNTRUE_INFORMATION = "untrue_information"
+    INSPECTION = "inspection"  # Reg. §50: to inspect or protect holders before a failure decision
+
+
+class FailureGround(StrEnum):
+    """Grounds to refuse recognizing an emission successful (Reg. §41, §29)."""
+
+    LAW_VIOLATION = "law_violation"  # incl. breach of the registered placement terms (Reg. §41)
+    UNTRUE_INFORMATION = "untrue_information"  # Reg. §41
+    CONDITIONS_UNMET = "conditions_unmet"  # neither success condition of Reg. §29 holds
+
+
+class IssuerTermination(StrEnum):
+    """How an issuer's activity ended (Reg. §64, fourth and fifth grounds)."""
+
+    LIQUIDATION = "liquidation"
+    BANKRUPTCY = "bankruptcy"
+
+
+# --------------------------------------------------------------------------------------------
+# Nested wire values
+# --------------------------------------------------------------------------------------------
+
+
+class Document(_Wire):
+    """The document an entry rests on (Reg. §63-64): type, number, date, issuing body."""
+
+    type: DocumentType
+    number: ShortText
+    date: dt.date
+    issued_by: ShortText
+
+
+class LegalRegistrationData(_Wire):
+    """State registration data of a legal-entity issuer (Reg. §62, §9.5)."""
+
+    number: ShortText
+    registered_on: dt.date
+    authority: ShortText
+
+
+class WhitePaper(_Wire):
+    """A white-paper version: digest of the document and where it is published (Reg. §6)."""
+
+    version: ShortText
+    sha256: Sha256Hex
+    uri: Uri
+
+    def to_ref(self) -> WhitePaperRef:
+        """The state value for this white paper."""
+        return WhitePaperRef(version=self.version, sha256=self.sha256, uri=self.uri)
+
+
+class CollateralSpec(_Wire):
+    """One collateral item as filed (Reg. §3-5, §3-6, §3-7…3-10, Annex 1 item 12)."""
+
+    kind: CollateralKind
+    assessed_value: PositiveAmount
+    currency: Currency
+    appraised_on: dt.date | None = None
+    registered_on: dt.date | None = None
+    registrar: ShortText | None = None
+    description: str = Field(default="", max_length=2000)
+
+    def to_item(self) -> CollateralItem:
+        """The domain value checked by node.domain.collateral."""
+        return CollateralItem(
+            kind=self.kind,
+            assessed_value=self.assessed_value,
+            currency=self.currency,
+            appraised_on=self.appraised_on,
+            registered_on=self.registered_on,
+            registrar=self.registrar,
+            description=self.description,
+        )
+
+
+class ManagerSpec(_Wire):
+    """The collateral manager (Reg. §3-2, Annex 1 item 13)."""
+
+    name: ShortText
+    affiliated_with_issuer: bool
+    affiliated_with_major_creditor: bool
+
+    def to_manager(self) -> CollateralManager:
+        """The domain value checked by node.domain.collateral.check_manager."""
+        return CollateralManager(
+            name=self.name,
+            affiliated_with_issuer=self.affiliated_with_issuer,
+            affiliated_with_major_creditor=self.affiliated_with_major_creditor,
+        )
+
+
+class EmissionTerms(_Wire):
+    """The decision on issue as filed (Reg. §5, §9, Annex 1, Annex 3); all of it is public."""
+
+    issuer: IssuerCode
+    va_type: VAType  # Annex 1 item 1
+    name: ShortText  # Law art. 37.3 applies
+    symbol: Symbol  # Law art. 37.3 applies
+    quantity: PositiveQuantity  # Reg. §5.1, Annex 1 item 3
+    nominal_value: PositiveAmount  # Reg. §5.2, Annex 1 item 2
+    currency: Currency  # currency of the nominal value (Reg. §1)
+    placement_price: PositiveAmount | None = None  # Reg. §23, Annex 1 item 7
+    pricing_method: Text | None = None  # Reg. §23: or the procedure fixing the price
+    placement_start: dt.date  # Annex 1 item 5
+    placement_end: dt.date  # Annex 1 item 5
+    placement_terms: Text  # Reg. §5.3
+    circulation_terms: Text  # Reg. §5.4
+    holder_rights: Text  # Annex 1 item 4
+    payment_terms: Text  # Annex 1 item 8
+    min_success_quantity: PositiveQuantity | None = None  # Annex 1 item 9, Reg. §29
+    refund_procedure: Text  # Annex 1 item 9
+    blockchain: ShortText  # Reg. §5.5, §9.4
+    issuer_wallet: Token  # Reg. §5.5, §9.4
+    contract_address: Token  # Reg. §5.5, §9.4
+    collateral: tuple[CollateralSpec, ...]  # Reg. §3-1, §5.6
+    collateral_manager: ManagerSpec | None = None  # Reg. §3-2, §5.7
+    collateral_enforcement_terms: Text | None = None  # Reg. §5.8, Annex 1 item 14
+    whitepaper: WhitePaper  # Reg. §6, §9.3
+    decision: Document  # the issuer's decision on issue (Annex 3)
+    documents_filed_on: dt.date  # Reg. §10: the 20 working days run from here
+    fee_paid: Amount  # paid with the documents, >= 20% of the fee (Reg. §28)
+
+
+# --------------------------------------------------------------------------------------------
+# Entry bases
+# --------------------------------------------------------------------------------------------
+
+
+class _EntryBase(_Wire):
+    recorded_at: dt.datetime
+    effective_on: dt.date
+    basis: Document | None = None
+
+    @field_validator("recorded_at")
+    @classmethod
+    def _utc(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("recorded_at must be timezone-aware (UTC)")
+        return value.astimezone(dt.UTC)
+
+
+class IssuerEntry(_EntryBase):
+    """Base of entries about an issuer; ``issuer`` is its 4-character code."""
+
+    issuer: IssuerCode
+
+
+class EmissionEntry(_EntryBase):
+    """Base of entries about an emission; ``emission`` is its regno or application number."""
+
+    emission: EmissionRef
+
+
+# --------------------------------------------------------------------------------------------
+# Issuer entries
+# --------------------------------------------------------------------------------------------
+
+
+class IssuerRegistered(IssuerEntry):
+    """An issuer enters the register and gets its code (Reg. §62, §68(г))."""
+
+    kind: Literal["issuer.registered"] = "issuer.registered"
+    name: ShortText
+    issuer_kind: IssuerKind
+    legal_form: ShortText | None = None
+    legal_address: Text
+    region: Region
+    legal_registration: LegalRegistrationData | None = None
+    founders_commitment: Sha256Hex  # Reg. §66: founders themselves never enter the log
+
+
+class IssuerUpdated(IssuerEntry):
+    """Non-founder details of an issuer change (Reg. §62); unset fields stay as they were."""
+
+    kind: Literal["issuer.updated"] = "issuer.updated"
+    name: ShortText | None = None
+    legal_form: ShortText | None = None
+    legal_address: Text | None = None
+    region: Region | None = None
+    legal_registration: LegalRegistrationData | None = None
+
+
+class IssuerReorganized(IssuerEntry):
+    """The issuer is reorganized into a successor issuer (Reg. §62, §64)."""
+
+    kind: Literal["issuer.reorganized"] = "issuer.reorganized"
+    successor: IssuerCode
+
+
+class IssuerLiquidated(IssuerEntry):
+    """The issuer's activity is terminated or it is declared bankrupt (Reg. §62, §64)."""
+
+    kind: Literal["issuer.liquidated"] = "issuer.liquidated"
+    termination: IssuerTermination = IssuerTermination.LIQUIDATION
+
+
+# --------------------------------------------------------------------------------------------
+# Emission entries
+# --------------------------------------------------------------------------------------------
+
+
+class EmissionApplied(EmissionEntry, EmissionTerms):
+    """Documents for registration are filed (Reg. §9); ``emission`` is the application number."""
+
+    kind: Literal["emission.applied"] = "emission.applied"
+    emission: ApplicationNo
+
+
+class EmissionRegistered(EmissionEntry):
+    """The authority registers the emission and assigns its number (Reg. §10, §57, §67-68)."""
+
+    kind: Literal["emission.registered"] = "emission.registered"
+    regno: Annotated[str, StringConstraints(pattern=r"^\S{1,32}$")]
+
+
+class EmissionRefused(EmissionEntry):
+    """The authority refuses registration (Reg. §10, §17, Law art. 20)."""
+
+    kind: Literal["emission.refused"] = "emission.refused"
+    grounds: tuple[RefusalGround, ...] = Field(min_length=1)
+    reason: str = Field(default="", max_length=2000)
+
+
+class EmissionWhitepaperAmendmentRequested(EmissionEntry):
+    """The issuer asks consent to amend the white paper (Reg. §7); quantity/nominal via Reg. §59."""
+
+    kind: Literal["emission.whitepaper_amendment_requested"] = (
+        "emission.whitepaper_amendment_requested"
+    )
+    whitepaper: WhitePaper
+    quantity: PositiveQuantity | None = None
+    nominal_value: PositiveAmount | None = None
+    placement_end: dt.date | None = None
+    summary: str = Field(default="", max_length=2000)
+
+
+class EmissionWhitepaperAmended(EmissionEntry):
+    """The authority decides on the pending amendment: consent or reasoned refusal (Reg. §7)."""
+
+    kind: Literal["emission.whitepaper_amended"] = "emission.whitepaper_amended"
+    consented: bool
+    reason: str = Field(default="", max_length=2000)
+
+
+class EmissionOfferDisclosed(EmissionEntry):
+    """The public offer is published on the issuer's site (Reg. §21)."""
+
+    kind: Literal["emission.offer_disclosed"] = "emission.offer_disclosed"
+    uri: Uri
+
+
+class EmissionPlacementStarted(EmissionEntry):
+    """Placement starts (Reg. §20-22)."""
+
+    kind: Literal["emission.placement_started"] = "emission.placement_started"
+    venue: str = Field(default="", max_length=300)  # the exchange operator (Reg. §22)
+
+
+class EmissionPlacementEnded(EmissionEntry):
+    """Placement ends (Reg. §30: the results report is due within 30 calendar days)."""
+
+    kind: Literal["emission.placement_ended"] = "emission.placement_ended"
+
+
+class EmissionResultsReported(EmissionEntry):
+    """The issuer reports the placement results (Reg. §30-32, Annex 6)."""
+
+    kind: Literal["emission.results_reported"] = "emission.results_reported"
+    actual_start: dt.date  # Annex 6 item 2
+    actual_end: dt.date  # Annex 6 item 2
+    placed: Quantity  # Annex 6 item 3
+    prices: tuple[PositiveAmount, ...] = ()  # Annex 6 item 5
+    proceeds: Amount  # Annex 6 item 6
+    share_placed_pct: Percent  # Annex 6 item 8
+    holders_extract_sha256: Sha256Hex | None = None  # Annex 6 item 9 (the extract stays private)
+
+
+class EmissionRecognizedSuccessful(EmissionEntry):
+    """The authority recognizes the emission successful (Reg. §29, §34, §38)."""
+
+    kind: Literal["emission.recognized_successful"] = "emission.recognized_successful"
+
+
+class EmissionRecognizedFailed(EmissionEntry):
+    """The authority refuses recognition: the emission failed (Reg. §34, §41, §44)."""
+
+    kind: Literal["emission.recognized_failed"] = "emission.recognized_failed"
+    grounds: tuple[FailureGround, ...] = Field(min_length=1)
+    reason: str = Field(default="", max_length=2000)
+
+
+class EmissionSuspended(EmissionEntry):
+    """The authority suspends the emission until violations are remedied (Reg. §25.1, §50)."""
+
+    kind: Literal["emission.suspended"] = "emission.suspended"
+    grounds: tuple[SuspensionGround, ...] = Field(min_length=1)
+    remedy_by: dt.date | None = None
+    reason: str = Field(default="", max_length=2000)
+
+
+class EmissionResumed(EmissionEntry):
+    """The violations are remedied; the emission returns to its prior status (Reg. §25.1)."""
+
+    kind: Literal["emission.resumed"] = "emission.resumed"
+
+
+class EmissionDeclaredFailed(EmissionEntry):
+    """Violations were not remedied: the authority declares the emission failed (Reg. §25.2)."""
+
+    kind: Literal["emission.declared_failed"] = "emission.declared_failed"
+    reason: str = Field(default="", max_length=2000)
+
+
+class EmissionInvalidated(EmissionEntry):
+    """A court declares the emission invalid (Reg. §25.3, §52, §64)."""
+
+    kind: Literal["emission.invalidated"] = "emission.invalidated"
+
+
+class EmissionPartialBurn(EmissionEntry):
+    """The issuer burns part of the circulating VAs per the white paper (Reg. §45-46)."""
+
+    kind: Literal["emission.partial_burn"] = "emission.partial_burn"
+    amount: PositiveQuantity
+    tx_hashes: tuple[TxHash, ...] = ()
+
+
+class EmissionUnplacedCancelled(EmissionEntry):
+    """VAs not placed in the period are cancelled (burned) (Reg. §45, last sentence)."""
+
+    kind: Literal["emission.unplaced_cancelled"] = "emission.unplaced_cancelled"
+    amount: PositiveQuantity
+    tx_hashes: tuple[TxHash, ...] = ()
+
+
+class EmissionCancelled(EmissionEntry):
+    """The whole emission is cancelled and its number with it (Reg. §35-36, §45, §47)."""
+
+    kind: Literal["emission.cancelled"] = "emission.cancelled"
+    ground: CancellationGround
+    tx_hashes: tuple[TxHash, ...] = ()
+
+
+class EmissionCancellationNotified(EmissionEntry):
+    """The issuer and the exchange operator are notified of the cancellation (Reg. §54-55)."""
+
+    kind: Literal["emission.cancellation_notified"] = "emission.cancellation_notified"
+
+
+class EmissionCancellationPublished(EmissionEntry):
+    """The cancellation is published on the authority's site (Reg. §56)."""
+
+    kind: Literal["emission.cancellation_published"] = "emission.cancellation_published"
+    uri: Uri
+
+
+class EmissionFeePaid(EmissionEntry):
+    """A registration-fee payment: a quarterly installment or an increase fee (Reg. §28)."""
+
+    kind: Literal["emission.fee_paid"] = "emission.fee_paid"
+    amount: PositiveAmount
+    quarter_end: dt.date | None = None  # the quarter an installment is for (Reg. §28)
+    placed_in_quarter: Quantity | None = None  # reported placed quantity (Reg. §28)
+
+
+Entry: TypeAlias = Annotated[
+    Union[  # noqa: UP007 - a discriminated union reads best spelled out
+        IssuerRegistered,
+        IssuerUpdated,
+        IssuerReorganized,
+        IssuerLiquidated,
+        EmissionApplied,
+        EmissionRegistered,
+        EmissionRefused,
+        EmissionWhitepaperAmendmentRequested,
+        EmissionWhitepaperAmended,
+        EmissionOfferDisclosed,
+        EmissionPlacementStarted,
+        EmissionPlacementEnded,
+        EmissionResultsReported,
+        EmissionRecognizedSuccessful,
+        EmissionRecognizedFailed,
+        EmissionSuspended,
+        EmissionResumed,
+        EmissionDeclaredFailed,
+        EmissionInvalidated,
+        EmissionPartialBurn,
+        EmissionUnplacedCancelled,
+        EmissionFeePaid,
+        EmissionCancellationNotified,
+        EmissionCancellationPublished,
+        EmissionCancelled,
+    ],
+    Field(discriminator="kind"),
+]
+"""Any register entry; ``kind`` selects the model."""
+
+ENTRY_TYPES: Final[dict[str, type[IssuerEntry] | type[EmissionEntry]]] = {
+    cls.model_fields["kind"].default: cls
+    for cls in (
+        IssuerRegistered,
+        IssuerUpdated,
+        IssuerReorganized,
+        IssuerLiquidated,
+        EmissionApplied,
+        EmissionRegistered,
+        EmissionRefused,
+        EmissionWhitepaperAmendmentRequested,
+        EmissionWhitepaperAmended,
+        EmissionOfferDisclosed,
+        EmissionPlacementStarted,
+        EmissionPlacementEnded,
+        EmissionResultsReported,
+        EmissionRecognizedSuccessful,
+        EmissionRecognizedFailed,
+        EmissionSuspended,
+        EmissionResumed,
+        EmissionDeclaredFailed,
+        EmissionInvalidated,
+        EmissionPartialBurn,
+        EmissionUnplacedCancelled,
+        EmissionFeePaid,
+        EmissionCancellationNotified,
+        EmissionCancellationPublished,
+        EmissionCancelled,
+    )
+}
+"""Every entry kind and its model."""
+
+ISSUER_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("issuer."))
+EMISSION_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("emission."))
+
+ENTRY_ADAPTER: Final[TypeAdapter[Entry]] = TypeAdapter(Entry)
+
+
+def encode_entry(entry: Entry) -> bytes:
+    """The entry's leaf bytes: RFC 8785 canonical JSON of ``{"format": ENTRY_FORMAT, ...}``.
+
+    Quantities and amounts are decimal strings, dates ISO 8601, ``recorded_at`` UTC with "Z".
+
+    Raises:
+        TypeError: the entry holds a value that is not canonicalizable (cannot happen for
+            entries built through the models).
+    """
+    body = entry.model_dump(mode="json")
+    body["format"] = ENTRY_FORMAT
+    return canonical_json(body)
+
+
+def decode_entry(data: bytes) -> Entry:
+    """Inverse of :func:`encode_entry`.
+
+    Raises:
+        RuleViolation: rule "entry-format" (docs/export-format.md) when the bytes are not JSON,
+            lack or carry a wrong ``format``, or do not validate as an entry; ``field`` names
+            the offending member.
+    """
+    try:
+        obj = parse_json(data, field="entry")
+    except RuleViolation as exc:
+        raise RuleViolation(
+            field="entry", rule="entry-format", paragraph=_FORMAT_DOC, message=exc.message
+        ) from exc
+    if not isinstance(obj, dict):
+        raise RuleViolation(
+            field="entry",
+            rule="entry-format",
+            paragraph=_FORMAT_DOC,
+            message="an entry is a JSON object",
+        )
+    fmt = obj.pop("format", None)
+    if fmt != ENTRY_FORMAT:
+        raise RuleViolation(
+            field="format",
+            rule="entry-format",
+            paragraph=_FORMAT_DOC,
+            message=f"expected format {ENTRY_FORMAT!r}, got {fmt!r}",
+        )
+    try:
+        return ENTRY_ADAPTER.validate_python(obj)
+    except ValidationError as exc:
+        raise validation_violation(
+            exc, rule="entry-format", paragraph=_FORMAT_DOC, skip_tag=True
+        ) from exc
+
+
+def entry_subject(entry: Entry) -> tuple[str, str]:
+    """What the entry is about: ``("issuer", code)`` or ``("emission", key-as-given)``."""
+    if isinstance(entry, IssuerEntry):
+        return ("issuer", entry.issuer)
+    return ("emission", entry.emission)
+
+
+def validation_violation(
+    exc: ValidationError, *, rule: str, paragraph: str, skip_tag: bool = False
+) -> RuleViolation:
+    """Turn a pydantic ValidationError into a RuleViolation naming the first bad field.
+
+    ``skip_tag`` drops the discriminator tag (the kind) that pydantic puts first in the location
+    of errors inside a discriminated union.
+    """
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    loc = list(first["loc"])
+    if skip_tag and loc and isinstance(loc[0], str) and loc[0] in ENTRY_TYPES:
+        loc = loc[1:]
+    field = ".".join(str(p) for p in loc) or "entry"
+    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+    return RuleViolation(field=field, rule=rule, paragraph=paragraph, message=first["msg"] + more)

@@ -1,0 +1,465 @@
+"""Register state: issuers and emissions as frozen values with exact JSON-able public records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from node.domain.collateral import CollateralItem, CollateralKind
+from node.domain.regno import Region, VAType
+
+# A state record is the PUBLIC view of an issuer or emission (Reg. §66): it never holds founders'
+# data, only the salted commitment to it. Amounts, quantities and decimals are decimal strings and
+# dates ISO 8601 strings, so records go through RFC 8785 canonical JSON unchanged.
+
+
+class EmissionStatus(StrEnum):
+    """Where an emission stands in its life (Reg. §4); see node.domain.lifecycle for the table."""
+
+    APPLIED = "applied"  # documents filed, decision pending (Reg. §9-10)
+    REFUSED = "refused"  # registration refused (Reg. §17); terminal, no number assigned
+    REGISTERED = "registered"  # state registration number assigned (Reg. §57)
+    OFFER_DISCLOSED = "offer_disclosed"  # public offer published (Reg. §21)
+    PLACING = "placing"  # placement under way (Reg. §20-22)
+    PLACEMENT_ENDED = "placement_ended"  # results report due (Reg. §30)
+    REPORTED = "reported"  # results reported, recognition pending (Reg. §34)
+    CIRCULATING = "circulating"  # recognized successful (Reg. §29, §38)
+    SUSPENDED = "suspended"  # suspended until violations are remedied (Reg. §25.1)
+    FAILED = "failed"  # recognized or declared failed (Reg. §25.2, §44); number to be cancelled
+    INVALID = "invalid"  # declared invalid by a court (Reg. §25.3, §52); number to be cancelled
+    CANCELLED = "cancelled"  # state registration number cancelled (Reg. §47); terminal
+
+
+class IssuerStatus(StrEnum):
+    """Status of an issuer in the register (Reg. §62: liquidation and reorganization)."""
+
+    ACTIVE = "active"
+    REORGANIZED = "reorganized"  # Reg. §62; a successor issuer is named
+    LIQUIDATED = "liquidated"  # activity terminated (Reg. §64, fourth ground)
+    BANKRUPT = "bankrupt"  # declared bankrupt (Reg. §64, fifth ground)
+
+
+class IssuerKind(StrEnum):
+    """Legal kind of an issuer (Reg. §9.5-9.7, Annex 1)."""
+
+    LEGAL_ENTITY = "legal_entity"
+    INDIVIDUAL_ENTREPRENEUR = "individual_entrepreneur"
+    INDIVIDUAL = "individual"
+
+
+class CancellationGround(StrEnum):
+    """Grounds of a full cancellation of an emission (Reg. §45, §64)."""
+
+    FAILED = "failed"  # emission recognized/declared failed (Reg. §25.2, §44)
+    INVALID = "invalid"  # court declared it invalid (Reg. §25.3, §52)
+    ISSUER_LIQUIDATED = "issuer_liquidated"  # issuer's activity terminated (Reg. §45, §64)
+    AUTHORITY_DECISION = "authority_decision"  # authority removes the issue (Reg. §64)
+    BANKRUPTCY = "bankruptcy"  # issuer declared bankrupt (Reg. §64)
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """A dated obligation attached to an emission; ``rule`` cites its paragraph ("Reg. §30")."""
+
+    name: str
+    due: date
+    rule: str
+
+    def to_record(self) -> dict[str, str]:
+        """The deadline as JSON-able data."""
+        return {"name": self.name, "due": self.due.isoformat(), "rule": self.rule}
+
+    @classmethod
+    def from_record(cls, r: dict[str, Any]) -> Deadline:
+        """Inverse of :meth:`to_record`."""
+        return cls(name=r["name"], due=date.fromisoformat(r["due"]), rule=r["rule"])
+
+
+@dataclass(frozen=True, slots=True)
+class WhitePaperRef:
+    """A registered white-paper version: its digest and where it is published (Reg. §6, Annex 2)."""
+
+    version: str
+    sha256: str
+    uri: str
+
+    def to_record(self) -> dict[str, str]:
+        """The reference as JSON-able data."""
+        return {"version": self.version, "sha256": self.sha256, "uri": self.uri}
+
+    @classmethod
+    def from_record(cls, r: dict[str, Any]) -> WhitePaperRef:
+        """Inverse of :meth:`to_record`."""
+        return cls(version=r["version"], sha256=r["sha256"], uri=r["uri"])
+
+
+@dataclass(frozen=True, slots=True)
+class AmendmentProposal:
+    """A white-paper amendment awaiting the authority's consent (Reg. §7, §59)."""
+
+    requested_on: date
+    whitepaper: WhitePaperRef
+    quantity: int | None = None
+    nominal_value: Decimal | None = None
+    placement_end: date | None = None
+    summary: str = ""
+
+    def to_record(self) -> dict[str, Any]:
+        """The proposal as JSON-able data."""
+        return {
+            "requested_on": self.requested_on.isoformat(),
+            "whitepaper": self.whitepaper.to_record(),
+            "quantity": _opt_int(self.quantity),
+            "nominal_value": _opt_dec(self.nominal_value),
+            "placement_end": _opt_date(self.placement_end),
+            "summary": self.summary,
+        }
+
+    @classmethod
+    def from_record(cls, r: dict[str, Any]) -> AmendmentProposal:
+        """Inverse of :meth:`to_record`."""
+        return cls(
+            requested_on=date.fromisoformat(r["requested_on"]),
+            whitepaper=WhitePaperRef.from_record(r["whitepaper"]),
+            quantity=_int_opt(r["quantity"]),
+            nominal_value=_dec_opt(r["nominal_value"]),
+            placement_end=_date_opt(r["placement_end"]),
+            summary=r["summary"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LegalRegistration:
+    """State registration data of an issuer that is a legal entity (Reg. §62)."""
+
+    number: str
+    registered_on: date
+    authority: str
+
+    def to_record(self) -> dict[str, str]:
+        """The registration data as JSON-able data."""
+        return {
+            "number": self.number,
+            "registered_on": self.registered_on.isoformat(),
+            "authority": self.authority,
+        }
+
+    @classmethod
+    def from_record(cls, r: dict[str, Any]) -> LegalRegistration:
+        """Inverse of :meth:`to_record`."""
+        return cls(
+            number=r["number"],
+            registered_on=date.fromisoformat(r["registered_on"]),
+            authority=r["authority"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerState:
+    """An issuer as the register holds it (Reg. §62); founders only as a commitment (Reg. §66)."""
+
+    code: str
+    name: str
+    region: Region
+    status: IssuerStatus
+    serials_used: int
+    kind: IssuerKind
+    legal_form: str | None
+    legal_address: str
+    legal_registration: LegalRegistration | None
+    founders_commitment: str
+    registered_on: date
+    status_since: date
+    successor: str | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        """The public record (JSON-able; no founders' data, Reg. §66)."""
+        reg = self.legal_registration
+        return {
+            "code": self.code,
+            "name": self.name,
+            "region": self.region.value,
+            "status": self.status.value,
+            "serials_used": str(self.serials_used),
+            "kind": self.kind.value,
+            "legal_form": self.legal_form,
+            "legal_address": self.legal_address,
+            "legal_registration": reg.to_record() if reg is not None else None,
+            "founders_commitment": self.founders_commitment,
+            "registered_on": self.registered_on.isoformat(),
+            "status_since": self.status_since.isoformat(),
+            "successor": self.successor,
+        }
+
+    @classmethod
+    def from_record(cls, r: dict[str, Any]) -> IssuerState:
+        """Inverse of :meth:`to_record` (exact round trip).
+
+        Raises:
+            KeyError, ValueError: the record is not one :meth:`to_record` produced.
+        """
+        reg = r["legal_registration"]
+        return cls(
+            code=r["code"],
+            name=r["name"],
+            region=Region(r["region"]),
+            status=IssuerStatus(r["status"]),
+            serials_used=int(r["serials_used"]),
+            kind=IssuerKind(r["kind"]),
+            legal_form=r["legal_form"],
+            legal_address=r["legal_address"],
+            legal_registration=LegalRegistration.from_record(reg) if reg is not None else None,
+            founders_commitment=r["founders_commitment"],
+            registered_on=date.fromisoformat(r["registered_on"]),
+            status_since=date.fromisoformat(r["status_since"]),
+            successor=r["successor"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EmissionState:
+    """One emission (issue) as the register holds it (Reg. §5, §62, Annex 1, Annex 6).
+
+    Quantities: ``quantity`` is the declared quantity of the issue (changed only through a
+    register entry, Reg. §59); ``placed`` the quantity placed per the results report (Annex 6);
+    ``burned`` what the issuer burned from circulation (partial burns, Reg. §45, first ground);
+    ``unplaced_cancelled`` the unplaced VAs cancelled after placement (Reg. §45, last sentence).
+    """
+
+    application_no: str
+    regno: str | None
+    issuer: str
+    va_type: VAType
+    status: EmissionStatus
+    name: str
+    symbol: str
+    quantity: int
+    nominal_value: Decimal
+    currency: str
+    placement_price: Decimal | None
+    pricing_method: str | None
+    placement_start: date
+    placement_end: date
+    min_success_quantity: int | None
+    blockchain: str
+    issuer_wallet: str
+    contract_address: str
+    whitepaper: WhitePaperRef
+    collateral: tuple[CollateralItem, ...]
+    collateral_manager: str | None
+    documents_filed_on: date
+    status_since: date
+    last_event_on: date
+    fee_total: Decimal
+    fee_paid: Decimal
+    burned: int = 0
+    unplaced_cancelled: int = 0
+    placed: int | None = None
+    proceeds: Decimal | None = None
+    registered_on: date | None = None
+    offer_disclosed_on: date | None = None
+    placement_earliest: date | None = None
+    placement_started_on: date | None = None
+    placement_ended_on: date | None = None
+    reported_on: date | None = None
+    suspended_from: EmissionStatus | None = None
+    pending_amendment: AmendmentProposal | None = None
+    cancellation_ground: CancellationGround | None = None
+    deadlines: tuple[Deadline, ...] = ()
+    missed: tuple[Deadline, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The state registration number once assigned, else the application number."""
+        return self.regno if self.regno is not None else self.application_no
+
+    @property
+    def total_nominal(self) -> Decimal:
+        """Total nominal value of the issue: quantity × nominal value (Reg. §26)."""
+        return self.nominal_value * self.quantity
+
+    @property
+    def circulating(self) -> int:
+        """VAs in circulation: placed minus burned (0 before the results are reported)."""
+        return (self.placed or 0) - self.burned
+
+    @property
+    def unplaced(self) -> int:
+        """VAs not placed and not yet cancelled (0 before the results are reported)."""
+        if self.placed is None:
+            return 0
+        return self.quantity - self.placed - self.unplaced_cancelled
+
+    @property
+    def fee_outstanding(self) -> Decimal:
+        """Registration fee still to pay (Reg. §28, Law art. 22)."""
+        return self.fee_total - self.fee_paid
+
+    def deadline(self, name: str) -> Deadline | None:
+        """The open deadline called ``name``, if any."""
+        for d in self.deadlines:
+            if d.name == name:
+                return d
+        return None
+
+    def to_record(self) -> dict[str, Any]:
+        """The public record (JSON-able; amounts and quantities as decimal strings)."""
+        pa = self.pending_amendment
+        return {
+            "application_no": self.application_no,
+            "regno": self.regno,
+            "issuer": self.issuer,
+            "va_type": self.va_type.value,
+            "status": self.status.value,
+            "name": self.name,
+            "symbol": self.symbol,
+            "quantity": str(self.quantity),
+            "nominal_value": dec_str(self.nominal_value),
+            "currency": self.currency,
+            "placement_price": _opt_dec(self.placement_price),
+            "pricing_method": self.pricing_method,
+            "placement_start": self.placement_start.isoformat(),
+            "placement_end": self.placement_end.isoformat(),
+            "min_success_quantity": _opt_int(self.min_success_quantity),
+            "blockchain": self.blockchain,
+            "issuer_wallet": self.issuer_wallet,
+            "contract_address": self.contract_address,
+            "whitepaper": self.whitepaper.to_record(),
+            "collateral": [collateral_record(c) for c in self.collateral],
+            "collateral_manager": self.collateral_manager,
+            "documents_filed_on": self.documents_filed_on.isoformat(),
+            "status_since": self.status_since.isoformat(),
+            "last_event_on": self.last_event_on.isoformat(),
+            "fee_total": dec_str(self.fee_total),
+            "fee_paid": dec_str(self.fee_paid),
+            "burned": str(self.burned),
+            "unplaced_cancelled": str(self.unplaced_cancelled),
+            "placed": _opt_int(self.placed),
+            "proceeds": _opt_dec(self.proceeds),
+            "registered_on": _opt_date(self.registered_on),
+            "offer_disclosed_on": _opt_date(self.offer_disclosed_on),
+            "placement_earliest": _opt_date(self.placement_earliest),
+            "placement_started_on": _opt_date(self.placement_started_on),
+            "placement_ended_on": _opt_date(self.placement_ended_on),
+            "reported_on": _opt_date(self.reported_on),
+            "suspended_from": self.suspended_from.value if self.suspended_from else None,
+            "pending_amendment": pa.to_record() if pa is not None else None,
+            "cancellation_ground": (
+                self.cancellation_ground.value if self.cancellation_ground else None
+            ),
+            "deadlines": [d.to_record() for d in self.deadlines],
+            "missed": [d.to_record() for d in self.missed],
+        }
+
+    @classmethod
+    def from_record(cls, r: dict[str, Any]) -> EmissionState:
+        """Inverse of :meth:`to_record` (exact round trip).
+
+        Raises:
+            KeyError, ValueError, decimal.InvalidOperation: the record is not one
+                :meth:`to_record` produced.
+        """
+        pa = r["pending_amendment"]
+        sf = r["suspended_from"]
+        cg = r["cancellation_ground"]
+        return cls(
+            application_no=r["application_no"],
+            regno=r["regno"],
+            issuer=r["issuer"],
+            va_type=VAType(r["va_type"]),
+            status=EmissionStatus(r["status"]),
+            name=r["name"],
+            symbol=r["symbol"],
+            quantity=int(r["quantity"]),
+            nominal_value=Decimal(r["nominal_value"]),
+            currency=r["currency"],
+            placement_price=_dec_opt(r["placement_price"]),
+            pricing_method=r["pricing_method"],
+            placement_start=date.fromisoformat(r["placement_start"]),
+            placement_end=date.fromisoformat(r["placement_end"]),
+            min_success_quantity=_int_opt(r["min_success_quantity"]),
+            blockchain=r["blockchain"],
+            issuer_wallet=r["issuer_wallet"],
+            contract_address=r["contract_address"],
+            whitepaper=WhitePaperRef.from_record(r["whitepaper"]),
+            collateral=tuple(collateral_from_record(c) for c in r["collateral"]),
+            collateral_manager=r["collateral_manager"],
+            documents_filed_on=date.fromisoformat(r["documents_filed_on"]),
+            status_since=date.fromisoformat(r["status_since"]),
+            last_event_on=date.fromisoformat(r["last_event_on"]),
+            fee_total=Decimal(r["fee_total"]),
+            fee_paid=Decimal(r["fee_paid"]),
+            burned=int(r["burned"]),
+            unplaced_cancelled=int(r["unplaced_cancelled"]),
+            placed=_int_opt(r["placed"]),
+            proceeds=_dec_opt(r["proceeds"]),
+            registered_on=_date_opt(r["registered_on"]),
+            offer_disclosed_on=_date_opt(r["offer_disclosed_on"]),
+            placement_earliest=_date_opt(r["placement_earliest"]),
+            placement_started_on=_date_opt(r["placement_started_on"]),
+            placement_ended_on=_date_opt(r["placement_ended_on"]),
+            reported_on=_date_opt(r["reported_on"]),
+            suspended_from=EmissionStatus(sf) if sf is not None else None,
+            pending_amendment=AmendmentProposal.from_record(pa) if pa is not None else None,
+            cancellation_ground=CancellationGround(cg) if cg is not None else None,
+            deadlines=tuple(Deadline.from_record(d) for d in r["deadlines"]),
+            missed=tuple(Deadline.from_record(d) for d in r["missed"]),
+        )
+
+
+def dec_str(value: Decimal) -> str:
+    """A Decimal as a plain decimal string (no exponent), e.g. ``Decimal("1E+3")`` -> "1000"."""
+    return format(value, "f")
+
+
+def collateral_record(item: CollateralItem) -> dict[str, Any]:
+    """A collateral item (Reg. §5.6, Annex 1 item 12) as JSON-able data."""
+    return {
+        "kind": item.kind.value,
+        "assessed_value": dec_str(item.assessed_value),
+        "currency": item.currency,
+        "appraised_on": _opt_date(item.appraised_on),
+        "registered_on": _opt_date(item.registered_on),
+        "registrar": item.registrar,
+        "description": item.description,
+    }
+
+
+def collateral_from_record(r: dict[str, Any]) -> CollateralItem:
+    """Inverse of :func:`collateral_record`."""
+    return CollateralItem(
+        kind=CollateralKind(r["kind"]),
+        assessed_value=Decimal(r["assessed_value"]),
+        currency=r["currency"],
+        appraised_on=_date_opt(r["appraised_on"]),
+        registered_on=_date_opt(r["registered_on"]),
+        registrar=r["registrar"],
+        description=r["description"],
+    )
+
+
+def _opt_int(v: int | None) -> str | None:
+    return None if v is None else str(v)
+
+
+def _int_opt(v: str | None) -> int | None:
+    return None if v is None else int(v)
+
+
+def _opt_dec(v: Decimal | None) -> str | None:
+    return None if v is None else dec_str(v)
+
+
+def _dec_opt(v: str | None) -> Decimal | None:
+    return None if v is None else Decimal(v)
+
+
+def _opt_date(v: date | None) -> str | None:
+    return None if v is None else v.isoformat()
+
+
+def _date_opt(v: str | None) -> date | None:
+    return None if v is None else date.fromisoformat(v)

@@ -1,0 +1,66 @@
+"""The node's checkpoint signing key: an encrypted keystore (Web3 Secret Storage v3) and a password file."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from node.errors import SigningKeyError
+
+KEYSTORE_SCRYPT_N = 2**14
+
+
+def create_keystore(*, key_file: Path, password_file: Path, private_key: bytes | None = None) -> str:
+    """Create a new encrypted keystore and a random password file (mode 0600); return the address.
+
+    Raises:
+        SigningKeyError: a keystore already exists there, or the files cannot be written.
+    """
+    if key_file.exists():
+        raise SigningKeyError(f"a keystore already exists at {key_file}; refusing to overwrite it")
+    key = private_key if private_key is not None else secrets.token_bytes(32)
+    try:
+        password = password_file.read_text().strip() if password_file.exists() else None
+        if password is None:
+            password = secrets.token_urlsafe(32)
+            _write_private(password_file, password + "\n")
+        keystore = Account.encrypt(key, password, kdf="scrypt", iterations=KEYSTORE_SCRYPT_N)
+        _write_private(key_file, json.dumps(keystore))
+    except OSError as exc:
+        raise SigningKeyError(f"cannot write the keystore: {exc.strerror}") from exc
+    address: str = Account.from_key(key).address
+    return address
+
+
+def load_account(*, key_file: Path, password_file: Path) -> LocalAccount:
+    """Decrypt the keystore with the password from ``password_file``.
+
+    Raises:
+        SigningKeyError: a file is missing or the password does not open the keystore. The message
+            never contains the key or the password.
+    """
+    try:
+        keystore = json.loads(key_file.read_text())
+        password = password_file.read_text().strip()
+    except FileNotFoundError as exc:
+        raise SigningKeyError(f"missing key material: {exc.filename} (run `tamga init`)") from exc
+    except (OSError, ValueError) as exc:
+        raise SigningKeyError(f"cannot read the keystore {key_file}: {exc.__class__.__name__}") from exc
+    try:
+        key = Account.decrypt(keystore, password)
+    except ValueError as exc:
+        raise SigningKeyError(f"the password in {password_file} does not open {key_file}") from None
+    account: LocalAccount = Account.from_key(key)
+    return account
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)

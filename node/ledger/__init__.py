@@ -1,0 +1,1 @@
+"""The append-only SQL ledger: journal, Merkle nodes, checkpoints and the register projection."""

@@ -1,0 +1,201 @@
+"""`tamga check`: recompute every hash, root, signature and the projection from the journal."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from node.checkpoint import verify_checkpoint_signature
+from node.domain.calendar import WorkingCalendar
+from node.domain.entries import decode_entry
+from node.domain.privacy import verify_commitment
+from node.errors import RuleViolation, VerificationError
+from node.ledger.replay import replay
+from node.ledger.service import signed_from_record
+from node.ledger.store import LedgerReader, LedgerStore, iter_all
+from node.merkle.hasher import hash_children, hash_leaf
+from node.merkle.nodes import NodeID
+from node.merkle.tree import root_at
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)``."""
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What `tamga check` verified."""
+
+    entries: int
+    nodes: int
+    checkpoints: int
+    issuers: int
+    emissions: int
+    private_values: int
+    root: bytes
+
+
+class _Levels:
+    """A ``NodeReader`` over full tree levels computed in memory."""
+
+    def __init__(self, levels: Sequence[Sequence[bytes]]) -> None:
+        self._levels = levels
+
+    def get_nodes(self, ids: Sequence[NodeID]) -> Sequence[bytes]:
+        return [self._levels[node.level][node.index] for node in ids]
+
+
+def check_ledger(
+    store: LedgerStore,
+    *,
+    calendar: WorkingCalendar,
+    expected_signer: str | None = None,
+    progress: Progress | None = None,
+) -> CheckReport:
+    """Recompute everything from the journal and compare it with what is stored.
+
+    Checks, in order: entry indexes are dense and each leaf hash is H(0x00 || leaf) (RFC 9162
+    §2.1.1); every entry decodes; every stored Merkle node equals the recomputed one and none is
+    extra; the head and every checkpoint's log root equal the recomputed roots; every checkpoint
+    signature (EIP-191) recovers to its signer (and to ``expected_signer``); replaying the journal
+    through the domain rules gives the stored projection, versions and each checkpoint's state
+    root; every private value opens its commitment.
+
+    Raises:
+        VerificationError: at the first mismatch, naming the entry, node or checkpoint.
+        StorageError: the database failed.
+    """
+    report = progress or (lambda _stage, _done, _total: None)
+    with store.read() as reader:
+        size, head_root = reader.head()
+        leaf_hashes: list[bytes] = []
+        for record in iter_all(reader):
+            if record.idx != len(leaf_hashes):
+                raise VerificationError(
+                    "journal has a gap", expected=len(leaf_hashes), actual=record.idx,
+                    where=f"entry {len(leaf_hashes)}",
+                )
+            computed = hash_leaf(record.leaf)
+            if computed != record.leaf_hash:
+                raise VerificationError(
+                    "stored leaf hash does not match the leaf bytes",
+                    expected=computed, actual=record.leaf_hash, where=f"entry {record.idx}",
+                )
+            try:
+                entry = decode_entry(record.leaf)
+            except RuleViolation as exc:
+                raise VerificationError(f"leaf does not decode: {exc}", where=f"entry {record.idx}") from exc
+            if entry.kind != record.kind:
+                raise VerificationError(
+                    "stored kind differs from the leaf", expected=entry.kind, actual=record.kind,
+                    where=f"entry {record.idx}",
+                )
+            leaf_hashes.append(computed)
+            if record.idx % 10_000 == 0:
+                report("hashes", record.idx, size)
+        if len(leaf_hashes) != size:
+            raise VerificationError(
+                "journal length differs from the head", expected=size, actual=len(leaf_hashes),
+                where="log head",
+            )
+        report("hashes", size, size)
+        levels = _check_nodes(reader, leaf_hashes, report)
+        tree = _Levels(levels)
+        root = root_at(tree, size)
+        if root != head_root:
+            raise VerificationError("head root differs", expected=root, actual=head_root, where="log head")
+        checkpoints = reader.checkpoints()
+        for row in checkpoints:
+            where = f"checkpoint {row.size}"
+            if row.size > size:
+                raise VerificationError("checkpoint beyond the log", expected=size, actual=row.size, where=where)
+            want = root_at(tree, row.size)
+            if row.log_root != want:
+                raise VerificationError("checkpoint log root differs", expected=want, actual=row.log_root, where=where)
+            signed = signed_from_record(row)
+            verify_checkpoint_signature(signed, expected_signer=expected_signer)
+        report("replay", 0, size)
+        replayed = replay(
+            iter_all(reader),
+            calendar=calendar,
+            checkpoint_sizes={row.size for row in checkpoints},
+            on_entry=lambda idx: report("replay", idx + 1, size) if idx % 10_000 == 0 else None,
+        )
+        report("replay", size, size)
+        for row in checkpoints:
+            s_root, s_size = replayed.state_roots[row.size]
+            where = f"checkpoint {row.size}"
+            if (row.state_root, row.state_size) != (s_root, s_size):
+                raise VerificationError(
+                    "checkpoint state root differs from the replayed register",
+                    expected=(s_root.hex(), s_size), actual=(row.state_root.hex(), row.state_size),
+                    where=where,
+                )
+        _compare("issuer", [r.__dict__ for r in replayed.issuer_rows()], [r.__dict__ for r in reader.issuer_rows()], "code")
+        _compare("emission", [r.__dict__ for r in replayed.emission_rows()], [r.__dict__ for r in reader.emission_rows()], "application_no")
+        stored_versions = reader.versions()
+        want_versions = sorted(replayed.versions, key=lambda r: (r.from_size, r.state_key.encode()))
+        _compare("emission version", [r.__dict__ for r in want_versions], [r.__dict__ for r in stored_versions], "application_no")
+        private = reader.private_values()
+        for value in private:
+            verify_commitment(value.commitment, json.loads(value.value), value.salt)
+        return CheckReport(
+            entries=size,
+            nodes=sum(len(level) for level in levels),
+            checkpoints=len(checkpoints),
+            issuers=len(replayed.issuer_idx),
+            emissions=len(replayed.emission_idx),
+            private_values=len(private),
+            root=root,
+        )
+
+
+def _check_nodes(
+    reader: LedgerReader, leaf_hashes: list[bytes], report: Progress
+) -> list[list[bytes]]:
+    levels: list[list[bytes]] = [leaf_hashes]
+    while len(levels[-1]) > 1:
+        below = levels[-1]
+        levels.append([hash_children(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)])
+    total = 0
+    for level, hashes in enumerate(levels):
+        start = NodeID(level=level, index=0).key()
+        expected_index = 0
+        for key, digest in reader.node_range(start, start + len(hashes)):
+            node = NodeID.from_key(key)
+            where = f"Merkle node {node}"
+            if node.index != expected_index:
+                raise VerificationError("Merkle node missing", expected=expected_index, actual=node.index, where=where)
+            if digest != hashes[node.index]:
+                raise VerificationError("stored Merkle node differs", expected=hashes[node.index], actual=digest, where=where)
+            expected_index += 1
+        if expected_index != len(hashes):
+            raise VerificationError(
+                "Merkle nodes missing", expected=len(hashes), actual=expected_index,
+                where=f"Merkle level {level}",
+            )
+        total += len(hashes)
+        report("nodes", total, 2 * len(leaf_hashes))
+    stored = reader.node_count()
+    if stored != total:
+        raise VerificationError("unexpected extra Merkle nodes are stored", expected=total, actual=stored, where="merkle_nodes")
+    return levels
+
+
+def _compare(kind: str, want: list[dict[str, object]], have: list[dict[str, object]], key: str) -> None:
+    have_by_key = {}
+    for row in have:
+        have_by_key.setdefault(str(row[key]), []).append(row)
+    for row in want:
+        candidates = have_by_key.get(str(row[key]), [])
+        if row not in candidates:
+            actual = candidates[0] if candidates else None
+            raise VerificationError(
+                f"stored {kind} differs from the replayed journal",
+                expected=row, actual=actual, where=f"{kind} {row[key]}",
+            )
+    if len(want) != len(have):
+        raise VerificationError(
+            f"the projection has {kind} rows the journal does not explain",
+            expected=len(want), actual=len(have), where=f"{kind} table",
+        )

@@ -1,0 +1,114 @@
+"""Database engines for SQLite (WAL, immediate write locks) and PostgreSQL, and error wrapping."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from node.errors import ConfigError, StorageError
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+WRITE_OPTION = "tamga_write"
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for ``url`` (``sqlite:///…`` or ``postgresql+psycopg://…``).
+
+    SQLite runs in WAL mode with ``synchronous=FULL`` (every acknowledged commit is durable),
+    foreign keys on, and ``BEGIN IMMEDIATE`` so that concurrent writers queue on the lock
+    instead of failing on upgrade.
+
+    Raises:
+        ConfigError: the URL is malformed or names an unsupported backend.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"database URL is not valid: {exc}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "isolation_level": None}
+        )
+        _configure_sqlite(engine)
+        return engine
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_pre_ping=True)
+    raise ConfigError(f"unsupported database backend {backend!r}: use sqlite or postgresql")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the database lock up front; readers use a deferred (snapshot) transaction.
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A read-write transaction: commits on success, rolls back on any exception.
+
+    On SQLite it starts with ``BEGIN IMMEDIATE``; on PostgreSQL callers serialise on the
+    ``log_head`` row (``SELECT … FOR UPDATE``).
+
+    Raises:
+        StorageError: the database failed.
+    """
+    with storage_errors("write transaction"), engine.connect() as raw:
+        conn = raw.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction giving one consistent snapshot.
+
+    Raises:
+        StorageError: the database failed.
+    """
+    with storage_errors("read transaction"), engine.connect() as conn, conn.begin():
+        yield conn
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """Whether ``engine`` talks to SQLite."""
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def storage_errors(action: str) -> Iterator[None]:
+    """Re-raise driver and SQLAlchemy errors as ``StorageError`` naming ``action``."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise StorageError(f"{action} failed: {exc.__class__.__name__}: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""

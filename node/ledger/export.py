@@ -1,0 +1,87 @@
+"""`tamga export`: the public log as files an outsider can verify with nothing but RFC 9162."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from node.domain.canonical import parse_json
+from node.ledger.store import CheckpointRecord, EntryRecord, LedgerStore, iter_all
+
+EXPORT_FORMAT = "tamga.export.v1"
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    """What was exported."""
+
+    directory: Path
+    entries: int
+    checkpoints: int
+    root: bytes
+
+
+def entry_json(record: EntryRecord) -> dict[str, Any]:
+    """One line of entries.jsonl: index, exact leaf bytes (base64), leaf hash and decoded entry."""
+    return {
+        "index": record.idx,
+        "leaf": base64.b64encode(record.leaf).decode("ascii"),
+        "leaf_hash": record.leaf_hash.hex(),
+        "entry": parse_json(record.leaf, field="leaf"),
+    }
+
+
+def checkpoint_json(row: CheckpointRecord) -> dict[str, Any]:
+    """One line of checkpoints.jsonl (anchor data joins here once anchoring exists)."""
+    return {
+        "origin": row.origin,
+        "tree_size": row.size,
+        "log_root": row.log_root.hex(),
+        "state_root": row.state_root.hex(),
+        "state_size": row.state_size,
+        "time": row.issued_at,
+        "signer": row.signer,
+        "signature": "0x" + row.signature.hex(),
+        "signature_scheme": "EIP-191 personal_sign over the checkpoint body",
+    }
+
+
+def export_ledger(
+    store: LedgerStore, directory: Path, *, on_entry: Callable[[int, int], None] | None = None
+) -> ExportReport:
+    """Write entries.jsonl, checkpoints.jsonl and manifest.json into ``directory``.
+
+    Private values (Reg. §66) are never exported: entries hold only their commitments.
+
+    Raises:
+        StorageError: the database failed.
+        OSError: the directory cannot be written.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    with store.read() as reader:
+        size, root = reader.head()
+        with (directory / "entries.jsonl").open("w", encoding="utf-8") as out:
+            for record in iter_all(reader):
+                out.write(json.dumps(entry_json(record), ensure_ascii=False, separators=(",", ":")))
+                out.write("\n")
+                if on_entry is not None and record.idx % 10_000 == 0:
+                    on_entry(record.idx, size)
+        checkpoints = reader.checkpoints()
+        with (directory / "checkpoints.jsonl").open("w", encoding="utf-8") as out:
+            for row in checkpoints:
+                out.write(json.dumps(checkpoint_json(row), separators=(",", ":")))
+                out.write("\n")
+    manifest = {
+        "format": EXPORT_FORMAT,
+        "tree_size": size,
+        "root": root.hex(),
+        "entries": "entries.jsonl",
+        "checkpoints": "checkpoints.jsonl",
+        "hashing": "RFC 9162 §2.1: SHA-256, leaf = H(0x00 || leaf), node = H(0x01 || left || right)",
+    }
+    (directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return ExportReport(directory=directory, entries=size, checkpoints=len(checkpoints), root=root)

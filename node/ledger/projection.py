@@ -1,0 +1,173 @@
+"""The register projection seen through a write transaction: a RegisterView with staged changes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+
+from node.domain.canonical import canonical_json
+from node.domain.model import EmissionState, IssuerState
+from node.domain.register import Effects
+from node.ledger.store import EmissionRecord, IssuerRecord, LedgerReader, LedgerWriter, VersionRecord
+from node.merkle.hasher import hash_leaf
+from node.state import state_leaf
+
+
+def record_text(record: object) -> str:
+    """A public record as canonical JSON text (what the projection and versions store)."""
+    return canonical_json(record).decode("utf-8")
+
+
+def issuer_row(state: IssuerState, *, updated_idx: int) -> IssuerRecord:
+    """The projection row of an issuer."""
+    return IssuerRecord(
+        code=state.code,
+        name=state.name,
+        region=str(state.region.value),
+        status=str(state.status.value),
+        record=record_text(state.to_record()),
+        updated_idx=updated_idx,
+    )
+
+
+def emission_row(state: EmissionState, *, updated_idx: int) -> EmissionRecord:
+    """The projection row of an emission, with its state-tree leaf hash."""
+    record = state.to_record()
+    return EmissionRecord(
+        application_no=state.application_no,
+        regno=state.regno,
+        state_key=state.key,
+        issuer=state.issuer,
+        status=str(state.status.value),
+        name=state.name,
+        blockchain=state.blockchain,
+        contract_address=state.contract_address,
+        record=record_text(record),
+        state_leaf_hash=hash_leaf(state_leaf(state.key, record)),
+        updated_idx=updated_idx,
+    )
+
+
+def issuer_from_row(row: IssuerRecord) -> IssuerState:
+    """Decode a stored issuer row."""
+    return IssuerState.from_record(json.loads(row.record))
+
+
+def emission_from_row(row: EmissionRecord) -> EmissionState:
+    """Decode a stored emission row."""
+    return EmissionState.from_record(json.loads(row.record))
+
+
+class StagedView:
+    """``RegisterView`` over the database plus the changes of entries not yet written.
+
+    Loads each issuer and emission at most once per transaction; ``flush`` writes every changed
+    row once, so a batch of N entries on one emission costs one row update.
+    """
+
+    def __init__(self, reader: LedgerReader) -> None:
+        self._reader = reader
+        self._issuers: dict[str, IssuerState | None] = {}
+        self._issuer_exists: dict[str, bool] = {}
+        self._emissions: dict[str, EmissionState] = {}  # by application number
+        self._emission_exists: dict[str, bool] = {}
+        self._alias: dict[str, str] = {}  # regno or application number -> application number
+        self._dirty_issuers: dict[str, int] = {}
+        self._dirty_emissions: dict[str, int] = {}
+        self._loaded_issuer_lists: set[str] = set()
+        self._application_count: int | None = None
+        self._issuer_codes: set[str] | None = None
+
+    # RegisterView -----------------------------------------------------------------------
+    def issuer(self, code: str) -> IssuerState | None:
+        if code not in self._issuers:
+            row = self._reader.issuer_row(code)
+            self._issuers[code] = None if row is None else issuer_from_row(row)
+            self._issuer_exists[code] = row is not None
+        return self._issuers[code]
+
+    def emission(self, key: str) -> EmissionState | None:
+        app = self._alias.get(key)
+        if app is not None:
+            return self._emissions[app]
+        row = self._reader.emission_row(key)
+        if row is None:
+            return None
+        return self._remember(emission_from_row(row), exists=True)
+
+    def emissions_of(self, issuer: str) -> Sequence[EmissionState]:
+        if issuer not in self._loaded_issuer_lists:
+            for row in self._reader.emission_rows(issuer=issuer):
+                if row.application_no not in self._emissions:
+                    self._remember(emission_from_row(row), exists=True)
+            self._loaded_issuer_lists.add(issuer)
+        found = [e for e in self._emissions.values() if e.issuer == issuer]
+        return sorted(found, key=lambda e: e.key.encode())
+
+    def application_count(self) -> int:
+        if self._application_count is None:
+            self._application_count = self._reader.application_count()
+        new = sum(1 for app, exists in self._emission_exists.items() if not exists)
+        return self._application_count + new
+
+    def issuer_codes(self) -> Collection[str]:
+        if self._issuer_codes is None:
+            self._issuer_codes = set(self._reader.issuer_codes())
+        staged = {code for code, state in self._issuers.items() if state is not None}
+        return self._issuer_codes | staged
+
+    # staging ----------------------------------------------------------------------------
+    def stage(self, effects: Effects, *, idx: int) -> None:
+        """Record the new states produced by entry ``idx``."""
+        for issuer in effects.issuers:
+            if issuer.code not in self._issuer_exists:
+                self.issuer(issuer.code)
+            self._issuers[issuer.code] = issuer
+            self._dirty_issuers[issuer.code] = idx
+        for emission in effects.emissions:
+            app = emission.application_no
+            if app not in self._emission_exists:
+                # A new application, or one not read yet: look it up so that we update, not insert.
+                self._emission_exists[app] = self._reader.emission_row(app) is not None
+            self._remember(emission, exists=self._emission_exists[app])
+            self._dirty_emissions[app] = idx
+
+    def flush(self, writer: LedgerWriter) -> None:
+        """Write every changed issuer and emission row once."""
+        for code, idx in self._dirty_issuers.items():
+            state = self._issuers[code]
+            assert state is not None
+            writer.put_issuer(issuer_row(state, updated_idx=idx), exists=self._issuer_exists[code])
+            self._issuer_exists[code] = True
+        for app, idx in self._dirty_emissions.items():
+            writer.put_emission(
+                emission_row(self._emissions[app], updated_idx=idx),
+                exists=self._emission_exists[app],
+            )
+            self._emission_exists[app] = True
+        self._dirty_issuers.clear()
+        self._dirty_emissions.clear()
+
+    def _remember(self, state: EmissionState, *, exists: bool) -> EmissionState:
+        app = state.application_no
+        self._emissions[app] = state
+        self._emission_exists.setdefault(app, exists)
+        self._alias[app] = app
+        if state.regno:
+            self._alias[state.regno] = app
+        return state
+
+
+def versions_since(reader: LedgerReader, *, since: int, at_size: int) -> list[VersionRecord]:
+    """Version rows for every emission changed by entries ``>= since``, in force from ``at_size``."""
+    return [
+        VersionRecord(
+            application_no=row.application_no,
+            from_size=at_size,
+            state_key=row.state_key,
+            record=row.record,
+            state_leaf_hash=row.state_leaf_hash,
+        )
+        for row in reader.emission_rows()
+        if row.updated_idx >= since
+    ]

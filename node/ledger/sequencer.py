@@ -1,0 +1,232 @@
+"""The sequencer: queued entries are integrated in one transaction with their nodes, projection and checkpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from eth_account.signers.local import LocalAccount
+
+from node.checkpoint import Checkpoint, SignedCheckpoint, format_time, sign_checkpoint
+from node.clock import Clock
+from node.domain.calendar import WorkingCalendar
+from node.domain.entries import Entry, encode_entry, entry_subject
+from node.domain.register import RegisterView, apply_entry
+from node.errors import LedgerError, RuleViolation
+from node.ledger.projection import StagedView, versions_since
+from node.ledger.store import (
+    CheckpointRecord,
+    EntryRecord,
+    LedgerStore,
+    LedgerWriter,
+    PrivateRecord,
+)
+from node.merkle.hasher import hash_leaf
+from node.merkle.tree import CompactRange
+from node.state import state_root
+
+
+@dataclass(frozen=True)
+class PrivateInput:
+    """A private value to keep beside the entry that commits to it (Reg. §66)."""
+
+    commitment: str
+    subject: str
+    salt: bytes
+    value: str
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An entry ready to integrate, with any private values it commits to."""
+
+    entry: Entry
+    private: tuple[PrivateInput, ...] = ()
+
+
+EntryBuilder = Callable[[RegisterView], Prepared]
+"""Builds an entry from the register as it is inside the transaction (allocates codes, numbers)."""
+
+
+@dataclass(frozen=True)
+class Integrated:
+    """What one integration wrote."""
+
+    first_index: int
+    size: int
+    root: bytes
+    entries: tuple[EntryRecord, ...]
+    checkpoint: SignedCheckpoint | None
+
+
+@dataclass
+class Sequencer:
+    """Queues entries, then integrates the whole queue atomically.
+
+    Integration takes the writer lock, validates each entry against the register as left by the
+    entries before it (domain rules), appends leaves and Merkle nodes, updates the projection, moves
+    the head and, when asked, cuts and signs a checkpoint — all in one transaction. If any entry
+    breaks a rule, nothing is written and the queue is emptied.
+    """
+
+    store: LedgerStore
+    calendar: WorkingCalendar
+    clock: Clock
+    origin: str
+    signer: LocalAccount | None = None
+    _queue: list[EntryBuilder] = field(default_factory=list)
+
+    def submit(self, item: Entry | Prepared | EntryBuilder) -> None:
+        """Queue an entry (or a builder run inside the integrating transaction)."""
+        if callable(item):
+            self._queue.append(item)
+        elif isinstance(item, Prepared):
+            self._queue.append(lambda _view, prepared=item: prepared)
+        else:
+            self._queue.append(lambda _view, entry=item: Prepared(entry=entry))
+
+    @property
+    def pending(self) -> int:
+        """How many entries wait for integration."""
+        return len(self._queue)
+
+    def integrate(self, *, checkpoint: bool = False) -> Integrated:
+        """Integrate every queued entry in one transaction.
+
+        Raises:
+            RuleViolation: an entry breaks a rule (the message names its position in the batch);
+                nothing was written.
+            LedgerError: a checkpoint was asked for but no signing key is configured.
+            StorageError: the database failed; nothing was written.
+        """
+        queue, self._queue = self._queue, []
+        if checkpoint and self.signer is None:
+            raise LedgerError("cannot cut a checkpoint: no signing key is configured")
+        with self.store.write() as writer:
+            size, _ = writer.lock_head()
+            tree = CompactRange.load(writer, size)
+            view = StagedView(writer)
+            rows: list[EntryRecord] = []
+            nodes = []
+            private: list[PrivateRecord] = []
+            for position, build in enumerate(queue):
+                idx = size + position
+                prepared = build(view)
+                entry = prepared.entry
+                try:
+                    subject = _subject(view, entry)
+                    effects = apply_entry(view, entry, calendar=self.calendar)
+                except RuleViolation as exc:
+                    if len(queue) > 1:
+                        exc.args = (f"entry {position + 1} of {len(queue)}: {exc.args[0]}",)
+                    raise
+                view.stage(effects, idx=idx)
+                leaf = encode_entry(entry)
+                leaf_hash = hash_leaf(leaf)
+                nodes.extend(tree.append(leaf_hash))
+                rows.append(
+                    EntryRecord(
+                        idx=idx,
+                        kind=entry.kind,
+                        subject=subject,
+                        leaf=leaf,
+                        leaf_hash=leaf_hash,
+                        recorded_at=format_time(entry.recorded_at),
+                    )
+                )
+                private.extend(
+                    PrivateRecord(
+                        commitment=p.commitment,
+                        subject=p.subject,
+                        salt=p.salt,
+                        value=p.value,
+                        entry_idx=idx,
+                    )
+                    for p in prepared.private
+                )
+            writer.add_entries(rows)
+            writer.add_nodes(nodes)
+            writer.add_private(private)
+            view.flush(writer)
+            new_size = size + len(rows)
+            root = tree.root()
+            writer.set_head(new_size, root)
+            signed = self._checkpoint(writer, size=new_size, root=root) if checkpoint else None
+        return Integrated(
+            first_index=size,
+            size=new_size,
+            root=root,
+            entries=tuple(rows),
+            checkpoint=signed,
+        )
+
+    def cut_checkpoint(self) -> SignedCheckpoint:
+        """Sign a checkpoint at the current head (integrating anything queued first).
+
+        Raises:
+            LedgerError: no signing key, or a checkpoint at this size already exists.
+            StorageError: the database failed.
+        """
+        if self._queue:
+            result = self.integrate(checkpoint=True)
+            assert result.checkpoint is not None
+            return result.checkpoint
+        if self.signer is None:
+            raise LedgerError("cannot cut a checkpoint: no signing key is configured")
+        with self.store.write() as writer:
+            size, root = writer.lock_head()
+            return self._checkpoint(writer, size=size, root=root)
+
+    def _checkpoint(self, writer: LedgerWriter, *, size: int, root: bytes) -> SignedCheckpoint:
+        assert self.signer is not None
+        previous = writer.latest_checkpoint()
+        if previous is not None and previous.size == size:
+            raise LedgerError(f"a checkpoint at size {size} already exists; append entries first")
+        since = 0 if previous is None else previous.size
+        writer.add_versions(versions_since(writer, since=since, at_size=size))
+        s_root, s_size = state_root(writer.current_state_leaves())
+        cp = Checkpoint(
+            origin=self.origin,
+            size=size,
+            log_root=root,
+            state_root=s_root,
+            state_size=s_size,
+            issued_at=self.clock.now(),
+        )
+        signed = sign_checkpoint(cp, self.signer)
+        writer.add_checkpoint(
+            CheckpointRecord(
+                size=size,
+                origin=cp.origin,
+                log_root=cp.log_root,
+                state_root=cp.state_root,
+                state_size=cp.state_size,
+                issued_at=format_time(cp.issued_at),
+                signer=signed.signer,
+                signature=signed.signature,
+            )
+        )
+        return signed
+
+
+def _subject(view: RegisterView, entry: Entry) -> str:
+    """The stable subject of an entry: the issuer code, or the emission's application number."""
+    kind, key = entry_subject(entry)
+    if kind == "emission":
+        current = view.emission(key)
+        if current is not None:
+            return current.application_no
+    return key
+
+
+def integrate_entries(
+    sequencer: Sequencer, entries: Sequence[Entry | Prepared | EntryBuilder], *, checkpoint: bool = False
+) -> Integrated:
+    """Queue ``entries`` and integrate them as one batch.
+
+    Raises:
+        RuleViolation, LedgerError, StorageError: as ``Sequencer.integrate``.
+    """
+    for item in entries:
+        sequencer.submit(item)
+    return sequencer.integrate(checkpoint=checkpoint)

@@ -1,0 +1,433 @@
+"""The ledger facade used by the CLI and the API: writes through the domain rules, reads and proofs."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from node.checkpoint import Checkpoint, SignedCheckpoint, parse_time
+from node.clock import Clock
+from node.domain.calendar import WorkingCalendar, kyrgyz_calendar
+from node.domain.canonical import canonical_json
+from node.domain.entries import Entry, decode_entry
+from node.domain.filings import (
+    EmissionFiling,
+    IssuerFiling,
+    application_entry,
+    event_entry,
+    issuer_entry,
+)
+from node.domain.model import EmissionState, IssuerState
+from node.domain.privacy import commit
+from node.domain.regno import allocate_issuer_code, validate_issuer_code
+from node.domain.register import RegisterView
+from node.errors import LedgerError, MerkleError, NotFound, RuleViolation
+from node.ledger import migrate
+from node.ledger.projection import emission_from_row, issuer_from_row
+from node.ledger.sequencer import Integrated, Prepared, PrivateInput, Sequencer
+from node.ledger.store import CheckpointRecord, EntryRecord, PrivateRecord, SqlLedgerStore
+from node.merkle.nodes import NodeID
+from node.merkle.tree import build_tree, prove_consistency, prove_inclusion, root_at
+from node.settings import Settings
+from node.state import StateProof
+
+SALT_BYTES = 16
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    """RFC 9162 §2.1.3 inclusion proof of one entry in the tree of ``size`` leaves."""
+
+    index: int
+    size: int
+    leaf_hash: bytes
+    root: bytes
+    proof: tuple[bytes, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form (hashes in hex)."""
+        return {
+            "index": self.index,
+            "tree_size": self.size,
+            "leaf_hash": self.leaf_hash.hex(),
+            "root": self.root.hex(),
+            "proof": [h.hex() for h in self.proof],
+        }
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    """RFC 9162 §2.1.4 consistency proof between two tree sizes."""
+
+    size1: int
+    size2: int
+    root1: bytes
+    root2: bytes
+    proof: tuple[bytes, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form (hashes in hex)."""
+        return {
+            "size1": self.size1,
+            "size2": self.size2,
+            "root1": self.root1.hex(),
+            "root2": self.root2.hex(),
+            "proof": [h.hex() for h in self.proof],
+        }
+
+
+def signed_from_record(row: CheckpointRecord) -> SignedCheckpoint:
+    """A stored checkpoint as a ``SignedCheckpoint`` (for signature checks)."""
+    return SignedCheckpoint(
+        checkpoint=Checkpoint(
+            origin=row.origin,
+            size=row.size,
+            log_root=row.log_root,
+            state_root=row.state_root,
+            state_size=row.state_size,
+            issued_at=parse_time(row.issued_at),
+        ),
+        signer=row.signer,
+        signature=row.signature,
+    )
+
+
+class Ledger:
+    """The register: every write is a journal entry checked by the domain rules."""
+
+    def __init__(
+        self,
+        *,
+        store: SqlLedgerStore,
+        clock: Clock,
+        origin: str,
+        calendar: WorkingCalendar | None = None,
+        signer: LocalAccount | None = None,
+        random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.calendar = calendar or kyrgyz_calendar()
+        self.sequencer = Sequencer(
+            store=store, calendar=self.calendar, clock=clock, origin=origin, signer=signer
+        )
+        self._random_bytes = random_bytes
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock,
+        signer: LocalAccount | None = None,
+        calendar: WorkingCalendar | None = None,
+    ) -> Ledger:
+        """Open the ledger named by ``settings`` (does not create or migrate it).
+
+        Raises:
+            ConfigError: the database URL is invalid.
+        """
+        store = SqlLedgerStore.from_url(settings.resolved_database_url)
+        return cls(
+            store=store, clock=clock, origin=settings.origin, calendar=calendar, signer=signer
+        )
+
+    def initialize(self) -> None:
+        """Create or migrate the schema and the empty log head (idempotent).
+
+        Raises:
+            StorageError: the database refused.
+        """
+        migrate.upgrade(self.store.engine)
+        self.store.ensure_head()
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.store.dispose()
+
+    # writes -----------------------------------------------------------------------------
+    def register_issuer(
+        self, filing: IssuerFiling, *, effective_on: date, checkpoint: bool = False
+    ) -> tuple[str, Integrated]:
+        """Register an issuer: assign its code (Reg. §68(г)), commit to its founders (Reg. §66).
+
+        Raises:
+            RuleViolation: the filing breaks a rule or the requested code is taken.
+            StorageError: the database failed.
+        """
+        salt = self._random_bytes(SALT_BYTES)
+        founders = [f.model_dump(mode="json") for f in filing.founders]
+        commitment = commit(founders, salt)
+        recorded_at = self.clock.now()
+        codes: list[str] = []
+
+        def build(view: RegisterView) -> Prepared:
+            taken = view.issuer_codes()
+            if filing.code is not None:
+                code = validate_issuer_code(filing.code, field="code")
+                if code in taken:
+                    raise RuleViolation(
+                        field="code",
+                        rule="issuer-code-unique",
+                        paragraph="Reg. §68(г)",
+                        message=f"issuer code {code} is already assigned to another issuer",
+                    )
+            else:
+                code = allocate_issuer_code(taken=taken, ordinal=len(taken) + 1)
+            codes.append(code)
+            entry = issuer_entry(
+                filing,
+                code=code,
+                founders_commitment=commitment,
+                recorded_at=recorded_at,
+                effective_on=effective_on,
+            )
+            private = PrivateInput(
+                commitment=commitment,
+                subject=code,
+                salt=salt,
+                value=canonical_json(founders).decode("utf-8"),
+            )
+            return Prepared(entry=entry, private=(private,))
+
+        result = self._integrate([build], checkpoint=checkpoint)
+        return codes[-1], result
+
+    def file_application(
+        self, filing: EmissionFiling, *, checkpoint: bool = False
+    ) -> tuple[str, Integrated]:
+        """File an emission application (Reg. §9); returns its application number.
+
+        Raises:
+            RuleViolation: the filing breaks a rule.
+            StorageError: the database failed.
+        """
+        recorded_at = self.clock.now()
+        numbers: list[str] = []
+
+        def build(view: RegisterView) -> Prepared:
+            number = f"APP-{view.application_count() + 1:06d}"
+            numbers.append(number)
+            return Prepared(
+                entry=application_entry(filing, application_no=number, recorded_at=recorded_at)
+            )
+
+        result = self._integrate([build], checkpoint=checkpoint)
+        return numbers[-1], result
+
+    def record_event(
+        self,
+        *,
+        kind: str,
+        emission: str,
+        data: Mapping[str, Any],
+        effective_on: date,
+        checkpoint: bool = False,
+    ) -> Integrated:
+        """Record a lifecycle event of an emission (any kind of the state machine).
+
+        Raises:
+            RuleViolation: the event is unknown, malformed or not allowed now.
+            StorageError: the database failed.
+        """
+        entry = event_entry(
+            kind,
+            emission=emission,
+            data=data,
+            recorded_at=self.clock.now(),
+            effective_on=effective_on,
+        )
+        return self._integrate([Prepared(entry=entry)], checkpoint=checkpoint)
+
+    def append(self, entries: Sequence[Entry | Prepared], *, checkpoint: bool = False) -> Integrated:
+        """Append ready-made entries as one atomic batch.
+
+        Raises:
+            RuleViolation: an entry breaks a rule; nothing is written.
+            StorageError: the database failed.
+        """
+        return self._integrate(list(entries), checkpoint=checkpoint)
+
+    def cut_checkpoint(self) -> SignedCheckpoint:
+        """Cut and sign a checkpoint at the current head.
+
+        Raises:
+            LedgerError: no signing key, or nothing new since the last checkpoint.
+            StorageError: the database failed.
+        """
+        return self.sequencer.cut_checkpoint()
+
+    def _integrate(self, items: list[Any], *, checkpoint: bool) -> Integrated:
+        if self.sequencer.pending:
+            raise LedgerError("another batch is being prepared on this ledger object")
+        for item in items:
+            self.sequencer.submit(item)
+        return self.sequencer.integrate(checkpoint=checkpoint)
+
+    # reads ------------------------------------------------------------------------------
+    def head(self) -> tuple[int, bytes]:
+        """Size and root of the log.
+
+        Raises:
+            LedgerError: the ledger is not initialised.
+        """
+        with self.store.read() as reader:
+            return reader.head()
+
+    def issuers(self) -> list[IssuerState]:
+        """Every issuer, by code."""
+        with self.store.read() as reader:
+            return [issuer_from_row(row) for row in reader.issuer_rows()]
+
+    def issuer(self, code: str) -> IssuerState:
+        """One issuer.
+
+        Raises:
+            NotFound: no issuer has this code.
+        """
+        with self.store.read() as reader:
+            row = reader.issuer_row(code)
+        if row is None:
+            raise NotFound(kind="issuer", key=code)
+        return issuer_from_row(row)
+
+    def emissions(self, *, issuer: str | None = None) -> list[EmissionState]:
+        """Every emission (of one issuer), by registration number / application number."""
+        with self.store.read() as reader:
+            return [emission_from_row(row) for row in reader.emission_rows(issuer=issuer)]
+
+    def emission(self, key: str) -> EmissionState:
+        """One emission by registration number or application number.
+
+        Raises:
+            NotFound: no such emission.
+        """
+        with self.store.read() as reader:
+            row = reader.emission_row(key)
+        if row is None:
+            raise NotFound(kind="emission", key=key)
+        return emission_from_row(row)
+
+    def history(self, key: str) -> list[tuple[EntryRecord, Entry]]:
+        """Every entry about one emission (or issuer), oldest first, decoded.
+
+        Raises:
+            NotFound: no such emission or issuer.
+        """
+        with self.store.read() as reader:
+            row = reader.emission_row(key)
+            subject = row.application_no if row is not None else key
+            if row is None and reader.issuer_row(key) is None:
+                raise NotFound(kind="emission", key=key)
+            records = reader.entries_of(subject)
+        return [(record, decode_entry(record.leaf)) for record in records]
+
+    def entries(self, start: int = 0, end: int | None = None) -> list[EntryRecord]:
+        """Entries ``start <= idx < end`` (default: to the head)."""
+        with self.store.read() as reader:
+            size, _ = reader.head()
+            return list(reader.entries(start, size if end is None else min(end, size)))
+
+    def checkpoints(self) -> list[CheckpointRecord]:
+        """All checkpoints, oldest first."""
+        with self.store.read() as reader:
+            return reader.checkpoints()
+
+    def latest_checkpoint(self) -> CheckpointRecord:
+        """The newest checkpoint.
+
+        Raises:
+            NotFound: none was cut yet.
+        """
+        with self.store.read() as reader:
+            row = reader.latest_checkpoint()
+        if row is None:
+            raise NotFound(kind="checkpoint", key="latest")
+        return row
+
+    def prove_inclusion(self, index: int, *, size: int | None = None) -> InclusionProof:
+        """Inclusion proof of entry ``index`` in the tree of ``size`` leaves (default: head).
+
+        Raises:
+            MerkleError: the index or size is out of range.
+        """
+        with self.store.read() as reader:
+            head, head_root = reader.head()
+            tree_size = head if size is None else size
+            _check_size(tree_size, head)
+            proof = prove_inclusion(reader, index, tree_size)
+            leaf_hash = reader.get_nodes([_leaf_id(index)])[0]
+            root = head_root if tree_size == head else root_at(reader, tree_size)
+        return InclusionProof(
+            index=index, size=tree_size, leaf_hash=leaf_hash, root=root, proof=tuple(proof)
+        )
+
+    def prove_consistency(self, size1: int, size2: int | None = None) -> ConsistencyProof:
+        """Consistency proof between tree sizes ``size1 <= size2`` (default: head).
+
+        Raises:
+            MerkleError: a size is out of range.
+        """
+        with self.store.read() as reader:
+            head, _ = reader.head()
+            second = head if size2 is None else size2
+            _check_size(second, head)
+            proof = prove_consistency(reader, size1, second)
+            root1 = root_at(reader, size1)
+            root2 = root_at(reader, second)
+        return ConsistencyProof(size1=size1, size2=second, root1=root1, root2=root2, proof=tuple(proof))
+
+    def state_proof(self, key: str, *, checkpoint_size: int | None = None) -> StateProof:
+        """Proof that emission ``key`` had its recorded public state at a checkpoint.
+
+        Raises:
+            NotFound: no such checkpoint, or the emission did not exist at it.
+        """
+        with self.store.read() as reader:
+            row = (
+                reader.latest_checkpoint()
+                if checkpoint_size is None
+                else reader.checkpoint(checkpoint_size)
+            )
+            if row is None:
+                raise NotFound(kind="checkpoint", key=str(checkpoint_size or "latest"))
+            leaves = reader.state_leaves_at(row.size)
+        store, size = build_tree(v.state_leaf_hash for v in leaves)
+        for position, version in enumerate(leaves):
+            if key in (version.application_no, version.state_key):
+                return StateProof(
+                    checkpoint_size=row.size,
+                    key=version.state_key,
+                    record=json.loads(version.record),
+                    index=position,
+                    state_size=size,
+                    proof=tuple(prove_inclusion(store, position, size)),
+                )
+        raise NotFound(kind="emission state", key=f"{key} at checkpoint {row.size}")
+
+    def private_value(self, commitment: str) -> PrivateRecord:
+        """The private value (and salt) behind a commitment, for an authorised holder (Reg. §66).
+
+        Raises:
+            NotFound: no value is kept for this commitment.
+        """
+        with self.store.read() as reader:
+            row = reader.private_value(commitment)
+        if row is None:
+            raise NotFound(kind="private value", key=commitment)
+        return row
+
+
+def _leaf_id(index: int) -> NodeID:
+    return NodeID(level=0, index=index)
+
+
+def _check_size(size: int, head: int) -> None:
+    if size > head:
+        raise MerkleError(f"tree size {size} is beyond the log's size {head}")

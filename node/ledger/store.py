@@ -1,0 +1,576 @@
+"""Ledger storage behind a Protocol, with one SQL implementation for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
+
+from node.errors import LedgerError, MerkleError, StorageError
+from node.ledger.db import is_sqlite, make_engine, read_transaction, storage_errors, write_transaction
+from node.ledger.schema import (
+    LEDGER_TABLES,
+    PROJECTION_TABLES,
+    CheckpointRow,
+    EmissionRow,
+    EmissionVersion,
+    IssuerRow,
+    LogEntry,
+    LogHead,
+    MerkleNode,
+    PrivateValue,
+)
+from node.merkle.hasher import EMPTY_ROOT
+from node.merkle.nodes import NodeID
+
+_head = LogHead.__table__
+_entries = LogEntry.__table__
+_nodes = MerkleNode.__table__
+_checkpoints = CheckpointRow.__table__
+_issuers = IssuerRow.__table__
+_emissions = EmissionRow.__table__
+_versions = EmissionVersion.__table__
+_private = PrivateValue.__table__
+
+NODE_QUERY_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class EntryRecord:
+    """A stored journal entry."""
+
+    idx: int
+    kind: str
+    subject: str
+    leaf: bytes
+    leaf_hash: bytes
+    recorded_at: str
+
+
+@dataclass(frozen=True)
+class CheckpointRecord:
+    """A stored signed checkpoint."""
+
+    size: int
+    origin: str
+    log_root: bytes
+    state_root: bytes
+    state_size: int
+    issued_at: str
+    signer: str
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class IssuerRecord:
+    """A stored issuer projection row."""
+
+    code: str
+    name: str
+    region: str
+    status: str
+    record: str
+    updated_idx: int
+
+
+@dataclass(frozen=True)
+class EmissionRecord:
+    """A stored emission projection row (``record`` is the canonical JSON public state)."""
+
+    application_no: str
+    regno: str | None
+    state_key: str
+    issuer: str
+    status: str
+    name: str
+    blockchain: str
+    contract_address: str
+    record: str
+    state_leaf_hash: bytes
+    updated_idx: int
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """One public state of an emission, in force from tree size ``from_size``."""
+
+    application_no: str
+    from_size: int
+    state_key: str
+    record: str
+    state_leaf_hash: bytes
+
+
+@dataclass(frozen=True)
+class PrivateRecord:
+    """A private value (Reg. §66) with its salt, stored beside its public commitment."""
+
+    commitment: str
+    subject: str
+    salt: bytes
+    value: str
+    entry_idx: int
+
+
+class LedgerReader(Protocol):
+    """Read operations, all within one consistent snapshot."""
+
+    def head(self) -> tuple[int, bytes]:
+        """Size and root of the integrated log."""
+        ...
+
+    def get_nodes(self, ids: Sequence[NodeID]) -> Sequence[bytes]:
+        """Merkle node hashes in the order asked (a ``NodeReader``); MerkleError if one is missing."""
+        ...
+
+    def entries(self, start: int, end: int) -> Iterator[EntryRecord]:
+        """Entries with ``start <= idx < end`` in index order."""
+        ...
+
+    def entries_of(self, subject: str) -> list[EntryRecord]:
+        """Every entry about one issuer or emission (by the subject recorded at append)."""
+        ...
+
+    def checkpoints(self) -> list[CheckpointRecord]:
+        """All checkpoints, oldest first."""
+        ...
+
+    def checkpoint(self, size: int) -> CheckpointRecord | None:
+        """The checkpoint at exactly ``size`` leaves, if one was cut."""
+        ...
+
+    def latest_checkpoint(self) -> CheckpointRecord | None:
+        """The newest checkpoint."""
+        ...
+
+    def issuer_row(self, code: str) -> IssuerRecord | None:
+        """One issuer."""
+        ...
+
+    def issuer_rows(self) -> list[IssuerRecord]:
+        """All issuers by code."""
+        ...
+
+    def emission_row(self, key: str) -> EmissionRecord | None:
+        """One emission by registration number or application number."""
+        ...
+
+    def emission_rows(self, *, issuer: str | None = None) -> list[EmissionRecord]:
+        """All emissions (of one issuer), by state key."""
+        ...
+
+    def application_count(self) -> int:
+        """How many applications were ever filed."""
+        ...
+
+    def issuer_codes(self) -> list[str]:
+        """Every issuer code in use."""
+        ...
+
+    def state_leaves_at(self, size: int) -> list[VersionRecord]:
+        """The public state of every emission as of tree size ``size`` (latest version <= size)."""
+        ...
+
+    def current_state_leaves(self) -> list[tuple[str, bytes]]:
+        """``(state_key, state_leaf_hash)`` of every emission now."""
+        ...
+
+    def private_value(self, commitment: str) -> PrivateRecord | None:
+        """The private value behind a commitment (for authorised holders only)."""
+        ...
+
+    def private_values(self) -> list[PrivateRecord]:
+        """Every private value (for `tamga check`)."""
+        ...
+
+    def node_range(self, start_key: int, end_key: int) -> Iterator[tuple[int, bytes]]:
+        """Stored Merkle nodes with ``start_key <= key < end_key``, by key."""
+        ...
+
+    def node_count(self) -> int:
+        """How many Merkle nodes are stored."""
+        ...
+
+    def versions(self) -> list[VersionRecord]:
+        """Every stored emission version, by (from_size, state key)."""
+        ...
+
+
+class LedgerWriter(LedgerReader, Protocol):
+    """Write operations inside one transaction that commits all or nothing."""
+
+    def lock_head(self) -> tuple[int, bytes]:
+        """Take the writer lock and return the head (size, root)."""
+        ...
+
+    def set_head(self, size: int, root: bytes) -> None:
+        """Move the head."""
+        ...
+
+    def add_entries(self, rows: Sequence[EntryRecord]) -> None:
+        """Append journal entries."""
+        ...
+
+    def add_nodes(self, nodes: Sequence[tuple[NodeID, bytes]]) -> None:
+        """Store new Merkle nodes."""
+        ...
+
+    def put_issuer(self, row: IssuerRecord, *, exists: bool) -> None:
+        """Insert or update an issuer row."""
+        ...
+
+    def put_emission(self, row: EmissionRecord, *, exists: bool) -> None:
+        """Insert or update an emission row."""
+        ...
+
+    def add_versions(self, rows: Sequence[VersionRecord]) -> None:
+        """Record emission state versions."""
+        ...
+
+    def add_private(self, rows: Sequence[PrivateRecord]) -> None:
+        """Store private values."""
+        ...
+
+    def add_checkpoint(self, row: CheckpointRecord) -> None:
+        """Store a signed checkpoint."""
+        ...
+
+    def clear_projection(self) -> None:
+        """Delete the projection (only for rebuild)."""
+        ...
+
+
+class LedgerStore(Protocol):
+    """A storage backend: hands out read snapshots and write transactions."""
+
+    def read(self) -> AbstractContextManager[LedgerReader]:
+        """A consistent read snapshot."""
+        ...
+
+    def write(self) -> AbstractContextManager[LedgerWriter]:
+        """A write transaction (all or nothing)."""
+        ...
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        ...
+
+
+class SqlReader:
+    """``LedgerReader`` over a SQLAlchemy connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def head(self) -> tuple[int, bytes]:
+        row = self._conn.execute(select(_head.c.size, _head.c.root).where(_head.c.id == 1)).first()
+        if row is None:
+            raise LedgerError("the ledger is not initialised (run `tamga init`)")
+        return int(row[0]), bytes(row[1])
+
+    def get_nodes(self, ids: Sequence[NodeID]) -> Sequence[bytes]:
+        keys = [node.key() for node in ids]
+        found: dict[int, bytes] = {}
+        for start in range(0, len(keys), NODE_QUERY_CHUNK):
+            chunk = keys[start : start + NODE_QUERY_CHUNK]
+            for key, digest in self._conn.execute(
+                select(_nodes.c.id, _nodes.c.hash).where(_nodes.c.id.in_(chunk))
+            ):
+                found[int(key)] = bytes(digest)
+        try:
+            return [found[key] for key in keys]
+        except KeyError as exc:
+            missing = NodeID.from_key(int(exc.args[0]))
+            raise MerkleError(f"Merkle node {missing} is not stored") from exc
+
+    def entries(self, start: int, end: int) -> Iterator[EntryRecord]:
+        query = (
+            select(_entries)
+            .where(_entries.c.idx >= start, _entries.c.idx < end)
+            .order_by(_entries.c.idx)
+        )
+        for row in self._conn.execute(query.execution_options(yield_per=5000)):
+            yield _entry(row)
+
+    def entries_of(self, subject: str) -> list[EntryRecord]:
+        query = select(_entries).where(_entries.c.subject == subject).order_by(_entries.c.idx)
+        return [_entry(row) for row in self._conn.execute(query)]
+
+    def checkpoints(self) -> list[CheckpointRecord]:
+        rows = self._conn.execute(select(_checkpoints).order_by(_checkpoints.c.size))
+        return [_checkpoint(row) for row in rows]
+
+    def checkpoint(self, size: int) -> CheckpointRecord | None:
+        row = self._conn.execute(select(_checkpoints).where(_checkpoints.c.size == size)).first()
+        return None if row is None else _checkpoint(row)
+
+    def latest_checkpoint(self) -> CheckpointRecord | None:
+        query = select(_checkpoints).order_by(_checkpoints.c.size.desc()).limit(1)
+        row = self._conn.execute(query).first()
+        return None if row is None else _checkpoint(row)
+
+    def issuer_row(self, code: str) -> IssuerRecord | None:
+        row = self._conn.execute(select(_issuers).where(_issuers.c.code == code)).first()
+        return None if row is None else IssuerRecord(**row._mapping)
+
+    def issuer_rows(self) -> list[IssuerRecord]:
+        rows = self._conn.execute(select(_issuers).order_by(_issuers.c.code))
+        return [IssuerRecord(**row._mapping) for row in rows]
+
+    def emission_row(self, key: str) -> EmissionRecord | None:
+        query = select(_emissions).where(
+            or_(_emissions.c.application_no == key, _emissions.c.regno == key)
+        )
+        row = self._conn.execute(query).first()
+        return None if row is None else _emission(row)
+
+    def emission_rows(self, *, issuer: str | None = None) -> list[EmissionRecord]:
+        query = select(_emissions)
+        if issuer is not None:
+            query = query.where(_emissions.c.issuer == issuer)
+        rows = [_emission(row) for row in self._conn.execute(query)]
+        return sorted(rows, key=lambda r: r.state_key.encode())
+
+    def application_count(self) -> int:
+        return int(self._conn.execute(select(func.count()).select_from(_emissions)).scalar_one())
+
+    def issuer_codes(self) -> list[str]:
+        return [str(code) for code in self._conn.execute(select(_issuers.c.code)).scalars()]
+
+    def state_leaves_at(self, size: int) -> list[VersionRecord]:
+        latest = (
+            select(_versions.c.application_no, func.max(_versions.c.from_size).label("from_size"))
+            .where(_versions.c.from_size <= size)
+            .group_by(_versions.c.application_no)
+            .subquery()
+        )
+        query = select(_versions).join(
+            latest,
+            (latest.c.application_no == _versions.c.application_no)
+            & (latest.c.from_size == _versions.c.from_size),
+        )
+        rows = [VersionRecord(**row._mapping) for row in self._conn.execute(query)]
+        return sorted(rows, key=lambda r: r.state_key.encode())
+
+    def current_state_leaves(self) -> list[tuple[str, bytes]]:
+        rows = self._conn.execute(select(_emissions.c.state_key, _emissions.c.state_leaf_hash))
+        return sorted(((str(k), bytes(h)) for k, h in rows), key=lambda kh: kh[0].encode())
+
+    def private_value(self, commitment: str) -> PrivateRecord | None:
+        row = self._conn.execute(select(_private).where(_private.c.commitment == commitment)).first()
+        return None if row is None else PrivateRecord(**row._mapping)
+
+    def private_values(self) -> list[PrivateRecord]:
+        rows = self._conn.execute(select(_private).order_by(_private.c.entry_idx))
+        return [PrivateRecord(**row._mapping) for row in rows]
+
+    def node_range(self, start_key: int, end_key: int) -> Iterator[tuple[int, bytes]]:
+        query = (
+            select(_nodes.c.id, _nodes.c.hash)
+            .where(_nodes.c.id >= start_key, _nodes.c.id < end_key)
+            .order_by(_nodes.c.id)
+        )
+        for key, digest in self._conn.execute(query.execution_options(yield_per=20_000)):
+            yield int(key), bytes(digest)
+
+    def node_count(self) -> int:
+        return int(self._conn.execute(select(func.count()).select_from(_nodes)).scalar_one())
+
+    def versions(self) -> list[VersionRecord]:
+        rows = [VersionRecord(**row._mapping) for row in self._conn.execute(select(_versions))]
+        return sorted(rows, key=lambda r: (r.from_size, r.state_key.encode()))
+
+
+class SqlWriter(SqlReader):
+    """``LedgerWriter`` over a connection inside a write transaction."""
+
+    def __init__(self, conn: Connection, *, sqlite: bool) -> None:
+        super().__init__(conn)
+        self._sqlite = sqlite
+
+    def lock_head(self) -> tuple[int, bytes]:
+        query = select(_head.c.size, _head.c.root).where(_head.c.id == 1)
+        if not self._sqlite:  # SQLite already holds the database lock (BEGIN IMMEDIATE)
+            query = query.with_for_update()
+        row = self._conn.execute(query).first()
+        if row is None:
+            raise LedgerError("the ledger is not initialised (run `tamga init`)")
+        return int(row[0]), bytes(row[1])
+
+    def set_head(self, size: int, root: bytes) -> None:
+        self._conn.execute(update(_head).where(_head.c.id == 1).values(size=size, root=root))
+
+    def add_entries(self, rows: Sequence[EntryRecord]) -> None:
+        if rows:
+            self._conn.execute(insert(_entries), [r.__dict__ for r in rows])
+
+    def add_nodes(self, nodes: Sequence[tuple[NodeID, bytes]]) -> None:
+        if nodes:
+            self._conn.execute(insert(_nodes), [{"id": n.key(), "hash": h} for n, h in nodes])
+
+    def put_issuer(self, row: IssuerRecord, *, exists: bool) -> None:
+        values = dict(row.__dict__)
+        if exists:
+            code = values.pop("code")
+            self._conn.execute(update(_issuers).where(_issuers.c.code == code).values(**values))
+        else:
+            self._conn.execute(insert(_issuers).values(**values))
+
+    def put_emission(self, row: EmissionRecord, *, exists: bool) -> None:
+        values = dict(row.__dict__)
+        if exists:
+            key = values.pop("application_no")
+            self._conn.execute(
+                update(_emissions).where(_emissions.c.application_no == key).values(**values)
+            )
+        else:
+            self._conn.execute(insert(_emissions).values(**values))
+
+    def add_versions(self, rows: Sequence[VersionRecord]) -> None:
+        if rows:
+            self._conn.execute(insert(_versions), [r.__dict__ for r in rows])
+
+    def add_private(self, rows: Sequence[PrivateRecord]) -> None:
+        if rows:
+            self._conn.execute(insert(_private), [r.__dict__ for r in rows])
+
+    def add_checkpoint(self, row: CheckpointRecord) -> None:
+        self._conn.execute(insert(_checkpoints).values(**row.__dict__))
+
+    def clear_projection(self) -> None:
+        for table in PROJECTION_TABLES:
+            self._conn.execute(delete(table))
+
+
+class SqlLedgerStore:
+    """The SQL backend: SQLite (default, WAL) or PostgreSQL, chosen by URL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @classmethod
+    def from_url(cls, url: str) -> SqlLedgerStore:
+        """Open a store (does not create tables; see ``create_schema``).
+
+        Raises:
+            ConfigError: the URL is invalid.
+        """
+        return cls(make_engine(url))
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine."""
+        return self._engine
+
+    @property
+    def backend(self) -> str:
+        return self._engine.dialect.name
+
+    @contextmanager
+    def read(self) -> Iterator[SqlReader]:
+        with read_transaction(self._engine) as conn:
+            yield SqlReader(conn)
+
+    @contextmanager
+    def write(self) -> Iterator[SqlWriter]:
+        with write_transaction(self._engine) as conn:
+            yield SqlWriter(conn, sqlite=is_sqlite(self._engine))
+
+    def create_schema(self) -> None:
+        """Create every table (used by tests; `tamga init` runs the Alembic migrations instead).
+
+        Raises:
+            StorageError: the database refused.
+        """
+        with storage_errors("create schema"), self._engine.begin() as conn:
+            for table in LEDGER_TABLES:
+                table.create(conn, checkfirst=True)
+        self.ensure_head()
+
+    def ensure_head(self) -> None:
+        """Insert the empty log head if there is none.
+
+        Raises:
+            StorageError: the database refused.
+        """
+        with self.write() as writer:
+            conn = writer._conn
+            if conn.execute(select(_head.c.id)).first() is None:
+                conn.execute(insert(_head).values(id=1, size=0, root=EMPTY_ROOT))
+
+    def drop_schema(self) -> None:
+        """Drop every ledger table (tests only).
+
+        Raises:
+            StorageError: the database refused.
+        """
+        with storage_errors("drop schema"), self._engine.begin() as conn:
+            for table in reversed(LEDGER_TABLES):
+                table.drop(conn, checkfirst=True)
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+
+    def dispose(self) -> None:
+        """Close pooled connections."""
+        self._engine.dispose()
+
+
+def _entry(row: object) -> EntryRecord:
+    m = row._mapping  # type: ignore[attr-defined]
+    return EntryRecord(
+        idx=int(m["idx"]),
+        kind=str(m["kind"]),
+        subject=str(m["subject"]),
+        leaf=bytes(m["leaf"]),
+        leaf_hash=bytes(m["leaf_hash"]),
+        recorded_at=str(m["recorded_at"]),
+    )
+
+
+def _checkpoint(row: object) -> CheckpointRecord:
+    m = row._mapping  # type: ignore[attr-defined]
+    return CheckpointRecord(
+        size=int(m["size"]),
+        origin=str(m["origin"]),
+        log_root=bytes(m["log_root"]),
+        state_root=bytes(m["state_root"]),
+        state_size=int(m["state_size"]),
+        issued_at=str(m["issued_at"]),
+        signer=str(m["signer"]),
+        signature=bytes(m["signature"]),
+    )
+
+
+def _emission(row: object) -> EmissionRecord:
+    m = dict(row._mapping)  # type: ignore[attr-defined]
+    m["state_leaf_hash"] = bytes(m["state_leaf_hash"])
+    return EmissionRecord(**m)
+
+
+def iter_all(reader: LedgerReader, *, batch: int = 10_000) -> Iterable[EntryRecord]:
+    """Every entry in index order.
+
+    Raises:
+        StorageError: the database failed.
+    """
+    size, _ = reader.head()
+    for start in range(0, size, batch):
+        yield from reader.entries(start, min(size, start + batch))
+
+
+__all__ = [
+    "CheckpointRecord",
+    "EmissionRecord",
+    "EntryRecord",
+    "IssuerRecord",
+    "LedgerReader",
+    "LedgerStore",
+    "LedgerWriter",
+    "PrivateRecord",
+    "SqlLedgerStore",
+    "StorageError",
+    "VersionRecord",
+]

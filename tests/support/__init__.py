@@ -1,0 +1,1 @@
+"""Test support: real PostgreSQL servers and shared fixtures."""
