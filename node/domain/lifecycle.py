@@ -1,0 +1,255 @@
+"""The emission lifecycle: explicit transition table and the deadlines of each stage (Reg. §4-56).
+
+Statuses and events (``*`` = allowed from every status of the box; ``=`` = status unchanged)::
+
+    emission.applied ──► APPLIED ──registered──► REGISTERED ──offer_disclosed──► OFFER_DISCLOSED
+                           │                        Reg. §10, §57                    Reg. §21
+                           └─refused──► REFUSED (terminal, Reg. §17)                     │
+                                                                              placement_started
+                                                                                 Reg. §20-21
+                                                                                         ▼
+    CIRCULATING ◄─recognized_successful── REPORTED ◄─results_reported── PLACEMENT_ENDED ◄─ PLACING
+     Reg. §29        Reg. §29, §34          │            Reg. §30          placement_ended
+                                            └─recognized_failed (≤ 10 working days, Reg. §34)─┐
+                                                                                              ▼
+    ┌ REGISTERED … CIRCULATING ┐ ──suspended (Reg. §25.1)──► SUSPENDED ──declared_failed──► FAILED
+    │ ("active registered")    │ ◄──resumed (prior status)──    │         Reg. §25.2, §48
+    └──────────────────────────┘                                │
+         * and SUSPENDED ──invalidated (court, Reg. §25.3, §52)──────────────────────────► INVALID
+
+    REGISTERED … CIRCULATING, SUSPENDED, FAILED, INVALID ──cancelled (Reg. §45, §47)──► CANCELLED
+    CANCELLED ──cancellation_notified (Reg. §54-55) / cancellation_published (Reg. §56)──► =
+    CIRCULATING ──partial_burn (Reg. §45)──► =      REPORTED, CIRCULATING ──unplaced_cancelled──► =
+    REGISTERED … CIRCULATING, SUSPENDED ──whitepaper_amendment_requested / _amended (Reg. §7)──► =
+    every status but REFUSED ──fee_paid (Reg. §28)──► =
+
+Deadlines are computed in Kyrgyz working days through an injected WorkingCalendar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Final, Literal
+
+from node.domain.calendar import WorkingCalendar, add_calendar_days
+from node.domain.model import Deadline, EmissionStatus, IssuerStatus
+
+S = EmissionStatus
+
+BISHKEK: Final = timezone(timedelta(hours=6), "Asia/Bishkek")
+"""Kyrgyz time (UTC+6, no daylight saving): the calendar day of an entry's recording."""
+
+# ---- status groups ------------------------------------------------------------------------
+
+ACTIVE_REGISTERED: Final = frozenset(
+    {S.REGISTERED, S.OFFER_DISCLOSED, S.PLACING, S.PLACEMENT_ENDED, S.REPORTED, S.CIRCULATING}
+)
+"""Registered and neither suspended, failed, invalid nor cancelled."""
+BEFORE_SUCCESS: Final = ACTIVE_REGISTERED - {S.CIRCULATING}
+"""Registered, results not yet recognized successful (Reg. §48)."""
+AWAITING_CANCELLATION: Final = frozenset({S.FAILED, S.INVALID})
+"""The number is to be cancelled (Reg. §44, §47, §53)."""
+REGISTERED_LIVE: Final = ACTIVE_REGISTERED | {S.SUSPENDED} | AWAITING_CANCELLATION
+"""Holds a state registration number that is not cancelled."""
+TERMINAL: Final = frozenset({S.REFUSED, S.CANCELLED})
+"""No further status change."""
+PLACEMENT_OPEN: Final = frozenset({S.REGISTERED, S.OFFER_DISCLOSED, S.PLACING})
+"""Placement not yet ended: the placement period may still be amended (Reg. §20)."""
+
+Target = EmissionStatus | Literal["same", "prior"]
+"""Status after an event: a status, "same" (unchanged) or "prior" (the status before suspension)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One row of the table: which statuses allow ``kind`` and where it leads."""
+
+    kind: str
+    sources: frozenset[EmissionStatus]
+    target: Target
+    paragraph: str
+
+    def result(self, current: EmissionStatus, prior: EmissionStatus | None) -> EmissionStatus:
+        """The status after the event applied in ``current`` (``prior`` = before suspension)."""
+        if self.target == "same":
+            return current
+        if self.target == "prior":
+            if prior is None:  # pragma: no cover - SUSPENDED always remembers its prior status
+                raise ValueError("no prior status to return to")
+            return prior
+        return self.target
+
+
+def _t(kind: str, sources: frozenset[EmissionStatus], target: Target, paragraph: str) -> Transition:
+    return Transition(kind=kind, sources=sources, target=target, paragraph=paragraph)
+
+
+_NONE: Final[frozenset[EmissionStatus]] = frozenset()
+_ONE = frozenset
+
+TRANSITIONS: Final[Mapping[str, Transition]] = {
+    t.kind: t
+    for t in (
+        # creates the emission; it must not exist yet
+        _t("emission.applied", _NONE, S.APPLIED, "Reg. §9"),
+        _t("emission.registered", _ONE({S.APPLIED}), S.REGISTERED, "Reg. §10, §57"),
+        _t("emission.refused", _ONE({S.APPLIED}), S.REFUSED, "Reg. §10, §17"),
+        _t(
+            "emission.whitepaper_amendment_requested",
+            ACTIVE_REGISTERED | {S.SUSPENDED},
+            "same",
+            "Reg. §7",
+        ),
+        _t("emission.whitepaper_amended", ACTIVE_REGISTERED | {S.SUSPENDED}, "same", "Reg. §7"),
+        _t("emission.offer_disclosed", _ONE({S.REGISTERED}), S.OFFER_DISCLOSED, "Reg. §21"),
+        _t("emission.placement_started", _ONE({S.OFFER_DISCLOSED}), S.PLACING, "Reg. §20-21"),
+        _t("emission.placement_ended", _ONE({S.PLACING}), S.PLACEMENT_ENDED, "Reg. §30"),
+        _t("emission.results_reported", _ONE({S.PLACEMENT_ENDED}), S.REPORTED, "Reg. §30"),
+        _t(
+            "emission.recognized_successful",
+            _ONE({S.REPORTED}),
+            S.CIRCULATING,
+            "Reg. §29, §34",
+        ),
+        _t("emission.recognized_failed", _ONE({S.REPORTED}), S.FAILED, "Reg. §34, §44"),
+        _t("emission.suspended", ACTIVE_REGISTERED, S.SUSPENDED, "Reg. §25.1"),
+        _t("emission.resumed", _ONE({S.SUSPENDED}), "prior", "Reg. §25.1"),
+        _t("emission.declared_failed", _ONE({S.SUSPENDED}), S.FAILED, "Reg. §25.2"),
+        _t(
+            "emission.invalidated",
+            ACTIVE_REGISTERED | {S.SUSPENDED},
+            S.INVALID,
+            "Reg. §25.3, §52",
+        ),
+        _t("emission.partial_burn", _ONE({S.CIRCULATING}), "same", "Reg. §45"),
+        _t("emission.unplaced_cancelled", _ONE({S.REPORTED, S.CIRCULATING}), "same", "Reg. §45"),
+        _t("emission.cancelled", REGISTERED_LIVE, S.CANCELLED, "Reg. §45, §47"),
+        _t("emission.cancellation_notified", _ONE({S.CANCELLED}), "same", "Reg. §54-55"),
+        _t("emission.cancellation_published", _ONE({S.CANCELLED}), "same", "Reg. §56"),
+        _t("emission.fee_paid", frozenset(S) - {S.REFUSED}, "same", "Reg. §28"),
+    )
+}
+"""The emission transition table: kind -> allowed from-statuses -> to-status."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerTransition:
+    """One row of the issuer table."""
+
+    kind: str
+    sources: frozenset[IssuerStatus]
+    target: IssuerStatus | Literal["same"]
+    paragraph: str
+
+
+ISSUER_TRANSITIONS: Final[Mapping[str, IssuerTransition]] = {
+    t.kind: t
+    for t in (
+        IssuerTransition("issuer.registered", frozenset(), IssuerStatus.ACTIVE, "Reg. §62"),
+        IssuerTransition(
+            "issuer.updated", frozenset({IssuerStatus.ACTIVE}), "same", "Reg. §62"
+        ),
+        IssuerTransition(
+            "issuer.reorganized",
+            frozenset({IssuerStatus.ACTIVE}),
+            IssuerStatus.REORGANIZED,
+            "Reg. §62, §64",
+        ),
+        # target is BANKRUPT instead when the termination is a bankruptcy (Reg. §64)
+        IssuerTransition(
+            "issuer.liquidated",
+            frozenset({IssuerStatus.ACTIVE}),
+            IssuerStatus.LIQUIDATED,
+            "Reg. §62, §64",
+        ),
+    )
+}
+"""The issuer transition table: kind -> allowed from-statuses -> to-status."""
+
+# ---- deadlines ----------------------------------------------------------------------------
+
+DECISION: Final = "decision"
+WHITEPAPER_REVIEW: Final = "whitepaper_review"
+RESULTS_REPORT: Final = "results_report"
+RECOGNITION: Final = "recognition"
+REMEDY: Final = "remedy"
+CANCELLATION: Final = "cancellation"
+NOTIFICATION: Final = "notification"
+PUBLICATION: Final = "publication"
+REGISTER_ENTRY: Final = "register_entry"
+FEE_INSTALLMENT: Final = "fee_installment"
+
+
+def recorded_on(recorded_at: datetime) -> date:
+    """The Kyrgyz calendar day (UTC+6) on which an entry was recorded."""
+    return recorded_at.astimezone(BISHKEK).date()
+
+
+def decision_deadline(filed_on: date, calendar: WorkingCalendar) -> Deadline:
+    """Register or refuse within 20 working days of receiving the documents (Reg. §10)."""
+    return Deadline(DECISION, calendar.add_working_days(filed_on, 20), "Reg. §10")
+
+
+def review_deadline(requested_on: date, calendar: WorkingCalendar) -> Deadline:
+    """The authority reviews a white-paper amendment within 10 working days (Reg. §7)."""
+    return Deadline(WHITEPAPER_REVIEW, calendar.add_working_days(requested_on, 10), "Reg. §7")
+
+
+def earliest_placement(published_on: date, calendar: WorkingCalendar) -> date:
+    """First day placement may start: the 5th working day after the offer's publication.
+
+    Reg. §21: placement "may start no earlier than 5 working days from the day the public offer
+    is published"; we read it as the 5th working day after the publication day.
+    """
+    return calendar.add_working_days(published_on, 5)
+
+
+def report_deadline(ended_on: date) -> Deadline:
+    """The results report is due within 30 calendar days after placement ends (Reg. §30)."""
+    return Deadline(RESULTS_REPORT, add_calendar_days(ended_on, 30), "Reg. §30")
+
+
+def recognition_deadline(reported_on: date, calendar: WorkingCalendar) -> Deadline:
+    """Recognition within 10 working days of the report; no failure after that (Reg. §34)."""
+    return Deadline(RECOGNITION, calendar.add_working_days(reported_on, 10), "Reg. §34")
+
+
+def remedy_deadline(remedy_by: date) -> Deadline:
+    """The term the authority gives to remedy the violations of a suspension (Reg. §25.1)."""
+    return Deadline(REMEDY, remedy_by, "Reg. §25.1")
+
+
+def cancellation_after_decision(decided_on: date, calendar: WorkingCalendar) -> Deadline:
+    """Cancel the number no later than the next working day after the decision (Reg. §36)."""
+    return Deadline(CANCELLATION, calendar.next_working_day(decided_on), "Reg. §36")
+
+
+def cancellation_after_ground(ground_on: date, calendar: WorkingCalendar) -> Deadline:
+    """Enter a cancellation within 3 working days after its ground arises (Reg. §65)."""
+    return Deadline(CANCELLATION, calendar.add_working_days(ground_on, 3), "Reg. §65")
+
+
+def register_entry_deadline(ground_on: date, calendar: WorkingCalendar) -> Deadline:
+    """An entry on a Reg. §64 ground is made within 3 working days of the ground (Reg. §65)."""
+    return Deadline(REGISTER_ENTRY, calendar.add_working_days(ground_on, 3), "Reg. §65")
+
+
+def notification_deadline(cancelled_on: date, calendar: WorkingCalendar) -> Deadline:
+    """Written notice of a cancellation within 3 working days of the decision (Reg. §55)."""
+    return Deadline(NOTIFICATION, calendar.add_working_days(cancelled_on, 3), "Reg. §55")
+
+
+def publication_deadline(cancelled_on: date, calendar: WorkingCalendar) -> Deadline:
+    """Publish a cancellation within 5 working days (Reg. §56)."""
+    return Deadline(PUBLICATION, calendar.add_working_days(cancelled_on, 5), "Reg. §56")
+
+
+def installment_deadline(quarter_end: date, calendar: WorkingCalendar) -> Deadline:
+    """A fee installment is due within 5 working days after its quarter ends (Reg. §28)."""
+    return Deadline(
+        f"{FEE_INSTALLMENT}:{quarter_end.isoformat()}",
+        calendar.add_working_days(quarter_end, 5),
+        "Reg. §28",
+    )

@@ -1,0 +1,77 @@
+"""The import rules of docs/architecture.md, checked on every module."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PURE = ("node.domain", "node.merkle")
+PURE_ALLOWED_THIRD_PARTY = {"pydantic", "holidays", "rfc8785", "typing_extensions"}
+FORBIDDEN_IN_PURE = {"sqlalchemy", "sqlmodel", "web3", "fastapi", "psycopg", "alembic", "eth_account"}
+
+
+def _modules() -> list[tuple[str, Path]]:
+    found = []
+    for package in ("node", "anchoring", "api"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            found.append((".".join(parts), path))
+    return found
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+MODULES = _modules()
+
+
+def test_modules_found() -> None:
+    names = {name for name, _ in MODULES}
+    assert {"node.merkle.verify", "node.domain.register", "node.ledger.sequencer"} <= names
+
+
+@pytest.mark.parametrize(("module", "path"), MODULES, ids=[m for m, _ in MODULES])
+def test_import_direction(module: str, path: Path) -> None:
+    imports = _imports(path)
+    if module.startswith("node") and module != "node.cli":
+        bad = {i for i in imports if i.split(".")[0] in {"anchoring", "api"}}
+        assert not bad, f"{module} imports {bad}: node may not import anchoring or api"
+    if module.startswith("anchoring"):
+        bad = {i for i in imports if i.split(".")[0] == "api"}
+        assert not bad, f"{module} imports {bad}: anchoring may not import api"
+
+
+@pytest.mark.parametrize(
+    ("module", "path"),
+    [(m, p) for m, p in MODULES if m.startswith(PURE)],
+    ids=[m for m, _ in MODULES if m.startswith(PURE)],
+)
+def test_pure_code_imports_no_io(module: str, path: Path) -> None:
+    imports = _imports(path)
+    bad = {i for i in imports if i.split(".")[0] in FORBIDDEN_IN_PURE}
+    assert not bad, f"{module} is pure but imports {bad}"
+    project = {i for i in imports if i.split(".")[0] == "node"}
+    allowed_prefixes = ("node.errors", "node.types", *PURE)
+    outside = {i for i in project if not i.startswith(allowed_prefixes)}
+    assert not outside, f"{module} is pure but imports {outside}"
+
+
+def test_verifiers_import_only_the_hasher() -> None:
+    imports = _imports(ROOT / "node" / "merkle" / "verify.py")
+    project = {i for i in imports if i.startswith("node")}
+    assert project <= {"node.merkle.hasher", "node.errors", "node.types"}, project
