@@ -1,4 +1,4 @@
-"""Typed register entries (pydantic v2, discriminated on ``kind``) and their canonical leaf bytes."""
+"""Typed register entries (pydantic v2, discriminated on ``kind``) and their leaf bytes."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ _DEC_RE = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$")
 
 
 def _int_in(value: Any) -> Any:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise ValueError("expected an integer (JSON: a decimal string), not a float or boolean")
     if isinstance(value, str):
         if not _INT_RE.match(value):
@@ -51,11 +51,11 @@ def _int_in(value: Any) -> Any:
 
 
 def _dec_in(value: Any) -> Any:
-    if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError("expected a decimal string such as \"12.50\", not a float or boolean")
+    if isinstance(value, (bool, float)):
+        raise ValueError('expected a decimal string such as "12.50", not a float or boolean')
     if isinstance(value, str):
         if not _DEC_RE.match(value):
-            raise ValueError(f"expected a plain decimal string such as \"12.50\", got {value!r}")
+            raise ValueError(f'expected a plain decimal string such as "12.50", got {value!r}')
         try:
             return Decimal(value)
         except InvalidOperation as exc:  # pragma: no cover - the regex admits only valid input
@@ -109,7 +109,9 @@ Symbol: TypeAlias = Annotated[str, StringConstraints(pattern=r"^\S{1,20}$")]
 """A ticker symbol (also checked against Law art. 37.3)."""
 
 
-class _Wire(BaseModel):
+class WireModel(BaseModel):
+    """Base of wire models: frozen, unknown members rejected."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
 
 
@@ -171,7 +173,7 @@ class IssuerTermination(StrEnum):
 # --------------------------------------------------------------------------------------------
 
 
-class Document(_Wire):
+class Document(WireModel):
     """The document an entry rests on (Reg. §63-64): type, number, date, issuing body."""
 
     type: DocumentType
@@ -180,7 +182,7 @@ class Document(_Wire):
     issued_by: ShortText
 
 
-class LegalRegistrationData(_Wire):
+class LegalRegistrationData(WireModel):
     """State registration data of a legal-entity issuer (Reg. §62, §9.5)."""
 
     number: ShortText
@@ -188,7 +190,7 @@ class LegalRegistrationData(_Wire):
     authority: ShortText
 
 
-class WhitePaper(_Wire):
+class WhitePaper(WireModel):
     """A white-paper version: digest of the document and where it is published (Reg. §6)."""
 
     version: ShortText
@@ -200,7 +202,7 @@ class WhitePaper(_Wire):
         return WhitePaperRef(version=self.version, sha256=self.sha256, uri=self.uri)
 
 
-class CollateralSpec(_Wire):
+class CollateralSpec(WireModel):
     """One collateral item as filed (Reg. §3-5, §3-6, §3-7…3-10, Annex 1 item 12)."""
 
     kind: CollateralKind
@@ -224,7 +226,7 @@ class CollateralSpec(_Wire):
         )
 
 
-class ManagerSpec(_Wire):
+class ManagerSpec(WireModel):
     """The collateral manager (Reg. §3-2, Annex 1 item 13)."""
 
     name: ShortText
@@ -240,7 +242,7 @@ class ManagerSpec(_Wire):
         )
 
 
-class EmissionTerms(_Wire):
+class EmissionTerms(WireModel):
     """The decision on issue as filed (Reg. §5, §9, Annex 1, Annex 3); all of it is public."""
 
     issuer: IssuerCode
@@ -277,7 +279,7 @@ class EmissionTerms(_Wire):
 # --------------------------------------------------------------------------------------------
 
 
-class _EntryBase(_Wire):
+class _EntryBase(WireModel):
     recorded_at: dt.datetime
     effective_on: dt.date
     basis: Document | None = None
@@ -514,34 +516,41 @@ class EmissionFeePaid(EmissionEntry):
     placed_in_quarter: Quantity | None = None  # reported placed quantity (Reg. §28)
 
 
+AnyIssuerEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
+    IssuerRegistered,
+    IssuerUpdated,
+    IssuerReorganized,
+    IssuerLiquidated,
+]
+"""Any issuer entry."""
+
+AnyEmissionEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
+    EmissionApplied,
+    EmissionRegistered,
+    EmissionRefused,
+    EmissionWhitepaperAmendmentRequested,
+    EmissionWhitepaperAmended,
+    EmissionOfferDisclosed,
+    EmissionPlacementStarted,
+    EmissionPlacementEnded,
+    EmissionResultsReported,
+    EmissionRecognizedSuccessful,
+    EmissionRecognizedFailed,
+    EmissionSuspended,
+    EmissionResumed,
+    EmissionDeclaredFailed,
+    EmissionInvalidated,
+    EmissionPartialBurn,
+    EmissionUnplacedCancelled,
+    EmissionFeePaid,
+    EmissionCancellationNotified,
+    EmissionCancellationPublished,
+    EmissionCancelled,
+]
+"""Any emission entry."""
+
 Entry: TypeAlias = Annotated[
-    Union[  # noqa: UP007 - a discriminated union reads best spelled out
-        IssuerRegistered,
-        IssuerUpdated,
-        IssuerReorganized,
-        IssuerLiquidated,
-        EmissionApplied,
-        EmissionRegistered,
-        EmissionRefused,
-        EmissionWhitepaperAmendmentRequested,
-        EmissionWhitepaperAmended,
-        EmissionOfferDisclosed,
-        EmissionPlacementStarted,
-        EmissionPlacementEnded,
-        EmissionResultsReported,
-        EmissionRecognizedSuccessful,
-        EmissionRecognizedFailed,
-        EmissionSuspended,
-        EmissionResumed,
-        EmissionDeclaredFailed,
-        EmissionInvalidated,
-        EmissionPartialBurn,
-        EmissionUnplacedCancelled,
-        EmissionFeePaid,
-        EmissionCancellationNotified,
-        EmissionCancellationPublished,
-        EmissionCancelled,
-    ],
+    Union[AnyIssuerEntry, AnyEmissionEntry],  # noqa: UP007 - a discriminated union
     Field(discriminator="kind"),
 ]
 """Any register entry; ``kind`` selects the model."""
@@ -655,6 +664,9 @@ def validation_violation(
     loc = list(first["loc"])
     if skip_tag and loc and isinstance(loc[0], str) and loc[0] in ENTRY_TYPES:
         loc = loc[1:]
-    field = ".".join(str(p) for p in loc) or "entry"
+    field = ""
+    for part in loc:
+        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
+    field = field or "entry"
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
     return RuleViolation(field=field, rule=rule, paragraph=paragraph, message=first["msg"] + more)

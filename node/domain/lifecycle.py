@@ -148,9 +148,7 @@ ISSUER_TRANSITIONS: Final[Mapping[str, IssuerTransition]] = {
     t.kind: t
     for t in (
         IssuerTransition("issuer.registered", frozenset(), IssuerStatus.ACTIVE, "Reg. §62"),
-        IssuerTransition(
-            "issuer.updated", frozenset({IssuerStatus.ACTIVE}), "same", "Reg. §62"
-        ),
+        IssuerTransition("issuer.updated", frozenset({IssuerStatus.ACTIVE}), "same", "Reg. §62"),
         IssuerTransition(
             "issuer.reorganized",
             frozenset({IssuerStatus.ACTIVE}),

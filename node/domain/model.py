@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -279,7 +280,7 @@ class EmissionState:
     @property
     def total_nominal(self) -> Decimal:
         """Total nominal value of the issue: quantity × nominal value (Reg. §26)."""
-        return self.nominal_value * self.quantity
+        return total_nominal(self.nominal_value, self.quantity)
 
     @property
     def circulating(self) -> int:
@@ -408,6 +409,18 @@ class EmissionState:
             deadlines=tuple(Deadline.from_record(d) for d in r["deadlines"]),
             missed=tuple(Deadline.from_record(d) for d in r["missed"]),
         )
+
+
+_EXACT = decimal.Context(prec=200, traps=[decimal.Inexact, decimal.InvalidOperation])
+
+
+def total_nominal(nominal_value: Decimal, quantity: int) -> Decimal:
+    """Quantity × nominal value, exactly (no rounding to the default 28 digits).
+
+    Raises:
+        decimal.Inexact: the product needs more than 200 significant digits.
+    """
+    return _EXACT.multiply(nominal_value, Decimal(quantity))
 
 
 def dec_str(value: Decimal) -> str:

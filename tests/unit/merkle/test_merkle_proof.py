@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -36,7 +38,7 @@ def _check_nodes(nodes: ProofNodes, size: int) -> None:
     covered = sorted(node.covers() for node in nodes.ids[nodes.begin : nodes.end])
     assert covered[0][0] == first
     assert covered[-1][1] == size
-    for (_, end), (begin, _) in zip(covered, covered[1:], strict=False):
+    for (_, end), (begin, _) in pairwise(covered):
         assert end == begin
     # Lowest level first, so that rehash can fold right to left.
     levels = [node.level for node in nodes.ids[nodes.begin : nodes.end]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 
 import pytest
@@ -52,14 +52,14 @@ class CountingReader:
         return self.store.get_nodes(ids)
 
 
-class FixedReader:
-    """Returns a fixed answer whatever is asked (a broken backend)."""
+class BrokenReader:
+    """A broken backend: answers each request with `answer(number of ids asked)`."""
 
-    def __init__(self, answer: Sequence[bytes]) -> None:
+    def __init__(self, answer: Callable[[int], Sequence[object]]) -> None:
         self.answer = answer
 
     def get_nodes(self, ids: Sequence[NodeID]) -> Sequence[bytes]:
-        return self.answer
+        return self.answer(len(ids))  # type: ignore[return-value]
 
 
 STORE, STORE_SIZE = build_tree(LEAVES)
@@ -166,12 +166,17 @@ def test_missing_node_raises() -> None:
 
 @pytest.mark.parametrize(
     "answer",
-    [[], [LEAVES[0]] * 9, [b"short"] * 9, ["not bytes"] * 9],
-    ids=["too few", "too many", "short hashes", "not bytes"],
+    [
+        lambda count: [],
+        lambda count: [LEAVES[0]] * (count - 1),
+        lambda count: [LEAVES[0]] * (count + 1),
+        lambda count: [b"short"] * count,
+        lambda count: [LEAVES[0].hex()] * count,
+    ],
+    ids=["nothing", "too few", "too many", "short hashes", "not bytes"],
 )
-def test_broken_reader_raises(answer: list[bytes]) -> None:
-    reader = FixedReader(answer)
-    # Size 7 has three perfect subtrees; inclusion of leaf 0 in 7 has three proof nodes.
+def test_broken_reader_raises(answer: Callable[[int], Sequence[object]]) -> None:
+    reader = BrokenReader(answer)
     for call in (
         lambda: root_at(reader, 7),
         lambda: CompactRange.load(reader, 7),

@@ -1,0 +1,265 @@
+"""Registration fee: 0.01% of nominal, upfront part, instalments (Law art. 22, Reg. §26-28)."""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from node.domain.calendar import WorkingCalendar
+from node.errors import RuleViolation
+
+FEE_RATE = Decimal("0.0001")
+"""0.01 % of the total nominal value (Law art. 22, Reg. §26-27)."""
+
+UPFRONT_SHARE = Decimal("0.20")
+"""At least 20 % of the fee is paid with the documents (Reg. §28)."""
+
+PAYMENT_WORKING_DAYS = 5
+"""Each quarterly instalment is paid within 5 working days after the quarter ends (Reg. §28)."""
+
+REPORT_WORKING_DAYS = 10
+"""The placed amount and the payment are reported within 10 working days after it (Reg. §28)."""
+
+CENT = Decimal("0.01")
+
+# Exact arithmetic: products of finite decimals are exact when the precision is unbounded, and
+# any inexact step raises instead of rounding silently. Divisions go through Fraction.
+_EXACT = decimal.Context(
+    prec=decimal.MAX_PREC,
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
+    traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation],
+)
+_ROUNDING = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+MAX_DIGITS = 40
+"""Amounts must be below 10**40 som: no real amount is larger, and the bound keeps exact
+arithmetic cheap."""
+
+
+@dataclass(frozen=True)
+class Installment:
+    """One quarterly part of the fee (Reg. §28)."""
+
+    quarter_end: date
+    placed: int
+    amount: Decimal
+    payment_due: date
+    report_due: date
+
+
+def registration_fee(total_nominal: Decimal) -> Decimal:
+    """The registration fee: 0.01 % of the total nominal value of the issue, to the cent.
+
+    ``total_nominal`` is in som, converted by the caller at the crypto-exchange rate at the time
+    of payment where the VA is traded (Reg. §26), else the nominal value declared by the issuer
+    (Reg. §27). Half a cent rounds up (ROUND_HALF_UP).
+
+    Raises:
+        RuleViolation: field "total_nominal", rule "nominal-positive" (Reg. §26), when the value
+            is not a finite positive decimal.
+    """
+    _check_positive(total_nominal, field="total_nominal", paragraph="Reg. §26")
+    return _to_cents(_EXACT.multiply(total_nominal, FEE_RATE))
+
+
+def increase_fee(*, old_total: Decimal, new_total: Decimal) -> Decimal:
+    """The fee for increasing the nominal value of a registered issue: 0.01 % of the increase.
+
+    Raises:
+        RuleViolation: rule "nominal-positive" (Law art. 22) when a total is not a finite positive
+            decimal; field "new_total", rule "nominal-increase" (Law art. 22) when ``new_total``
+            does not exceed ``old_total``.
+    """
+    _check_positive(old_total, field="old_total", paragraph="Law art. 22")
+    _check_positive(new_total, field="new_total", paragraph="Law art. 22")
+    if new_total <= old_total:
+        raise RuleViolation(
+            field="new_total",
+            rule="nominal-increase",
+            paragraph="Law art. 22",
+            message=f"the new total nominal value {new_total} does not exceed the registered "
+            f"{old_total}; only an increase carries this fee",
+        )
+    return _to_cents(_EXACT.multiply(_EXACT.subtract(new_total, old_total), FEE_RATE))
+
+
+def minimum_upfront(fee: Decimal) -> Decimal:
+    """The least amount payable with the documents: 20 % of ``fee``, rounded UP to the cent.
+
+    Rounding up means paying exactly this amount always meets "not less than 20 %" (Reg. §28).
+
+    Raises:
+        RuleViolation: field "fee", rule "money" (Reg. §28), when ``fee`` is not a finite,
+            non-negative amount in whole cents.
+    """
+    _check_money(fee, field="fee")
+    return _EXACT.multiply(fee, UPFRONT_SHARE).quantize(
+        CENT, rounding=decimal.ROUND_CEILING, context=_ROUNDING
+    )
+
+
+def check_upfront_payment(*, fee: Decimal, paid: Decimal, field: str = "fee_paid") -> None:
+    """Check the payment made with the documents against the fee (Reg. §28).
+
+    Raises:
+        RuleViolation: rule "money" when ``fee`` or ``paid`` is not a finite, non-negative amount
+            in whole cents; rule "fee-upfront-minimum" when ``paid`` is below 20 % of ``fee``;
+            rule "fee-overpaid" when ``paid`` exceeds ``fee``. Paragraph "Reg. §28" throughout.
+    """
+    minimum = minimum_upfront(fee)
+    _check_money(paid, field=field)
+    if paid < minimum:
+        raise RuleViolation(
+            field=field,
+            rule="fee-upfront-minimum",
+            paragraph="Reg. §28",
+            message=f"{paid} paid with the documents is less than 20% of the fee {fee} "
+            f"(at least {minimum})",
+        )
+    if paid > fee:
+        raise RuleViolation(
+            field=field,
+            rule="fee-overpaid",
+            paragraph="Reg. §28",
+            message=f"{paid} paid is more than the whole fee {fee}",
+        )
+
+
+def quarter_end(day: date) -> date:
+    """The last day of the calendar quarter containing ``day`` (31 Mar, 30 Jun, 30 Sep, 31 Dec)."""
+    last_month = (day.month - 1) // 3 * 3 + 3
+    if last_month == 12:
+        return date(day.year, 12, 31)
+    return date(day.year, last_month + 1, 1) - timedelta(days=1)
+
+
+def installment_schedule(
+    *,
+    fee: Decimal,
+    paid_upfront: Decimal,
+    total_quantity: int,
+    placed_by_quarter: Sequence[tuple[date, int]],
+    calendar: WorkingCalendar,
+) -> list[Installment]:
+    """The quarterly instalments of the rest of the fee (Reg. §28).
+
+    ``placed_by_quarter`` lists, in chronological order, a day of each quarter (any day; it is
+    mapped to :func:`quarter_end`) and the quantity of VAs actually placed in that quarter. The
+    rest of the fee, ``fee - paid_upfront``, is paid in proportion to what was placed: after
+    quarter k the cumulative amount due is ``rest × placed_so_far / total_quantity`` rounded half
+    up to the cent, and each instalment is the growth of that cumulative amount. So instalments
+    never add up to more than the rest, and once everything is placed they add up to it exactly
+    (the last instalment pays the remainder). Payment is due on the 5th and the report on the
+    10th working day after the quarter ends. Quarters without placement still get a (zero)
+    instalment: the report is due anyway.
+
+    Raises:
+        RuleViolation: paragraph "Reg. §28": rule "money" for a bad ``fee`` / ``paid_upfront``;
+            the rules of :func:`check_upfront_payment` (field "paid_upfront"); field
+            "total_quantity", rule "quantity-positive"; field "placed_by_quarter[i]", rules
+            "placed-negative", "quarters-order" (quarters not strictly increasing) and
+            "placed-exceeds-quantity" (more placed in total than issued).
+    """
+    _check_money(fee, field="fee")
+    check_upfront_payment(fee=fee, paid=paid_upfront, field="paid_upfront")
+    if isinstance(total_quantity, bool) or total_quantity < 1:
+        raise RuleViolation(
+            field="total_quantity",
+            rule="quantity-positive",
+            paragraph="Reg. §28",
+            message=f"the quantity of VAs in the issue must be at least 1, not {total_quantity}",
+        )
+    rest = Fraction(_EXACT.subtract(fee, paid_upfront))
+    schedule: list[Installment] = []
+    placed_so_far = 0
+    due_so_far = Decimal("0.00")
+    previous_end: date | None = None
+    for index, (day, placed) in enumerate(placed_by_quarter):
+        item_field = f"placed_by_quarter[{index}]"
+        end = quarter_end(day)
+        if placed < 0:
+            raise RuleViolation(
+                field=item_field,
+                rule="placed-negative",
+                paragraph="Reg. §28",
+                message=f"the quantity placed in the quarter ending {end} is negative ({placed})",
+            )
+        if previous_end is not None and end <= previous_end:
+            raise RuleViolation(
+                field=item_field,
+                rule="quarters-order",
+                paragraph="Reg. §28",
+                message=f"the quarter ending {end} does not come after the quarter ending "
+                f"{previous_end}; list each quarter once, in order",
+            )
+        placed_so_far += placed
+        if placed_so_far > total_quantity:
+            raise RuleViolation(
+                field=item_field,
+                rule="placed-exceeds-quantity",
+                paragraph="Reg. §28",
+                message=f"{placed_so_far} VAs placed by {end}, more than the {total_quantity} "
+                "in the issue",
+            )
+        due = _fraction_to_cents(rest * placed_so_far / total_quantity)
+        schedule.append(
+            Installment(
+                quarter_end=end,
+                placed=placed,
+                amount=_EXACT.subtract(due, due_so_far),
+                payment_due=calendar.add_working_days(end, PAYMENT_WORKING_DAYS),
+                report_due=calendar.add_working_days(end, REPORT_WORKING_DAYS),
+            )
+        )
+        due_so_far = due
+        previous_end = end
+    return schedule
+
+
+def _to_cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=decimal.ROUND_HALF_UP, context=_ROUNDING)
+
+
+def _fraction_to_cents(value: Fraction) -> Decimal:
+    """Round a non-negative fraction half up to whole cents, exactly."""
+    cents = (value * 100 + Fraction(1, 2)).__floor__()
+    return Decimal(cents).scaleb(-2)
+
+
+def _check_positive(value: Decimal, *, field: str, paragraph: str) -> None:
+    if not _is_bounded_decimal(value) or value <= 0:
+        raise RuleViolation(
+            field=field,
+            rule="nominal-positive",
+            paragraph=paragraph,
+            message=f"the total nominal value must be a positive decimal below 10^{MAX_DIGITS}, "
+            f"not {value!r}",
+        )
+
+
+def _check_money(value: Decimal, *, field: str) -> None:
+    if (
+        not _is_bounded_decimal(value)
+        or value < 0
+        or value != value.quantize(CENT, context=_ROUNDING)
+    ):
+        raise RuleViolation(
+            field=field,
+            rule="money",
+            paragraph="Reg. §28",
+            message=f"an amount of money must be a non-negative decimal below 10^{MAX_DIGITS} "
+            f"in whole tyiyn (0.01), not {value!r}",
+        )
+
+
+def _is_bounded_decimal(value: object) -> bool:
+    return (
+        isinstance(value, Decimal)
+        and value.is_finite()
+        and (value.is_zero() or value.adjusted() < MAX_DIGITS)
+    )

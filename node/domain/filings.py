@@ -1,0 +1,301 @@
+"""Filings (wire models the CLI and API accept) and the entries built from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Final
+
+from pydantic import ValidationError
+
+from node.domain.entries import (
+    ENTRY_ADAPTER,
+    ENTRY_TYPES,
+    EmissionApplied,
+    EmissionTerms,
+    Entry,
+    IssuerCode,
+    IssuerRegistered,
+    LegalRegistrationData,
+    Percent,
+    ShortText,
+    Text,
+    WireModel,
+    validation_violation,
+)
+from node.domain.model import IssuerKind
+from node.domain.regno import Region
+from node.errors import RuleViolation
+
+
+class FounderKind(StrEnum):
+    """Who a founder is: a natural person (Annex 4) or a legal entity (Annex 5)."""
+
+    INDIVIDUAL = "individual"
+    LEGAL_ENTITY = "legal_entity"
+
+
+class Founder(WireModel):
+    """A founder / shareholder / participant of the issuer (Annex 4-5). PRIVATE (Reg. §66)."""
+
+    name: ShortText  # Annex 4 item 1 / Annex 5 item 1
+    kind: FounderKind
+    share_pct: Percent  # Annex 4 item 12 / share in the charter capital
+    identifier: ShortText  # passport series and number (Annex 4 item 4) or TIN (Annex 5 item 4)
+    citizenship: ShortText | None = None  # Annex 4 item 5 (individuals)
+    address: Text  # Annex 4 item 6 / Annex 5 item 2
+
+
+class IssuerFiling(WireModel):
+    """An issuer's request to enter the register (Reg. §9.5-9.7, §9.12, §62).
+
+    ``founders`` never leave the node: the register keeps only a salted commitment (Reg. §66).
+    """
+
+    name: ShortText
+    issuer_kind: IssuerKind
+    legal_form: ShortText | None = None
+    legal_address: Text
+    region: Region
+    legal_registration: LegalRegistrationData | None = None
+    founders: tuple[Founder, ...] = ()
+    code: IssuerCode | None = None  # a requested issuer code (Reg. §68(г)); else one is allocated
+
+
+class EmissionFiling(EmissionTerms):
+    """An application for registration of an emission: the decision on issue with the terms of
+    Reg. §5, §9 and Annex 1 (all public). ``issuer`` is the issuer's code."""
+
+
+# Which paragraph governs each filing field (for error messages).
+_ISSUER_PARAGRAPHS: Final[dict[str, str]] = {
+    "name": "Reg. §62",
+    "issuer_kind": "Reg. §9.5-9.7",
+    "legal_form": "Reg. §62",
+    "legal_address": "Reg. §62",
+    "region": "Annex 7",
+    "legal_registration": "Reg. §62, §9.5",
+    "founders": "Reg. §9.12, Annex 4-5",
+    "code": "Reg. §68(г)",
+}
+_EMISSION_PARAGRAPHS: Final[dict[str, str]] = {
+    "issuer": "Reg. §68(г)",
+    "va_type": "Annex 1 item 1",
+    "name": "Law art. 37.3",
+    "symbol": "Law art. 37.3",
+    "quantity": "Reg. §5.1",
+    "nominal_value": "Reg. §5.2",
+    "currency": "Reg. §1",
+    "placement_price": "Reg. §23",
+    "pricing_method": "Reg. §23",
+    "placement_start": "Annex 1 item 5",
+    "placement_end": "Annex 1 item 5",
+    "placement_terms": "Reg. §5.3",
+    "circulation_terms": "Reg. §5.4",
+    "holder_rights": "Annex 1 item 4",
+    "payment_terms": "Annex 1 item 8",
+    "min_success_quantity": "Annex 1 item 9",
+    "refund_procedure": "Annex 1 item 9",
+    "blockchain": "Reg. §5.5",
+    "issuer_wallet": "Reg. §5.5",
+    "contract_address": "Reg. §5.5",
+    "collateral": "Reg. §3-5, §5.6",
+    "collateral_manager": "Reg. §3-2, §5.7",
+    "collateral_enforcement_terms": "Reg. §5.8",
+    "whitepaper": "Reg. §6",
+    "decision": "Annex 3",
+    "documents_filed_on": "Reg. §10",
+    "fee_paid": "Reg. §28",
+}
+
+
+def _violation(exc: ValidationError, paragraphs: Mapping[str, str], default: str) -> RuleViolation:
+    top = exc.errors(include_url=False)[0]["loc"]
+    paragraph = paragraphs.get(str(top[0]), default) if top else default
+    return validation_violation(exc, rule="filing-field", paragraph=paragraph)
+
+
+def parse_issuer_filing(data: Any) -> IssuerFiling:
+    """Validate loose data (parsed JSON or YAML) as an issuer filing.
+
+    Raises:
+        RuleViolation: rule "filing-field", naming the first bad field and its paragraph.
+    """
+    try:
+        return IssuerFiling.model_validate(data)
+    except ValidationError as exc:
+        raise _violation(exc, _ISSUER_PARAGRAPHS, "Reg. §62") from exc
+
+
+def parse_emission_filing(data: Any) -> EmissionFiling:
+    """Validate loose data (parsed JSON or YAML) as an emission filing.
+
+    Raises:
+        RuleViolation: rule "filing-field", naming the first bad field and its paragraph.
+    """
+    try:
+        return EmissionFiling.model_validate(data)
+    except ValidationError as exc:
+        raise _violation(exc, _EMISSION_PARAGRAPHS, "Annex 1") from exc
+
+
+def founders_record(filing: IssuerFiling) -> list[dict[str, Any]]:
+    """The founders as JSON data: the value the ledger commits to with privacy.commit (Reg. §66)."""
+    return [f.model_dump(mode="json") for f in filing.founders]
+
+
+def check_issuer_filing(filing: IssuerFiling) -> None:
+    """Cross-field rules of an issuer filing.
+
+    Raises:
+        RuleViolation: "founders-required" (Reg. §9.12: a legal entity files its founders'
+            questionnaires, Annex 4-5); "founders-not-applicable" (an individual has none);
+            "founder-shares" (shares add up to more than 100%, Annex 4 item 12).
+    """
+    if filing.issuer_kind is IssuerKind.LEGAL_ENTITY and not filing.founders:
+        raise RuleViolation(
+            field="founders",
+            rule="founders-required",
+            paragraph="Reg. §9.12, Annex 4-5",
+            message="a legal entity files the questionnaires of its founders/shareholders",
+        )
+    if filing.issuer_kind is not IssuerKind.LEGAL_ENTITY and filing.founders:
+        raise RuleViolation(
+            field="founders",
+            rule="founders-not-applicable",
+            paragraph="Reg. §9.12",
+            message=f"an issuer that is {filing.issuer_kind.value} has no founders",
+        )
+    total = sum((f.share_pct for f in filing.founders), Decimal(0))
+    if total > 100:
+        raise RuleViolation(
+            field="founders",
+            rule="founder-shares",
+            paragraph="Annex 4 item 12",
+            message=f"the founders' shares add up to {total}%, more than 100%",
+        )
+
+
+def issuer_entry(
+    filing: IssuerFiling,
+    *,
+    code: str,
+    founders_commitment: str,
+    recorded_at: dt.datetime,
+    effective_on: dt.date,
+) -> IssuerRegistered:
+    """The ``issuer.registered`` entry for a filing; founders enter only as the commitment.
+
+    Raises:
+        RuleViolation: the rules of :func:`check_issuer_filing`; rule "requested-code"
+            (Reg. §68(г)) when the filing asked for another code than ``code``; rule
+            "filing-field" when an argument is malformed (e.g. a naive ``recorded_at``).
+    """
+    check_issuer_filing(filing)
+    if filing.code is not None and filing.code != code:
+        raise RuleViolation(
+            field="code",
+            rule="requested-code",
+            paragraph="Reg. §68(г)",
+            message=f"the filing requests code {filing.code}, but {code} was assigned",
+        )
+    try:
+        return IssuerRegistered(
+            issuer=code,
+            recorded_at=recorded_at,
+            effective_on=effective_on,
+            name=filing.name,
+            issuer_kind=filing.issuer_kind,
+            legal_form=filing.legal_form,
+            legal_address=filing.legal_address,
+            region=filing.region,
+            legal_registration=filing.legal_registration,
+            founders_commitment=founders_commitment,
+        )
+    except ValidationError as exc:
+        raise validation_violation(exc, rule="filing-field", paragraph="Reg. §62") from exc
+
+
+def application_entry(
+    filing: EmissionFiling, *, application_no: str, recorded_at: dt.datetime
+) -> EmissionApplied:
+    """The ``emission.applied`` entry: the whole filing, effective on the filing date (Reg. §10).
+
+    Raises:
+        RuleViolation: rule "filing-field" when ``application_no`` or ``recorded_at`` is malformed.
+    """
+    try:
+        return EmissionApplied(
+            emission=application_no,
+            recorded_at=recorded_at,
+            effective_on=filing.documents_filed_on,
+            **dict(filing),
+        )
+    except ValidationError as exc:
+        raise validation_violation(exc, rule="filing-field", paragraph="Reg. §9") from exc
+
+
+_RESERVED_KEYS: Final = frozenset({"kind", "emission", "recorded_at", "effective_on"})
+_EVENT_KINDS: Final = tuple(sorted(k for k in ENTRY_TYPES if k.startswith("emission.")))
+
+
+def event_entry(
+    kind: str,
+    *,
+    emission: str,
+    data: Mapping[str, Any],
+    recorded_at: dt.datetime,
+    effective_on: dt.date,
+) -> Entry:
+    """Build any emission event from loose data (CLI ``tamga emission event``).
+
+    Raises:
+        RuleViolation: field "kind", rule "unknown-kind" for a kind that is not an emission
+            event; rule "reserved-field" when ``data`` sets kind/emission/dates itself; rule
+            "entry-field" naming the first bad field otherwise (docs/export-format.md).
+    """
+    if kind not in _EVENT_KINDS:
+        raise RuleViolation(
+            field="kind",
+            rule="unknown-kind",
+            paragraph="docs/export-format.md",
+            message=f"{kind!r} is not an emission event; one of: {', '.join(_EVENT_KINDS)}",
+        )
+    clash = sorted(_RESERVED_KEYS & set(data))
+    if clash:
+        raise RuleViolation(
+            field=clash[0],
+            rule="reserved-field",
+            paragraph="docs/export-format.md",
+            message=f"{clash[0]!r} is given separately, not inside the event data",
+        )
+    payload = {
+        **data,
+        "kind": kind,
+        "emission": emission,
+        "recorded_at": recorded_at,
+        "effective_on": effective_on,
+    }
+    try:
+        return ENTRY_ADAPTER.validate_python(payload)
+    except ValidationError as exc:
+        raise validation_violation(
+            exc, rule="entry-field", paragraph="docs/export-format.md", skip_tag=True
+        ) from exc
+
+
+__all__ = [
+    "EmissionFiling",
+    "Founder",
+    "FounderKind",
+    "IssuerFiling",
+    "application_entry",
+    "check_issuer_filing",
+    "event_entry",
+    "founders_record",
+    "issuer_entry",
+    "parse_emission_filing",
+    "parse_issuer_filing",
+]

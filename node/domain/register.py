@@ -1,0 +1,1237 @@
+"""The pure reducer: validates an entry against the register's state and returns the new states."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Final, Protocol
+
+from node.domain import lifecycle as lc
+from node.domain.calendar import WorkingCalendar
+from node.domain.collateral import (
+    check_appraisal_current,
+    check_collateral,
+    check_collateral_registered,
+    check_manager,
+    requirement_met,
+)
+from node.domain.entries import (
+    AnyEmissionEntry,
+    DocumentType,
+    EmissionApplied,
+    EmissionCancellationNotified,
+    EmissionCancellationPublished,
+    EmissionCancelled,
+    EmissionDeclaredFailed,
+    EmissionFeePaid,
+    EmissionInvalidated,
+    EmissionOfferDisclosed,
+    EmissionPartialBurn,
+    EmissionPlacementEnded,
+    EmissionPlacementStarted,
+    EmissionRecognizedFailed,
+    EmissionRecognizedSuccessful,
+    EmissionRefused,
+    EmissionRegistered,
+    EmissionResultsReported,
+    EmissionResumed,
+    EmissionSuspended,
+    EmissionUnplacedCancelled,
+    EmissionWhitepaperAmended,
+    EmissionWhitepaperAmendmentRequested,
+    Entry,
+    IssuerEntry,
+    IssuerLiquidated,
+    IssuerRegistered,
+    IssuerReorganized,
+    IssuerTermination,
+    IssuerUpdated,
+)
+from node.domain.fee import check_upfront_payment, increase_fee, quarter_end, registration_fee
+from node.domain.model import (
+    AmendmentProposal,
+    CancellationGround,
+    Deadline,
+    EmissionState,
+    EmissionStatus,
+    IssuerKind,
+    IssuerState,
+    IssuerStatus,
+    LegalRegistration,
+    total_nominal,
+)
+from node.domain.names import check_name
+from node.domain.regno import RegNo, next_serial, validate_issuer_code
+from node.errors import IllegalTransition, RuleViolation
+
+S = EmissionStatus
+_CENT: Final = Decimal("0.01")
+
+
+class RegisterView(Protocol):
+    """Read access to the current register state (SQL ledger, MemoryRegister)."""
+
+    def issuer(self, code: str) -> IssuerState | None:
+        """The issuer with this code, if any."""
+        ...
+
+    def emission(self, key: str) -> EmissionState | None:
+        """The emission with this state registration number OR application number, if any."""
+        ...
+
+    def emissions_of(self, issuer: str) -> Sequence[EmissionState]:
+        """Every emission (application) of the issuer."""
+        ...
+
+    def application_count(self) -> int:
+        """How many applications (emissions) the register holds."""
+        ...
+
+    def issuer_codes(self) -> Collection[str]:
+        """Every issuer code in use."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Effects:
+    """New states of everything an entry changes (store each by code / application number)."""
+
+    issuers: tuple[IssuerState, ...] = ()
+    emissions: tuple[EmissionState, ...] = ()
+
+
+def apply_entry(view: RegisterView, entry: Entry, *, calendar: WorkingCalendar) -> Effects:
+    """Validate ``entry`` against ``view`` and return the new states it produces.
+
+    Pure: reads ``view``, writes nothing. Emission states are keyed for storage by their
+    ``application_no`` (stable); ``emission.registered`` adds the regno to it.
+
+    Raises:
+        IllegalTransition: the event is not allowed in the current status (lifecycle table).
+        RuleViolation: any other rule is broken (field, rule and paragraph named); unknown issuer
+            or emission included.
+    """
+    if isinstance(entry, IssuerEntry):
+        return _ISSUER_HANDLERS[entry.kind](view, entry, calendar)
+    return _apply_emission_entry(view, entry, calendar)
+
+
+class MemoryRegister:
+    """An in-memory register (RegisterView + storage) for rebuilds, audit replays and tests."""
+
+    def __init__(self) -> None:
+        self._issuers: dict[str, IssuerState] = {}
+        self._emissions: dict[str, EmissionState] = {}  # by application number
+        self._by_regno: dict[str, str] = {}  # regno -> application number
+        self._by_issuer: dict[str, list[str]] = {}  # issuer code -> application numbers
+
+    def issuer(self, code: str) -> IssuerState | None:
+        """The issuer with this code, if any."""
+        return self._issuers.get(code)
+
+    def emission(self, key: str) -> EmissionState | None:
+        """The emission with this regno or application number, if any."""
+        return self._emissions.get(self._by_regno.get(key, key))
+
+    def emissions_of(self, issuer: str) -> list[EmissionState]:
+        """Every emission of the issuer, in application order."""
+        return [self._emissions[a] for a in self._by_issuer.get(issuer, ())]
+
+    def application_count(self) -> int:
+        """How many applications the register holds."""
+        return len(self._emissions)
+
+    def issuer_codes(self) -> Collection[str]:
+        """Every issuer code in use."""
+        return self._issuers.keys()
+
+    def apply(self, entry: Entry, *, calendar: WorkingCalendar) -> Effects:
+        """Validate and apply ``entry``; the register is unchanged when it raises.
+
+        Raises:
+            IllegalTransition, RuleViolation: as :func:`apply_entry`.
+        """
+        effects = apply_entry(self, entry, calendar=calendar)
+        self.store(effects)
+        return effects
+
+    def store(self, effects: Effects) -> None:
+        """Store already validated states."""
+        for i in effects.issuers:
+            self._issuers[i.code] = i
+        for e in effects.emissions:
+            if e.application_no not in self._emissions:
+                self._by_issuer.setdefault(e.issuer, []).append(e.application_no)
+            self._emissions[e.application_no] = e
+            if e.regno is not None:
+                self._by_regno[e.regno] = e.application_no
+
+    def issuers(self) -> list[IssuerState]:
+        """All issuers, sorted by code."""
+        return [self._issuers[c] for c in sorted(self._issuers)]
+
+    def emissions(self) -> list[EmissionState]:
+        """All emissions, sorted by key (regno, or application number when unregistered)."""
+        return sorted(self._emissions.values(), key=lambda e: e.key)
+
+
+# ============================================================================================
+# common checks
+# ============================================================================================
+
+
+def _violation(field: str, rule: str, paragraph: str, message: str) -> RuleViolation:
+    return RuleViolation(field=field, rule=rule, paragraph=paragraph, message=message)
+
+
+def _check_recorded_after(entry: Entry) -> None:
+    # Reg. §63: an entry rests on a document or event that already exists.
+    on = lc.recorded_on(entry.recorded_at)
+    if entry.effective_on > on:
+        raise _violation(
+            "effective_on",
+            "effective-after-recording",
+            "Reg. §63",
+            f"effective date {entry.effective_on} is after the recording day {on} (Kyrgyz time)",
+        )
+
+
+# Which documents an entry must rest on (Reg. §63-64); absent kinds need none.
+_AUTHORITY: Final = frozenset({DocumentType.AUTHORITY_DECISION})
+_REQUIRED_BASIS: Final[dict[str, tuple[frozenset[DocumentType], str]]] = {
+    "emission.registered": (_AUTHORITY, "Reg. §64"),
+    "emission.refused": (_AUTHORITY, "Reg. §10, §17"),
+    "emission.whitepaper_amended": (_AUTHORITY, "Reg. §7"),
+    "emission.recognized_successful": (_AUTHORITY, "Reg. §34"),
+    "emission.recognized_failed": (_AUTHORITY, "Reg. §34"),
+    "emission.suspended": (_AUTHORITY, "Reg. §25.1"),
+    "emission.resumed": (_AUTHORITY, "Reg. §25.1"),
+    "emission.declared_failed": (_AUTHORITY, "Reg. §25.2"),
+    "emission.invalidated": (frozenset({DocumentType.COURT_DECISION}), "Reg. §25.3, §64"),
+    "emission.partial_burn": (frozenset({DocumentType.ISSUER_DECISION}), "Reg. §46"),
+}
+_CANCELLATION_BASIS: Final[dict[CancellationGround, frozenset[DocumentType]]] = {
+    CancellationGround.FAILED: _AUTHORITY,
+    CancellationGround.INVALID: frozenset(
+        {DocumentType.COURT_DECISION, DocumentType.AUTHORITY_DECISION}
+    ),
+    CancellationGround.ISSUER_LIQUIDATED: frozenset(
+        {DocumentType.TERMINATION_RECORD, DocumentType.AUTHORITY_DECISION}
+    ),
+    CancellationGround.AUTHORITY_DECISION: _AUTHORITY,
+    CancellationGround.BANKRUPTCY: frozenset(
+        {
+            DocumentType.BANKRUPTCY_DECISION,
+            DocumentType.COURT_DECISION,
+            DocumentType.AUTHORITY_DECISION,
+        }
+    ),
+}
+_TERMINATION_BASIS: Final[dict[IssuerTermination, frozenset[DocumentType]]] = {
+    IssuerTermination.LIQUIDATION: frozenset({DocumentType.TERMINATION_RECORD}),
+    IssuerTermination.BANKRUPTCY: frozenset(
+        {DocumentType.BANKRUPTCY_DECISION, DocumentType.COURT_DECISION}
+    ),
+}
+
+
+def _check_basis(entry: Entry, allowed: frozenset[DocumentType] | None, paragraph: str) -> None:
+    basis = entry.basis
+    if basis is not None and basis.date > entry.effective_on:
+        # Reg. §63: the entry cannot take effect before the document it rests on.
+        raise _violation(
+            "basis.date",
+            "basis-date",
+            "Reg. §63",
+            f"the document is dated {basis.date}, after the effective date {entry.effective_on}",
+        )
+    if allowed is None:
+        return
+    wanted = ", ".join(sorted(t.value for t in allowed))
+    if basis is None:
+        raise _violation(
+            "basis",
+            "basis-required",
+            paragraph,
+            f"{entry.kind} must rest on a document ({wanted})",
+        )
+    if basis.type not in allowed:
+        raise _violation(
+            "basis.type",
+            "basis-type",
+            paragraph,
+            f"{entry.kind} must rest on {wanted}, not {basis.type.value}",
+        )
+
+
+def _close(
+    state: EmissionState, name: str, on: date, *, extra_missed: Iterable[Deadline] = ()
+) -> tuple[tuple[Deadline, ...], tuple[Deadline, ...]]:
+    """Remove deadline ``name``; if it is met late (``on`` after due) add it to the missed."""
+    deadlines = []
+    missed = list(state.missed)
+    for d in state.deadlines:
+        if d.name == name:
+            if on > d.due:
+                missed.append(d)
+        else:
+            deadlines.append(d)
+    missed.extend(extra_missed)
+    return tuple(deadlines), tuple(missed)
+
+
+def _entry_lateness(entry: Entry, calendar: WorkingCalendar) -> tuple[Deadline, ...]:
+    # Reg. §65: entries on Reg. §64 grounds are made within 3 working days of the ground.
+    due = lc.register_entry_deadline(entry.effective_on, calendar)
+    if lc.recorded_on(entry.recorded_at) > due.due:
+        return (due,)
+    return ()
+
+
+# ============================================================================================
+# emission entries
+# ============================================================================================
+
+_EmissionHandler = Callable[[RegisterView, Any, EmissionState, WorkingCalendar], EmissionState]
+
+
+def _apply_emission_entry(
+    view: RegisterView, entry: AnyEmissionEntry, calendar: WorkingCalendar
+) -> Effects:
+    if isinstance(entry, EmissionApplied):
+        return Effects(emissions=(_applied(view, entry, calendar),))
+    state = view.emission(entry.emission)
+    if state is None:
+        raise _violation(
+            "emission",
+            "unknown-emission",
+            "Reg. §57",
+            f"no emission with state registration number or application number {entry.emission!r}",
+        )
+    kind: str = entry.kind
+    row = lc.TRANSITIONS[kind]
+    if state.status not in row.sources:
+        allowed = ", ".join(sorted(s.value for s in row.sources))
+        raise IllegalTransition(
+            field="status",
+            rule="illegal-transition",
+            paragraph=row.paragraph,
+            message=f"{kind} is not allowed while emission {state.key} is {state.status.value}"
+            f" (allowed from: {allowed})",
+        )
+    _check_recorded_after(entry)
+    if kind != "emission.fee_paid" and entry.effective_on < state.last_event_on:
+        # Reg. §4: the stages follow one another; a fee payment may be recorded out of order.
+        raise _violation(
+            "effective_on",
+            "date-order",
+            "Reg. §4",
+            f"effective date {entry.effective_on} precedes the emission's last event "
+            f"({state.last_event_on})",
+        )
+    if isinstance(entry, EmissionCancelled):
+        _check_basis(entry, _CANCELLATION_BASIS[entry.ground], "Reg. §64")
+    else:
+        allowed_docs, paragraph = _REQUIRED_BASIS.get(kind, (None, ""))
+        _check_basis(entry, allowed_docs, paragraph)
+    new = _EMISSION_HANDLERS[kind](view, entry, state, calendar)
+    status = row.result(state.status, state.suspended_from)
+    changes: dict[str, Any] = {"last_event_on": max(state.last_event_on, entry.effective_on)}
+    if status is not state.status:
+        changes["status"] = status
+        changes["status_since"] = entry.effective_on
+    new = dataclasses.replace(new, **changes)
+    if isinstance(entry, EmissionRegistered):
+        issuer = view.issuer(state.issuer)
+        assert issuer is not None  # checked by _registered
+        bumped = dataclasses.replace(issuer, serials_used=issuer.serials_used + 1)
+        return Effects(issuers=(bumped,), emissions=(new,))
+    return Effects(emissions=(new,))
+
+
+def _active_issuer(view: RegisterView, code: str, *, field: str, paragraph: str) -> IssuerState:
+    issuer = view.issuer(code)
+    if issuer is None:
+        raise _violation(field, "unknown-issuer", "Reg. §62", f"no issuer with code {code!r}")
+    if issuer.status is not IssuerStatus.ACTIVE:
+        raise _violation(
+            field,
+            "issuer-not-active",
+            paragraph,
+            f"issuer {code} is {issuer.status.value}"
+            + (f"; its successor is {issuer.successor}" if issuer.successor else ""),
+        )
+    return issuer
+
+
+def _not_terminated(view: RegisterView, state: EmissionState, paragraph: str) -> None:
+    issuer = view.issuer(state.issuer)
+    if issuer is not None and issuer.status in (IssuerStatus.LIQUIDATED, IssuerStatus.BANKRUPT):
+        raise _violation(
+            "issuer",
+            "issuer-terminated",
+            paragraph,
+            f"issuer {issuer.code} is {issuer.status.value}; its emissions are to be cancelled "
+            "(Reg. §45)",
+        )
+
+
+def _applied(
+    view: RegisterView, entry: EmissionApplied, calendar: WorkingCalendar
+) -> EmissionState:
+    _active_issuer(view, entry.issuer, field="issuer", paragraph="Reg. §62")
+    if view.emission(entry.emission) is not None:
+        raise _violation(
+            "emission",
+            "duplicate-application",
+            "Reg. §60",
+            f"application {entry.emission} is already in the register",
+        )
+    _check_recorded_after(entry)
+    _check_basis(entry, None, "")
+    if entry.effective_on != entry.documents_filed_on:
+        # Reg. §10: the application takes effect when the documents are received.
+        raise _violation(
+            "effective_on",
+            "effective-date",
+            "Reg. §10",
+            f"an application takes effect on the filing date {entry.documents_filed_on}, "
+            f"not {entry.effective_on}",
+        )
+    if entry.decision.date > entry.documents_filed_on:
+        raise _violation(
+            "decision.date",
+            "decision-date",
+            "Reg. §5, Annex 3",
+            "the decision on issue must be taken before the documents are filed",
+        )
+    check_name(entry.name, field="name")  # Law art. 37.3
+    check_name(entry.symbol, field="symbol")  # Law art. 37.3
+    if entry.placement_end < entry.placement_start:
+        raise _violation(
+            "placement_end",
+            "placement-period",
+            "Reg. §5.3, Annex 1 item 5",
+            f"placement ends ({entry.placement_end}) before it starts ({entry.placement_start})",
+        )
+    if entry.placement_price is None and entry.pricing_method is None:
+        raise _violation(
+            "placement_price",
+            "placement-price",
+            "Reg. §23",
+            "give the placement price in figures or the procedure that determines it",
+        )
+    if entry.min_success_quantity is not None and entry.min_success_quantity > entry.quantity:
+        raise _violation(
+            "min_success_quantity",
+            "min-success-quantity",
+            "Annex 1 item 9",
+            f"the minimum for success ({entry.min_success_quantity}) exceeds the quantity "
+            f"({entry.quantity})",
+        )
+    for i, c in enumerate(entry.collateral):
+        if c.currency != entry.currency:
+            # Reg. §3-5: coverage is a share of the emission volume, counted in one currency.
+            raise _violation(
+                f"collateral[{i}].currency",
+                "collateral-currency",
+                "Reg. §3-5",
+                f"collateral valued in {c.currency} but the emission's nominal value is in "
+                f"{entry.currency}; value it in {entry.currency}",
+            )
+    volume = total_nominal(entry.nominal_value, entry.quantity)
+    items = tuple(c.to_item() for c in entry.collateral)
+    check_collateral(items, emission_volume=volume, documents_filed_on=entry.documents_filed_on)
+    manager = entry.collateral_manager
+    check_manager(manager.to_manager() if manager is not None else None)
+    fee = registration_fee(volume)
+    _check_fee_paid(fee, entry.fee_paid)
+    return EmissionState(
+        application_no=entry.emission,
+        regno=None,
+        issuer=entry.issuer,
+        va_type=entry.va_type,
+        status=S.APPLIED,
+        name=entry.name,
+        symbol=entry.symbol,
+        quantity=entry.quantity,
+        nominal_value=entry.nominal_value,
+        currency=entry.currency,
+        placement_price=entry.placement_price,
+        pricing_method=entry.pricing_method,
+        placement_start=entry.placement_start,
+        placement_end=entry.placement_end,
+        min_success_quantity=entry.min_success_quantity,
+        blockchain=entry.blockchain,
+        issuer_wallet=entry.issuer_wallet,
+        contract_address=entry.contract_address,
+        whitepaper=entry.whitepaper.to_ref(),
+        collateral=items,
+        collateral_manager=manager.name if manager is not None else None,
+        documents_filed_on=entry.documents_filed_on,
+        status_since=entry.effective_on,
+        last_event_on=entry.effective_on,
+        fee_total=fee,
+        fee_paid=entry.fee_paid,
+        deadlines=(lc.decision_deadline(entry.documents_filed_on, calendar),),
+    )
+
+
+def _check_fee_paid(fee: Decimal, paid: Decimal) -> None:
+    # Reg. §28: at least 20% with the documents, never more than the fee.
+    check_upfront_payment(fee=fee, paid=paid)
+
+
+def _registered(
+    view: RegisterView, entry: EmissionRegistered, state: EmissionState, cal: WorkingCalendar
+) -> EmissionState:
+    issuer = _active_issuer(view, state.issuer, field="issuer", paragraph="Reg. §62, §64")
+    regno = RegNo.parse(entry.regno, field="regno")
+    if regno.va_type is not state.va_type:
+        raise _violation(
+            "regno",
+            "regno-type-mismatch",
+            "Reg. §68(б)",
+            f"{entry.regno} codes type {regno.va_type.value}; the emission is "
+            f"{state.va_type.value} (code {state.va_type.code})",
+        )
+    if regno.issuer_code != issuer.code:
+        raise _violation(
+            "regno",
+            "regno-issuer-mismatch",
+            "Reg. §68(г)",
+            f"{entry.regno} carries issuer code {regno.issuer_code}; the issuer is {issuer.code}",
+        )
+    if regno.region is not issuer.region:
+        raise _violation(
+            "regno",
+            "regno-region-mismatch",
+            "Reg. §68(д), Annex 7",
+            f"{entry.regno} carries region {regno.region_code}; the issuer is registered in "
+            f"{issuer.region.name_en} (code {issuer.region.code})",
+        )
+    expected = next_serial(serials_used=issuer.serials_used, issuer_code=issuer.code)
+    if regno.serial != expected:
+        # Reg. §68(в): serials run in order and are never reused.
+        raise _violation(
+            "regno",
+            "regno-serial-order",
+            "Reg. §68(в)",
+            f"the issuer's next serial is {expected:02d}, not {regno.serial:02d}",
+        )
+    if view.emission(str(regno)) is not None:
+        raise _violation(
+            "regno", "regno-taken", "Reg. §60", f"{regno} is already assigned to another issue"
+        )
+    check_collateral_registered(state.collateral, on=entry.effective_on)  # Reg. §3-10
+    check_appraisal_current(state.collateral, on=entry.effective_on)  # Reg. §3-6
+    deadlines, missed = _close(
+        state, lc.DECISION, entry.effective_on, extra_missed=_entry_lateness(entry, cal)
+    )
+    return dataclasses.replace(
+        state,
+        regno=str(regno),
+        registered_on=entry.effective_on,
+        deadlines=deadlines,
+        missed=missed,
+    )
+
+
+def _refused(
+    view: RegisterView, entry: EmissionRefused, state: EmissionState, cal: WorkingCalendar
+) -> EmissionState:
+    deadlines, missed = _close(state, lc.DECISION, entry.effective_on)
+    return dataclasses.replace(state, deadlines=deadlines, missed=missed)
+
+
+def _amendment_requested(
+    view: RegisterView,
+    entry: EmissionWhitepaperAmendmentRequested,
+    state: EmissionState,
+    cal: WorkingCalendar,
+) -> EmissionState:
+    if state.pending_amendment is not None:
+        raise _violation(
+            "emission",
+            "amendment-pending",
+            "Reg. §7",
+            f"an amendment requested on {state.pending_amendment.requested_on} awaits decision",
+        )
+    if entry.whitepaper.sha256 == state.whitepaper.sha256:
+        raise _violation(
+            "whitepaper.sha256",
+            "whitepaper-unchanged",
+            "Reg. §7",
+            "the amended white paper is identical to the registered one",
+        )
+    quantity = entry.quantity if entry.quantity is not None else state.quantity
+    floor = (state.placed or 0) + state.unplaced_cancelled
+    if quantity < floor:
+        raise _violation(
+            "quantity",
+            "quantity-below-placed",
+            "Reg. §59",
+            f"the quantity cannot fall below {floor} (placed or already cancelled)",
+        )
+    if state.min_success_quantity is not None and quantity < state.min_success_quantity:
+        raise _violation(
+            "quantity",
+            "min-success-quantity",
+            "Annex 1 item 9",
+            f"the quantity cannot fall below the declared minimum {state.min_success_quantity}",
+        )
+    nominal = entry.nominal_value if entry.nominal_value is not None else state.nominal_value
+    volume = total_nominal(nominal, quantity)
+    if (
+        volume > state.total_nominal
+        and requirement_met(state.collateral, emission_volume=volume) < 1
+    ):
+        # Reg. §3-1, §3-5: a larger issue must still be fully secured.
+        raise _violation(
+            "quantity" if entry.quantity is not None else "nominal_value",
+            "collateral-coverage",
+            "Reg. §3-5",
+            f"the collateral does not cover an emission volume of {volume}",
+        )
+    if entry.placement_end is not None:
+        current = state.suspended_from if state.status is S.SUSPENDED else state.status
+        if current not in lc.PLACEMENT_OPEN:
+            raise _violation(
+                "placement_end",
+                "placement-closed",
+                "Reg. §20",
+                "the placement period can no longer change: placement has ended",
+            )
+        if entry.placement_end < state.placement_start or (
+            state.placement_started_on is not None
+            and entry.placement_end < state.placement_started_on
+        ):
+            raise _violation(
+                "placement_end",
+                "placement-period",
+                "Reg. §20",
+                f"the new placement end {entry.placement_end} precedes the placement's start",
+            )
+    proposal = AmendmentProposal(
+        requested_on=entry.effective_on,
+        whitepaper=entry.whitepaper.to_ref(),
+        quantity=entry.quantity,
+        nominal_value=entry.nominal_value,
+        placement_end=entry.placement_end,
+        summary=entry.summary,
+    )
+    return dataclasses.replace(
+        state,
+        pending_amendment=proposal,
+        deadlines=(*state.deadlines, lc.review_deadline(entry.effective_on, cal)),
+    )
+
+
+def _amended(
+    view: RegisterView, entry: EmissionWhitepaperAmended, state: EmissionState, cal: WorkingCalendar
+) -> EmissionState:
+    p = state.pending_amendment
+    if p is None:
+        raise _violation(
+            "emission",
+            "no-pending-amendment",
+            "Reg. §7",
+            "no white-paper amendment awaits a decision",
+        )
+    deadlines, missed = _close(state, lc.WHITEPAPER_REVIEW, entry.effective_on)
+    if not entry.consented:
+        return dataclasses.replace(
+            state, pending_amendment=None, deadlines=deadlines, missed=missed
+        )
+    quantity = p.quantity if p.quantity is not None else state.quantity
+    nominal = p.nominal_value if p.nominal_value is not None else state.nominal_value
+    old_total = state.total_nominal
+    new_total = total_nominal(nominal, quantity)
+    fee_total = state.fee_total
+    if new_total > old_total:
+        # Law art. 22: an increase of the issue's nominal value costs 0.01% of the increase.
+        fee_total += increase_fee(old_total=old_total, new_total=new_total)
+    return dataclasses.replace(
+        state,
+        whitepaper=p.whitepaper,
+        quantity=quantity,  # Reg. §59: changed only through this register entry
+        nominal_value=nominal,
+        placement_end=p.placement_end if p.placement_end is not None else state.placement_end,
+        fee_total=fee_total,
+        pending_amendment=None,
+        deadlines=deadlines,
+        missed=missed,
+    )
+
+
+def _offer_disclosed(
+    view: RegisterView, entry: EmissionOfferDisclosed, state: EmissionState, cal: WorkingCalendar
+) -> EmissionState:
+    _not_terminated(view, state, "Reg. §21, §45")
+    if entry.effective_on > state.placement_end:
+        raise _violation(
+            "effective_on",
+            "offer-after-period",
+            "Reg. §20",
+            f"the white paper's placement period ended on {state.placement_end}",
+        )
+    return dataclasses.replace(
+        state,
+        offer_disclosed_on=entry.effective_on,
+        placement_earliest=lc.earliest_placement(entry.effective_on, cal),
+    )
+
+
+def _placement_started(
+    view: RegisterView, entry: EmissionPlacementStarted, state: EmissionState, cal: WorkingCalendar
+) -> EmissionState:
+    _not_terminated(view, state, "Reg. §20, §45")
+    on = entry.effective_on
+    earliest = state.placement_earliest
+    assert earliest is not None  # set by emission.offer_disclosed
+    if on < earliest:
+        raise _violation(
+            "effective_on",
+            "placement-too-early",
+            "Reg. §21",
+            f"placement may start no earlier than {earliest}, the 5th working day after the "
+            f"offer was published on {state.offer_disclosed_on}",
+        )
+    if not state.placement_start <= on <= state.placement_end:
+        raise _violation(
+            "effective_on",
+            "placement-outside-period",
+            "Reg. §20",
+            f"placement must start within the white paper's period {state.placement_start} – "
+            f"{state.placement_end}",
+        )
+    deadlines = state.deadlines
+    if state.fee_outstanding > 0:
+        deadlines = (*deadlines, lc.installment_deadline(quarter_end(on), cal))
+    return dataclasses.replace(state, placement_started_on=on, deadlines=deadlines)
+
+
+def _placement_ended(
+    view: RegisterView, entry: EmissionPlacementEnded, state: EmissionState, cal: WorkingCalendar
+) -> EmissionState:
+    on = entry.effective_on
+    if on > state.placement_end:
+        raise _violation(
+            "effective_on",
+            "placement-outside-period",
+            "Reg. §20",
+            f"placement had to end by {state.placement_end}, the end of the white paper's period",
+        )
+    deadlines = state.deadlines
+    if state.fee_outstanding > 0:
+        # Reg. §28: the quarter in which placement ends still owes its installment.
+        last = lc.installment_deadline(quarter_end(on), cal)
+        if state.deadline(last.name) is None:
+            deadlines = (*deadlines, last)
+    return dataclasses.replace(
+        state,
+        placement_ended_on=on,
+        deadlines=(*deadlines, lc.report_deadline(on)),
+    )
+
+
+def _results_reported(
+    view: RegisterView, entry: EmissionResultsReported, state: EmissionState, cal: WorkingCalendar
+) -> EmissionState:
+    if (entry.actual_start, entry.actual_end) != (
+        state.placement_started_on,
+        state.placement_ended_on,
+    ):
+        raise _violation(
+            "actual_start" if entry.actual_start != state.placement_started_on else "actual_end",
+            "report-period",
+            "Annex 6 item 2",
+            f"the reported period {entry.actual_start} – {entry.actual_end} differs from the "
+            f"registered {state.placement_started_on} – {state.placement_ended_on}",
+        )
+    if entry.placed > state.quantity:
+        raise _violation(
+            "placed",
+            "placed-exceeds-quantity",
+            "Annex 6 item 3",
+            f"placed {entry.placed} of an issue of {state.quantity}",
+        )
+    if entry.placed > 0 and not entry.prices:
+        raise _violation(
+            "prices",
+            "placement-prices",
+            "Annex 6 item 5",
+            "report the price or prices at which the VAs were placed",
+        )
+    if entry.placed == 0 and entry.proceeds != 0:
+        raise _violation(
+            "proceeds",
+            "proceeds",
+            "Annex 6 item 6",
+            "nothing was placed, so there can be no proceeds",
+        )
+    share = (Decimal(entry.placed) * 100 / state.quantity).quantize(_CENT, ROUND_HALF_UP)
+    if entry.share_placed_pct.quantize(_CENT, ROUND_HALF_UP) != share:
+        raise _violation(
+            "share_placed_pct",
+            "share-placed",
+            "Annex 6 item 8",
+            f"{entry.placed} of {state.quantity} is {share}% placed, not {entry.share_placed_pct}%",
+        )
+    deadlines, missed = _close(state, lc.RESULTS_REPORT, entry.effective_on)
+    return dataclasses.replace(
+        state,
+        placed=entry.placed,
+        proceeds=entry.proceeds,
+        reported_on=entry.effective_on,
+        deadlines=(*deadlines, lc.recognition_deadline(entry.effective_on, cal)),
+        missed=missed,
+    )
+
+
+def _recognized_successful(
+    view: RegisterView,
+    entry: EmissionRecognizedSuccessful,
+    state: EmissionState,
+    cal: WorkingCalendar,
+) -> EmissionState:
+    placed = state.placed or 0
+    minimum = state.min_success_quantity
+    # Reg. §29: everything placed in the period, or at least the declared minimum.
+    if placed != state.quantity and (minimum is None or placed < minimum):
+        need = f"all {state.quantity}" + (f" or at least {minimum}" if minimum else "")
+        raise _violation(
+            "placed",
+            "success-conditions",
+            "Reg. §29",
+            f"only {placed} placed; success needs {need}",
+        )
+    deadlines, missed = _close(state, lc.RECOGNITION, entry.effective_on)
+    return dataclasses.replace(state, deadlines=deadlines, missed=missed)
+
+
+def _to_be_cancelled(state: EmissionState, deadline: Deadline) -> EmissionState:
+    """The emission failed or is invalid: drop open deadlines, the number must be cancelled."""
+    return dataclasses.replace(
+        state, deadlines=(deadline,), pending_amendment=None, suspended_from=None
+    )
+
+
+def _recognized_failed(
+    view: RegisterView, entry: EmissionRecognizedFailed, state: EmissionState, cal: WorkingCalendar
+) -> EmissionState:
+    window = state.deadline(lc.RECOGNITION)
+    assert window is not None  # set by emission.results_reported
+    if entry.effective_on > window.due:
+        raise _violation(
+            "effective_on",
+            "recognition-window-closed",
+            "Reg. §34",
+            f"the report was filed on {state.reported_on}; after {window.due} the authority may "
+            "no longer recognize the emission failed",
+        )
+    # Reg. §44: refusal of recognition = failed; the number is cancelled (Reg. §36).
+    return _to_be_cancelled(state, lc.cancellation_after_decision(entry.effective_on, cal))
+
+
+def _suspended(
+    view: RegisterView, entry: EmissionSuspended, state: EmissionState, cal: WorkingCalendar
+) -> EmissionState:
+    deadlines = state.deadlines
+    if entry.remedy_by is not None:
+        if entry.remedy_by <= entry.effective_on:
+            raise _violation(
+                "remedy_by",
+                "remedy-date",
+                "Reg. §25.1",
+                "the term to remedy the violations must end after the suspension",
+            )
+        deadlines = (*deadlines, lc.remedy_deadline(entry.remedy_by))
+    return dataclasses.replace(state, suspended_from=state.status, deadlines=deadlines)
+
+
+def _resumed(
+    view: RegisterView, entry: EmissionResumed, state: EmissionState, cal: WorkingCalendar
+) -> EmissionState:
+    deadlines, missed = _close(state, lc.REMEDY, entry.effective_on)
+    return dataclasses.replace(state, suspended_from=None, deadlines=deadlines, missed=missed)
+
+
+def _declared_failed(
+    view: RegisterView, entry: EmissionDeclaredFailed, state: EmissionState, cal: WorkingCalendar
+) -> EmissionState:
+    if state.suspended_from is S.CIRCULATING:
+        raise _violation(
+            "status",
+            "failed-after-success",
+            "Reg. §48",
+            "an emission recognized successful can no longer be declared failed; only a court "
+            "can declare it invalid (Reg. §52)",
+        )
+    remedy = state.deadline(lc.REMEDY)
+    if remedy is not None and entry.effective_on <= remedy.due:
+        raise _violation(
+            "effective_on",
+            "remedy-period-running",
+            "Reg. §25.2",
+            f"the issuer has until {remedy.due} to remedy the violations",
+        )
+    return _to_be_cancelled(state, lc.cancellation_after_decision(entry.effective_on, cal))
+
+
+def _invalidated(
+    view: RegisterView, entry: EmissionInvalidated, state: EmissionState, cal: WorkingCalendar
+) -> EmissionState:
+    # Reg. §65: the court decision is the ground; the cancellation follows within 3 working days.
+    return _to_be_cancelled(state, lc.cancellation_after_ground(entry.effective_on, cal))
+
+
+def _partial_burn(
+    view: RegisterView, entry: EmissionPartialBurn, state: EmissionState, cal: WorkingCalendar
+) -> EmissionState:
+    if entry.amount > state.circulating:
+        raise _violation(
+            "amount",
+            "burn-exceeds-circulating",
+            "Reg. §45",
+            f"burning {entry.amount} but only {state.circulating} are in circulation",
+        )
+    return dataclasses.replace(state, burned=state.burned + entry.amount)
+
+
+def _unplaced_cancelled(
+    view: RegisterView, entry: EmissionUnplacedCancelled, state: EmissionState, cal: WorkingCalendar
+) -> EmissionState:
+    unplaced = state.unplaced
+    if unplaced == 0:
+        raise _violation(
+            "amount",
+            "nothing-unplaced",
+            "Reg. §45",
+            "no unplaced VAs remain to cancel",
+        )
+    if entry.amount != unplaced:
+        raise _violation(
+            "amount",
+            "unplaced-amount",
+            "Reg. §45",
+            f"exactly the {unplaced} unplaced VAs are cancelled, not {entry.amount}",
+        )
+    return dataclasses.replace(state, unplaced_cancelled=state.unplaced_cancelled + entry.amount)
+
+
+_GROUND_STATUS: Final[dict[CancellationGround, EmissionStatus]] = {
+    CancellationGround.FAILED: S.FAILED,
+    CancellationGround.INVALID: S.INVALID,
+}
+_GROUND_ISSUER: Final[dict[CancellationGround, IssuerStatus]] = {
+    CancellationGround.ISSUER_LIQUIDATED: IssuerStatus.LIQUIDATED,
+    CancellationGround.BANKRUPTCY: IssuerStatus.BANKRUPT,
+}
+
+
+def _cancelled(
+    view: RegisterView, entry: EmissionCancelled, state: EmissionState, cal: WorkingCalendar
+) -> EmissionState:
+    ground = entry.ground
+    need_status = _GROUND_STATUS.get(ground)
+    if need_status is not None and state.status is not need_status:
+        raise _violation(
+            "ground",
+            "cancellation-ground",
+            "Reg. §45, §47",
+            f"ground {ground.value} needs an emission that is {need_status.value}, "
+            f"not {state.status.value}",
+        )
+    need_issuer = _GROUND_ISSUER.get(ground)
+    if need_issuer is not None:
+        issuer = view.issuer(state.issuer)
+        if issuer is None or issuer.status is not need_issuer:
+            raise _violation(
+                "ground",
+                "cancellation-ground",
+                "Reg. §45, §64",
+                f"ground {ground.value} needs the issuer to be {need_issuer.value} in the register",
+            )
+    on = entry.effective_on
+    _, missed = _close(state, lc.CANCELLATION, on, extra_missed=_entry_lateness(entry, cal))
+    return dataclasses.replace(
+        state,
+        cancellation_ground=ground,
+        pending_amendment=None,
+        suspended_from=None,
+        deadlines=(lc.notification_deadline(on, cal), lc.publication_deadline(on, cal)),
+        missed=missed,
+    )
+
+
+def _notified(
+    view: RegisterView,
+    entry: EmissionCancellationNotified,
+    state: EmissionState,
+    cal: WorkingCalendar,
+) -> EmissionState:
+    if state.deadline(lc.NOTIFICATION) is None:
+        raise _violation(
+            "emission", "already-notified", "Reg. §54-55", "the cancellation was already notified"
+        )
+    deadlines, missed = _close(state, lc.NOTIFICATION, entry.effective_on)
+    return dataclasses.replace(state, deadlines=deadlines, missed=missed)
+
+
+def _published(
+    view: RegisterView,
+    entry: EmissionCancellationPublished,
+    state: EmissionState,
+    cal: WorkingCalendar,
+) -> EmissionState:
+    if state.deadline(lc.PUBLICATION) is None:
+        raise _violation(
+            "emission", "already-published", "Reg. §56", "the cancellation was already published"
+        )
+    deadlines, missed = _close(state, lc.PUBLICATION, entry.effective_on)
+    return dataclasses.replace(state, deadlines=deadlines, missed=missed)
+
+
+def _fee_paid(
+    view: RegisterView, entry: EmissionFeePaid, state: EmissionState, cal: WorkingCalendar
+) -> EmissionState:
+    if entry.amount != entry.amount.quantize(_CENT):
+        raise _violation(
+            "amount", "money", "Reg. §28", f"{entry.amount} is not a whole number of tyiyn (0.01)"
+        )
+    if entry.amount > state.fee_outstanding:
+        raise _violation(
+            "amount",
+            "fee-overpaid",
+            "Reg. §26-28",
+            f"paying {entry.amount} but only {state.fee_outstanding} of the fee is outstanding",
+        )
+    deadlines, missed = state.deadlines, state.missed
+    q = entry.quarter_end
+    if q is not None:
+        if quarter_end(q) != q:
+            raise _violation(
+                "quarter_end",
+                "quarter-end",
+                "Reg. §28",
+                f"{q} is not the last day of a quarter",
+            )
+        due = lc.installment_deadline(q, cal)
+        deadlines = tuple(d for d in deadlines if d.name != due.name)
+        if entry.effective_on > due.due:
+            missed = (*missed, due)
+        paid = state.fee_paid + entry.amount
+        ended = state.placement_ended_on
+        following = quarter_end(q + timedelta(days=1))
+        if (
+            paid < state.fee_total
+            and state.placement_started_on is not None
+            and (ended is None or ended > q)
+        ):
+            # Reg. §28: installments continue quarterly while placement lasts.
+            nxt = lc.installment_deadline(following, cal)
+            if all(d.name != nxt.name for d in deadlines):
+                deadlines = (*deadlines, nxt)
+    return dataclasses.replace(
+        state, fee_paid=state.fee_paid + entry.amount, deadlines=deadlines, missed=missed
+    )
+
+
+_EMISSION_HANDLERS: Final[dict[str, _EmissionHandler]] = {
+    "emission.registered": _registered,
+    "emission.refused": _refused,
+    "emission.whitepaper_amendment_requested": _amendment_requested,
+    "emission.whitepaper_amended": _amended,
+    "emission.offer_disclosed": _offer_disclosed,
+    "emission.placement_started": _placement_started,
+    "emission.placement_ended": _placement_ended,
+    "emission.results_reported": _results_reported,
+    "emission.recognized_successful": _recognized_successful,
+    "emission.recognized_failed": _recognized_failed,
+    "emission.suspended": _suspended,
+    "emission.resumed": _resumed,
+    "emission.declared_failed": _declared_failed,
+    "emission.invalidated": _invalidated,
+    "emission.partial_burn": _partial_burn,
+    "emission.unplaced_cancelled": _unplaced_cancelled,
+    "emission.cancelled": _cancelled,
+    "emission.cancellation_notified": _notified,
+    "emission.cancellation_published": _published,
+    "emission.fee_paid": _fee_paid,
+}
+
+
+# ============================================================================================
+# issuer entries
+# ============================================================================================
+
+_IssuerHandler = Callable[[RegisterView, Any, WorkingCalendar], Effects]
+
+
+def _issuer_transition(issuer: IssuerState, kind: str) -> None:
+    row = lc.ISSUER_TRANSITIONS[kind]
+    if issuer.status not in row.sources:
+        raise IllegalTransition(
+            field="status",
+            rule="illegal-transition",
+            paragraph=row.paragraph,
+            message=f"{kind} is not allowed while issuer {issuer.code} is {issuer.status.value}",
+        )
+
+
+def _existing_issuer(
+    view: RegisterView, entry: IssuerUpdated | IssuerReorganized | IssuerLiquidated
+) -> IssuerState:
+    issuer = view.issuer(entry.issuer)
+    if issuer is None:
+        raise _violation(
+            "issuer", "unknown-issuer", "Reg. §62", f"no issuer with code {entry.issuer!r}"
+        )
+    _issuer_transition(issuer, entry.kind)
+    _check_recorded_after(entry)
+    if entry.effective_on < issuer.status_since:
+        raise _violation(
+            "effective_on",
+            "date-order",
+            "Reg. §62",
+            f"effective date {entry.effective_on} precedes the issuer's last status change "
+            f"({issuer.status_since})",
+        )
+    return issuer
+
+
+def _check_legal_entity(
+    kind: IssuerKind, legal_form: str | None, reg: LegalRegistration | None
+) -> None:
+    # Reg. §62: legal form and state registration data are kept for legal entities.
+    if kind is IssuerKind.LEGAL_ENTITY:
+        if legal_form is None:
+            raise _violation(
+                "legal_form",
+                "legal-form-required",
+                "Reg. §62",
+                "a legal entity's organizational-legal form is required",
+            )
+        if reg is None:
+            raise _violation(
+                "legal_registration",
+                "legal-registration-required",
+                "Reg. §62, §9.5",
+                "a legal entity's state registration data are required",
+            )
+
+
+def _issuer_registered(
+    view: RegisterView, entry: IssuerRegistered, cal: WorkingCalendar
+) -> Effects:
+    validate_issuer_code(entry.issuer, field="issuer")  # Reg. §68(г)
+    if view.issuer(entry.issuer) is not None:
+        raise _violation(
+            "issuer",
+            "issuer-code-taken",
+            "Reg. §68(г)",
+            f"issuer code {entry.issuer} is already assigned",
+        )
+    _check_recorded_after(entry)
+    _check_basis(entry, None, "")
+    check_name(entry.name, field="name")  # Law art. 37.3
+    reg = _legal_registration(entry.legal_registration)
+    _check_legal_entity(entry.issuer_kind, entry.legal_form, reg)
+    issuer = IssuerState(
+        code=entry.issuer,
+        name=entry.name,
+        region=entry.region,
+        status=IssuerStatus.ACTIVE,
+        serials_used=0,
+        kind=entry.issuer_kind,
+        legal_form=entry.legal_form,
+        legal_address=entry.legal_address,
+        legal_registration=reg,
+        founders_commitment=entry.founders_commitment,
+        registered_on=entry.effective_on,
+        status_since=entry.effective_on,
+    )
+    return Effects(issuers=(issuer,))
+
+
+def _legal_registration(data: Any) -> LegalRegistration | None:
+    if data is None:
+        return None
+    return LegalRegistration(
+        number=data.number, registered_on=data.registered_on, authority=data.authority
+    )
+
+
+def _issuer_updated(view: RegisterView, entry: IssuerUpdated, cal: WorkingCalendar) -> Effects:
+    issuer = _existing_issuer(view, entry)
+    _check_basis(entry, None, "")
+    changes: dict[str, Any] = {}
+    if entry.name is not None:
+        check_name(entry.name, field="name")  # Law art. 37.3
+        changes["name"] = entry.name
+    if entry.legal_form is not None:
+        changes["legal_form"] = entry.legal_form
+    if entry.legal_address is not None:
+        changes["legal_address"] = entry.legal_address
+    if entry.region is not None:
+        changes["region"] = entry.region  # numbers already assigned keep their region code
+    if entry.legal_registration is not None:
+        changes["legal_registration"] = _legal_registration(entry.legal_registration)
+    if all(getattr(issuer, k) == v for k, v in changes.items()):
+        raise _violation(
+            "issuer", "empty-update", "Reg. §62", "the update changes none of the issuer's data"
+        )
+    return Effects(issuers=(dataclasses.replace(issuer, **changes),))
+
+
+def _issuer_reorganized(
+    view: RegisterView, entry: IssuerReorganized, cal: WorkingCalendar
+) -> Effects:
+    issuer = _existing_issuer(view, entry)
+    _check_basis(entry, None, "")
+    if entry.successor == entry.issuer:
+        raise _violation(
+            "successor", "successor-self", "Reg. §62", "an issuer cannot succeed itself"
+        )
+    _active_issuer(view, entry.successor, field="successor", paragraph="Reg. §62")
+    new = dataclasses.replace(
+        issuer,
+        status=IssuerStatus.REORGANIZED,
+        successor=entry.successor,
+        status_since=entry.effective_on,
+    )
+    return Effects(issuers=(new,))
+
+
+def _issuer_liquidated(
+    view: RegisterView, entry: IssuerLiquidated, cal: WorkingCalendar
+) -> Effects:
+    issuer = _existing_issuer(view, entry)
+    _check_basis(entry, _TERMINATION_BASIS[entry.termination], "Reg. §64")
+    status = (
+        IssuerStatus.BANKRUPT
+        if entry.termination is IssuerTermination.BANKRUPTCY
+        else IssuerStatus.LIQUIDATED
+    )
+    new = dataclasses.replace(issuer, status=status, status_since=entry.effective_on)
+    # Reg. §45, §64-65: the issuer's registered emissions are to be cancelled within 3 working
+    # days of the ground.
+    due = lc.cancellation_after_ground(entry.effective_on, cal)
+    emissions = tuple(
+        dataclasses.replace(e, deadlines=(*e.deadlines, due))
+        for e in view.emissions_of(issuer.code)
+        if e.status in lc.REGISTERED_LIVE and e.deadline(lc.CANCELLATION) is None
+    )
+    return Effects(issuers=(new,), emissions=emissions)
+
+
+_ISSUER_HANDLERS: Final[dict[str, _IssuerHandler]] = {
+    "issuer.registered": _issuer_registered,
+    "issuer.updated": _issuer_updated,
+    "issuer.reorganized": _issuer_reorganized,
+    "issuer.liquidated": _issuer_liquidated,
+}
