@@ -34,6 +34,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Final, Literal
 
 from node.domain.calendar import WorkingCalendar, add_calendar_days
+from node.domain.fee import quarter_end as _quarter_end
 from node.domain.model import Deadline, EmissionStatus, IssuerStatus
 
 S = EmissionStatus
@@ -251,3 +252,28 @@ def installment_deadline(quarter_end: date, calendar: WorkingCalendar) -> Deadli
         calendar.add_working_days(quarter_end, 5),
         "Reg. §28",
     )
+
+
+def installment_deadlines(start: date, end: date, calendar: WorkingCalendar) -> list[Deadline]:
+    """Installment deadlines of every quarter from the one holding ``start`` to ``end`` (Reg. §28).
+
+    Raises:
+        ValueError: ``end`` precedes ``start``.
+    """
+    if end < start:
+        raise ValueError(f"period end {end} precedes its start {start}")
+    found = []
+    q = _quarter_end(start)
+    last = _quarter_end(end)
+    while q <= last:
+        found.append(installment_deadline(q, calendar))
+        q = _quarter_end(q + timedelta(days=1))
+    return found
+
+
+def installment_quarter(deadline: Deadline) -> date | None:
+    """The quarter end of an installment deadline, None for any other deadline."""
+    prefix, _, quarter = deadline.name.partition(":")
+    if prefix != FEE_INSTALLMENT or not quarter:
+        return None
+    return date.fromisoformat(quarter)

@@ -654,6 +654,7 @@ def _amended(
     if new_total > old_total:
         # Law art. 22: an increase of the issue's nominal value costs 0.01% of the increase.
         fee_total += increase_fee(old_total=old_total, new_total=new_total)
+    deadlines = _reschedule_installments(state, p.placement_end, deadlines, cal)
     return dataclasses.replace(
         state,
         whitepaper=p.whitepaper,
@@ -665,6 +666,25 @@ def _amended(
         deadlines=deadlines,
         missed=missed,
     )
+
+
+def _reschedule_installments(
+    state: EmissionState,
+    new_end: date | None,
+    deadlines: tuple[Deadline, ...],
+    cal: WorkingCalendar,
+) -> tuple[Deadline, ...]:
+    """Fit the open installment deadlines to a changed placement period (Reg. §28)."""
+    if new_end is None or state.placement_started_on is None or state.fee_outstanding == 0:
+        return deadlines
+    last = quarter_end(new_end)
+    kept = tuple(d for d in deadlines if (q := lc.installment_quarter(d)) is None or q <= last)
+    if new_end <= state.placement_end:
+        return kept
+    after_old = quarter_end(state.placement_end) + timedelta(days=1)
+    if after_old > new_end:
+        return kept
+    return (*kept, *lc.installment_deadlines(after_old, new_end, cal))
 
 
 def _offer_disclosed(
@@ -710,7 +730,8 @@ def _placement_started(
         )
     deadlines = state.deadlines
     if state.fee_outstanding > 0:
-        deadlines = (*deadlines, lc.installment_deadline(quarter_end(on), cal))
+        # Reg. §28: the rest of the fee is paid quarterly over the whole placement period.
+        deadlines = (*deadlines, *lc.installment_deadlines(on, state.placement_end, cal))
     return dataclasses.replace(state, placement_started_on=on, deadlines=deadlines)
 
 
@@ -725,12 +746,11 @@ def _placement_ended(
             "Reg. §20",
             f"placement had to end by {state.placement_end}, the end of the white paper's period",
         )
-    deadlines = state.deadlines
-    if state.fee_outstanding > 0:
-        # Reg. §28: the quarter in which placement ends still owes its installment.
-        last = lc.installment_deadline(quarter_end(on), cal)
-        if state.deadline(last.name) is None:
-            deadlines = (*deadlines, last)
+    # Reg. §28: no installments fall due for quarters after the placement ended.
+    last = quarter_end(on)
+    deadlines = tuple(
+        d for d in state.deadlines if (q := lc.installment_quarter(d)) is None or q <= last
+    )
     return dataclasses.replace(
         state,
         placement_ended_on=on,
@@ -1023,22 +1043,11 @@ def _fee_paid(
         due = lc.installment_deadline(q, cal)
         deadlines = tuple(d for d in deadlines if d.name != due.name)
         if entry.effective_on > due.due:
-            missed = (*missed, due)
-        paid = state.fee_paid + entry.amount
-        ended = state.placement_ended_on
-        following = quarter_end(q + timedelta(days=1))
-        if (
-            paid < state.fee_total
-            and state.placement_started_on is not None
-            and (ended is None or ended > q)
-        ):
-            # Reg. §28: installments continue quarterly while placement lasts.
-            nxt = lc.installment_deadline(following, cal)
-            if all(d.name != nxt.name for d in deadlines):
-                deadlines = (*deadlines, nxt)
-    return dataclasses.replace(
-        state, fee_paid=state.fee_paid + entry.amount, deadlines=deadlines, missed=missed
-    )
+            missed = (*missed, due)  # Reg. §28: within 5 working days after the quarter
+    paid = state.fee_paid + entry.amount
+    if paid == state.fee_total:
+        deadlines = tuple(d for d in deadlines if lc.installment_quarter(d) is None)
+    return dataclasses.replace(state, fee_paid=paid, deadlines=deadlines, missed=missed)
 
 
 _EMISSION_HANDLERS: Final[dict[str, _EmissionHandler]] = {

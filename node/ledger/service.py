@@ -21,11 +21,12 @@ from node.domain.filings import (
     IssuerFiling,
     application_entry,
     event_entry,
+    founders_record,
     issuer_entry,
 )
 from node.domain.model import EmissionState, IssuerState
 from node.domain.privacy import commit
-from node.domain.regno import allocate_issuer_code, validate_issuer_code
+from node.domain.regno import RegNo, allocate_issuer_code, next_serial, validate_issuer_code
 from node.domain.register import RegisterView
 from node.errors import LedgerError, MerkleError, NotFound, RuleViolation
 from node.ledger import migrate
@@ -162,7 +163,7 @@ class Ledger:
             StorageError: the database failed.
         """
         salt = self._random_bytes(SALT_BYTES)
-        founders = [f.model_dump(mode="json") for f in filing.founders]
+        founders = founders_record(filing)
         commitment = commit(founders, salt)
         recorded_at = self.clock.now()
         codes: list[str] = []
@@ -232,18 +233,30 @@ class Ledger:
     ) -> Integrated:
         """Record a lifecycle event of an emission (any kind of the state machine).
 
+        ``emission.registered`` without a ``regno`` gets the next state registration number of
+        the issuer (Reg. §67-68), allocated inside the transaction.
+
         Raises:
             RuleViolation: the event is unknown, malformed or not allowed now.
+            NotFound: a registration names an unknown emission.
             StorageError: the database failed.
         """
-        entry = event_entry(
-            kind,
-            emission=emission,
-            data=data,
-            recorded_at=self.clock.now(),
-            effective_on=effective_on,
-        )
-        return self._integrate([Prepared(entry=entry)], checkpoint=checkpoint)
+        recorded_at = self.clock.now()
+
+        def build(view: RegisterView) -> Prepared:
+            payload = dict(data)
+            if kind == "emission.registered" and "regno" not in payload:
+                payload["regno"] = str(allocate_regno(view, emission))
+            entry = event_entry(
+                kind,
+                emission=emission,
+                data=payload,
+                recorded_at=recorded_at,
+                effective_on=effective_on,
+            )
+            return Prepared(entry=entry)
+
+        return self._integrate([build], checkpoint=checkpoint)
 
     def append(self, entries: Sequence[Entry | Prepared], *, checkpoint: bool = False) -> Integrated:
         """Append ready-made entries as one atomic batch.
@@ -422,6 +435,27 @@ class Ledger:
         if row is None:
             raise NotFound(kind="private value", key=commitment)
         return row
+
+
+def allocate_regno(view: RegisterView, emission: str) -> RegNo:
+    """The next state registration number for an application (Reg. §67-68, Annex 7).
+
+    Raises:
+        NotFound: no such application or issuer.
+        RuleViolation: the issuer has used all 99 serials (Reg. §68(в)).
+    """
+    state = view.emission(emission)
+    if state is None:
+        raise NotFound(kind="emission", key=emission)
+    issuer = view.issuer(state.issuer)
+    if issuer is None:
+        raise NotFound(kind="issuer", key=state.issuer)
+    return RegNo.build(
+        va_type=state.va_type,
+        serial=next_serial(serials_used=issuer.serials_used, issuer_code=issuer.code),
+        issuer_code=issuer.code,
+        region=issuer.region,
+    )
 
 
 def _leaf_id(index: int) -> NodeID:
