@@ -117,7 +117,9 @@ def recover_signer(checkpoint: Checkpoint, signature: bytes) -> str:
     return address
 
 
-def verify_checkpoint_signature(signed: SignedCheckpoint, *, expected_signer: str | None = None) -> None:
+def verify_checkpoint_signature(
+    signed: SignedCheckpoint, *, expected_signer: str | None = None
+) -> None:
     """Check that the signature recovers to ``signed.signer`` (and to ``expected_signer`` if given).
 
     Raises:

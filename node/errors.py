@@ -1,4 +1,4 @@
-"""The node's exception hierarchy: one root, one subclass per area (leaf module, imports nothing)."""
+"""The node's exception hierarchy: one root, one subclass per area (a leaf module)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,9 @@ class MerkleError(RegistryError):
 class VerificationError(RegistryError):
     """A proof or check failed; carries what was expected and what was found."""
 
-    def __init__(self, message: str, *, expected: Any = None, actual: Any = None, where: str = "") -> None:
+    def __init__(
+        self, message: str, *, expected: Any = None, actual: Any = None, where: str = ""
+    ) -> None:
         self.expected = expected
         self.actual = actual
         self.where = where

@@ -1,4 +1,4 @@
-"""The node's checkpoint signing key: an encrypted keystore (Web3 Secret Storage v3) and a password file."""
+"""The checkpoint signing key: an encrypted keystore (Web3 Secret Storage v3) and password file."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from node.errors import SigningKeyError
 KEYSTORE_SCRYPT_N = 2**14
 
 
-def create_keystore(*, key_file: Path, password_file: Path, private_key: bytes | None = None) -> str:
+def create_keystore(
+    *, key_file: Path, password_file: Path, private_key: bytes | None = None
+) -> str:
     """Create a new encrypted keystore and a random password file (mode 0600); return the address.
 
     Raises:
@@ -50,10 +52,12 @@ def load_account(*, key_file: Path, password_file: Path) -> LocalAccount:
     except FileNotFoundError as exc:
         raise SigningKeyError(f"missing key material: {exc.filename} (run `tamga init`)") from exc
     except (OSError, ValueError) as exc:
-        raise SigningKeyError(f"cannot read the keystore {key_file}: {exc.__class__.__name__}") from exc
+        raise SigningKeyError(
+            f"cannot read the keystore {key_file}: {exc.__class__.__name__}"
+        ) from exc
     try:
         key = Account.decrypt(keystore, password)
-    except ValueError as exc:
+    except ValueError:
         raise SigningKeyError(f"the password in {password_file} does not open {key_file}") from None
     account: LocalAccount = Account.from_key(key)
     return account

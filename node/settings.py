@@ -16,7 +16,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="TAMGA_", extra="ignore", frozen=True)
 
-    data_dir: Path = Field(default=Path("./data"), description="Directory for the SQLite file and keys.")
+    data_dir: Path = Field(
+        default=Path("./data"), description="Directory for the SQLite file and keys."
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL; default: a SQLite file tamga.sqlite under data_dir.",

@@ -1,4 +1,4 @@
-"""The state root: a Merkle tree over every emission's canonical public state, sorted by key."""
+"""The state root: a Merkle tree over every emission's canonical public state, by key."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ STATE_LEAF_FORMAT = "tamga.state.v1"
 
 
 def state_leaf(key: str, record: Mapping[str, Any]) -> bytes:
-    """The leaf bytes of one emission in the state tree: canonical JSON of key and public record."""
+    """Leaf bytes of one emission in the state tree: canonical JSON of key and public record."""
     return canonical_json({"format": STATE_LEAF_FORMAT, "key": key, "state": dict(record)})
 
 
 def sort_key(key: str) -> bytes:
-    """State-tree order: the UTF-8 bytes of the key (registration number, else application number)."""
+    """State-tree order: UTF-8 bytes of the key (registration number, else application number)."""
     return key.encode("utf-8")
 
 
@@ -34,7 +34,7 @@ def state_root(leaf_hashes_by_key: Sequence[tuple[str, bytes]]) -> tuple[bytes, 
 
 @dataclass(frozen=True)
 class StateProof:
-    """Proof that an emission had ``record`` as its public state at checkpoint ``checkpoint_size``."""
+    """Proof that an emission had ``record`` as public state at checkpoint ``checkpoint_size``."""
 
     checkpoint_size: int
     key: str

@@ -70,7 +70,9 @@ def main(argv: list[str]) -> int:
         return 2
     directory = Path(argv[1])
     checkpoints = [
-        json.loads(line) for line in (directory / "checkpoints.jsonl").read_text().splitlines() if line
+        json.loads(line)
+        for line in (directory / "checkpoints.jsonl").read_text().splitlines()
+        if line
     ]
     wanted = {cp["tree_size"]: cp for cp in checkpoints}
     manifest = json.loads((directory / "manifest.json").read_text())
@@ -99,7 +101,10 @@ def main(argv: list[str]) -> int:
         print(f"FAIL: {len(wanted) - checked} checkpoint(s) beyond the exported entries")
         return 1
     if tree.size != manifest["tree_size"] or tree.root().hex() != manifest["root"]:
-        print(f"FAIL head: manifest {manifest['tree_size']}/{manifest['root']}, got {tree.size}/{tree.root().hex()}")
+        print(
+            f"FAIL head: manifest {manifest['tree_size']}/{manifest['root']}, "
+            f"got {tree.size}/{tree.root().hex()}"
+        )
         return 1
     print(f"OK {tree.size} entries, {checked} checkpoints, root {tree.root().hex()}")
     return 0
@@ -108,7 +113,8 @@ def main(argv: list[str]) -> int:
 def _check(checkpoint: dict[str, object], root: bytes) -> int:
     if checkpoint["log_root"] != root.hex():
         raise SystemExit(
-            f"FAIL checkpoint {checkpoint['tree_size']}: log root {checkpoint['log_root']} != {root.hex()}"
+            f"FAIL checkpoint {checkpoint['tree_size']}: "
+            f"log root {checkpoint['log_root']} != {root.hex()}"
         )
     return 1
 

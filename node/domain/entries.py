@@ -667,6 +667,8 @@ def validation_violation(
     field = ""
     for part in loc:
         field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        field = "kind"
     field = field or "entry"
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
     return RuleViolation(field=field, rule=rule, paragraph=paragraph, message=first["msg"] + more)

@@ -72,22 +72,30 @@ def check_ledger(
         for record in iter_all(reader):
             if record.idx != len(leaf_hashes):
                 raise VerificationError(
-                    "journal has a gap", expected=len(leaf_hashes), actual=record.idx,
+                    "journal has a gap",
+                    expected=len(leaf_hashes),
+                    actual=record.idx,
                     where=f"entry {len(leaf_hashes)}",
                 )
             computed = hash_leaf(record.leaf)
             if computed != record.leaf_hash:
                 raise VerificationError(
                     "stored leaf hash does not match the leaf bytes",
-                    expected=computed, actual=record.leaf_hash, where=f"entry {record.idx}",
+                    expected=computed,
+                    actual=record.leaf_hash,
+                    where=f"entry {record.idx}",
                 )
             try:
                 entry = decode_entry(record.leaf)
             except RuleViolation as exc:
-                raise VerificationError(f"leaf does not decode: {exc}", where=f"entry {record.idx}") from exc
+                raise VerificationError(
+                    f"leaf does not decode: {exc}", where=f"entry {record.idx}"
+                ) from exc
             if entry.kind != record.kind:
                 raise VerificationError(
-                    "stored kind differs from the leaf", expected=entry.kind, actual=record.kind,
+                    "stored kind differs from the leaf",
+                    expected=entry.kind,
+                    actual=record.kind,
                     where=f"entry {record.idx}",
                 )
             leaf_hashes.append(computed)
@@ -95,7 +103,9 @@ def check_ledger(
                 report("hashes", record.idx, size)
         if len(leaf_hashes) != size:
             raise VerificationError(
-                "journal length differs from the head", expected=size, actual=len(leaf_hashes),
+                "journal length differs from the head",
+                expected=size,
+                actual=len(leaf_hashes),
                 where="log head",
             )
         report("hashes", size, size)
@@ -103,15 +113,21 @@ def check_ledger(
         tree = _Levels(levels)
         root = root_at(tree, size)
         if root != head_root:
-            raise VerificationError("head root differs", expected=root, actual=head_root, where="log head")
+            raise VerificationError(
+                "head root differs", expected=root, actual=head_root, where="log head"
+            )
         checkpoints = reader.checkpoints()
         for row in checkpoints:
             where = f"checkpoint {row.size}"
             if row.size > size:
-                raise VerificationError("checkpoint beyond the log", expected=size, actual=row.size, where=where)
+                raise VerificationError(
+                    "checkpoint beyond the log", expected=size, actual=row.size, where=where
+                )
             want = root_at(tree, row.size)
             if row.log_root != want:
-                raise VerificationError("checkpoint log root differs", expected=want, actual=row.log_root, where=where)
+                raise VerificationError(
+                    "checkpoint log root differs", expected=want, actual=row.log_root, where=where
+                )
             signed = signed_from_record(row)
             verify_checkpoint_signature(signed, expected_signer=expected_signer)
         report("replay", 0, size)
@@ -128,14 +144,30 @@ def check_ledger(
             if (row.state_root, row.state_size) != (s_root, s_size):
                 raise VerificationError(
                     "checkpoint state root differs from the replayed register",
-                    expected=(s_root.hex(), s_size), actual=(row.state_root.hex(), row.state_size),
+                    expected=(s_root.hex(), s_size),
+                    actual=(row.state_root.hex(), row.state_size),
                     where=where,
                 )
-        _compare("issuer", [r.__dict__ for r in replayed.issuer_rows()], [r.__dict__ for r in reader.issuer_rows()], "code")
-        _compare("emission", [r.__dict__ for r in replayed.emission_rows()], [r.__dict__ for r in reader.emission_rows()], "application_no")
+        _compare(
+            "issuer",
+            [r.__dict__ for r in replayed.issuer_rows()],
+            [r.__dict__ for r in reader.issuer_rows()],
+            "code",
+        )
+        _compare(
+            "emission",
+            [r.__dict__ for r in replayed.emission_rows()],
+            [r.__dict__ for r in reader.emission_rows()],
+            "application_no",
+        )
         stored_versions = reader.versions()
         want_versions = sorted(replayed.versions, key=lambda r: (r.from_size, r.state_key.encode()))
-        _compare("emission version", [r.__dict__ for r in want_versions], [r.__dict__ for r in stored_versions], "application_no")
+        _compare(
+            "emission version",
+            [r.__dict__ for r in want_versions],
+            [r.__dict__ for r in stored_versions],
+            "application_no",
+        )
         private = reader.private_values()
         for value in private:
             verify_commitment(value.commitment, json.loads(value.value), value.salt)
@@ -165,25 +197,41 @@ def _check_nodes(
             node = NodeID.from_key(key)
             where = f"Merkle node {node}"
             if node.index != expected_index:
-                raise VerificationError("Merkle node missing", expected=expected_index, actual=node.index, where=where)
+                raise VerificationError(
+                    "Merkle node missing", expected=expected_index, actual=node.index, where=where
+                )
             if digest != hashes[node.index]:
-                raise VerificationError("stored Merkle node differs", expected=hashes[node.index], actual=digest, where=where)
+                raise VerificationError(
+                    "stored Merkle node differs",
+                    expected=hashes[node.index],
+                    actual=digest,
+                    where=where,
+                )
             expected_index += 1
         if expected_index != len(hashes):
             raise VerificationError(
-                "Merkle nodes missing", expected=len(hashes), actual=expected_index,
+                "Merkle nodes missing",
+                expected=len(hashes),
+                actual=expected_index,
                 where=f"Merkle level {level}",
             )
         total += len(hashes)
         report("nodes", total, 2 * len(leaf_hashes))
     stored = reader.node_count()
     if stored != total:
-        raise VerificationError("unexpected extra Merkle nodes are stored", expected=total, actual=stored, where="merkle_nodes")
+        raise VerificationError(
+            "unexpected extra Merkle nodes are stored",
+            expected=total,
+            actual=stored,
+            where="merkle_nodes",
+        )
     return levels
 
 
-def _compare(kind: str, want: list[dict[str, object]], have: list[dict[str, object]], key: str) -> None:
-    have_by_key = {}
+def _compare(
+    kind: str, want: list[dict[str, object]], have: list[dict[str, object]], key: str
+) -> None:
+    have_by_key: dict[str, list[dict[str, object]]] = {}
     for row in have:
         have_by_key.setdefault(str(row[key]), []).append(row)
     for row in want:
@@ -192,10 +240,14 @@ def _compare(kind: str, want: list[dict[str, object]], have: list[dict[str, obje
             actual = candidates[0] if candidates else None
             raise VerificationError(
                 f"stored {kind} differs from the replayed journal",
-                expected=row, actual=actual, where=f"{kind} {row[key]}",
+                expected=row,
+                actual=actual,
+                where=f"{kind} {row[key]}",
             )
     if len(want) != len(have):
         raise VerificationError(
             f"the projection has {kind} rows the journal does not explain",
-            expected=len(want), actual=len(have), where=f"{kind} table",
+            expected=len(want),
+            actual=len(have),
+            where=f"{kind} table",
         )

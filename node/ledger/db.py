@@ -106,7 +106,9 @@ def storage_errors(action: str) -> Iterator[None]:
     try:
         yield
     except SQLAlchemyError as exc:
-        raise StorageError(f"{action} failed: {exc.__class__.__name__}: {_first_line(exc)}") from exc
+        raise StorageError(
+            f"{action} failed: {exc.__class__.__name__}: {_first_line(exc)}"
+        ) from exc
 
 
 def _first_line(exc: BaseException) -> str:

@@ -81,7 +81,9 @@ def export_ledger(
         "root": root.hex(),
         "entries": "entries.jsonl",
         "checkpoints": "checkpoints.jsonl",
-        "hashing": "RFC 9162 §2.1: SHA-256, leaf = H(0x00 || leaf), node = H(0x01 || left || right)",
+        "hashing": "RFC 9162 §2.1: SHA-256, leaf H(0x00 || leaf), node H(0x01 || left || right)",
     }
-    (directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    (directory / "manifest.json").write_text(
+        json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
+    )
     return ExportReport(directory=directory, entries=size, checkpoints=len(checkpoints), root=root)

@@ -8,7 +8,13 @@ from collections.abc import Collection, Sequence
 from node.domain.canonical import canonical_json
 from node.domain.model import EmissionState, IssuerState
 from node.domain.register import Effects
-from node.ledger.store import EmissionRecord, IssuerRecord, LedgerReader, LedgerWriter, VersionRecord
+from node.ledger.store import (
+    EmissionRecord,
+    IssuerRecord,
+    LedgerReader,
+    LedgerWriter,
+    VersionRecord,
+)
 from node.merkle.hasher import hash_leaf
 from node.state import state_leaf
 
@@ -159,7 +165,7 @@ class StagedView:
 
 
 def versions_since(reader: LedgerReader, *, since: int, at_size: int) -> list[VersionRecord]:
-    """Version rows for every emission changed by entries ``>= since``, in force from ``at_size``."""
+    """Version rows of every emission changed by entries ``>= since``, in force at ``at_size``."""
     return [
         VersionRecord(
             application_no=row.application_no,

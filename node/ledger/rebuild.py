@@ -37,7 +37,9 @@ def rebuild_projection(
     with store.write() as writer:
         size, _ = writer.lock_head()
         sizes = {cp.size for cp in writer.checkpoints()}
-        result = replay(iter_all(writer), calendar=calendar, checkpoint_sizes=sizes, on_entry=on_entry)
+        result = replay(
+            iter_all(writer), calendar=calendar, checkpoint_sizes=sizes, on_entry=on_entry
+        )
         writer.clear_projection()
         issuers = result.issuer_rows()
         emissions = result.emission_rows()

@@ -1,4 +1,4 @@
-"""Replay the journal through the pure domain rules: the projection, versions and state roots it implies."""
+"""Replay the journal through the pure domain rules: projection, versions and state roots."""
 
 from __future__ import annotations
 

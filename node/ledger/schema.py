@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, String, Table, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -67,7 +67,9 @@ class EmissionRow(SQLModel, table=True):
     __tablename__ = "emissions"
     __table_args__ = (Index("ix_emissions_state_key", "state_key", unique=True),)
     application_no: str = Field(sa_column=Column(String(16), primary_key=True))
-    regno: str | None = Field(default=None, sa_column=Column(String(11), unique=True, nullable=True))
+    regno: str | None = Field(
+        default=None, sa_column=Column(String(11), unique=True, nullable=True)
+    )
     state_key: str = Field(sa_column=Column(String(16), nullable=False))
     issuer: str = Field(sa_column=Column(String(4), nullable=False, index=True))
     status: str = Field(sa_column=Column(String(32), nullable=False, index=True))
@@ -101,17 +103,31 @@ class PrivateValue(SQLModel, table=True):
     entry_idx: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+def _table(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+log_head = _table(LogHead)
+log_entries = _table(LogEntry)
+merkle_nodes = _table(MerkleNode)
+checkpoints = _table(CheckpointRow)
+issuers = _table(IssuerRow)
+emissions = _table(EmissionRow)
+emission_versions = _table(EmissionVersion)
+private_values = _table(PrivateValue)
+
 LEDGER_TABLES = [
-    LogHead.__table__,
-    LogEntry.__table__,
-    MerkleNode.__table__,
-    CheckpointRow.__table__,
-    IssuerRow.__table__,
-    EmissionRow.__table__,
-    EmissionVersion.__table__,
-    PrivateValue.__table__,
+    log_head,
+    log_entries,
+    merkle_nodes,
+    checkpoints,
+    issuers,
+    emissions,
+    emission_versions,
+    private_values,
 ]
 """Every table, in creation order."""
 
-PROJECTION_TABLES = [IssuerRow.__table__, EmissionRow.__table__, EmissionVersion.__table__]
+PROJECTION_TABLES = [issuers, emissions, emission_versions]
 """The tables `tamga rebuild` recreates from the journal."""

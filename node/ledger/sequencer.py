@@ -1,4 +1,4 @@
-"""The sequencer: queued entries are integrated in one transaction with their nodes, projection and checkpoint."""
+"""The sequencer: queued entries integrate in one transaction with nodes, projection, checkpoint."""
 
 from __future__ import annotations
 
@@ -78,12 +78,12 @@ class Sequencer:
 
     def submit(self, item: Entry | Prepared | EntryBuilder) -> None:
         """Queue an entry (or a builder run inside the integrating transaction)."""
-        if callable(item):
+        if isinstance(item, Prepared):
+            self._queue.append(_constant(item))
+        elif callable(item):
             self._queue.append(item)
-        elif isinstance(item, Prepared):
-            self._queue.append(lambda _view, prepared=item: prepared)
         else:
-            self._queue.append(lambda _view, entry=item: Prepared(entry=entry))
+            self._queue.append(_constant(Prepared(entry=item)))
 
     @property
     def pending(self) -> int:
@@ -209,6 +209,13 @@ class Sequencer:
         return signed
 
 
+def _constant(prepared: Prepared) -> EntryBuilder:
+    def build(_view: RegisterView) -> Prepared:
+        return prepared
+
+    return build
+
+
 def _subject(view: RegisterView, entry: Entry) -> str:
     """The stable subject of an entry: the issuer code, or the emission's application number."""
     kind, key = entry_subject(entry)
@@ -220,7 +227,10 @@ def _subject(view: RegisterView, entry: Entry) -> str:
 
 
 def integrate_entries(
-    sequencer: Sequencer, entries: Sequence[Entry | Prepared | EntryBuilder], *, checkpoint: bool = False
+    sequencer: Sequencer,
+    entries: Sequence[Entry | Prepared | EntryBuilder],
+    *,
+    checkpoint: bool = False,
 ) -> Integrated:
     """Queue ``entries`` and integrate them as one batch.
 

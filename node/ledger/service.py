@@ -1,4 +1,4 @@
-"""The ledger facade used by the CLI and the API: writes through the domain rules, reads and proofs."""
+"""The ledger facade for the CLI and the API: writes through the domain rules, reads, proofs."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ from node.domain.filings import (
 )
 from node.domain.model import EmissionState, IssuerState
 from node.domain.privacy import commit
-from node.domain.regno import RegNo, allocate_issuer_code, next_serial, validate_issuer_code
 from node.domain.register import RegisterView
+from node.domain.regno import RegNo, allocate_issuer_code, next_serial, validate_issuer_code
 from node.errors import LedgerError, MerkleError, NotFound, RuleViolation
 from node.ledger import migrate
 from node.ledger.projection import emission_from_row, issuer_from_row
@@ -258,7 +258,9 @@ class Ledger:
 
         return self._integrate([build], checkpoint=checkpoint)
 
-    def append(self, entries: Sequence[Entry | Prepared], *, checkpoint: bool = False) -> Integrated:
+    def append(
+        self, entries: Sequence[Entry | Prepared], *, checkpoint: bool = False
+    ) -> Integrated:
         """Append ready-made entries as one atomic batch.
 
         Raises:
@@ -394,7 +396,9 @@ class Ledger:
             proof = prove_consistency(reader, size1, second)
             root1 = root_at(reader, size1)
             root2 = root_at(reader, second)
-        return ConsistencyProof(size1=size1, size2=second, root1=root1, root2=root2, proof=tuple(proof))
+        return ConsistencyProof(
+            size1=size1, size2=second, root1=root1, root2=root2, proof=tuple(proof)
+        )
 
     def state_proof(self, key: str, *, checkpoint_size: int | None = None) -> StateProof:
         """Proof that emission ``key`` had its recorded public state at a checkpoint.

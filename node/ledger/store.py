@@ -10,30 +10,27 @@ from typing import Protocol
 from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 
 from node.errors import LedgerError, MerkleError, StorageError
-from node.ledger.db import is_sqlite, make_engine, read_transaction, storage_errors, write_transaction
+from node.ledger.db import (
+    is_sqlite,
+    make_engine,
+    read_transaction,
+    storage_errors,
+    write_transaction,
+)
 from node.ledger.schema import (
     LEDGER_TABLES,
     PROJECTION_TABLES,
-    CheckpointRow,
-    EmissionRow,
-    EmissionVersion,
-    IssuerRow,
-    LogEntry,
-    LogHead,
-    MerkleNode,
-    PrivateValue,
 )
+from node.ledger.schema import checkpoints as _checkpoints
+from node.ledger.schema import emission_versions as _versions
+from node.ledger.schema import emissions as _emissions
+from node.ledger.schema import issuers as _issuers
+from node.ledger.schema import log_entries as _entries
+from node.ledger.schema import log_head as _head
+from node.ledger.schema import merkle_nodes as _nodes
+from node.ledger.schema import private_values as _private
 from node.merkle.hasher import EMPTY_ROOT
 from node.merkle.nodes import NodeID
-
-_head = LogHead.__table__
-_entries = LogEntry.__table__
-_nodes = MerkleNode.__table__
-_checkpoints = CheckpointRow.__table__
-_issuers = IssuerRow.__table__
-_emissions = EmissionRow.__table__
-_versions = EmissionVersion.__table__
-_private = PrivateValue.__table__
 
 NODE_QUERY_CHUNK = 500
 
@@ -123,7 +120,7 @@ class LedgerReader(Protocol):
         ...
 
     def get_nodes(self, ids: Sequence[NodeID]) -> Sequence[bytes]:
-        """Merkle node hashes in the order asked (a ``NodeReader``); MerkleError if one is missing."""
+        """Merkle node hashes in the order asked (a ``NodeReader``); MerkleError if missing."""
         ...
 
     def entries(self, start: int, end: int) -> Iterator[EntryRecord]:
@@ -361,7 +358,9 @@ class SqlReader:
         return sorted(((str(k), bytes(h)) for k, h in rows), key=lambda kh: kh[0].encode())
 
     def private_value(self, commitment: str) -> PrivateRecord | None:
-        row = self._conn.execute(select(_private).where(_private.c.commitment == commitment)).first()
+        row = self._conn.execute(
+            select(_private).where(_private.c.commitment == commitment)
+        ).first()
         return None if row is None else PrivateRecord(**row._mapping)
 
     def private_values(self) -> list[PrivateRecord]:

@@ -23,8 +23,8 @@ from node.ledger import migrate
 from node.ledger.check import check_ledger
 from node.ledger.export import export_ledger
 from node.ledger.rebuild import rebuild_projection
-from node.ledger.service import Ledger, signed_from_record
 from node.ledger.sequencer import Prepared
+from node.ledger.service import Ledger, signed_from_record
 from node.merkle.hasher import hash_leaf
 from node.merkle.verify import verify_consistency, verify_inclusion
 from node.state import verify_state_proof
@@ -99,7 +99,10 @@ class TestLedger:
         before = snapshot(ledger)
         with pytest.raises(RuleViolation) as err:
             ledger.record_event(
-                kind="emission.placement_ended", emission=key, data={}, effective_on=date(2026, 4, 1)
+                kind="emission.placement_ended",
+                emission=key,
+                data={},
+                effective_on=date(2026, 4, 1),
             )
         assert err.value.field == "status"
         assert snapshot(ledger) == before
@@ -115,16 +118,28 @@ class TestLedger:
         c1, c2 = first.checkpoint, second.checkpoint
         proof = ledger.prove_consistency(c1.size, c2.size)
         verify_consistency(
-            size1=c1.size, size2=c2.size, root1=c1.log_root, root2=c2.log_root, proof=list(proof.proof)
+            size1=c1.size,
+            size2=c2.size,
+            root1=c1.log_root,
+            root2=c2.log_root,
+            proof=list(proof.proof),
         )
         for index in range(c2.size):
             inc = ledger.prove_inclusion(index, size=c2.size)
             verify_inclusion(
-                index=index, size=c2.size, leaf_hash=inc.leaf_hash, proof=list(inc.proof), root=c2.log_root
+                index=index,
+                size=c2.size,
+                leaf_hash=inc.leaf_hash,
+                proof=list(inc.proof),
+                root=c2.log_root,
             )
         with pytest.raises(VerificationError):
             verify_consistency(
-                size1=c1.size, size2=c2.size, root1=c2.log_root, root2=c2.log_root, proof=list(proof.proof)
+                size1=c1.size,
+                size2=c2.size,
+                root1=c2.log_root,
+                root2=c2.log_root,
+                proof=list(proof.proof),
             )
 
     def test_proof_beyond_head_is_refused(self, ledger: Ledger) -> None:
@@ -192,12 +207,20 @@ class TestLedger:
         forged = entry.leaf.replace(b'"2026-', b'"2025-', 1)
         tamper("UPDATE log_entries SET leaf = :leaf WHERE idx = 4", leaf=forged)
         expect("entry 4")
-        tamper("UPDATE log_entries SET leaf = :leaf, leaf_hash = :h WHERE idx = 4", leaf=forged, h=hash_leaf(forged))
+        tamper(
+            "UPDATE log_entries SET leaf = :leaf, leaf_hash = :h WHERE idx = 4",
+            leaf=forged,
+            h=hash_leaf(forged),
+        )
         expect("Merkle node")
-        tamper("UPDATE log_entries SET leaf = :leaf, leaf_hash = :h WHERE idx = 4", leaf=entry.leaf, h=entry.leaf_hash)
+        tamper(
+            "UPDATE log_entries SET leaf = :leaf, leaf_hash = :h WHERE idx = 4",
+            leaf=entry.leaf,
+            h=entry.leaf_hash,
+        )
         check_ledger(ledger.store, calendar=CAL)
 
-        tamper("UPDATE emissions SET record = replace(record, '\"burned\":\"1\"', '\"burned\":\"0\"')")
+        tamper('UPDATE emissions SET record = replace(record, \'"burned":"1"\', \'"burned":"0"\')')
         expect("emission APP-000001")
         rebuild_projection(ledger.store, calendar=CAL)
         check_ledger(ledger.store, calendar=CAL)
@@ -207,7 +230,12 @@ class TestLedger:
         fake = sign_checkpoint(signed_from_record(cp).checkpoint, other)
         tamper("UPDATE checkpoints SET signature = :s WHERE size = :n", s=fake.signature, n=cp.size)
         expect(f"checkpoint {cp.size}")
-        tamper("UPDATE checkpoints SET signature = :s, signer = :a WHERE size = :n", s=fake.signature, a=other.address, n=cp.size)
+        tamper(
+            "UPDATE checkpoints SET signature = :s, signer = :a WHERE size = :n",
+            s=fake.signature,
+            a=other.address,
+            n=cp.size,
+        )
         with pytest.raises(VerificationError, match=f"checkpoint {cp.size}"):
             check_ledger(ledger.store, calendar=CAL, expected_signer=signer().address)
 
@@ -226,7 +254,9 @@ class TestLedger:
             for name in secret_names:
                 assert name.encode() not in entry.leaf
         export_ledger(ledger.store, tmp_path)
-        exported = (tmp_path / "entries.jsonl").read_text() + (tmp_path / "checkpoints.jsonl").read_text()
+        exported = (tmp_path / "entries.jsonl").read_text() + (
+            tmp_path / "checkpoints.jsonl"
+        ).read_text()
         assert not any(name in exported for name in secret_names)
         private = ledger.private_value(issuer.founders_commitment)
         value = json.loads(private.value)
@@ -249,7 +279,9 @@ class TestLedger:
             assert tree.get_root(cp["tree_size"]).hex() == cp["log_root"]
         result = subprocess.run(
             [sys.executable, str(ROOT / "scripts" / "verify_export.py"), str(tmp_path)],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert result.returncode == 0, result.stdout + result.stderr
         assert result.stdout.startswith("OK 9 entries, 2 checkpoints")
@@ -257,7 +289,9 @@ class TestLedger:
         (tmp_path / "entries.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
         bad = subprocess.run(
             [sys.executable, str(ROOT / "scripts" / "verify_export.py"), str(tmp_path)],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert bad.returncode == 1 and "entry 2" in bad.stdout
 
@@ -266,18 +300,32 @@ class TestLedger:
         assert key == "KG0201A0011"
         on = date(2026, 3, 20)
         basis = {"type": "court_decision", "number": "3", "date": on, "issued_by": "Court"}
-        ledger.record_event(kind="emission.invalidated", emission=key, data={"basis": basis}, effective_on=on)
         ledger.record_event(
-            kind="emission.cancelled", emission=key,
-            data={"ground": "invalid", "basis": {**basis, "type": "authority_decision", "issued_by": "Authority"}},
+            kind="emission.invalidated", emission=key, data={"basis": basis}, effective_on=on
+        )
+        ledger.record_event(
+            kind="emission.cancelled",
+            emission=key,
+            data={
+                "ground": "invalid",
+                "basis": {**basis, "type": "authority_decision", "issued_by": "Authority"},
+            },
             effective_on=date(2026, 3, 23),
         )
         from tests.unit.domain.lifecycle_samples import emission_filing
 
         app2, _ = ledger.file_application(emission_filing(issuer=code))
         ledger.record_event(
-            kind="emission.registered", emission=app2,
-            data={"basis": {"type": "authority_decision", "number": "4", "date": date(2026, 3, 24), "issued_by": "Authority"}},
+            kind="emission.registered",
+            emission=app2,
+            data={
+                "basis": {
+                    "type": "authority_decision",
+                    "number": "4",
+                    "date": date(2026, 3, 24),
+                    "issued_by": "Authority",
+                }
+            },
             effective_on=date(2026, 3, 24),
         )
         assert ledger.emission(app2).regno == "KG0202A0011"

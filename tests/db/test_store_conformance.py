@@ -32,16 +32,28 @@ def store(database_url: str) -> Iterator[SqlLedgerStore]:
 def _entry(idx: int) -> EntryRecord:
     leaf = f'{{"n":{idx}}}'.encode()
     return EntryRecord(
-        idx=idx, kind="test", subject="S", leaf=leaf, leaf_hash=hash_leaf(leaf),
+        idx=idx,
+        kind="test",
+        subject="S",
+        leaf=leaf,
+        leaf_hash=hash_leaf(leaf),
         recorded_at="2026-01-01T00:00:00.000000Z",
     )
 
 
 def _emission(app: str, key: str, idx: int) -> EmissionRecord:
     return EmissionRecord(
-        application_no=app, regno=None if key.startswith("APP") else key, state_key=key,
-        issuer="A001", status="applied", name="Token", blockchain="ethereum",
-        contract_address="0x0", record="{}", state_leaf_hash=bytes(32), updated_idx=idx,
+        application_no=app,
+        regno=None if key.startswith("APP") else key,
+        state_key=key,
+        issuer="A001",
+        status="applied",
+        name="Token",
+        blockchain="ethereum",
+        contract_address="0x0",
+        record="{}",
+        state_leaf_hash=bytes(32),
+        updated_idx=idx,
     )
 
 
@@ -97,19 +109,63 @@ class TestStoreConformance:
         with store.read() as reader:
             for size in (1, 2, 7, 64, 99, 100):
                 assert root_at(reader, size) == root_at(memory, size)
-                assert prove_inclusion(reader, size - 1, size) == prove_inclusion(memory, size - 1, size)
-                assert prove_consistency(reader, size // 2, size) == prove_consistency(memory, size // 2, size)
+                assert prove_inclusion(reader, size - 1, size) == prove_inclusion(
+                    memory, size - 1, size
+                )
+                assert prove_consistency(reader, size // 2, size) == prove_consistency(
+                    memory, size // 2, size
+                )
             with pytest.raises(MerkleError):
                 reader.get_nodes([NodeID(level=0, index=100)])
 
     def test_projection_versions_and_private_values(self, store: SqlLedgerStore) -> None:
         with store.write() as writer:
-            writer.put_issuer(IssuerRecord(code="A001", name="I", region="bishkek", status="active", record="{}", updated_idx=0), exists=False)
+            writer.put_issuer(
+                IssuerRecord(
+                    code="A001",
+                    name="I",
+                    region="bishkek",
+                    status="active",
+                    record="{}",
+                    updated_idx=0,
+                ),
+                exists=False,
+            )
             writer.put_emission(_emission("APP-000001", "APP-000001", 1), exists=False)
-            writer.add_versions([VersionRecord(application_no="APP-000001", from_size=2, state_key="APP-000001", record="{}", state_leaf_hash=bytes(32))])
+            writer.add_versions(
+                [
+                    VersionRecord(
+                        application_no="APP-000001",
+                        from_size=2,
+                        state_key="APP-000001",
+                        record="{}",
+                        state_leaf_hash=bytes(32),
+                    )
+                ]
+            )
             writer.put_emission(_emission("APP-000001", "KG0201A0011", 3), exists=True)
-            writer.add_versions([VersionRecord(application_no="APP-000001", from_size=4, state_key="KG0201A0011", record="{}", state_leaf_hash=bytes(32))])
-            writer.add_private([PrivateRecord(commitment="ab" * 32, subject="A001", salt=b"s" * 16, value="[]", entry_idx=0)])
+            writer.add_versions(
+                [
+                    VersionRecord(
+                        application_no="APP-000001",
+                        from_size=4,
+                        state_key="KG0201A0011",
+                        record="{}",
+                        state_leaf_hash=bytes(32),
+                    )
+                ]
+            )
+            writer.add_private(
+                [
+                    PrivateRecord(
+                        commitment="ab" * 32,
+                        subject="A001",
+                        salt=b"s" * 16,
+                        value="[]",
+                        entry_idx=0,
+                    )
+                ]
+            )
         with store.read() as reader:
             assert reader.issuer_codes() == ["A001"]
             assert reader.emission_row("KG0201A0011") == reader.emission_row("APP-000001")

@@ -55,13 +55,24 @@ class PostgresServer:
             os.chown(root, pw.pw_uid, pw.pw_gid)
         server = cls(root=root, port=_free_port(), bin_dir=bin_dir, run_as=run_as)
         server._run(
-            "initdb", "-D", str(root / "data"), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"
+            "initdb",
+            "-D",
+            str(root / "data"),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
         )
         opts = (
             f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
-        server._run("pg_ctl", "-D", str(root / "data"), "-o", opts, "-l", str(root / "log"), "-w", "start")
+        server._run(
+            "pg_ctl", "-D", str(root / "data"), "-o", opts, "-l", str(root / "log"), "-w", "start"
+        )
         server._wait()
         return server
 

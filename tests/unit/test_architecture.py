@@ -10,7 +10,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PURE = ("node.domain", "node.merkle")
 PURE_ALLOWED_THIRD_PARTY = {"pydantic", "holidays", "rfc8785", "typing_extensions"}
-FORBIDDEN_IN_PURE = {"sqlalchemy", "sqlmodel", "web3", "fastapi", "psycopg", "alembic", "eth_account"}
+FORBIDDEN_IN_PURE = {
+    "sqlalchemy",
+    "sqlmodel",
+    "web3",
+    "fastapi",
+    "psycopg",
+    "alembic",
+    "eth_account",
+}
 
 
 def _modules() -> list[tuple[str, Path]]:

@@ -52,9 +52,9 @@ def issuer_filing(**changes: Any) -> IssuerFiling:
     return parse_issuer_filing({**load("issuer-legal-entity.yaml"), **changes})
 
 
-def emission_filing(name: str = "emission-digital-token.yaml", **changes: Any) -> EmissionFiling:
+def emission_filing(sample: str = "emission-digital-token.yaml", **changes: Any) -> EmissionFiling:
     """An emission sample, with top-level fields replaced."""
-    return parse_emission_filing({**load(name), **changes})
+    return parse_emission_filing({**load(sample), **changes})
 
 
 def register_issuer(
@@ -76,11 +76,11 @@ def apply_for(
     reg: MemoryRegister,
     *,
     app: str = APP,
-    name: str = "emission-digital-token.yaml",
+    sample: str = "emission-digital-token.yaml",
     **changes: Any,
 ) -> EmissionState:
     """File the sample application (recorded on its filing day)."""
-    filing = emission_filing(name, **changes)
+    filing = emission_filing(sample, **changes)
     entry = application_entry(filing, application_no=app, recorded_at=at(filing.documents_filed_on))
     reg.apply(entry, calendar=CAL)
     state = reg.emission(app)

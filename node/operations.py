@@ -1,0 +1,386 @@
+"""Operator workflows on the ledger, shared by the CLI and the demo loader."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from node.domain.entries import (
+    ENTRY_ADAPTER,
+    ENTRY_TYPES,
+    Document,
+    Entry,
+    validation_violation,
+)
+from node.domain.filings import (
+    EmissionFiling,
+    application_entry,
+    event_entry,
+    parse_emission_filing,
+)
+from node.domain.regno import RegNo, next_serial
+from node.domain.register import Effects, MemoryRegister
+from node.errors import ConfigError, RuleViolation
+from node.ledger.service import Ledger
+
+REGISTRATION_KEY: Final = "registration"
+"""Top-level member of an emission file that also records the registration decision."""
+
+EMISSION_EVENT_KINDS: Final = tuple(sorted(k for k in ENTRY_TYPES if k.startswith("emission.")))
+"""Every emission event kind (``emission.applied`` is filed with ``emission register``)."""
+
+ISSUER_EVENT_KINDS: Final = tuple(
+    sorted(k for k in ENTRY_TYPES if k.startswith("issuer.") and k != "issuer.registered")
+)
+"""Issuer events recorded after registration (update, reorganization, liquidation)."""
+
+_DRY_RUN_APPLICATION: Final = "APP-000000"
+
+
+# ---- reading files --------------------------------------------------------------------------
+
+
+class _DecimalSafeLoader(yaml.SafeLoader):
+    """YAML SafeLoader that keeps decimal literals (``12.50``) as their exact text.
+
+    Our data forbids floats (node/domain/canonical.py): a literal written ``12.50`` in a filing
+    means the decimal 12.50, so it is passed on as the string "12.50" and validated as a decimal.
+    """
+
+
+def _float_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+_DecimalSafeLoader.add_constructor("tag:yaml.org,2002:float", _float_as_text)
+
+
+def parse_document(text: str, *, name: str, yaml_syntax: bool) -> Any:
+    """Parse JSON or YAML text; decimal literals stay exact strings, never floats.
+
+    Raises:
+        ConfigError: the text is not valid JSON / YAML (the message names ``name`` and where).
+    """
+    try:
+        if yaml_syntax:
+            return yaml.load(text, Loader=_DecimalSafeLoader)  # noqa: S506 - a SafeLoader subclass
+        return json.loads(text, parse_float=str)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+        problem = getattr(exc, "problem", None) or exc.__class__.__name__
+        raise ConfigError(f"{name} is not valid YAML{at}: {problem}") from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{name} is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from exc
+
+
+def read_document(path: Path) -> Any:
+    """Read a JSON (``.json``) or YAML (anything else) file; see :func:`parse_document`.
+
+    Raises:
+        ConfigError: the file cannot be read or parsed.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"cannot read {path}: {reason}") from exc
+    return parse_document(text, name=str(path), yaml_syntax=path.suffix.lower() != ".json")
+
+
+def read_mapping(path: Path) -> dict[str, Any]:
+    """Read a file that must hold one mapping (a JSON object / YAML mapping).
+
+    Raises:
+        ConfigError: the file cannot be read or parsed, or is not a mapping.
+    """
+    data = read_document(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a mapping (JSON object), not {type(data).__name__}")
+    return data
+
+
+# ---- emission registration ---------------------------------------------------------------
+
+
+class Registration(BaseModel):
+    """The ``registration:`` section of an emission file: the authority's registration decision.
+
+    ``on`` is the date of the decision (Reg. §10, §57); ``document`` the decision itself (Reg. §64,
+    an ``authority_decision``); ``regno`` is optional: when given it must be the number the
+    register assigns next (Reg. §68(в)), otherwise that number is assigned.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    on: dt.date
+    document: Document
+    regno: str | None = None
+
+
+@dataclass(frozen=True)
+class EmissionSubmission:
+    """An emission file split into the filing and the optional registration decision."""
+
+    filing: EmissionFiling
+    registration: Registration | None
+
+
+def parse_emission_submission(data: Any) -> EmissionSubmission:
+    """Validate an emission file: an EmissionFiling plus an optional ``registration`` section.
+
+    Raises:
+        RuleViolation: rule "filing-field" naming the first bad field (``registration.…`` for
+            the registration section, paragraph "Reg. §10, §57").
+    """
+    if not isinstance(data, Mapping):
+        raise RuleViolation(
+            field="filing",
+            rule="filing-field",
+            paragraph="Reg. §9",
+            message="an emission filing is a mapping of its fields",
+        )
+    body = dict(data)
+    section = body.pop(REGISTRATION_KEY, None)
+    filing = parse_emission_filing(body)
+    registration = None
+    if section is not None:
+        try:
+            registration = Registration.model_validate(section)
+        except ValidationError as exc:
+            inner = validation_violation(exc, rule="filing-field", paragraph="Reg. §10, §57")
+            raise RuleViolation(
+                field=f"{REGISTRATION_KEY}.{inner.field}",
+                rule=inner.rule,
+                paragraph=inner.paragraph,
+                message=inner.message,
+            ) from exc
+    return EmissionSubmission(filing=filing, registration=registration)
+
+
+def next_regno(ledger: Ledger, key: str) -> str:
+    """The state registration number the register would assign to emission ``key`` now.
+
+    Built from the emission's VA type and the issuer's code, region and next serial
+    (Reg. §67-68, Annex 7).
+
+    Raises:
+        NotFound: no such emission or issuer.
+        RuleViolation: the issuer has used all serials (Reg. §68(в)).
+    """
+    emission = ledger.emission(key)
+    issuer = ledger.issuer(emission.issuer)
+    serial = next_serial(serials_used=issuer.serials_used, issuer_code=issuer.code)
+    number = RegNo.build(
+        va_type=emission.va_type, serial=serial, issuer_code=issuer.code, region=issuer.region
+    )
+    return str(number)
+
+
+def registration_data(registration: Registration, *, regno: str) -> dict[str, Any]:
+    """The ``emission.registered`` event data for a registration decision."""
+    return {"regno": regno, "basis": registration.document.model_dump(mode="json")}
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What ``submit_emission`` recorded."""
+
+    application_no: str
+    regno: str | None
+    size: int
+
+
+def submit_emission(ledger: Ledger, submission: EmissionSubmission) -> Submitted:
+    """File the application and, if the submission has one, record the registration decision.
+
+    Before anything is written, both entries are checked together against the issuer's current
+    state in memory (a dry run), so a registration that would break a rule leaves the ledger
+    unchanged. The two entries are then integrated one after the other.
+
+    Raises:
+        RuleViolation: the filing or the registration breaks a rule (nothing written).
+        NotFound: the filing names an unknown issuer while a registration is given.
+        StorageError: the database failed.
+    """
+    registration = submission.registration
+    if registration is not None:
+        _dry_run(ledger, submission.filing, registration)
+    application_no, integrated = ledger.file_application(submission.filing)
+    if registration is None:
+        return Submitted(application_no=application_no, regno=None, size=integrated.size)
+    regno = next_regno(ledger, application_no)
+    result = ledger.record_event(
+        kind="emission.registered",
+        emission=application_no,
+        data=registration_data(registration, regno=regno),
+        effective_on=registration.on,
+    )
+    return Submitted(application_no=application_no, regno=regno, size=result.size)
+
+
+def _dry_run(ledger: Ledger, filing: EmissionFiling, registration: Registration) -> str:
+    """Apply application + registration to a scratch register holding only the issuer."""
+    issuer = ledger.issuer(filing.issuer)
+    scratch = MemoryRegister()
+    scratch.store(Effects(issuers=(issuer,)))
+    recorded_at = ledger.clock.now()
+    scratch.apply(
+        application_entry(filing, application_no=_DRY_RUN_APPLICATION, recorded_at=recorded_at),
+        calendar=ledger.calendar,
+    )
+    serial = next_serial(serials_used=issuer.serials_used, issuer_code=issuer.code)
+    regno = str(
+        RegNo.build(
+            va_type=filing.va_type, serial=serial, issuer_code=issuer.code, region=issuer.region
+        )
+    )
+    if registration.regno is not None and registration.regno != regno:
+        raise RuleViolation(
+            field=f"{REGISTRATION_KEY}.regno",
+            rule="regno-serial-order",
+            paragraph="Reg. §68(в)",
+            message=f"the number to assign is {regno}, not {registration.regno}",
+        )
+    scratch.apply(
+        event_entry(
+            "emission.registered",
+            emission=_DRY_RUN_APPLICATION,
+            data=registration_data(registration, regno=regno),
+            recorded_at=recorded_at,
+            effective_on=registration.on,
+        ),
+        calendar=ledger.calendar,
+    )
+    return regno
+
+
+# ---- events --------------------------------------------------------------------------------
+
+
+def normalize_kind(kind: str, *, prefix: str) -> str:
+    """Accept ``partial_burn`` as well as ``emission.partial_burn`` (and ``-`` for ``_``)."""
+    name = kind.strip().replace("-", "_")
+    return name if name.startswith(f"{prefix}.") else f"{prefix}.{name}"
+
+
+def parse_assignment_value(text: str) -> Any:
+    """The value of a ``--set field=value`` option.
+
+    JSON arrays and objects (``["law_violation"]``), ``true``, ``false`` and ``null`` are parsed
+    as JSON (decimals inside stay exact strings); anything else is taken as a string, which the
+    entry model converts (dates, quantities and amounts are written as plain text).
+
+    Raises:
+        ConfigError: a value starting with ``[`` or ``{`` is not valid JSON.
+    """
+    stripped = text.strip()
+    if stripped in ("true", "false", "null") or stripped[:1] in ("[", "{"):
+        return parse_document(stripped, name=f"value {text!r}", yaml_syntax=False)
+    return text
+
+
+def apply_assignments(data: Mapping[str, Any], assignments: Sequence[str]) -> dict[str, Any]:
+    """Merge ``field=value`` assignments into ``data``; dotted fields set nested members.
+
+    Raises:
+        ConfigError: an assignment has no ``=`` or an empty field name, or a dotted path runs
+            through a value that is not a mapping.
+    """
+    merged = _deep_copy(data)
+    for assignment in assignments:
+        field, sep, raw = assignment.partition("=")
+        path = [part.strip() for part in field.split(".")]
+        if not sep or not all(path):
+            raise ConfigError(f"--set expects field=value, got {assignment!r}")
+        target = merged
+        for part in path[:-1]:
+            child = target.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"--set {field}: {part!r} is not a mapping")
+            target = child
+        target[path[-1]] = parse_assignment_value(raw)
+    return merged
+
+
+def _deep_copy(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, Mapping) else v for k, v in data.items()}
+
+
+def record_emission_event(
+    ledger: Ledger,
+    *,
+    key: str,
+    kind: str,
+    data: Mapping[str, Any],
+    effective_on: dt.date,
+) -> tuple[str, int]:
+    """Record one emission event; ``emission.registered`` without ``regno`` gets the next number.
+
+    Returns the full kind and the log size after the entry.
+
+    Raises:
+        RuleViolation: the event is unknown, malformed or breaks a rule (nothing written).
+        NotFound: a registration is recorded for an unknown emission.
+        StorageError: the database failed.
+    """
+    full = normalize_kind(kind, prefix="emission")
+    payload = dict(data)
+    if full == "emission.registered" and "regno" not in payload:
+        payload["regno"] = next_regno(ledger, key)
+    result = ledger.record_event(kind=full, emission=key, data=payload, effective_on=effective_on)
+    return full, result.size
+
+
+def issuer_event(
+    kind: str,
+    *,
+    issuer: str,
+    data: Mapping[str, Any],
+    recorded_at: dt.datetime,
+    effective_on: dt.date,
+) -> Entry:
+    """Build an issuer event (update, reorganization, liquidation) from loose data.
+
+    Raises:
+        RuleViolation: field "kind", rule "unknown-kind" for another kind; rule "reserved-field"
+            when ``data`` sets kind/issuer/dates; rule "entry-field" naming the first bad field.
+    """
+    full = normalize_kind(kind, prefix="issuer")
+    if full not in ISSUER_EVENT_KINDS:
+        raise RuleViolation(
+            field="kind",
+            rule="unknown-kind",
+            paragraph="docs/export-format.md",
+            message=f"{kind!r} is not an issuer event; one of: {', '.join(ISSUER_EVENT_KINDS)}",
+        )
+    clash = sorted({"kind", "issuer", "recorded_at", "effective_on"} & set(data))
+    if clash:
+        raise RuleViolation(
+            field=clash[0],
+            rule="reserved-field",
+            paragraph="docs/export-format.md",
+            message=f"{clash[0]!r} is given separately, not inside the event data",
+        )
+    payload = {
+        **data,
+        "kind": full,
+        "issuer": issuer,
+        "recorded_at": recorded_at,
+        "effective_on": effective_on,
+    }
+    try:
+        return ENTRY_ADAPTER.validate_python(payload)
+    except ValidationError as exc:
+        raise validation_violation(
+            exc, rule="entry-field", paragraph="docs/export-format.md", skip_tag=True
+        ) from exc
