@@ -188,3 +188,21 @@ class TestStoreConformance:
                 reader.head()
         finally:
             bare.dispose()
+
+
+def test_migrations_match_the_models(database_url: str) -> None:
+    """Alembic's head schema is exactly the SQLModel schema (no drift between the two)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    from node.ledger import migrate
+
+    store = SqlLedgerStore.from_url(database_url)
+    try:
+        migrate.upgrade(store.engine)
+        with store.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        assert diff == []
+    finally:
+        store.dispose()
