@@ -299,7 +299,11 @@ def test_next_serial_exhausted(used: int) -> None:
     with pytest.raises(RuleViolation) as caught:
         next_serial(serials_used=used, issuer_code="AB3C")
     error = caught.value
-    assert (error.field, error.rule, error.paragraph) == ("serial", "serials-exhausted", "Reg. §68(в)")
+    assert (error.field, error.rule, error.paragraph) == (
+        "serial",
+        "serials-exhausted",
+        "Reg. §68(в)",
+    )
     assert "AB3C" in error.message
     assert "authority" in error.message
 
