@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import logging
+import signal
 from dataclasses import dataclass
+from datetime import UTC
+from types import FrameType
+
+from apscheduler.schedulers.blocking import BlockingScheduler
 
 from node.checkpoint import SignedCheckpoint
-from node.errors import NotFound
+from node.errors import NotFound, RegistryError
 from node.ledger.service import Ledger
 
 logger = logging.getLogger("tamga.scheduler")
@@ -56,3 +61,53 @@ def checkpoint_job(ledger: Ledger) -> JobOutcome:
         signed.signer,
     )
     return JobOutcome(size=cp.size, previous_size=previous, checkpoint=signed)
+
+
+def run_job_safely(ledger: Ledger) -> JobOutcome | None:
+    """Run :func:`checkpoint_job`, logging a RegistryError instead of raising (the next run retries)."""
+    try:
+        return checkpoint_job(ledger)
+    except RegistryError as exc:
+        logger.error("checkpoint job failed: %s", exc)
+        return None
+
+
+def run_scheduler(ledger: Ledger, *, interval_seconds: int) -> None:
+    """Run the checkpoint job now and then every ``interval_seconds`` until Ctrl-C or SIGTERM.
+
+    Blocks. One job at a time (overlapping runs are coalesced); on a stop signal the scheduler
+    waits for a running job to finish, then returns.
+
+    Raises:
+        ValueError: ``interval_seconds`` < 1.
+    """
+    if interval_seconds < 1:
+        raise ValueError(f"interval_seconds must be >= 1, got {interval_seconds}")
+    scheduler = BlockingScheduler(timezone=UTC)
+    scheduler.add_job(
+        run_job_safely,
+        "interval",
+        args=(ledger,),
+        seconds=interval_seconds,
+        id="checkpoint",
+        max_instances=1,
+        coalesce=True,
+    )
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        logger.info("received %s; stopping", signal.Signals(signum).name)
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    logger.info("checkpoint job every %d s (Ctrl-C or SIGTERM stops)", interval_seconds)
+    try:
+        run_job_safely(ledger)
+        scheduler.start()
+    except KeyboardInterrupt:
+        logger.info("interrupted; stopping")
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    logger.info("stopped")

@@ -1,36 +1,36 @@
 #!/usr/bin/env python3
-"""Ledger benchmark: durable appends, proofs and `tamga check` on SQLite, side by side with pymerkle.
+"""Ledger benchmark: durable appends, proofs and `tamga check` on SQLite, beside pymerkle.
 
 Usage:
-    python scripts/bench_ledger.py --quick            # tiny sizes, < 2 minutes (smoke test)
+    python scripts/bench_ledger.py --quick                  # tiny sizes, well under 2 minutes
     python scripts/bench_ledger.py --full --out docs/benchmarks.md   # the 10^6-entry runs
+    python scripts/bench_ledger.py --quick --profile        # add where the append time goes
 
-Every entry goes through the real write path: ``Ledger.append`` → ``Sequencer.integrate`` →
+Every entry takes the real write path: ``Ledger.append`` → ``Sequencer.integrate`` →
 ``apply_entry`` (the domain rules) → leaf encoding (RFC 8785) → RFC 9162 leaf and node hashes →
 SQL inserts of the entry, its Merkle nodes and the projection rows, committed durably (SQLite WAL,
 ``synchronous=FULL``). The register is built from the sample filings in ``tests/data/filings``:
-issuers and emissions are registered and brought to circulation, then the bulk of the journal is
-a mix of lifecycle events that may repeat (partial burns, fee installments, issuer updates,
-white-paper amendment requests and decisions). The peer is pymerkle's file-backed ``SqliteTree``
-fed the very same leaf bytes, configured with the same journal mode and durability; plain
-``hashlib`` SHA-256 over the same leaves is the physical limit of the hashing alone.
+issuers are registered, emissions filed and walked to circulation through the Ledger API; the bulk
+of the journal is then a mix of lifecycle events that may repeat (partial burns, fee payments,
+issuer updates, white-paper amendment requests and their refusals). The peer is pymerkle's
+file-backed ``SqliteTree``, fed the very same leaf bytes, with the same journal mode and
+durability; plain ``hashlib`` SHA-256 over the same leaves is the floor set by hashing alone.
 
-Time comes from a ``FixedClock``; the proof positions come from a seeded generator, so two runs
-measure the same work.
+Time comes from a ``FixedClock``; proof positions come from a seeded generator, so two runs do
+the same work.
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
+import collections
 import dataclasses
 import datetime as dt
 import gc
 import hashlib
-import io
+import importlib.metadata
 import os
 import platform
-import pstats
 import random
 import shutil
 import sqlite3
@@ -64,7 +64,6 @@ from node.domain.entries import (  # noqa: E402
     Entry,
     IssuerUpdated,
     WhitePaper,
-    encode_entry,
 )
 from node.domain.filings import parse_emission_filing, parse_issuer_filing  # noqa: E402
 from node.domain.regno import RegNo  # noqa: E402
@@ -73,10 +72,11 @@ from node.ledger.service import Ledger  # noqa: E402
 from node.ledger.store import SqlLedgerStore  # noqa: E402
 from node.merkle.hasher import hash_leaf  # noqa: E402
 from node.merkle.tree import CompactRange, prove_consistency, prove_inclusion  # noqa: E402
+from node.merkle.verify import verify_consistency, verify_inclusion  # noqa: E402
 
 FILINGS = ROOT / "tests" / "data" / "filings"
 SIGNING_KEY = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
-"""A fixed, public test key: checkpoints in the benchmark ledger are signed with it."""
+"""A fixed, publicly known test key: the benchmark ledger's checkpoints are signed with it."""
 ORIGIN = "bench.tamga.kg"
 SEED = 20260301
 
@@ -89,9 +89,8 @@ REPORTED_ON = dt.date(2026, 8, 10)
 RECOGNIZED_ON = dt.date(2026, 8, 20)
 BULK_ON = dt.date(2026, 9, 1)
 PLACED = 800_000
-QUANTITY = 1_000_000
 
-# The bulk mix, per cycle of 10 entries (all valid repeatedly in the CIRCULATING status):
+# The bulk mix, per cycle of 10 entries, all valid again and again in the CIRCULATING status:
 # 4 partial burns of 1 VA (Reg. §45-46), 3 fee payments of 0.01 (Reg. §28), 1 issuer update
 # (Reg. §62), 1 white-paper amendment request and 1 refusal of it (Reg. §7).
 MIX: tuple[str, ...] = (
@@ -107,35 +106,90 @@ MIX: tuple[str, ...] = (
     "fee",
 )
 
+TARGET_BATCH_RATE = 20_000.0
+TARGET_SINGLE_RATE = 2_000.0
+TARGET_PROOF_MS = 1.0
+TARGET_CHECK_S = 60.0
+TARGET_SIZE = 1_000_000
+
+
+@dataclasses.dataclass(frozen=True)
+class Sizes:
+    """How much work each measurement does."""
+
+    issuers: int
+    emissions_per_issuer: int
+    single_runs: int
+    single_per_run: int
+    batch_runs: int
+    batch_size: int
+    total: int
+    bulk_batch: int
+    checkpoint_every: int
+    proof_samples: int
+    peer_proof_budget_s: float
+    check_runs: int
+    hash_runs: int
+
+
+QUICK = Sizes(
+    issuers=2,
+    emissions_per_issuer=2,
+    single_runs=5,
+    single_per_run=100,
+    batch_runs=5,
+    batch_size=1_000,
+    total=20_000,
+    bulk_batch=5_000,
+    checkpoint_every=5_000,
+    proof_samples=200,
+    peer_proof_budget_s=10.0,
+    check_runs=3,
+    hash_runs=5,
+)
+FULL = Sizes(
+    issuers=10,
+    emissions_per_issuer=2,
+    single_runs=7,
+    single_per_run=400,
+    batch_runs=10,
+    batch_size=1_000,
+    total=TARGET_SIZE,
+    bulk_batch=5_000,
+    checkpoint_every=100_000,
+    proof_samples=1_000,
+    peer_proof_budget_s=120.0,
+    check_runs=1,
+    hash_runs=7,
+)
+
 
 # ----------------------------------------------------------------------------------------------
-# measurement helpers
+# figures
 # ----------------------------------------------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True)
 class Figure:
-    """One measured quantity: samples (per run) and how to show them."""
+    """One measured quantity: one sample per run (or per call, for latencies)."""
 
-    name: str
-    unit: str
     samples: tuple[float, ...]
-    higher_is_better: bool
+    unit: str
 
     @property
     def median(self) -> float:
-        """The median of the runs."""
+        """The median sample."""
         return statistics.median(self.samples)
 
     def show(self) -> str:
-        """``median (min–max)`` with the unit, or the single value."""
+        """``median (min–max) unit``, or the single value."""
         if len(self.samples) == 1:
-            return f"{_fmt(self.samples[0])} {self.unit}"
-        lo, hi = min(self.samples), max(self.samples)
-        return f"{_fmt(self.median)} ({_fmt(lo)}–{_fmt(hi)}) {self.unit}"
+            return f"{_num(self.samples[0])} {self.unit}"
+        low, high = min(self.samples), max(self.samples)
+        return f"{_num(self.median)} ({_num(low)}–{_num(high)}) {self.unit}"
 
 
-def _fmt(value: float) -> str:
+def _num(value: float) -> str:
     if value >= 100:
         return f"{value:,.0f}"
     if value >= 10:
@@ -145,8 +199,44 @@ def _fmt(value: float) -> str:
     return f"{value:.3f}"
 
 
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One line of the results table."""
+
+    what: str
+    ours: Figure
+    peer: Figure | None = None
+    higher_is_better: bool = True
+    target: float | None = None
+    target_text: str = ""
+    peer_name: str = "pymerkle"
+
+    def ratio(self) -> str:
+        """How many times better (>1) or worse (<1) than the peer, on medians."""
+        if self.peer is None:
+            return "—"
+        if self.higher_is_better:
+            value = self.ours.median / self.peer.median
+        else:
+            value = self.peer.median / self.ours.median
+        return f"{value:.2f}×"
+
+    def verdict(self) -> str:
+        """Whether the median meets the target, and by how much."""
+        if self.target is None:
+            return "—"
+        m = self.ours.median
+        if self.higher_is_better:
+            if m >= self.target:
+                return f"met (+{(m / self.target - 1) * 100:.0f}%)"
+            return f"**missed** (−{(1 - m / self.target) * 100:.0f}%; needs {self.target / m:.1f}×)"
+        if m < self.target:
+            return f"met ({self.target / m:.1f}× under)"
+        return f"**missed** (+{(m / self.target - 1) * 100:.0f}%; needs {m / self.target:.1f}×)"
+
+
 @contextmanager
-def _quiet_gc() -> Iterator[None]:
+def _no_gc() -> Iterator[None]:
     """Collect before a timed section and keep the cyclic collector out of it."""
     gc.collect()
     gc.disable()
@@ -156,8 +246,14 @@ def _quiet_gc() -> Iterator[None]:
         gc.enable()
 
 
-def _rate(count: int, seconds: float) -> float:
-    return count / seconds if seconds > 0 else float("inf")
+def _timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def _log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -176,8 +272,8 @@ def _at(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, 6, tzinfo=dt.UTC)
 
 
-def _doc(kind: DocumentType, day: dt.date, number: str) -> Document:
-    return Document(type=kind, number=number, date=day, issued_by="Bench authority")
+def _doc(kind: DocumentType, day: dt.date, number: str) -> dict[str, Any]:
+    return {"type": kind.value, "number": number, "date": day, "issued_by": "Bench authority"}
 
 
 @dataclasses.dataclass
@@ -185,7 +281,6 @@ class _Emission:
     regno: str
     burn_left: int
     fee_cents_left: int
-    whitepaper_sha: str
     amendments: int = 0
     pending: bool = False
 
@@ -198,7 +293,7 @@ class _Issuer:
 
 
 class Workload:
-    """A register in circulation on a ledger, and a generator of valid bulk entries for it."""
+    """A register in circulation on a ledger, and a source of valid bulk entries for it."""
 
     def __init__(self, ledger: Ledger, clock: FixedClock) -> None:
         self.ledger = ledger
@@ -211,48 +306,44 @@ class Workload:
         self._pending: list[_Emission] = []
 
     def setup(self, *, issuers: int, emissions_per_issuer: int) -> None:
-        """Register issuers, file applications and walk each emission to circulation.
+        """Register issuers, file applications and walk every emission to circulation.
 
         Raises:
-            RuleViolation: the sample data no longer passes the domain rules.
+            RuleViolation: the sample filings no longer pass the domain rules.
         """
         issuer_data = _load("issuer-legal-entity.yaml")
         emission_data = _load("emission-digital-token.yaml")
-        self.clock.set(_at(dt.date(2026, 2, 2)))
+        joined = dt.date(2026, 2, 2)
+        self.clock.set(_at(joined))
         for i in range(issuers):
             filing = parse_issuer_filing({**issuer_data, "name": f"Bench Digital Assets {i} LLC"})
-            code, _ = self.ledger.register_issuer(filing, effective_on=dt.date(2026, 2, 2))
-            base = str(filing.legal_address)
+            code, _ = self.ledger.register_issuer(filing, effective_on=joined)
+            base = filing.legal_address
             self.issuers.append(_Issuer(code=code, addresses=(base, base + ", floor 2")))
-        filed_on = dt.date.fromisoformat(str(emission_data["documents_filed_on"]))
-        self.clock.set(_at(filed_on))
+        region = parse_issuer_filing(issuer_data).region
         apps: list[tuple[str, _Issuer]] = []
+        filed_on = parse_emission_filing(emission_data).documents_filed_on
+        self.clock.set(_at(filed_on))
         for issuer in self.issuers:
             for _ in range(emissions_per_issuer):
-                filing = parse_emission_filing({**emission_data, "issuer": issuer.code})
-                app, _ = self.ledger.file_application(filing)
+                application = parse_emission_filing({**emission_data, "issuer": issuer.code})
+                app, _ = self.ledger.file_application(application)
                 apps.append((app, issuer))
-        serial: dict[str, int] = {}
+        serials: dict[str, int] = collections.Counter()
         regnos: list[str] = []
         self.clock.set(_at(REGISTERED_ON))
         for app, issuer in apps:
-            serial[issuer.code] = serial.get(issuer.code, 0) + 1
-            regno = str(
-                RegNo.build(
-                    va_type=filing.va_type,
-                    serial=serial[issuer.code],
-                    issuer_code=issuer.code,
-                    region=filing_region(issuer_data),
-                )
+            serials[issuer.code] += 1
+            regno = RegNo.build(
+                va_type=parse_emission_filing(emission_data).va_type,
+                serial=serials[issuer.code],
+                issuer_code=issuer.code,
+                region=region,
             )
-            self._event(
-                "registered",
-                app,
-                REGISTERED_ON,
-                {"regno": regno, "basis": _doc(DocumentType.AUTHORITY_DECISION, REGISTERED_ON, "R1")},
-            )
-            regnos.append(regno)
-        share = f"{PLACED * 100 / QUANTITY:.2f}"
+            basis = _doc(DocumentType.AUTHORITY_DECISION, REGISTERED_ON, "R-1")
+            self._event("registered", app, REGISTERED_ON, {"regno": str(regno), "basis": basis})
+            regnos.append(str(regno))
+        quantity = int(emission_data["quantity"])
         steps: list[tuple[str, dt.date, dict[str, Any]]] = [
             ("offer_disclosed", DISCLOSED_ON, {"uri": "https://bench.example/offer"}),
             ("placement_started", STARTED_ON, {"venue": "Bench Exchange"}),
@@ -266,13 +357,13 @@ class Workload:
                     "placed": str(PLACED),
                     "prices": ["10.00"],
                     "proceeds": f"{PLACED * 10}.00",
-                    "share_placed_pct": share,
+                    "share_placed_pct": f"{Decimal(PLACED * 100) / quantity:.2f}",
                 },
             ),
             (
                 "recognized_successful",
                 RECOGNIZED_ON,
-                {"basis": _doc(DocumentType.AUTHORITY_DECISION, RECOGNIZED_ON, "S1")},
+                {"basis": _doc(DocumentType.AUTHORITY_DECISION, RECOGNIZED_ON, "S-1")},
             ),
         ]
         for kind, on, data in steps:
@@ -286,27 +377,22 @@ class Workload:
                     regno=regno,
                     burn_left=state.circulating,
                     fee_cents_left=int(state.fee_outstanding * 100),
-                    whitepaper_sha=state.whitepaper.sha256,
                 )
             )
         self.clock.set(_at(BULK_ON))
 
     def _event(self, kind: str, emission: str, on: dt.date, data: dict[str, Any]) -> None:
-        loose = {k: (v.model_dump() if isinstance(v, Document) else v) for k, v in data.items()}
         self.ledger.record_event(
-            kind=f"emission.{kind}", emission=emission, data=loose, effective_on=on
+            kind=f"emission.{kind}", emission=emission, data=data, effective_on=on
         )
 
     def entries(self, count: int) -> list[Entry]:
-        """The next ``count`` bulk entries (each valid after the ones before it).
+        """The next ``count`` bulk entries, each valid after the ones before it.
 
         Raises:
-            RuntimeError: the register's budget of burns or fee payments is exhausted.
+            RuntimeError: the register has run out of VAs to burn or fee to pay.
         """
-        out: list[Entry] = []
-        for _ in range(count):
-            out.append(self._next())
-        return out
+        return [self._next() for _ in range(count)]
 
     def _next(self) -> Entry:
         step = MIX[self._cycle % len(MIX)]
@@ -316,13 +402,15 @@ class Workload:
         if step == "amend_decision" and self._pending:
             e = self._pending.pop(0)
             e.pending = False
-            return EmissionWhitepaperAmended(
-                emission=e.regno,
-                recorded_at=now,
-                effective_on=on,
-                basis=_doc(DocumentType.AUTHORITY_DECISION, on, f"WP-{e.amendments}"),
-                consented=False,
-                reason="The amended white paper changes the holders' rights without their consent.",
+            return EmissionWhitepaperAmended.model_validate(
+                {
+                    "emission": e.regno,
+                    "recorded_at": now,
+                    "effective_on": on,
+                    "basis": _doc(DocumentType.AUTHORITY_DECISION, on, f"WP-{e.amendments}"),
+                    "consented": False,
+                    "reason": "The amendment would change the holders' rights without consent.",
+                }
             )
         if step == "issuer_update":
             issuer = self.issuers[self._next_issuer % len(self.issuers)]
@@ -339,30 +427,35 @@ class Workload:
             e.pending = True
             e.amendments += 1
             self._pending.append(e)
-            sha = hashlib.sha256(f"{e.regno} white paper draft {e.amendments}".encode()).hexdigest()
+            version = f"1.{e.amendments}"
+            digest = hashlib.sha256(f"{e.regno} white paper {version}".encode()).hexdigest()
             return EmissionWhitepaperAmendmentRequested(
                 emission=e.regno,
                 recorded_at=now,
                 effective_on=on,
                 whitepaper=WhitePaper(
-                    version=f"1.{e.amendments}",
-                    sha256=sha,
-                    uri=f"https://bench.example/whitepaper-1.{e.amendments}.pdf",
+                    version=version,
+                    sha256=digest,
+                    uri=f"https://bench.example/whitepaper-{version}.pdf",
                 ),
-                summary="Extends the circulation terms to a second exchange.",
+                summary="Adds a second exchange to the circulation terms.",
             )
         if step == "fee":
             e.fee_cents_left -= 1
-            return EmissionFeePaid(emission=e.regno, recorded_at=now, effective_on=on, amount=Decimal("0.01"))
+            return EmissionFeePaid(
+                emission=e.regno, recorded_at=now, effective_on=on, amount=Decimal("0.01")
+            )
         e.burn_left -= 1
         tx = "0x" + hashlib.sha256(f"{e.regno} burn {e.burn_left}".encode()).hexdigest()
-        return EmissionPartialBurn(
-            emission=e.regno,
-            recorded_at=now,
-            effective_on=on,
-            basis=_doc(DocumentType.ISSUER_DECISION, on, f"B-{e.burn_left}"),
-            amount=1,
-            tx_hashes=(tx,),
+        return EmissionPartialBurn.model_validate(
+            {
+                "emission": e.regno,
+                "recorded_at": now,
+                "effective_on": on,
+                "basis": _doc(DocumentType.ISSUER_DECISION, on, f"B-{e.burn_left}"),
+                "amount": "1",
+                "tx_hashes": [tx],
+            }
         )
 
     def _emission(self, step: str) -> _Emission:
@@ -376,9 +469,620 @@ class Workload:
             if step == "burn" and e.burn_left <= 0:
                 continue
             return e
-        raise RuntimeError(f"the register has no emission left for another {step!r} entry")
+        raise RuntimeError(f"no emission can take another {step!r} entry; add emissions")
 
 
-def filing_region(issuer_data: dict[str, Any]) -> Any:
-    """The region of the sample issuer."""
-    return parse_issuer_filing(issuer_data).region
+# ----------------------------------------------------------------------------------------------
+# the systems under test
+# ----------------------------------------------------------------------------------------------
+
+
+def open_ledger(path: Path, clock: FixedClock) -> Ledger:
+    """A new, initialised ledger in a SQLite file (WAL, synchronous=FULL: see node.ledger.db)."""
+    store = SqlLedgerStore.from_url(f"sqlite:///{path}")
+    ledger = Ledger(store=store, clock=clock, origin=ORIGIN, signer=Account.from_key(SIGNING_KEY))
+    ledger.initialize()
+    return ledger
+
+
+class Peer:
+    """pymerkle's file-backed SqliteTree with the ledger's durability (WAL, synchronous=FULL)."""
+
+    def __init__(self, path: Path) -> None:
+        from pymerkle import SqliteTree
+
+        self.tree = SqliteTree(str(path), algorithm="sha256")
+        self.tree.con.execute("PRAGMA journal_mode=WAL")
+        self.tree.con.execute("PRAGMA synchronous=FULL")
+
+    def append_one(self, leaf: bytes) -> None:
+        """One leaf, one transaction (pymerkle commits each ``append_entry``)."""
+        self.tree.append_entry(leaf)
+
+    def append_many(self, leaves: Sequence[bytes]) -> None:
+        """One batch, one transaction."""
+        self.tree.append_entries(leaves)
+
+    def size(self) -> int:
+        """Number of leaves."""
+        return int(self.tree.get_size())
+
+    def root(self) -> bytes:
+        """The current root (RFC 9162 with pymerkle's default 0x00/0x01 prefixes)."""
+        return bytes(self.tree.get_root())
+
+    def close(self) -> None:
+        """Close the database."""
+        self.tree.close()
+
+
+# ----------------------------------------------------------------------------------------------
+# the measurements
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Results:
+    """Everything measured in one run."""
+
+    mode: str
+    sizes: Sizes
+    rows: list[Row] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    leaf_sizes: Figure | None = None
+    size: int = 0
+    database_mb: float = 0.0
+    peer_database_mb: float = 0.0
+    profile: list[str] = dataclasses.field(default_factory=list)
+
+
+def measure(sizes: Sizes, workdir: Path, *, mode: str) -> Results:
+    """Run every measurement on a fresh ledger and peer tree in ``workdir``.
+
+    Raises:
+        RuleViolation: a generated entry broke a domain rule (a bug in this script).
+        VerificationError: a proof or the peer's root disagreed with the ledger.
+    """
+    results = Results(mode=mode, sizes=sizes)
+    clock = FixedClock(_at(dt.date(2026, 2, 2)))
+    ledger = open_ledger(workdir / "ledger.sqlite", clock)
+    peer = Peer(workdir / "pymerkle.sqlite")
+    try:
+        work = Workload(ledger, clock)
+        work.setup(issuers=sizes.issuers, emissions_per_issuer=sizes.emissions_per_issuer)
+        peer.append_many([record.leaf for record in ledger.entries()])
+        _log(f"register ready: {ledger.head()[0]} entries, {len(work.emissions)} emissions")
+        leaves = _appends(results, sizes, ledger, peer, work)
+        _hashing(results, sizes, leaves)
+        _bulk(results, sizes, ledger, peer, work)
+        size, root = ledger.head()
+        results.size = size
+        if peer.size() != size or peer.root() != root:
+            raise RuntimeError("pymerkle's tree differs from the ledger's: not the same leaves")
+        _proofs(results, sizes, ledger, peer)
+        _check(results, sizes, ledger)
+        results.database_mb = _file_mb(workdir / "ledger.sqlite")
+        results.peer_database_mb = _file_mb(workdir / "pymerkle.sqlite")
+    finally:
+        peer.close()
+        ledger.close()
+    return results
+
+
+def _file_mb(path: Path) -> float:
+    total = 0
+    for suffix in ("", "-wal", "-shm"):
+        candidate = Path(f"{path}{suffix}")
+        if candidate.exists():
+            total += candidate.stat().st_size
+    return total / 1e6
+
+
+def _appends(
+    results: Results, sizes: Sizes, ledger: Ledger, peer: Peer, work: Workload
+) -> list[bytes]:
+    """Single-entry and batched appends, interleaved run by run with the peer."""
+    single: list[float] = []
+    single_peer: list[float] = []
+    leaves: list[bytes] = []
+    for _ in range(sizes.single_runs):
+        entries = work.entries(sizes.single_per_run)
+        written: list[bytes] = []
+
+        def ours(batch: list[Entry] = entries, out: list[bytes] = written) -> None:
+            for entry in batch:
+                out.append(ledger.append([entry]).entries[0].leaf)
+
+        with _no_gc():
+            single.append(len(entries) / _timed(ours))
+
+        def theirs(batch: list[bytes] = written) -> None:
+            for leaf in batch:
+                peer.append_one(leaf)
+
+        with _no_gc():
+            single_peer.append(len(written) / _timed(theirs))
+        leaves.extend(written)
+    _log(f"single appends: median {statistics.median(single):,.0f}/s")
+    batch: list[float] = []
+    batch_peer: list[float] = []
+    for _ in range(sizes.batch_runs):
+        entries = work.entries(sizes.batch_size)
+        out: list[bytes] = []
+
+        def ours_batch(items: list[Entry] = entries, out: list[bytes] = out) -> None:
+            out.extend(record.leaf for record in ledger.append(items).entries)
+
+        with _no_gc():
+            batch.append(len(entries) / _timed(ours_batch))
+        with _no_gc():
+            batch_peer.append(len(out) / _timed(lambda out=out: peer.append_many(out)))
+        leaves.extend(out)
+    _log(f"batched appends: median {statistics.median(batch):,.0f}/s")
+    results.rows.append(
+        Row(
+            what="Durable appends, 1 entry per transaction",
+            ours=Figure(tuple(single), "entries/s"),
+            peer=Figure(tuple(single_peer), "entries/s"),
+            target=TARGET_SINGLE_RATE,
+            target_text=f"≥ {TARGET_SINGLE_RATE:,.0f} entries/s",
+        )
+    )
+    results.rows.append(
+        Row(
+            what=f"Durable appends, {sizes.batch_size:,} entries per transaction",
+            ours=Figure(tuple(batch), "entries/s"),
+            peer=Figure(tuple(batch_peer), "entries/s"),
+            target=TARGET_BATCH_RATE,
+            target_text=f"≥ {TARGET_BATCH_RATE:,.0f} entries/s",
+        )
+    )
+    results.leaf_sizes = Figure(tuple(float(len(leaf)) for leaf in leaves), "bytes")
+    return leaves
+
+
+def _hashing(results: Results, sizes: Sizes, leaves: Sequence[bytes]) -> None:
+    """SHA-256 of the same leaves: leaf hashes alone, then leaf and interior node hashes."""
+    sha256 = hashlib.sha256
+    leaf_rates: list[float] = []
+    tree_rates: list[float] = []
+    for _ in range(sizes.hash_runs):
+
+        def leaf_only() -> None:
+            for leaf in leaves:
+                sha256(b"\x00" + leaf).digest()
+
+        with _no_gc():
+            leaf_rates.append(len(leaves) / _timed(leaf_only))
+        with _no_gc():
+            tree_rates.append(
+                len(leaves)
+                / _timed(lambda: CompactRange.empty().extend(hash_leaf(leaf) for leaf in leaves))
+            )
+    results.rows.append(
+        Row(
+            what="hashlib SHA-256 of the same leaves (leaf hash only)",
+            ours=Figure(tuple(leaf_rates), "entries/s"),
+        )
+    )
+    results.rows.append(
+        Row(
+            what="… plus every RFC 9162 interior node (CompactRange, in memory)",
+            ours=Figure(tuple(tree_rates), "entries/s"),
+        )
+    )
+
+
+def _bulk(results: Results, sizes: Sizes, ledger: Ledger, peer: Peer, work: Workload) -> None:
+    """Grow the log to ``sizes.total`` entries in batches, timing every batch."""
+    ours: list[float] = []
+    theirs: list[float] = []
+    ours_total = 0.0
+    peer_total = 0.0
+    grown = 0
+    size, _ = ledger.head()
+    next_checkpoint = sizes.checkpoint_every
+    while size < sizes.total:
+        count = min(sizes.bulk_batch, sizes.total - size)
+        entries = work.entries(count)
+        out: list[bytes] = []
+
+        def append(items: list[Entry] = entries, out: list[bytes] = out) -> None:
+            out.extend(record.leaf for record in ledger.append(items).entries)
+
+        with _no_gc():
+            seconds = _timed(append)
+        ours_total += seconds
+        with _no_gc():
+            peer_seconds = _timed(lambda out=out: peer.append_many(out))
+        peer_total += peer_seconds
+        if count == sizes.bulk_batch:
+            ours.append(count / seconds)
+            theirs.append(count / peer_seconds)
+        size += count
+        grown += count
+        if size >= next_checkpoint:
+            ledger.cut_checkpoint()  # untimed: signed checkpoints, as a node cuts them
+            next_checkpoint += sizes.checkpoint_every
+        if grown % 50_000 < count:
+            _log(f"bulk: {size:,} entries, last batch {count / seconds:,.0f}/s")
+    if size % sizes.checkpoint_every:
+        ledger.cut_checkpoint()
+    if ours:
+        results.rows.append(
+            Row(
+                what=(
+                    f"Durable appends, {sizes.bulk_batch:,} per transaction, "
+                    f"growing the log to {sizes.total:,}"
+                ),
+                ours=Figure(tuple(ours), "entries/s"),
+                peer=Figure(tuple(theirs), "entries/s"),
+                target=TARGET_BATCH_RATE,
+                target_text=f"≥ {TARGET_BATCH_RATE:,.0f} entries/s",
+            )
+        )
+        results.notes.append(
+            f"Growing the log: {grown:,} entries took {ours_total:,.1f} s in the ledger "
+            f"({grown / ours_total:,.0f} entries/s overall) and {peer_total:,.1f} s in pymerkle "
+            f"({grown / peer_total:,.0f} entries/s overall)."
+        )
+
+
+def _proofs(results: Results, sizes: Sizes, ledger: Ledger, peer: Peer) -> None:
+    """Inclusion and consistency proofs at the full size: ours (checked) and the peer's."""
+    size, root = ledger.head()
+    rng = random.Random(SEED)
+    indexes = [rng.randrange(size) for _ in range(sizes.proof_samples)]
+    olds = [rng.randrange(1, size) for _ in range(sizes.proof_samples)]
+    for index in indexes[:20]:
+        proof = ledger.prove_inclusion(index)
+        verify_inclusion(
+            index=index, size=size, leaf_hash=proof.leaf_hash, proof=proof.proof, root=root
+        )
+    for old in olds[:20]:
+        cons = ledger.prove_consistency(old)
+        verify_consistency(size1=old, size2=size, root1=cons.root1, root2=root, proof=cons.proof)
+    inclusion = _latencies([lambda i=i: ledger.prove_inclusion(i) for i in indexes])
+    consistency = _latencies([lambda m=m: ledger.prove_consistency(m) for m in olds])
+    with ledger.store.read() as reader:
+        raw_inclusion = _latencies([lambda i=i: prove_inclusion(reader, i, size) for i in indexes])
+        raw_consistency = _latencies(
+            [lambda m=m: prove_consistency(reader, m, size) for m in olds]
+        )
+    peer_inclusion = _latencies(
+        [lambda i=i: peer.tree.prove_inclusion(i + 1, size) for i in indexes],
+        budget_s=sizes.peer_proof_budget_s,
+    )
+    peer_consistency = _latencies(
+        [lambda m=m: peer.tree.prove_consistency(m, size) for m in olds],
+        budget_s=sizes.peer_proof_budget_s,
+    )
+    _log(f"proofs: inclusion median {statistics.median(inclusion):.3f} ms")
+    target = f"median < {TARGET_PROOF_MS:g} ms"
+    results.rows += [
+        Row(
+            what=f"Inclusion proof at {size:,} (Ledger.prove_inclusion: snapshot, proof, root)",
+            ours=Figure(tuple(inclusion), "ms"),
+            peer=Figure(tuple(peer_inclusion), "ms"),
+            higher_is_better=False,
+            target=TARGET_PROOF_MS,
+            target_text=target,
+        ),
+        Row(
+            what=f"Consistency proof at {size:,} (Ledger.prove_consistency: proof and 2 roots)",
+            ours=Figure(tuple(consistency), "ms"),
+            peer=Figure(tuple(peer_consistency), "ms"),
+            higher_is_better=False,
+            target=TARGET_PROOF_MS,
+            target_text=target,
+        ),
+        Row(
+            what="Inclusion proof, store reader + node.merkle.tree, one open snapshot",
+            ours=Figure(tuple(raw_inclusion), "ms"),
+            peer=Figure(tuple(peer_inclusion), "ms"),
+            higher_is_better=False,
+        ),
+        Row(
+            what="Consistency proof, store reader + node.merkle.tree, one open snapshot",
+            ours=Figure(tuple(raw_consistency), "ms"),
+            peer=Figure(tuple(peer_consistency), "ms"),
+            higher_is_better=False,
+        ),
+    ]
+    if len(peer_inclusion) < len(indexes) or len(peer_consistency) < len(olds):
+        results.notes.append(
+            f"pymerkle's proofs were sampled for at most {sizes.peer_proof_budget_s:g} s each: "
+            f"{len(peer_inclusion)} inclusion and {len(peer_consistency)} consistency proofs "
+            f"(of {len(indexes)})."
+        )
+
+
+def _latencies(calls: Sequence[Callable[[], object]], *, budget_s: float | None = None) -> list[float]:
+    """Milliseconds per call, stopping early (after at least 20 calls) past ``budget_s``."""
+    out: list[float] = []
+    started = time.perf_counter()
+    with _no_gc():
+        for call in calls:
+            out.append(_timed(call) * 1000)
+            spent = time.perf_counter() - started
+            if budget_s is not None and len(out) >= 20 and spent > budget_s:
+                break
+    return out
+
+
+def _check(results: Results, sizes: Sizes, ledger: Ledger) -> None:
+    """`tamga check` over the whole ledger."""
+    size, _ = ledger.head()
+    signer = Account.from_key(SIGNING_KEY).address
+    seconds: list[float] = []
+    for _ in range(sizes.check_runs):
+        gc.collect()
+        seconds.append(
+            _timed(
+                lambda: check_ledger(
+                    ledger.store, calendar=ledger.calendar, expected_signer=signer
+                )
+            )
+        )
+    _log(f"check: {statistics.median(seconds):.1f} s")
+    results.rows.append(
+        Row(
+            what=f"`tamga check` (check_ledger) over {size:,} entries",
+            ours=Figure(tuple(seconds), "s"),
+            higher_is_better=False,
+            target=TARGET_CHECK_S,
+            target_text=f"< {TARGET_CHECK_S:g} s",
+        )
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# profile: where the append time goes (py-spy when installed, else cProfile)
+# ----------------------------------------------------------------------------------------------
+
+# Buckets, first match wins, over samples inside Sequencer.integrate.
+BUCKETS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("commit (WAL fsync)", ("do_commit", "_commit_impl")),
+    ("domain rules: apply_entry", ("apply_entry (",)),
+    ("leaf encoding: encode_entry (pydantic dump + RFC 8785)", ("encode_entry (",)),
+    ("projection rows: flush (to_record + RFC 8785 ×2)", ("flush (",)),
+    ("SQL insert of entries", ("add_entries (",)),
+    ("SQL insert of Merkle nodes", ("add_nodes (",)),
+    ("reads: head, compact range, projection rows", ("lock_head (", ".load (", "_subject (")),
+    ("Merkle hashing (leaf + nodes)", ("hash_leaf (", "CompactRange.append (")),
+    ("transaction begin / pool / head update", ("write (", "write_transaction", "set_head (")),
+)
+SUB_BUCKETS: tuple[tuple[str, str, str], ...] = (
+    ("apply_entry (", "replace (", "dataclasses.replace of EmissionState"),
+    ("encode_entry (", "rfc8785", "RFC 8785 (rfc8785.dumps)"),
+    ("flush (", "rfc8785", "RFC 8785 (rfc8785.dumps)"),
+)
+
+
+def profile_child(mode: str, workdir: Path) -> None:
+    """The profiled workload: single or batched appends on a fresh ledger."""
+    clock = FixedClock(_at(dt.date(2026, 2, 2)))
+    ledger = open_ledger(workdir / f"profile-{mode}.sqlite", clock)
+    work = Workload(ledger, clock)
+    work.setup(issuers=2, emissions_per_issuer=2)
+    if mode == "batch":
+        for _ in range(20):
+            ledger.append(work.entries(1_000))
+    else:
+        for entry in work.entries(2_000):
+            ledger.append([entry])
+    ledger.close()
+
+
+def profile(results: Results, workdir: Path) -> None:
+    """Run the append workloads under a sampling profiler and bucket the samples."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(spy).exists():
+        results.profile.append("py-spy is not installed: no profile (`pip install py-spy`).")
+        return
+    for mode in ("batch", "single"):
+        raw = workdir / f"profile-{mode}.txt"
+        command = [
+            spy, "record", "--rate", "400", "--format", "raw", "--output", str(raw), "--",
+            sys.executable, __file__, "--profile-child", mode, "--workdir", str(workdir),
+        ]  # fmt: skip
+        subprocess.run(command, check=True, capture_output=True)
+        results.profile += _buckets(raw, mode)
+
+
+def _buckets(raw: Path, mode: str) -> list[str]:
+    counts: collections.Counter[str] = collections.Counter()
+    subs: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in raw.read_text(encoding="utf-8").splitlines():
+        stack, _, n = line.rpartition(" ")
+        frames = stack.split(";")
+        if not any("Sequencer.integrate (" in f for f in frames):
+            continue
+        samples = int(n)
+        total += samples
+        for name, patterns in BUCKETS:
+            if any(p in f for f in frames for p in patterns):
+                counts[name] += samples
+                break
+        else:
+            counts["other (SQLAlchemy statements, staging, bookkeeping)"] += samples
+        for outer, inner, name in SUB_BUCKETS:
+            at = next((k for k, f in enumerate(frames) if outer in f), None)
+            if at is not None and any(inner in f for f in frames[at:]):
+                subs[f"{outer.strip(' (')}: {name}"] += samples
+    title = "batches of 1,000" if mode == "batch" else "one entry per transaction"
+    lines = [f"**Appends, {title}** ({total:,} samples inside `Sequencer.integrate`):", ""]
+    lines += ["| Where | Share of integrate |", "|---|---|"]
+    for name, count in counts.most_common():
+        lines.append(f"| {name} | {count / total * 100:.1f}% |")
+    for name, count in sorted(subs.items()):
+        lines.append(f"| ↳ of which {name} | {count / total * 100:.1f}% |")
+    lines.append("")
+    return lines
+
+
+# ----------------------------------------------------------------------------------------------
+# report
+# ----------------------------------------------------------------------------------------------
+
+
+def machine() -> list[tuple[str, str]]:
+    """What the figures were measured on."""
+    model = platform.processor() or platform.machine()
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    commit = "unknown"
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return [
+        ("CPU", model),
+        ("Cores", f"{os.cpu_count()} (shared; load average at start {load})"),
+        ("OS", platform.platform()),
+        ("Python", platform.python_version()),
+        ("SQLite", sqlite3.sqlite_version),
+        ("SQLAlchemy", importlib.metadata.version("sqlalchemy")),
+        ("pydantic", importlib.metadata.version("pydantic")),
+        ("rfc8785", importlib.metadata.version("rfc8785")),
+        ("pymerkle", importlib.metadata.version("pymerkle")),
+        ("Date", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("Commit", commit),
+    ]
+
+
+def render(results: Results, info: list[tuple[str, str]], elapsed: float) -> str:
+    """The report as Markdown."""
+    s = results.sizes
+    flag = "--full" if results.mode == "full" else "--quick"
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured by `python scripts/bench_ledger.py {flag}` ({elapsed / 60:.1f} min). "
+        "Figures are the median of the runs with (min–max); latencies are per call. "
+        "Speed is measured here, never by timed tests.",
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "|---|---|",
+        *[f"| {k} | {v} |" for k, v in info],
+        "",
+        "## Results",
+        "",
+        "| Measurement | Tamga | pymerkle 7 `SqliteTree` | Tamga vs peer | Target | Verdict |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in results.rows:
+        peer = row.peer.show() if row.peer is not None else "—"
+        lines.append(
+            f"| {row.what} | {row.ours.show()} | {peer} | {row.ratio()} | "
+            f"{row.target_text or '—'} | {row.verdict()} |"
+        )
+    lines.append("")
+    if results.size < TARGET_SIZE:
+        lines += [
+            f"_The log reached {results.size:,} entries in this mode; the proof and check targets "
+            f"are defined at {TARGET_SIZE:,} (`--full`)._",
+            "",
+        ]
+    lines += ["Ratios compare medians: above 1× Tamga is faster than the peer.", ""]
+    lines += [f"- {note}" for note in results.notes]
+    if results.leaf_sizes is not None:
+        lines.append(f"- Leaf sizes in the append runs: {results.leaf_sizes.show()}.")
+    lines.append(
+        f"- Database files at the end: ledger {results.database_mb:,.0f} MB (entries, Merkle "
+        f"nodes, projection, checkpoints), pymerkle {results.peer_database_mb:,.0f} MB (leaves)."
+    )
+    lines += [
+        "",
+        "## Method",
+        "",
+        f"- The register: {s.issuers} issuers (`tests/data/filings/issuer-legal-entity.yaml`), "
+        f"{s.issuers * s.emissions_per_issuer} emissions "
+        "(`emission-digital-token.yaml`) filed, registered and walked to circulation through "
+        "`Ledger.register_issuer`, `file_application` and `record_event`.",
+        "- The bulk, per 10 entries: 4 `emission.partial_burn` of 1 VA (issuer decision as "
+        "basis, one tx hash), 3 `emission.fee_paid` of 0.01, 1 `issuer.updated` (address), 1 "
+        "`emission.whitepaper_amendment_requested` and 1 `emission.whitepaper_amended` (refused). "
+        "Entries are built before the timed section; the timed part is `Ledger.append`: the "
+        "domain rules, leaf encoding, hashing, SQL writes and the durable commit.",
+        f"- Single-entry runs: {s.single_runs} × {s.single_per_run} appends; batched runs: "
+        f"{s.batch_runs} × {s.batch_size:,}; then the log grows to {s.total:,} in batches of "
+        f"{s.bulk_batch:,} (every batch timed), with a signed checkpoint every "
+        f"{s.checkpoint_every:,} entries (not timed). Each run of the ledger is followed by the "
+        "same leaves appended to pymerkle, so noise hits both alike.",
+        "- SQLite for both: WAL, `synchronous=FULL` (every acknowledged commit survives power "
+        "loss). pymerkle commits each `append_entry`, and `append_entries` once per batch.",
+        f"- Proofs: {s.proof_samples:,} seeded random positions at the final size; the first 20 "
+        "of ours are verified with `node.merkle.verify`, and pymerkle's root must equal ours. "
+        "pymerkle computes subtree roots from its leaves (with an LRU cache), so its latency "
+        "depends on the cache warmth; it ran after ours, in the same process.",
+        "- hashlib rows: the same leaf bytes, hashed in memory — the floor for any RFC 9162 log "
+        "in CPython on this machine.",
+        "- The garbage collector is run before and paused during each timed section.",
+        "",
+    ]
+    if results.profile:
+        lines += ["## Where the append time goes", "", *results.profile]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# ----------------------------------------------------------------------------------------------
+# main
+# ----------------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; print the report and write it to ``--out``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--quick", action="store_true", help="tiny sizes (the default)")
+    group.add_argument("--full", action="store_true", help="the 10^6-entry runs (10-20 min)")
+    parser.add_argument("--size", type=int, help="override the final log size")
+    parser.add_argument("--out", type=Path, help="write the Markdown report here")
+    parser.add_argument("--profile", action="store_true", help="profile appends with py-spy")
+    parser.add_argument("--workdir", type=Path, help="keep the databases here (default: temp)")
+    parser.add_argument("--profile-child", choices=("batch", "single"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tamga-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    if args.profile_child:
+        profile_child(args.profile_child, workdir)
+        return 0
+    mode = "full" if args.full else "quick"
+    sizes = FULL if args.full else QUICK
+    if args.size is not None:
+        sizes = dataclasses.replace(sizes, total=args.size)
+    info = machine()
+    started = time.perf_counter()
+    try:
+        results = measure(sizes, workdir, mode=mode)
+        if args.profile:
+            _log("profiling appends with py-spy")
+            profile(results, workdir)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    report = render(results, info, time.perf_counter() - started)
+    print(report)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(report, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -53,7 +53,7 @@ class CollateralKind(StrEnum):
 
     @property
     def registration_paragraph(self) -> str:
-        """Where the paragraph on registering this kind of collateral is (Reg. §3-8, §3-9)."""
+        """The paragraph saying who registers this kind (Reg. §3-8 securities, §3-9 the rest)."""
         if self in (CollateralKind.STATE_SECURITIES, CollateralKind.LISTED_SECURITIES):
             return "Reg. §3-8"
         return "Reg. §3-9"
@@ -105,11 +105,10 @@ def counted_value(item: CollateralItem) -> Decimal:
 
 
 def coverage(items: Sequence[CollateralItem], *, emission_volume: Decimal) -> Decimal:
-    """Counted value of all items as a share of the emission volume (1 = 100 %), rounded down
-    to 0.0001 so it never overstates.
+    """Counted value of all items as a share of the emission volume (1 = 100 %).
 
-    This is the plain ratio for display; whether a mix of kinds suffices is decided by
-    :func:`requirement_met` (see there).
+    Rounded down to 0.0001 so it never overstates. This is the plain ratio for display; whether
+    a mix of kinds suffices is decided by :func:`requirement_met` (see there).
 
     Raises:
         RuleViolation: rule "emission-volume" for a volume that is not a finite positive decimal;
@@ -121,13 +120,13 @@ def coverage(items: Sequence[CollateralItem], *, emission_volume: Decimal) -> De
 
 
 def requirement_met(items: Sequence[CollateralItem], *, emission_volume: Decimal) -> Decimal:
-    """How much of the coverage requirement of Reg. §3-5 the items meet (1 = exactly met),
-    rounded down to 0.0001.
+    """How much of the coverage requirement of Reg. §3-5 the items meet (1 = exactly met).
 
-    Each kind has its own minimum (100 % of the volume, gold 30 %). For a mix the rule we apply
-    is: every item meets the share ``counted_value / (min_coverage × volume)`` of its own kind's
-    requirement, and the shares add up; the collateral suffices when they reach 1, i.e. when
-    Σ counted_value(item) / min_coverage(kind) ≥ volume. For a single kind this is exactly the
+    Rounded down to 0.0001. Each kind has its own minimum (100 % of the volume, gold 30 %). For
+    a mix the rule we apply is: every item meets the share ``counted_value / (min_coverage ×
+    volume)`` of its own kind's requirement, and the shares add up; the collateral suffices when
+    they reach 1, i.e. when Σ counted_value(item) / min_coverage(kind) ≥ volume. For a single
+    kind this is exactly the
     paragraph's minimum; gold worth 30 % of the volume suffices alone, and gold worth 15 % plus
     state securities worth 50 % suffice together.
 
@@ -175,7 +174,9 @@ def check_collateral(
                 message=f"the {item.kind} was appraised on {appraised_on}, after the documents "
                 f"were filed on {documents_filed_on}; it must be appraised before filing",
             )
-        # Reg. §3-6: appraised "no earlier than one month before the documents are filed".
+        # Reg. §3-6 "…берилгенге чейин бир айдан кечиктирилбестен…": read as a freshness rule,
+        # appraised within the month before filing. (A literal "at least one month before" would
+        # reject every appraisal younger than a month; the six-month validity is checked later.)
         if appraised_on < earliest:
             raise RuleViolation(
                 field=f"{field}[{index}].appraised_on",
@@ -234,8 +235,10 @@ def check_appraisal_current(
 def check_collateral_registered(
     items: Sequence[CollateralItem], *, on: date, field: str = "collateral"
 ) -> None:
-    """Check that the collateral is registered no later than ``on``, the day the emission is
-    registered: registration of the emission before the collateral is prohibited (Reg. §3-10).
+    """Check that the collateral is registered no later than ``on`` (Reg. §3-10).
+
+    ``on`` is the day the emission is registered: registering an emission before its collateral
+    is prohibited.
 
     Raises:
         RuleViolation: rule "collateral-required" (Reg. §3-1) for no items; field

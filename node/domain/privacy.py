@@ -20,10 +20,12 @@ def commit(value: object, salt: bytes) -> str:
 
     Raises:
         ValueError: ``salt`` is shorter than :data:`MIN_SALT_BYTES` bytes.
-        TypeError: ``value`` is not JSON data (see :func:`canonical_json`).
+        TypeError: ``value`` is not JSON data (see :func:`canonical_json`) or holds a float
+            (floats are not used in register data: write decimals as strings).
     """
     if len(salt) < MIN_SALT_BYTES:
         raise ValueError(f"salt must be at least {MIN_SALT_BYTES} bytes, got {len(salt)}")
+    _reject_floats(value)
     return hashlib.sha256(salt + canonical_json(value)).hexdigest()
 
 
@@ -44,3 +46,14 @@ def verify_commitment(commitment: str, value: object, salt: bytes) -> None:
             actual=actual,
             where="commitment",
         )
+
+
+def _reject_floats(value: object) -> None:
+    if isinstance(value, float):
+        raise TypeError(f"floats are not committed to; write {value!r} as a decimal string")
+    if isinstance(value, dict):
+        for item in value.values():
+            _reject_floats(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _reject_floats(item)

@@ -295,7 +295,9 @@ def _entry_lateness(entry: Entry, calendar: WorkingCalendar) -> tuple[Deadline, 
 # emission entries
 # ============================================================================================
 
-_EmissionHandler = Callable[[RegisterView, Any, EmissionState, WorkingCalendar], EmissionState]
+Changes = dict[str, Any]
+"""Field changes of an EmissionState (applied with one dataclasses.replace)."""
+_EmissionHandler = Callable[[RegisterView, Any, EmissionState, WorkingCalendar], Changes]
 
 
 def _apply_emission_entry(
@@ -337,13 +339,14 @@ def _apply_emission_entry(
     else:
         allowed_docs, paragraph = _REQUIRED_BASIS.get(kind, (None, ""))
         _check_basis(entry, allowed_docs, paragraph)
-    new = _EMISSION_HANDLERS[kind](view, entry, state, calendar)
+    changes = _EMISSION_HANDLERS[kind](view, entry, state, calendar)
     status = row.result(state.status, state.suspended_from)
-    changes: dict[str, Any] = {"last_event_on": max(state.last_event_on, entry.effective_on)}
+    if entry.effective_on > state.last_event_on:
+        changes["last_event_on"] = entry.effective_on
     if status is not state.status:
         changes["status"] = status
         changes["status_since"] = entry.effective_on
-    new = dataclasses.replace(new, **changes)
+    new = dataclasses.replace(state, **changes)
     if isinstance(entry, EmissionRegistered):
         issuer = view.issuer(state.issuer)
         assert issuer is not None  # checked by _registered
@@ -487,7 +490,7 @@ def _check_fee_paid(fee: Decimal, paid: Decimal) -> None:
 
 def _registered(
     view: RegisterView, entry: EmissionRegistered, state: EmissionState, cal: WorkingCalendar
-) -> EmissionState:
+) -> Changes:
     issuer = _active_issuer(view, state.issuer, field="issuer", paragraph="Reg. §62, §64")
     regno = RegNo.parse(entry.regno, field="regno")
     if regno.va_type is not state.va_type:
@@ -531,8 +534,7 @@ def _registered(
     deadlines, missed = _close(
         state, lc.DECISION, entry.effective_on, extra_missed=_entry_lateness(entry, cal)
     )
-    return dataclasses.replace(
-        state,
+    return dict(
         regno=str(regno),
         registered_on=entry.effective_on,
         deadlines=deadlines,
@@ -542,9 +544,9 @@ def _registered(
 
 def _refused(
     view: RegisterView, entry: EmissionRefused, state: EmissionState, cal: WorkingCalendar
-) -> EmissionState:
+) -> Changes:
     deadlines, missed = _close(state, lc.DECISION, entry.effective_on)
-    return dataclasses.replace(state, deadlines=deadlines, missed=missed)
+    return dict(deadlines=deadlines, missed=missed)
 
 
 def _amendment_requested(
@@ -552,7 +554,7 @@ def _amendment_requested(
     entry: EmissionWhitepaperAmendmentRequested,
     state: EmissionState,
     cal: WorkingCalendar,
-) -> EmissionState:
+) -> Changes:
     if state.pending_amendment is not None:
         raise _violation(
             "emission",
@@ -623,8 +625,7 @@ def _amendment_requested(
         placement_end=entry.placement_end,
         summary=entry.summary,
     )
-    return dataclasses.replace(
-        state,
+    return dict(
         pending_amendment=proposal,
         deadlines=(*state.deadlines, lc.review_deadline(entry.effective_on, cal)),
     )
@@ -632,7 +633,7 @@ def _amendment_requested(
 
 def _amended(
     view: RegisterView, entry: EmissionWhitepaperAmended, state: EmissionState, cal: WorkingCalendar
-) -> EmissionState:
+) -> Changes:
     p = state.pending_amendment
     if p is None:
         raise _violation(
@@ -643,9 +644,7 @@ def _amended(
         )
     deadlines, missed = _close(state, lc.WHITEPAPER_REVIEW, entry.effective_on)
     if not entry.consented:
-        return dataclasses.replace(
-            state, pending_amendment=None, deadlines=deadlines, missed=missed
-        )
+        return dict(pending_amendment=None, deadlines=deadlines, missed=missed)
     quantity = p.quantity if p.quantity is not None else state.quantity
     nominal = p.nominal_value if p.nominal_value is not None else state.nominal_value
     old_total = state.total_nominal
@@ -655,8 +654,7 @@ def _amended(
         # Law art. 22: an increase of the issue's nominal value costs 0.01% of the increase.
         fee_total += increase_fee(old_total=old_total, new_total=new_total)
     deadlines = _reschedule_installments(state, p.placement_end, deadlines, cal)
-    return dataclasses.replace(
-        state,
+    return dict(
         whitepaper=p.whitepaper,
         quantity=quantity,  # Reg. §59: changed only through this register entry
         nominal_value=nominal,
@@ -689,7 +687,7 @@ def _reschedule_installments(
 
 def _offer_disclosed(
     view: RegisterView, entry: EmissionOfferDisclosed, state: EmissionState, cal: WorkingCalendar
-) -> EmissionState:
+) -> Changes:
     _not_terminated(view, state, "Reg. §21, §45")
     if entry.effective_on > state.placement_end:
         raise _violation(
@@ -698,8 +696,7 @@ def _offer_disclosed(
             "Reg. §20",
             f"the white paper's placement period ended on {state.placement_end}",
         )
-    return dataclasses.replace(
-        state,
+    return dict(
         offer_disclosed_on=entry.effective_on,
         placement_earliest=lc.earliest_placement(entry.effective_on, cal),
     )
@@ -707,7 +704,7 @@ def _offer_disclosed(
 
 def _placement_started(
     view: RegisterView, entry: EmissionPlacementStarted, state: EmissionState, cal: WorkingCalendar
-) -> EmissionState:
+) -> Changes:
     _not_terminated(view, state, "Reg. §20, §45")
     on = entry.effective_on
     earliest = state.placement_earliest
@@ -732,12 +729,12 @@ def _placement_started(
     if state.fee_outstanding > 0:
         # Reg. §28: the rest of the fee is paid quarterly over the whole placement period.
         deadlines = (*deadlines, *lc.installment_deadlines(on, state.placement_end, cal))
-    return dataclasses.replace(state, placement_started_on=on, deadlines=deadlines)
+    return dict(placement_started_on=on, deadlines=deadlines)
 
 
 def _placement_ended(
     view: RegisterView, entry: EmissionPlacementEnded, state: EmissionState, cal: WorkingCalendar
-) -> EmissionState:
+) -> Changes:
     on = entry.effective_on
     if on > state.placement_end:
         raise _violation(
@@ -751,8 +748,7 @@ def _placement_ended(
     deadlines = tuple(
         d for d in state.deadlines if (q := lc.installment_quarter(d)) is None or q <= last
     )
-    return dataclasses.replace(
-        state,
+    return dict(
         placement_ended_on=on,
         deadlines=(*deadlines, lc.report_deadline(on)),
     )
@@ -760,7 +756,7 @@ def _placement_ended(
 
 def _results_reported(
     view: RegisterView, entry: EmissionResultsReported, state: EmissionState, cal: WorkingCalendar
-) -> EmissionState:
+) -> Changes:
     if (entry.actual_start, entry.actual_end) != (
         state.placement_started_on,
         state.placement_ended_on,
@@ -802,8 +798,7 @@ def _results_reported(
             f"{entry.placed} of {state.quantity} is {share}% placed, not {entry.share_placed_pct}%",
         )
     deadlines, missed = _close(state, lc.RESULTS_REPORT, entry.effective_on)
-    return dataclasses.replace(
-        state,
+    return dict(
         placed=entry.placed,
         proceeds=entry.proceeds,
         reported_on=entry.effective_on,
@@ -817,7 +812,7 @@ def _recognized_successful(
     entry: EmissionRecognizedSuccessful,
     state: EmissionState,
     cal: WorkingCalendar,
-) -> EmissionState:
+) -> Changes:
     placed = state.placed or 0
     minimum = state.min_success_quantity
     # Reg. §29: everything placed in the period, or at least the declared minimum.
@@ -830,19 +825,17 @@ def _recognized_successful(
             f"only {placed} placed; success needs {need}",
         )
     deadlines, missed = _close(state, lc.RECOGNITION, entry.effective_on)
-    return dataclasses.replace(state, deadlines=deadlines, missed=missed)
+    return dict(deadlines=deadlines, missed=missed)
 
 
-def _to_be_cancelled(state: EmissionState, deadline: Deadline) -> EmissionState:
+def _to_be_cancelled(deadline: Deadline) -> Changes:
     """The emission failed or is invalid: drop open deadlines, the number must be cancelled."""
-    return dataclasses.replace(
-        state, deadlines=(deadline,), pending_amendment=None, suspended_from=None
-    )
+    return dict(deadlines=(deadline,), pending_amendment=None, suspended_from=None)
 
 
 def _recognized_failed(
     view: RegisterView, entry: EmissionRecognizedFailed, state: EmissionState, cal: WorkingCalendar
-) -> EmissionState:
+) -> Changes:
     window = state.deadline(lc.RECOGNITION)
     assert window is not None  # set by emission.results_reported
     if entry.effective_on > window.due:
@@ -854,12 +847,12 @@ def _recognized_failed(
             "no longer recognize the emission failed",
         )
     # Reg. §44: refusal of recognition = failed; the number is cancelled (Reg. §36).
-    return _to_be_cancelled(state, lc.cancellation_after_decision(entry.effective_on, cal))
+    return _to_be_cancelled(lc.cancellation_after_decision(entry.effective_on, cal))
 
 
 def _suspended(
     view: RegisterView, entry: EmissionSuspended, state: EmissionState, cal: WorkingCalendar
-) -> EmissionState:
+) -> Changes:
     deadlines = state.deadlines
     if entry.remedy_by is not None:
         if entry.remedy_by <= entry.effective_on:
@@ -870,19 +863,19 @@ def _suspended(
                 "the term to remedy the violations must end after the suspension",
             )
         deadlines = (*deadlines, lc.remedy_deadline(entry.remedy_by))
-    return dataclasses.replace(state, suspended_from=state.status, deadlines=deadlines)
+    return dict(suspended_from=state.status, deadlines=deadlines)
 
 
 def _resumed(
     view: RegisterView, entry: EmissionResumed, state: EmissionState, cal: WorkingCalendar
-) -> EmissionState:
+) -> Changes:
     deadlines, missed = _close(state, lc.REMEDY, entry.effective_on)
-    return dataclasses.replace(state, suspended_from=None, deadlines=deadlines, missed=missed)
+    return dict(suspended_from=None, deadlines=deadlines, missed=missed)
 
 
 def _declared_failed(
     view: RegisterView, entry: EmissionDeclaredFailed, state: EmissionState, cal: WorkingCalendar
-) -> EmissionState:
+) -> Changes:
     if state.suspended_from is S.CIRCULATING:
         raise _violation(
             "status",
@@ -899,19 +892,19 @@ def _declared_failed(
             "Reg. §25.2",
             f"the issuer has until {remedy.due} to remedy the violations",
         )
-    return _to_be_cancelled(state, lc.cancellation_after_decision(entry.effective_on, cal))
+    return _to_be_cancelled(lc.cancellation_after_decision(entry.effective_on, cal))
 
 
 def _invalidated(
     view: RegisterView, entry: EmissionInvalidated, state: EmissionState, cal: WorkingCalendar
-) -> EmissionState:
+) -> Changes:
     # Reg. §65: the court decision is the ground; the cancellation follows within 3 working days.
-    return _to_be_cancelled(state, lc.cancellation_after_ground(entry.effective_on, cal))
+    return _to_be_cancelled(lc.cancellation_after_ground(entry.effective_on, cal))
 
 
 def _partial_burn(
     view: RegisterView, entry: EmissionPartialBurn, state: EmissionState, cal: WorkingCalendar
-) -> EmissionState:
+) -> Changes:
     if entry.amount > state.circulating:
         raise _violation(
             "amount",
@@ -919,12 +912,12 @@ def _partial_burn(
             "Reg. §45",
             f"burning {entry.amount} but only {state.circulating} are in circulation",
         )
-    return dataclasses.replace(state, burned=state.burned + entry.amount)
+    return dict(burned=state.burned + entry.amount)
 
 
 def _unplaced_cancelled(
     view: RegisterView, entry: EmissionUnplacedCancelled, state: EmissionState, cal: WorkingCalendar
-) -> EmissionState:
+) -> Changes:
     unplaced = state.unplaced
     if unplaced == 0:
         raise _violation(
@@ -940,7 +933,7 @@ def _unplaced_cancelled(
             "Reg. §45",
             f"exactly the {unplaced} unplaced VAs are cancelled, not {entry.amount}",
         )
-    return dataclasses.replace(state, unplaced_cancelled=state.unplaced_cancelled + entry.amount)
+    return dict(unplaced_cancelled=state.unplaced_cancelled + entry.amount)
 
 
 _GROUND_STATUS: Final[dict[CancellationGround, EmissionStatus]] = {
@@ -955,7 +948,7 @@ _GROUND_ISSUER: Final[dict[CancellationGround, IssuerStatus]] = {
 
 def _cancelled(
     view: RegisterView, entry: EmissionCancelled, state: EmissionState, cal: WorkingCalendar
-) -> EmissionState:
+) -> Changes:
     ground = entry.ground
     need_status = _GROUND_STATUS.get(ground)
     if need_status is not None and state.status is not need_status:
@@ -978,8 +971,7 @@ def _cancelled(
             )
     on = entry.effective_on
     _, missed = _close(state, lc.CANCELLATION, on, extra_missed=_entry_lateness(entry, cal))
-    return dataclasses.replace(
-        state,
+    return dict(
         cancellation_ground=ground,
         pending_amendment=None,
         suspended_from=None,
@@ -993,13 +985,13 @@ def _notified(
     entry: EmissionCancellationNotified,
     state: EmissionState,
     cal: WorkingCalendar,
-) -> EmissionState:
+) -> Changes:
     if state.deadline(lc.NOTIFICATION) is None:
         raise _violation(
             "emission", "already-notified", "Reg. §54-55", "the cancellation was already notified"
         )
     deadlines, missed = _close(state, lc.NOTIFICATION, entry.effective_on)
-    return dataclasses.replace(state, deadlines=deadlines, missed=missed)
+    return dict(deadlines=deadlines, missed=missed)
 
 
 def _published(
@@ -1007,18 +999,18 @@ def _published(
     entry: EmissionCancellationPublished,
     state: EmissionState,
     cal: WorkingCalendar,
-) -> EmissionState:
+) -> Changes:
     if state.deadline(lc.PUBLICATION) is None:
         raise _violation(
             "emission", "already-published", "Reg. §56", "the cancellation was already published"
         )
     deadlines, missed = _close(state, lc.PUBLICATION, entry.effective_on)
-    return dataclasses.replace(state, deadlines=deadlines, missed=missed)
+    return dict(deadlines=deadlines, missed=missed)
 
 
 def _fee_paid(
     view: RegisterView, entry: EmissionFeePaid, state: EmissionState, cal: WorkingCalendar
-) -> EmissionState:
+) -> Changes:
     if entry.amount != entry.amount.quantize(_CENT):
         raise _violation(
             "amount", "money", "Reg. §28", f"{entry.amount} is not a whole number of tyiyn (0.01)"
@@ -1047,7 +1039,7 @@ def _fee_paid(
     paid = state.fee_paid + entry.amount
     if paid == state.fee_total:
         deadlines = tuple(d for d in deadlines if lc.installment_quarter(d) is None)
-    return dataclasses.replace(state, fee_paid=paid, deadlines=deadlines, missed=missed)
+    return dict(fee_paid=paid, deadlines=deadlines, missed=missed)
 
 
 _EMISSION_HANDLERS: Final[dict[str, _EmissionHandler]] = {

@@ -14,18 +14,20 @@ from lifecycle_samples import APP, EMISSION_EVENT_KINDS, REGNO, at, emission_fil
 from pydantic import ValidationError
 
 from node.domain.entries import (
+    EMISSION_KINDS,
     ENTRY_FORMAT,
     ENTRY_TYPES,
-    EMISSION_KINDS,
     ISSUER_KINDS,
     EmissionFeePaid,
     EmissionPartialBurn,
+    EmissionRefused,
     EmissionResultsReported,
     Entry,
     IssuerLiquidated,
     IssuerRegistered,
     IssuerReorganized,
     IssuerUpdated,
+    RefusalGround,
     decode_entry,
     encode_entry,
     entry_subject,
@@ -102,8 +104,8 @@ def one_of_each() -> list[Entry]:
 
 def test_the_kinds() -> None:
     assert sorted(ENTRY_TYPES) == sorted(KINDS)
-    assert ISSUER_KINDS == {k for k in KINDS if k.startswith("issuer.")}
-    assert EMISSION_KINDS == {k for k in KINDS if k.startswith("emission.")}
+    assert {k for k in KINDS if k.startswith("issuer.")} == ISSUER_KINDS
+    assert {k for k in KINDS if k.startswith("emission.")} == EMISSION_KINDS
     assert sorted(e.kind for e in one_of_each()) == sorted(KINDS)
 
 
@@ -196,16 +198,21 @@ def test_round_trip_of_reports(
 
 @settings(max_examples=60, deadline=None)
 @given(amount=amounts, reason=texts, quarter=st.none() | days)
-def test_round_trip_of_fees(amount: Decimal, reason: str, quarter: date | None) -> None:
+def test_round_trip_of_fees_and_free_text(
+    amount: Decimal, reason: str, quarter: date | None
+) -> None:
     entry = EmissionFeePaid(
         emission=APP, recorded_at=at(ON), effective_on=ON, amount=amount, quarter_end=quarter
     )
     assert decode_entry(encode_entry(entry)) == entry
-    upd = IssuerUpdated(
-        issuer="A001", recorded_at=at(ON), effective_on=ON, legal_address=reason or "x"
+    refused = EmissionRefused(
+        emission=APP,
+        recorded_at=at(ON),
+        effective_on=ON,
+        grounds=(RefusalGround.FEES_UNPAID,),
+        reason=reason,
     )
-    if upd.legal_address.strip():
-        assert decode_entry(encode_entry(upd)) == upd
+    assert decode_entry(encode_entry(refused)) == refused
 
 
 def test_recorded_at_must_be_aware_and_is_kept_in_utc() -> None:

@@ -1,4 +1,4 @@
-"""State registration numbers: parsing, building, issuer codes and serials (Reg. §67-68, Annex 7)."""
+"""State registration numbers: parse, build, issuer codes, serials (Reg. §67-68, Annex 7)."""
 
 from __future__ import annotations
 
@@ -169,18 +169,19 @@ def test_region_from_code_rejects_unknown_codes(code: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "rule"),
+    ("parts", "rule"),
     [
-        ({"type_code": "0", "serial": 1, "issuer_code": "AB3C", "region_code": "1"}, "regno-va-type"),
-        ({"type_code": "1", "serial": 0, "issuer_code": "AB3C", "region_code": "1"}, "regno-serial"),
-        ({"type_code": "1", "serial": 100, "issuer_code": "AB3C", "region_code": "1"}, "regno-serial"),
-        ({"type_code": "1", "serial": 1, "issuer_code": "ab3c", "region_code": "1"}, "regno-issuer-code"),
-        ({"type_code": "1", "serial": 1, "issuer_code": "AB3C", "region_code": "0"}, "regno-region"),
+        (("0", 1, "AB3C", "1"), "regno-va-type"),
+        (("1", 0, "AB3C", "1"), "regno-serial"),
+        (("1", 100, "AB3C", "1"), "regno-serial"),
+        (("1", 1, "ab3c", "1"), "regno-issuer-code"),
+        (("1", 1, "AB3C", "0"), "regno-region"),
     ],
-)  # fmt: skip
-def test_direct_construction_validates(kwargs: dict[str, object], rule: str) -> None:
+)
+def test_direct_construction_validates(parts: tuple[str, int, str, str], rule: str) -> None:
+    type_code, serial, issuer_code, region_code = parts
     with pytest.raises(RuleViolation) as caught:
-        RegNo(**kwargs)  # type: ignore[arg-type]
+        RegNo(type_code=type_code, serial=serial, issuer_code=issuer_code, region_code=region_code)
     assert (caught.value.field, caught.value.rule) == ("regno", rule)
 
 

@@ -1,0 +1,989 @@
+"""The ``tamga`` command line: the one module that wires settings, keys, ledger and scheduler."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from typer.core import TyperGroup
+
+from node.checkpoint import SignedCheckpoint, format_time
+from node.clock import Clock, SystemClock
+from node.demo import demo_clock, load_demo
+from node.domain.entries import IssuerRegistered, decode_entry
+from node.domain.filings import parse_issuer_filing
+from node.domain.lifecycle import recorded_on
+from node.domain.model import EmissionState, EmissionStatus, IssuerState
+from node.domain.privacy import verify_commitment
+from node.errors import (
+    ConfigError,
+    IllegalTransition,
+    NotFound,
+    RegistryError,
+    RuleViolation,
+    VerificationError,
+)
+from node.keys import create_keystore, load_account
+from node.ledger.check import check_ledger
+from node.ledger.export import checkpoint_json, export_ledger
+from node.ledger.rebuild import rebuild_projection
+from node.ledger.service import Ledger
+from node.ledger.store import CheckpointRecord
+from node.merkle.hasher import hash_leaf
+from node.merkle.verify import verify_inclusion
+from node.operations import (
+    EMISSION_EVENT_KINDS,
+    ISSUER_EVENT_KINDS,
+    apply_assignments,
+    issuer_event,
+    parse_emission_submission,
+    read_document,
+    read_mapping,
+    record_emission_event,
+    submit_emission,
+)
+from node.scheduler import run_scheduler
+from node.settings import Settings
+
+EXIT_RULE_VIOLATION = 3
+EXIT_VERIFICATION = 4
+EXIT_NOT_FOUND = 5
+EXIT_OTHER = 1
+
+DATE_FORMATS = ["%Y-%m-%d"]
+
+
+def exit_code(exc: RegistryError) -> int:
+    """The process exit status for an error: 3 rule, 4 verification, 5 not found, 1 other."""
+    if isinstance(exc, RuleViolation):
+        return EXIT_RULE_VIOLATION
+    if isinstance(exc, VerificationError):
+        return EXIT_VERIFICATION
+    if isinstance(exc, NotFound):
+        return EXIT_NOT_FOUND
+    return EXIT_OTHER
+
+
+def error_line(exc: RegistryError) -> str:
+    """One line for stderr; a rule violation names its field, rule and paragraph."""
+    if isinstance(exc, RuleViolation):
+        label = "illegal transition" if isinstance(exc, IllegalTransition) else "rule violation"
+        text = (
+            f"error: {label}: field {exc.field}, rule {exc.rule}, {exc.paragraph}: {exc.message}"
+        )
+    elif isinstance(exc, VerificationError):
+        text = f"error: verification failed: {exc}"
+    elif isinstance(exc, NotFound):
+        text = f"error: not found: {exc}"
+    else:
+        text = f"error: {exc}"
+    return " ".join(text.split())
+
+
+class _TamgaGroup(TyperGroup):
+    """Turns every RegistryError into one line on stderr and its exit status, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RegistryError as exc:
+            typer.echo(error_line(exc), err=True)
+            raise typer.Exit(exit_code(exc)) from None
+
+
+app = typer.Typer(
+    cls=_TamgaGroup,
+    name="tamga",
+    help="Node of the Unified State Register of Virtual Asset Emissions (Kyrgyz Republic).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+issuer_app = typer.Typer(help="Issuers: register, list, show, record events.", no_args_is_help=True)
+emission_app = typer.Typer(
+    help="Emissions: file, register, record lifecycle events, show.", no_args_is_help=True
+)
+log_app = typer.Typer(help="The Merkle log: head, checkpoints, proofs.", no_args_is_help=True)
+prove_app = typer.Typer(help="Proofs as JSON on stdout.", no_args_is_help=True)
+app.add_typer(issuer_app, name="issuer")
+app.add_typer(emission_app, name="emission")
+app.add_typer(log_app, name="log")
+log_app.add_typer(prove_app, name="prove")
+
+
+@dataclass(frozen=True)
+class CliOverrides:
+    """What an embedding caller (tests) may inject through ``obj``: the clock."""
+
+    clock: Clock | None = None
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Settings and clock built once in the root callback and passed to every command."""
+
+    settings: Settings
+    clock: Clock
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    """Node of the Unified State Register of Virtual Asset Emissions (Kyrgyz Republic).
+
+    Configured by TAMGA_* environment variables (TAMGA_DATA_DIR, TAMGA_DATABASE_URL, TAMGA_ORIGIN,
+    TAMGA_KEY_FILE, TAMGA_KEY_PASSWORD_FILE, TAMGA_CHECKPOINT_INTERVAL_SECONDS).
+    """
+    overrides = ctx.obj if isinstance(ctx.obj, CliOverrides) else CliOverrides()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"invalid setting TAMGA_{where.upper()}: {first['msg']}") from exc
+    ctx.obj = Runtime(settings=settings, clock=overrides.clock or SystemClock())
+
+
+def _runtime(ctx: typer.Context) -> Runtime:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, Runtime):  # pragma: no cover - the root callback always sets it
+        raise ConfigError("the command ran without the root callback")
+    return obj
+
+
+def _load_signer_optional(settings: Settings) -> Any:
+    if not settings.resolved_key_file.exists():
+        return None
+    return load_account(
+        key_file=settings.resolved_key_file, password_file=settings.resolved_key_password_file
+    )
+
+
+def _load_signer(settings: Settings) -> Any:
+    return load_account(
+        key_file=settings.resolved_key_file, password_file=settings.resolved_key_password_file
+    )
+
+
+@contextmanager
+def _ledger(rt: Runtime, *, signer: bool = False, clock: Clock | None = None) -> Iterator[Ledger]:
+    account = _load_signer(rt.settings) if signer else None
+    ledger = Ledger.open(rt.settings, clock=clock or rt.clock, signer=account)
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _echo_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal | date | datetime):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+def _today(rt: Runtime) -> date:
+    return recorded_on(rt.clock.now())
+
+
+def _to_date(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid database URL>"
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+OnOption = Annotated[
+    datetime | None,
+    typer.Option(
+        "--on",
+        formats=DATE_FORMATS,
+        help="Effective date (YYYY-MM-DD); default: today in Kyrgyz time.",
+    ),
+]
+DataOption = Annotated[
+    Path | None,
+    typer.Option("--data", exists=False, help="JSON or YAML file with the event's fields."),
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="field=value (repeatable; dotted fields nest, e.g. basis.type=authority_decision; "
+        'JSON for lists: grounds=\'["law_violation"]\').',
+    ),
+]
+
+
+# ============================================================================================
+# init, demo
+# ============================================================================================
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create the data directory, migrate the database and create the checkpoint key if missing.
+
+    Idempotent: an existing database is migrated in place and an existing keystore is kept
+    (and opened, to prove the password file still fits).
+    """
+    rt = _runtime(ctx)
+    settings = rt.settings
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {settings.data_dir}: {exc.strerror}") from exc
+    with _ledger(rt) as ledger:
+        ledger.initialize()
+        size, _ = ledger.head()
+    key_file = settings.resolved_key_file
+    if key_file.exists():
+        address = _load_signer(settings).address
+        key_state = "existing"
+    else:
+        address = create_keystore(
+            key_file=key_file, password_file=settings.resolved_key_password_file
+        )
+        key_state = "created"
+    out = _out()
+    out.print(f"data directory  {settings.data_dir.resolve()}")
+    out.print(f"database        {_safe_url(settings.resolved_database_url)}")
+    out.print(f"log size        {size}")
+    out.print(f"signer          {address} ({key_state} keystore {key_file})")
+
+
+@app.command()
+def demo(ctx: typer.Context) -> None:
+    """Load the demo register into an initialised, empty ledger, then cut a checkpoint.
+
+    Five issuers in Bishkek, Osh, Chüy, Issyk-Kul and Talas and eleven emissions in every
+    lifecycle state, recorded as of their 2025-2026 dates (the clock follows the demo's events).
+    """
+    rt = _runtime(ctx)
+    clock = demo_clock()
+    with _ledger(rt, signer=True, clock=clock) as ledger:
+        report = load_demo(ledger, clock=clock)
+    out = _out()
+    out.print(
+        f"demo loaded: {report.issuers} issuers, {report.emissions} emissions, "
+        f"{report.entries} entries"
+    )
+    for status, count in sorted(report.by_status.items()):
+        out.print(f"  {status:<16} {count}")
+    if report.checkpoint is not None:
+        cp = report.checkpoint.checkpoint
+        out.print(f"checkpoint at size {cp.size}: log root {cp.log_root.hex()}")
+
+
+# ============================================================================================
+# issuers
+# ============================================================================================
+
+
+@issuer_app.command("add")
+def issuer_add(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="IssuerFiling as JSON (.json) or YAML.")],
+    on: OnOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Register an issuer from a filing; its code is assigned (Reg. §68(г)).
+
+    Founders (Annex 4-5) are kept privately beside the log; the log holds only a salted
+    commitment (Reg. §66).
+    """
+    rt = _runtime(ctx)
+    filing = parse_issuer_filing(read_mapping(file))
+    effective_on = _to_date(on) or _today(rt)
+    with _ledger(rt) as ledger:
+        code, result = ledger.register_issuer(filing, effective_on=effective_on)
+    if as_json:
+        _echo_json({"code": code, "index": result.first_index, "size": result.size})
+        return
+    _out().print(f"issuer {code} registered: {filing.name} (entry {result.first_index})")
+
+
+@issuer_app.command("list")
+def issuer_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List every issuer."""
+    rt = _runtime(ctx)
+    with _ledger(rt) as ledger:
+        issuers = ledger.issuers()
+    if as_json:
+        _echo_json([i.to_record() for i in issuers])
+        return
+    table = Table(title="Issuers")
+    for column in ("code", "name", "kind", "region", "status", "issues", "since"):
+        table.add_column(column)
+    for i in issuers:
+        table.add_row(
+            i.code,
+            i.name,
+            i.kind.value,
+            i.region.name_en,
+            i.status.value,
+            str(i.serials_used),
+            i.registered_on.isoformat(),
+        )
+    _out().print(table)
+
+
+@issuer_app.command("show")
+def issuer_show(ctx: typer.Context, code: str, as_json: JsonOption = False) -> None:
+    """Show an issuer's public record (Reg. §62) and its emissions."""
+    rt = _runtime(ctx)
+    with _ledger(rt) as ledger:
+        issuer = ledger.issuer(code)
+        emissions = ledger.emissions(issuer=code)
+    if as_json:
+        _echo_json({"issuer": issuer.to_record(), "emissions": [e.key for e in emissions]})
+        return
+    table = _fields_table(f"Issuer {issuer.code}", _issuer_rows(issuer))
+    table.add_row("emissions", ", ".join(f"{e.key} ({e.status.value})" for e in emissions) or "-")
+    _out().print(table)
+
+
+@issuer_app.command("founders")
+def issuer_founders(ctx: typer.Context, code: str, as_json: JsonOption = False) -> None:
+    """PRIVATE: print an issuer's founders and salt for the operator (Reg. §66).
+
+    The value is checked against the commitment of the issuer.registered entry in the log, and
+    that entry against the log's root (RFC 9162 inclusion proof). Never publish this output.
+    """
+    rt = _runtime(ctx)
+    with _ledger(rt) as ledger:
+        issuer = ledger.issuer(code)
+        private = ledger.private_value(issuer.founders_commitment)
+        founders = json.loads(private.value)
+        verify_commitment(issuer.founders_commitment, founders, private.salt)
+        record = ledger.entries(private.entry_idx, private.entry_idx + 1)[0]
+        entry = decode_entry(record.leaf)
+        if not isinstance(entry, IssuerRegistered) or entry.issuer != code:
+            raise VerificationError(
+                "the private value is not attached to this issuer's registration entry",
+                where=f"entry {record.idx}",
+            )
+        if entry.founders_commitment != issuer.founders_commitment:
+            raise VerificationError(
+                "the commitment in the log differs from the register's",
+                expected=entry.founders_commitment,
+                actual=issuer.founders_commitment,
+                where=f"entry {record.idx}",
+            )
+        proof = ledger.prove_inclusion(record.idx)
+        verify_inclusion(
+            index=record.idx,
+            size=proof.size,
+            leaf_hash=hash_leaf(record.leaf),
+            proof=proof.proof,
+            root=proof.root,
+        )
+    if as_json:
+        _echo_json(
+            {
+                "issuer": code,
+                "private": True,
+                "paragraph": "Reg. §66",
+                "founders": founders,
+                "salt": private.salt.hex(),
+                "commitment": issuer.founders_commitment,
+                "entry_index": record.idx,
+                "tree_size": proof.size,
+                "root": proof.root.hex(),
+                "verified": True,
+            }
+        )
+        return
+    out = _out()
+    out.print("PRIVATE - founders' data is not public (Reg. §66); do not publish.", style="bold")
+    table = Table(title=f"Founders of {code}")
+    for column in ("name", "kind", "share %", "identifier", "citizenship", "address"):
+        table.add_column(column)
+    for f in founders:
+        table.add_row(
+            str(f.get("name")),
+            str(f.get("kind")),
+            str(f.get("share_pct")),
+            str(f.get("identifier")),
+            str(f.get("citizenship") or "-"),
+            str(f.get("address")),
+        )
+    out.print(table)
+    out.print(f"salt        {private.salt.hex()}")
+    out.print(f"commitment  {issuer.founders_commitment}")
+    out.print(
+        f"verified: the commitment opens to these founders and is in entry {record.idx}, "
+        f"included in the log of size {proof.size} with root {proof.root.hex()}"
+    )
+
+
+@issuer_app.command(
+    "event",
+    help="Record an issuer event: "
+    + ", ".join(ISSUER_EVENT_KINDS)
+    + " (the prefix 'issuer.' may be left out). Fields come from --data and --set; a "
+    "liquidation rests on a document, e.g. --set basis.type=termination_record.",
+)
+def issuer_event_command(
+    ctx: typer.Context,
+    code: str,
+    kind: str,
+    on: OnOption = None,
+    data: DataOption = None,
+    assignments: SetOption = None,
+) -> None:
+    rt = _runtime(ctx)
+    fields = apply_assignments(read_mapping(data) if data else {}, assignments or [])
+    with _ledger(rt) as ledger:
+        entry = issuer_event(
+            kind,
+            issuer=code,
+            data=fields,
+            recorded_at=ledger.clock.now(),
+            effective_on=_to_date(on) or _today(rt),
+        )
+        result = ledger.append([entry])
+        issuer = ledger.issuer(code)
+    _out().print(
+        f"recorded {entry.kind} for issuer {code} (entry {result.first_index}); "
+        f"status {issuer.status.value}"
+    )
+
+
+# ============================================================================================
+# emissions
+# ============================================================================================
+
+
+@emission_app.command("register")
+def emission_register(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="EmissionFiling as JSON (.json) or YAML.")],
+    as_json: JsonOption = False,
+) -> None:
+    """File an emission application (Reg. §9) and, optionally, record its registration.
+
+    FILE holds the EmissionFiling (the decision on issue, Annex 1). If it also has a top-level
+    section
+
+        registration: {on: 2025-04-01, document: {type: authority_decision, number: "...",
+        date: 2025-04-01, issued_by: "..."}, regno: KG0101A0011}
+
+    the authority's registration decision is recorded as well (Reg. §10, §57): the state
+    registration number is assigned (Reg. §67-68; "regno" is optional and, if given, must be the
+    number assigned). Both entries are checked together first, so a bad registration leaves the
+    ledger unchanged. Decimal values may be written as YAML numbers; they are read exactly.
+    """
+    rt = _runtime(ctx)
+    submission = parse_emission_submission(read_document(file))
+    with _ledger(rt) as ledger:
+        submitted = submit_emission(ledger, submission)
+    if as_json:
+        _echo_json(
+            {
+                "application_no": submitted.application_no,
+                "regno": submitted.regno,
+                "size": submitted.size,
+            }
+        )
+        return
+    text = f"application {submitted.application_no} filed"
+    if submitted.regno is not None:
+        text += f"; registered as {submitted.regno}"
+    _out().print(text)
+
+
+@emission_app.command(
+    "event",
+    help="Record a lifecycle event of emission KEY (registration number or application number). "
+    "KIND is one of: "
+    + ", ".join(k.removeprefix("emission.") for k in EMISSION_EVENT_KINDS if k != "emission.applied")
+    + " (with or without the prefix 'emission.'). Fields come from --data FILE and --set "
+    "field=value; e.g. a suspension: --set 'grounds=[\"law_violation\"]' --set "
+    "basis.type=authority_decision --set basis.number=... --set basis.date=... --set "
+    "basis.issued_by=... . A registration without regno gets the next number (Reg. §68).",
+)
+def emission_event(
+    ctx: typer.Context,
+    key: str,
+    kind: str,
+    on: Annotated[
+        datetime,
+        typer.Option("--on", formats=DATE_FORMATS, help="Effective date (YYYY-MM-DD)."),
+    ],
+    data: DataOption = None,
+    assignments: SetOption = None,
+) -> None:
+    rt = _runtime(ctx)
+    fields = apply_assignments(read_mapping(data) if data else {}, assignments or [])
+    with _ledger(rt) as ledger:
+        full, size = record_emission_event(
+            ledger, key=key, kind=kind, data=fields, effective_on=on.date()
+        )
+        state = ledger.emission(key)
+    _out().print(f"recorded {full} for {state.key}; status {state.status.value}; log size {size}")
+
+
+@emission_app.command("show")
+def emission_show(ctx: typer.Context, key: str, as_json: JsonOption = False) -> None:
+    """Show an emission: the register entry of Reg. §62, status, deadlines, placed and burned."""
+    rt = _runtime(ctx)
+    with _ledger(rt) as ledger:
+        emission = ledger.emission(key)
+        issuer = ledger.issuer(emission.issuer)
+    if as_json:
+        _echo_json({"emission": emission.to_record(), "issuer": issuer.to_record()})
+        return
+    today = _today(rt)
+    out = _out()
+    out.print(_fields_table(f"Emission {emission.key}", _emission_rows(emission, issuer)))
+    deadlines = Table(title="Open deadlines")
+    for column in ("deadline", "due", "rule", ""):
+        deadlines.add_column(column)
+    for d in emission.deadlines:
+        deadlines.add_row(d.name, d.due.isoformat(), d.rule, "OVERDUE" if d.due < today else "")
+    for d in emission.missed:
+        deadlines.add_row(d.name, d.due.isoformat(), d.rule, "missed")
+    if emission.deadlines or emission.missed:
+        out.print(deadlines)
+
+
+@emission_app.command("list")
+def emission_list(
+    ctx: typer.Context,
+    issuer: Annotated[str | None, typer.Option("--issuer", help="Issuer code.")] = None,
+    status: Annotated[EmissionStatus | None, typer.Option("--status")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List emissions, optionally of one issuer and/or in one status."""
+    rt = _runtime(ctx)
+    with _ledger(rt) as ledger:
+        emissions = [
+            e for e in ledger.emissions(issuer=issuer) if status is None or e.status is status
+        ]
+    if as_json:
+        _echo_json([e.to_record() for e in emissions])
+        return
+    table = Table(title="Emissions")
+    for column in ("key", "issuer", "type", "symbol", "status", "quantity", "placed", "burned"):
+        table.add_column(column)
+    table.add_column("chain")
+    for e in emissions:
+        table.add_row(
+            e.key,
+            e.issuer,
+            e.va_type.value,
+            e.symbol,
+            e.status.value,
+            str(e.quantity),
+            "-" if e.placed is None else str(e.placed),
+            str(e.burned),
+            e.blockchain,
+        )
+    _out().print(table)
+
+
+@emission_app.command("history")
+def emission_history(ctx: typer.Context, key: str, as_json: JsonOption = False) -> None:
+    """Every log entry about an emission, oldest first."""
+    rt = _runtime(ctx)
+    with _ledger(rt) as ledger:
+        history = ledger.history(key)
+    if as_json:
+        _echo_json(
+            [
+                {"index": record.idx, "leaf_hash": record.leaf_hash.hex(),
+                 "entry": entry.model_dump(mode="json")}
+                for record, entry in history
+            ]
+        )
+        return
+    table = Table(title=f"History of {key}")
+    for column in ("entry", "effective", "kind", "recorded at", "basis"):
+        table.add_column(column)
+    for record, entry in history:
+        basis = entry.basis
+        table.add_row(
+            str(record.idx),
+            entry.effective_on.isoformat(),
+            entry.kind,
+            record.recorded_at,
+            f"{basis.type.value} {basis.number}" if basis is not None else "",
+        )
+    _out().print(table)
+
+
+# ============================================================================================
+# log
+# ============================================================================================
+
+
+def signed_json(signed: SignedCheckpoint) -> dict[str, Any]:
+    """A freshly cut checkpoint in the JSON form of checkpoints.jsonl."""
+    cp = signed.checkpoint
+    return checkpoint_json(
+        CheckpointRecord(
+            size=cp.size,
+            origin=cp.origin,
+            log_root=cp.log_root,
+            state_root=cp.state_root,
+            state_size=cp.state_size,
+            issued_at=format_time(cp.issued_at),
+            signer=signed.signer,
+            signature=signed.signature,
+        )
+    )
+
+
+@log_app.command("head")
+def log_head(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """The log's size and root, and the newest checkpoint."""
+    rt = _runtime(ctx)
+    with _ledger(rt) as ledger:
+        size, root = ledger.head()
+        checkpoints = ledger.checkpoints()
+    latest = checkpoint_json(checkpoints[-1]) if checkpoints else None
+    if as_json:
+        _echo_json({"tree_size": size, "root": root.hex(), "latest_checkpoint": latest})
+        return
+    out = _out()
+    out.print(f"size  {size}")
+    out.print(f"root  {root.hex()}")
+    if latest is None:
+        out.print("no checkpoint yet")
+    else:
+        out.print(f"latest checkpoint at size {latest['tree_size']}, {latest['time']}")
+
+
+@log_app.command("checkpoint")
+def log_checkpoint(ctx: typer.Context) -> None:
+    """Cut and sign a checkpoint at the head; print it as JSON."""
+    rt = _runtime(ctx)
+    with _ledger(rt, signer=True) as ledger:
+        signed = ledger.cut_checkpoint()
+    _echo_json(signed_json(signed))
+
+
+@log_app.command("checkpoints")
+def log_checkpoints(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """All checkpoints, oldest first."""
+    rt = _runtime(ctx)
+    with _ledger(rt) as ledger:
+        rows = ledger.checkpoints()
+    if as_json:
+        _echo_json([checkpoint_json(row) for row in rows])
+        return
+    table = Table(title="Checkpoints")
+    for column in ("size", "time", "log root", "state root", "signer"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row.size), row.issued_at, row.log_root.hex(), row.state_root.hex(), row.signer
+        )
+    _out().print(table)
+
+
+@prove_app.command("inclusion")
+def prove_inclusion(
+    ctx: typer.Context,
+    index: int,
+    size: Annotated[int | None, typer.Option("--size", help="Tree size; default: head.")] = None,
+) -> None:
+    """RFC 9162 §2.1.3 inclusion proof of entry INDEX."""
+    rt = _runtime(ctx)
+    with _ledger(rt) as ledger:
+        proof = ledger.prove_inclusion(index, size=size)
+    _echo_json(proof.to_json())
+
+
+@prove_app.command("consistency")
+def prove_consistency(ctx: typer.Context, size1: int, size2: int | None = None) -> None:
+    """RFC 9162 §2.1.4 consistency proof from SIZE1 to SIZE2 (default: head)."""
+    rt = _runtime(ctx)
+    with _ledger(rt) as ledger:
+        proof = ledger.prove_consistency(size1, size2)
+    _echo_json(proof.to_json())
+
+
+@prove_app.command("state")
+def prove_state(
+    ctx: typer.Context,
+    key: str,
+    checkpoint: Annotated[
+        int | None, typer.Option("--checkpoint", help="Checkpoint size; default: latest.")
+    ] = None,
+) -> None:
+    """Proof of an emission's public state against a checkpoint's state root."""
+    rt = _runtime(ctx)
+    with _ledger(rt) as ledger:
+        proof = ledger.state_proof(key, checkpoint_size=checkpoint)
+    _echo_json(proof.to_json())
+
+
+# ============================================================================================
+# export, rebuild, check, run
+# ============================================================================================
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    bars = Progress(
+        TextColumn("{task.description:<8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bars.add_task(stage, total=total)
+        bars.update(tasks[stage], completed=done, total=total)
+
+    with bars:
+        yield report
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="Directory to write into.")],
+) -> None:
+    """Write the public log (entries.jsonl, checkpoints.jsonl, manifest.json) into a directory.
+
+    Private values (Reg. §66) are never exported.
+    """
+    rt = _runtime(ctx)
+    with _ledger(rt) as ledger, _progress() as report:
+        try:
+            result = export_ledger(
+                ledger.store, out, on_entry=lambda done, total: report("export", done, total)
+            )
+        except OSError as exc:
+            raise ConfigError(f"cannot write the export to {out}: {exc.strerror}") from exc
+    _out().print(
+        f"exported {result.entries} entries and {result.checkpoints} checkpoints to "
+        f"{result.directory} (root {result.root.hex()})"
+    )
+
+
+@app.command()
+def rebuild(ctx: typer.Context) -> None:
+    """Recreate the register projection (issuers, emissions, versions) from the journal."""
+    rt = _runtime(ctx)
+    with _ledger(rt) as ledger, _progress() as report:
+        size, _ = ledger.head()
+        result = rebuild_projection(
+            ledger.store,
+            calendar=ledger.calendar,
+            on_entry=lambda idx: report("replay", idx + 1, size),
+        )
+    _out().print(
+        f"rebuilt from {result.entries} entries: {result.issuers} issuers, "
+        f"{result.emissions} emissions, {result.versions} state versions"
+    )
+
+
+@app.command()
+def check(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Recompute every hash, root, signature, commitment and the projection from the journal.
+
+    Checkpoint signatures must recover to this node's key when its keystore is present. Exits
+    with status 4 at the first mismatch.
+    """
+    rt = _runtime(ctx)
+    account = _load_signer_optional(rt.settings)
+    expected = account.address if account is not None else None
+    with _ledger(rt) as ledger, _progress() as report:
+        result = check_ledger(
+            ledger.store, calendar=ledger.calendar, expected_signer=expected, progress=report
+        )
+    summary = {
+        "ok": True,
+        "entries": result.entries,
+        "merkle_nodes": result.nodes,
+        "checkpoints": result.checkpoints,
+        "issuers": result.issuers,
+        "emissions": result.emissions,
+        "private_values": result.private_values,
+        "root": result.root.hex(),
+        "signer": expected,
+    }
+    if as_json:
+        _echo_json(summary)
+        return
+    table = Table(title="tamga check: passed")
+    table.add_column("checked")
+    table.add_column("count", justify="right")
+    for name in ("entries", "merkle_nodes", "checkpoints", "issuers", "emissions"):
+        table.add_row(name.replace("_", " "), str(summary[name]))
+    table.add_row("private values", str(result.private_values))
+    _out().print(table)
+    _out().print(f"root {result.root.hex()}")
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    interval: Annotated[
+        int | None,
+        typer.Option(
+            "--interval",
+            min=1,
+            help="Seconds between checkpoint runs; default TAMGA_CHECKPOINT_INTERVAL_SECONDS.",
+        ),
+    ] = None,
+) -> None:
+    """Cut a signed checkpoint every interval when the log has grown; stop with Ctrl-C/SIGTERM."""
+    rt = _runtime(ctx)
+    seconds = interval or rt.settings.checkpoint_interval_seconds
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    with _ledger(rt, signer=True) as ledger:
+        run_scheduler(ledger, interval_seconds=seconds)
+
+
+# ============================================================================================
+# rendering helpers
+# ============================================================================================
+
+
+def _fields_table(title: str, rows: Sequence[tuple[str, str]]) -> Table:
+    table = Table(title=title, show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def _opt(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def _issuer_rows(issuer: IssuerState) -> list[tuple[str, str]]:
+    reg = issuer.legal_registration
+    rows = [
+        ("code", issuer.code),
+        ("full name", issuer.name),
+        ("kind", issuer.kind.value),
+        ("legal form", _opt(issuer.legal_form)),
+        ("legal address", issuer.legal_address),
+        ("region", f"{issuer.region.name_en} ({issuer.region.code})"),
+        (
+            "state registration",
+            f"{reg.number} of {reg.registered_on}, {reg.authority}" if reg is not None else "-",
+        ),
+        ("status", f"{issuer.status.value} since {issuer.status_since}"),
+        ("registered in the register", issuer.registered_on.isoformat()),
+        ("issue serials used", str(issuer.serials_used)),
+    ]
+    if issuer.successor is not None:
+        rows.append(("successor (reorganization)", issuer.successor))
+    return rows
+
+
+def _emission_rows(e: EmissionState, issuer: IssuerState) -> list[tuple[str, str]]:
+    price = (
+        f"{e.placement_price} {e.currency}"
+        if e.placement_price is not None
+        else _opt(e.pricing_method)
+    )
+    rows = [
+        ("state registration number", _opt(e.regno)),
+        ("application number", e.application_no),
+        ("status", f"{e.status.value} since {e.status_since}"),
+        ("issuer", f"{issuer.name} ({issuer.code})"),
+        ("issuer legal form", _opt(issuer.legal_form)),
+        ("issuer legal address", issuer.legal_address),
+        (
+            "issuer state registration",
+            f"{issuer.legal_registration.number} of {issuer.legal_registration.registered_on}"
+            if issuer.legal_registration is not None
+            else "-",
+        ),
+        ("issuer status", issuer.status.value + (f" -> {issuer.successor}" if issuer.successor
+                                                 else "")),
+        ("VA type", e.va_type.value),
+        ("name", e.name),
+        ("symbol", e.symbol),
+        ("quantity", str(e.quantity)),
+        ("nominal value", f"{e.nominal_value} {e.currency}"),
+        ("total nominal", f"{e.total_nominal} {e.currency}"),
+        ("placement price", price),
+        ("placement period", f"{e.placement_start} - {e.placement_end}"),
+        ("minimum for success", _opt(e.min_success_quantity)),
+        ("blockchain", e.blockchain),
+        ("issuer wallet", e.issuer_wallet),
+        ("smart contract", e.contract_address),
+        ("white paper", f"{e.whitepaper.version} sha256:{e.whitepaper.sha256} {e.whitepaper.uri}"),
+        (
+            "collateral",
+            "; ".join(
+                f"{c.kind.value} {c.assessed_value} {c.currency}"
+                + (f" ({c.registrar})" if c.registrar else "")
+                for c in e.collateral
+            ),
+        ),
+        ("collateral manager", _opt(e.collateral_manager)),
+        ("documents filed", e.documents_filed_on.isoformat()),
+        ("registered", _opt(e.registered_on)),
+        ("offer disclosed", _opt(e.offer_disclosed_on)),
+        ("placement earliest", _opt(e.placement_earliest)),
+        ("placement started", _opt(e.placement_started_on)),
+        ("placement ended", _opt(e.placement_ended_on)),
+        ("results reported", _opt(e.reported_on)),
+        ("placed", _opt(e.placed)),
+        ("proceeds", _opt(e.proceeds)),
+        ("unplaced cancelled", str(e.unplaced_cancelled)),
+        ("burned", str(e.burned)),
+        ("in circulation", str(e.circulating)),
+        ("fee", f"{e.fee_total} (paid {e.fee_paid}, outstanding {e.fee_outstanding})"),
+    ]
+    if e.suspended_from is not None:
+        rows.append(("suspended from", e.suspended_from.value))
+    if e.pending_amendment is not None:
+        p = e.pending_amendment
+        rows.append(("pending amendment", f"requested {p.requested_on}: {p.summary}"))
+    if e.cancellation_ground is not None:
+        rows.append(("cancellation ground", e.cancellation_ground.value))
+    return rows
+
+
+def main() -> None:
+    """Console entry point (``tamga``); exits with the command's status."""
+    app(prog_name="tamga")
