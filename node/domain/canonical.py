@@ -1,4 +1,4 @@
-"""Canonical JSON (RFC 8785, JSON Canonicalization Scheme) for leaves, state records and commitments."""
+"""Canonical JSON (RFC 8785, JSON Canonicalization Scheme) for leaves, records and commitments."""
 
 from __future__ import annotations
 

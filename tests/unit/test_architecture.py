@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,10 @@ def test_pure_code_imports_no_io(module: str, path: Path) -> None:
     imports = _imports(path)
     bad = {i for i in imports if i.split(".")[0] in FORBIDDEN_IN_PURE}
     assert not bad, f"{module} is pure but imports {bad}"
+    third_party = {
+        i.split(".")[0] for i in imports if i.split(".")[0] not in sys.stdlib_module_names
+    } - {"node"}
+    assert third_party <= PURE_ALLOWED_THIRD_PARTY, f"{module} is pure but imports {third_party}"
     project = {i for i in imports if i.split(".")[0] == "node"}
     allowed_prefixes = ("node.errors", "node.types", *PURE)
     outside = {i for i in project if not i.startswith(allowed_prefixes)}
