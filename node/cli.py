@@ -13,8 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
+from eth_account.signers.local import LocalAccount
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -33,7 +33,6 @@ from node.domain.model import EmissionState, EmissionStatus, IssuerState
 from node.domain.privacy import verify_commitment
 from node.errors import (
     ConfigError,
-    IllegalTransition,
     NotFound,
     RegistryError,
     RuleViolation,
@@ -81,12 +80,9 @@ def exit_code(exc: RegistryError) -> int:
 
 
 def error_line(exc: RegistryError) -> str:
-    """One line for stderr; a rule violation names its field, rule and paragraph."""
+    """One line for stderr; a rule violation reads ``field: message [rule; paragraph]``."""
     if isinstance(exc, RuleViolation):
-        label = "illegal transition" if isinstance(exc, IllegalTransition) else "rule violation"
-        text = (
-            f"error: {label}: field {exc.field}, rule {exc.rule}, {exc.paragraph}: {exc.message}"
-        )
+        text = f"error: {exc.field}: {exc.message} [{exc.rule}; {exc.paragraph}]"
     elif isinstance(exc, VerificationError):
         text = f"error: verification failed: {exc}"
     elif isinstance(exc, NotFound):
@@ -99,7 +95,7 @@ def error_line(exc: RegistryError) -> str:
 class _TamgaGroup(TyperGroup):
     """Turns every RegistryError into one line on stderr and its exit status, never a traceback."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context is not public API
         try:
             return super().invoke(ctx)
         except RegistryError as exc:
@@ -166,15 +162,13 @@ def _runtime(ctx: typer.Context) -> Runtime:
     return obj
 
 
-def _load_signer_optional(settings: Settings) -> Any:
+def _load_signer_optional(settings: Settings) -> LocalAccount | None:
     if not settings.resolved_key_file.exists():
         return None
-    return load_account(
-        key_file=settings.resolved_key_file, password_file=settings.resolved_key_password_file
-    )
+    return _load_signer(settings)
 
 
-def _load_signer(settings: Settings) -> Any:
+def _load_signer(settings: Settings) -> LocalAccount:
     return load_account(
         key_file=settings.resolved_key_file, password_file=settings.resolved_key_password_file
     )
@@ -191,7 +185,7 @@ def _ledger(rt: Runtime, *, signer: bool = False, clock: Clock | None = None) ->
 
 
 def _out() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=True)
 
 
 def _echo_json(value: Any) -> None:
@@ -239,7 +233,7 @@ SetOption = Annotated[
     typer.Option(
         "--set",
         help="field=value (repeatable; dotted fields nest, e.g. basis.type=authority_decision; "
-        'JSON for lists: grounds=\'["law_violation"]\').',
+        "JSON for lists: grounds='[\"law_violation\"]').",
     ),
 ]
 
@@ -266,6 +260,7 @@ def init(ctx: typer.Context) -> None:
         ledger.initialize()
         size, _ = ledger.head()
     key_file = settings.resolved_key_file
+    address: str
     if key_file.exists():
         address = _load_signer(settings).address
         key_state = "existing"
@@ -461,6 +456,7 @@ def issuer_event_command(
     data: DataOption = None,
     assignments: SetOption = None,
 ) -> None:
+    """Record an issuer event (help text: see the decorator)."""
     rt = _runtime(ctx)
     fields = apply_assignments(read_mapping(data) if data else {}, assignments or [])
     with _ledger(rt) as ledger:
@@ -526,7 +522,7 @@ def emission_register(
     "event",
     help="Record a lifecycle event of emission KEY (registration number or application number). "
     "KIND is one of: "
-    + ", ".join(k.removeprefix("emission.") for k in EMISSION_EVENT_KINDS if k != "emission.applied")
+    + ", ".join(k.removeprefix("emission.") for k in EMISSION_EVENT_KINDS)
     + " (with or without the prefix 'emission.'). Fields come from --data FILE and --set "
     "field=value; e.g. a suspension: --set 'grounds=[\"law_violation\"]' --set "
     "basis.type=authority_decision --set basis.number=... --set basis.date=... --set "
@@ -543,6 +539,7 @@ def emission_event(
     data: DataOption = None,
     assignments: SetOption = None,
 ) -> None:
+    """Record an emission lifecycle event (help text: see the decorator)."""
     rt = _runtime(ctx)
     fields = apply_assignments(read_mapping(data) if data else {}, assignments or [])
     with _ledger(rt) as ledger:
@@ -621,8 +618,11 @@ def emission_history(ctx: typer.Context, key: str, as_json: JsonOption = False) 
     if as_json:
         _echo_json(
             [
-                {"index": record.idx, "leaf_hash": record.leaf_hash.hex(),
-                 "entry": entry.model_dump(mode="json")}
+                {
+                    "index": record.idx,
+                    "leaf_hash": record.leaf_hash.hex(),
+                    "entry": entry.model_dump(mode="json"),
+                }
                 for record, entry in history
             ]
         )
@@ -686,9 +686,21 @@ def log_head(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 @log_app.command("checkpoint")
 def log_checkpoint(ctx: typer.Context) -> None:
-    """Cut and sign a checkpoint at the head; print it as JSON."""
+    """Cut and sign a checkpoint at the head; print it as JSON.
+
+    When the newest checkpoint already covers the head, nothing is cut: that checkpoint is
+    printed and a note goes to stderr (exit status 0).
+    """
     rt = _runtime(ctx)
     with _ledger(rt, signer=True) as ledger:
+        size, _ = ledger.head()
+        checkpoints = ledger.checkpoints()
+        if checkpoints and checkpoints[-1].size == size:
+            typer.echo(
+                f"log unchanged since the checkpoint at size {size}; not cut again", err=True
+            )
+            _echo_json(checkpoint_json(checkpoints[-1]))
+            return
         signed = ledger.cut_checkpoint()
     _echo_json(signed_json(signed))
 
@@ -936,8 +948,10 @@ def _emission_rows(e: EmissionState, issuer: IssuerState) -> list[tuple[str, str
             if issuer.legal_registration is not None
             else "-",
         ),
-        ("issuer status", issuer.status.value + (f" -> {issuer.successor}" if issuer.successor
-                                                 else "")),
+        (
+            "issuer status",
+            issuer.status.value + (f" -> {issuer.successor}" if issuer.successor else ""),
+        ),
         ("VA type", e.va_type.value),
         ("name", e.name),
         ("symbol", e.symbol),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,16 +26,17 @@ from node.domain.filings import (
     event_entry,
     parse_emission_filing,
 )
-from node.domain.regno import RegNo, next_serial
 from node.domain.register import Effects, MemoryRegister
 from node.errors import ConfigError, RuleViolation
-from node.ledger.service import Ledger
+from node.ledger.service import Ledger, allocate_regno
 
 REGISTRATION_KEY: Final = "registration"
 """Top-level member of an emission file that also records the registration decision."""
 
-EMISSION_EVENT_KINDS: Final = tuple(sorted(k for k in ENTRY_TYPES if k.startswith("emission.")))
-"""Every emission event kind (``emission.applied`` is filed with ``emission register``)."""
+EMISSION_EVENT_KINDS: Final = tuple(
+    sorted(k for k in ENTRY_TYPES if k.startswith("emission.") and k != "emission.applied")
+)
+"""Emission events recorded after filing (an application is filed with its own workflow)."""
 
 ISSUER_EVENT_KINDS: Final = tuple(
     sorted(k for k in ENTRY_TYPES if k.startswith("issuer.") and k != "issuer.registered")
@@ -47,11 +49,13 @@ _DRY_RUN_APPLICATION: Final = "APP-000000"
 # ---- reading files --------------------------------------------------------------------------
 
 
-class _DecimalSafeLoader(yaml.SafeLoader):
-    """YAML SafeLoader that keeps decimal literals (``12.50``) as their exact text.
+class _FilingLoader(yaml.SafeLoader):
+    """YAML SafeLoader with two changes for filings.
 
-    Our data forbids floats (node/domain/canonical.py): a literal written ``12.50`` in a filing
-    means the decimal 12.50, so it is passed on as the string "12.50" and validated as a decimal.
+    Decimal literals (``12.50``) keep their exact text: our data forbids floats
+    (node/domain/canonical.py), and ``12.50`` in a filing means the decimal 12.50, so it is passed
+    on as the string "12.50" and validated as a decimal. Only ``true``/``false`` are booleans
+    (YAML 1.2): YAML 1.1 would read the key ``on:`` (an effective date) or a ``no`` as booleans.
     """
 
 
@@ -59,7 +63,16 @@ def _float_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
     return str(loader.construct_scalar(node))  # type: ignore[arg-type]
 
 
-_DecimalSafeLoader.add_constructor("tag:yaml.org,2002:float", _float_as_text)
+_FilingLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_FilingLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+_FilingLoader.add_constructor("tag:yaml.org,2002:float", _float_as_text)
 
 
 def parse_document(text: str, *, name: str, yaml_syntax: bool) -> Any:
@@ -70,7 +83,7 @@ def parse_document(text: str, *, name: str, yaml_syntax: bool) -> Any:
     """
     try:
         if yaml_syntax:
-            return yaml.load(text, Loader=_DecimalSafeLoader)  # noqa: S506 - a SafeLoader subclass
+            return yaml.load(text, Loader=_FilingLoader)  # noqa: S506 - a SafeLoader subclass
         return json.loads(text, parse_float=str)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
@@ -167,28 +180,17 @@ def parse_emission_submission(data: Any) -> EmissionSubmission:
     return EmissionSubmission(filing=filing, registration=registration)
 
 
-def next_regno(ledger: Ledger, key: str) -> str:
-    """The state registration number the register would assign to emission ``key`` now.
+def registration_data(registration: Registration, *, regno: str | None = None) -> dict[str, Any]:
+    """The ``emission.registered`` event data for a registration decision.
 
-    Built from the emission's VA type and the issuer's code, region and next serial
-    (Reg. §67-68, Annex 7).
-
-    Raises:
-        NotFound: no such emission or issuer.
-        RuleViolation: the issuer has used all serials (Reg. §68(в)).
+    Without a number (here or in the section) the ledger allocates the next one inside its
+    transaction (Reg. §67-68).
     """
-    emission = ledger.emission(key)
-    issuer = ledger.issuer(emission.issuer)
-    serial = next_serial(serials_used=issuer.serials_used, issuer_code=issuer.code)
-    number = RegNo.build(
-        va_type=emission.va_type, serial=serial, issuer_code=issuer.code, region=issuer.region
-    )
-    return str(number)
-
-
-def registration_data(registration: Registration, *, regno: str) -> dict[str, Any]:
-    """The ``emission.registered`` event data for a registration decision."""
-    return {"regno": regno, "basis": registration.document.model_dump(mode="json")}
+    data: dict[str, Any] = {"basis": registration.document.model_dump(mode="json")}
+    number = regno or registration.regno
+    if number is not None:
+        data["regno"] = number
+    return data
 
 
 @dataclass(frozen=True)
@@ -218,13 +220,13 @@ def submit_emission(ledger: Ledger, submission: EmissionSubmission) -> Submitted
     application_no, integrated = ledger.file_application(submission.filing)
     if registration is None:
         return Submitted(application_no=application_no, regno=None, size=integrated.size)
-    regno = next_regno(ledger, application_no)
     result = ledger.record_event(
         kind="emission.registered",
         emission=application_no,
-        data=registration_data(registration, regno=regno),
+        data=registration_data(registration),
         effective_on=registration.on,
     )
+    regno = ledger.emission(application_no).regno
     return Submitted(application_no=application_no, regno=regno, size=result.size)
 
 
@@ -238,12 +240,7 @@ def _dry_run(ledger: Ledger, filing: EmissionFiling, registration: Registration)
         application_entry(filing, application_no=_DRY_RUN_APPLICATION, recorded_at=recorded_at),
         calendar=ledger.calendar,
     )
-    serial = next_serial(serials_used=issuer.serials_used, issuer_code=issuer.code)
-    regno = str(
-        RegNo.build(
-            va_type=filing.va_type, serial=serial, issuer_code=issuer.code, region=issuer.region
-        )
-    )
+    regno = str(allocate_regno(scratch, _DRY_RUN_APPLICATION))
     if registration.regno is not None and registration.regno != regno:
         raise RuleViolation(
             field=f"{REGISTRATION_KEY}.regno",
@@ -324,20 +321,27 @@ def record_emission_event(
     data: Mapping[str, Any],
     effective_on: dt.date,
 ) -> tuple[str, int]:
-    """Record one emission event; ``emission.registered`` without ``regno`` gets the next number.
+    """Record one emission event; ``emission.registered`` without ``regno`` gets the next number
+    (allocated by the ledger inside its transaction, Reg. §67-68).
 
     Returns the full kind and the log size after the entry.
 
     Raises:
-        RuleViolation: the event is unknown, malformed or breaks a rule (nothing written).
+        RuleViolation: the event is unknown (``emission.applied`` included: applications are
+            filed with :func:`submit_emission`), malformed or breaks a rule (nothing written).
         NotFound: a registration is recorded for an unknown emission.
         StorageError: the database failed.
     """
     full = normalize_kind(kind, prefix="emission")
-    payload = dict(data)
-    if full == "emission.registered" and "regno" not in payload:
-        payload["regno"] = next_regno(ledger, key)
-    result = ledger.record_event(kind=full, emission=key, data=payload, effective_on=effective_on)
+    if full == "emission.applied":
+        raise RuleViolation(
+            field="kind",
+            rule="unknown-kind",
+            paragraph="Reg. §9",
+            message="an application is filed with its filing (`tamga emission register`), "
+            "which assigns its application number",
+        )
+    result = ledger.record_event(kind=full, emission=key, data=data, effective_on=effective_on)
     return full, result.size
 
 

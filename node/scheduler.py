@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from dataclasses import dataclass
 from datetime import UTC
 from types import FrameType
@@ -64,7 +65,7 @@ def checkpoint_job(ledger: Ledger) -> JobOutcome:
 
 
 def run_job_safely(ledger: Ledger) -> JobOutcome | None:
-    """Run :func:`checkpoint_job`, logging a RegistryError instead of raising (the next run retries)."""
+    """Run :func:`checkpoint_job`; a RegistryError is logged, not raised (the next run retries)."""
     try:
         return checkpoint_job(ledger)
     except RegistryError as exc:
@@ -94,8 +95,11 @@ def run_scheduler(ledger: Ledger, *, interval_seconds: int) -> None:
         coalesce=True,
     )
 
+    stopping = threading.Event()
+
     def stop(signum: int, _frame: FrameType | None) -> None:
         logger.info("received %s; stopping", signal.Signals(signum).name)
+        stopping.set()
         if scheduler.running:
             scheduler.shutdown(wait=True)
 
@@ -103,7 +107,8 @@ def run_scheduler(ledger: Ledger, *, interval_seconds: int) -> None:
     logger.info("checkpoint job every %d s (Ctrl-C or SIGTERM stops)", interval_seconds)
     try:
         run_job_safely(ledger)
-        scheduler.start()
+        if not stopping.is_set():
+            scheduler.start()
     except KeyboardInterrupt:
         logger.info("interrupted; stopping")
         if scheduler.running:

@@ -29,6 +29,7 @@ import datetime as dt
 import gc
 import hashlib
 import importlib.metadata
+import json
 import os
 import platform
 import random
@@ -40,8 +41,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +55,7 @@ if str(ROOT) not in sys.path:  # run as `python scripts/bench_ledger.py` from an
     sys.path.insert(0, str(ROOT))
 
 from node.clock import FixedClock  # noqa: E402
-from node.domain.calendar import kyrgyz_calendar  # noqa: E402
 from node.domain.entries import (  # noqa: E402
-    Document,
     DocumentType,
     EmissionFeePaid,
     EmissionPartialBurn,
@@ -73,6 +73,7 @@ from node.ledger.store import SqlLedgerStore  # noqa: E402
 from node.merkle.hasher import hash_leaf  # noqa: E402
 from node.merkle.tree import CompactRange, prove_consistency, prove_inclusion  # noqa: E402
 from node.merkle.verify import verify_consistency, verify_inclusion  # noqa: E402
+from node.state import state_leaf  # noqa: E402
 
 FILINGS = ROOT / "tests" / "data" / "filings"
 SIGNING_KEY = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
@@ -105,6 +106,9 @@ MIX: tuple[str, ...] = (
     "burn",
     "fee",
 )
+
+KEEP_MARKER = "<!-- analysis: kept when the report is regenerated -->"
+"""``--out`` keeps everything from this line on in an existing report (the written analysis)."""
 
 TARGET_BATCH_RATE = 20_000.0
 TARGET_SINGLE_RATE = 2_000.0
@@ -334,15 +338,15 @@ class Workload:
         self.clock.set(_at(REGISTERED_ON))
         for app, issuer in apps:
             serials[issuer.code] += 1
-            regno = RegNo.build(
+            number = RegNo.build(
                 va_type=parse_emission_filing(emission_data).va_type,
                 serial=serials[issuer.code],
                 issuer_code=issuer.code,
                 region=region,
             )
             basis = _doc(DocumentType.AUTHORITY_DECISION, REGISTERED_ON, "R-1")
-            self._event("registered", app, REGISTERED_ON, {"regno": str(regno), "basis": basis})
-            regnos.append(str(regno))
+            self._event("registered", app, REGISTERED_ON, {"regno": str(number), "basis": basis})
+            regnos.append(str(number))
         quantity = int(emission_data["quantity"])
         steps: list[tuple[str, dt.date, dict[str, Any]]] = [
             ("offer_disclosed", DISCLOSED_ON, {"uri": "https://bench.example/offer"}),
@@ -561,6 +565,7 @@ def measure(sizes: Sizes, workdir: Path, *, mode: str) -> Results:
             raise RuntimeError("pymerkle's tree differs from the ledger's: not the same leaves")
         _proofs(results, sizes, ledger, peer)
         _check(results, sizes, ledger)
+        _check_state_leaves(ledger)
         results.database_mb = _file_mb(workdir / "ledger.sqlite")
         results.peer_database_mb = _file_mb(workdir / "pymerkle.sqlite")
     finally:
@@ -616,7 +621,7 @@ def _appends(
         with _no_gc():
             batch.append(len(entries) / _timed(ours_batch))
         with _no_gc():
-            batch_peer.append(len(out) / _timed(lambda out=out: peer.append_many(out)))
+            batch_peer.append(len(out) / _timed(partial(peer.append_many, out)))
         leaves.extend(out)
     _log(f"batched appends: median {statistics.median(batch):,.0f}/s")
     results.rows.append(
@@ -682,6 +687,7 @@ def _bulk(results: Results, sizes: Sizes, ledger: Ledger, peer: Peer, work: Work
     grown = 0
     size, _ = ledger.head()
     next_checkpoint = sizes.checkpoint_every
+    last_cut = -1
     while size < sizes.total:
         count = min(sizes.bulk_batch, sizes.total - size)
         entries = work.entries(count)
@@ -694,19 +700,20 @@ def _bulk(results: Results, sizes: Sizes, ledger: Ledger, peer: Peer, work: Work
             seconds = _timed(append)
         ours_total += seconds
         with _no_gc():
-            peer_seconds = _timed(lambda out=out: peer.append_many(out))
+            peer_seconds = _timed(partial(peer.append_many, out))
         peer_total += peer_seconds
-        if count == sizes.bulk_batch:
-            ours.append(count / seconds)
-            theirs.append(count / peer_seconds)
+        ours.append(count / seconds)
+        theirs.append(count / peer_seconds)
         size += count
         grown += count
         if size >= next_checkpoint:
             ledger.cut_checkpoint()  # untimed: signed checkpoints, as a node cuts them
-            next_checkpoint += sizes.checkpoint_every
+            last_cut = size
+            while next_checkpoint <= size:
+                next_checkpoint += sizes.checkpoint_every
         if grown % 50_000 < count:
             _log(f"bulk: {size:,} entries, last batch {count / seconds:,.0f}/s")
-    if size % sizes.checkpoint_every:
+    if last_cut != size:
         ledger.cut_checkpoint()
     if ours:
         results.rows.append(
@@ -742,19 +749,17 @@ def _proofs(results: Results, sizes: Sizes, ledger: Ledger, peer: Peer) -> None:
     for old in olds[:20]:
         cons = ledger.prove_consistency(old)
         verify_consistency(size1=old, size2=size, root1=cons.root1, root2=root, proof=cons.proof)
-    inclusion = _latencies([lambda i=i: ledger.prove_inclusion(i) for i in indexes])
-    consistency = _latencies([lambda m=m: ledger.prove_consistency(m) for m in olds])
+    inclusion = _latencies([partial(ledger.prove_inclusion, i) for i in indexes])
+    consistency = _latencies([partial(ledger.prove_consistency, m) for m in olds])
     with ledger.store.read() as reader:
-        raw_inclusion = _latencies([lambda i=i: prove_inclusion(reader, i, size) for i in indexes])
-        raw_consistency = _latencies(
-            [lambda m=m: prove_consistency(reader, m, size) for m in olds]
-        )
+        raw_inclusion = _latencies([partial(prove_inclusion, reader, i, size) for i in indexes])
+        raw_consistency = _latencies([partial(prove_consistency, reader, m, size) for m in olds])
     peer_inclusion = _latencies(
-        [lambda i=i: peer.tree.prove_inclusion(i + 1, size) for i in indexes],
+        [partial(peer.tree.prove_inclusion, i + 1, size) for i in indexes],
         budget_s=sizes.peer_proof_budget_s,
     )
     peer_consistency = _latencies(
-        [lambda m=m: peer.tree.prove_consistency(m, size) for m in olds],
+        [partial(peer.tree.prove_consistency, m, size) for m in olds],
         budget_s=sizes.peer_proof_budget_s,
     )
     _log(f"proofs: inclusion median {statistics.median(inclusion):.3f} ms")
@@ -797,7 +802,9 @@ def _proofs(results: Results, sizes: Sizes, ledger: Ledger, peer: Peer) -> None:
         )
 
 
-def _latencies(calls: Sequence[Callable[[], object]], *, budget_s: float | None = None) -> list[float]:
+def _latencies(
+    calls: Sequence[Callable[[], object]], *, budget_s: float | None = None
+) -> list[float]:
     """Milliseconds per call, stopping early (after at least 20 calls) past ``budget_s``."""
     out: list[float] = []
     started = time.perf_counter()
@@ -810,6 +817,15 @@ def _latencies(calls: Sequence[Callable[[], object]], *, budget_s: float | None 
     return out
 
 
+def _check_state_leaves(ledger: Ledger) -> None:
+    """Every stored state-leaf hash equals node.state's encoding of the stored record."""
+    with ledger.store.read() as reader:
+        for row in reader.emission_rows():
+            want = hash_leaf(state_leaf(row.state_key, json.loads(row.record)))
+            if row.state_leaf_hash != want:
+                raise RuntimeError(f"state leaf hash of {row.state_key} differs from node.state")
+
+
 def _check(results: Results, sizes: Sizes, ledger: Ledger) -> None:
     """`tamga check` over the whole ledger."""
     size, _ = ledger.head()
@@ -819,9 +835,7 @@ def _check(results: Results, sizes: Sizes, ledger: Ledger) -> None:
         gc.collect()
         seconds.append(
             _timed(
-                lambda: check_ledger(
-                    ledger.store, calendar=ledger.calendar, expected_signer=signer
-                )
+                lambda: check_ledger(ledger.store, calendar=ledger.calendar, expected_signer=signer)
             )
         )
     _log(f"check: {statistics.median(seconds):.1f} s")
@@ -845,7 +859,7 @@ BUCKETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("commit (WAL fsync)", ("do_commit", "_commit_impl")),
     ("domain rules: apply_entry", ("apply_entry (",)),
     ("leaf encoding: encode_entry (pydantic dump + RFC 8785)", ("encode_entry (",)),
-    ("projection rows: flush (to_record + RFC 8785 ×2)", ("flush (",)),
+    ("projection rows: flush (to_record, RFC 8785, UPDATE)", ("flush (",)),
     ("SQL insert of entries", ("add_entries (",)),
     ("SQL insert of Merkle nodes", ("add_nodes (",)),
     ("reads: head, compact range, projection rows", ("lock_head (", ".load (", "_subject (")),
@@ -883,7 +897,7 @@ def profile(results: Results, workdir: Path) -> None:
     for mode in ("batch", "single"):
         raw = workdir / f"profile-{mode}.txt"
         command = [
-            spy, "record", "--rate", "400", "--format", "raw", "--output", str(raw), "--",
+            spy, "record", "--idle", "--rate", "400", "--format", "raw", "--output", str(raw), "--",
             sys.executable, __file__, "--profile-child", mode, "--workdir", str(workdir),
         ]  # fmt: skip
         subprocess.run(command, check=True, capture_output=True)
@@ -930,23 +944,19 @@ def _buckets(raw: Path, mode: str) -> list[str]:
 def machine() -> list[tuple[str, str]]:
     """What the figures were measured on."""
     model = platform.processor() or platform.machine()
-    try:
+    with suppress(OSError, subprocess.CalledProcessError):
         out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
         for line in out.splitlines():
             if line.startswith("Model name:"):
                 model = line.split(":", 1)[1].strip()
-    except (OSError, subprocess.CalledProcessError):
-        pass
     commit = "unknown"
-    try:
+    with suppress(OSError, subprocess.CalledProcessError):
         commit = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
             capture_output=True,
             text=True,
             check=True,
         ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        pass
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return [
         ("CPU", model),
@@ -1080,7 +1090,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(report, encoding="utf-8")
+        kept = ""
+        if args.out.exists():
+            previous = args.out.read_text(encoding="utf-8")
+            if KEEP_MARKER in previous:
+                kept = "\n" + previous[previous.index(KEEP_MARKER) :]
+        args.out.write_text(report + kept, encoding="utf-8")
     return 0
 
 

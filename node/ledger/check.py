@@ -11,7 +11,7 @@ from node.domain.calendar import WorkingCalendar
 from node.domain.entries import decode_entry
 from node.domain.privacy import verify_commitment
 from node.errors import RuleViolation, VerificationError
-from node.ledger.replay import replay
+from node.ledger.replay import Replayer
 from node.ledger.service import signed_from_record
 from node.ledger.store import LedgerReader, LedgerStore, iter_all
 from node.merkle.hasher import hash_children, hash_leaf
@@ -68,6 +68,12 @@ def check_ledger(
     report = progress or (lambda _stage, _done, _total: None)
     with store.read() as reader:
         size, head_root = reader.head()
+        checkpoints = reader.checkpoints()
+        # The replay runs in the same pass as the hash checks, so that each leaf is read and
+        # decoded once; a replay failure is raised only after the Merkle and checkpoint checks,
+        # in the order the docstring gives.
+        replayer = Replayer(calendar=calendar, checkpoint_sizes={row.size for row in checkpoints})
+        replay_failure: VerificationError | None = None
         leaf_hashes: list[bytes] = []
         for record in iter_all(reader):
             if record.idx != len(leaf_hashes):
@@ -99,6 +105,11 @@ def check_ledger(
                     where=f"entry {record.idx}",
                 )
             leaf_hashes.append(computed)
+            if replay_failure is None:
+                try:
+                    replayer.apply(record, entry)
+                except VerificationError as exc:
+                    replay_failure = exc
             if record.idx % 10_000 == 0:
                 report("hashes", record.idx, size)
         if len(leaf_hashes) != size:
@@ -116,7 +127,6 @@ def check_ledger(
             raise VerificationError(
                 "head root differs", expected=root, actual=head_root, where="log head"
             )
-        checkpoints = reader.checkpoints()
         for row in checkpoints:
             where = f"checkpoint {row.size}"
             if row.size > size:
@@ -130,13 +140,9 @@ def check_ledger(
                 )
             signed = signed_from_record(row)
             verify_checkpoint_signature(signed, expected_signer=expected_signer)
-        report("replay", 0, size)
-        replayed = replay(
-            iter_all(reader),
-            calendar=calendar,
-            checkpoint_sizes={row.size for row in checkpoints},
-            on_entry=lambda idx: report("replay", idx + 1, size) if idx % 10_000 == 0 else None,
-        )
+        if replay_failure is not None:
+            raise replay_failure
+        replayed = replayer.result
         report("replay", size, size)
         for row in checkpoints:
             s_root, s_size = replayed.state_roots[row.size]

@@ -16,7 +16,7 @@ from node.ledger.store import (
     VersionRecord,
 )
 from node.merkle.hasher import hash_leaf
-from node.state import state_leaf
+from node.state import STATE_LEAF_FORMAT
 
 
 def record_text(record: object) -> str:
@@ -38,7 +38,7 @@ def issuer_row(state: IssuerState, *, updated_idx: int) -> IssuerRecord:
 
 def emission_row(state: EmissionState, *, updated_idx: int) -> EmissionRecord:
     """The projection row of an emission, with its state-tree leaf hash."""
-    record = state.to_record()
+    record = canonical_json(state.to_record())
     return EmissionRecord(
         application_no=state.application_no,
         regno=state.regno,
@@ -48,9 +48,28 @@ def emission_row(state: EmissionState, *, updated_idx: int) -> EmissionRecord:
         name=state.name,
         blockchain=state.blockchain,
         contract_address=state.contract_address,
-        record=record_text(record),
-        state_leaf_hash=hash_leaf(state_leaf(state.key, record)),
+        record=record.decode("utf-8"),
+        state_leaf_hash=hash_leaf(state_leaf_of_json(state.key, record)),
         updated_idx=updated_idx,
+    )
+
+
+def state_leaf_of_json(key: str, record: bytes) -> bytes:
+    """``node.state.state_leaf(key, r)`` built from ``record`` = canonical_json(r), not re-encoded.
+
+    RFC 8785 §3.2.3 orders members by key ("format" < "key" < "state") and a nested object is
+    serialized exactly as on its own, so the canonical leaf is this concatenation.
+    """
+    return b"".join(
+        (
+            b'{"format":',
+            canonical_json(STATE_LEAF_FORMAT),
+            b',"key":',
+            canonical_json(key),
+            b',"state":',
+            record,
+            b"}",
+        )
     )
 
 

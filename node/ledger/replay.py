@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 from node.domain.calendar import WorkingCalendar
-from node.domain.entries import decode_entry
+from node.domain.entries import Entry, decode_entry
 from node.domain.register import MemoryRegister
 from node.errors import RuleViolation, VerificationError
 from node.ledger.projection import emission_row, issuer_row
@@ -62,22 +62,59 @@ def replay(
         VerificationError: an entry is out of order, does not decode, or breaks a rule that it
             must have passed when it was appended (names the entry index).
     """
-    result = Replayed(register=MemoryRegister())
-    wanted = set(checkpoint_sizes)
-    last_checkpoint = 0
-    if 0 in wanted:
-        _cut(result, size=0, since=0)
+    replayer = Replayer(calendar=calendar, checkpoint_sizes=checkpoint_sizes)
     for record in entries:
-        if record.idx != result.size:
-            raise VerificationError(
-                "journal has a gap or is out of order",
-                expected=result.size,
-                actual=record.idx,
-                where=f"entry {result.size}",
-            )
         try:
             entry = decode_entry(record.leaf)
-            effects = result.register.apply(entry, calendar=calendar)
+        except RuleViolation as exc:
+            replayer.check_order(record)
+            raise VerificationError(
+                f"entry does not replay: {exc}", where=f"entry {record.idx}"
+            ) from exc
+        replayer.apply(record, entry)
+        if on_entry is not None:
+            on_entry(record.idx)
+    return replayer.result
+
+
+class Replayer:
+    """Replays entries one at a time (for callers that already decoded them, as `tamga check`)."""
+
+    def __init__(
+        self, *, calendar: WorkingCalendar, checkpoint_sizes: Collection[int] = ()
+    ) -> None:
+        self.result = Replayed(register=MemoryRegister())
+        self._calendar = calendar
+        self._wanted = set(checkpoint_sizes)
+        self._last_checkpoint = 0
+        if 0 in self._wanted:
+            _cut(self.result, size=0, since=0)
+
+    def check_order(self, record: EntryRecord) -> None:
+        """Refuse a record that is not the next one.
+
+        Raises:
+            VerificationError: the journal has a gap or is out of order here.
+        """
+        if record.idx != self.result.size:
+            raise VerificationError(
+                "journal has a gap or is out of order",
+                expected=self.result.size,
+                actual=record.idx,
+                where=f"entry {self.result.size}",
+            )
+
+    def apply(self, record: EntryRecord, entry: Entry) -> None:
+        """Apply the next entry (``entry`` decoded from ``record.leaf``).
+
+        Raises:
+            VerificationError: the record is out of order, or the entry breaks a rule that it
+                must have passed when it was appended (names the entry index).
+        """
+        self.check_order(record)
+        result = self.result
+        try:
+            effects = result.register.apply(entry, calendar=self._calendar)
         except RuleViolation as exc:
             raise VerificationError(
                 f"entry does not replay: {exc}", where=f"entry {record.idx}"
@@ -87,12 +124,9 @@ def replay(
         for emission in effects.emissions:
             result.emission_idx[emission.application_no] = record.idx
         result.size += 1
-        if result.size in wanted:
-            _cut(result, size=result.size, since=last_checkpoint)
-            last_checkpoint = result.size
-        if on_entry is not None:
-            on_entry(record.idx)
-    return result
+        if result.size in self._wanted:
+            _cut(result, size=result.size, since=self._last_checkpoint)
+            self._last_checkpoint = result.size
 
 
 def _cut(result: Replayed, *, size: int, since: int) -> None:

@@ -33,7 +33,9 @@ from node.ledger import migrate
 from node.ledger.projection import emission_from_row, issuer_from_row
 from node.ledger.sequencer import Integrated, Prepared, PrivateInput, Sequencer
 from node.ledger.store import CheckpointRecord, EntryRecord, PrivateRecord, SqlLedgerStore
-from node.merkle.nodes import NodeID
+from node.merkle.nodes import NodeID, full_nodes_of_range
+from node.merkle.proof import consistency_nodes, inclusion_nodes
+from node.merkle.reader import MemoryNodeStore, NodeReader
 from node.merkle.tree import build_tree, prove_consistency, prove_inclusion, root_at
 from node.settings import Settings
 from node.state import StateProof
@@ -376,9 +378,13 @@ class Ledger:
             head, head_root = reader.head()
             tree_size = head if size is None else size
             _check_size(tree_size, head)
-            proof = prove_inclusion(reader, index, tree_size)
-            leaf_hash = reader.get_nodes([_leaf_id(index)])[0]
-            root = head_root if tree_size == head else root_at(reader, tree_size)
+            root_ids = () if tree_size == head else full_nodes_of_range(0, tree_size)
+            nodes = _prefetch(
+                reader, [*inclusion_nodes(index, tree_size).ids, _leaf_id(index), *root_ids]
+            )
+            proof = prove_inclusion(nodes, index, tree_size)
+            leaf_hash = nodes.get_nodes([_leaf_id(index)])[0]
+            root = head_root if tree_size == head else root_at(nodes, tree_size)
         return InclusionProof(
             index=index, size=tree_size, leaf_hash=leaf_hash, root=root, proof=tuple(proof)
         )
@@ -390,12 +396,20 @@ class Ledger:
             MerkleError: a size is out of range.
         """
         with self.store.read() as reader:
-            head, _ = reader.head()
+            head, head_root = reader.head()
             second = head if size2 is None else size2
             _check_size(second, head)
-            proof = prove_consistency(reader, size1, second)
-            root1 = root_at(reader, size1)
-            root2 = root_at(reader, second)
+            nodes = _prefetch(
+                reader,
+                [
+                    *consistency_nodes(size1, second).ids,
+                    *full_nodes_of_range(0, size1),
+                    *(() if second == head else full_nodes_of_range(0, second)),
+                ],
+            )
+            proof = prove_consistency(nodes, size1, second)
+            root1 = root_at(nodes, size1)
+            root2 = head_root if second == head else root_at(nodes, second)
         return ConsistencyProof(
             size1=size1, size2=second, root1=root1, root2=root2, proof=tuple(proof)
         )
@@ -460,6 +474,19 @@ def allocate_regno(view: RegisterView, emission: str) -> RegNo:
         issuer_code=issuer.code,
         region=issuer.region,
     )
+
+
+def _prefetch(reader: NodeReader, ids: Sequence[NodeID]) -> MemoryNodeStore:
+    """The nodes ``ids`` read with one query, as a reader for the proof and root functions.
+
+    Raises:
+        MerkleError: a node is not stored, or the reader returns a hash that is not 32 bytes.
+    """
+    unique = list(dict.fromkeys(ids))
+    nodes = MemoryNodeStore()
+    if unique:
+        nodes.put_nodes(zip(unique, reader.get_nodes(unique), strict=True))
+    return nodes
 
 
 def _leaf_id(index: int) -> NodeID:

@@ -34,6 +34,14 @@ from node.merkle.nodes import NodeID
 
 NODE_QUERY_CHUNK = 500
 
+# Bulk inserts on SQLite go straight to the driver (qmark style); the column lists match the
+# tuples built in SqlWriter.add_entries / add_nodes (the SQLite tests run this path).
+_SQLITE_INSERT_ENTRIES = (
+    "INSERT INTO log_entries (idx, kind, subject, leaf, leaf_hash, recorded_at) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+_SQLITE_INSERT_NODES = "INSERT INTO merkle_nodes (id, hash) VALUES (?, ?)"
+
 
 @dataclass(frozen=True)
 class EntryRecord:
@@ -404,11 +412,22 @@ class SqlWriter(SqlReader):
         self._conn.execute(update(_head).where(_head.c.id == 1).values(size=size, root=root))
 
     def add_entries(self, rows: Sequence[EntryRecord]) -> None:
-        if rows:
+        if not rows:
+            return
+        if self._sqlite:  # hot path: the driver's executemany, no per-row SQLAlchemy binding
+            self._conn.exec_driver_sql(
+                _SQLITE_INSERT_ENTRIES,
+                [(r.idx, r.kind, r.subject, r.leaf, r.leaf_hash, r.recorded_at) for r in rows],
+            )
+        else:
             self._conn.execute(insert(_entries), [r.__dict__ for r in rows])
 
     def add_nodes(self, nodes: Sequence[tuple[NodeID, bytes]]) -> None:
-        if nodes:
+        if not nodes:
+            return
+        if self._sqlite:  # hot path, as add_entries
+            self._conn.exec_driver_sql(_SQLITE_INSERT_NODES, [(n.key(), h) for n, h in nodes])
+        else:
             self._conn.execute(insert(_nodes), [{"id": n.key(), "hash": h} for n, h in nodes])
 
     def put_issuer(self, row: IssuerRecord, *, exists: bool) -> None:
