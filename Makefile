@@ -27,7 +27,7 @@ system-deps:
 
 run: install
 	$(BIN)/tamga init
-	$(BIN)/tamga demo
+	$(BIN)/tamga demo --if-empty
 	$(BIN)/tamga emission list
 	$(BIN)/tamga log checkpoint
 	$(BIN)/tamga check

@@ -175,10 +175,14 @@ def _load_signer(settings: Settings) -> LocalAccount:
 
 
 @contextmanager
-def _ledger(rt: Runtime, *, signer: bool = False, clock: Clock | None = None) -> Iterator[Ledger]:
+def _ledger(
+    rt: Runtime, *, signer: bool = False, clock: Clock | None = None, initialized: bool = True
+) -> Iterator[Ledger]:
     account = _load_signer(rt.settings) if signer else None
     ledger = Ledger.open(rt.settings, clock=clock or rt.clock, signer=account)
     try:
+        if initialized:
+            ledger.require_initialized()
         yield ledger
     finally:
         ledger.close()
@@ -256,7 +260,7 @@ def init(ctx: typer.Context) -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"cannot create {settings.data_dir}: {exc.strerror}") from exc
-    with _ledger(rt) as ledger:
+    with _ledger(rt, initialized=False) as ledger:
         ledger.initialize()
         size, _ = ledger.head()
     key_file = settings.resolved_key_file
@@ -277,15 +281,25 @@ def init(ctx: typer.Context) -> None:
 
 
 @app.command()
-def demo(ctx: typer.Context) -> None:
+def demo(
+    ctx: typer.Context,
+    if_empty: Annotated[
+        bool,
+        typer.Option("--if-empty", help="Do nothing (exit 0) when the ledger already has entries."),
+    ] = False,
+) -> None:
     """Load the demo register into an initialised, empty ledger, then cut a checkpoint.
 
-    Five issuers in Bishkek, Osh, Chüy, Issyk-Kul and Talas and eleven emissions in every
+    Six issuers in Bishkek, Osh, Chüy, Issyk-Kul, Talas and Naryn and eleven emissions in every
     lifecycle state, recorded as of their 2025-2026 dates (the clock follows the demo's events).
     """
     rt = _runtime(ctx)
     clock = demo_clock()
     with _ledger(rt, signer=True, clock=clock) as ledger:
+        size, _ = ledger.head()
+        if if_empty and size > 0:
+            _out().print(f"the ledger already holds {size} entries; demo not loaded again")
+            return
         report = load_demo(ledger, clock=clock)
     out = _out()
     out.print(
@@ -885,6 +899,7 @@ def run(
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     with _ledger(rt, signer=True) as ledger:
         run_scheduler(ledger, interval_seconds=seconds)
 

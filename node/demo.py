@@ -162,7 +162,7 @@ def load_demo(
         try:
             _run_step(ledger, step, issuers=issuers, emissions=emissions)
         except RuleViolation as exc:
-            raise RuleViolation(
+            raise type(exc)(
                 field=exc.field,
                 rule=exc.rule,
                 paragraph=exc.paragraph,

@@ -103,16 +103,15 @@ def run_scheduler(ledger: Ledger, *, interval_seconds: int) -> None:
         if scheduler.running:
             scheduler.shutdown(wait=True)
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    # SIGINT gets the same handler: Ctrl-C stops cleanly even when the process was started with
+    # SIGINT ignored (as background jobs of a non-interactive shell are).
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     logger.info("checkpoint job every %d s (Ctrl-C or SIGTERM stops)", interval_seconds)
     try:
         run_job_safely(ledger)
         if not stopping.is_set():
             scheduler.start()
-    except KeyboardInterrupt:
-        logger.info("interrupted; stopping")
-        if scheduler.running:
-            scheduler.shutdown(wait=True)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     logger.info("stopped")

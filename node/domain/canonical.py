@@ -27,7 +27,8 @@ def canonical_json(value: Any) -> bytes:
     """
     if _is_plain(value):
         try:
-            return _FAST.encode(value).encode("utf-8")
+            text: str = _FAST.encode(value)
+            return text.encode("utf-8")
         except UnicodeEncodeError:
             pass  # a lone surrogate: let the reference implementation decide
     try:

@@ -150,6 +150,23 @@ class Ledger:
         migrate.upgrade(self.store.engine)
         self.store.ensure_head()
 
+    def require_initialized(self) -> None:
+        """Check that `tamga init` ran and the schema is current.
+
+        Raises:
+            LedgerError: the database has no ledger schema, or an older one.
+            StorageError: the database cannot be reached.
+        """
+        current = migrate.current_revision(self.store.engine)
+        if current is None:
+            raise LedgerError("the ledger is not initialised: run `tamga init`")
+        head = migrate.head_revision()
+        if current != head:
+            raise LedgerError(
+                f"the ledger schema is at revision {current}, this code needs {head}: "
+                "run `tamga init` to migrate"
+            )
+
     def close(self) -> None:
         """Release database connections."""
         self.store.dispose()

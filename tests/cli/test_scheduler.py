@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -93,3 +96,22 @@ def test_job_without_a_key_raises_and_the_safe_runner_logs(
 def test_run_scheduler_rejects_a_bad_interval(ledger: Ledger) -> None:
     with pytest.raises(ValueError, match="interval_seconds"):
         run_scheduler(ledger, interval_seconds=0)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_run_scheduler_cuts_at_start_and_stops_on_a_signal(
+    ledger: Ledger, signum: signal.Signals, caplog: pytest.LogCaptureFixture
+) -> None:
+    _add_issuer(ledger, "Бакай Токен Сервис")
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    timer = threading.Timer(0.3, os.kill, args=(os.getpid(), signum))
+    timer.start()
+    try:
+        with caplog.at_level(logging.INFO, logger="tamga.scheduler"):
+            run_scheduler(ledger, interval_seconds=60)  # returns only when the signal stops it
+    finally:
+        timer.cancel()
+    assert [row.size for row in ledger.checkpoints()] == [1]
+    assert f"received {signum.name}; stopping" in caplog.text
+    assert "stopped" in caplog.text
+    assert {sig: signal.getsignal(sig) for sig in before} == before
