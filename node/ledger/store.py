@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, or_, select, update
 
 from node.errors import LedgerError, MerkleError, StorageError
 from node.ledger.db import (
@@ -33,6 +33,30 @@ from node.merkle.hasher import EMPTY_ROOT
 from node.merkle.nodes import NodeID
 
 NODE_QUERY_CHUNK = 500
+
+# Hot-path statements, built once: SQLAlchemy memoizes their cache keys and compiled forms, so a
+# one-entry transaction does not pay for building and hashing statement objects every time.
+_SELECT_HEAD = select(_head.c.size, _head.c.root).where(_head.c.id == 1)
+_LOCK_HEAD = _SELECT_HEAD.with_for_update()
+_SET_HEAD = (
+    update(_head).where(_head.c.id == 1).values(size=bindparam("size"), root=bindparam("root"))
+)
+_SELECT_EMISSION = select(_emissions).where(
+    or_(_emissions.c.application_no == bindparam("key"), _emissions.c.regno == bindparam("key"))
+)
+_SELECT_ISSUER = select(_issuers).where(_issuers.c.code == bindparam("key"))
+_UPDATE_EMISSION = (
+    update(_emissions)
+    .where(_emissions.c.application_no == bindparam("k_application_no"))
+    .values({c.name: bindparam(c.name) for c in _emissions.c if c.name != "application_no"})
+)
+_UPDATE_ISSUER = (
+    update(_issuers)
+    .where(_issuers.c.code == bindparam("k_code"))
+    .values({c.name: bindparam(c.name) for c in _issuers.c if c.name != "code"})
+)
+_INSERT_EMISSION = insert(_emissions)
+_INSERT_ISSUER = insert(_issuers)
 
 # Bulk inserts on SQLite go straight to the driver (qmark style); the column lists match the
 # tuples built in SqlWriter.add_entries / add_nodes (the SQLite tests run this path).
@@ -272,7 +296,7 @@ class SqlReader:
         self._conn = conn
 
     def head(self) -> tuple[int, bytes]:
-        row = self._conn.execute(select(_head.c.size, _head.c.root).where(_head.c.id == 1)).first()
+        row = self._conn.execute(_SELECT_HEAD).first()
         if row is None:
             raise LedgerError("the ledger is not initialised (run `tamga init`)")
         return int(row[0]), bytes(row[1])
@@ -319,7 +343,7 @@ class SqlReader:
         return None if row is None else _checkpoint(row)
 
     def issuer_row(self, code: str) -> IssuerRecord | None:
-        row = self._conn.execute(select(_issuers).where(_issuers.c.code == code)).first()
+        row = self._conn.execute(_SELECT_ISSUER, {"key": code}).first()
         return None if row is None else IssuerRecord(**row._mapping)
 
     def issuer_rows(self) -> list[IssuerRecord]:
@@ -327,10 +351,7 @@ class SqlReader:
         return [IssuerRecord(**row._mapping) for row in rows]
 
     def emission_row(self, key: str) -> EmissionRecord | None:
-        query = select(_emissions).where(
-            or_(_emissions.c.application_no == key, _emissions.c.regno == key)
-        )
-        row = self._conn.execute(query).first()
+        row = self._conn.execute(_SELECT_EMISSION, {"key": key}).first()
         return None if row is None else _emission(row)
 
     def emission_rows(self, *, issuer: str | None = None) -> list[EmissionRecord]:
@@ -400,16 +421,14 @@ class SqlWriter(SqlReader):
         self._sqlite = sqlite
 
     def lock_head(self) -> tuple[int, bytes]:
-        query = select(_head.c.size, _head.c.root).where(_head.c.id == 1)
-        if not self._sqlite:  # SQLite already holds the database lock (BEGIN IMMEDIATE)
-            query = query.with_for_update()
-        row = self._conn.execute(query).first()
+        # SQLite already holds the database lock (BEGIN IMMEDIATE); PostgreSQL locks the row.
+        row = self._conn.execute(_SELECT_HEAD if self._sqlite else _LOCK_HEAD).first()
         if row is None:
             raise LedgerError("the ledger is not initialised (run `tamga init`)")
         return int(row[0]), bytes(row[1])
 
     def set_head(self, size: int, root: bytes) -> None:
-        self._conn.execute(update(_head).where(_head.c.id == 1).values(size=size, root=root))
+        self._conn.execute(_SET_HEAD, {"size": size, "root": root})
 
     def add_entries(self, rows: Sequence[EntryRecord]) -> None:
         if not rows:
@@ -433,20 +452,18 @@ class SqlWriter(SqlReader):
     def put_issuer(self, row: IssuerRecord, *, exists: bool) -> None:
         values = dict(row.__dict__)
         if exists:
-            code = values.pop("code")
-            self._conn.execute(update(_issuers).where(_issuers.c.code == code).values(**values))
+            values["k_code"] = values.pop("code")
+            self._conn.execute(_UPDATE_ISSUER, values)
         else:
-            self._conn.execute(insert(_issuers).values(**values))
+            self._conn.execute(_INSERT_ISSUER, values)
 
     def put_emission(self, row: EmissionRecord, *, exists: bool) -> None:
         values = dict(row.__dict__)
         if exists:
-            key = values.pop("application_no")
-            self._conn.execute(
-                update(_emissions).where(_emissions.c.application_no == key).values(**values)
-            )
+            values["k_application_no"] = values.pop("application_no")
+            self._conn.execute(_UPDATE_EMISSION, values)
         else:
-            self._conn.execute(insert(_emissions).values(**values))
+            self._conn.execute(_INSERT_EMISSION, values)
 
     def add_versions(self, rows: Sequence[VersionRecord]) -> None:
         if rows:
