@@ -112,7 +112,7 @@ library RFC9162 {
         uint256 index = (size1 - 1) >> shift;
         uint256 inner = bitLength(index ^ ((size2 - 1) >> shift));
         // RFC 9162 §2.1.4.2 step 2: when size1 is a power of two the old root is the seed.
-        uint256 start = size1 & (size1 - 1) == 0 ? 0 : 1;
+        uint256 start = (size1 & (size1 - 1)) == 0 ? 0 : 1;
         uint256 expected = start + inner + popCount(index >> inner);
         if (proof.length != expected) revert InvalidProofLength(expected, proof.length);
 

@@ -23,6 +23,13 @@ contract AnchorHandler is Test {
     uint256 public acceptedForgeries;
     /// @notice Forged or stale anchors tried.
     uint256 public forgeriesTried;
+    /// @notice Handler calls in this run.
+    uint256 public calls;
+
+    modifier counted() {
+        ++calls;
+        _;
+    }
 
     constructor(RegistryAnchor registry_, address anchorer_) {
         registry = registry_;
@@ -30,12 +37,12 @@ contract AnchorHandler is Test {
     }
 
     /// @notice Append 1 to 6 leaves to the log.
-    function appendLeaves(uint256 count) external {
+    function appendLeaves(uint256 count) external counted {
         _append(bound(count, 1, 6));
     }
 
     /// @notice Anchor the log at some size above the latest anchor, with a correct proof.
-    function anchorGrowth(uint256 sizeSeed, bytes32 stateRoot, uint256 wait) external {
+    function anchorGrowth(uint256 sizeSeed, bytes32 stateRoot, uint256 wait) external counted {
         uint64 latestSize = _latestSize();
         if (leaves.length <= latestSize) _append(1 + sizeSeed % 6);
         if (leaves.length <= latestSize) return; // the log is full and fully anchored
@@ -53,7 +60,10 @@ contract AnchorHandler is Test {
     /// @notice Try to anchor a root that does not extend the anchored history: one leaf of the
     ///         new tree (in its old or its new part) is rewritten, and the proof is the one for
     ///         the true log.
-    function anchorForgedRoot(uint256 sizeSeed, uint256 leafSeed, bytes32 forgedLeaf) external {
+    function anchorForgedRoot(uint256 sizeSeed, uint256 leafSeed, bytes32 forgedLeaf)
+        external
+        counted
+    {
         uint64 latestSize = _latestSize();
         if (latestSize == 0) return;
         if (leaves.length <= latestSize) _append(1 + sizeSeed % 6);
@@ -68,7 +78,7 @@ contract AnchorHandler is Test {
     }
 
     /// @notice Try to anchor a size that is not larger than the latest anchored size.
-    function anchorStale(uint256 sizeSeed) external {
+    function anchorStale(uint256 sizeSeed) external counted {
         uint64 latestSize = _latestSize();
         if (latestSize == 0) return;
         uint64 size = uint64(bound(sizeSeed, 0, latestSize));
@@ -99,6 +109,8 @@ contract AnchorHandler is Test {
         try registry.anchor(size, logRoot, keccak256("forged"), proof) {
             ++acceptedForgeries;
         } catch (bytes memory reason) {
+            // The first four bytes of revert data are the error selector (zero if shorter).
+            // forge-lint: disable-next-line(unsafe-typecast)
             bytes4 selector = bytes4(reason);
             bool expected = selector == RegistryAnchor.TreeSizeNotLarger.selector
                 || selector == RFC9162.OldRootMismatch.selector
@@ -168,7 +180,9 @@ contract RegistryAnchorInvariantTest is Test {
     }
 
     function afterInvariant() external view {
-        // The run must have exercised both paths, or the invariants above prove little.
+        // A full-depth run must have exercised both paths, or the invariants above prove little.
+        // (Shorter runs are replays of shrunk failures, which need not.)
+        if (handler.calls() < 16) return;
         assertGt(handler.anchoredCount(), 0, "no anchor was made");
         assertGt(handler.forgeriesTried(), 0, "no forgery was tried");
     }

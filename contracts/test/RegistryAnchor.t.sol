@@ -277,6 +277,8 @@ contract RegistryAnchorTest is Fixtures {
         try registry.anchor(uint64(c.size2), c.root2, STATE_B, c.proof) {
             assertTrue(false, "a tampered proof was accepted");
         } catch (bytes memory reason) {
+            // The first four bytes of revert data are the error selector (zero if shorter).
+            // forge-lint: disable-next-line(unsafe-typecast)
             bytes4 selector = bytes4(reason);
             assertTrue(
                 selector == RFC9162.OldRootMismatch.selector

@@ -42,7 +42,8 @@ def _is_plain(value: Any) -> bool:
     if kind is str or kind is bool or value is None:
         return True
     if kind is int:
-        return -_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER
+        number: int = value
+        return -_MAX_SAFE_INTEGER <= number <= _MAX_SAFE_INTEGER
     if kind is dict:
         return all(
             type(key) is str and key.isascii() and _is_plain(item) for key, item in value.items()
