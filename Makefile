@@ -17,6 +17,12 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# Contract toolchain from npm (package-lock.json pins solc-js, Foundry's forge/anvil/cast, OpenZeppelin).
+NPM_STAMP := node_modules/.installed
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NPM_STAMP)
+
 # Debian packages the test suite needs (a real PostgreSQL server).
 system-deps:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
@@ -32,10 +38,13 @@ run: install
 	$(BIN)/tamga log checkpoint
 	$(BIN)/tamga check
 
-test: install system-deps
+test: install system-deps $(NPM_STAMP)
 	$(BIN)/ruff check node anchoring api tests scripts
 	$(BIN)/ruff format --check node anchoring api tests scripts
 	$(BIN)/mypy
+	forge fmt --check contracts
+	forge test
+	forge snapshot --check --no-match-test 'testFuzz_|invariant_'
 	$(BIN)/pytest -n 2 -q
 
 lint: install
@@ -49,4 +58,4 @@ bench: install
 	$(BIN)/python scripts/bench_ledger.py
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data node_modules out cache .pytest_cache .mypy_cache .ruff_cache
