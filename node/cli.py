@@ -189,7 +189,9 @@ def _ledger(
 
 
 def _out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    # Piped output (make run, CI logs) is not a terminal: give tables room instead of 80 columns.
+    width = None if sys.stdout.isatty() else 160
+    return Console(highlight=False, soft_wrap=True, width=width)
 
 
 def _echo_json(value: Any) -> None:
