@@ -102,10 +102,10 @@ def is_sqlite(engine: Engine) -> bool:
 
 @contextmanager
 def storage_errors(action: str) -> Iterator[None]:
-    """Re-raise driver and SQLAlchemy errors as ``StorageError`` naming ``action``."""
+    """Re-raise SQLAlchemy and driver errors as ``StorageError`` naming ``action``."""
     try:
         yield
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, sqlite3.Error) as exc:  # sqlite3: the SQLite hot path's driver calls
         raise StorageError(
             f"{action} failed: {exc.__class__.__name__}: {_first_line(exc)}"
         ) from exc

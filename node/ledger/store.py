@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -65,6 +66,22 @@ _SQLITE_INSERT_ENTRIES = (
     "VALUES (?, ?, ?, ?, ?, ?)"
 )
 _SQLITE_INSERT_NODES = "INSERT INTO merkle_nodes (id, hash) VALUES (?, ?)"
+_SQLITE_SELECT_HEAD = "SELECT size, root FROM log_head WHERE id = 1"
+_SQLITE_SET_HEAD = "UPDATE log_head SET size = ?, root = ? WHERE id = 1"
+_EMISSION_COLUMNS = tuple(c.name for c in _emissions.c)
+# The SQL below is built from our own table's column names only; every value is a bound parameter.
+_SQLITE_SELECT_EMISSION = (  # noqa: S608
+    f"SELECT {', '.join(_EMISSION_COLUMNS)} FROM emissions WHERE application_no = ? OR regno = ?"
+)
+_SQLITE_UPDATE_EMISSION = (  # noqa: S608
+    "UPDATE emissions SET "
+    + ", ".join(f"{c} = ?" for c in _EMISSION_COLUMNS if c != "application_no")
+    + " WHERE application_no = ?"
+)
+_SQLITE_INSERT_EMISSION = (  # noqa: S608
+    f"INSERT INTO emissions ({', '.join(_EMISSION_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _EMISSION_COLUMNS)})"
+)
 
 
 @dataclass(frozen=True)
@@ -419,22 +436,44 @@ class SqlWriter(SqlReader):
     def __init__(self, conn: Connection, *, sqlite: bool) -> None:
         super().__init__(conn)
         self._sqlite = sqlite
+        # SQLite hot path: the statements of a one-entry append run on the driver's cursor inside
+        # the same transaction (SQLAlchemy's per-statement overhead is most of a small append).
+        self._cursor: sqlite3.Cursor | None = (
+            conn.connection.driver_connection.cursor() if sqlite else None  # type: ignore[union-attr]
+        )
 
     def lock_head(self) -> tuple[int, bytes]:
         # SQLite already holds the database lock (BEGIN IMMEDIATE); PostgreSQL locks the row.
-        row = self._conn.execute(_SELECT_HEAD if self._sqlite else _LOCK_HEAD).first()
+        if self._cursor is not None:
+            row = self._cursor.execute(_SQLITE_SELECT_HEAD).fetchone()
+        else:
+            row = self._conn.execute(_LOCK_HEAD).first()
         if row is None:
             raise LedgerError("the ledger is not initialised (run `tamga init`)")
         return int(row[0]), bytes(row[1])
 
     def set_head(self, size: int, root: bytes) -> None:
-        self._conn.execute(_SET_HEAD, {"size": size, "root": root})
+        if self._cursor is not None:
+            self._cursor.execute(_SQLITE_SET_HEAD, (size, root))
+        else:
+            self._conn.execute(_SET_HEAD, {"size": size, "root": root})
+
+    def emission_row(self, key: str) -> EmissionRecord | None:
+        if self._cursor is None:
+            return super().emission_row(key)
+        row = self._cursor.execute(_SQLITE_SELECT_EMISSION, (key, key)).fetchone()
+        if row is None:
+            return None
+        values = dict(zip(_EMISSION_COLUMNS, row, strict=True))
+        values["state_leaf_hash"] = bytes(values["state_leaf_hash"])
+        return EmissionRecord(**values)
 
     def add_entries(self, rows: Sequence[EntryRecord]) -> None:
         if not rows:
             return
         if self._sqlite:  # hot path: the driver's executemany, no per-row SQLAlchemy binding
-            self._conn.exec_driver_sql(
+            assert self._cursor is not None
+            self._cursor.executemany(
                 _SQLITE_INSERT_ENTRIES,
                 [(r.idx, r.kind, r.subject, r.leaf, r.leaf_hash, r.recorded_at) for r in rows],
             )
@@ -445,7 +484,8 @@ class SqlWriter(SqlReader):
         if not nodes:
             return
         if self._sqlite:  # hot path, as add_entries
-            self._conn.exec_driver_sql(_SQLITE_INSERT_NODES, [(n.key(), h) for n, h in nodes])
+            assert self._cursor is not None
+            self._cursor.executemany(_SQLITE_INSERT_NODES, [(n.key(), h) for n, h in nodes])
         else:
             self._conn.execute(insert(_nodes), [{"id": n.key(), "hash": h} for n, h in nodes])
 
@@ -458,6 +498,16 @@ class SqlWriter(SqlReader):
             self._conn.execute(_INSERT_ISSUER, values)
 
     def put_emission(self, row: EmissionRecord, *, exists: bool) -> None:
+        if self._cursor is not None:
+            values = row.__dict__
+            if exists:
+                params = [values[c] for c in _EMISSION_COLUMNS if c != "application_no"]
+                self._cursor.execute(_SQLITE_UPDATE_EMISSION, (*params, row.application_no))
+            else:
+                self._cursor.execute(
+                    _SQLITE_INSERT_EMISSION, tuple(values[c] for c in _EMISSION_COLUMNS)
+                )
+            return
         values = dict(row.__dict__)
         if exists:
             values["k_application_no"] = values.pop("application_no")
