@@ -70,16 +70,17 @@ _SQLITE_SELECT_HEAD = "SELECT size, root FROM log_head WHERE id = 1"
 _SQLITE_SET_HEAD = "UPDATE log_head SET size = ?, root = ? WHERE id = 1"
 _EMISSION_COLUMNS = tuple(c.name for c in _emissions.c)
 # The SQL below is built from our own table's column names only; every value is a bound parameter.
-_SQLITE_SELECT_EMISSION = (  # noqa: S608
-    f"SELECT {', '.join(_EMISSION_COLUMNS)} FROM emissions WHERE application_no = ? OR regno = ?"
+_SQLITE_SELECT_EMISSION = (
+    f"SELECT {', '.join(_EMISSION_COLUMNS)} FROM emissions "  # noqa: S608
+    "WHERE application_no = ? OR regno = ?"
 )
-_SQLITE_UPDATE_EMISSION = (  # noqa: S608
-    "UPDATE emissions SET "
+_SQLITE_UPDATE_EMISSION = (
+    "UPDATE emissions SET "  # noqa: S608
     + ", ".join(f"{c} = ?" for c in _EMISSION_COLUMNS if c != "application_no")
     + " WHERE application_no = ?"
 )
-_SQLITE_INSERT_EMISSION = (  # noqa: S608
-    f"INSERT INTO emissions ({', '.join(_EMISSION_COLUMNS)}) "
+_SQLITE_INSERT_EMISSION = (
+    f"INSERT INTO emissions ({', '.join(_EMISSION_COLUMNS)}) "  # noqa: S608
     f"VALUES ({', '.join('?' for _ in _EMISSION_COLUMNS)})"
 )
 
