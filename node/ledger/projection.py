@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from node.domain.canonical import canonical_json
 from node.domain.model import EmissionState, IssuerState
@@ -142,6 +142,21 @@ class StagedView:
         return self._issuer_codes | staged
 
     # staging ----------------------------------------------------------------------------
+    def seed(
+        self, issuers: Mapping[str, IssuerState], emissions: Mapping[str, EmissionState]
+    ) -> None:
+        """Start from states known to equal the stored rows (they exist; nothing is dirty)."""
+        for code, issuer in issuers.items():
+            self._issuers[code] = issuer
+            self._issuer_exists[code] = True
+        for emission in emissions.values():
+            self._remember(emission, exists=True)
+
+    def known(self) -> tuple[dict[str, IssuerState], dict[str, EmissionState]]:
+        """Every issuer and emission state this view holds (after ``flush``, all stored)."""
+        issuers = {code: state for code, state in self._issuers.items() if state is not None}
+        return issuers, dict(self._emissions)
+
     def stage(self, effects: Effects, *, idx: int) -> None:
         """Record the new states produced by entry ``idx``."""
         for issuer in effects.issuers:

@@ -11,6 +11,7 @@ from node.checkpoint import Checkpoint, SignedCheckpoint, format_time, sign_chec
 from node.clock import Clock
 from node.domain.calendar import WorkingCalendar
 from node.domain.entries import Entry, encode_entry, entry_subject
+from node.domain.model import EmissionState, IssuerState
 from node.domain.register import RegisterView, apply_entry
 from node.errors import LedgerError, RuleViolation
 from node.ledger.projection import StagedView, versions_since
@@ -49,6 +50,19 @@ EntryBuilder = Callable[[RegisterView], Prepared]
 """Builds an entry from the register as it is inside the transaction (allocates codes, numbers)."""
 
 
+KNOWN_STATE_LIMIT = 10_000
+"""At most this many emission states are kept between integrations."""
+
+
+@dataclass(frozen=True)
+class KnownState:
+    """Register states as of a head the sequencer itself committed."""
+
+    head: tuple[int, bytes]
+    issuers: dict[str, IssuerState]
+    emissions: dict[str, EmissionState]
+
+
 @dataclass(frozen=True)
 class Integrated:
     """What one integration wrote."""
@@ -77,6 +91,8 @@ class Sequencer:
     signer: LocalAccount | None = None
     _queue: list[EntryBuilder] = field(default_factory=list)
     _tree: CompactRange | None = field(default=None, repr=False)
+    _known: KnownState | None = field(default=None, repr=False)
+    """Issuer and emission states as of this sequencer's last commit (saves reads and parsing)."""
     """The compact range this sequencer left at its last commit (saves a read per integration)."""
 
     def submit(self, item: Entry | Prepared | EntryBuilder) -> None:
@@ -106,10 +122,15 @@ class Sequencer:
         if checkpoint and self.signer is None:
             raise LedgerError("cannot cut a checkpoint: no signing key is configured")
         cached, self._tree = self._tree, None  # kept again only if this transaction commits
+        known, self._known = self._known, None
         with self.store.write() as writer:
             size, head_root = writer.lock_head()
             tree = _compact_range(writer, size=size, root=head_root, cached=cached)
             view = StagedView(writer)
+            if known is not None and known.head == (size, head_root):
+                # No other writer moved the log since our last commit: the states we left are
+                # still the projection's (rebuild rewrites it with identical rows).
+                view.seed(known.issuers, known.emissions)
             rows: list[EntryRecord] = []
             nodes = []
             private: list[PrivateRecord] = []
@@ -157,6 +178,9 @@ class Sequencer:
             writer.set_head(new_size, root)
             signed = self._checkpoint(writer, size=new_size, root=root) if checkpoint else None
         self._tree = tree
+        issuers, emissions = view.known()
+        if len(emissions) <= KNOWN_STATE_LIMIT:
+            self._known = KnownState(head=(new_size, root), issuers=issuers, emissions=emissions)
         return Integrated(
             first_index=size,
             size=new_size,
