@@ -27,7 +27,7 @@ from node.checkpoint import SignedCheckpoint, format_time
 from node.clock import Clock, SystemClock
 from node.demo import demo_clock, load_demo
 from node.domain.entries import IssuerRegistered, decode_entry
-from node.domain.filings import parse_issuer_filing
+from node.domain.filings import ISSUER_EVENT_KINDS, parse_issuer_filing
 from node.domain.lifecycle import recorded_on
 from node.domain.model import EmissionState, EmissionStatus, IssuerState
 from node.domain.privacy import verify_commitment
@@ -48,7 +48,6 @@ from node.merkle.hasher import hash_leaf
 from node.merkle.verify import verify_inclusion
 from node.operations import (
     EMISSION_EVENT_KINDS,
-    ISSUER_EVENT_KINDS,
     apply_assignments,
     issuer_event,
     parse_emission_submission,

@@ -14,7 +14,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from node.domain.entries import (
-    ENTRY_ADAPTER,
     ENTRY_TYPES,
     Document,
     Entry,
@@ -24,6 +23,7 @@ from node.domain.filings import (
     EmissionFiling,
     application_entry,
     event_entry,
+    issuer_event_entry,
     parse_emission_filing,
 )
 from node.domain.register import Effects, MemoryRegister
@@ -38,10 +38,6 @@ EMISSION_EVENT_KINDS: Final = tuple(
 )
 """Emission events recorded after filing (an application is filed with its own workflow)."""
 
-ISSUER_EVENT_KINDS: Final = tuple(
-    sorted(k for k in ENTRY_TYPES if k.startswith("issuer.") and k != "issuer.registered")
-)
-"""Issuer events recorded after registration (update, reorganization, liquidation)."""
 
 _DRY_RUN_APPLICATION: Final = "APP-000000"
 
@@ -355,36 +351,15 @@ def issuer_event(
 ) -> Entry:
     """Build an issuer event (update, reorganization, liquidation) from loose data.
 
+    Accepts ``liquidated`` as well as ``issuer.liquidated``.
+
     Raises:
-        RuleViolation: field "kind", rule "unknown-kind" for another kind; rule "reserved-field"
-            when ``data`` sets kind/issuer/dates; rule "entry-field" naming the first bad field.
+        RuleViolation: as ``node.domain.filings.issuer_event_entry``.
     """
-    full = normalize_kind(kind, prefix="issuer")
-    if full not in ISSUER_EVENT_KINDS:
-        raise RuleViolation(
-            field="kind",
-            rule="unknown-kind",
-            paragraph="docs/export-format.md",
-            message=f"{kind!r} is not an issuer event; one of: {', '.join(ISSUER_EVENT_KINDS)}",
-        )
-    clash = sorted({"kind", "issuer", "recorded_at", "effective_on"} & set(data))
-    if clash:
-        raise RuleViolation(
-            field=clash[0],
-            rule="reserved-field",
-            paragraph="docs/export-format.md",
-            message=f"{clash[0]!r} is given separately, not inside the event data",
-        )
-    payload = {
-        **data,
-        "kind": full,
-        "issuer": issuer,
-        "recorded_at": recorded_at,
-        "effective_on": effective_on,
-    }
-    try:
-        return ENTRY_ADAPTER.validate_python(payload)
-    except ValidationError as exc:
-        raise validation_violation(
-            exc, rule="entry-field", paragraph="docs/export-format.md", skip_tag=True
-        ) from exc
+    return issuer_event_entry(
+        normalize_kind(kind, prefix="issuer"),
+        issuer=issuer,
+        data=data,
+        recorded_at=recorded_at,
+        effective_on=effective_on,
+    )

@@ -237,8 +237,11 @@ def application_entry(
         raise validation_violation(exc, rule="filing-field", paragraph="Reg. §9") from exc
 
 
-_RESERVED_KEYS: Final = frozenset({"kind", "emission", "recorded_at", "effective_on"})
 _EVENT_KINDS: Final = tuple(sorted(k for k in ENTRY_TYPES if k.startswith("emission.")))
+ISSUER_EVENT_KINDS: Final = tuple(
+    sorted(k for k in ENTRY_TYPES if k.startswith("issuer.") and k != "issuer.registered")
+)
+"""Issuer events recorded after registration (update, reorganization, liquidation)."""
 
 
 def event_entry(
@@ -256,14 +259,61 @@ def event_entry(
             event; rule "reserved-field" when ``data`` sets kind/emission/dates itself; rule
             "entry-field" naming the first bad field otherwise (docs/export-format.md).
     """
-    if kind not in _EVENT_KINDS:
+    return _loose_entry(
+        kind,
+        kinds=_EVENT_KINDS,
+        what="an emission event",
+        subject=("emission", emission),
+        data=data,
+        recorded_at=recorded_at,
+        effective_on=effective_on,
+    )
+
+
+def issuer_event_entry(
+    kind: str,
+    *,
+    issuer: str,
+    data: Mapping[str, Any],
+    recorded_at: dt.datetime,
+    effective_on: dt.date,
+) -> Entry:
+    """Build an issuer event (update, reorganization, liquidation) from loose data.
+
+    Raises:
+        RuleViolation: field "kind", rule "unknown-kind" for another kind; rule "reserved-field"
+            when ``data`` sets kind/issuer/dates; rule "entry-field" naming the first bad field.
+    """
+    return _loose_entry(
+        kind,
+        kinds=ISSUER_EVENT_KINDS,
+        what="an issuer event",
+        subject=("issuer", issuer),
+        data=data,
+        recorded_at=recorded_at,
+        effective_on=effective_on,
+    )
+
+
+def _loose_entry(
+    kind: str,
+    *,
+    kinds: tuple[str, ...],
+    what: str,
+    subject: tuple[str, str],
+    data: Mapping[str, Any],
+    recorded_at: dt.datetime,
+    effective_on: dt.date,
+) -> Entry:
+    if kind not in kinds:
         raise RuleViolation(
             field="kind",
             rule="unknown-kind",
             paragraph="docs/export-format.md",
-            message=f"{kind!r} is not an emission event; one of: {', '.join(_EVENT_KINDS)}",
+            message=f"{kind!r} is not {what}; one of: {', '.join(kinds)}",
         )
-    clash = sorted(_RESERVED_KEYS & set(data))
+    subject_field, key = subject
+    clash = sorted({"kind", subject_field, "recorded_at", "effective_on"} & set(data))
     if clash:
         raise RuleViolation(
             field=clash[0],
@@ -274,7 +324,7 @@ def event_entry(
     payload = {
         **data,
         "kind": kind,
-        "emission": emission,
+        subject_field: key,
         "recorded_at": recorded_at,
         "effective_on": effective_on,
     }
@@ -287,6 +337,7 @@ def event_entry(
 
 
 __all__ = [
+    "ISSUER_EVENT_KINDS",
     "EmissionFiling",
     "Founder",
     "FounderKind",
@@ -296,6 +347,7 @@ __all__ = [
     "event_entry",
     "founders_record",
     "issuer_entry",
+    "issuer_event_entry",
     "parse_emission_filing",
     "parse_issuer_filing",
 ]

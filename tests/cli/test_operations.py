@@ -10,11 +10,10 @@ import pytest
 from cli_support import emission_filing, issuer_filing, registration
 
 from node.clock import FixedClock
-from node.domain.filings import parse_issuer_filing
+from node.domain.filings import ISSUER_EVENT_KINDS, parse_issuer_filing
 from node.errors import ConfigError, NotFound, RuleViolation
 from node.ledger.service import Ledger
 from node.operations import (
-    ISSUER_EVENT_KINDS,
     apply_assignments,
     issuer_event,
     normalize_kind,
