@@ -23,20 +23,29 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $(NPM_STAMP)
 
-# Debian packages the test suite needs (a real PostgreSQL server).
+# Debian packages the test suite needs (a real PostgreSQL server, headless Chromium for the
+# browser tests of the public pages, wrk for the API benchmark; DejaVu fonts for the printed
+# extract, poppler-utils and zbar-tools to render its PDF to PNG and read its QR code in tests).
 system-deps:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-		echo "installing PostgreSQL from Debian packages"; \
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v chromium >/dev/null \
+		|| ! command -v wrk >/dev/null || ! command -v pdftoppm >/dev/null \
+		|| ! command -v zbarimg >/dev/null \
+		|| ! test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; then \
+		echo "installing PostgreSQL, Chromium, wrk, DejaVu fonts, poppler-utils, zbar-tools"; \
 		$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
-		$$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+		$$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium wrk fonts-dejavu-core poppler-utils zbar-tools >/dev/null; \
 	fi
 
-run: install
+# Ends in `tamga up`: API, scheduled checkpoints and anchoring on the node's own local anvil
+# (the contract is deployed once; the first anchor and the URL are printed). Ctrl-C stops it.
+run: install $(NPM_STAMP)
 	$(BIN)/tamga init
 	$(BIN)/tamga demo --if-empty
 	$(BIN)/tamga emission list
+	$(BIN)/tamga verify --all
 	$(BIN)/tamga log checkpoint
 	$(BIN)/tamga check
+	$(BIN)/tamga up
 
 test: install system-deps $(NPM_STAMP)
 	$(BIN)/ruff check node anchoring api tests scripts
@@ -54,8 +63,9 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-bench: install
+bench: install $(NPM_STAMP)
 	$(BIN)/python scripts/bench_ledger.py
+	$(BIN)/python scripts/bench_anchor.py
 
 clean:
 	rm -rf $(VENV) data node_modules out cache .pytest_cache .mypy_cache .ruff_cache

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +24,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from typer.core import TyperGroup
 
+from anchoring.bundle_cli import register as register_audit_commands
+from anchoring.cli import anchor_app, make_up_command
+from anchoring.localchain import local_chain
+from anchoring.service import anchors_for_export
+from api.app import create_app
+from api.cli import token_app
 from node.checkpoint import SignedCheckpoint, format_time
 from node.clock import Clock, SystemClock
 from node.demo import demo_clock, load_demo
@@ -58,6 +65,8 @@ from node.operations import (
 )
 from node.scheduler import run_scheduler
 from node.settings import Settings
+from node.verification.cli import make_verify_app
+from node.verification.demo import open_demo_chain
 
 EXIT_RULE_VIOLATION = 3
 EXIT_VERIFICATION = 4
@@ -120,6 +129,12 @@ app.add_typer(issuer_app, name="issuer")
 app.add_typer(emission_app, name="emission")
 app.add_typer(log_app, name="log")
 log_app.add_typer(prove_app, name="prove")
+app.add_typer(token_app, name="token")
+app.add_typer(anchor_app, name="anchor")
+_LOCAL_CHAIN = partial(local_chain, block_time=None)
+app.add_typer(make_verify_app(local_chain=_LOCAL_CHAIN), name="verify")
+app.command("up")(make_up_command(create_app))
+register_audit_commands(app)
 
 
 @dataclass(frozen=True)
@@ -291,8 +306,10 @@ def demo(
 ) -> None:
     """Load the demo register into an initialised, empty ledger, then cut a checkpoint.
 
-    Six issuers in Bishkek, Osh, Chüy, Issyk-Kul, Talas and Naryn and eleven emissions in every
-    lifecycle state, recorded as of their 2025-2026 dates (the clock follows the demo's events).
+    Seven issuers in Bishkek, Osh, Chüy, Issyk-Kul, Talas and Naryn and seventeen emissions in
+    every lifecycle state, recorded as of their 2025-2026 dates (the clock follows the demo's
+    events); six of them are tokens deployed on the node's local chain (anvil) with planted
+    findings for `tamga verify --all`.
     """
     rt = _runtime(ctx)
     clock = demo_clock()
@@ -301,12 +318,19 @@ def demo(
         if if_empty and size > 0:
             _out().print(f"the ledger already holds {size} entries; demo not loaded again")
             return
-        report = load_demo(ledger, clock=clock)
+        with open_demo_chain(rt.settings, _LOCAL_CHAIN) as (chain, where):
+            report = load_demo(ledger, clock=clock, chain=chain)
+            if chain is not None:
+                chain.finish(now=rt.clock.now())
     out = _out()
     out.print(
         f"demo loaded: {report.issuers} issuers, {report.emissions} emissions, "
         f"{report.entries} entries"
     )
+    if chain is not None:
+        out.print(f"on-chain part: {report.chain_steps} steps on the local chain at {where}")
+    else:
+        out.print(f"on-chain part skipped ({report.chain_steps_skipped} steps): {where}")
     for status, count in sorted(report.by_status.items()):
         out.print(f"  {status:<16} {count}")
     if report.checkpoint is not None:
@@ -815,7 +839,10 @@ def export(
     with _ledger(rt) as ledger, _progress() as report:
         try:
             result = export_ledger(
-                ledger.store, out, on_entry=lambda done, total: report("export", done, total)
+                ledger.store,
+                out,
+                on_entry=lambda done, total: report("export", done, total),
+                anchors=anchors_for_export(rt.settings, ledger),
             )
         except OSError as exc:
             raise ConfigError(f"cannot write the export to {out}: {exc.strerror}") from exc

@@ -25,6 +25,7 @@ from node.operations import (
     record_emission_event,
     submit_emission,
 )
+from node.verification.demo import ChainStep, DemoChain, ProveStep, VerifyStep
 
 DEMO_FORMAT: Final = "tamga.demo.v1"
 DEMO_RESOURCE: Final = "demo_data/demo.yaml"
@@ -76,7 +77,10 @@ class EventStep(_Step):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-Step = Annotated[IssuerStep | IssuerEventStep | ApplyStep | EventStep, Field(discriminator="do")]
+Step = Annotated[
+    IssuerStep | IssuerEventStep | ApplyStep | EventStep | ChainStep | VerifyStep | ProveStep,
+    Field(discriminator="do"),
+]
 
 
 class DemoScript(BaseModel):
@@ -100,6 +104,8 @@ class DemoReport:
     by_status: dict[str, int]
     last_day: dt.date
     checkpoint: SignedCheckpoint | None
+    chain_steps: int = 0  # chain, verify and prove steps run (node/verification/demo.py)
+    chain_steps_skipped: int = 0  # ... or skipped: no chain was given
 
 
 def demo_text() -> str:
@@ -127,13 +133,20 @@ def demo_clock() -> FixedClock:
 
 
 def load_demo(
-    ledger: Ledger, *, clock: FixedClock, path: Path | None = None, checkpoint: bool = True
+    ledger: Ledger,
+    *,
+    clock: FixedClock,
+    path: Path | None = None,
+    checkpoint: bool = True,
+    chain: DemoChain | None = None,
 ) -> DemoReport:
     """Load the demo script into an initialised, empty ledger and (by default) cut a checkpoint.
 
     ``ledger`` must have been opened with ``clock``: each step is recorded at 10:00 Kyrgyz time
     on its date (steps on the same day a few minutes apart), so every recorded_at matches its
     effective date. Not atomic: a failing step leaves the steps before it in the ledger.
+    The on-chain steps (deploying and using tokens, verification runs, a wallet proof) run on
+    ``chain`` at their dates; without it they are skipped and counted in the report.
 
     Raises:
         ConfigError: the clock is not the ledger's, or the script is malformed or out of order.
@@ -156,10 +169,18 @@ def load_demo(
     issuers: dict[str, str] = {}
     emissions: dict[str, str] = {}
     moment = clock.now()
+    skipped = 0
     for number, step in enumerate(script.steps, start=1):
         moment = _step_time(step, previous=moment, number=number)
         clock.set(moment)
         try:
+            if isinstance(step, ChainStep | VerifyStep | ProveStep):
+                # On-chain steps need the node's local chain (`tamga demo` starts it).
+                if chain is None:
+                    skipped += 1
+                else:
+                    chain.run(step, ledger=ledger, emissions=emissions, moment=moment)
+                continue
             _run_step(ledger, step, issuers=issuers, emissions=emissions)
         except RuleViolation as exc:
             raise type(exc)(
@@ -181,10 +202,12 @@ def load_demo(
         by_status=dict(Counter(e.status.value for e in states)),
         last_day=script.steps[-1].on if script.steps else clock.now().date(),
         checkpoint=signed,
+        chain_steps=chain.steps if chain is not None else 0,
+        chain_steps_skipped=skipped,
     )
 
 
-def _step_time(step: _Step, *, previous: dt.datetime, number: int) -> dt.datetime:
+def _step_time(step: Step, *, previous: dt.datetime, number: int) -> dt.datetime:
     start = dt.datetime.combine(step.on, WORKDAY_START, tzinfo=BISHKEK).astimezone(dt.UTC)
     if start.astimezone(BISHKEK).date() < previous.astimezone(BISHKEK).date():
         raise ConfigError(f"demo step {number} is dated {step.on}, before the step it follows")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from node.chain.config import ChainSetting
 
 
 class Settings(BaseSettings):
@@ -35,6 +37,111 @@ class Settings(BaseSettings):
     )
     checkpoint_interval_seconds: int = Field(
         default=300, ge=1, description="How often the scheduled job cuts a checkpoint."
+    )
+    # HTTP API and public pages (api/)
+    api_host: str = Field(default="127.0.0.1", description="Address the HTTP API listens on.")
+    api_port: int = Field(default=8080, ge=0, le=65535, description="Port of the HTTP API.")
+    api_public_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="Public base URL of the API (the domain and URI of wallet sign-in messages).",
+    )
+    api_max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body accepted (413 beyond)."
+    )
+    api_rate_limit_per_minute: int = Field(
+        default=600, ge=0, description="Requests per minute per client address (0: no limit)."
+    )
+    api_token_rate_limit_per_minute: int = Field(
+        default=1200, ge=0, description="Requests per minute per API token (0: no limit)."
+    )
+    api_session_ttl_seconds: int = Field(
+        default=3600, ge=60, description="Lifetime of a session from a wallet sign-in."
+    )
+    api_challenge_ttl_seconds: int = Field(
+        default=300, ge=30, description="Lifetime of a wallet sign-in challenge (EIP-4361)."
+    )
+    # Anchoring checkpoints on an EVM chain (anchoring/)
+    rpc_url: str | None = Field(
+        default=None,
+        description="JSON-RPC URL of the chain; unset: `tamga up` runs its own local anvil.",
+    )
+    chain_id: int | None = Field(
+        default=None, ge=1, description="Chain id the RPC URL must report (needed with rpc_url)."
+    )
+    contract_address: str | None = Field(
+        default=None, description="RegistryAnchor contract address (needed with rpc_url)."
+    )
+    contract_deploy_block: int = Field(
+        default=0, ge=0, description="Block the contract was deployed in (event scans start here)."
+    )
+    anchor_key_file: Path | None = Field(
+        default=None, description="Encrypted keystore (JSON v3) of the anchoring key."
+    )
+    anchor_key_password: SecretStr | None = Field(
+        default=None, description="Password of the anchoring keystore (else the password file)."
+    )
+    anchor_key_password_file: Path | None = Field(
+        default=None, description="File holding the anchoring keystore's password."
+    )
+    anchor_interval_seconds: int = Field(
+        default=600, ge=1, description="How often the scheduled job anchors the latest checkpoint."
+    )
+    anchor_confirmations: int = Field(
+        default=2, ge=1, description="Blocks (the anchor's own included) before it is final."
+    )
+    anchor_resend_after_seconds: float = Field(
+        default=30.0, gt=0, description="Wait for inclusion before re-sending with higher fees."
+    )
+    anchor_fee_bump_percent: int = Field(
+        default=25, ge=10, le=1000, description="Fee increase of each re-sent transaction."
+    )
+    anchor_max_fee_per_gas_wei: int | None = Field(
+        default=None, ge=1, description="Cap on maxFeePerGas (EIP-1559); unset: no cap."
+    )
+    anchor_timeout_seconds: float = Field(
+        default=300.0, gt=0, description="How long one run waits for confirmation before yielding."
+    )
+    anchor_log_chunk_blocks: int = Field(
+        default=5000, ge=1, description="Block range of each eth_getLogs request."
+    )
+    rpc_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Timeout of one JSON-RPC request."
+    )
+    anvil_block_time_seconds: int = Field(
+        default=1, ge=1, description="Interval mining of the local anvil (besides automine)."
+    )
+    # On-chain verification of declared tokens (node/verification, node/chain)
+    chains: tuple[ChainSetting, ...] = Field(
+        default=(),
+        description="EVM chains as JSON: register blockchain names -> chain ids and JSON-RPC "
+        'URLs tried in order, e.g. [{"name": "ethereum", "chain_id": 1, "rpc_urls": [...]}].',
+    )
+    non_evm_chains: tuple[str, ...] = Field(
+        default=(), description="More blockchain names that are not EVM (reported unsupported)."
+    )
+    verify_confirmations: int = Field(
+        default=2, ge=1, description="Blocks (the read one included) below the head a run reads."
+    )
+    verify_sinks: tuple[str, ...] = Field(
+        default=(), description="Addresses holding locked (not burned) tokens, besides 0x…dEaD."
+    )
+    verify_log_range_blocks: int = Field(
+        default=10_000, ge=1, description="Block range of each eth_getLogs (halved if refused)."
+    )
+    verify_scan_from_block: int = Field(
+        default=0, ge=0, description="Block where Transfer log scans of new tokens start."
+    )
+    verify_batch_size: int = Field(
+        default=500, ge=1, description="Requests per JSON-RPC batch of a verification run."
+    )
+    verify_multicall_chunk: int = Field(
+        default=300, ge=1, description="Calls per Multicall3 aggregate3 of a verification run."
+    )
+    verify_interval_seconds: int = Field(
+        default=86_400, ge=60, description="How often the scheduled job verifies every emission."
+    )
+    verify_solc_download: bool = Field(
+        default=False, description="Let py-solc-x download compilers a filed source names."
     )
 
     @property

@@ -1,4 +1,4 @@
-"""Compile the anchor contracts with the pinned solc and write anchoring/artifacts/<Contract>.json.
+"""Compile the contracts with the pinned solc and write their artifacts (<Contract>.json).
 
 One compiler for everything: the exact `solc` version pinned in package.json (solc-js, a wasm
 build of the real compiler) behind scripts/solc, which answers like a native solc. forge uses the
@@ -36,7 +36,18 @@ ARTIFACT_DIR = ROOT / "anchoring" / "artifacts"
 CONTRACTS = {
     "RegistryAnchor": "contracts/src/RegistryAnchor.sol",
     "EventOnlyAnchor": "contracts/src/bench/EventOnlyAnchor.sol",
+    # Test, benchmark and demo contracts of on-chain verification (node/chain/artifacts/).
+    "TestToken": "contracts/src/testing/TestToken.sol",
+    "RoleToken": "contracts/src/testing/RoleToken.sol",
+    "ProxiedToken": "contracts/src/testing/ProxiedToken.sol",
+    "ProxiedTokenV2": "contracts/src/testing/ProxiedToken.sol",
+    "TokenProxy": "contracts/src/testing/TokenProxy.sol",
+    "SmartWallet": "contracts/src/testing/SmartWallet.sol",
+    "Multicall3": "contracts/src/testing/Multicall3.sol",
 }
+TESTING_SOURCES = "contracts/src/testing/"
+"""Contracts under this directory get their artifacts in node/chain/artifacts/ (the node deploys
+them on local chains: tests, benchmark, demo); the anchor contracts in anchoring/artifacts/."""
 OUTPUTS = ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "metadata"]
 
 
@@ -148,6 +159,8 @@ def render(artifact: dict[str, Any]) -> str:
 
 def artifact_path(name: str, root: Path = ROOT) -> Path:
     """Where the artifact of contract ``name`` is committed."""
+    if CONTRACTS[name].startswith(TESTING_SOURCES):
+        return root / "node" / "chain" / "artifacts" / f"{name}.json"
     return root / "anchoring" / "artifacts" / f"{name}.json"
 
 

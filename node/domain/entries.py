@@ -24,6 +24,7 @@ from node.domain.canonical import canonical_json, parse_json
 from node.domain.collateral import CollateralItem, CollateralKind, CollateralManager
 from node.domain.model import CancellationGround, IssuerKind, WhitePaperRef, dec_str
 from node.domain.regno import Region, VAType
+from node.domain.verification import ChainOutcome, ProofMethod, Severity
 from node.errors import RuleViolation
 
 ENTRY_FORMAT: Final = "tamga.entry.v1"
@@ -516,6 +517,144 @@ class EmissionFeePaid(EmissionEntry):
     placed_in_quarter: Quantity | None = None  # reported placed quantity (Reg. §28)
 
 
+# --------------------------------------------------------------------------------------------
+# On-chain verification entries (node/verification): what was read from the declared chain,
+# findings opened and resolved, accepted proofs of wallet control, filed contract sources.
+# They record observations; they never change an emission's lifecycle status.
+# --------------------------------------------------------------------------------------------
+
+HexAddress: TypeAlias = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-f]{40}$")]
+"""An EVM address, lowercase 0x-hex (compare case-insensitively with declared addresses)."""
+Hash0x: TypeAlias = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-f]{64}$")]
+"""A 32-byte hash, lowercase 0x-hex (block hashes, code hashes)."""
+HexData: TypeAlias = Annotated[str, StringConstraints(pattern=r"^0x([0-9a-f]{2}){0,4096}$")]
+"""Bytes as lowercase 0x-hex (signatures)."""
+RunId: TypeAlias = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z:._-]{1,64}$")]
+"""The verification run an entry belongs to."""
+CheckId: TypeAlias = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(\.[a-z0-9-]+)+$")]
+"""A check's id, e.g. "supply.exceeds-register"."""
+FindingId: TypeAlias = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9]+(\.[a-z0-9-]+)+(:[0-9A-Za-z._-]{1,80})?$")
+]
+"""A finding's id: its check, and a subject when one check can fail several ways (a tx hash)."""
+ObservedText: TypeAlias = Annotated[str, StringConstraints(max_length=500)]
+"""An expected or observed value as text."""
+
+
+class BlockRef(WireModel):
+    """The block a reading was taken at: an auditor replays it with their own RPC."""
+
+    chain_id: PositiveQuantity
+    block_number: Quantity
+    block_hash: Hash0x
+    block_time: Quantity  # Unix seconds
+
+
+class Readings(WireModel):
+    """What was read from the chain for one emission (absent: not read or not readable)."""
+
+    code_size: Quantity | None = None
+    code_hash: Hash0x | None = None
+    implementation: HexAddress | None = None  # EIP-1967 implementation slot (or beacon's)
+    beacon: HexAddress | None = None  # EIP-1967 beacon slot
+    name: ObservedText | None = None
+    symbol: ObservedText | None = None
+    decimals: Quantity | None = None
+    total_supply: Quantity | None = None  # base units
+    treasury_balance: Quantity | None = None  # base units held by the declared issuer wallet
+    locked_balance: Quantity | None = None  # base units held by locked sinks (0x…dEaD etc.)
+    owner: HexAddress | None = None  # owner() or defaultAdmin()
+    wallet_is_admin: bool | None = None  # AccessControl: hasRole(DEFAULT_ADMIN_ROLE, wallet)
+    minted: Quantity | None = None  # sum of Transfer(0x0, …) up to scanned_to
+    burned: Quantity | None = None  # sum of Transfer(…, 0x0) up to scanned_to
+    scanned_to: Quantity | None = None  # last block of the Transfer log scan
+    source_match: Literal["exact", "partial", "none"] | None = None  # filed source vs the code
+
+
+class Evidence(WireModel):
+    """What a finding rests on: the block read, transactions and addresses involved."""
+
+    block: BlockRef | None = None
+    tx_hashes: tuple[TxHash, ...] = Field(default=(), max_length=50)
+    addresses: tuple[HexAddress, ...] = Field(default=(), max_length=20)
+    note: str = Field(default="", max_length=2000)
+
+
+class VerificationEntry(EmissionEntry):
+    """Base of on-chain verification entries; ``run`` names the verification run."""
+
+    run: RunId
+
+
+class VerificationObserved(VerificationEntry):
+    """One emission checked in a run: the declared chain's outcome and the readings, pinned to a
+    block (Reg. §5.5, §9.4: blockchain name, wallet and smart-contract address)."""
+
+    kind: Literal["verification.observed"] = "verification.observed"
+    blockchain: ShortText
+    outcome: ChainOutcome
+    chain_id: PositiveQuantity | None = None
+    block: BlockRef | None = None
+    readings: Readings = Readings()
+    detail: str = Field(default="", max_length=500)
+
+
+class VerificationFinding(VerificationEntry):
+    """A finding opened (or its observation updated): the chain disagrees with the register."""
+
+    kind: Literal["verification.finding"] = "verification.finding"
+    finding: FindingId
+    check: CheckId
+    severity: Severity
+    paragraph: ShortText
+    expected: ObservedText
+    observed: ObservedText
+    evidence: Evidence = Evidence()
+
+
+class VerificationFindingResolved(VerificationEntry):
+    """An open finding no longer holds at the block read."""
+
+    kind: Literal["verification.finding_resolved"] = "verification.finding_resolved"
+    finding: FindingId
+    block: BlockRef | None = None
+
+
+class WalletStatement(WireModel):
+    """The EIP-712 statement an issuer signs to prove control of its declared wallet."""
+
+    regno: Annotated[str, StringConstraints(pattern=r"^\S{1,32}$")]
+    chain_id: PositiveQuantity
+    contract: HexAddress
+    wallet: HexAddress
+    nonce: Quantity
+    expiry: Quantity  # Unix seconds
+
+
+class VerificationWalletProof(VerificationEntry):
+    """A proof of wallet control accepted (Reg. §5.5, §9.4): an EOA's recovered signature or a
+    contract wallet's EIP-1271 answer (at ``block``)."""
+
+    kind: Literal["verification.wallet_proof"] = "verification.wallet_proof"
+    statement: WalletStatement
+    signature: HexData
+    method: ProofMethod
+    signer: HexAddress | None = None  # the recovered key (EOA), or the wallet's signing key
+    block: BlockRef | None = None
+
+
+class VerificationSourceFiled(VerificationEntry):
+    """The issuer files the contract's source as solc standard-JSON input (kept beside the log,
+    by digest) with the compiler version and the contract ("path:Name") it must reproduce."""
+
+    kind: Literal["verification.source_filed"] = "verification.source_filed"
+    standard_json_sha256: Sha256Hex
+    compiler: Annotated[
+        str, StringConstraints(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+(\+commit\.[0-9a-f]{8})?$")
+    ]
+    contract: Annotated[str, StringConstraints(pattern=r"^\S+:[A-Za-z_][A-Za-z0-9_]*$")]
+
+
 AnyIssuerEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
     IssuerRegistered,
     IssuerUpdated,
@@ -549,8 +688,17 @@ AnyEmissionEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
 ]
 """Any emission entry."""
 
+AnyVerificationEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
+    VerificationObserved,
+    VerificationFinding,
+    VerificationFindingResolved,
+    VerificationWalletProof,
+    VerificationSourceFiled,
+]
+"""Any on-chain verification entry."""
+
 Entry: TypeAlias = Annotated[
-    Union[AnyIssuerEntry, AnyEmissionEntry],  # noqa: UP007 - a discriminated union
+    Union[AnyIssuerEntry, AnyEmissionEntry, AnyVerificationEntry],  # noqa: UP007
     Field(discriminator="kind"),
 ]
 """Any register entry; ``kind`` selects the model."""
@@ -583,12 +731,18 @@ ENTRY_TYPES: Final[dict[str, type[IssuerEntry] | type[EmissionEntry]]] = {
         EmissionCancellationNotified,
         EmissionCancellationPublished,
         EmissionCancelled,
+        VerificationObserved,
+        VerificationFinding,
+        VerificationFindingResolved,
+        VerificationWalletProof,
+        VerificationSourceFiled,
     )
 }
 """Every entry kind and its model."""
 
 ISSUER_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("issuer."))
 EMISSION_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("emission."))
+VERIFICATION_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("verification."))
 
 ENTRY_ADAPTER: Final[TypeAdapter[Entry]] = TypeAdapter(Entry)
 

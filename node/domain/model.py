@@ -11,6 +11,7 @@ from typing import Any
 
 from node.domain.collateral import CollateralItem, CollateralKind
 from node.domain.regno import Region, VAType
+from node.domain.verification import VerificationState
 
 # A state record is the PUBLIC view of an issuer or emission (Reg. §66): it never holds founders'
 # data, only the salted commitment to it. Amounts, quantities and decimals are decimal strings and
@@ -271,6 +272,7 @@ class EmissionState:
     cancellation_ground: CancellationGround | None = None
     deadlines: tuple[Deadline, ...] = ()
     missed: tuple[Deadline, ...] = ()
+    verification: VerificationState | None = None  # on-chain verification (verification.*)
 
     @property
     def key(self) -> str:
@@ -309,7 +311,7 @@ class EmissionState:
     def to_record(self) -> dict[str, Any]:
         """The public record (JSON-able; amounts and quantities as decimal strings)."""
         pa = self.pending_amendment
-        return {
+        record: dict[str, Any] = {
             "application_no": self.application_no,
             "regno": self.regno,
             "issuer": self.issuer,
@@ -354,6 +356,10 @@ class EmissionState:
             "deadlines": [d.to_record() for d in self.deadlines],
             "missed": [d.to_record() for d in self.missed],
         }
+        if self.verification is not None:
+            # Present only once verified, so the records of other emissions stay unchanged.
+            record["verification"] = self.verification.to_record()
+        return record
 
     @classmethod
     def from_record(cls, r: dict[str, Any]) -> EmissionState:
@@ -366,6 +372,7 @@ class EmissionState:
         pa = r["pending_amendment"]
         sf = r["suspended_from"]
         cg = r["cancellation_ground"]
+        vs = r.get("verification")
         return cls(
             application_no=r["application_no"],
             regno=r["regno"],
@@ -408,6 +415,7 @@ class EmissionState:
             cancellation_ground=CancellationGround(cg) if cg is not None else None,
             deadlines=tuple(Deadline.from_record(d) for d in r["deadlines"]),
             missed=tuple(Deadline.from_record(d) for d in r["missed"]),
+            verification=VerificationState.from_record(vs) if vs is not None else None,
         )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, assert_never
 
 from node.domain import lifecycle as lc
 from node.domain.calendar import WorkingCalendar
@@ -20,6 +20,7 @@ from node.domain.collateral import (
 )
 from node.domain.entries import (
     AnyEmissionEntry,
+    AnyVerificationEntry,
     DocumentType,
     EmissionApplied,
     EmissionCancellationNotified,
@@ -49,6 +50,12 @@ from node.domain.entries import (
     IssuerReorganized,
     IssuerTermination,
     IssuerUpdated,
+    VerificationEntry,
+    VerificationFinding,
+    VerificationFindingResolved,
+    VerificationObserved,
+    VerificationSourceFiled,
+    VerificationWalletProof,
 )
 from node.domain.fee import check_upfront_payment, increase_fee, quarter_end, registration_fee
 from node.domain.model import (
@@ -65,6 +72,14 @@ from node.domain.model import (
 )
 from node.domain.names import check_name
 from node.domain.regno import RegNo, next_serial, validate_issuer_code
+from node.domain.verification import (
+    ChainOutcome,
+    FiledSource,
+    OpenFinding,
+    ProofMethod,
+    VerificationState,
+    WalletProof,
+)
 from node.errors import IllegalTransition, RuleViolation
 
 S = EmissionStatus
@@ -116,6 +131,8 @@ def apply_entry(view: RegisterView, entry: Entry, *, calendar: WorkingCalendar) 
     """
     if isinstance(entry, IssuerEntry):
         return _ISSUER_HANDLERS[entry.kind](view, entry, calendar)
+    if isinstance(entry, VerificationEntry):
+        return _apply_verification_entry(view, entry)
     return _apply_emission_entry(view, entry, calendar)
 
 
@@ -1064,6 +1081,192 @@ _EMISSION_HANDLERS: Final[dict[str, _EmissionHandler]] = {
     "emission.cancellation_published": _published,
     "emission.fee_paid": _fee_paid,
 }
+
+
+# ============================================================================================
+# on-chain verification entries (node/verification): observations, findings, proofs, sources
+# ============================================================================================
+
+_NOT_VERIFIABLE: Final = frozenset({S.REFUSED, S.CANCELLED})
+
+
+def _apply_verification_entry(view: RegisterView, entry: AnyVerificationEntry) -> Effects:
+    state = view.emission(entry.emission)
+    if state is None:
+        raise _violation(
+            "emission",
+            "unknown-emission",
+            "Reg. §57",
+            f"no emission with state registration number or application number {entry.emission!r}",
+        )
+    if state.status in _NOT_VERIFIABLE:
+        # Reg. §17, §47: a refused application or a cancelled issue has nothing left to verify.
+        raise _violation(
+            "status",
+            "not-verifiable",
+            "Reg. §17, §47",
+            f"emission {state.key} is {state.status.value}; nothing on chain is verified for it",
+        )
+    _check_recorded_after(entry)
+    _check_basis(entry, None, "")
+    current = state.verification or VerificationState()
+    if isinstance(entry, VerificationObserved):
+        new = _observed(entry, current)
+    elif isinstance(entry, VerificationFinding):
+        new = _finding(entry, current)
+    elif isinstance(entry, VerificationFindingResolved):
+        new = _finding_resolved(entry, current)
+    elif isinstance(entry, VerificationWalletProof):
+        new = _wallet_proof(entry, state, current)
+    elif isinstance(entry, VerificationSourceFiled):
+        source = FiledSource(
+            sha256=entry.standard_json_sha256,
+            compiler=entry.compiler,
+            contract=entry.contract,
+            filed_on=entry.effective_on,
+        )
+        new = dataclasses.replace(current, source=source)
+    else:  # pragma: no cover - the union has no other members
+        assert_never(entry)
+    # A verification entry is an observation: the lifecycle status and dates do not move.
+    return Effects(emissions=(dataclasses.replace(state, verification=new),))
+
+
+def _observed(entry: VerificationObserved, current: VerificationState) -> VerificationState:
+    checked = entry.outcome is ChainOutcome.CHECKED
+    if checked != (entry.block is not None):
+        # Reg. §5.5: a reading of the declared chain is pinned to the block it was taken at.
+        raise _violation(
+            "block",
+            "observation-block",
+            "Reg. §5.5",
+            "a checked chain is read at a named block; other outcomes name none",
+        )
+    if entry.block is not None and entry.block.chain_id != entry.chain_id:
+        raise _violation(
+            "block.chain_id",
+            "observation-chain",
+            "Reg. §5.5",
+            f"the block is on chain {entry.block.chain_id}, the observation on {entry.chain_id}",
+        )
+    readings = entry.readings
+    if current.code_hash is not None or readings.code_hash is None or not readings.code_size:
+        return current
+    # The first code seen at the declared address is the baseline (Reg. §5.5, §9.4).
+    assert entry.block is not None
+    return dataclasses.replace(
+        current,
+        chain_id=entry.chain_id,
+        code_hash=readings.code_hash,
+        implementation=readings.implementation,
+        baseline_block=entry.block.block_number,
+        baseline_on=entry.effective_on,
+    )
+
+
+def _finding(entry: VerificationFinding, current: VerificationState) -> VerificationState:
+    if entry.finding != entry.check and not entry.finding.startswith(entry.check + ":"):
+        raise _violation(
+            "finding",
+            "finding-id",
+            "docs/export-format.md",
+            f"finding {entry.finding!r} is not of check {entry.check!r}",
+        )
+    previous = current.finding(entry.finding)
+    since = previous.since if previous is not None else entry.effective_on
+    opened = OpenFinding(id=entry.finding, check=entry.check, severity=entry.severity, since=since)
+    others = [f for f in current.open_findings if f.id != entry.finding]
+    found = tuple(sorted([*others, opened], key=lambda f: f.id))
+    return dataclasses.replace(current, open_findings=found)
+
+
+def _finding_resolved(
+    entry: VerificationFindingResolved, current: VerificationState
+) -> VerificationState:
+    if current.finding(entry.finding) is None:
+        raise _violation(
+            "finding",
+            "finding-not-open",
+            "docs/export-format.md",
+            f"finding {entry.finding!r} is not open",
+        )
+    found = tuple(f for f in current.open_findings if f.id != entry.finding)
+    return dataclasses.replace(current, open_findings=found)
+
+
+_PROOF_PARAGRAPH: Final = "Reg. §5.5, §9.4"
+
+
+def _wallet_proof(
+    entry: VerificationWalletProof, state: EmissionState, current: VerificationState
+) -> VerificationState:
+    statement = entry.statement
+    if state.regno is None:
+        raise _violation(
+            "statement.regno",
+            "proof-needs-regno",
+            "Reg. §57, §67",
+            f"{state.key} has no state registration number yet to prove a wallet for",
+        )
+    checks = (
+        ("regno", statement.regno, state.regno, "Reg. §67"),
+        ("contract", statement.contract, state.contract_address.lower(), _PROOF_PARAGRAPH),
+        ("wallet", statement.wallet, state.issuer_wallet.lower(), _PROOF_PARAGRAPH),
+    )
+    for name, signed, registered, paragraph in checks:
+        if signed != registered:
+            raise _violation(
+                f"statement.{name}",
+                f"proof-{name}",
+                paragraph,
+                f"the statement names {signed}, the register {registered}",
+            )
+    if current.chain_id is not None and statement.chain_id != current.chain_id:
+        raise _violation(
+            "statement.chain_id",
+            "proof-chain",
+            _PROOF_PARAGRAPH,
+            f"the statement is for chain {statement.chain_id}, the token is on {current.chain_id}",
+        )
+    if statement.expiry <= int(entry.recorded_at.timestamp()):
+        raise _violation(
+            "statement.expiry",
+            "proof-expired",
+            _PROOF_PARAGRAPH,
+            f"the statement expired at {statement.expiry} (Unix time), before it was recorded",
+        )
+    last = current.wallet_proof
+    if last is not None and statement.nonce <= last.nonce:
+        # Replay protection: each accepted statement must carry a larger nonce.
+        raise _violation(
+            "statement.nonce",
+            "proof-replay",
+            _PROOF_PARAGRAPH,
+            f"nonce {statement.nonce} is not above the last accepted nonce {last.nonce}",
+        )
+    if entry.method is ProofMethod.EOA and entry.signer != statement.wallet:
+        raise _violation(
+            "signer",
+            "proof-signer",
+            _PROOF_PARAGRAPH,
+            f"the signature recovers to {entry.signer}, not to the wallet {statement.wallet}",
+        )
+    if entry.method is ProofMethod.EIP1271 and entry.block is None:
+        raise _violation(
+            "block",
+            "proof-block",
+            _PROOF_PARAGRAPH,
+            "an EIP-1271 answer is read at a named block",
+        )
+    proof = WalletProof(
+        wallet=statement.wallet,
+        chain_id=statement.chain_id,
+        method=entry.method,
+        nonce=statement.nonce,
+        expiry=statement.expiry,
+        proven_on=entry.effective_on,
+    )
+    return dataclasses.replace(current, wallet_proof=proof)
 
 
 # ============================================================================================

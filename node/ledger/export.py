@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ def entry_json(record: EntryRecord) -> dict[str, Any]:
 
 
 def checkpoint_json(row: CheckpointRecord) -> dict[str, Any]:
-    """One line of checkpoints.jsonl (anchor data joins here once anchoring exists)."""
+    """One line of checkpoints.jsonl, without its ``anchor`` (``export_ledger`` adds it)."""
     return {
         "origin": row.origin,
         "tree_size": row.size,
@@ -51,10 +51,16 @@ def checkpoint_json(row: CheckpointRecord) -> dict[str, Any]:
 
 
 def export_ledger(
-    store: LedgerStore, directory: Path, *, on_entry: Callable[[int, int], None] | None = None
+    store: LedgerStore,
+    directory: Path,
+    *,
+    on_entry: Callable[[int, int], None] | None = None,
+    anchors: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> ExportReport:
     """Write entries.jsonl, checkpoints.jsonl and manifest.json into ``directory``.
 
+    Each checkpoint line carries ``anchor``: its on-chain anchor from ``anchors`` (keyed by tree
+    size; chain id, contract, transaction hash, block number and hash), or null.
     Private values (Reg. §66) are never exported: entries hold only their commitments.
 
     Raises:
@@ -73,7 +79,10 @@ def export_ledger(
         checkpoints = reader.checkpoints()
         with (directory / "checkpoints.jsonl").open("w", encoding="utf-8") as out:
             for row in checkpoints:
-                out.write(json.dumps(checkpoint_json(row), separators=(",", ":")))
+                line = checkpoint_json(row)
+                anchor = (anchors or {}).get(row.size)
+                line["anchor"] = None if anchor is None else dict(anchor)
+                out.write(json.dumps(line, separators=(",", ":")))
                 out.write("\n")
     manifest = {
         "format": EXPORT_FORMAT,

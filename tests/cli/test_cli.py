@@ -583,7 +583,7 @@ def test_check_export_rebuild(demo: Invoke, tmp_path: Path) -> None:
     assert checked.exit_code == 0, checked.output
     summary = json.loads(checked.stdout)
     assert summary["ok"] is True
-    assert summary["emissions"] == 11
+    assert summary["emissions"] == 17
     assert summary["signer"] is not None
     out = tmp_path / "export"
     exported = demo("export", "--out", str(out))
@@ -597,7 +597,7 @@ def test_check_export_rebuild(demo: Invoke, tmp_path: Path) -> None:
     assert "Жумабаева" not in public
     rebuilt = demo("rebuild")
     assert rebuilt.exit_code == 0, rebuilt.output
-    assert "11 emissions" in rebuilt.stdout
+    assert "17 emissions" in rebuilt.stdout
     assert demo("check").exit_code == 0
 
 

@@ -53,23 +53,23 @@ def test_console_script_end_to_end(tmp_path: Path) -> None:
     assert "signer" in init.stdout
     demo = _tamga(data_dir, "demo")
     assert demo.returncode == 0, demo.stderr
-    assert "11 emissions" in demo.stdout
+    assert "17 emissions" in demo.stdout
     listed = _tamga(data_dir, "emission", "list")
     assert listed.returncode == 0, listed.stderr
     for symbol in ("ATSOM", "OALTN", "CAGRO", "IKRS", "KSKI", "NYAK", "CGRN", "OBTT", "TKEN"):
         assert symbol in listed.stdout
     checkpoint = _tamga(data_dir, "log", "checkpoint")
     assert checkpoint.returncode == 0, checkpoint.stderr
-    assert json.loads(checkpoint.stdout)["tree_size"] == 75
+    assert json.loads(checkpoint.stdout)["tree_size"] == 119
     check = _tamga(data_dir, "check")
     assert check.returncode == 0, check.stderr
     assert "passed" in check.stdout
     export = _tamga(data_dir, "export", "--out", str(tmp_path / "export"))
     assert export.returncode == 0, export.stderr
     manifest = json.loads((tmp_path / "export" / "manifest.json").read_text())
-    assert manifest["tree_size"] == 75
+    assert manifest["tree_size"] == 119
     entries = (tmp_path / "export" / "entries.jsonl").read_text(encoding="utf-8")
-    assert len(entries.splitlines()) == 75
+    assert len(entries.splitlines()) == 119
 
 
 def _lines(stream: object, sink: queue.Queue[str]) -> None:

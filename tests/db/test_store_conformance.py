@@ -196,6 +196,8 @@ def test_migrations_match_the_models(database_url: str) -> None:
     from alembic.runtime.migration import MigrationContext
     from sqlmodel import SQLModel
 
+    import anchoring.schema  # noqa: F401  (registers the anchoring tables of migration 0002)
+    import api.schema  # noqa: F401  (registers the API tables of migration 0003)
     from node.ledger import migrate
 
     store = SqlLedgerStore.from_url(database_url)

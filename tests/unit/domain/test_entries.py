@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lifecycle_samples import APP, EMISSION_EVENT_KINDS, REGNO, at, emission_filing, sample_event
 from pydantic import ValidationError
+from verification_samples import VERIFICATION_KINDS, sample_verification
 
 from node.domain.entries import (
     EMISSION_KINDS,
@@ -61,6 +62,7 @@ KINDS = [
     "emission.cancellation_notified",
     "emission.cancellation_published",
     "emission.fee_paid",
+    *VERIFICATION_KINDS,
 ]
 ON = date(2026, 9, 1)
 
@@ -99,7 +101,8 @@ def issuer_entries() -> list[Entry]:
 def one_of_each() -> list[Entry]:
     applied = application_entry(emission_filing(), application_no=APP, recorded_at=at(ON))
     events = [sample_event(k, ON, REGNO) for k in EMISSION_EVENT_KINDS]
-    return [*issuer_entries(), applied, *events]
+    checks = [sample_verification(k, ON, REGNO) for k in VERIFICATION_KINDS]
+    return [*issuer_entries(), applied, *events, *checks]
 
 
 def test_the_kinds() -> None:

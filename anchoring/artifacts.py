@@ -1,0 +1,50 @@
+"""The committed contract artifacts (ABI, creation bytecode, compiler) read at run time.
+
+Nothing compiles a contract at run time: `scripts/compile_contracts.py` writes these files and a
+test checks them against a fresh compile.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from node.errors import ConfigError
+
+REGISTRY_ANCHOR = "RegistryAnchor"
+EVENT_ONLY_ANCHOR = "EventOnlyAnchor"
+
+
+@dataclass(frozen=True)
+class ContractArtifact:
+    """One compiled contract: its ABI, creation bytecode and the compiler version."""
+
+    name: str
+    abi: tuple[dict[str, Any], ...]
+    bytecode: bytes
+    compiler_version: str
+
+    def abi_list(self) -> list[dict[str, Any]]:
+        """The ABI as the list web3 expects."""
+        return list(self.abi)
+
+
+@cache
+def load_artifact(name: str = REGISTRY_ANCHOR) -> ContractArtifact:
+    """Read ``anchoring/artifacts/<name>.json``.
+
+    Raises:
+        ConfigError: there is no such artifact or it is malformed.
+    """
+    try:
+        text = resources.files("anchoring").joinpath("artifacts", f"{name}.json").read_text("utf-8")
+        data = json.loads(text)
+        bytecode = bytes.fromhex(str(data["bytecode"]).removeprefix("0x"))
+        abi = tuple(data["abi"])
+        version = str(data["compiler"]["version"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"contract artifact {name!r} is missing or malformed: {exc}") from exc
+    return ContractArtifact(name=name, abi=abi, bytecode=bytecode, compiler_version=version)

@@ -1,0 +1,522 @@
+"""`tamga audit bundle`: verify one emission's proof bundle offline, except for the chain reads.
+
+Checks the checkpoint's signature, every entry's inclusion proof (RFC 9162 §2.1.3), the entries'
+format and privacy, replays them through the domain rules and compares the result with the state
+proof (which must lead to the checkpoint's state root), checks the anchor transaction, block and
+``Anchored`` log on chain, ``rootAt`` and ``latest`` at the pinned block, the consistency proof to
+the latest anchor (RFC 9162 §2.1.4) and re-reads every block-pinned observation. Like
+`anchoring.audit`, it imports no ledger or database code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from anchoring.audit_chain import AnchorChain, NoContractCode, checksum
+from anchoring.audit_replay import privacy_problems
+from anchoring.audit_report import AuditReport, Check, Recorder
+from anchoring.bundle_format import Bundle, BundleAnchor, bundle_sha256, parse_bundle
+from node.checkpoint import Checkpoint, parse_time, recover_signer
+from node.domain.calendar import WorkingCalendar
+from node.domain.canonical import canonical_json
+from node.domain.entries import EmissionEntry, Entry, IssuerEntry, decode_entry
+from node.domain.model import EmissionState, IssuerState
+from node.domain.register import MemoryRegister
+from node.errors import RuleViolation, VerificationError
+from node.merkle.hasher import hash_leaf
+from node.merkle.verify import verify_consistency, verify_inclusion
+from node.state import state_leaf
+
+
+@dataclass(frozen=True)
+class BundleView:
+    """What the bundle's entries say once replayed: the emission, its issuer, its history."""
+
+    bundle: Bundle
+    emission: EmissionState
+    issuer: IssuerState | None
+    history: tuple[tuple[int, Entry], ...]
+
+
+@dataclass(frozen=True)
+class BundleAudit:
+    """The report, and the replayed view when the entries replayed."""
+
+    report: AuditReport
+    view: BundleView | None
+    sha256: str
+
+
+def audit_bundle(
+    data: bytes,
+    *,
+    chain: AnchorChain | None,
+    calendar: WorkingCalendar,
+    signers: Sequence[str] = (),
+    expected_key: str | None = None,
+    expected_sha256: str | None = None,
+) -> BundleAudit:
+    """Verify a bundle file (any JSON spelling of a ``tamga.bundle.v1`` bundle).
+
+    ``chain`` reads the pinned contract (its address is the auditor's, not the bundle's);
+    without it the chain checks are skipped and a note says so. ``expected_key`` is the
+    emission asked for (registration or application number), ``expected_sha256`` the hash
+    printed on an extract.
+
+    Raises:
+        ChainError: the RPC endpoint fails.
+    """
+    rec = Recorder()
+    sha256 = bundle_sha256(data) if _is_json(data) else ""
+    facts: dict[str, Any] = {"sha256": sha256}
+    try:
+        bundle = parse_bundle(data)
+    except VerificationError as exc:
+        rec.error(Check.BUNDLE, exc, where="bundle")
+        return BundleAudit(rec.report(kind="bundle", subject="bundle", facts=facts), None, sha256)
+    subject = f"bundle of {bundle.emission}"
+    facts.update(
+        emission=bundle.emission,
+        application_no=bundle.application_no,
+        checkpoint=bundle.checkpoint.tree_size,
+        anchor={"tx_hash": bundle.anchor.tx_hash, "block": bundle.anchor.block_number},
+        latest_anchor=bundle.latest_anchor.tree_size,
+    )
+    _identity(bundle, rec, expected_key=expected_key, expected_sha256=expected_sha256, sha=sha256)
+    checkpoint = _signature(bundle, rec, signers=signers)
+    _inclusion(bundle, rec)
+    view = _replay(bundle, rec, calendar=calendar)
+    _state_proof(bundle, rec, view=view)
+    _consistency(bundle, rec)
+    if chain is not None and checkpoint is not None:
+        try:
+            _chain(bundle, rec, chain=chain)
+        except NoContractCode as exc:
+            rec.failed(
+                Check.ANCHOR,
+                where=f"contract {chain.contract}",
+                message=f"the contract does not answer at the pinned block: {exc}",
+            )
+        facts.update(chain_id=chain.chain_id(), contract=chain.contract)
+    elif chain is None:
+        rec.note("no chain given: the anchor and observations were not checked")
+    report = rec.report(kind="bundle", subject=subject, facts=facts)
+    return BundleAudit(report=report, view=view, sha256=sha256)
+
+
+def _is_json(data: bytes) -> bool:
+    try:
+        bundle_sha256(data)
+    except VerificationError:
+        return False
+    return True
+
+
+def _identity(
+    bundle: Bundle,
+    rec: Recorder,
+    *,
+    expected_key: str | None,
+    expected_sha256: str | None,
+    sha: str,
+) -> None:
+    if expected_sha256 is not None:
+        if expected_sha256.lower() != sha:
+            rec.failed(
+                Check.BUNDLE,
+                where="bundle",
+                message="the bundle's SHA-256 differs from the one printed on the extract",
+                expected=expected_sha256.lower(),
+                actual=sha,
+            )
+        else:
+            rec.passed(Check.BUNDLE)
+    if expected_key is not None:
+        if expected_key not in (bundle.emission, bundle.application_no):
+            rec.failed(
+                Check.BUNDLE,
+                where="bundle",
+                message="the bundle is for another emission",
+                expected=expected_key,
+                actual=bundle.emission,
+            )
+        else:
+            rec.passed(Check.BUNDLE)
+    if bundle.state_proof.key != bundle.emission:
+        rec.failed(
+            Check.BUNDLE,
+            where="state proof",
+            message="the state proof is for another emission",
+            expected=bundle.emission,
+            actual=bundle.state_proof.key,
+        )
+    indexes = [e.index for e in bundle.entries]
+    if indexes != sorted(set(indexes)):
+        rec.failed(
+            Check.BUNDLE, where="entries", message="entries are not in increasing index order"
+        )
+
+
+def _signature(bundle: Bundle, rec: Recorder, *, signers: Sequence[str]) -> Checkpoint | None:
+    cp = bundle.checkpoint
+    where = f"checkpoint {cp.tree_size}"
+    try:
+        checkpoint = Checkpoint(
+            origin=cp.origin,
+            size=cp.tree_size,
+            log_root=bytes.fromhex(cp.log_root),
+            state_root=bytes.fromhex(cp.state_root),
+            state_size=cp.state_size,
+            issued_at=parse_time(cp.time),
+        )
+    except ValueError as exc:
+        rec.failed(Check.BUNDLE, where=where, message=f"time is malformed: {exc}")
+        return None
+    try:
+        actual = recover_signer(checkpoint, bytes.fromhex(cp.signature[2:]))
+    except VerificationError as exc:
+        rec.error(Check.SIGNATURE, exc, where=where)
+        return checkpoint
+    pinned = {s.lower() for s in signers}
+    if actual.lower() != cp.signer.lower():
+        rec.failed(
+            Check.SIGNATURE,
+            where=where,
+            message="the signature does not recover to the checkpoint's signer (EIP-191)",
+            expected=cp.signer,
+            actual=actual,
+        )
+    elif pinned and actual.lower() not in pinned:
+        rec.failed(
+            Check.SIGNATURE,
+            where=where,
+            message="signed by a key that is not the register's",
+            expected=" or ".join(sorted(pinned)),
+            actual=actual,
+        )
+    else:
+        rec.passed(Check.SIGNATURE)
+        if not pinned:
+            rec.note(f"no --signer given: the checkpoint is signed by {actual}")
+    return checkpoint
+
+
+def _inclusion(bundle: Bundle, rec: Recorder) -> None:
+    size = bundle.checkpoint.tree_size
+    root = bytes.fromhex(bundle.checkpoint.log_root)
+    for item in bundle.entries:
+        where = f"entry {item.index}"
+        try:
+            verify_inclusion(
+                index=item.index,
+                size=size,
+                leaf_hash=hash_leaf(item.leaf_bytes()),
+                proof=[bytes.fromhex(h) for h in item.proof],
+                root=root,
+            )
+        except (VerificationError, ValueError) as exc:
+            message = str(exc.args[0]) if exc.args else str(exc)
+            rec.failed(
+                Check.INCLUSION,
+                where=where,
+                message=f"not in the checkpoint's tree of {size} entries: {message}",
+            )
+        else:
+            rec.passed(Check.INCLUSION)
+
+
+def _replay(bundle: Bundle, rec: Recorder, *, calendar: WorkingCalendar) -> BundleView | None:
+    register = MemoryRegister()
+    history: list[tuple[int, Entry]] = []
+    own = {bundle.emission, bundle.application_no}
+    for item in bundle.entries:
+        where = f"entry {item.index}"
+        leaf = item.leaf_bytes()
+        problems = privacy_problems(leaf)
+        if problems:
+            rec.failed(Check.PRIVACY, where=where, message="; ".join(problems))
+        else:
+            rec.passed(Check.PRIVACY)
+        try:
+            entry = decode_entry(leaf)
+        except RuleViolation as exc:
+            rec.failed(
+                Check.ENTRY_FORMAT,
+                where=where,
+                message=f"{exc.field}: {exc.message} [{exc.rule}; {exc.paragraph}]",
+            )
+            return None
+        rec.passed(Check.ENTRY_FORMAT)
+        try:
+            register.apply(entry, calendar=calendar)
+        except RuleViolation as exc:
+            rec.failed(
+                Check.REPLAY,
+                where=where,
+                message=f"does not replay: {exc.field}: {exc.message} [{exc.rule}; "
+                f"{exc.paragraph}]",
+            )
+            return None
+        rec.passed(Check.REPLAY)
+        if isinstance(entry, EmissionEntry) and (
+            entry.emission in own or _same_emission(register, entry.emission, bundle)
+        ):
+            history.append((item.index, entry))
+    emission = register.emission(bundle.application_no)
+    if emission is None or emission.key != bundle.emission:
+        rec.failed(
+            Check.BUNDLE,
+            where="entries",
+            message="the entries do not describe the emission the bundle is for",
+            expected=bundle.emission,
+            actual=None if emission is None else emission.key,
+        )
+        return None
+    if emission.issuer != bundle.issuer:
+        rec.failed(
+            Check.BUNDLE,
+            where="entries",
+            message="the emission's issuer differs from the bundle's",
+            expected=bundle.issuer,
+            actual=emission.issuer,
+        )
+    issuer_entries = [e for e in bundle.entries if _about_issuer(e.leaf_bytes(), bundle.issuer)]
+    if not issuer_entries:
+        rec.note("the bundle holds none of the issuer's entries")
+    return BundleView(
+        bundle=bundle,
+        emission=emission,
+        issuer=register.issuer(emission.issuer),
+        history=tuple(history),
+    )
+
+
+def _same_emission(register: MemoryRegister, key: str, bundle: Bundle) -> bool:
+    state = register.emission(key)
+    return state is not None and state.application_no == bundle.application_no
+
+
+def _about_issuer(leaf: bytes, code: str) -> bool:
+    try:
+        entry = decode_entry(leaf)
+    except RuleViolation:
+        return False
+    return isinstance(entry, IssuerEntry) and entry.issuer == code
+
+
+def _state_proof(bundle: Bundle, rec: Recorder, *, view: BundleView | None) -> None:
+    proof = bundle.state_proof
+    where = f"state of {proof.key} at checkpoint {bundle.checkpoint.tree_size}"
+    leaf = state_leaf(proof.key, proof.state)
+    try:
+        verify_inclusion(
+            index=proof.index,
+            size=proof.state_size,
+            leaf_hash=hash_leaf(leaf),
+            proof=[bytes.fromhex(h) for h in proof.proof],
+            root=bytes.fromhex(bundle.checkpoint.state_root),
+        )
+    except VerificationError as exc:
+        rec.error(Check.STATE_PROOF, exc, where=where)
+    else:
+        if proof.state_size != bundle.checkpoint.state_size:
+            rec.failed(
+                Check.STATE_PROOF,
+                where=where,
+                message="the state proof is for another state tree size",
+                expected=bundle.checkpoint.state_size,
+                actual=proof.state_size,
+            )
+        else:
+            rec.passed(Check.STATE_PROOF)
+    if view is None:
+        rec.unchecked(Check.STATE_PROOF)
+        return
+    replayed = view.emission.to_record()
+    if canonical_json(replayed) != canonical_json(proof.state):
+        differing = sorted(
+            k for k in set(replayed) | set(proof.state) if replayed.get(k) != proof.state.get(k)
+        )
+        rec.failed(
+            Check.STATE_PROOF,
+            where=where,
+            message="the state replayed from the entries differs from the proven state in: "
+            + ", ".join(differing),
+        )
+    else:
+        rec.passed(Check.STATE_PROOF)
+
+
+def _consistency(bundle: Bundle, rec: Recorder) -> None:
+    latest = bundle.latest_anchor
+    where = f"checkpoint {bundle.checkpoint.tree_size} -> anchor {latest.tree_size}"
+    try:
+        verify_consistency(
+            size1=bundle.checkpoint.tree_size,
+            size2=latest.tree_size,
+            root1=bytes.fromhex(bundle.checkpoint.log_root),
+            root2=bytes.fromhex(latest.log_root),
+            proof=[bytes.fromhex(h) for h in latest.consistency_proof],
+        )
+    except VerificationError as exc:
+        rec.error(Check.CONSISTENCY, exc, where=where)
+    else:
+        rec.passed(Check.CONSISTENCY)
+
+
+def _chain(bundle: Bundle, rec: Recorder, *, chain: AnchorChain) -> None:
+    chain_id = chain.chain_id()
+    contract = chain.contract.lower()
+    cp = bundle.checkpoint
+    for anchor, what in ((bundle.anchor, "anchor"), (bundle.latest_anchor, "latest anchor")):
+        _anchor(anchor, what=what, rec=rec, chain=chain, chain_id=chain_id, contract=contract)
+    if (bundle.anchor.tree_size, bundle.anchor.log_root, bundle.anchor.state_root) != (
+        cp.tree_size,
+        cp.log_root,
+        cp.state_root,
+    ):
+        rec.failed(
+            Check.ANCHOR,
+            where=f"checkpoint {cp.tree_size}",
+            message="the anchor is not this checkpoint's",
+            expected=f"{cp.tree_size} {cp.log_root}",
+            actual=f"{bundle.anchor.tree_size} {bundle.anchor.log_root}",
+        )
+    for observation in bundle.observations:
+        where = f"observation {observation.label} at block {observation.block_number}"
+        if checksum(observation.to).lower() != contract or observation.chain_id != chain_id:
+            rec.failed(
+                Check.OBSERVATION,
+                where=where,
+                message="the observation is of another contract or chain",
+                expected=chain.contract,
+                actual=observation.to,
+            )
+            continue
+        hashes = chain.block_hashes([observation.block_number])
+        actual_hash = hashes.get(observation.block_number)
+        if actual_hash is None or "0x" + actual_hash.hex() != observation.block_hash:
+            rec.failed(
+                Check.OBSERVATION,
+                where=where,
+                message="the observation's block is not on this chain",
+                expected=observation.block_hash,
+                actual=None if actual_hash is None else "0x" + actual_hash.hex(),
+            )
+            continue
+        result = chain.call(
+            to=observation.to,
+            data=bytes.fromhex(observation.data[2:]),
+            block=observation.block_number,
+        )
+        if "0x" + result.hex() != observation.result:
+            rec.failed(
+                Check.OBSERVATION,
+                where=where,
+                message="re-reading the call at the pinned block gives another result",
+                expected=observation.result,
+                actual="0x" + result.hex(),
+            )
+        else:
+            rec.passed(Check.OBSERVATION)
+    block = max((o.block_number for o in bundle.observations), default=None)
+    if block is None:
+        rec.failed(Check.OBSERVATION, where="observations", message="the bundle pins no block")
+        return
+    wanted: tuple[BundleAnchor, ...] = (bundle.anchor, bundle.latest_anchor)
+    roots = chain.roots_at([a.tree_size for a in wanted], block=block)
+    for want in wanted:
+        root = roots[want.tree_size]
+        if (root.log_root.hex(), root.state_root.hex()) != (want.log_root, want.state_root):
+            rec.failed(
+                Check.ANCHOR,
+                where=f"rootAt({want.tree_size}) at block {block}",
+                message="the contract holds another root for this tree size",
+                expected=want.log_root,
+                actual=root.log_root.hex(),
+            )
+        else:
+            rec.passed(Check.ANCHOR)
+    latest = chain.latest(block=block)
+    if latest.tree_size != bundle.latest_anchor.tree_size:
+        rec.failed(
+            Check.ANCHOR,
+            where=f"latest() at block {block}",
+            message="the latest anchor at the pinned block is another",
+            expected=bundle.latest_anchor.tree_size,
+            actual=latest.tree_size,
+        )
+    else:
+        rec.passed(Check.ANCHOR)
+
+
+def _anchor(
+    anchor: BundleAnchor,
+    *,
+    what: str,
+    rec: Recorder,
+    chain: AnchorChain,
+    chain_id: int,
+    contract: str,
+) -> None:
+    where = f"{what} {anchor.tree_size} (tx {anchor.tx_hash})"
+    if anchor.chain_id != chain_id:
+        rec.failed(
+            Check.ANCHOR,
+            where=where,
+            message="anchored on another chain",
+            expected=chain_id,
+            actual=anchor.chain_id,
+        )
+        return
+    if checksum(anchor.contract).lower() != contract:
+        rec.failed(
+            Check.ANCHOR,
+            where=where,
+            message="anchored on another contract than the register's",
+            expected=chain.contract,
+            actual=anchor.contract,
+        )
+        return
+    receipt = chain.receipt(bytes.fromhex(anchor.tx_hash[2:]))
+    if receipt is None or receipt.status != 1:
+        rec.failed(
+            Check.ANCHOR,
+            where=where,
+            message="the chain has no successful transaction with this hash",
+        )
+        return
+    canonical = chain.block_hashes([receipt.block_number]).get(receipt.block_number)
+    block = (receipt.block_number, "0x" + receipt.block_hash.hex())
+    if block != (anchor.block_number, anchor.block_hash) or canonical != receipt.block_hash:
+        rec.failed(
+            Check.ANCHOR,
+            where=where,
+            message="the transaction is not in the stated block (reorganized or forged)",
+            expected=f"{anchor.block_number} {anchor.block_hash}",
+            actual=f"{block[0]} {block[1]}",
+        )
+        return
+    logs = [
+        e
+        for e in receipt.anchored
+        if e.contract.lower() == contract
+        and e.tree_size == anchor.tree_size
+        and e.log_root.hex() == anchor.log_root
+        and e.state_root.hex() == anchor.state_root
+    ]
+    if not logs:
+        rec.failed(
+            Check.ANCHOR,
+            where=where,
+            message="the transaction emitted no matching Anchored event from the contract",
+            expected=f"{anchor.tree_size} {anchor.log_root}",
+            actual=", ".join(
+                f"{e.contract} {e.tree_size} {e.log_root.hex()}" for e in receipt.anchored
+            )
+            or "none",
+        )
+        return
+    rec.passed(Check.ANCHOR)

@@ -1,0 +1,384 @@
+"""Read-only chain access for the auditor: `Anchored` events, `rootAt`, `latest`, blocks, receipts.
+
+Only JSON-RPC reads through web3 and the committed ABI (anchoring/artifacts/RegistryAnchor.json);
+nothing is signed or sent. Reads that must agree with each other are pinned to one block.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Final, Protocol
+
+from eth_typing import ChecksumAddress
+from eth_utils.address import to_checksum_address
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.exceptions import BadFunctionCallOutput, Web3Exception
+
+from node.errors import ChainError
+
+ARTIFACT: Final = Path(__file__).resolve().parent / "artifacts" / "RegistryAnchor.json"
+"""The committed ABI and bytecode of the anchor contract."""
+
+LOG_CHUNK_BLOCKS: Final = 50_000
+"""First block span of one ``eth_getLogs`` call; halved while a provider refuses the range."""
+
+BATCH_SIZE: Final = 200
+"""JSON-RPC calls per batch request."""
+
+RPC_TIMEOUT_S: Final = 30.0
+
+
+class NoContractCode(ChainError):
+    """The anchor contract has no code at the block read (wrong address, or not yet deployed)."""
+
+
+@dataclass(frozen=True)
+class BlockRef:
+    """A block by number and hash: what a pinned read refers to."""
+
+    number: int
+    hash: bytes
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"number": self.number, "hash": "0x" + self.hash.hex()}
+
+
+@dataclass(frozen=True)
+class AnchoredEvent:
+    """One ``Anchored(treeSize, logRoot, stateRoot, anchoredAt)`` log and where it is."""
+
+    contract: str
+    tree_size: int
+    log_root: bytes
+    state_root: bytes
+    anchored_at: int
+    tx_hash: bytes
+    block_number: int
+    block_hash: bytes
+    log_index: int
+
+
+@dataclass(frozen=True)
+class AnchoredRoot:
+    """What ``rootAt(treeSize)`` or ``latest()`` returns (all zero when never anchored)."""
+
+    tree_size: int
+    log_root: bytes
+    state_root: bytes
+    anchored_at: int
+
+    @property
+    def anchored(self) -> bool:
+        """Whether a root is stored (the contract refuses a zero log root)."""
+        return self.log_root != bytes(32)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The parts of a transaction receipt the auditor reads."""
+
+    tx_hash: bytes
+    status: int
+    block_number: int
+    block_hash: bytes
+    anchored: tuple[AnchoredEvent, ...]
+
+
+class AnchorChain(Protocol):
+    """What the auditor reads from the chain (one contract, read-only)."""
+
+    @property
+    def contract(self) -> str:
+        """The anchor contract's checksummed address."""
+        ...
+
+    def chain_id(self) -> int:
+        """The chain id the RPC endpoint serves (EIP-155)."""
+        ...
+
+    def head(self) -> BlockRef:
+        """The latest block."""
+        ...
+
+    def block_hashes(self, numbers: Iterable[int]) -> dict[int, bytes]:
+        """The canonical hash of each block number (missing blocks are left out)."""
+        ...
+
+    def anchored_events(
+        self, *, from_block: int, to_block: int, tree_size: int | None = None
+    ) -> list[AnchoredEvent]:
+        """Every ``Anchored`` log of the contract in the block range (one tree size if given)."""
+        ...
+
+    def roots_at(self, sizes: Iterable[int], *, block: int) -> dict[int, AnchoredRoot]:
+        """``rootAt(size)`` for each size, read at ``block``."""
+        ...
+
+    def latest(self, *, block: int) -> AnchoredRoot:
+        """``latest()`` read at ``block``."""
+        ...
+
+    def receipt(self, tx_hash: bytes) -> Receipt | None:
+        """The receipt of a transaction, or None when the chain does not know it."""
+        ...
+
+    def call(self, *, to: str, data: bytes, block: int) -> bytes:
+        """A raw ``eth_call`` at ``block``."""
+        ...
+
+    def encode_call(self, name: str, *args: Any) -> bytes:
+        """Calldata of a call to the anchor contract."""
+        ...
+
+
+@cache
+def anchor_abi() -> list[dict[str, Any]]:
+    """The anchor contract's ABI from the committed artifact.
+
+    Raises:
+        ChainError: the artifact is missing or unreadable.
+    """
+    try:
+        artifact = json.loads(ARTIFACT.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ChainError(f"cannot read the anchor contract's ABI from {ARTIFACT}: {exc}") from exc
+    abi: list[dict[str, Any]] = artifact["abi"]
+    return abi
+
+
+def checksum(address: str) -> ChecksumAddress:
+    """The EIP-55 checksummed form of an address.
+
+    Raises:
+        ChainError: not a 20-byte hex address.
+    """
+    try:
+        return to_checksum_address(address)
+    except ValueError as exc:
+        raise ChainError(f"not an address: {address!r}") from exc
+
+
+class Web3AnchorChain:
+    """`AnchorChain` over a JSON-RPC endpoint with web3 (read-only; batched calls)."""
+
+    def __init__(self, rpc_url: str, contract: str, *, timeout: float = RPC_TIMEOUT_S) -> None:
+        """Connect lazily to ``rpc_url`` (nothing is sent until the first read).
+
+        Raises:
+            ChainError: ``contract`` is not an address.
+        """
+        self.rpc_url = rpc_url
+        self._contract_address = checksum(contract)
+        self.w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+        self._contract = self.w3.eth.contract(address=self._contract_address, abi=anchor_abi())
+        self._event = self._contract.events.Anchored()
+        self._topic = HexBytes(self.w3.keccak(text="Anchored(uint64,bytes32,bytes32,uint64)"))
+
+    @property
+    def contract(self) -> str:
+        """The anchor contract's checksummed address."""
+        return self._contract_address
+
+    def chain_id(self) -> int:
+        """The chain id (``eth_chainId``).
+
+        Raises:
+            ChainError: the endpoint failed.
+        """
+        with _rpc(self.rpc_url, "eth_chainId"):
+            return int(self.w3.eth.chain_id)
+
+    def head(self) -> BlockRef:
+        """The latest block.
+
+        Raises:
+            ChainError: the endpoint failed.
+        """
+        with _rpc(self.rpc_url, "eth_getBlockByNumber"):
+            block = self.w3.eth.get_block("latest")
+        return BlockRef(number=int(block["number"]), hash=bytes(block["hash"]))
+
+    def block_hashes(self, numbers: Iterable[int]) -> dict[int, bytes]:
+        """Canonical block hashes, in JSON-RPC batches.
+
+        Raises:
+            ChainError: the endpoint failed.
+        """
+        wanted = sorted(set(numbers))
+        found: dict[int, bytes] = {}
+        for chunk in _chunks(wanted, BATCH_SIZE):
+            with _rpc(self.rpc_url, "eth_getBlockByNumber"), self.w3.batch_requests() as batch:
+                for number in chunk:
+                    batch.add(self.w3.eth.get_block(number))
+                blocks: list[Any] = list(batch.execute())
+            for number, block in zip(chunk, blocks, strict=True):
+                if block is not None and "hash" in block:
+                    found[number] = bytes(block["hash"])
+        return found
+
+    def anchored_events(
+        self, *, from_block: int, to_block: int, tree_size: int | None = None
+    ) -> list[AnchoredEvent]:
+        """``Anchored`` logs of the contract, scanning in chunks that shrink when refused.
+
+        Raises:
+            ChainError: the endpoint refuses even a one-block range, or fails otherwise.
+        """
+        topics: list[Any] = [self._topic]
+        if tree_size is not None:
+            topics.append(HexBytes(tree_size.to_bytes(32, "big")))
+        events: list[AnchoredEvent] = []
+        start = from_block
+        span = LOG_CHUNK_BLOCKS
+        while start <= to_block:
+            end = min(to_block, start + span - 1)
+            try:
+                logs = self.w3.eth.get_logs(
+                    {
+                        "address": self._contract_address,
+                        "fromBlock": start,
+                        "toBlock": end,
+                        "topics": topics,
+                    }
+                )
+            except OSError as exc:
+                raise ChainError(f"eth_getLogs failed at {self.rpc_url}: {exc}") from exc
+            except (Web3Exception, ValueError) as exc:
+                # A provider may refuse a wide range (too many results): split it.
+                if end > start:
+                    span = max(1, (end - start + 1) // 2)
+                    continue
+                raise ChainError(f"eth_getLogs failed at {self.rpc_url}: {exc}") from exc
+            events.extend(self._decode(log) for log in logs)
+            start = end + 1
+        return events
+
+    def roots_at(self, sizes: Iterable[int], *, block: int) -> dict[int, AnchoredRoot]:
+        """``rootAt`` for each size at ``block``, in JSON-RPC batches.
+
+        Raises:
+            ChainError: the endpoint failed.
+        """
+        wanted = sorted(set(sizes))
+        found: dict[int, AnchoredRoot] = {}
+        for chunk in _chunks(wanted, BATCH_SIZE):
+            with _rpc(self.rpc_url, "eth_call rootAt"), self.w3.batch_requests() as batch:
+                for size in chunk:
+                    batch.add(self._contract.functions.rootAt(size).call(block_identifier=block))
+                results: list[Any] = list(batch.execute())
+            for size, (log_root, state_root, anchored_at) in zip(chunk, results, strict=True):
+                found[size] = AnchoredRoot(
+                    tree_size=size,
+                    log_root=bytes(log_root),
+                    state_root=bytes(state_root),
+                    anchored_at=int(anchored_at),
+                )
+        return found
+
+    def latest(self, *, block: int) -> AnchoredRoot:
+        """``latest()`` at ``block``.
+
+        Raises:
+            ChainError: the endpoint failed.
+        """
+        with _rpc(self.rpc_url, "eth_call latest"):
+            size, log_root, state_root, anchored_at = self._contract.functions.latest().call(
+                block_identifier=block
+            )
+        return AnchoredRoot(
+            tree_size=int(size),
+            log_root=bytes(log_root),
+            state_root=bytes(state_root),
+            anchored_at=int(anchored_at),
+        )
+
+    def receipt(self, tx_hash: bytes) -> Receipt | None:
+        """The transaction's receipt with every ``Anchored`` log in it, from any contract.
+
+        Raises:
+            ChainError: the endpoint failed.
+        """
+        try:
+            raw = self.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
+        except Web3Exception as exc:
+            if "not found" in str(exc).lower():
+                return None
+            raise ChainError(f"eth_getTransactionReceipt failed at {self.rpc_url}: {exc}") from exc
+        except (OSError, ValueError) as exc:
+            raise ChainError(f"eth_getTransactionReceipt failed at {self.rpc_url}: {exc}") from exc
+        anchored = tuple(
+            self._decode(log)
+            for log in raw["logs"]
+            if log["topics"] and HexBytes(log["topics"][0]) == self._topic
+        )
+        return Receipt(
+            tx_hash=bytes(raw["transactionHash"]),
+            status=int(raw["status"]),
+            block_number=int(raw["blockNumber"]),
+            block_hash=bytes(raw["blockHash"]),
+            anchored=anchored,
+        )
+
+    def call(self, *, to: str, data: bytes, block: int) -> bytes:
+        """A raw ``eth_call``.
+
+        Raises:
+            ChainError: the endpoint failed or the call reverted.
+        """
+        with _rpc(self.rpc_url, "eth_call"):
+            result = self.w3.eth.call({"to": checksum(to), "data": HexBytes(data)}, block)
+        return bytes(result)
+
+    def encode_call(self, name: str, *args: Any) -> bytes:
+        """Calldata of a call to the anchor contract (for block-pinned observations).
+
+        Raises:
+            ChainError: no such function in the ABI, or bad arguments.
+        """
+        try:
+            return bytes(HexBytes(self._contract.encode_abi(name, args=list(args))))
+        except (Web3Exception, ValueError, TypeError) as exc:
+            raise ChainError(f"cannot encode {name}{args}: {exc}") from exc
+
+    def _decode(self, log: Any) -> AnchoredEvent:
+        try:
+            event = self._event.process_log(log)
+        except (Web3Exception, ValueError, TypeError) as exc:
+            raise ChainError(f"an Anchored log does not decode: {exc}") from exc
+        args = event["args"]
+        return AnchoredEvent(
+            contract=checksum(str(event["address"])),
+            tree_size=int(args["treeSize"]),
+            log_root=bytes(args["logRoot"]),
+            state_root=bytes(args["stateRoot"]),
+            anchored_at=int(args["anchoredAt"]),
+            tx_hash=bytes(event["transactionHash"]),
+            block_number=int(event["blockNumber"]),
+            block_hash=bytes(event["blockHash"]),
+            log_index=int(event["logIndex"]),
+        )
+
+
+@contextmanager
+def _rpc(url: str, what: str) -> Iterator[None]:
+    """Turn any failure of a JSON-RPC read into a ChainError naming the endpoint and call."""
+    try:
+        yield
+    except ChainError:
+        raise
+    except BadFunctionCallOutput as exc:
+        raise NoContractCode(f"{what}: no contract code answers at {url}: {exc}") from exc
+    except (Web3Exception, OSError, ValueError, TypeError, KeyError) as exc:
+        raise ChainError(f"{what} failed at {url}: {exc}") from exc
+
+
+def _chunks(values: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -1,0 +1,290 @@
+"""`tamga audit` (and the stand-alone `tamga-audit`): audit an export or a proof bundle.
+
+No ledger or database code is imported here, so the auditor's toolkit runs from a plain
+installation on a laptop: inputs are an export (directory or URL) or a bundle (file or URL), an
+RPC URL and the anchor contract's address.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from typer.core import TyperGroup
+
+from anchoring.audit import audit_export
+from anchoring.audit_bundle import audit_bundle
+from anchoring.audit_chain import Web3AnchorChain
+from anchoring.audit_report import CHECK_TITLES, AuditReport
+from anchoring.audit_source import HttpSource, open_source
+from anchoring.bundle_format import parse_bundle_url
+from node.domain.calendar import kyrgyz_calendar
+from node.errors import ConfigError, RegistryError, VerificationError
+
+EXIT_FAILED = 4
+"""Exit status when the audit finds a failure (as `tamga check`)."""
+EXIT_ERROR = 1
+
+
+class AuditGroup(TyperGroup):
+    """`tamga audit SOURCE …` means `tamga audit export SOURCE …`; errors are one line."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's click is vendored
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["export", *args]
+        result: list[str] = super().parse_args(ctx, args)
+        return result
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RegistryError as exc:
+            typer.echo(" ".join(f"error: {exc}".split()), err=True)
+            code = EXIT_FAILED if isinstance(exc, VerificationError) else EXIT_ERROR
+            raise typer.Exit(code) from None
+
+
+audit_app = typer.Typer(
+    cls=AuditGroup,
+    help="Audit an export or a proof bundle against the chain (trusts nothing but the chain).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+RpcOption = Annotated[
+    str,
+    typer.Option("--rpc", envvar="TAMGA_RPC_URL", help="JSON-RPC URL of the chain (your own)."),
+]
+ContractOption = Annotated[
+    str,
+    typer.Option(
+        "--contract",
+        envvar="TAMGA_CONTRACT_ADDRESS",
+        help="The register's RegistryAnchor contract address (as published).",
+    ),
+]
+SignerOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--signer",
+        help="The register's published checkpoint key (address); repeat for rotated keys.",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")]
+
+
+@audit_app.command("export")
+def audit_export_command(
+    source: Annotated[
+        str, typer.Argument(help="Export directory, its files' base URL, or the API's URL.")
+    ],
+    rpc: RpcOption,
+    contract: ContractOption,
+    signer: SignerOption = None,
+    origin: Annotated[
+        str | None, typer.Option("--origin", help="The log's origin, if known.")
+    ] = None,
+    from_block: Annotated[
+        int,
+        typer.Option(
+            "--from-block",
+            envvar="TAMGA_CONTRACT_DEPLOY_BLOCK",
+            help="Block to scan Anchored events from (the contract's deployment block).",
+        ),
+    ] = 0,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="TAMGA_API_TOKEN",
+            help="Bearer token for the API's export routes (an auditor's token).",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Verify a whole export against the chain; exits 4 on any failure.
+
+    Recomputes every leaf hash and root, checks signatures and consistency, replays the entries
+    to recompute the state roots, checks privacy, and compares every anchor with the chain.
+    """
+    chain = Web3AnchorChain(rpc, contract)
+    export = open_source(source, token=token)
+    try:
+        with _progress() as report:
+            result = audit_export(
+                export,
+                chain=chain,
+                calendar=kyrgyz_calendar(),
+                signers=signer or (),
+                origin=origin,
+                from_block=from_block,
+                progress=report,
+            )
+    finally:
+        if isinstance(export, HttpSource):
+            export.close()
+    _finish(result, as_json=as_json)
+
+
+@audit_app.command("bundle")
+def audit_bundle_command(
+    source: Annotated[
+        str, typer.Argument(help="Bundle file, or its URL (e.g. a scanned QR code).")
+    ],
+    rpc: RpcOption,
+    contract: Annotated[
+        str | None,
+        typer.Option(
+            "--contract",
+            envvar="TAMGA_CONTRACT_ADDRESS",
+            help="The register's RegistryAnchor address; default: the bundle's (a note says so).",
+        ),
+    ] = None,
+    signer: SignerOption = None,
+    regno: Annotated[
+        str | None,
+        typer.Option("--regno", help="The emission you asked for (default: from the URL)."),
+    ] = None,
+    sha256: Annotated[
+        str | None,
+        typer.Option("--sha256", help="The hash printed on the extract (default: from the URL)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Verify one emission's proof bundle, offline except the chain reads; exits 4 on failure."""
+    data = _read_bundle(source)
+    url_key, url_sha = parse_bundle_url(source) if _is_url(source) else (None, None)
+    pinned = contract or _bundle_contract(data)
+    chain = Web3AnchorChain(rpc, pinned)
+    audit = audit_bundle(
+        data,
+        chain=chain,
+        calendar=kyrgyz_calendar(),
+        signers=signer or (),
+        expected_key=regno or url_key,
+        expected_sha256=sha256 or url_sha,
+    )
+    report = audit.report
+    if contract is None:
+        report = _with_note(
+            report,
+            f"no --contract given: the bundle's own contract {pinned} was used; compare it "
+            "with the register's published address",
+        )
+    _finish(report, as_json=as_json)
+
+
+def _is_url(text: str) -> bool:
+    return text.startswith(("http://", "https://"))
+
+
+def _read_bundle(source: str) -> bytes:
+    if _is_url(source):
+        try:
+            response = httpx.get(source, timeout=60.0, follow_redirects=True)
+        except httpx.HTTPError as exc:
+            raise ConfigError(f"cannot fetch {source}: {exc}") from exc
+        if response.status_code != 200:
+            raise ConfigError(f"cannot fetch {source}: HTTP {response.status_code}")
+        return response.content
+    try:
+        return Path(source).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {source}: {exc.strerror}") from exc
+
+
+def _bundle_contract(data: bytes) -> str:
+    try:
+        value = json.loads(data)
+        contract = value["anchor"]["contract"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise VerificationError("the bundle names no anchor contract", where="bundle") from exc
+    if not isinstance(contract, str):
+        raise VerificationError("the bundle names no anchor contract", where="bundle")
+    return contract
+
+
+def _with_note(report: AuditReport, note: str) -> AuditReport:
+    return AuditReport(
+        kind=report.kind,
+        subject=report.subject,
+        tallies=report.tallies,
+        findings=report.findings,
+        omitted=report.omitted,
+        facts=report.facts,
+        notes=(*report.notes, note),
+    )
+
+
+def print_report(report: AuditReport, console: Console) -> None:
+    """The human-readable report: checks, findings, notes, verdict."""
+    table = Table(title=f"Audit of {report.subject}")
+    for column in ("check", "what", "checked", "failed", "unchecked"):
+        table.add_column(column)
+    for tally in report.tallies:
+        table.add_row(
+            tally.check.value,
+            CHECK_TITLES[tally.check],
+            str(tally.checked),
+            str(tally.failed),
+            str(tally.unchecked),
+        )
+    console.print(table)
+    for key, value in report.facts.items():
+        console.print(f"{key:<22} {value}")
+    for note in report.notes:
+        console.print(f"note: {note}")
+    for finding in report.findings:
+        console.print(f"FAIL {finding.line()}")
+    if report.omitted:
+        console.print(f"... and {report.omitted} more findings (see --json)")
+    if report.ok:
+        console.print("PASS: every check passed")
+    else:
+        console.print(f"FAIL: {len(report.findings) + report.omitted} findings")
+
+
+def _finish(report: AuditReport, *, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        width = None if sys.stdout.isatty() else 160
+        print_report(report, Console(highlight=False, soft_wrap=True, width=width))
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILED)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    bars = Progress(
+        TextColumn("{task.description:<11}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bars.add_task(stage, total=total)
+        bars.update(tasks[stage], completed=done, total=total)
+
+    with bars:
+        yield report
+
+
+def main() -> None:
+    """Console entry point `tamga-audit` (the auditor's toolkit without the node)."""
+    audit_app(prog_name="tamga-audit")

@@ -1,0 +1,160 @@
+"""`tamga bundle` and `tamga extract` (node side), and the registration of `tamga audit`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Protocol
+
+import typer
+
+from anchoring.audit_chain import Web3AnchorChain
+from anchoring.audit_cli import audit_app
+from anchoring.bundle import build_bundle
+from anchoring.bundle_format import bundle_bytes, bundle_sha256, bundle_url
+from anchoring.extract_service import make_extract
+from node.clock import Clock
+from node.errors import ConfigError
+from node.ledger.service import Ledger
+from node.settings import Settings
+
+
+class _Runtime(Protocol):
+    """What node.cli's root callback puts in the context (settings and the injected clock)."""
+
+    settings: Settings
+    clock: Clock
+
+
+def register(app: typer.Typer) -> None:
+    """Add `tamga audit …`, `tamga bundle` and `tamga extract` to the node's CLI."""
+    app.add_typer(audit_app, name="audit")
+    app.command("bundle")(bundle_command)
+    app.command("extract")(extract_command)
+
+
+RpcOption = Annotated[
+    str | None,
+    typer.Option("--rpc", help="JSON-RPC URL of the chain; default TAMGA_RPC_URL."),
+]
+ContractOption = Annotated[
+    str | None,
+    typer.Option("--contract", help="RegistryAnchor address; default TAMGA_CONTRACT_ADDRESS."),
+]
+CheckpointOption = Annotated[
+    int | None,
+    typer.Option("--checkpoint", help="Anchored tree size to prove in (default: latest anchor)."),
+]
+BlockOption = Annotated[
+    int | None,
+    typer.Option("--block", help="Block to pin the chain reads to (default: the latest)."),
+]
+
+
+def bundle_command(
+    ctx: typer.Context,
+    regno: Annotated[str, typer.Argument(help="Registration number (or application number).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the bundle here (default: stdout).")
+    ] = None,
+    checkpoint: CheckpointOption = None,
+    block: BlockOption = None,
+    rpc: RpcOption = None,
+    contract: ContractOption = None,
+) -> None:
+    """Write the emission's proof bundle (docs/bundle-format.md); its SHA-256 goes to stderr."""
+    rt = _runtime(ctx)
+    chain = _chain(rt.settings, rpc=rpc, contract=contract)
+    with _ledger(rt) as ledger:
+        bundle = build_bundle(
+            ledger,
+            regno,
+            chain=chain,
+            checkpoint_size=checkpoint,
+            block=block,
+            from_block=rt.settings.contract_deploy_block,
+        )
+    data = bundle_bytes(bundle)
+    sha = bundle_sha256(data)
+    if out is None:
+        typer.echo(data.decode("utf-8"))
+    else:
+        _write(out, data)
+    typer.echo(f"sha256 {sha}", err=True)
+    typer.echo(f"url    {bundle_url(rt.settings.api_public_url, bundle, sha256=sha)}", err=True)
+
+
+def extract_command(
+    ctx: typer.Context,
+    regno: Annotated[str, typer.Argument(help="Registration number (or application number).")],
+    out: Annotated[Path, typer.Option("--out", help="The PDF file to write.")],
+    bundle_out: Annotated[
+        Path | None, typer.Option("--bundle-out", help="Also write the bundle the QR names.")
+    ] = None,
+    checkpoint: CheckpointOption = None,
+    block: BlockOption = None,
+    rpc: RpcOption = None,
+    contract: ContractOption = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Public API URL for the QR code; default from settings."),
+    ] = None,
+) -> None:
+    """Print the emission's extract (Reg. §61) as a PDF, from its verified proof bundle."""
+    rt = _runtime(ctx)
+    chain = _chain(rt.settings, rpc=rpc, contract=contract)
+    with _ledger(rt) as ledger:
+        extract = make_extract(
+            ledger,
+            regno,
+            chain=chain,
+            base_url=base_url or rt.settings.api_public_url,
+            printed_at=rt.clock.now(),
+            calendar=ledger.calendar,
+            checkpoint_size=checkpoint,
+            block=block,
+            from_block=rt.settings.contract_deploy_block,
+        )
+    _write(out, extract.pdf)
+    if bundle_out is not None:
+        _write(bundle_out, extract.bundle_bytes)
+    typer.echo(f"extract {out} for {extract.bundle.emission}")
+    typer.echo(f"sha256  {extract.sha256}")
+    typer.echo(f"url     {extract.url}")
+
+
+def _runtime(ctx: typer.Context) -> _Runtime:
+    obj = ctx.find_root().obj
+    if not (hasattr(obj, "settings") and hasattr(obj, "clock")):
+        raise ConfigError("the command ran without the root callback")
+    runtime: _Runtime = obj
+    return runtime
+
+
+def _chain(settings: Settings, *, rpc: str | None, contract: str | None) -> Web3AnchorChain:
+    url = rpc or settings.rpc_url
+    address = contract or settings.contract_address
+    if not url or not address:
+        raise ConfigError(
+            "no chain to read the anchors from: give --rpc and --contract "
+            "(or set TAMGA_RPC_URL and TAMGA_CONTRACT_ADDRESS)"
+        )
+    return Web3AnchorChain(url, address, timeout=settings.rpc_timeout_seconds)
+
+
+@contextmanager
+def _ledger(rt: _Runtime) -> Iterator[Ledger]:
+    ledger = Ledger.open(rt.settings, clock=rt.clock)
+    try:
+        ledger.require_initialized()
+        yield ledger
+    finally:
+        ledger.close()
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from exc

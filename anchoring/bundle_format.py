@@ -1,0 +1,190 @@
+"""The proof bundle of one emission (``tamga.bundle.v1``): wire models, bytes and hash.
+
+A bundle holds everything needed to check one emission offline except the chain reads: its
+entries (and the entries its replay needs) with RFC 9162 inclusion proofs, the signed
+checkpoint, the anchor transaction, the consistency proof to the latest anchor, the state proof
+and block-pinned on-chain observations. docs/bundle-format.md describes it with an example.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from typing import Annotated, Any, Final
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from node.domain.canonical import canonical_json, parse_json
+from node.errors import RuleViolation, VerificationError
+
+BUNDLE_FORMAT: Final = "tamga.bundle.v1"
+
+Hex32 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Hex0x32 = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-f]{64}$")]
+HexData = Annotated[str, StringConstraints(pattern=r"^0x([0-9a-f]{2})*$")]
+Address = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")]
+Signature = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-f]{130}$")]
+Base64 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]*={0,2}$")]
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class BundleCheckpoint(_Wire):
+    """The signed checkpoint the entries are proven in (docs/export-format.md)."""
+
+    origin: str
+    tree_size: int = Field(ge=1)
+    log_root: Hex32
+    state_root: Hex32
+    state_size: int = Field(ge=0)
+    time: str
+    signer: Address
+    signature: Signature
+
+
+class BundleEntry(_Wire):
+    """One entry: its exact leaf bytes (base64) and its inclusion proof in the checkpoint."""
+
+    index: int = Field(ge=0)
+    leaf: Base64
+    proof: tuple[Hex32, ...]
+
+    def leaf_bytes(self) -> bytes:
+        """The leaf bytes."""
+        return base64.b64decode(self.leaf, validate=True)
+
+
+class BundleStateProof(_Wire):
+    """The emission's public state at the checkpoint and its proof in the state tree."""
+
+    key: str
+    state: dict[str, Any]
+    index: int = Field(ge=0)
+    state_size: int = Field(ge=1)
+    proof: tuple[Hex32, ...]
+
+
+class BundleAnchor(_Wire):
+    """Where the checkpoint was anchored: the ``Anchored`` event and its transaction."""
+
+    chain_id: int = Field(ge=1)
+    contract: Address
+    tx_hash: Hex0x32
+    block_number: int = Field(ge=0)
+    block_hash: Hex0x32
+    log_index: int = Field(ge=0)
+    tree_size: int = Field(ge=1)
+    log_root: Hex32
+    state_root: Hex32
+    anchored_at: int = Field(ge=0)
+
+
+class BundleLatestAnchor(BundleAnchor):
+    """The latest anchor at the observation block, and the consistency proof to it."""
+
+    consistency_proof: tuple[Hex32, ...]
+
+
+class Observation(_Wire):
+    """A block-pinned read-only call: anyone can repeat ``eth_call(to, data)`` at the block."""
+
+    label: str
+    chain_id: int = Field(ge=1)
+    to: Address
+    data: HexData
+    block_number: int = Field(ge=0)
+    block_hash: Hex0x32
+    result: HexData
+
+
+class Bundle(_Wire):
+    """A ``tamga.bundle.v1`` proof bundle for one emission."""
+
+    format: str = BUNDLE_FORMAT
+    emission: str
+    application_no: str
+    issuer: str
+    checkpoint: BundleCheckpoint
+    entries: tuple[BundleEntry, ...] = Field(min_length=1)
+    state_proof: BundleStateProof
+    anchor: BundleAnchor
+    latest_anchor: BundleLatestAnchor
+    observations: tuple[Observation, ...]
+
+
+def bundle_bytes(bundle: Bundle) -> bytes:
+    """The bundle as a file: RFC 8785 canonical JSON (so its SHA-256 is stable).
+
+    Raises:
+        TypeError: the bundle holds a value RFC 8785 cannot encode (cannot happen for
+            bundles built from the models).
+    """
+    return canonical_json(bundle.model_dump(mode="json"))
+
+
+def bundle_sha256(data: bytes) -> str:
+    """The bundle's hash as printed in the extract's QR code: SHA-256 of its canonical form.
+
+    ``data`` may be any JSON spelling of the bundle; it is canonicalised first (RFC 8785), so
+    the hash does not depend on whitespace or member order.
+
+    Raises:
+        VerificationError: the bytes are not JSON.
+    """
+    try:
+        value = parse_json(data, field="bundle")
+    except RuleViolation as exc:
+        raise VerificationError(f"the bundle is not JSON: {exc.message}", where="bundle") from exc
+    try:
+        canonical = canonical_json(value)
+    except TypeError as exc:
+        raise VerificationError(f"the bundle is not canonical JSON: {exc}", where="bundle") from exc
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def parse_bundle(data: bytes) -> Bundle:
+    """Read a bundle file.
+
+    Raises:
+        VerificationError: not JSON, not a tamga.bundle.v1 bundle, or a member is malformed
+            (``where`` names it).
+    """
+    try:
+        value = parse_json(data, field="bundle")
+    except RuleViolation as exc:
+        raise VerificationError(f"the bundle is not JSON: {exc.message}", where="bundle") from exc
+    if not isinstance(value, dict) or value.get("format") != BUNDLE_FORMAT:
+        actual = value.get("format") if isinstance(value, dict) else type(value).__name__
+        raise VerificationError(
+            "not a proof bundle", expected=BUNDLE_FORMAT, actual=actual, where="bundle"
+        )
+    try:
+        return Bundle.model_validate_json(data)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        location = ".".join(str(part) for part in error["loc"]) or "bundle"
+        raise VerificationError(f"{location}: {error['msg']}", where="bundle") from exc
+
+
+def bundle_url(base_url: str, bundle: Bundle, *, sha256: str) -> str:
+    """Where to fetch exactly this bundle, with its hash: the text of the extract's QR code.
+
+    ``{base}/v1/emissions/{emission}/bundle?checkpoint={size}&block={block}&sha256={hash}``:
+    the checkpoint and the pinned block make the node rebuild the same bytes (`build_bundle`).
+    """
+    block = max((o.block_number for o in bundle.observations), default=0)
+    query = urlencode({"checkpoint": bundle.checkpoint.tree_size, "block": block, "sha256": sha256})
+    return f"{base_url.rstrip('/')}/v1/emissions/{quote(bundle.emission)}/bundle?{query}"
+
+
+def parse_bundle_url(url: str) -> tuple[str | None, str | None]:
+    """The emission and SHA-256 named by a bundle URL (a scanned QR code), where present."""
+    parts = urlsplit(url)
+    match = re.search(r"/emissions/([^/]+)/bundle$", parts.path)
+    key = unquote(match.group(1)) if match else None
+    values = parse_qs(parts.query).get("sha256", [])
+    return key, (values[0].lower() if values else None)

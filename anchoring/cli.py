@@ -1,0 +1,401 @@
+"""`tamga anchor …` and `tamga up`: anchoring commands, registered by node/cli.py."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from eth_utils.address import is_address, to_checksum_address
+from rich.console import Console
+from rich.table import Table
+
+from anchoring.chain import ANCHOR_ROLE, hex0x, send_transaction
+from anchoring.errors import ChainUnavailable
+from anchoring.keys import anchor_key_file, ensure_anchor_key, load_anchor_account
+from anchoring.publisher import PublishAction
+from anchoring.reader import AnchorReport, read_anchors
+from anchoring.service import (
+    anchoring_account,
+    current_deployment,
+    make_publisher,
+    open_anchoring,
+    remote_configured,
+)
+from anchoring.store import ACTIVE, AnchorStatus, AnchorStore
+from anchoring.up import AppFactory, print_line, run_node
+from node.clock import Clock
+from node.errors import ConfigError, NotFound, RuleViolation, VerificationError
+from node.keys import load_account
+from node.ledger.service import Ledger
+from node.scheduler import checkpoint_job
+from node.settings import Settings
+
+anchor_app = typer.Typer(
+    help="Anchoring checkpoints on an EVM chain: publish now, list and check what is on chain.",
+    no_args_is_help=True,
+)
+key_app = typer.Typer(help="The anchoring key (encrypted keystore).", no_args_is_help=True)
+anchor_app.add_typer(key_app, name="key")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _runtime(ctx: typer.Context) -> tuple[Settings, Clock]:
+    obj = ctx.find_root().obj
+    settings = getattr(obj, "settings", None)
+    clock = getattr(obj, "clock", None)
+    if not isinstance(settings, Settings) or clock is None:  # pragma: no cover - root callback
+        raise ConfigError("the command ran without the root callback")
+    return settings, clock
+
+
+@contextmanager
+def _ledger(settings: Settings, clock: Clock, *, signer: bool = False) -> Iterator[Ledger]:
+    account = (
+        load_account(
+            key_file=settings.resolved_key_file,
+            password_file=settings.resolved_key_password_file,
+        )
+        if signer
+        else None
+    )
+    ledger = Ledger.open(settings, clock=clock, signer=account)
+    try:
+        ledger.require_initialized()
+        yield ledger
+    finally:
+        ledger.close()
+
+
+def _out() -> Console:
+    width = None if sys.stdout.isatty() else 160
+    return Console(highlight=False, soft_wrap=True, width=width)
+
+
+def _echo_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _logging(level: int) -> None:
+    logging.basicConfig(
+        level=logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("tamga").setLevel(level)
+
+
+def _utc(seconds: int | None) -> str:
+    if not seconds:
+        return "-"
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+# ============================================================================================
+# anchor now, list, check, status
+# ============================================================================================
+
+
+@anchor_app.command("now")
+def anchor_now(
+    ctx: typer.Context,
+    no_checkpoint: Annotated[
+        bool,
+        typer.Option("--no-checkpoint", help="Anchor the latest checkpoint without cutting one."),
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Cut a checkpoint if the log has grown, anchor it now and wait for its confirmations.
+
+    Without TAMGA_RPC_URL the node's local anvil is used (started for the command when `tamga
+    up` is not running) and the contract is deployed on it if needed. Exits 0 when the chain
+    holds the latest checkpoint, 1 when the anchor is still pending or failed.
+    """
+    settings, clock = _runtime(ctx)
+    _logging(logging.INFO if verbose else logging.WARNING)
+    with _ledger(settings, clock, signer=not no_checkpoint) as ledger:
+        if not no_checkpoint:
+            checkpoint_job(ledger)
+        account = anchoring_account(settings)
+        store = AnchorStore(ledger.store.engine)
+        with open_anchoring(settings, store=store, clock=clock, deploy=True) as anchoring:
+            publisher = make_publisher(
+                settings, ledger=ledger, anchoring=anchoring, account=account, clock=clock
+            )
+            result = publisher.run()
+            deployment = anchoring.deployment
+    anchor = result.anchor
+    if as_json:
+        _echo_json(
+            {
+                "action": result.action.value,
+                "message": result.message,
+                "chain_id": deployment.chain_id,
+                "contract": deployment.contract,
+                "anchor": None
+                if anchor is None
+                else {
+                    "tree_size": anchor.tree_size,
+                    "status": anchor.status.value,
+                    "tx_hash": anchor.tx_hash,
+                    "block_number": anchor.block_number,
+                    "block_hash": anchor.block_hash,
+                },
+            }
+        )
+    else:
+        _out().print(f"{result.action.value}: {result.message}")
+    if result.action not in (
+        PublishAction.CONFIRMED,
+        PublishAction.UP_TO_DATE,
+        PublishAction.NO_CHECKPOINT,
+    ):
+        raise typer.Exit(1)
+
+
+def _report(ctx: typer.Context, *, with_roots: bool) -> AnchorReport:
+    settings, clock = _runtime(ctx)
+    with _ledger(settings, clock) as ledger:
+        store = AnchorStore(ledger.store.engine)
+        with open_anchoring(settings, store=store, clock=clock, deploy=False) as anchoring:
+            return read_anchors(
+                ledger,
+                anchoring.contract,
+                anchoring.deployment,
+                chunk=settings.anchor_log_chunk_blocks,
+                with_roots=with_roots,
+            )
+
+
+@anchor_app.command("list")
+def anchor_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Every anchor on the chain (Anchored events, read with chunked eth_getLogs), each compared
+    with the local checkpoint of its size."""
+    report = _report(ctx, with_roots=False)
+    if as_json:
+        _echo_json(report.to_json())
+        return
+    table = Table(title=f"Anchors on chain {report.chain_id}, contract {report.contract}")
+    for column in ("tree size", "block", "anchored at", "tx", "log root", "local"):
+        table.add_column(column)
+    for view in report.views:
+        e = view.event
+        local = "matches" if view.ok else "MISMATCH"
+        if view.checkpoint is None:
+            local = "no checkpoint"
+        table.add_row(
+            str(e.tree_size),
+            str(e.block_number),
+            _utc(e.anchored_at),
+            e.tx_hash,
+            hex0x(e.log_root),
+            local,
+        )
+    out = _out()
+    out.print(table)
+    out.print(f"latest() tree size {report.latest.tree_size}; {len(report.views)} anchors")
+
+
+@anchor_app.command("check")
+def anchor_check(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Check every anchor on the chain against the local checkpoints and log, rootAt and
+    latest(), and the publisher's records. Exits 4 at any disagreement."""
+    report = _report(ctx, with_roots=True)
+    if as_json:
+        _echo_json(report.to_json())
+    else:
+        out = _out()
+        for problem in report.all_problems():
+            out.print(f"MISMATCH {problem}")
+        if report.ok:
+            out.print(
+                f"anchor check passed: {len(report.views)} anchors on chain {report.chain_id} "
+                f"(contract {report.contract}) match the local log; latest() is tree size "
+                f"{report.latest.tree_size}"
+            )
+    if not report.ok:
+        problems = report.all_problems()
+        raise VerificationError(
+            f"{len(problems)} anchor problem(s); first: {problems[0]}",
+            where=f"contract {report.contract} on chain {report.chain_id}",
+        )
+
+
+@anchor_app.command("status")
+def anchor_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """The publisher's state: contract, anchors by status, pending ones with their last error,
+    and the chain's latest() (or why the chain cannot be reached)."""
+    settings, clock = _runtime(ctx)
+    with _ledger(settings, clock) as ledger:
+        store = AnchorStore(ledger.store.engine)
+        deployment = current_deployment(settings, store)
+        rows = [] if deployment is None else store.anchors(deployment.id)
+        try:
+            checkpoint_size: int | None = ledger.latest_checkpoint().size
+        except NotFound:
+            checkpoint_size = None
+        chain_state: dict[str, Any]
+        try:
+            with open_anchoring(settings, store=store, clock=clock, deploy=False) as anchoring:
+                latest = anchoring.contract.latest()
+                chain_state = {
+                    "reachable": True,
+                    "block_number": anchoring.chain.block_number(),
+                    "latest_tree_size": latest.tree_size,
+                    "latest_log_root": hex0x(latest.log_root),
+                }
+        except (ChainUnavailable, ConfigError) as exc:
+            chain_state = {"reachable": False, "error": str(exc)}
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.status.value] = counts.get(row.status.value, 0) + 1
+    confirmed = [r for r in rows if r.status is AnchorStatus.CONFIRMED]
+    active = [r for r in rows if r.status in ACTIVE]
+    last_confirmed = confirmed[-1].tree_size if confirmed else None
+    if as_json:
+        _echo_json(
+            {
+                "chain_id": None if deployment is None else deployment.chain_id,
+                "contract": None if deployment is None else deployment.contract,
+                "latest_checkpoint": checkpoint_size,
+                "last_confirmed": last_confirmed,
+                "anchors": counts,
+                "pending": [
+                    {
+                        "tree_size": r.tree_size,
+                        "status": r.status.value,
+                        "nonce": r.nonce,
+                        "error": r.error,
+                    }
+                    for r in active
+                ],
+                "chain": chain_state,
+            }
+        )
+        return
+    out = _out()
+    where = "-" if deployment is None else f"{deployment.contract} (chain {deployment.chain_id})"
+    out.print(f"contract           {where}")
+    out.print(f"latest checkpoint  {_opt(checkpoint_size)}")
+    out.print(f"last confirmed     {_opt(last_confirmed)}")
+    out.print("anchors            " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "-"))
+    for r in active:
+        error = f": {r.error}" if r.error else ""
+        out.print(
+            f"pending            size {r.tree_size} {r.status.value} (nonce {r.nonce}){error}"
+        )
+    if chain_state["reachable"]:
+        out.print(
+            f"chain              block {chain_state['block_number']}, latest() tree size "
+            f"{chain_state['latest_tree_size']}"
+        )
+    else:
+        out.print(f"chain              unreachable: {chain_state['error']}")
+
+
+def _opt(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+# ============================================================================================
+# the anchoring key and key rotation
+# ============================================================================================
+
+
+@key_app.command("create")
+def key_create(ctx: typer.Context) -> None:
+    """Create the anchoring keystore (and its password file, unless TAMGA_ANCHOR_KEY_PASSWORD is
+    set) if missing; print its address. Fund it and grant it ANCHOR_ROLE on a real chain."""
+    settings, _ = _runtime(ctx)
+    address, created = ensure_anchor_key(settings)
+    state = "created" if created else "existing"
+    _out().print(f"anchoring key {address} ({state} keystore {anchor_key_file(settings)})")
+
+
+@key_app.command("show")
+def key_show(ctx: typer.Context) -> None:
+    """Print the anchoring key's address (opens the keystore)."""
+    settings, _ = _runtime(ctx)
+    _out().print(load_anchor_account(settings).address)
+
+
+def _role_command(ctx: typer.Context, address: str, *, grant: bool) -> None:
+    settings, clock = _runtime(ctx)
+    if not is_address(address):
+        raise RuleViolation(
+            field="address",
+            rule="evm-address",
+            paragraph="EIP-55",
+            message=f"{address!r} is not an EVM address",
+        )
+    account = load_anchor_account(settings)
+    with _ledger(settings, clock) as ledger:
+        store = AnchorStore(ledger.store.engine)
+        with open_anchoring(settings, store=store, clock=clock, deploy=False) as anchoring:
+            contract = anchoring.contract
+            data = contract.calldata(
+                "grantRole" if grant else "revokeRole", ANCHOR_ROLE, to_checksum_address(address)
+            )
+            sent = send_transaction(
+                anchoring.chain,
+                account,
+                to=contract.address,
+                data=data,
+                chain_id=anchoring.deployment.chain_id,
+            )
+            holds = contract.has_role(ANCHOR_ROLE, address)
+    verb = "granted to" if grant else "revoked from"
+    _out().print(
+        f"ANCHOR_ROLE {verb} {to_checksum_address(address)} (tx {sent.tx_hash}, block "
+        f"{sent.receipt.block_number}); holds it now: {holds}"
+    )
+
+
+@anchor_app.command("grant")
+def anchor_grant(
+    ctx: typer.Context, address: Annotated[str, typer.Argument(help="The new anchoring key.")]
+) -> None:
+    """Grant ANCHOR_ROLE to ADDRESS, signed by the configured anchoring key as role admin
+    (key rotation: grant the new key, switch TAMGA_ANCHOR_KEY_FILE, revoke the old one)."""
+    _role_command(ctx, address, grant=True)
+
+
+@anchor_app.command("revoke")
+def anchor_revoke(
+    ctx: typer.Context, address: Annotated[str, typer.Argument(help="The retired key.")]
+) -> None:
+    """Revoke ANCHOR_ROLE from ADDRESS, signed by the configured anchoring key as role admin."""
+    _role_command(ctx, address, grant=False)
+
+
+# ============================================================================================
+# tamga up
+# ============================================================================================
+
+
+def make_up_command(app_factory: AppFactory) -> Callable[[typer.Context], None]:
+    """The `tamga up` command serving ``app_factory(settings)`` (node/cli.py passes the API)."""
+
+    def up(ctx: typer.Context) -> None:
+        """Run the node: HTTP API, scheduled checkpoints and anchoring, until Ctrl-C/SIGTERM.
+
+        Without TAMGA_RPC_URL it starts its own anvil on a free loopback port (state under
+        <data dir>/anvil), deploys the anchor contract once and remembers it; with TAMGA_RPC_URL,
+        TAMGA_CHAIN_ID and TAMGA_CONTRACT_ADDRESS it uses that chain and contract. Prints the
+        URL it serves and every confirmed anchor.
+        """
+        settings, clock = _runtime(ctx)
+        _logging(logging.INFO)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        mode = "remote chain" if remote_configured(settings) else "local anvil"
+        print_line(f"tamga up ({mode}), data directory {settings.data_dir.resolve()}")
+        run_node(settings, clock=clock, app_factory=app_factory, announce=print_line)
+
+    return up

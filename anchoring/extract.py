@@ -1,0 +1,415 @@
+"""The printed extract of one emission (Reg. §61): a PDF from a verified proof bundle.
+
+Reg. §61 keeps the register electronic but requires that paper documents remain possible. The
+extract shows the Reg. §62 fields, the decision-on-issue data, the lifecycle, the findings, and
+the checkpoint and anchor the data are proven against; its QR code carries the bundle's SHA-256
+and where to fetch the bundle. Verifying a printed extract = fetching the bundle, checking its
+hash against the QR code, and auditing it (`tamga audit bundle URL --rpc …`). Everything printed
+comes from the bundle's entries as replayed by the auditor's code, never from the node's tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO, Final
+from xml.sax.saxutils import escape
+
+import segno
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from anchoring.audit_bundle import BundleAudit, BundleView
+from node.checkpoint import format_time
+from node.domain.entries import Document, Entry
+from node.domain.model import EmissionState, IssuerState
+from node.errors import ConfigError
+
+FONT_DIRS: Final = (
+    Path("/usr/share/fonts/truetype/dejavu"),  # Debian/Ubuntu: fonts-dejavu-core
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/share/fonts/TTF"),
+    Path("/usr/local/share/fonts"),
+)
+FONTS: Final = {
+    "Tamga": "DejaVuSans.ttf",
+    "Tamga-Bold": "DejaVuSans-Bold.ttf",
+    "Tamga-Mono": "DejaVuSansMono.ttf",
+}
+"""DejaVu covers Kyrgyz and Russian Cyrillic (ң, ө, ү) as well as Latin."""
+
+TITLE_KY: Final = "Виртуалдык активдер эмиссияларынын бирдиктүү мамлекеттик реестринен көчүрмө"
+TITLE_EN: Final = "Extract from the Unified State Register of Virtual Asset Emissions"
+
+
+@dataclass(frozen=True)
+class ExtractInfo:
+    """What the extract prints besides the bundle: when, and where the bundle is fetched."""
+
+    url: str
+    printed_at: datetime
+    rpc_note: str
+
+
+def render_extract(audit: BundleAudit, *, info: ExtractInfo, out: Path | BinaryIO) -> None:
+    """Write the PDF extract of a verified bundle to ``out`` (a path or a binary file).
+
+    Raises:
+        ConfigError: the bundle did not verify (nothing is printed from a failed bundle), the
+            DejaVu fonts are missing (Debian package fonts-dejavu-core), or ``out`` cannot be
+            written.
+    """
+    if audit.view is None or not audit.report.ok:
+        first = audit.report.first()
+        reason = first.line() if first is not None else "it did not replay"
+        raise ConfigError(f"the bundle does not verify, no extract is printed: {reason}")
+    _register_fonts()
+    story = _story(audit.view, audit=audit, info=info)
+    try:
+        doc = SimpleDocTemplate(
+            str(out) if isinstance(out, Path) else out,
+            pagesize=A4,
+            leftMargin=16 * mm,
+            rightMargin=16 * mm,
+            topMargin=14 * mm,
+            bottomMargin=16 * mm,
+            title=f"{TITLE_EN}: {audit.view.bundle.emission}",
+            author="Tamga register node",
+            subject="Reg. §61 extract",
+            invariant=1,
+        )
+        doc.build(story, onFirstPage=_footer(info), onLaterPages=_footer(info))
+    except OSError as exc:
+        raise ConfigError(f"cannot write {out}: {exc.strerror}") from exc
+
+
+# --------------------------------------------------------------------------------------------
+# fonts, styles
+# --------------------------------------------------------------------------------------------
+
+
+def _register_fonts() -> None:
+    if "Tamga" in pdfmetrics.getRegisteredFontNames():
+        return
+    for name, filename in FONTS.items():
+        path = next((d / filename for d in FONT_DIRS if (d / filename).is_file()), None)
+        if path is None:
+            raise ConfigError(
+                f"font {filename} not found in {', '.join(str(d) for d in FONT_DIRS)}: "
+                "install the Debian package fonts-dejavu-core"
+            )
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+
+
+def _style(
+    name: str,
+    *,
+    font: str = "Tamga",
+    size: float = 8.5,
+    leading: float = 10.5,
+    centered: bool = False,
+    space_before: float = 0,
+) -> ParagraphStyle:
+    return ParagraphStyle(
+        name,
+        fontName=font,
+        fontSize=size,
+        leading=leading,
+        alignment=TA_CENTER if centered else 0,
+        spaceBefore=space_before,
+    )
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(text), style)
+
+
+# --------------------------------------------------------------------------------------------
+# the document
+# --------------------------------------------------------------------------------------------
+
+
+def _story(view: BundleView, *, audit: BundleAudit, info: ExtractInfo) -> list[Flowable]:
+    bundle = view.bundle
+    emission = view.emission
+    title = _style("title", font="Tamga-Bold", size=12, leading=15, centered=True)
+    subtitle = _style("subtitle", size=9.5, leading=12, centered=True)
+    heading = _style("heading", font="Tamga-Bold", size=10, leading=13, space_before=6)
+    small = _style("small", size=7.5, leading=9)
+    mono = _style("mono", font="Tamga-Mono", size=7, leading=8.5)
+    anchor = bundle.anchor
+    story: list[Flowable] = [
+        _p(TITLE_KY, title),
+        _p(f"{TITLE_EN} (Reg. §61)", subtitle),
+        Spacer(1, 3 * mm),
+        _p(
+            f"{emission.key} · {emission.name} ({emission.symbol}) · "
+            f"status {emission.status.value} since {emission.status_since.isoformat()}",
+            _style("lead", font="Tamga-Bold", size=10, leading=13, centered=True),
+        ),
+        _p(
+            f"As of checkpoint {bundle.checkpoint.tree_size} ({bundle.checkpoint.time}), "
+            f"anchored on chain {anchor.chain_id} in block {anchor.block_number}.",
+            subtitle,
+        ),
+        Spacer(1, 2 * mm),
+        _p("1. Register entry (Reg. §62) / Реестрдеги маалыматтар (62-п.)", heading),
+        _table(_reg62_rows(emission, view.issuer), small),
+        _p("2. Decision on issue (Reg. §5, Annex 1) / Чыгаруу жөнүндө чечим", heading),
+        _table(_decision_rows(emission), small),
+        _p("3. Lifecycle / Эмиссиянын жашоо цикли", heading),
+        _history_table(view.history, small),
+        _p("4. Findings / Табылгалар", heading),
+        *_findings(emission, audit=audit, style=small),
+        KeepTogether(
+            [
+                _p("5. Checkpoint and anchor / Текшерүү чекити жана блокчейндеги бекитүү", heading),
+                _proof_block(view, audit=audit, info=info, small=small, mono=mono),
+            ]
+        ),
+    ]
+    return story
+
+
+def _reg62_rows(e: EmissionState, issuer: IssuerState | None) -> list[tuple[str, str]]:
+    if issuer is None:
+        name = form = address = registration = termination = "—"
+    else:
+        name = issuer.name
+        form = issuer.legal_form or "— (not a legal entity)"
+        address = issuer.legal_address
+        reg = issuer.legal_registration
+        registration = (
+            f"{reg.number}, {reg.registered_on.isoformat()}, {reg.authority}"
+            if reg is not None
+            else "— (not a legal entity)"
+        )
+        termination = {
+            "active": "none (active)",
+            "reorganized": f"reorganized on {issuer.status_since}; successor {issuer.successor}",
+            "liquidated": f"liquidated on {issuer.status_since}",
+            "bankrupt": f"declared bankrupt on {issuer.status_since}",
+        }[issuer.status.value]
+    price = (
+        f"{e.placement_price} {e.currency}"
+        if e.placement_price is not None
+        else (e.pricing_method or "—")
+    )
+    return [
+        ("Эмитенттин толук аталышы / Issuer's full name", name),
+        ("Мамлекеттик каттоо / State registration of the issuer", registration),
+        ("Уюштуруучулук-укуктук формасы / Legal form", form),
+        ("Юридикалык дареги / Legal address", address),
+        ("Мамлекеттик каттоо номери / State registration number", e.regno or "— (not assigned)"),
+        ("Виртуалдык активдердин түрү / Type of virtual assets", e.va_type.value),
+        (
+            "Саны, номиналдык наркы / Quantity, nominal value",
+            f"{e.quantity:,} × {e.nominal_value} {e.currency} = {e.total_nominal} {e.currency}",
+        ),
+        ("Жайгаштыруунун баасы / Placement price", price),
+        (
+            "Жайгаштыруу мөөнөтү / Placement start and end",
+            f"{e.placement_start.isoformat()} – {e.placement_end.isoformat()}",
+        ),
+        ("Жоюу, кайра уюштуруу / Liquidation, reorganization", termination),
+    ]
+
+
+def _decision_rows(e: EmissionState) -> list[tuple[str, str]]:
+    collateral = "; ".join(
+        f"{c.kind.value} {c.assessed_value} {c.currency}"
+        + (f", registered {c.registered_on} ({c.registrar})" if c.registered_on else "")
+        for c in e.collateral
+    )
+    rows = [
+        ("Application number", e.application_no),
+        (
+            "Blockchain / issuer wallet / contract",
+            f"{e.blockchain} / {e.issuer_wallet} / {e.contract_address}",
+        ),
+        ("White paper", f"v{e.whitepaper.version} sha256:{e.whitepaper.sha256} {e.whitepaper.uri}"),
+        ("Collateral (Reg. §3-5)", collateral or "—"),
+        ("Collateral manager (Reg. §3-2)", e.collateral_manager or "—"),
+        ("Minimum for success (Annex 1 item 9)", _opt(e.min_success_quantity)),
+        ("Documents filed / registered", f"{e.documents_filed_on} / {_opt(e.registered_on)}"),
+        (
+            "Placed / burned / unplaced cancelled / in circulation",
+            f"{_opt(e.placed)} / {e.burned} / {e.unplaced_cancelled} / {e.circulating}",
+        ),
+        ("Registration fee (Reg. §26-28)", f"{e.fee_total} (paid {e.fee_paid})"),
+    ]
+    if e.cancellation_ground is not None:
+        rows.append(("Cancellation ground (Reg. §45, §64)", e.cancellation_ground.value))
+    if e.suspended_from is not None:
+        rows.append(("Suspended from (Reg. §25.1)", e.suspended_from.value))
+    return rows
+
+
+def _opt(value: object) -> str:
+    return "—" if value is None else str(value)
+
+
+def _table(rows: Sequence[tuple[str, str]], style: ParagraphStyle) -> Table:
+    label = _style("label", font="Tamga-Bold", size=7.5, leading=9)
+    data = [[_p(k, label), _p(v, style)] for k, v in rows]
+    table = Table(data, colWidths=[62 * mm, 116 * mm])
+    table.setStyle(_grid())
+    return table
+
+
+def _grid() -> TableStyle:
+    return TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f2f2")),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ]
+    )
+
+
+def _history_table(history: Sequence[tuple[int, Entry]], style: ParagraphStyle) -> Table:
+    header = _style("header", font="Tamga-Bold", size=7.5, leading=9)
+    data = [[_p(h, header) for h in ("entry", "effective", "recorded (UTC)", "event", "basis")]]
+    for index, entry in history:
+        data.append(
+            [
+                _p(str(index), style),
+                _p(entry.effective_on.isoformat(), style),
+                _p(entry.recorded_at.strftime("%Y-%m-%d %H:%M"), style),
+                _p(entry.kind.removeprefix("emission."), style),
+                _p(_basis(entry.basis), style),
+            ]
+        )
+    table = Table(data, colWidths=[14 * mm, 20 * mm, 26 * mm, 52 * mm, 66 * mm], repeatRows=1)
+    table.setStyle(_grid())
+    table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f2f2f2"))]))
+    return table
+
+
+def _basis(basis: Document | None) -> str:
+    if basis is None:
+        return "—"
+    return f"{basis.type.value} No. {basis.number} of {basis.date.isoformat()}, {basis.issued_by}"
+
+
+def _findings(e: EmissionState, *, audit: BundleAudit, style: ParagraphStyle) -> list[Flowable]:
+    lines: list[str] = []
+    for d in e.missed:
+        lines.append(f"Deadline missed: {d.name}, due {d.due.isoformat()} ({d.rule}).")
+    for d in e.deadlines:
+        lines.append(f"Open deadline: {d.name}, due {d.due.isoformat()} ({d.rule}).")
+    if not e.missed:
+        lines.append("No deadline of the regulation was missed.")
+    lines.append("No on-chain verification findings are recorded in the register for this issue.")
+    checks = sum(t.checked for t in audit.report.tallies)
+    lines.append(
+        f"Proof bundle audit: pass ({checks} checks: signature, inclusion of every entry, "
+        "replay through the rules, state proof, anchor transaction and rootAt, consistency "
+        "with the latest anchor, block-pinned observations)."
+    )
+    return [_p(line, style) for line in lines]
+
+
+def _proof_block(
+    view: BundleView,
+    *,
+    audit: BundleAudit,
+    info: ExtractInfo,
+    small: ParagraphStyle,
+    mono: ParagraphStyle,
+) -> Table:
+    b = view.bundle
+    cp = b.checkpoint
+    rows = [
+        f"checkpoint: tree size {cp.tree_size}, time {cp.time}",
+        f"log root: {cp.log_root}",
+        f"state root: {cp.state_root} ({cp.state_size} emissions)",
+        f"signed by: {cp.signer} (EIP-191)",
+        f"chain {b.anchor.chain_id}, contract {b.anchor.contract}",
+        f"anchor tx: {b.anchor.tx_hash}",
+        f"block {b.anchor.block_number}: {b.anchor.block_hash}",
+        f"latest anchor: tree size {b.latest_anchor.tree_size}, block "
+        f"{b.latest_anchor.block_number}",
+        f"bundle SHA-256: {audit.sha256}",
+    ]
+    text: list[Flowable] = [_p(row, mono) for row in rows]
+    text.append(Spacer(1, 2 * mm))
+    text.append(
+        _p(
+            "To verify: scan the code, fetch the bundle, check that its SHA-256 equals the one "
+            "above, then run: tamga audit bundle <file or URL> --rpc <your RPC URL> "
+            f"--contract {b.anchor.contract}",
+            small,
+        )
+    )
+    text.append(_p(info.url, mono))
+    table = Table([[text, QrCode(info.url, size=46 * mm)]], colWidths=[128 * mm, 50 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BOX", (0, 0), (-1, -1), 0.4, colors.grey),
+            ]
+        )
+    )
+    return table
+
+
+class QrCode(Flowable):
+    """A QR code (ISO/IEC 18004, error correction M) drawn as vector squares."""
+
+    def __init__(self, text: str, *, size: float) -> None:
+        super().__init__()
+        self.text = text
+        self.size = size
+        qr = segno.make(text, error="m", micro=False)
+        self.modules = [list(row) for row in qr.matrix]
+        self.width = self.height = size
+
+    def draw(self) -> None:
+        """Draw the modules with a quiet zone of four modules (ISO/IEC 18004 §6.3.8)."""
+        count = len(self.modules)
+        cell = self.size / (count + 8)
+        canvas: Canvas = self.canv
+        canvas.setFillColor(colors.white)
+        canvas.rect(0, 0, self.size, self.size, stroke=0, fill=1)
+        canvas.setFillColor(colors.black)
+        for y, row in enumerate(self.modules):
+            for x, dark in enumerate(row):
+                if dark:
+                    canvas.rect(
+                        (x + 4) * cell, self.size - (y + 5) * cell, cell, cell, stroke=0, fill=1
+                    )
+
+
+def _footer(info: ExtractInfo) -> Callable[[Canvas, SimpleDocTemplate], None]:
+    def draw(canvas: Canvas, doc: SimpleDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setFont("Tamga", 7)
+        canvas.drawString(
+            16 * mm,
+            9 * mm,
+            f"Printed {format_time(info.printed_at)} · {info.rpc_note} · page {doc.page}",
+        )
+        canvas.restoreState()
+
+    return draw

@@ -1,0 +1,94 @@
+"""The scheduled anchoring job: cut a checkpoint when the log has grown, then anchor it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from anchoring.errors import ChainUnavailable
+from anchoring.publisher import PublishAction, Publisher, PublishResult
+from node.errors import RegistryError
+from node.scheduler import run_job_safely
+
+logger = logging.getLogger("tamga.anchoring.scheduler")
+
+
+def anchor_job(
+    publisher: Publisher,
+    *,
+    cut_checkpoint: bool,
+    on_result: Callable[[PublishResult], None] | None = None,
+) -> PublishResult | None:
+    """One scheduled run: cut a checkpoint if the log grew (when ``cut_checkpoint``), then
+    publish. Errors are logged with what happens next, never raised (the next run retries).
+    """
+    if cut_checkpoint:
+        run_job_safely(publisher.ledger)
+    try:
+        result = publisher.run()
+    except ChainUnavailable as exc:
+        logger.error(
+            "anchoring waits for the chain: %s; whatever was recorded is kept and the next run "
+            "resumes it",
+            exc,
+        )
+        return None
+    except RegistryError as exc:
+        logger.error("anchoring failed: %s", exc)
+        return None
+    level = (
+        logging.INFO
+        if result.action
+        in (PublishAction.CONFIRMED, PublishAction.UP_TO_DATE, PublishAction.NO_CHECKPOINT)
+        else logging.WARNING
+    )
+    logger.log(level, "anchoring: %s: %s", result.action.value, result.message)
+    if on_result is not None:
+        on_result(result)
+    return result
+
+
+def node_scheduler(
+    publisher: Publisher,
+    *,
+    checkpoint_interval_seconds: int,
+    anchor_interval_seconds: int,
+    start_at: datetime,
+    on_result: Callable[[PublishResult], None] | None = None,
+) -> BackgroundScheduler:
+    """A (not yet started) scheduler with the checkpoint job and the anchoring job, both first
+    run at ``start_at``. One worker thread: jobs never overlap, so the checkpoint and the
+    anchoring job never cut the same checkpoint at once.
+
+    Raises:
+        ValueError: an interval is below 1 second.
+    """
+    if checkpoint_interval_seconds < 1 or anchor_interval_seconds < 1:
+        raise ValueError("intervals must be >= 1 second")
+    scheduler = BackgroundScheduler(
+        timezone=start_at.tzinfo,
+        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )
+    scheduler.add_job(
+        run_job_safely,
+        "interval",
+        args=(publisher.ledger,),
+        seconds=checkpoint_interval_seconds,
+        id="checkpoint",
+        next_run_time=start_at,
+    )
+    scheduler.add_job(
+        anchor_job,
+        "interval",
+        args=(publisher,),
+        kwargs={"cut_checkpoint": True, "on_result": on_result},
+        seconds=anchor_interval_seconds,
+        id="anchor",
+        next_run_time=start_at,
+    )
+    return scheduler

@@ -1,0 +1,218 @@
+"""Wiring of anchoring from Settings: which chain and contract, the key, the publisher."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_utils.address import is_address, to_checksum_address
+
+from anchoring.chain import AnchorContract, Chain
+from anchoring.keys import ensure_anchor_key, load_anchor_account
+from anchoring.localchain import ensure_local_deployment, local_chain
+from anchoring.publisher import Publisher, PublisherConfig, StepHook
+from anchoring.store import AnchorStore, Deployment, export_anchors
+from node.checkpoint import format_time
+from node.clock import Clock
+from node.errors import ChainError, ConfigError
+from node.ledger.service import Ledger
+from node.settings import Settings
+
+
+@dataclass(frozen=True)
+class Anchoring:
+    """A chain, the anchor contract on it and its recorded deployment."""
+
+    chain: Chain
+    contract: AnchorContract
+    deployment: Deployment
+    local: bool
+    description: str
+
+
+def remote_configured(settings: Settings) -> bool:
+    """Whether TAMGA_RPC_URL names the chain (else the node runs its own local anvil).
+
+    Raises:
+        ConfigError: TAMGA_RPC_URL is set without TAMGA_CHAIN_ID and TAMGA_CONTRACT_ADDRESS, or
+            the address is malformed.
+    """
+    if settings.rpc_url is None:
+        if settings.contract_address is not None:
+            raise ConfigError("TAMGA_CONTRACT_ADDRESS is set but TAMGA_RPC_URL is not")
+        return False
+    missing = [
+        name
+        for name, value in (
+            ("TAMGA_CHAIN_ID", settings.chain_id),
+            ("TAMGA_CONTRACT_ADDRESS", settings.contract_address),
+        )
+        if value is None
+    ]
+    if missing:
+        raise ConfigError(f"TAMGA_RPC_URL is set: {' and '.join(missing)} must be set too")
+    if not is_address(settings.contract_address):
+        raise ConfigError(f"TAMGA_CONTRACT_ADDRESS is not an address: {settings.contract_address}")
+    return True
+
+
+def attach_remote(settings: Settings, *, store: AnchorStore, clock: Clock) -> Anchoring:
+    """The configured chain and contract: checks the chain id and that code is deployed, and
+    records the deployment.
+
+    Raises:
+        ConfigError: the settings are incomplete.
+        ChainUnavailable: the endpoint cannot be reached.
+        ChainError: the chain id differs or no contract is deployed there.
+        StorageError: the database failed.
+    """
+    remote_configured(settings)
+    assert settings.rpc_url is not None
+    assert settings.chain_id is not None
+    assert settings.contract_address is not None
+    chain = Chain.open(settings.rpc_url, timeout=settings.rpc_timeout_seconds)
+    actual = chain.chain_id()
+    if actual != settings.chain_id:
+        raise ChainError(
+            f"the RPC endpoint {chain.where} is chain {actual}, TAMGA_CHAIN_ID is "
+            f"{settings.chain_id}"
+        )
+    contract = AnchorContract(chain, settings.contract_address)
+    if not contract.is_deployed():
+        raise ChainError(f"no contract is deployed at {contract.address} on chain {actual}")
+    deployment = store.add_deployment(
+        chain_id=actual,
+        contract=contract.address,
+        local=False,
+        deploy_tx=None,
+        deploy_block=settings.contract_deploy_block,
+        now=format_time(clock.now()),
+    )
+    return Anchoring(
+        chain=chain,
+        contract=contract,
+        deployment=deployment,
+        local=False,
+        description=f"{chain.where} (chain id {actual})",
+    )
+
+
+@contextmanager
+def open_anchoring(
+    settings: Settings, *, store: AnchorStore, clock: Clock, deploy: bool
+) -> Iterator[Anchoring]:
+    """The node's chain and contract for the duration of the block.
+
+    With TAMGA_RPC_URL: that chain and TAMGA_CONTRACT_ADDRESS. Without: the node's own anvil
+    (started or attached, see anchoring/localchain.py) and the contract deployed on it once —
+    deployed now when ``deploy`` (needs the anchoring key, created when missing).
+
+    Raises:
+        ConfigError: settings are incomplete, anvil is missing, or (``deploy`` false) nothing
+            has been deployed on the local chain yet.
+        ChainUnavailable, ChainError: the chain failed.
+        SigningKeyError: the anchoring key cannot be opened.
+        StorageError: the database failed.
+    """
+    if remote_configured(settings):
+        yield attach_remote(settings, store=store, clock=clock)
+        return
+    with local_chain(settings.data_dir, block_time=settings.anvil_block_time_seconds) as endpoint:
+        chain = Chain.open(endpoint.url, timeout=settings.rpc_timeout_seconds)
+        if deploy:
+            ensure_anchor_key(settings)
+            deployment = ensure_local_deployment(
+                chain,
+                store=store,
+                account=load_anchor_account(settings),
+                now=lambda: format_time(clock.now()),
+            )
+        else:
+            known = store.latest_deployment(chain_id=chain.chain_id(), local=True)
+            if known is None:
+                raise ConfigError(
+                    "no anchor contract on the local chain yet: `tamga up` or `tamga anchor now` "
+                    "deploys it"
+                )
+            deployment = known
+        contract = AnchorContract(chain, deployment.contract)
+        started = "started" if endpoint.owner else "attached"
+        yield Anchoring(
+            chain=chain,
+            contract=contract,
+            deployment=deployment,
+            local=True,
+            description=f"local anvil {endpoint.url} (chain id {deployment.chain_id}, "
+            f"{started}; state {endpoint.state_file})",
+        )
+
+
+def anchoring_account(settings: Settings) -> LocalAccount:
+    """The anchoring key; on the local chain it is created when missing.
+
+    Raises:
+        ConfigError: the settings are incomplete.
+        SigningKeyError: the keystore or its password is missing or wrong.
+    """
+    if not remote_configured(settings):
+        ensure_anchor_key(settings)
+    return load_anchor_account(settings)
+
+
+def make_publisher(
+    settings: Settings,
+    *,
+    ledger: Ledger,
+    anchoring: Anchoring,
+    account: LocalAccount,
+    clock: Clock,
+    on_step: StepHook | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> Publisher:
+    """A publisher for ``anchoring`` configured by ``settings`` (TAMGA_ANCHOR_*)."""
+    extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
+    return Publisher(
+        ledger=ledger,
+        contract=anchoring.contract,
+        deployment=anchoring.deployment,
+        account=account,
+        config=PublisherConfig.from_settings(settings),
+        clock=clock,
+        on_step=on_step,
+        **extra,
+    )
+
+
+def current_deployment(settings: Settings, store: AnchorStore) -> Deployment | None:
+    """The deployment the node anchors to, from the database alone (no chain access): the
+    configured contract, else the latest local one.
+
+    Raises:
+        ConfigError: the settings are incomplete.
+        StorageError: the database failed.
+    """
+    if remote_configured(settings):
+        assert settings.chain_id is not None
+        assert settings.contract_address is not None
+        return store.deployment(
+            chain_id=settings.chain_id, contract=to_checksum_address(settings.contract_address)
+        )
+    return store.latest_deployment(local=True)
+
+
+def anchors_for_export(settings: Settings, ledger: Ledger) -> dict[int, dict[str, Any]]:
+    """The ``anchor`` object of every checkpoint anchored (and confirmed) on the current
+    deployment, keyed by tree size (docs/export-format.md); empty when nothing is anchored.
+
+    Raises:
+        ConfigError: the settings are incomplete.
+        StorageError: the database failed.
+    """
+    store = AnchorStore(ledger.store.engine)
+    deployment = current_deployment(settings, store)
+    if deployment is None:
+        return {}
+    return export_anchors(store, deployment)

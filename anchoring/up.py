@@ -1,0 +1,144 @@
+"""`tamga up`: the node's main process — HTTP server, checkpoint and anchoring jobs, and (without
+TAMGA_RPC_URL) the node's own local anvil with the anchor contract deployed on it once."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+import uvicorn
+
+from anchoring.publisher import PublishAction, PublishResult
+from anchoring.scheduler import node_scheduler
+from anchoring.service import anchoring_account, make_publisher, open_anchoring
+from anchoring.store import AnchorStore
+from node.clock import Clock
+from node.errors import ConfigError
+from node.keys import load_account
+from node.ledger.service import Ledger
+from node.settings import Settings
+
+logger = logging.getLogger("tamga.up")
+
+AppFactory = Callable[[Settings], Any]
+"""Builds the ASGI application served by `tamga up` (``api.app.create_app``)."""
+
+
+def bind_http(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (port 0: any free port).
+
+    Raises:
+        ConfigError: the address is in use or cannot be bound.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror} (set TAMGA_API_HOST/TAMGA_API_PORT)"
+        ) from exc
+    sock.set_inheritable(True)
+    return sock
+
+
+def run_node(
+    settings: Settings,
+    *,
+    clock: Clock,
+    app_factory: AppFactory,
+    announce: Callable[[str], None],
+) -> None:
+    """Run the node until SIGINT or SIGTERM; ``announce`` gets the lines a person should see
+    (the URL, the chain, the contract, each confirmed anchor).
+
+    Raises:
+        LedgerError: the ledger is not initialised (`tamga init`).
+        ConfigError: settings are incomplete, anvil is missing, or the HTTP port is taken.
+        SigningKeyError: a key cannot be opened.
+        ChainUnavailable, ChainError: the chain cannot be reached or the contract deployed.
+        StorageError: the database failed.
+    """
+    signer = load_account(
+        key_file=settings.resolved_key_file, password_file=settings.resolved_key_password_file
+    )
+    ledger = Ledger.open(settings, clock=clock, signer=signer)
+    try:
+        ledger.require_initialized()
+        account = anchoring_account(settings)
+        store = AnchorStore(ledger.store.engine)
+        with open_anchoring(settings, store=store, clock=clock, deploy=True) as anchoring:
+            publisher = make_publisher(
+                settings, ledger=ledger, anchoring=anchoring, account=account, clock=clock
+            )
+            sock = bind_http(settings.api_host, settings.api_port)
+            host, port = sock.getsockname()[:2]
+            shown = f"[{host}]" if ":" in host else host
+            url = f"http://{shown}:{port}/"
+            deployment = anchoring.deployment
+            announce(f"chain           {anchoring.description}")
+            announce(
+                f"contract        RegistryAnchor {deployment.contract} "
+                f"(deployed in block {deployment.deploy_block})"
+            )
+            announce(f"anchoring key   {account.address}")
+            announce(
+                f"jobs            checkpoint every {settings.checkpoint_interval_seconds} s, "
+                f"anchor every {settings.anchor_interval_seconds} s "
+                f"({settings.anchor_confirmations} confirmations)"
+            )
+
+            def report(result: PublishResult) -> None:
+                if result.action is PublishAction.CONFIRMED and result.anchor is not None:
+                    a = result.anchor
+                    announce(
+                        f"anchored        tree size {a.tree_size} in block {a.block_number} "
+                        f"(tx {a.tx_hash}) on chain {deployment.chain_id}"
+                    )
+
+            scheduler = node_scheduler(
+                publisher,
+                checkpoint_interval_seconds=settings.checkpoint_interval_seconds,
+                anchor_interval_seconds=settings.anchor_interval_seconds,
+                start_at=clock.now(),
+                on_result=report,
+            )
+            server = uvicorn.Server(
+                uvicorn.Config(
+                    app_factory(settings), log_level="warning", lifespan="on", access_log=False
+                )
+            )
+            announce(f"serving         {url}  (Ctrl-C stops)")
+            scheduler.start()
+            # uvicorn handles SIGINT/SIGTERM, then raises the signal again for the handler it
+            # found: make that a no-op so the jobs, the HTTP socket and anvil are shut down here.
+            previous = {sig: signal.signal(sig, _ignore) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                server.run(sockets=[sock])
+            finally:
+                publisher.stop()
+                scheduler.shutdown(wait=True)
+                sock.close()
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+                announce("stopped")
+    finally:
+        ledger.close()
+
+
+def _ignore(signum: int, _frame: FrameType | None) -> None:
+    logger.info("received %s; stopping", signal.Signals(signum).name)
+
+
+def print_line(text: str) -> None:
+    """Write one line to stdout at once (``make run`` shows it while the node runs)."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,108 @@
+"""The FastAPI application factory: ``create_app(settings)``; nothing connects at import time."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.staticfiles import StaticFiles
+
+from api import ops, pages, public, signin, writes
+from api.errors import install_handlers
+from api.middleware import Gateway
+from api.models import EmissionFilingIn, EventIn, IssuerRegistrationIn
+from api.problems import Problem
+from api.runtime import ApiRuntime
+from node.clock import Clock, SystemClock
+from node.settings import Settings
+
+API_VERSION = "1.0.0"
+DESCRIPTION = """\
+The Unified State Register of Virtual Asset Emissions of the Kyrgyz Republic.
+
+* **Public reads** (no authentication): issuers, emissions with filters and search, histories,
+  deadlines, checkpoints, RFC 9162 inclusion and consistency proofs, state proofs, anchors.
+  Founders' data is never public (Reg. §66).
+* **Writes** need `Authorization: Bearer <token>`: a *regulator* registers issuers and emissions
+  and records decisions; an *issuer* files about its own emissions (tokens from
+  `tamga token create`, or a wallet sign-in, EIP-4361); an *auditor* reads exports.
+  POSTs accept an `Idempotency-Key`.
+* **Errors** are RFC 9457 `application/problem+json` naming `field`, `rule` and `paragraph`.
+"""
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+) -> FastAPI:
+    """Build the HTTP API and public pages for the node configured by ``settings``.
+
+    Nothing connects here: the database is opened on the first request that needs it and
+    closed when the app shuts down.
+    """
+    runtime = ApiRuntime(settings, clock=clock or SystemClock(), random_bytes=random_bytes)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            runtime.close()
+
+    app = FastAPI(
+        title="Tamga register API",
+        version=API_VERSION,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "public", "description": "Anyone may read the register (Reg. §66)."},
+            {"name": "writes", "description": "Role-based writes through the domain rules."},
+            {"name": "auth", "description": "Tokens and wallet sign-in (EIP-4361)."},
+            {"name": "operations", "description": "Health, readiness, metrics."},
+        ],
+    )
+    app.state.runtime = runtime
+    app.state.settings = settings
+    install_handlers(app)
+    app.include_router(ops.router)
+    app.include_router(public.router)
+    app.include_router(writes.router)
+    app.include_router(signin.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
+    app.add_middleware(Gateway, runtime=runtime)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with the request bodies the domain parses and the Problem schema."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in (IssuerRegistrationIn, EmissionFilingIn, EventIn, Problem):
+        body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in body.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components[model.__name__] = body
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app_from_env() -> FastAPI:
+    """``create_app`` with ``Settings()`` from TAMGA_* variables (for ``uvicorn --factory``)."""
+    return create_app(Settings())

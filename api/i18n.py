@@ -1,0 +1,333 @@
+"""Texts of the public pages in Kyrgyz, Russian and English (ky, the state language, first)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from node.domain.regno import Region
+
+LANGUAGES: Final = ("ky", "ru", "en")
+DEFAULT_LANGUAGE: Final = "ky"
+LANGUAGE_NAMES: Final = {"ky": "Кыргызча", "ru": "Русский", "en": "English"}
+
+# key -> (ky, ru, en)
+_TEXTS: Final[dict[str, tuple[str, str, str]]] = {
+    "site.title": (
+        "Виртуалдык активдердин эмиссияларынын бирдиктүү мамлекеттик реестри",
+        "Единый государственный реестр эмиссий виртуальных активов",
+        "Unified State Register of Virtual Asset Emissions",
+    ),
+    "site.short": ("Эмиссиялар реестри", "Реестр эмиссий", "Emission register"),
+    "nav.register": ("Реестр", "Реестр", "Register"),
+    "nav.checkpoints": ("Текшерүү чекиттери", "Контрольные точки", "Checkpoints"),
+    "nav.api": ("API", "API", "API"),
+    "search.label": ("Издөө", "Поиск", "Search"),
+    "search.placeholder": (
+        "Аталышы, каттоо номери же контракттын дареги",
+        "Название, регистрационный номер или адрес контракта",
+        "Name, registration number or contract address",
+    ),
+    "search.submit": ("Издөө", "Найти", "Search"),
+    "filter.status": ("Абалы", "Статус", "Status"),
+    "filter.type": ("Түрү", "Тип", "Type"),
+    "filter.region": ("Регион", "Регион", "Region"),
+    "filter.chain": ("Блокчейн", "Блокчейн", "Blockchain"),
+    "filter.issuer": ("Эмитенттин коду", "Код эмитента", "Issuer code"),
+    "filter.any": ("баары", "все", "any"),
+    "filter.registered_from": ("Катталган, башталышы", "Зарегистрирован с", "Registered from"),
+    "filter.registered_to": ("Катталган, аягы", "Зарегистрирован по", "Registered to"),
+    "list.empty": ("Эч нерсе табылган жок.", "Ничего не найдено.", "Nothing found."),
+    "list.next": ("Кийинки барак →", "Следующая страница →", "Next page →"),
+    "list.count": ("Бул баракта", "На этой странице", "On this page"),
+    "col.regno": ("Каттоо номери", "Рег. номер", "Registration no."),
+    "col.name": ("Аталышы", "Название", "Name"),
+    "col.issuer": ("Эмитент", "Эмитент", "Issuer"),
+    "col.type": ("Түрү", "Тип", "Type"),
+    "col.status": ("Абалы", "Статус", "Status"),
+    "col.quantity": ("Саны", "Количество", "Quantity"),
+    "col.chain": ("Блокчейн", "Блокчейн", "Blockchain"),
+    "emission.fields": (
+        "Реестрдеги маалыматтар (Жобонун 62-п.)",
+        "Сведения реестра (п. 62 Положения)",
+        "Register entry (Reg. §62)",
+    ),
+    "emission.timeline": ("Эмиссиянын жолу", "Жизненный цикл", "Lifecycle"),
+    "emission.deadlines": ("Мөөнөттөр", "Сроки", "Deadlines"),
+    "emission.missed": ("Өткөрүлгөн мөөнөттөр", "Пропущенные сроки", "Missed deadlines"),
+    "emission.onchain": ("Блокчейндеги абалы", "Состояние в блокчейне", "On-chain status"),
+    "emission.findings": ("Текшерүүнүн жыйынтыктары", "Результаты проверок", "Findings"),
+    "emission.findings.none": (
+        "Бул эмиссия боюнча блокчейндеги текшерүү азырынча катталган эмес.",
+        "Проверки в блокчейне по этой эмиссии пока не записаны.",
+        "No on-chain verification has been recorded for this emission yet.",
+    ),
+    "emission.anchors": ("Блокчейнге бекитүүлөр", "Закрепления в блокчейне", "Anchors"),
+    "emission.anchors.none": (
+        "Бул эмиссиянын жазуулары азырынча блокчейнге бекитиле элек.",
+        "Записи этой эмиссии пока не закреплены в блокчейне.",
+        "This emission's entries are not anchored on a chain yet.",
+    ),
+    "emission.proofs": ("Далилдер", "Доказательства", "Proofs"),
+    "emission.bundle": (
+        "Далилдер топтомун жүктөп алуу",
+        "Скачать пакет доказательств",
+        "Download the proof bundle",
+    ),
+    "emission.state_proof": (
+        "Абалдын далили (JSON)",
+        "Доказательство состояния (JSON)",
+        "State proof (JSON)",
+    ),
+    "emission.json": ("Маалыматтар (JSON)", "Данные (JSON)", "Data (JSON)"),
+    "emission.history_json": ("Тарых (JSON)", "История (JSON)", "History (JSON)"),
+    "emission.not_found": ("Эмиссия табылган жок", "Эмиссия не найдена", "Emission not found"),
+    "emission.entry": ("Жазуу", "Запись", "Entry"),
+    "emission.basis": ("Негиз", "Основание", "Basis"),
+    "anchor.tx": ("Транзакция", "Транзакция", "Transaction"),
+    "anchor.block": ("Блок", "Блок", "Block"),
+    "anchor.chain": ("Тармак (chain id)", "Сеть (chain id)", "Chain id"),
+    "anchor.contract": ("Контракт", "Контракт", "Contract"),
+    "anchor.covers": ("Жазууларды камтыйт", "Покрывает записи", "Covers entries"),
+    "f.regno": (
+        "Мамлекеттик каттоо номери",
+        "Государственный регистрационный номер",
+        "State registration number",
+    ),
+    "f.application_no": ("Арыздын номери", "Номер заявления", "Application number"),
+    "f.status": ("Абалы", "Статус", "Status"),
+    "f.issuer_name": (
+        "Эмитенттин толук аталышы",
+        "Полное наименование эмитента",
+        "Issuer's full name",
+    ),
+    "f.issuer_registration": (
+        "Эмитентти мамлекеттик каттоо маалыматтары",
+        "Данные государственной регистрации эмитента",
+        "Issuer's state registration",
+    ),
+    "f.legal_form": ("Уюштуруу-укуктук формасы", "Организационно-правовая форма", "Legal form"),
+    "f.legal_address": ("Юридикалык дареги", "Юридический адрес", "Legal address"),
+    "f.va_type": ("Виртуалдык активдин түрү", "Вид виртуального актива", "Type of virtual asset"),
+    "f.name": ("Аталышы", "Наименование", "Name"),
+    "f.symbol": ("Белгиси", "Символ", "Symbol"),
+    "f.quantity": ("Саны", "Количество", "Quantity"),
+    "f.nominal_value": ("Номиналдык наркы", "Номинальная стоимость", "Nominal value"),
+    "f.placement_price": ("Жайгаштыруу баасы", "Цена размещения", "Placement price"),
+    "f.placement_period": (
+        "Жайгаштыруунун башталышы жана аягы",
+        "Даты начала и окончания размещения",
+        "Placement start and end",
+    ),
+    "f.issuer_status": (
+        "Эмитентти жоюу жана (же) кайра уюштуруу жөнүндө маалымат",
+        "Сведения о ликвидации и (или) реорганизации эмитента",
+        "Issuer liquidation or reorganization",
+    ),
+    "f.blockchain": ("Блокчейндин аталышы", "Название блокчейна", "Blockchain"),
+    "f.issuer_wallet": ("Эмитенттин капчыгы", "Кошелёк эмитента", "Issuer's wallet"),
+    "f.contract_address": ("Смарт-контракттын дареги", "Адрес смарт-контракта", "Smart contract"),
+    "f.whitepaper": ("Ак кагаз", "Белая книга", "White paper"),
+    "f.collateral": ("Камсыздоо", "Обеспечение", "Collateral"),
+    "f.placed": ("Жайгаштырылганы", "Размещено", "Placed"),
+    "f.burned": ("Өрттөлгөнү", "Сожжено", "Burned"),
+    "f.circulating": ("Жүгүртүүдө", "В обращении", "In circulation"),
+    "f.registered_on": ("Катталган күнү", "Дата регистрации", "Registered on"),
+    "f.none": ("—", "—", "—"),
+    "checkpoint.title": ("Текшерүү чекити", "Контрольная точка", "Checkpoint"),
+    "checkpoint.latest": (
+        "Акыркы текшерүү чекити",
+        "Последняя контрольная точка",
+        "Latest checkpoint",
+    ),
+    "checkpoint.none": (
+        "Текшерүү чекити азырынча жок.",
+        "Контрольных точек пока нет.",
+        "No checkpoint yet.",
+    ),
+    "checkpoint.size": ("Жазуулардын саны", "Число записей", "Tree size"),
+    "checkpoint.log_root": ("Журналдын тамыры", "Корень журнала", "Log root"),
+    "checkpoint.state_root": ("Абалдын тамыры", "Корень состояния", "State root"),
+    "checkpoint.time": ("Убактысы", "Время", "Time"),
+    "checkpoint.signer": ("Кол койгон", "Подписант", "Signer"),
+    "checkpoint.signature": ("Кол тамга", "Подпись", "Signature"),
+    "checkpoint.all": ("Бардык текшерүү чекиттери", "Все контрольные точки", "All checkpoints"),
+    "checkpoint.anchored": ("Блокчейнге бекитилген", "Закреплено в блокчейне", "Anchored"),
+    "checkpoint.not_anchored": ("Бекитиле элек", "Не закреплено", "Not anchored yet"),
+    "footer.privacy": (
+        "Эмитенттин уюштуруучулары жөнүндө маалымат жарыяланбайт (Жобонун 66-п.).",
+        "Сведения об учредителях эмитента не публикуются (п. 66 Положения).",
+        "Information about issuers' founders is not published (Reg. §66).",
+    ),
+    "lang.label": ("Тил", "Язык", "Language"),
+    # statuses (Reg. §4)
+    "status.applied": ("Арыз берилген", "Заявление подано", "Applied"),
+    "status.refused": ("Баш тартылган", "Отказано", "Refused"),
+    "status.registered": ("Катталган", "Зарегистрирована", "Registered"),
+    "status.offer_disclosed": ("Оферта ачыкталган", "Оферта раскрыта", "Offer disclosed"),
+    "status.placing": ("Жайгаштырылууда", "Размещается", "Placing"),
+    "status.placement_ended": ("Жайгаштыруу аяктады", "Размещение завершено", "Placement ended"),
+    "status.reported": ("Отчёт берилген", "Отчёт представлен", "Results reported"),
+    "status.circulating": ("Жүгүртүүдө", "В обращении", "Circulating"),
+    "status.suspended": ("Токтотулган", "Приостановлена", "Suspended"),
+    "status.failed": ("Ишке ашкан жок", "Несостоявшаяся", "Failed"),
+    "status.invalid": ("Жараксыз", "Недействительная", "Invalid"),
+    "status.cancelled": ("Жокко чыгарылган", "Аннулирована", "Cancelled"),
+    "istatus.active": ("Иштеп жатат", "Действует", "Active"),
+    "istatus.reorganized": ("Кайра уюштурулган", "Реорганизован", "Reorganized"),
+    "istatus.liquidated": ("Жоюлган", "Ликвидирован", "Liquidated"),
+    "istatus.bankrupt": ("Банкрот", "Банкрот", "Bankrupt"),
+    "type.stablecoin": ("Стейблкоин", "Стейблкоин", "Stablecoin"),
+    "type.digital_token": ("Санарип токен", "Цифровой токен", "Digital token"),
+    # events
+    "event.issuer.registered": (
+        "Эмитент реестрге киргизилди",
+        "Эмитент внесён в реестр",
+        "Issuer entered the register",
+    ),
+    "event.issuer.updated": (
+        "Эмитенттин маалыматтары өзгөрдү",
+        "Сведения эмитента изменены",
+        "Issuer details changed",
+    ),
+    "event.issuer.reorganized": (
+        "Эмитент кайра уюштурулду",
+        "Эмитент реорганизован",
+        "Issuer reorganized",
+    ),
+    "event.issuer.liquidated": ("Эмитент жоюлду", "Эмитент ликвидирован", "Issuer liquidated"),
+    "event.emission.applied": ("Арыз берилди", "Подано заявление", "Application filed"),
+    "event.emission.registered": ("Катталды", "Зарегистрирована", "Registered"),
+    "event.emission.refused": (
+        "Каттоодон баш тартылды",
+        "Отказано в регистрации",
+        "Registration refused",
+    ),
+    "event.emission.whitepaper_amendment_requested": (
+        "Ак кагазды өзгөртүү суралды",
+        "Запрошено изменение белой книги",
+        "White paper amendment requested",
+    ),
+    "event.emission.whitepaper_amended": (
+        "Ак кагазды өзгөртүү боюнча чечим",
+        "Решение по изменению белой книги",
+        "White paper amendment decided",
+    ),
+    "event.emission.offer_disclosed": ("Оферта ачыкталды", "Оферта раскрыта", "Offer disclosed"),
+    "event.emission.placement_started": (
+        "Жайгаштыруу башталды",
+        "Размещение начато",
+        "Placement started",
+    ),
+    "event.emission.placement_ended": (
+        "Жайгаштыруу аяктады",
+        "Размещение завершено",
+        "Placement ended",
+    ),
+    "event.emission.results_reported": (
+        "Жайгаштыруунун жыйынтыктары боюнча отчёт",
+        "Отчёт об итогах размещения",
+        "Placement results reported",
+    ),
+    "event.emission.recognized_successful": (
+        "Ийгиликтүү деп таанылды",
+        "Признана состоявшейся",
+        "Recognized successful",
+    ),
+    "event.emission.recognized_failed": (
+        "Ишке ашкан жок деп таанылды",
+        "Признана несостоявшейся",
+        "Recognized failed",
+    ),
+    "event.emission.suspended": ("Токтотулду", "Приостановлена", "Suspended"),
+    "event.emission.resumed": ("Кайра улантылды", "Возобновлена", "Resumed"),
+    "event.emission.declared_failed": (
+        "Ишке ашкан жок деп жарыяланды",
+        "Объявлена несостоявшейся",
+        "Declared failed",
+    ),
+    "event.emission.invalidated": (
+        "Сот жараксыз деп тапты",
+        "Признана судом недействительной",
+        "Declared invalid by a court",
+    ),
+    "event.emission.partial_burn": ("Жарым-жартылай өрттөө", "Частичное сжигание", "Partial burn"),
+    "event.emission.unplaced_cancelled": (
+        "Жайгаштырылбаганы жокко чыгарылды",
+        "Неразмещённые аннулированы",
+        "Unplaced VAs cancelled",
+    ),
+    "event.emission.fee_paid": ("Алым төлөндү", "Сбор уплачен", "Fee paid"),
+    "event.emission.cancellation_notified": (
+        "Жокко чыгаруу кабарланды",
+        "Уведомление об аннулировании",
+        "Cancellation notified",
+    ),
+    "event.emission.cancellation_published": (
+        "Жокко чыгаруу жарыяланды",
+        "Аннулирование опубликовано",
+        "Cancellation published",
+    ),
+    "event.emission.cancelled": (
+        "Каттоо номери жокко чыгарылды",
+        "Номер аннулирован",
+        "Registration number cancelled",
+    ),
+    # deadlines
+    "deadline.decision": ("Каттоо боюнча чечим", "Решение о регистрации", "Registration decision"),
+    "deadline.whitepaper_review": (
+        "Ак кагазды кароо",
+        "Рассмотрение белой книги",
+        "White paper review",
+    ),
+    "deadline.results_report": ("Жыйынтыктар боюнча отчёт", "Отчёт об итогах", "Results report"),
+    "deadline.recognition": ("Таануу боюнча чечим", "Решение о признании", "Recognition decision"),
+    "deadline.remedy": ("Бузууларды четтетүү", "Устранение нарушений", "Remedy of violations"),
+    "deadline.cancellation": (
+        "Номерди жокко чыгаруу",
+        "Аннулирование номера",
+        "Cancellation of the number",
+    ),
+    "deadline.notification": ("Кабарлоо", "Уведомление", "Notification"),
+    "deadline.publication": ("Жарыялоо", "Опубликование", "Publication"),
+    "deadline.register_entry": ("Реестрге жазуу", "Запись в реестр", "Register entry"),
+    "deadline.fee_installment": ("Алымдын бөлүгү", "Часть сбора", "Fee installment"),
+}
+
+
+def text(key: str, lang: str) -> str:
+    """The text ``key`` in ``lang`` (the key itself when it has no translation)."""
+    entry = _TEXTS.get(key)
+    if entry is None:
+        return key
+    return entry[LANGUAGES.index(lang) if lang in LANGUAGES else 0]
+
+
+def region_name(region: Region, lang: str) -> str:
+    """Annex 7 region name in ``lang``."""
+    return {"ky": region.name_ky, "ru": region.name_ru}.get(lang, region.name_en)
+
+
+def pick_language(query: str | None, cookie: str | None, accept: str | None) -> str:
+    """The page language: ``?lang=``, then the ``lang`` cookie, then Accept-Language, then ky."""
+    for candidate in (query, cookie):
+        if candidate in LANGUAGES:
+            return candidate
+    for part in (accept or "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in LANGUAGES:
+            return tag
+    return DEFAULT_LANGUAGE
+
+
+def keys() -> frozenset[str]:
+    """Every text key (tests check each has three non-empty translations)."""
+    return frozenset(_TEXTS)
+
+
+def translations(key: str) -> tuple[str, str, str]:
+    """The (ky, ru, en) texts of ``key``.
+
+    Raises:
+        KeyError: no such key.
+    """
+    return _TEXTS[key]

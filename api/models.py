@@ -1,0 +1,418 @@
+"""Wire models of the HTTP API (pydantic v2): request bodies and public responses, with examples."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from node.domain.entries import Document
+from node.domain.filings import EmissionFiling, IssuerFiling
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- public records (Reg. §62; never founders' data, Reg. §66) ------------------------------
+
+
+class LegalRegistrationOut(_Out):
+    """State registration data of a legal-entity issuer (Reg. §62)."""
+
+    number: str
+    registered_on: dt.date
+    authority: str
+
+
+class IssuerOut(_Out):
+    """An issuer's public record; founders appear only as a salted commitment (Reg. §66)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "A001",
+                    "name": "Ala-Too Tokens LLC",
+                    "region": "bishkek",
+                    "status": "active",
+                    "serials_used": "1",
+                    "kind": "legal_entity",
+                    "legal_form": "limited liability company",
+                    "legal_address": "720040, Bishkek, Chüy avenue 100",
+                    "legal_registration": {
+                        "number": "123456-3301-OOO",
+                        "registered_on": "2024-05-14",
+                        "authority": "Ministry of Justice",
+                    },
+                    "founders_commitment": "9f" * 32,
+                    "registered_on": "2026-02-02",
+                    "status_since": "2026-02-02",
+                    "successor": None,
+                }
+            ]
+        },
+    )
+
+    code: str
+    name: str
+    region: str
+    status: str
+    serials_used: str
+    kind: str
+    legal_form: str | None
+    legal_address: str
+    legal_registration: LegalRegistrationOut | None
+    founders_commitment: str = Field(description="SHA-256 commitment to the founders (Reg. §66).")
+    registered_on: dt.date
+    status_since: dt.date
+    successor: str | None
+
+
+class WhitePaperOut(_Out):
+    """A white-paper version (Reg. §6)."""
+
+    version: str
+    sha256: str
+    uri: str
+
+
+class CollateralOut(_Out):
+    """A collateral item (Reg. §3-5, §5.6)."""
+
+    kind: str
+    assessed_value: str
+    currency: str
+    appraised_on: dt.date | None
+    registered_on: dt.date | None
+    registrar: str | None
+    description: str
+
+
+class DeadlineOut(_Out):
+    """A dated obligation of an emission and the paragraph that sets it."""
+
+    name: str
+    due: dt.date
+    rule: str
+
+
+class AmendmentOut(_Out):
+    """A white-paper amendment awaiting consent (Reg. §7, §59)."""
+
+    requested_on: dt.date
+    whitepaper: WhitePaperOut
+    quantity: str | None
+    nominal_value: str | None
+    placement_end: dt.date | None
+    summary: str
+
+
+class EmissionOut(_Out):
+    """An emission's public record (Reg. §62, Annex 1); quantities and amounts are decimal text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(description="State registration number, or application number before it.")
+    issuer_name: str | None = Field(description="The issuer's full name (Reg. §62).")
+    application_no: str
+    regno: str | None
+    issuer: str
+    va_type: str
+    status: str
+    name: str
+    symbol: str
+    quantity: str
+    nominal_value: str
+    currency: str
+    placement_price: str | None
+    pricing_method: str | None
+    placement_start: dt.date
+    placement_end: dt.date
+    min_success_quantity: str | None
+    blockchain: str
+    issuer_wallet: str
+    contract_address: str
+    whitepaper: WhitePaperOut
+    collateral: list[CollateralOut]
+    collateral_manager: str | None
+    documents_filed_on: dt.date
+    status_since: dt.date
+    last_event_on: dt.date
+    fee_total: str
+    fee_paid: str
+    burned: str
+    unplaced_cancelled: str
+    placed: str | None
+    proceeds: str | None
+    registered_on: dt.date | None
+    offer_disclosed_on: dt.date | None
+    placement_earliest: dt.date | None
+    placement_started_on: dt.date | None
+    placement_ended_on: dt.date | None
+    reported_on: dt.date | None
+    suspended_from: str | None
+    pending_amendment: AmendmentOut | None
+    cancellation_ground: str | None
+    deadlines: list[DeadlineOut]
+    missed: list[DeadlineOut]
+
+
+class Page(_Out):
+    """Pagination: pass ``next_cursor`` as ``cursor`` to get the following page."""
+
+    limit: int
+    next_cursor: str | None = Field(description="Opaque; null on the last page.")
+
+
+class EmissionList(_Out):
+    """A page of emissions."""
+
+    items: list[EmissionOut]
+    page: Page
+
+
+class IssuerList(_Out):
+    """A page of issuers."""
+
+    items: list[IssuerOut]
+    page: Page
+
+
+class HistoryItem(_Out):
+    """One log entry about an emission or issuer: its index, leaf hash and decoded entry."""
+
+    index: int
+    leaf_hash: str
+    kind: str
+    recorded_at: str
+    effective_on: dt.date
+    entry: dict[str, Any]
+
+
+class History(_Out):
+    """Every log entry about a subject, oldest first."""
+
+    key: str
+    items: list[HistoryItem]
+
+
+class Deadlines(_Out):
+    """Open and missed deadlines of an emission."""
+
+    key: str
+    status: str
+    open: list[DeadlineOut]
+    missed: list[DeadlineOut]
+
+
+class EntryOut(_Out):
+    """A log entry as in entries.jsonl (docs/export-format.md)."""
+
+    index: int
+    leaf: str = Field(description="The exact leaf bytes, base64.")
+    leaf_hash: str
+    entry: dict[str, Any]
+
+
+class EntryList(_Out):
+    """Entries ``start <= index < start + len(items)``."""
+
+    tree_size: int
+    items: list[EntryOut]
+    next_start: int | None
+
+
+class CheckpointOut(_Out):
+    """A signed checkpoint (docs/export-format.md), with its anchors when anchoring has run."""
+
+    origin: str
+    tree_size: int
+    log_root: str
+    state_root: str
+    state_size: int
+    time: str
+    signer: str
+    signature: str
+    signature_scheme: str
+    anchors: list[dict[str, Any]] = Field(
+        default_factory=list, description="On-chain anchors of this checkpoint (issue 3)."
+    )
+
+
+class CheckpointList(_Out):
+    """A page of checkpoints, newest first."""
+
+    items: list[CheckpointOut]
+    page: Page
+
+
+class LogHead(_Out):
+    """The log's size and root, and the newest checkpoint."""
+
+    tree_size: int
+    root: str
+    latest_checkpoint: CheckpointOut | None
+
+
+class InclusionProofOut(_Out):
+    """RFC 9162 §2.1.3 inclusion proof."""
+
+    index: int
+    tree_size: int
+    leaf_hash: str
+    root: str
+    proof: list[str]
+
+
+class ConsistencyProofOut(_Out):
+    """RFC 9162 §2.1.4 consistency proof."""
+
+    size1: int
+    size2: int
+    root1: str
+    root2: str
+    proof: list[str]
+
+
+class StateProofOut(_Out):
+    """Proof that an emission had ``state`` at a checkpoint (inclusion in the state tree)."""
+
+    checkpoint_size: int
+    key: str
+    state: dict[str, Any]
+    leaf: str
+    index: int
+    state_size: int
+    proof: list[str]
+    state_root: str = Field(description="The checkpoint's state root the proof leads to.")
+
+
+# ---- requests ------------------------------------------------------------------------------
+
+
+class IssuerRegistrationIn(BaseModel):
+    """Register an issuer (regulator): the filing and the date the entry takes effect."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filing: IssuerFiling
+    effective_on: dt.date | None = Field(default=None, description="Default: today in Bishkek.")
+
+
+class RegistrationIn(BaseModel):
+    """The authority's registration decision recorded with an application (Reg. §10, §57)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    on: dt.date
+    document: Document
+    regno: str | None = None
+
+
+class EmissionFilingIn(BaseModel):
+    """File an application (Reg. §9) and, for the regulator, optionally register it at once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filing: EmissionFiling
+    registration: RegistrationIn | None = None
+
+
+class EventIn(BaseModel):
+    """Record an event; ``data`` holds the event's fields (docs/export-format.md)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "emission.partial_burn",
+                    "effective_on": "2026-09-01",
+                    "data": {
+                        "amount": "1000",
+                        "basis": {
+                            "type": "issuer_decision",
+                            "number": "B-7",
+                            "date": "2026-09-01",
+                            "issued_by": "Ala-Too Tokens LLC",
+                        },
+                        "tx_hashes": ["0x" + "ab" * 32],
+                    },
+                }
+            ]
+        },
+    )
+
+    kind: str = Field(description="An event kind, e.g. `emission.results_reported`.")
+    effective_on: dt.date | None = Field(default=None, description="Default: today in Bishkek.")
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class IssuerWritten(_Out):
+    """An issuer was registered or changed."""
+
+    code: str
+    index: int = Field(description="Log index of the (first) entry written.")
+    tree_size: int
+    issuer: IssuerOut
+
+
+class EmissionWritten(_Out):
+    """An application was filed, or an event recorded."""
+
+    key: str
+    application_no: str
+    regno: str | None
+    kind: str
+    tree_size: int
+    emission: EmissionOut
+
+
+class ChallengeIn(BaseModel):
+    """Ask for a sign-in message for a wallet declared by the issuer (EIP-4361)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    issuer: str = Field(pattern=r"^[A-Z0-9]{4}$")
+    address: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+    chain_id: int = Field(default=1, ge=1, le=2**53 - 1)
+
+
+class ChallengeOut(_Out):
+    """The message to sign with ``personal_sign`` and when it expires."""
+
+    message: str
+    nonce: str
+    expires_at: str
+
+
+class SignInIn(BaseModel):
+    """The signed challenge."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(max_length=4000)
+    signature: str = Field(pattern=r"^(0x)?[0-9a-fA-F]{130}$")
+
+
+class SessionOut(_Out):
+    """A bearer token for the issuer's own emissions, valid until ``expires_at``."""
+
+    token: str
+    token_type: str = "Bearer"  # noqa: S105 - RFC 6750 token type, not a secret
+    expires_at: str
+    issuer: str
+    wallet: str
+    scopes: list[str]
+
+
+class FoundersOut(_Out):
+    """PRIVATE (Reg. §66): an issuer's founders, for the authority only, with the proof."""
+
+    issuer: str
+    founders: list[dict[str, Any]]
+    commitment: str
+    salt: str

@@ -1,0 +1,183 @@
+"""Server-rendered public pages (Jinja2, no build step): register, emission, checkpoints."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Final
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import HTMLResponse, Response
+
+from api.anchors import AnchorView, confirmed_anchors, covering
+from api.deps import get_runtime
+from api.i18n import LANGUAGE_NAMES, LANGUAGES, pick_language, region_name, text
+from api.index import EmissionFilter
+from api.problems import ApiProblem
+from api.runtime import ApiRuntime
+from api.views import decode_cursor, encode_cursor
+from node.domain.model import EmissionStatus
+from node.domain.regno import Region, VAType
+from node.errors import NotFound
+from node.ledger.export import checkpoint_json
+
+router = APIRouter(include_in_schema=False)
+Runtime = Annotated[ApiRuntime, Depends(get_runtime)]
+HERE: Final = Path(__file__).resolve().parent
+PAGE_SIZE: Final = 25
+LANG_COOKIE_SECONDS: Final = 365 * 24 * 3600
+
+_env = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _enum(kind: type[Any], value: str | None) -> Any:
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        return None
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _render(request: Request, template: str, *, status: int = 200, **context: Any) -> Response:
+    lang = pick_language(
+        request.query_params.get("lang"),
+        request.cookies.get("lang"),
+        request.headers.get("accept-language"),
+    )
+
+    def t(key: str) -> str:
+        return text(key, lang)
+
+    def lang_url(code: str) -> str:
+        params = dict(request.query_params)
+        params["lang"] = code
+        return f"{request.url.path}?{urlencode(params)}"
+
+    html = _env.get_template(template).render(
+        t=t,
+        lang=lang,
+        languages=[(code, LANGUAGE_NAMES[code], lang_url(code)) for code in LANGUAGES],
+        region_name=lambda r: region_name(r, lang),
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status)
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(
+            "lang", lang, max_age=LANG_COOKIE_SECONDS, samesite="lax", httponly=True
+        )
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def register_page(request: Request, rt: Runtime) -> Response:
+    """The register: search and filters, newest applications first."""
+    params = request.query_params
+    flt = EmissionFilter(
+        q=params.get("q") or None,
+        status=_enum(EmissionStatus, params.get("status")),
+        va_type=_enum(VAType, params.get("va_type")),
+        region=_enum(Region, params.get("region")),
+        blockchain=params.get("blockchain") or None,
+        issuer=(params.get("issuer") or "").upper() or None,
+        registered_from=_date(params.get("registered_from")),
+        registered_to=_date(params.get("registered_to")),
+    )
+    fingerprint = flt.fingerprint() + "newest"
+    try:
+        after = decode_cursor(params.get("cursor"), fingerprint)
+    except ApiProblem:
+        after = None
+    snap = rt.index.current()
+    found, more = snap.find(flt, descending=True, after=after, limit=PAGE_SIZE)
+    next_url = None
+    if more and found:
+        query = {k: v for k, v in params.items() if k != "cursor" and v}
+        query["cursor"] = encode_cursor(found[-1].ordinal, fingerprint)
+        next_url = "/?" + urlencode(query)
+    chains = sorted({item.state.blockchain for item in snap.emissions.values()})
+    return _render(
+        request,
+        "register.html",
+        items=[(item.state, snap.issuers.get(item.state.issuer)) for item in found],
+        flt=flt,
+        params=params,
+        statuses=list(EmissionStatus),
+        va_types=list(VAType),
+        regions=list(Region),
+        chains=chains,
+        next_url=next_url,
+    )
+
+
+@router.get("/emissions/{key}", response_class=HTMLResponse)
+def emission_page(request: Request, rt: Runtime, key: str) -> Response:
+    """One emission: the Reg. §62 fields, lifecycle, deadlines, on-chain status, anchors."""
+    snap = rt.index.current()
+    item = snap.emission(key)
+    if item is None:
+        return _render(request, "not_found.html", status=404, key=key)
+    state = item.state
+    history = rt.ledger.history(state.application_no)
+    anchors = confirmed_anchors(rt.ledger.store.engine)
+    anchored: dict[int, AnchorView] = {}
+    for record, _entry in history:
+        anchor = covering(anchors, record.idx)
+        if anchor is not None:
+            anchored.setdefault(anchor.tree_size, anchor)
+    timeline = [
+        {
+            "index": record.idx,
+            "kind": entry.kind,
+            "effective_on": entry.effective_on,
+            "recorded_at": record.recorded_at,
+            "basis": entry.basis,
+            "anchor": covering(anchors, record.idx),
+        }
+        for record, entry in history
+    ]
+    return _render(
+        request,
+        "emission.html",
+        e=state,
+        issuer=snap.issuers.get(state.issuer),
+        timeline=timeline,
+        anchors=[anchored[size] for size in sorted(anchored)],
+        bundle_url=None,
+    )
+
+
+@router.get("/checkpoints", response_class=HTMLResponse)
+def checkpoints_page(request: Request, rt: Runtime) -> Response:
+    """The newest checkpoint and the list of checkpoints with their anchors."""
+    rows = list(reversed(rt.ledger.checkpoints()))
+    anchors = {a.tree_size: a for a in confirmed_anchors(rt.ledger.store.engine)}
+    views = [(checkpoint_json(r), anchors.get(r.size)) for r in rows[:200]]
+    return _render(request, "checkpoints.html", checkpoints=views, focus=None)
+
+
+@router.get("/checkpoints/{size}", response_class=HTMLResponse)
+def checkpoint_page(request: Request, rt: Runtime, size: int) -> Response:
+    """One checkpoint."""
+    with rt.ledger.store.read() as reader:
+        row = reader.checkpoint(size)
+    if row is None:
+        raise NotFound(kind="checkpoint", key=str(size))
+    anchors = {a.tree_size: a for a in confirmed_anchors(rt.ledger.store.engine)}
+    return _render(
+        request, "checkpoints.html", checkpoints=[], focus=(checkpoint_json(row), anchors.get(size))
+    )

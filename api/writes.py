@@ -1,0 +1,596 @@
+"""Writes with roles under /v1: the regulator registers and decides, an issuer files about its own
+emissions; every write goes through the same domain rules and ledger as the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Depends, Path, Request
+from starlette.responses import Response, StreamingResponse
+
+from api.auth import Principal, Role, Scope
+from api.deps import get_principal, get_runtime, require
+from api.errors import problem_for
+from api.models import EmissionFilingIn, EventIn, FoundersOut, IssuerRegistrationIn
+from api.problems import PROBLEM_MEDIA_TYPE, ApiProblem, problem_responses
+from api.runtime import ApiRuntime
+from api.store import Claim
+from api.views import dumps, emission_json, issuer_json
+from node.domain.canonical import parse_json
+from node.domain.filings import parse_issuer_filing
+from node.domain.lifecycle import recorded_on
+from node.domain.model import EmissionState
+from node.errors import RegistryError, RuleViolation, StorageError
+from node.ledger.export import EXPORT_FORMAT, checkpoint_json, entry_json
+from node.ledger.store import iter_all
+from node.operations import (
+    issuer_event,
+    normalize_kind,
+    parse_emission_submission,
+    record_emission_event,
+    submit_emission,
+)
+
+router = APIRouter(prefix="/v1", tags=["writes"])
+Runtime = Annotated[ApiRuntime, Depends(get_runtime)]
+JSON: Final = "application/json"
+IDEMPOTENCY_HEADER: Final = "idempotency-key"
+_KEY_RE: Final = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+ISSUER_FILED_KINDS: Final = frozenset(
+    {
+        "emission.whitepaper_amendment_requested",  # Reg. §7: the issuer asks consent
+        "emission.offer_disclosed",  # Reg. §21: the issuer publishes the offer
+        "emission.placement_started",  # Reg. §20-22
+        "emission.placement_ended",  # Reg. §30
+        "emission.results_reported",  # Reg. §30-32, Annex 6
+        "emission.partial_burn",  # Reg. §45-46: the issuer's burn decision
+        "emission.unplaced_cancelled",  # Reg. §45: unplaced VAs burned
+        "emission.fee_paid",  # Reg. §28
+    }
+)
+"""Events an issuer files itself; decisions (registration, recognition, suspension,
+cancellation …) are the authority's."""
+
+Regulator = Annotated[Principal, Depends(require(Scope.REGISTER_WRITE, Role.REGULATOR))]
+
+
+def _writer(request: Request) -> Principal:
+    """A regulator (register:write) or an issuer (filings:write); ApiProblem 401/403 otherwise."""
+    principal = get_principal(request)
+    if principal is not None and Scope.REGISTER_WRITE in principal.scopes:
+        return require(Scope.REGISTER_WRITE, Role.REGULATOR)(request)
+    return require(Scope.FILINGS_WRITE, Role.ISSUER)(request)
+
+
+def _body_schema(model: type) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+        },
+        "parameters": [
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "description": "Makes a retried POST return the first response instead of "
+                "writing again (draft-ietf-httpapi-idempotency-key-header).",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+            }
+        ],
+    }
+
+
+REQUEST_MODELS: Final = (IssuerRegistrationIn, EmissionFilingIn, EventIn)
+"""Request bodies declared in the OpenAPI components (bodies are parsed by the domain rules)."""
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object; decimal literals stay exact strings (floats are not data).
+
+    Raises:
+        ApiProblem: 415 when the body is not JSON, 422 when it is malformed or not an object.
+    """
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != JSON and not media.endswith("+json"):
+        raise ApiProblem(
+            status=415, slug="unsupported-media-type", detail="send Content-Type: application/json"
+        )
+    raw = await request.body()
+    try:
+        data = json.loads(raw, parse_float=str)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiProblem(
+            status=422,
+            slug="invalid-request",
+            field="body",
+            rule="json-syntax",
+            paragraph="RFC 8259",
+            detail=f"the body is not valid JSON: {exc}",
+        ) from exc
+    if not isinstance(data, dict):
+        raise ApiProblem(
+            status=422,
+            slug="invalid-request",
+            field="body",
+            rule="json-object",
+            paragraph="OpenAPI /openapi.json",
+            detail="the body must be a JSON object",
+        )
+    return data
+
+
+Body = Annotated[dict[str, Any], Depends(json_body)]
+
+
+def _idempotent(
+    request: Request,
+    rt: ApiRuntime,
+    principal: Principal,
+    body: dict[str, Any],
+    action: Callable[[], tuple[int, dict[str, Any], dict[str, str]]],
+) -> Response:
+    """Run a write once per Idempotency-Key; a retry gets the stored response."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        status, payload, headers = _run(request, action)
+        return _response(status, payload, headers)
+    if not _KEY_RE.match(key):
+        raise ApiProblem(
+            status=422,
+            slug="invalid-request",
+            field="Idempotency-Key",
+            rule="idempotency-key",
+            paragraph="draft-ietf-httpapi-idempotency-key-header",
+            detail="the key is 1-255 visible ASCII characters",
+        )
+    target = f"{request.method} {request.url.path}"
+    digest = hashlib.sha256(dumps(body) if body else b"").digest()
+    claim = rt.store.claim_key(
+        principal=principal.key, key=key, target=target, request_hash=digest, at=rt.now()
+    )
+    if claim.claim is Claim.MISMATCH:
+        raise ApiProblem(
+            status=422,
+            slug="idempotency-mismatch",
+            field="Idempotency-Key",
+            rule="idempotency-key-reuse",
+            paragraph="draft-ietf-httpapi-idempotency-key-header",
+            detail="this key was used for a different request",
+        )
+    if claim.claim is Claim.IN_FLIGHT:
+        raise ApiProblem(
+            status=409,
+            slug="idempotency-conflict",
+            field="Idempotency-Key",
+            rule="idempotency-key-in-flight",
+            paragraph="draft-ietf-httpapi-idempotency-key-header",
+            detail="the first request with this key has not finished",
+        )
+    if claim.claim is Claim.REPLAY:
+        assert claim.status is not None
+        assert claim.body is not None
+        rt.metrics.idempotent_replays.inc()
+        return Response(
+            content=claim.body,
+            status_code=claim.status,
+            media_type=JSON if claim.status < 400 else PROBLEM_MEDIA_TYPE,
+            headers={"idempotent-replayed": "true"},
+        )
+    try:
+        status, payload, headers = _run(request, action)
+    except StorageError:
+        rt.store.release_key(principal=principal.key, key=key)
+        raise
+    except (ApiProblem, RegistryError) as exc:
+        problem, _extra = problem_for(exc, request)
+        if int(problem["status"]) >= 500:
+            rt.store.release_key(principal=principal.key, key=key)
+            raise
+        rt.store.finish_key(
+            principal=principal.key, key=key, status=int(problem["status"]), body=dumps(problem)
+        )
+        raise
+    rt.store.finish_key(principal=principal.key, key=key, status=status, body=dumps(payload))
+    return _response(status, payload, headers)
+
+
+def _run(
+    request: Request, action: Callable[[], tuple[int, dict[str, Any], dict[str, str]]]
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    rt: ApiRuntime = request.app.state.runtime
+    with rt.write_lock:
+        return action()
+
+
+def _response(status: int, payload: dict[str, Any], headers: dict[str, str]) -> Response:
+    return Response(content=dumps(payload), status_code=status, media_type=JSON, headers=headers)
+
+
+def _effective(rt: ApiRuntime, value: Any, field: str) -> date:
+    if value is None:
+        return recorded_on(rt.clock.now())
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise RuleViolation(
+            field=field,
+            rule="date-format",
+            paragraph="ISO 8601",
+            message=f"expected a date YYYY-MM-DD, got {value!r}",
+        ) from exc
+
+
+def _section(body: dict[str, Any], name: str, *, paragraph: str) -> Any:
+    if name not in body:
+        raise RuleViolation(
+            field=name, rule="filing-field", paragraph=paragraph, message=f"{name!r} is required"
+        )
+    return body[name]
+
+
+def _extra_members(body: dict[str, Any], allowed: set[str], paragraph: str) -> None:
+    extra = sorted(set(body) - allowed)
+    if extra:
+        raise RuleViolation(
+            field=extra[0],
+            rule="filing-field",
+            paragraph=paragraph,
+            message=f"unknown member {extra[0]!r}; allowed: {', '.join(sorted(allowed))}",
+        )
+
+
+# ---- regulator: issuers --------------------------------------------------------------------
+
+
+@router.post(
+    "/issuers",
+    status_code=201,
+    summary="Register an issuer (regulator)",
+    openapi_extra=_body_schema(IssuerRegistrationIn),
+    responses={
+        201: {"description": "Registered; the code is assigned (Reg. §68(г))"},
+        **problem_responses(401, 403, 409, 413, 415, 422, 429, 503),
+    },
+)
+def register_issuer(request: Request, rt: Runtime, principal: Regulator, body: Body) -> Response:
+    """Enter an issuer in the register; founders are kept privately, the log holds only a
+    salted commitment (Reg. §66)."""
+
+    def action() -> tuple[int, dict[str, Any], dict[str, str]]:
+        _extra_members(body, {"filing", "effective_on"}, "Reg. §62")
+        filing = parse_issuer_filing(_section(body, "filing", paragraph="Reg. §62"))
+        effective_on = _effective(rt, body.get("effective_on"), "effective_on")
+        code, result = rt.ledger.register_issuer(filing, effective_on=effective_on)
+        rt.metrics.appends.labels("issuer.registered").inc()
+        issuer = rt.ledger.issuer(code)
+        payload = {
+            "code": code,
+            "index": result.first_index,
+            "tree_size": result.size,
+            "issuer": issuer_json(issuer),
+        }
+        return 201, payload, {"location": f"/v1/issuers/{code}"}
+
+    return _idempotent(request, rt, principal, body, action)
+
+
+@router.post(
+    "/issuers/{code}/events",
+    status_code=201,
+    summary="Record an issuer event (regulator)",
+    openapi_extra=_body_schema(EventIn),
+    responses={
+        201: {"description": "Recorded"},
+        **problem_responses(401, 403, 404, 409, 413, 415, 422, 429, 503),
+    },
+)
+def issuer_event_route(
+    request: Request,
+    rt: Runtime,
+    principal: Regulator,
+    body: Body,
+    code: Annotated[str, Path(pattern=r"^[A-Z0-9]{4}$")],
+) -> Response:
+    """Update, reorganization or liquidation of an issuer (Reg. §62, §64)."""
+
+    def action() -> tuple[int, dict[str, Any], dict[str, str]]:
+        _extra_members(body, {"kind", "effective_on", "data"}, "docs/export-format.md")
+        rt.ledger.issuer(code)  # 404 before anything else
+        kind = str(_section(body, "kind", paragraph="docs/export-format.md"))
+        data = body.get("data") or {}
+        if not isinstance(data, dict):
+            raise RuleViolation(
+                field="data",
+                rule="entry-field",
+                paragraph="docs/export-format.md",
+                message="data is a JSON object of the event's fields",
+            )
+        entry = issuer_event(
+            kind,
+            issuer=code,
+            data=data,
+            recorded_at=rt.clock.now(),
+            effective_on=_effective(rt, body.get("effective_on"), "effective_on"),
+        )
+        result = rt.ledger.append([entry])
+        rt.metrics.appends.labels(entry.kind).inc()
+        payload = {
+            "code": code,
+            "index": result.first_index,
+            "tree_size": result.size,
+            "issuer": issuer_json(rt.ledger.issuer(code)),
+        }
+        return 201, payload, {}
+
+    return _idempotent(request, rt, principal, body, action)
+
+
+# ---- emissions: applications and events ----------------------------------------------------
+
+
+def _emission_payload(rt: ApiRuntime, state: EmissionState, kind: str, size: int) -> dict[str, Any]:
+    snap = rt.index.current()
+    return {
+        "key": state.key,
+        "application_no": state.application_no,
+        "regno": state.regno,
+        "kind": kind,
+        "tree_size": size,
+        "emission": emission_json(state, snap),
+    }
+
+
+@router.post(
+    "/emissions",
+    status_code=201,
+    summary="File an application (regulator, or an issuer for itself)",
+    openapi_extra=_body_schema(EmissionFilingIn),
+    responses={
+        201: {"description": "Filed (and registered when a registration was given)"},
+        **problem_responses(401, 403, 404, 409, 413, 415, 422, 429, 503),
+    },
+)
+def file_emission(
+    request: Request, rt: Runtime, principal: Annotated[Principal, Depends(_writer)], body: Body
+) -> Response:
+    """File the decision on issue (Reg. §9, Annex 1). The regulator may record the registration
+    decision in the same request (Reg. §10, §57); the number is assigned (Reg. §67-68)."""
+
+    def action() -> tuple[int, dict[str, Any], dict[str, str]]:
+        _extra_members(body, {"filing", "registration"}, "Reg. §9")
+        filing_data = _section(body, "filing", paragraph="Reg. §9")
+        data = dict(filing_data) if isinstance(filing_data, dict) else filing_data
+        if isinstance(data, dict) and body.get("registration") is not None:
+            data["registration"] = body["registration"]
+        submission = parse_emission_submission(data)
+        if principal.role is Role.ISSUER:
+            if submission.filing.issuer != principal.issuer:
+                raise ApiProblem(
+                    status=403,
+                    slug="forbidden",
+                    field="filing.issuer",
+                    detail=f"this token files only for issuer {principal.issuer}",
+                )
+            if submission.registration is not None:
+                raise ApiProblem(
+                    status=403,
+                    slug="forbidden",
+                    field="registration",
+                    detail="registration is the authority's decision (Reg. §10, §57)",
+                )
+            if principal.wallet is not None and (
+                submission.filing.issuer_wallet.lower() != principal.wallet.lower()
+            ):
+                raise ApiProblem(
+                    status=403,
+                    slug="forbidden",
+                    field="filing.issuer_wallet",
+                    detail="a wallet session files only emissions declaring that wallet",
+                )
+        submitted = submit_emission(rt.ledger, submission)
+        rt.metrics.appends.labels("emission.applied").inc()
+        if submitted.regno is not None:
+            rt.metrics.appends.labels("emission.registered").inc()
+        state = rt.ledger.emission(submitted.application_no)
+        payload = _emission_payload(
+            rt,
+            state,
+            "emission.registered" if submitted.regno else "emission.applied",
+            submitted.size,
+        )
+        return 201, payload, {"location": f"/v1/emissions/{state.key}"}
+
+    return _idempotent(request, rt, principal, body, action)
+
+
+@router.post(
+    "/emissions/{key}/events",
+    status_code=201,
+    summary="Record an emission event (regulator: any; issuer: its own filings)",
+    openapi_extra=_body_schema(EventIn),
+    responses={
+        201: {"description": "Recorded"},
+        **problem_responses(401, 403, 404, 409, 413, 415, 422, 429, 503),
+    },
+)
+def emission_event_route(
+    request: Request,
+    rt: Runtime,
+    principal: Annotated[Principal, Depends(_writer)],
+    body: Body,
+    key: Annotated[str, Path(pattern=r"^[A-Z0-9-]{1,32}$")],
+) -> Response:
+    """Decisions of the authority (registration, refusal, recognition, suspension,
+    cancellation …) or an issuer's filings about its own emission: results report (Annex 6),
+    burn decision (Reg. §45-46), offer and placement, fee payments (Reg. §28)."""
+
+    def action() -> tuple[int, dict[str, Any], dict[str, str]]:
+        _extra_members(body, {"kind", "effective_on", "data"}, "docs/export-format.md")
+        state = rt.ledger.emission(key)  # 404 before the role checks
+        kind = normalize_kind(
+            str(_section(body, "kind", paragraph="docs/export-format.md")), prefix="emission"
+        )
+        if principal.role is Role.ISSUER:
+            _check_own(principal, state, kind)
+        data = body.get("data") or {}
+        if not isinstance(data, dict):
+            raise RuleViolation(
+                field="data",
+                rule="entry-field",
+                paragraph="docs/export-format.md",
+                message="data is a JSON object of the event's fields",
+            )
+        full, size = record_emission_event(
+            rt.ledger,
+            key=key,
+            kind=kind,
+            data=data,
+            effective_on=_effective(rt, body.get("effective_on"), "effective_on"),
+        )
+        rt.metrics.appends.labels(full).inc()
+        after = rt.ledger.emission(state.application_no)
+        return 201, _emission_payload(rt, after, full, size), {}
+
+    return _idempotent(request, rt, principal, body, action)
+
+
+def _check_own(principal: Principal, state: EmissionState, kind: str) -> None:
+    if state.issuer != principal.issuer:
+        raise ApiProblem(
+            status=403,
+            slug="forbidden",
+            detail=f"emission {state.key} is not an emission of issuer {principal.issuer}",
+        )
+    if principal.wallet is not None and state.issuer_wallet.lower() != principal.wallet.lower():
+        raise ApiProblem(
+            status=403,
+            slug="forbidden",
+            detail=f"the signed-in wallet is not the wallet declared for {state.key} (Reg. §5.5)",
+        )
+    if kind not in ISSUER_FILED_KINDS:
+        raise ApiProblem(
+            status=403,
+            slug="forbidden",
+            field="kind",
+            detail=f"{kind} is a decision of the authority; an issuer files: "
+            + ", ".join(sorted(ISSUER_FILED_KINDS)),
+        )
+
+
+# ---- restricted reads ----------------------------------------------------------------------
+
+
+@router.get(
+    "/issuers/{code}/founders",
+    response_model=FoundersOut,
+    summary="PRIVATE: an issuer's founders (authority only, Reg. §66)",
+    responses=problem_responses(401, 403, 404, 422, 429, 503),
+)
+def issuer_founders(
+    rt: Runtime,
+    principal: Annotated[Principal, Depends(require(Scope.FOUNDERS_READ, Role.REGULATOR))],
+    code: Annotated[str, Path(pattern=r"^[A-Z0-9]{4}$")],
+) -> Response:
+    """Founders' data is not public (Reg. §66): only a regulator token with founders:read."""
+    issuer = rt.ledger.issuer(code)
+    private = rt.ledger.private_value(issuer.founders_commitment)
+    founders = parse_json(private.value.encode("utf-8"), field="founders")
+    payload = {
+        "issuer": code,
+        "founders": founders if isinstance(founders, list) else [],
+        "commitment": issuer.founders_commitment,
+        "salt": private.salt.hex(),
+    }
+    return Response(content=dumps(payload), media_type=JSON, headers={"cache-control": "no-store"})
+
+
+Exporter = Annotated[Principal, Depends(require(Scope.EXPORTS_READ))]
+
+
+@router.get(
+    "/export/entries",
+    summary="Export: entries.jsonl (auditor, regulator)",
+    responses={
+        200: {"content": {"application/x-ndjson": {}}, "description": "One entry a line"},
+        **problem_responses(401, 403, 429, 503),
+    },
+)
+def export_entries(rt: Runtime, principal: Exporter) -> StreamingResponse:
+    """The log as entries.jsonl (docs/export-format.md), streamed from one snapshot."""
+    size, _ = rt.ledger.head()
+
+    def lines() -> Iterator[bytes]:
+        with rt.ledger.store.read() as reader:
+            for record in iter_all(reader):
+                if record.idx >= size:
+                    break
+                yield dumps(entry_json(record)) + b"\n"
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+
+@router.get(
+    "/export/checkpoints",
+    summary="Export: checkpoints.jsonl (auditor, regulator)",
+    responses={
+        200: {"content": {"application/x-ndjson": {}}, "description": "One checkpoint a line"},
+        **problem_responses(401, 403, 429, 503),
+    },
+)
+def export_checkpoints(rt: Runtime, principal: Exporter) -> Response:
+    """Every signed checkpoint, oldest first (docs/export-format.md)."""
+    body = b"".join(dumps(checkpoint_json(r)) + b"\n" for r in rt.ledger.checkpoints())
+    return Response(content=body, media_type="application/x-ndjson")
+
+
+@router.get(
+    "/export/manifest",
+    summary="Export: manifest.json (auditor, regulator)",
+    responses=problem_responses(401, 403, 429, 503),
+)
+def export_manifest(rt: Runtime, principal: Exporter) -> Response:
+    """Format, tree size and root of the head (docs/export-format.md)."""
+    size, root = rt.ledger.head()
+    manifest = {
+        "format": EXPORT_FORMAT,
+        "tree_size": size,
+        "root": root.hex(),
+        "entries": "/v1/export/entries",
+        "checkpoints": "/v1/export/checkpoints",
+        "hashing": "RFC 9162 §2.1: SHA-256, leaf H(0x00 || leaf), node H(0x01 || left || right)",
+    }
+    return Response(content=dumps(manifest), media_type=JSON)
+
+
+@router.get(
+    "/auth/whoami",
+    summary="The calling token",
+    tags=["auth"],
+    responses=problem_responses(401, 429, 503),
+)
+def whoami(request: Request) -> Response:
+    """Role, scopes and issuer of the token in the Authorization header."""
+    principal = get_principal(request)
+    if principal is None:
+        raise ApiProblem(
+            status=401,
+            slug="unauthorized",
+            detail="send Authorization: Bearer <token>",
+            headers={"WWW-Authenticate": 'Bearer realm="tamga"'},
+        )
+    payload = {
+        "token_id": principal.token_id,
+        "kind": principal.kind.value,
+        "role": principal.role.value,
+        "scopes": sorted(s.value for s in principal.scopes),
+        "issuer": principal.issuer,
+        "wallet": principal.wallet,
+    }
+    return Response(content=dumps(payload), media_type=JSON)

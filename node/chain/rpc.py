@@ -1,0 +1,245 @@
+"""JSON-RPC over HTTP through web3.py's HTTPProvider: failover across URLs, batching.
+
+Several URLs serve one chain; a URL that cannot be reached, answers garbage or reports another
+chain id is skipped for the next one (failover), and the client stays on the URL that answered.
+An error *answer* (a JSON-RPC error object) is not a reason to fail over: it is raised as
+:class:`RpcError`. Requests are batched (JSON-RPC 2.0 §6) in chunks of ``batch_limit``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final, cast
+from urllib.parse import urlsplit
+
+import requests
+from web3 import HTTPProvider
+from web3.exceptions import Web3Exception
+from web3.types import RPCEndpoint
+
+from node.errors import ChainError
+
+logger = logging.getLogger("tamga.chain.rpc")
+
+_TRANSPORT_ERRORS: Final = (requests.RequestException, OSError, ValueError, Web3Exception)
+
+
+class RpcError(ChainError):
+    """An endpoint answered a request with a JSON-RPC error object."""
+
+    def __init__(self, message: str, *, code: int | None, method: str, url: str) -> None:
+        super().__init__(f"{method} failed at {url}: {message} (code {code})")
+        self.code = code
+        self.method = method
+        self.rpc_message = message
+
+
+@dataclass(frozen=True, slots=True)
+class RpcReply:
+    """One answer of a batch: a result or an error."""
+
+    result: Any = None
+    error: RpcError | None = None
+
+    def value(self) -> Any:
+        """The result.
+
+        Raises:
+            RpcError: the request was answered with an error.
+        """
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+def redact_url(url: str) -> str:
+    """``scheme://host:port`` of an RPC URL (paths and queries often carry API keys)."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme or 'http'}://{parts.hostname or '?'}{port}"
+
+
+class _Unusable(Exception):
+    """This URL cannot serve the chain (unreachable, garbage, wrong chain id)."""
+
+
+class RpcClient:
+    """A chain's JSON-RPC endpoints, used one at a time with failover; nothing connects early."""
+
+    def __init__(
+        self,
+        urls: Sequence[str],
+        *,
+        chain_id: int | None = None,
+        timeout: float = 10.0,
+        batch_limit: int = 500,
+    ) -> None:
+        if not urls:
+            raise ChainError("no JSON-RPC URL given")
+        if batch_limit < 1:
+            raise ValueError("batch_limit must be >= 1")
+        self.urls = tuple(urls)
+        self.expected_chain_id = chain_id
+        self.batch_limit = batch_limit
+        self._providers = [
+            HTTPProvider(
+                url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
+            )
+            for url in self.urls
+        ]
+        self._current = 0
+        self._checked: set[int] = set()
+        self.requests_sent = 0
+        """HTTP requests sent (a batch counts once): for benchmarks and tests."""
+
+    @property
+    def url(self) -> str:
+        """The URL in use (redacted)."""
+        return redact_url(self.urls[self._current])
+
+    # ------------------------------------------------------------------------------------
+    def call(self, method: str, params: Sequence[Any] = ()) -> Any:
+        """One request.
+
+        Raises:
+            RpcError: the endpoint answered with an error.
+            ChainError: no URL could be used.
+        """
+        return self._failover(lambda i: self._single(i, method, list(params))).value()
+
+    def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[RpcReply]:
+        """Many requests, sent as JSON-RPC batches of at most ``batch_limit``; one reply each.
+
+        Raises:
+            ChainError: no URL could be used.
+        """
+        replies: list[RpcReply] = []
+        for start in range(0, len(calls), self.batch_limit):
+            chunk = [(m, list(p)) for m, p in calls[start : start + self.batch_limit]]
+            replies.extend(self._failover(lambda i, c=chunk: self._batch(i, c)))
+        return replies
+
+    def chain_id(self) -> int:
+        """The chain id the endpoint in use reports (``eth_chainId``).
+
+        Raises:
+            ChainError: no URL could be used.
+        """
+        return int(self.call("eth_chainId"), 16)
+
+    # ------------------------------------------------------------------------------------
+    def _failover(self, attempt: Any) -> Any:
+        problems: list[str] = []
+        count = len(self._providers)
+        for step in range(count):
+            index = (self._current + step) % count
+            try:
+                self._check_chain(index)
+                result = attempt(index)
+            except _Unusable as exc:
+                problems.append(f"{redact_url(self.urls[index])}: {exc}")
+                logger.warning("RPC %s unusable: %s", redact_url(self.urls[index]), exc)
+                continue
+            if index != self._current:
+                logger.info("RPC failover to %s", redact_url(self.urls[index]))
+                self._current = index
+            return result
+        chain = f"chain {self.expected_chain_id}" if self.expected_chain_id else "the chain"
+        raise ChainError(f"no JSON-RPC endpoint of {chain} answered: " + "; ".join(problems))
+
+    def _check_chain(self, index: int) -> None:
+        if self.expected_chain_id is None or index in self._checked:
+            return
+        reply = self._single(index, "eth_chainId", [])
+        try:
+            reported = int(reply.value(), 16)
+        except (RpcError, TypeError, ValueError) as exc:
+            raise _Unusable(f"eth_chainId failed: {exc}") from exc
+        if reported != self.expected_chain_id:
+            raise _Unusable(f"reports chain id {reported}, not {self.expected_chain_id}")
+        self._checked.add(index)
+
+    def _single(self, index: int, method: str, params: list[Any]) -> RpcReply:
+        provider = self._providers[index]
+        try:
+            self.requests_sent += 1
+            response = provider.make_request(RPCEndpoint(method), params)
+        except _TRANSPORT_ERRORS as exc:
+            raise _Unusable(_describe(exc)) from exc
+        return self._reply(index, method, cast(dict[str, Any], response))
+
+    def _batch(self, index: int, chunk: list[tuple[str, list[Any]]]) -> list[RpcReply]:
+        provider = self._providers[index]
+        try:
+            self.requests_sent += 1
+            response = provider.make_batch_request(
+                [(RPCEndpoint(method), params) for method, params in chunk]
+            )
+        except _TRANSPORT_ERRORS as exc:
+            raise _Unusable(_describe(exc)) from exc
+        if not isinstance(response, list):
+            # The endpoint refused the batch as a whole (some do not batch): one by one.
+            logger.info("RPC %s refused a batch; sending one by one", redact_url(self.urls[index]))
+            return [self._single(index, method, params) for method, params in chunk]
+        if len(response) != len(chunk):
+            raise _Unusable(f"answered {len(response)} of {len(chunk)} batched requests")
+        return [
+            self._reply(index, method, cast(dict[str, Any], item))
+            for (method, _), item in zip(chunk, response, strict=True)
+        ]
+
+    def _reply(self, index: int, method: str, response: dict[str, Any]) -> RpcReply:
+        if not isinstance(response, dict):
+            raise _Unusable(f"answered {type(response).__name__} instead of a JSON-RPC object")
+        error = response.get("error")
+        if error is not None:
+            if isinstance(error, dict):
+                message, code = str(error.get("message", error)), error.get("code")
+            else:
+                message, code = str(error), None
+            return RpcReply(
+                error=RpcError(
+                    message,
+                    code=code if isinstance(code, int) else None,
+                    method=method,
+                    url=redact_url(self.urls[index]),
+                )
+            )
+        if "result" not in response:
+            raise _Unusable("answered neither a result nor an error")
+        return RpcReply(result=response["result"])
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+def hex_int(value: Any) -> int:
+    """A JSON-RPC quantity ("0x1a") as an int.
+
+    Raises:
+        ChainError: the value is not a hex quantity.
+    """
+    if not isinstance(value, str) or not value.startswith("0x"):
+        raise ChainError(f"expected a hex quantity, got {value!r}")
+    try:
+        return int(value, 16)
+    except ValueError as exc:
+        raise ChainError(f"expected a hex quantity, got {value!r}") from exc
+
+
+def hex_bytes(value: Any) -> bytes:
+    """JSON-RPC data ("0x…") as bytes.
+
+    Raises:
+        ChainError: the value is not hex data.
+    """
+    if not isinstance(value, str) or not value.startswith("0x"):
+        raise ChainError(f"expected hex data, got {value!r}")
+    try:
+        return bytes.fromhex(value[2:])
+    except ValueError as exc:
+        raise ChainError(f"expected hex data, got {value[:80]!r}") from exc

@@ -1,0 +1,1 @@
+"""On-chain verification: declared contracts, wallets, supply and burns against the register."""

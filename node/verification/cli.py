@@ -1,0 +1,401 @@
+"""`tamga verify …`: run verification, show findings, prove wallet control, file sources.
+
+``tamga verify REGNO…`` and ``tamga verify --all`` run the checks (the ``run`` command is the
+default); node/cli.py registers the sub-app with the anchoring package's local chain.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from typer.core import TyperGroup
+
+from node.chain.config import ChainKind
+from node.chain.rpc import redact_url
+from node.clock import Clock
+from node.domain.entries import VERIFICATION_KINDS
+from node.domain.verification import ChainOutcome
+from node.errors import ConfigError, RuleViolation
+from node.ledger.service import Ledger
+from node.settings import Settings
+from node.verification.jobs import run_verification_scheduler
+from node.verification.proof import accept_proof, statement_for, typed_data
+from node.verification.runtime import LocalChain, chain_table, open_verifier
+from node.verification.service import RunReport
+from node.verification.source import file_source, parse_source_filing
+from node.verification.store import VerificationStore
+
+
+class _RunByDefault(TyperGroup):
+    """``tamga verify X`` means ``tamga verify run X`` unless X is a subcommand."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # click's Context
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+_SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def make_verify_app(*, local_chain: LocalChain | None = None) -> typer.Typer:
+    """The `tamga verify` sub-app; ``local_chain`` serves chains marked local (anvil)."""
+    verify_app = typer.Typer(
+        cls=_RunByDefault,
+        help="On-chain verification: declared contracts, wallets, supply and burns vs the register "
+        "(`tamga verify REGNO…` or `tamga verify --all`).",
+        no_args_is_help=True,
+    )
+
+    @verify_app.command("run")
+    def run(
+        ctx: typer.Context,
+        keys: Annotated[
+            list[str] | None, typer.Argument(help="Registration or application numbers.")
+        ] = None,
+        all_: Annotated[
+            bool, typer.Option("--all", help="Every emission not refused/cancelled.")
+        ] = False,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Check, but record nothing in the ledger.")
+        ] = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Verify emissions on their declared chains and record the findings in the ledger."""
+        settings, clock = _runtime(ctx)
+        if all_ == bool(keys):
+            raise ConfigError("name the emissions to verify, or give --all (not both)")
+        with (
+            _ledger(settings, clock) as ledger,
+            open_verifier(settings, ledger, local_chain=local_chain) as verifier,
+        ):
+            report = verifier.run(None if all_ else keys, record=not dry_run)
+        if as_json:
+            _echo_json(report_json(report))
+            return
+        print_report(report, _out())
+
+    @verify_app.command("findings")
+    def findings(ctx: typer.Context, key: str, as_json: JsonOption = False) -> None:
+        """An emission's open findings and its verification history."""
+        settings, clock = _runtime(ctx)
+        with _ledger(settings, clock) as ledger:
+            state = ledger.emission(key)
+            history = [
+                (record, entry)
+                for record, entry in ledger.history(state.application_no)
+                if entry.kind in VERIFICATION_KINDS
+            ]
+        record = state.verification.to_record() if state.verification is not None else None
+        if as_json:
+            _echo_json(
+                {
+                    "emission": state.key,
+                    "verification": record,
+                    "entries": [{"index": r.idx, **e.model_dump(mode="json")} for r, e in history],
+                }
+            )
+            return
+        out = _out()
+        if state.verification is None:
+            out.print(f"{state.key}: never verified")
+            return
+        v = state.verification
+        out.print(
+            f"{state.key} {state.name}: baseline code hash {v.code_hash or '-'} (block "
+            f"{v.baseline_block if v.baseline_block is not None else '-'}, chain "
+            f"{v.chain_id or '-'})"
+            + (f", implementation {v.implementation}" if v.implementation else "")
+        )
+        if v.wallet_proof is not None:
+            p = v.wallet_proof
+            out.print(
+                f"wallet {p.wallet} proven ({p.method.value}, nonce {p.nonce}) on {p.proven_on}"
+            )
+        if v.source is not None:
+            out.print(
+                f"source filed: {v.source.contract} solc {v.source.compiler} ({v.source.sha256})"
+            )
+        table = Table(title="open findings")
+        for column in ("severity", "finding", "since"):
+            table.add_column(column)
+        for f in v.open_findings:
+            table.add_row(_severity(f.severity.value), f.id, f.since.isoformat())
+        out.print(table)
+        entries = Table(title="verification entries")
+        for column in ("entry", "kind", "run", "detail"):
+            entries.add_column(column)
+        for r, e in history[-30:]:
+            entries.add_row(str(r.idx), e.kind, getattr(e, "run", ""), _detail(e))
+        out.print(entries)
+
+    @verify_app.command("statement")
+    def statement(
+        ctx: typer.Context,
+        key: str,
+        nonce: Annotated[int, typer.Option(min=0, help="Above the last accepted nonce.")],
+        expiry: Annotated[str, typer.Option(help="Until when (ISO 8601 UTC, or Unix seconds).")],
+    ) -> None:
+        """Print the EIP-712 statement (typed data, JSON) the issuer signs with its wallet."""
+        settings, clock = _runtime(ctx)
+        with _ledger(settings, clock) as ledger:
+            chain_id = _chain_id(settings, ledger, key)
+            signed = statement_for(
+                ledger, key, chain_id=chain_id, nonce=nonce, expiry=_unix(expiry)
+            )
+        _echo_json(typed_data(signed))
+
+    @verify_app.command("prove")
+    def prove(
+        ctx: typer.Context,
+        key: str,
+        signature: Annotated[str, typer.Option(help="The wallet's signature, 0x-hex.")],
+        nonce: Annotated[int, typer.Option(min=0)],
+        expiry: Annotated[str, typer.Option(help="As in the signed statement.")],
+    ) -> None:
+        """Check a signed statement (EOA recovery or EIP-1271) and record the accepted proof."""
+        settings, clock = _runtime(ctx)
+        try:
+            raw = bytes.fromhex(signature.removeprefix("0x"))
+        except ValueError as exc:
+            raise ConfigError(f"--signature is not hex: {exc}") from exc
+        with (
+            _ledger(settings, clock) as ledger,
+            open_verifier(settings, ledger, local_chain=local_chain) as verifier,
+        ):
+            state = ledger.emission(key)
+            resolution = verifier.table.resolve(state.blockchain)
+            if resolution.spec is None:
+                raise RuleViolation(
+                    field="blockchain",
+                    rule="evm-chain",
+                    paragraph="Reg. §5.5, §9.4",
+                    message=f"{state.blockchain!r} is not an EVM chain Tamga can read",
+                )
+            client = verifier.clients(resolution.spec)
+            result = accept_proof(
+                ledger,
+                key,
+                signature=raw,
+                nonce=nonce,
+                expiry=_unix(expiry),
+                client=client,
+                chain_id=resolution.spec.chain_id,
+                confirmations=settings.verify_confirmations,
+            )
+        _out().print(f"wallet proof accepted for {state.key} (entry {result.first_index})")
+
+    @verify_app.command("source")
+    def source(
+        ctx: typer.Context,
+        key: str,
+        file: Annotated[Path, typer.Argument(help="solc standard-JSON input, sources inline.")],
+        compiler: Annotated[str, typer.Option(help="solc version, e.g. 0.8.28.")],
+        contract: Annotated[str, typer.Option(help="The contract, as path:Name.")],
+    ) -> None:
+        """File the contract's source; later runs compile it and compare with the chain."""
+        settings, clock = _runtime(ctx)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read {file}: {exc.strerror}") from exc
+        filing = parse_source_filing(text, compiler=compiler, contract=contract)
+        with _ledger(settings, clock) as ledger:
+            result = file_source(ledger, VerificationStore(ledger.store.engine), key, filing)
+        _out().print(f"source {filing.sha256} filed for {key} (entry {result.first_index})")
+
+    @verify_app.command("chains")
+    def chains(ctx: typer.Context, as_json: JsonOption = False) -> None:
+        """The chain table: blockchain names, chain ids, endpoints (hosts only)."""
+        settings, _ = _runtime(ctx)
+        specs = chain_table(settings).specs()
+        rows: list[dict[str, Any]] = [
+            {
+                "name": s.name,
+                "chain_id": s.chain_id,
+                "endpoints": [redact_url(u) for u in s.rpc_urls]
+                or (["local anvil"] if s.local else []),
+            }
+            for s in sorted(specs.values(), key=lambda s: s.chain_id)
+        ]
+        if as_json:
+            _echo_json(rows)
+            return
+        table = Table(title="EVM chains")
+        for column in ("name", "chain id", "endpoints"):
+            table.add_column(column)
+        for row in rows:
+            endpoints = ", ".join(row["endpoints"]) or "-"
+            table.add_row(str(row["name"]), str(row["chain_id"]), endpoints)
+        _out().print(table)
+
+    @verify_app.command("watch")
+    def watch(ctx: typer.Context) -> None:
+        """Verify every emission now and every TAMGA_VERIFY_INTERVAL_SECONDS (Ctrl-C stops)."""
+        settings, clock = _runtime(ctx)
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+        with (
+            _ledger(settings, clock) as ledger,
+            open_verifier(settings, ledger, local_chain=local_chain) as verifier,
+        ):
+            run_verification_scheduler(verifier, interval_seconds=settings.verify_interval_seconds)
+
+    return verify_app
+
+
+# ---- output ------------------------------------------------------------------------------
+
+
+def report_json(report: RunReport) -> dict[str, Any]:
+    """A run report as JSON-able data."""
+    return {
+        "run": report.run,
+        "entries": report.entries,
+        "first_index": report.first_index,
+        "emissions": [
+            {
+                "key": r.key,
+                "name": r.name,
+                "blockchain": r.blockchain,
+                "outcome": r.outcome.value,
+                "chain_id": r.chain_id,
+                "block": r.block.to_record() if r.block is not None else None,
+                "detail": r.detail,
+                "opened": list(r.opened),
+                "resolved": list(r.resolved),
+                "findings": [
+                    {
+                        "id": f.id,
+                        "check": f.check,
+                        "severity": f.severity.value,
+                        "expected": f.expected,
+                        "observed": f.observed,
+                    }
+                    for f in r.findings
+                ],
+            }
+            for r in report.results
+        ],
+    }
+
+
+def print_report(report: RunReport, out: Console) -> None:
+    """The summary table of a run, then every open finding."""
+    table = Table(title=f"verification run {report.run}")
+    for column in ("emission", "name", "chain", "read at", "findings"):
+        table.add_column(column)
+    for r in report.results:
+        if r.outcome is ChainOutcome.CHECKED and r.block is not None:
+            where = f"block {r.block.number} ({r.block.hash[:10]}…)"
+        else:
+            where = r.outcome.value.replace("_", " ")
+        counts = Counter(f.severity.value for f in r.findings)
+        summary = ", ".join(
+            f"[{_SEVERITY_STYLE[s]}]{counts[s]} {s}[/]"
+            for s in ("critical", "warning", "info")
+            if counts[s]
+        )
+        table.add_row(r.key, r.name[:28], r.blockchain, where, summary or "ok")
+    out.print(table)
+    listed = report.findings()
+    if listed:
+        findings = Table(title="open findings")
+        for column in ("severity", "emission", "finding", "observed"):
+            findings.add_column(column)
+        for key, f in listed:
+            findings.add_row(_severity(f.severity.value), key, f.id, f.observed)
+        out.print(findings)
+    opened = sum(len(r.opened) for r in report.results)
+    resolved = sum(len(r.resolved) for r in report.results)
+    out.print(
+        f"{len(report.results)} emissions, {len(listed)} open findings "
+        f"({opened} recorded or updated, {resolved} resolved); {report.entries} ledger entries"
+        + (f" from index {report.first_index}" if report.first_index is not None else "")
+    )
+
+
+def _severity(value: str) -> str:
+    return f"[{_SEVERITY_STYLE.get(value, '')}]{value}[/]"
+
+
+def _detail(entry: Any) -> str:
+    kind = entry.kind
+    if kind == "verification.observed":
+        block = entry.block
+        at = f" block {block.block_number}" if block is not None else ""
+        return f"{entry.outcome.value}{at}"
+    if kind == "verification.finding":
+        return f"{entry.severity.value} {entry.finding}: {entry.observed}"
+    if kind == "verification.finding_resolved":
+        return f"resolved {entry.finding}"
+    if kind == "verification.wallet_proof":
+        return f"{entry.method.value} proof, nonce {entry.statement.nonce}"
+    return f"{entry.contract} solc {entry.compiler}"
+
+
+# ---- plumbing ----------------------------------------------------------------------------
+
+
+def _runtime(ctx: typer.Context) -> tuple[Settings, Clock]:
+    obj = ctx.find_root().obj
+    settings = getattr(obj, "settings", None)
+    clock = getattr(obj, "clock", None)
+    if not isinstance(settings, Settings) or clock is None:  # pragma: no cover - root callback
+        raise ConfigError("the command ran without the root callback")
+    return settings, clock
+
+
+@contextmanager
+def _ledger(settings: Settings, clock: Clock) -> Iterator[Ledger]:
+    ledger = Ledger.open(settings, clock=clock)
+    try:
+        ledger.require_initialized()
+        yield ledger
+    finally:
+        ledger.close()
+
+
+def _chain_id(settings: Settings, ledger: Ledger, key: str) -> int:
+    state = ledger.emission(key)
+    resolution = chain_table(settings).resolve(state.blockchain)
+    if resolution.kind is not ChainKind.EVM or resolution.spec is None:
+        raise RuleViolation(
+            field="blockchain",
+            rule="evm-chain",
+            paragraph="Reg. §5.5, §9.4",
+            message=f"{state.blockchain!r} is not an EVM chain Tamga can read",
+        )
+    return resolution.spec.chain_id
+
+
+def _unix(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ConfigError(f"--expiry: not ISO 8601 or Unix seconds: {text!r}") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
+def _out() -> Console:
+    width = None if sys.stdout.isatty() else 160
+    return Console(highlight=False, soft_wrap=True, width=width)
+
+
+def _echo_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))

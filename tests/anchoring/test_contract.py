@@ -1,0 +1,117 @@
+"""The contract's refusals and reads through the Python client, on a real anvil: custom errors are
+decoded, and proofs made by the ledger verify on chain."""
+
+from __future__ import annotations
+
+import pytest
+from eth_account.signers.local import LocalAccount
+
+from anchoring.chain import ANCHOR_ROLE, AnchorContract, Chain, decode_revert, send_transaction
+from anchoring.errors import ContractRejected
+from node.ledger.service import Ledger
+from node.merkle.hasher import hash_leaf
+from tests.anchoring.conftest import OTHER_KEY, funded, grow
+
+
+def anchor_tx(
+    contract: AnchorContract,
+    account: LocalAccount,
+    *,
+    size: int,
+    root: bytes,
+    state: bytes = b"\x22" * 32,
+    proof: tuple[bytes, ...] = (),
+) -> None:
+    """Send anchor(...) from ``account`` (raises ContractRejected on a revert)."""
+    data = contract.anchor_calldata(tree_size=size, log_root=root, state_root=state, proof=proof)
+    send_transaction(
+        contract.chain, account, to=contract.address, data=data, chain_id=contract.chain.chain_id()
+    )
+
+
+def refusal(contract: AnchorContract, account: LocalAccount, **kwargs: object) -> ContractRejected:
+    with pytest.raises(ContractRejected) as caught:
+        anchor_tx(contract, account, **kwargs)  # type: ignore[arg-type]
+    return caught.value
+
+
+def test_anchor_reads_back(
+    ledger: Ledger, contract: AnchorContract, anchor_account: LocalAccount
+) -> None:
+    assert contract.latest().tree_size == 0
+    assert contract.root_at(3) is None
+    cp = ledger.latest_checkpoint()
+    anchor_tx(contract, anchor_account, size=cp.size, root=cp.log_root, state=cp.state_root)
+    head = contract.latest()
+    assert (head.tree_size, head.log_root, head.state_root) == (3, cp.log_root, cp.state_root)
+    root = contract.root_at(3)
+    assert root is not None
+    assert (root.log_root, root.anchored_at) == (cp.log_root, head.anchored_at)
+    [event] = contract.events(from_block=0, chunk=100)
+    assert (event.tree_size, event.log_root, event.state_root) == (3, cp.log_root, cp.state_root)
+
+
+def test_contract_refuses_shrinking_equal_and_non_extending_anchors(
+    ledger: Ledger, contract: AnchorContract, anchor_account: LocalAccount
+) -> None:
+    first = ledger.latest_checkpoint()
+    anchor_tx(contract, anchor_account, size=first.size, root=first.log_root)
+    grow(ledger, 4)
+    head, root7 = ledger.head()
+    proof = ledger.prove_consistency(first.size, head).proof
+
+    shrinking = refusal(contract, anchor_account, size=2, root=b"\x01" * 32)
+    assert (shrinking.error, shrinking.error_args) == ("TreeSizeNotLarger", (2, 3))
+    same = refusal(contract, anchor_account, size=3, root=first.log_root)
+    assert same.error == "TreeSizeNotLarger"
+    # A root that the proof does not lead to: the new tree would not extend the anchored one.
+    forged = refusal(contract, anchor_account, size=head, root=b"\x07" * 32, proof=proof)
+    assert forged.error == "NewRootMismatch"
+    # A proof for another old tree (one hash changed).
+    bent = (b"\x09" * 32, *proof[1:])
+    assert refusal(contract, anchor_account, size=head, root=root7, proof=bent).error in {
+        "OldRootMismatch",
+        "NewRootMismatch",
+    }
+    short = refusal(contract, anchor_account, size=head, root=root7, proof=proof[:-1])
+    assert short.error == "InvalidProofLength"
+    assert refusal(contract, anchor_account, size=head, root=bytes(32)).error == "ZeroLogRoot"
+    assert contract.latest().tree_size == 3
+    anchor_tx(contract, anchor_account, size=head, root=root7, proof=proof)
+    assert contract.latest().tree_size == head
+
+
+def test_contract_refuses_an_unauthorized_sender(
+    chain: Chain, ledger: Ledger, contract: AnchorContract
+) -> None:
+    stranger = funded(chain, OTHER_KEY)
+    assert not contract.has_role(ANCHOR_ROLE, stranger.address)
+    cp = ledger.latest_checkpoint()
+    rejected = refusal(contract, stranger, size=cp.size, root=cp.log_root)
+    assert rejected.error == "AccessControlUnauthorizedAccount"
+    assert rejected.error_args == (stranger.address, "0x" + ANCHOR_ROLE.hex())
+    assert contract.latest().tree_size == 0
+
+
+def test_inclusion_proofs_from_the_ledger_verify_on_chain(
+    ledger: Ledger, contract: AnchorContract, anchor_account: LocalAccount
+) -> None:
+    cp = ledger.latest_checkpoint()
+    anchor_tx(contract, anchor_account, size=cp.size, root=cp.log_root)
+    for index in range(cp.size):
+        proof = ledger.prove_inclusion(index, size=cp.size)
+        assert contract.verify_inclusion(
+            tree_size=cp.size, index=index, leaf_hash=proof.leaf_hash, proof=proof.proof
+        )
+    proof = ledger.prove_inclusion(0, size=cp.size)
+    assert not contract.verify_inclusion(
+        tree_size=cp.size, index=0, leaf_hash=hash_leaf(b"not in the log"), proof=proof.proof
+    )
+    with pytest.raises(ContractRejected) as caught:
+        contract.verify_inclusion(tree_size=2, index=0, leaf_hash=proof.leaf_hash, proof=())
+    assert (caught.value.error, caught.value.error_args) == ("NotAnchored", (2,))
+
+
+def test_unknown_revert_data_is_named_unknown() -> None:
+    assert decode_revert("0xdeadbeef") == ("unknown", ())
+    assert decode_revert("0x08c379a0" + "00" * 4) == ("Error", ())

@@ -1,0 +1,73 @@
+"""The node's own anvil: started on a free port, deploy-once, redeploy when the chain lost it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+
+from anchoring import localchain
+from anchoring.chain import AnchorContract, Chain
+from anchoring.localchain import AnvilProcess, ensure_local_deployment, find_anvil, local_chain
+from anchoring.store import AnchorStore
+from node.errors import ChainError, ConfigError
+from node.ledger import migrate
+from node.ledger.store import SqlLedgerStore
+
+
+def test_deploys_once_and_again_only_when_the_chain_lost_it(tmp_path: Path) -> None:
+    ledger_store = SqlLedgerStore.from_url(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    migrate.upgrade(ledger_store.engine)
+    store = AnchorStore(ledger_store.engine)
+    account = Account.from_key(b"\x11" * 32)  # not one of anvil's funded accounts
+    try:
+        with AnvilProcess.start() as anvil:
+            chain = Chain.open(anvil.url, timeout=5)
+            assert chain.balance(account.address) == 0
+            first = ensure_local_deployment(chain, store=store, account=account, now=lambda: "t")
+            assert chain.balance(account.address) > 0  # funded with anvil_setBalance
+            again = ensure_local_deployment(chain, store=store, account=account, now=lambda: "t")
+            assert again == first
+            assert chain.nonce(account.address, pending=False) == 1  # one deployment
+            contract = AnchorContract(chain, first.contract)
+            assert contract.is_deployed()
+            assert first.deploy_tx is not None
+            assert chain.receipt(first.deploy_tx) is not None
+        with AnvilProcess.start() as fresh:  # the chain (and the contract) are gone
+            chain = Chain.open(fresh.url, timeout=5)
+            redeployed = ensure_local_deployment(
+                chain, store=store, account=account, now=lambda: "t"
+            )
+            assert AnchorContract(chain, redeployed.contract).is_deployed()
+    finally:
+        ledger_store.dispose()
+
+
+def test_state_survives_a_restart_of_the_local_chain(tmp_path: Path) -> None:
+    with local_chain(tmp_path, block_time=None) as endpoint:
+        assert endpoint.owner
+        chain = Chain.open(endpoint.url, timeout=5)
+        chain.rpc("anvil_mine", [5])
+        assert (tmp_path / "anvil" / "endpoint.json").exists()
+        with local_chain(tmp_path, block_time=None) as attached:  # a second user attaches
+            assert not attached.owner
+            assert attached.url == endpoint.url
+    assert not (tmp_path / "anvil" / "endpoint.json").exists()
+    with local_chain(tmp_path, block_time=None) as restarted:
+        assert Chain.open(restarted.url, timeout=5).block_number() == 5
+
+
+def test_missing_or_broken_anvil_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(localchain, "REPO_ROOT", tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ConfigError, match="anvil is not installed: run `npm ci`"):
+        find_anvil()
+    broken = tmp_path / "anvil"
+    broken.write_text("#!/bin/sh\nexit 3\n")
+    broken.chmod(0o755)
+    with pytest.raises(ChainError, match="anvil did not start: exited with status 3"):
+        AnvilProcess.start(anvil=broken, timeout=5)

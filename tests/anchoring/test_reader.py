@@ -1,0 +1,126 @@
+"""Reading anchors back with chunked eth_getLogs and comparing them with the local node."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pytest
+from eth_account.signers.local import LocalAccount
+from sqlalchemy import update
+
+from anchoring.chain import AnchorContract, Chain, send_transaction
+from anchoring.publisher import PublishAction
+from anchoring.reader import read_anchors
+from anchoring.schema import anchors
+from anchoring.store import Deployment
+from node.errors import ChainError
+from node.ledger.service import Ledger
+from tests.anchoring.conftest import PublisherFactory, grow
+
+
+@pytest.fixture
+def two_anchors(ledger: Ledger, make_publisher: PublisherFactory) -> Ledger:
+    assert make_publisher().run().action is PublishAction.CONFIRMED
+    grow(ledger, 3)
+    ledger.cut_checkpoint()
+    assert make_publisher().run().action is PublishAction.CONFIRMED
+    return ledger
+
+
+def test_anchors_match_the_local_checkpoints(
+    two_anchors: Ledger, contract: AnchorContract, deployed: Deployment
+) -> None:
+    report = read_anchors(two_anchors, contract, deployed, chunk=5000)
+    assert report.ok, report.all_problems()
+    assert [v.event.tree_size for v in report.views] == [3, 6]
+    checkpoints = {c.size: c for c in two_anchors.checkpoints()}
+    for view in report.views:
+        assert view.checkpoint == checkpoints[view.event.tree_size]
+        assert view.root_at is not None
+        assert view.root_at.log_root == view.checkpoint.log_root
+        assert view.local is not None
+        assert view.local.tx_hash == view.event.tx_hash
+    assert report.latest.tree_size == 6
+    assert report.to_json()["ok"] is True
+
+
+def test_small_and_refused_ranges_read_the_same_events(
+    two_anchors: Ledger, contract: AnchorContract, chain: Chain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = list(contract.events(from_block=0, chunk=10_000))
+    assert list(contract.events(from_block=0, chunk=1)) == whole
+    calls: list[tuple[int, int]] = []
+    real = chain.get_logs
+
+    def limited(
+        *, address: str, topics: Sequence[str | None], from_block: int, to_block: int
+    ) -> list[Mapping[str, Any]]:
+        calls.append((from_block, to_block))
+        if to_block - from_block + 1 > 2:
+            raise ChainError("eth_getLogs failed: query exceeds max block range 2")
+        return real(address=address, topics=topics, from_block=from_block, to_block=to_block)
+
+    monkeypatch.setattr(chain, "get_logs", limited)
+    assert list(contract.events(from_block=0, chunk=64)) == whole
+    assert any(b - a + 1 > 2 for a, b in calls)  # refused, then halved down to 2 blocks
+    by_size = list(contract.events(from_block=0, chunk=64, tree_size=6))
+    assert [e.tree_size for e in by_size] == [6]
+
+    def broken(**_: object) -> list[Mapping[str, Any]]:
+        raise ChainError("eth_getLogs failed: internal error")
+
+    monkeypatch.setattr(chain, "get_logs", broken)
+    with pytest.raises(ChainError, match="internal error"):
+        list(contract.events(from_block=0, chunk=64))
+
+
+def test_wrong_local_records_are_reported(
+    two_anchors: Ledger, contract: AnchorContract, deployed: Deployment
+) -> None:
+    with two_anchors.store.engine.begin() as conn:
+        conn.execute(
+            update(anchors).where(anchors.c.tree_size == 3).values(tx_hash="0x" + "00" * 32)
+        )
+    report = read_anchors(two_anchors, contract, deployed, chunk=100)
+    assert not report.ok
+    assert report.all_problems() == [
+        "tree size 3: the local record has tx 0x" + "00" * 32 + " in block "
+        f"{report.views[0].event.block_hash}, the chain {report.views[0].event.tx_hash} in block "
+        f"{report.views[0].event.block_hash}"
+    ]
+
+
+def test_an_anchor_lost_from_the_chain_is_reported(
+    ledger: Ledger,
+    chain: Chain,
+    contract: AnchorContract,
+    deployed: Deployment,
+    make_publisher: PublisherFactory,
+) -> None:
+    snapshot = chain.rpc("evm_snapshot")
+    assert make_publisher().run().action is PublishAction.CONFIRMED
+    chain.rpc("evm_revert", [snapshot])
+    report = read_anchors(ledger, contract, deployed, chunk=100)
+    assert report.views == ()
+    [problem] = report.all_problems()
+    assert problem.startswith("tree size 3: confirmed locally (tx 0x")
+    assert problem.endswith("but not on the chain")
+
+
+def test_an_anchor_beyond_or_against_the_log_is_reported(
+    ledger: Ledger, contract: AnchorContract, deployed: Deployment, anchor_account: LocalAccount
+) -> None:
+    data = contract.anchor_calldata(
+        tree_size=2, log_root=b"\x42" * 32, state_root=b"\x00" * 32, proof=()
+    )
+    send_transaction(contract.chain, anchor_account, to=contract.address, data=data, chain_id=31337)
+    report = read_anchors(ledger, contract, deployed, chunk=100)
+    [view] = report.views
+    assert view.problems == (
+        "no local checkpoint at this size",
+        "log root differs from the local log's root "
+        + "0x"
+        + ledger.prove_consistency(2, 2).root1.hex()
+        + " at this size",
+    )

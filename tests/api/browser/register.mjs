@@ -1,0 +1,54 @@
+// Drives real headless Chromium (Debian's /usr/bin/chromium) through the public pages with
+// Playwright's core: search the register, open an emission, switch language, keep a screenshot.
+// Usage: node register.mjs BASE_URL SCREENSHOT_DIR QUERY
+import { chromium } from "playwright-core";
+
+const [base, shots, query] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+  ],
+});
+const result = {};
+try {
+  // a phone-sized viewport: the pages must be readable without horizontal scrolling
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+  await page.goto(`${base}/?lang=en`);
+  result.title = await page.title();
+  await page.fill("input[name=q]", query);
+  await Promise.all([page.waitForNavigation(), page.click("form.search button[type=submit]")]);
+  result.rows = await page.locator("table.register tbody tr").count();
+  result.firstKey = (await page.locator("a.key").first().textContent()).trim();
+  result.registerOverflows = await page.evaluate(
+    () => document.documentElement.scrollWidth > window.innerWidth + 1,
+  );
+  await page.screenshot({ path: `${shots}/register-search.png`, fullPage: true });
+  await Promise.all([page.waitForNavigation(), page.locator("a.key").first().click()]);
+  result.key = (await page.textContent("#emission-key")).trim();
+  result.statusEn = (await page.textContent("#emission-status")).trim();
+  result.timeline = await page.locator("#timeline li").count();
+  result.findings = (await page.textContent("#findings")).trim();
+  await Promise.all([page.waitForNavigation(), page.click("a[data-lang=ru]")]);
+  result.lang = await page.getAttribute("html", "lang");
+  result.statusRu = (await page.textContent("#emission-status")).trim();
+  result.emissionOverflows = await page.evaluate(
+    () => document.documentElement.scrollWidth > window.innerWidth + 1,
+  );
+  await page.screenshot({ path: `${shots}/emission-ru.png`, fullPage: true });
+  // the language choice is remembered (cookie) on the next page
+  await Promise.all([page.waitForNavigation(), page.click("nav a[href='/']")]);
+  result.langAfter = await page.getAttribute("html", "lang");
+  await Promise.all([page.waitForNavigation(), page.click("nav a[href='/checkpoints']")]);
+  result.checkpointHeading = (await page.textContent("h1")).trim();
+  await page.screenshot({ path: `${shots}/checkpoints-ru.png`, fullPage: true });
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));

@@ -1,0 +1,84 @@
+"""The public pages in real headless Chromium (Debian's package, driven by playwright-core)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from api.app import create_app
+from tests.api.conftest import ApiEnv
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = Path(__file__).with_name("browser") / "register.mjs"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def served(env: ApiEnv) -> Iterator[str]:
+    """The app on a real loopback port (uvicorn in a thread), stopped at teardown."""
+    port = _free_port()
+    app = create_app(env.settings, clock=env.clock)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_search_open_switch_language_in_chromium(served: str, env: ApiEnv) -> None:
+    assert Path(CHROMIUM).exists(), "install Debian's chromium (make system-deps)"
+    node = shutil.which("node")
+    assert node is not None
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    run = subprocess.run(
+        [node, str(SCRIPT), served, str(ARTIFACTS), "wallet token"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["title"].startswith("Emission register")
+    assert result["rows"] == 1
+    assert result["firstKey"] == env.wallet_key
+    assert result["key"] == env.wallet_key
+    assert result["statusEn"] == "Registered"
+    assert result["timeline"] == 2  # applied, registered
+    assert result["findings"].startswith("No on-chain verification")
+    assert result["lang"] == "ru"
+    assert result["statusRu"] == "Зарегистрирована"
+    assert result["langAfter"] == "ru"
+    assert result["checkpointHeading"] == "Последняя контрольная точка"
+    assert result["registerOverflows"] is False
+    assert result["emissionOverflows"] is False
+    for name in ("register-search.png", "emission-ru.png", "checkpoints-ru.png"):
+        shot = ARTIFACTS / name
+        assert shot.stat().st_size > 5_000
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,206 @@
+"""A small anchored register for the audit tests: a real ledger, a real anvil, real anchors."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+
+from anchoring.audit_chain import Web3AnchorChain, anchor_abi
+from node.clock import FixedClock
+from node.ledger.export import export_ledger
+from node.ledger.service import Ledger
+from node.ledger.store import SqlLedgerStore
+from tests.support.scenario import NOW, open_ledger, signer
+from tests.unit.domain.lifecycle_samples import emission_filing, happy_path, issuer_filing
+
+ISSUER_NAME = "ОсОО «Ала-Тоо Санарип Активдер»"
+"""A Cyrillic issuer name: the extract must print it (DejaVu fonts)."""
+OTHER_KEY = bytes.fromhex("5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a")
+BASE_URL = "https://register.example.kg"
+
+
+@dataclass
+class World:
+    """The ledger file, the chain, the deployed contract and the anchors of every checkpoint."""
+
+    db: Path
+    rpc_url: str
+    contract: str
+    regno: str
+    application_no: str
+    other_regno: str
+    sibling_regno: str
+    anchors: dict[int, dict[str, Any]]
+    sizes: list[int]
+
+    @property
+    def signer(self) -> str:
+        """The register's checkpoint key."""
+        return signer().address
+
+    def chain(self, contract: str | None = None) -> Web3AnchorChain:
+        """A read-only chain client for the contract (default: the register's)."""
+        return Web3AnchorChain(self.rpc_url, contract or self.contract)
+
+    def copy_db(self, directory: Path) -> Path:
+        """A private copy of the ledger's database file (for tampering)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        target = directory / "ledger.sqlite"
+        shutil.copyfile(self.db, target)
+        return target
+
+    def export(self, directory: Path, *, db: Path | None = None) -> Path:
+        """Export the ledger (or a tampered copy) with the anchors, as `tamga export` does."""
+        store = SqlLedgerStore.from_url(f"sqlite:///{db or self.db}")
+        try:
+            export_ledger(store, directory, anchors=self.anchors)
+        finally:
+            store.dispose()
+        return directory
+
+    def open(self, db: Path | None = None) -> Ledger:
+        """A ledger on the database (read-only use)."""
+        return open_ledger(f"sqlite:///{db or self.db}", clock=FixedClock(NOW))
+
+
+def sql(db: Path, statement: str, *params: Any) -> None:
+    """Run one SQL statement on a ledger file, as an attacker with database access would."""
+    with sqlite3.connect(db) as conn:
+        conn.execute(statement, params)
+
+
+def deploy(w3: Web3, *, sender: str) -> str:
+    """Deploy RegistryAnchor from the committed artifact; returns its address."""
+    from anchoring.artifacts import load_artifact
+
+    artifact = load_artifact()
+    factory = w3.eth.contract(abi=artifact.abi_list(), bytecode=artifact.bytecode)
+    tx = factory.constructor(sender, sender).transact({"from": sender})
+    receipt = w3.eth.wait_for_transaction_receipt(tx)
+    address = receipt["contractAddress"]
+    assert address is not None
+    return str(address)
+
+
+def anchor(
+    w3: Web3,
+    contract: str,
+    *,
+    size: int,
+    log_root: bytes,
+    state_root: bytes,
+    proof: list[bytes],
+    sender: str | None = None,
+) -> dict[str, Any]:
+    """Send one anchor transaction (from anvil's first account); returns its export object."""
+    sender = sender or w3.eth.accounts[0]
+    instance = w3.eth.contract(address=Web3.to_checksum_address(contract), abi=anchor_abi())
+    tx = instance.functions.anchor(size, log_root, state_root, proof).transact({"from": sender})
+    receipt = w3.eth.wait_for_transaction_receipt(tx)
+    assert receipt["status"] == 1
+    block = w3.eth.get_block(receipt["blockNumber"])
+    return {
+        "chain_id": w3.eth.chain_id,
+        "contract": Web3.to_checksum_address(contract),
+        "tx_hash": "0x" + bytes(receipt["transactionHash"]).hex(),
+        "block_number": receipt["blockNumber"],
+        "block_hash": "0x" + bytes(receipt["blockHash"]).hex(),
+        "anchored_at": block["timestamp"],
+    }
+
+
+def build_world(directory: Path, rpc_url: str) -> World:
+    """Two issuers, three emissions (one walked to circulation), six checkpoints, all anchored."""
+    db = directory / "ledger.sqlite"
+    ledger = open_ledger(f"sqlite:///{db}", clock=FixedClock(NOW))
+    try:
+        code, _ = ledger.register_issuer(
+            issuer_filing(name=ISSUER_NAME), effective_on=date(2026, 2, 2)
+        )
+        ledger.cut_checkpoint()
+        app, _ = ledger.file_application(emission_filing(issuer=code))
+        key = app
+        for kind, on, data in happy_path()[:3]:
+            payload = {k: v for k, v in data.items() if k != "regno"}
+            ledger.record_event(
+                kind=f"emission.{kind}", emission=key, data=payload, effective_on=on
+            )
+            key = ledger.emission(app).regno or app
+        ledger.cut_checkpoint()
+        other_code, _ = ledger.register_issuer(
+            issuer_filing(name="Second Digital Assets LLC"), effective_on=date(2026, 2, 3)
+        )
+        other_app, _ = ledger.file_application(emission_filing(issuer=other_code))
+        registered = happy_path()[0]
+        ledger.record_event(
+            kind="emission.registered",
+            emission=other_app,
+            data={"basis": registered[2]["basis"]},
+            effective_on=registered[1],
+        )
+        ledger.cut_checkpoint()
+        for kind, on, data in happy_path()[3:]:
+            ledger.record_event(kind=f"emission.{kind}", emission=key, data=data, effective_on=on)
+        ledger.cut_checkpoint()
+        ledger.record_event(
+            kind="emission.fee_paid",
+            emission=key,
+            data={"amount": "10.00"},
+            effective_on=date(2026, 9, 1),
+        )
+        ledger.cut_checkpoint()
+        sibling_app, _ = ledger.file_application(emission_filing(issuer=code))
+        for kind, on, data in happy_path()[:2]:
+            payload = {k: v for k, v in data.items() if k != "regno"}
+            emission = ledger.emission(sibling_app).regno or sibling_app
+            ledger.record_event(
+                kind=f"emission.{kind}", emission=emission, data=payload, effective_on=on
+            )
+        ledger.cut_checkpoint()
+        sibling = ledger.emission(sibling_app).regno
+        other_regno = ledger.emission(other_app).regno
+        assert other_regno is not None
+        assert sibling is not None
+        w3 = Web3(Web3.HTTPProvider(rpc_url))
+        contract = deploy(w3, sender=w3.eth.accounts[0])
+        anchors: dict[int, dict[str, Any]] = {}
+        previous = 0
+        sizes = [row.size for row in ledger.checkpoints()]
+        for row in ledger.checkpoints():
+            proof = list(ledger.prove_consistency(previous, row.size).proof) if previous else []
+            anchors[row.size] = anchor(
+                w3,
+                contract,
+                size=row.size,
+                log_root=row.log_root,
+                state_root=row.state_root,
+                proof=proof,
+            )
+            previous = row.size
+        return World(
+            db=db,
+            rpc_url=rpc_url,
+            contract=contract,
+            regno=key,
+            application_no=app,
+            other_regno=other_regno,
+            sibling_regno=sibling,
+            anchors=anchors,
+            sizes=sizes,
+        )
+    finally:
+        ledger.close()
+
+
+def other_account() -> LocalAccount:
+    """A key that is not the register's."""
+    account: LocalAccount = Account.from_key(OTHER_KEY)
+    return account
