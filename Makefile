@@ -66,6 +66,7 @@ typecheck: install
 bench: install $(NPM_STAMP)
 	$(BIN)/python scripts/bench_ledger.py
 	$(BIN)/python scripts/bench_anchor.py
+	$(BIN)/python scripts/bench_audit.py
 
 clean:
 	rm -rf $(VENV) data node_modules out cache .pytest_cache .mypy_cache .ruff_cache

@@ -594,9 +594,9 @@ def _chain_checks(
             rec.failed(
                 Check.ANCHOR,
                 where=cp.where,
-                message=f"rootAt({cp.size}) on chain differs from the checkpoint",
-                expected=f"{cp.checkpoint.log_root.hex()}/{cp.checkpoint.state_root.hex()}",
-                actual=f"{root.log_root.hex()}/{root.state_root.hex()}",
+                message=f"the checkpoint differs from rootAt({cp.size}) on chain",
+                expected=f"{root.log_root.hex()}/{root.state_root.hex()}",
+                actual=f"{cp.checkpoint.log_root.hex()}/{cp.checkpoint.state_root.hex()}",
             )
         else:
             rec.passed(Check.ANCHOR)

@@ -2,7 +2,7 @@
 
 A filing names its blockchain in free text (Reg. §5.5, §9.4, Annex 1 item 10). Names are matched
 after normalisation (case, spaces, hyphens and underscores ignored: "BNB Smart Chain" =
-"bnb-smart-chain"). A built-in table knows the common EVM chains (ids, no endpoints) and common
+"bnb_smart_chain"). A built-in table knows the common EVM chains (ids, no endpoints) and common
 chains that are not EVM; ``Settings.chains`` adds chains or gives endpoints to known ones.
 """
 
@@ -120,8 +120,8 @@ _BUILTIN_NON_EVM: Final[tuple[str, ...]] = (
 
 
 def normalize_name(name: str) -> str:
-    """A blockchain name for lookup: lowercase, runs of other characters as one hyphen."""
-    return re.sub(r"[^0-9a-z]+", "-", name.casefold()).strip("-")
+    """A blockchain name for lookup: lowercase letters and digits only ("ERC-20" = "erc20")."""
+    return re.sub(r"[^0-9a-z]+", "", name.casefold())
 
 
 class ChainTable:

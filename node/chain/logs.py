@@ -53,26 +53,28 @@ def decode_transfers(logs: Sequence[dict[str, Any]]) -> list[TransferLog]:
     """
     found: list[TransferLog] = []
     append = found.append
-    for log in logs:
-        try:
+    make = TransferLog
+    topic0 = TRANSFER_TOPIC
+    try:
+        for log in logs:
             topics = log["topics"]
-            if len(topics) != 3 or topics[0] != TRANSFER_TOPIC or log.get("removed"):
+            if len(topics) != 3 or topics[0] != topic0 or log.get("removed"):
                 continue
             data = log["data"]
             append(
-                TransferLog(
-                    contract=log["address"].lower(),
-                    block_number=int(log["blockNumber"], 16),
-                    block_hash=log["blockHash"].lower(),
-                    tx_hash=log["transactionHash"].lower(),
-                    log_index=int(log["logIndex"], 16),
-                    sender="0x" + topics[1][26:].lower(),
-                    receiver="0x" + topics[2][26:].lower(),
-                    value=int(data, 16) if len(data) > 2 else 0,
+                make(
+                    log["address"].lower(),
+                    int(log["blockNumber"], 16),
+                    log["blockHash"].lower(),
+                    log["transactionHash"].lower(),
+                    int(log["logIndex"], 16),
+                    "0x" + topics[1][26:].lower(),
+                    "0x" + topics[2][26:].lower(),
+                    int(data, 16) if len(data) > 2 else 0,
                 )
             )
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise ChainError(f"malformed Transfer log: {str(log)[:200]}") from exc
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise ChainError(f"malformed Transfer log: {str(log)[:200]}") from exc
     return found
 
 

@@ -1150,7 +1150,12 @@ def _observed(entry: VerificationObserved, current: VerificationState) -> Verifi
             f"the block is on chain {entry.block.chain_id}, the observation on {entry.chain_id}",
         )
     readings = entry.readings
-    if current.code_hash is not None or readings.code_hash is None or not readings.code_size:
+    if (
+        not checked
+        or current.code_hash is not None
+        or readings.code_hash is None
+        or not readings.code_size
+    ):
         return current
     # The first code seen at the declared address is the baseline (Reg. §5.5, §9.4).
     assert entry.block is not None

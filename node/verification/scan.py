@@ -10,7 +10,7 @@ transfers are stored together with the cursor: a crash loses at most one window.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from node.chain.reads import BlockPin
 from node.chain.rpc import RpcClient, hex_int
 from node.errors import ChainError
 from node.verification.checks import Transfers
-from node.verification.store import Cursor, StoredTransfer, TransferKind, VerificationStore
+from node.verification.store import Cursor, StoredTransfer, VerificationStore
 
 logger = logging.getLogger("tamga.verification.scan")
 
@@ -28,13 +28,13 @@ ADDRESS_CHUNK = 200
 """Contracts per ``eth_getLogs`` request."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ScanStats:
-    """What a scan did: logs processed, reorgs undone, ranges split."""
+    """What a scanner did so far: logs processed, reorgs undone, refused ranges split."""
 
-    logs: int
-    reorgs: int
-    splits: int
+    logs: int = 0
+    reorgs: int = 0
+    splits: int = 0
 
 
 class TransferScanner:
@@ -58,7 +58,7 @@ class TransferScanner:
         self.now = now
         self.first_block = first_block
         self.logs = LogScanner(client, max_range=max_range)
-        self.stats = ScanStats(logs=0, reorgs=0, splits=0)
+        self.stats = ScanStats()
 
     def scan(self, contracts: Sequence[str], pin: BlockPin) -> dict[str, Transfers]:
         """Bring every contract's scan up to ``pin`` and return its transfers up to it.
@@ -74,14 +74,14 @@ class TransferScanner:
         groups: dict[int, list[str]] = {}
         for contract in contracts:
             groups.setdefault(cursors[contract].next_block, []).append(contract)
-        logs = 0
+        fresh: dict[str, list[StoredTransfer]] = {c: [] for c in contracts}
         for start, members in sorted(groups.items()):
             for i in range(0, len(members), ADDRESS_CHUNK):
-                logs += self._scan_group(members[i : i + ADDRESS_CHUNK], start, pin)
-        self.stats = ScanStats(
-            logs=self.stats.logs + logs, reorgs=self.stats.reorgs, splits=self.logs.splits
-        )
-        return {c: self._transfers(c, pin) for c in contracts}
+                for item in self._scan_group(members[i : i + ADDRESS_CHUNK], start, pin):
+                    fresh[item.log.contract].append(item)
+        self.stats.splits = self.logs.splits
+        # Earlier runs' transfers come from the store, this run's from memory.
+        return {c: self._transfers(c, cursors[c].scanned_to, fresh[c], pin=pin) for c in contracts}
 
     # ------------------------------------------------------------------------------------
     def _undo_reorgs(self, cursors: dict[str, Cursor], pin: BlockPin) -> dict[str, Cursor]:
@@ -124,9 +124,7 @@ class TransferScanner:
                 scanned_to=to_block,
                 scanned_hash=block_hash,
             )
-        self.stats = ScanStats(
-            logs=self.stats.logs, reorgs=self.stats.reorgs + reorgs, splits=self.stats.splits
-        )
+        self.stats.reorgs += reorgs
         return cursors
 
     def _hashes(self, numbers: Sequence[int]) -> dict[int, str]:
@@ -141,52 +139,71 @@ class TransferScanner:
                 found[number] = str(block["hash"]).lower()
         return found
 
-    def _scan_group(self, contracts: list[str], start: int, pin: BlockPin) -> int:
-        processed = 0
+    def _scan_group(
+        self, contracts: list[str], start: int, pin: BlockPin
+    ) -> Iterator[StoredTransfer]:
         zero = topic_address(ZERO_ADDRESS)
         outgoing = [zero, *(topic_address(s) for s in self.sinks)]
         first = start
         while first <= pin.number:
             last = min(pin.number, first + self.logs.max_range - 1)
-            raw: list[dict[str, Any]] = []
-            for topics in ([TRANSFER_TOPIC, zero], [TRANSFER_TOPIC, None, outgoing]):
-                for _, _, logs in self.logs.ranges(
-                    addresses=contracts, topics=topics, start=first, end=last
-                ):
-                    raw.extend(logs)
-            found = decode_transfers(raw)
-            processed += len(found)
-            self._store(contracts, found, last=last, pin=pin)
+            minted: list[dict[str, Any]] = []
+            for _, _, logs in self.logs.ranges(
+                addresses=contracts, topics=[TRANSFER_TOPIC, zero], start=first, end=last
+            ):
+                minted.extend(logs)
+            gone: list[dict[str, Any]] = []
+            for _, _, logs in self.logs.ranges(
+                addresses=contracts, topics=[TRANSFER_TOPIC, None, outgoing], start=first, end=last
+            ):
+                gone.extend(logs)
+            mints = decode_transfers(minted)
+            # A mint straight to a sink matches both filters: keep it once, as a mint.
+            others = [t for t in decode_transfers(gone) if t.sender != ZERO_ADDRESS]
+            self.stats.logs += len(mints) + len(others)
+            yield from self._store(contracts, mints, others, last=last, pin=pin)
             first = last + 1
-        return processed
 
     def _store(
-        self, contracts: list[str], found: list[TransferLog], *, last: int, pin: BlockPin
-    ) -> None:
-        blocks = sorted(
-            {log.block_number for log in found} | ({last} if last != pin.number else set())
-        )
-        headers = self._headers(blocks)
-        stored: dict[tuple[str, int, int], StoredTransfer] = {}
-        for log in found:
-            number, block_hash, timestamp = headers[log.block_number]
-            if block_hash != log.block_hash:
+        self,
+        contracts: list[str],
+        mints: list[TransferLog],
+        others: list[TransferLog],
+        *,
+        last: int,
+        pin: BlockPin,
+    ) -> list[StoredTransfer]:
+        seen = {log.block_number: log.block_hash for log in mints}
+        seen.update((log.block_number, log.block_hash) for log in others)
+        wanted = set(seen)
+        if last != pin.number:
+            wanted.add(last)  # the window's end: its hash goes into the cursor
+        headers = self._headers(sorted(wanted))
+        for number, block_hash in seen.items():
+            if headers[number][1] != block_hash:
                 raise ChainError(
                     f"chain {self.chain_id} reorganised during the scan (block {number}); "
                     "the next run rescans"
                 )
-            key = (log.contract, log.block_number, log.log_index)
-            if key not in stored:
-                stored[key] = StoredTransfer(kind=self._kind(log), log=log, block_time=timestamp)
+        times = {number: header[2] for number, header in headers.items()}
+        transfers = [StoredTransfer("mint", log, times[log.block_number]) for log in mints]
+        transfers += [
+            StoredTransfer(
+                "burn" if log.receiver == ZERO_ADDRESS else "lock", log, times[log.block_number]
+            )
+            for log in others
+        ]
+        transfers.sort(key=_chain_order)
         end_hash = pin.hash if last == pin.number else headers[last][1]
         self.store.save_range(
             self.chain_id,
             contracts,
             scanned_to=last,
             scanned_hash=end_hash,
-            transfers=list(stored.values()),
+            transfers=transfers,
             now=self.now(),
         )
+        return transfers
 
     def _headers(self, numbers: Sequence[int]) -> dict[int, tuple[int, str, int]]:
         replies = self.client.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
@@ -198,21 +215,29 @@ class TransferScanner:
             headers[number] = (number, str(block["hash"]).lower(), hex_int(block["timestamp"]))
         return headers
 
-    def _kind(self, log: TransferLog) -> TransferKind:
-        if log.sender == ZERO_ADDRESS:
-            return "mint"
-        if log.receiver == ZERO_ADDRESS:
-            return "burn"
-        return "lock"
-
-    def _transfers(self, contract: str, pin: BlockPin) -> Transfers:
+    def _transfers(
+        self,
+        contract: str,
+        stored_to: int | None,
+        fresh: list[StoredTransfer],
+        *,
+        pin: BlockPin,
+    ) -> Transfers:
         mints: list[TransferLog] = []
         burns: list[TransferLog] = []
         locks: list[TransferLog] = []
         times: dict[int, int] = {}
-        for item in self.store.transfers(self.chain_id, contract, up_to=pin.number):
+        kinds = {"mint": mints, "burn": burns, "lock": locks}
+        earlier = (
+            self.store.transfers(self.chain_id, contract, up_to=min(stored_to, pin.number))
+            if stored_to is not None
+            else []
+        )
+        for item in (*earlier, *fresh):
+            if item.log.block_number > pin.number:
+                continue
             times[item.log.block_number] = item.block_time
-            {"mint": mints, "burn": burns, "lock": locks}[item.kind].append(item.log)
+            kinds[item.kind].append(item.log)
         return Transfers(
             scanned_to=pin.number,
             mints=tuple(mints),
@@ -220,3 +245,7 @@ class TransferScanner:
             locks=tuple(locks),
             block_times=times,
         )
+
+
+def _chain_order(item: StoredTransfer) -> tuple[int, int]:
+    return (item.log.block_number, item.log.log_index)
