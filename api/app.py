@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.staticfiles import StaticFiles
 
-from api import ops, pages, public, signin, writes
+from api import bundles, ops, pages, public, signin, writes
 from api.errors import install_handlers
 from api.middleware import Gateway
 from api.models import EmissionFilingIn, EventIn, IssuerRegistrationIn
@@ -26,7 +26,8 @@ DESCRIPTION = """\
 The Unified State Register of Virtual Asset Emissions of the Kyrgyz Republic.
 
 * **Public reads** (no authentication): issuers, emissions with filters and search, histories,
-  deadlines, checkpoints, RFC 9162 inclusion and consistency proofs, state proofs, anchors.
+  deadlines, checkpoints, RFC 9162 inclusion and consistency proofs, state proofs, anchors,
+  an emission's proof bundle (`tamga audit bundle` verifies it) and its printed extract (PDF).
   Founders' data is never public (Reg. §66).
 * **Writes** need `Authorization: Bearer <token>`: a *regulator* registers issuers and emissions
   and records decisions; an *issuer* files about its own emissions (tokens from
@@ -73,6 +74,7 @@ def create_app(
     install_handlers(app)
     app.include_router(ops.router)
     app.include_router(public.router)
+    app.include_router(bundles.router)
     app.include_router(writes.router)
     app.include_router(signin.router)
     app.include_router(pages.router)

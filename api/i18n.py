@@ -73,6 +73,11 @@ _TEXTS: Final[dict[str, tuple[str, str, str]]] = {
         "Скачать пакет доказательств",
         "Download the proof bundle",
     ),
+    "emission.extract": (
+        "Реестрден басма көчүрмө (PDF)",
+        "Печатная выписка (PDF)",
+        "Printed extract (PDF)",
+    ),
     "emission.state_proof": (
         "Абалдын далили (JSON)",
         "Доказательство состояния (JSON)",

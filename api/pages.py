@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Final
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, Response
 
 from api.anchors import AnchorView, confirmed_anchors, covering
+from api.bundles import chain_configured
 from api.deps import get_runtime
 from api.i18n import LANGUAGE_NAMES, LANGUAGES, pick_language, region_name, text
 from api.index import EmissionFilter
@@ -150,6 +151,8 @@ def emission_page(request: Request, rt: Runtime, key: str) -> Response:
         }
         for record, entry in history
     ]
+    # a bundle proves the entries in the latest anchor, so one anchored entry is enough
+    provable = bool(anchored) and chain_configured(rt.settings)
     return _render(
         request,
         "emission.html",
@@ -157,7 +160,8 @@ def emission_page(request: Request, rt: Runtime, key: str) -> Response:
         issuer=snap.issuers.get(state.issuer),
         timeline=timeline,
         anchors=[anchored[size] for size in sorted(anchored)],
-        bundle_url=None,
+        bundle_url=f"/v1/emissions/{quote(state.key)}/bundle" if provable else None,
+        extract_url=f"/v1/emissions/{quote(state.key)}/extract.pdf" if provable else None,
     )
 
 

@@ -63,6 +63,25 @@ PROBLEM_TYPES: Final[dict[str, tuple[str, str]]] = {
         "The EIP-4361 message or its signature is not valid, expired or already used.",
     ),
     "internal-error": ("Internal error", "An unexpected error; the request id is in the logs."),
+    "no-chain": (
+        "The node reads no chain",
+        "Proof bundles and extracts prove anchors on a chain, and this node has none configured "
+        "(TAMGA_RPC_URL and TAMGA_CONTRACT_ADDRESS, or the local chain of `tamga up`).",
+    ),
+    "not-anchored": (
+        "Not anchored yet",
+        "No checkpoint anchored on the chain contains the emission yet (or the one asked for); "
+        "retry after the next anchor (see Retry-After).",
+    ),
+    "bundle-changed": (
+        "The bundle is not the one named",
+        "The bundle built at the URL's checkpoint and block does not have the SHA-256 the URL "
+        "(an extract's QR code) names: the extract does not match the register.",
+    ),
+    "chain-unavailable": (
+        "The chain cannot be read",
+        "The JSON-RPC endpoint of the anchor chain failed or timed out; retry later.",
+    ),
 }
 
 
@@ -175,7 +194,7 @@ _DESCRIPTIONS: Final = {
     401: "No valid token",
     403: "The token may not do this",
     404: "Not found",
-    409: "Conflict with the current state (lifecycle) or an idempotent request in flight",
+    409: "Conflict with the current state (lifecycle, no anchor yet) or a request in flight",
     413: "Body too large",
     415: "Body is not JSON",
     422: "A rule of the register or the schema is broken",

@@ -105,6 +105,17 @@ def _send_all(client: RpcClient, txs: list[dict[str, Any]]) -> list[str]:
     return [r["contractAddress"] for r in receipts]
 
 
+def settle(client: RpcClient) -> None:
+    """Wait until anvil has mined everything it accepted (the head stays put for 0.5 s)."""
+    head = client.call("eth_blockNumber")
+    while True:
+        time.sleep(0.5)
+        now = client.call("eth_blockNumber")
+        if now == head:
+            return
+        head = now
+
+
 def deploy_tokens(client: RpcClient, n: int) -> list[str]:
     """N TestTokens owned by anvil's account 0, minted, partly sold and partly locked."""
     artifact = dev.load_artifact("TestToken")
@@ -133,6 +144,7 @@ def deploy_tokens(client: RpcClient, n: int) -> list[str]:
         ):
             calls.append({"from": DEV, "to": token, "gas": hex(200_000), "data": "0x" + data.hex()})
     _send_all(client, calls)
+    settle(client)
     return tokens
 
 
@@ -224,6 +236,7 @@ def burn_logs(client: RpcClient, count: int) -> str:
         left -= parts
     for start in range(0, len(calls), 10):
         _send_all(client, calls[start : start + 10])
+    settle(client)
     return token
 
 
@@ -287,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         targets = [TokenTarget(contract=t.lower(), wallet=DEV.lower()) for t in tokens]
 
         def batched() -> Any:
-            reader = PinnedReader(RpcClient([anvil.url], chain_id=31337, batch_limit=500), pin)
+            client = RpcClient([anvil.url], chain_id=31337, batch_limit=500)
+            reader = PinnedReader(client, pin, chunk=300, at_head=True)
             readings = read_tokens(reader, targets, sinks=[DEAD_ADDRESS])
             return readings, reader.client.requests_sent
 

@@ -92,20 +92,48 @@ class PinnedReader:
     """Batched reads of one chain at one pinned block."""
 
     def __init__(
-        self, client: RpcClient, pin: BlockPin, *, chunk: int = 500, multicall: bool | None = None
+        self,
+        client: RpcClient,
+        pin: BlockPin,
+        *,
+        chunk: int = 500,
+        multicall: bool | None = None,
+        at_head: bool = False,
     ) -> None:
-        """``multicall``: use Multicall3 (None: when the chain has it at the pinned block)."""
+        """``multicall``: use Multicall3 (None: when the chain has it at the pinned block).
+
+        ``at_head``: the pin is the chain's head; read "latest" (some nodes, anvil among them,
+        serve it much faster than a block named by hash) and let :meth:`still_at_head` confirm
+        afterwards that the head did not move, else read again by hash.
+        """
         if chunk < 1:
             raise ValueError("chunk must be >= 1")
         self.client = client
         self.pin = pin
         self.chunk = chunk
+        self.at_head = at_head
         self._multicall = multicall
+        self._block: Any = "latest" if at_head else pin.param()
+
+    def still_at_head(self) -> bool:
+        """Whether the head is still the pinned block (reads of "latest" were of the pin).
+
+        Raises:
+            ChainError: the chain cannot be read.
+        """
+        if not self.at_head:
+            return True
+        head = block_at(self.client, "latest", chain_id=self.pin.chain_id)
+        return head == self.pin
+
+    def pinned(self) -> PinnedReader:
+        """A reader of the same block named by hash (EIP-1898)."""
+        return PinnedReader(self.client, self.pin, chunk=self.chunk, multicall=self._multicall)
 
     def has_multicall(self) -> bool:
         """Whether Multicall3 is deployed at its canonical address at the pinned block."""
         if self._multicall is None:
-            code = self.client.call("eth_getCode", [MULTICALL3_ADDRESS, self.pin.param()])
+            code = self.client.call("eth_getCode", [MULTICALL3_ADDRESS, self._block])
             self._multicall = len(hex_bytes(code)) > 0
         return self._multicall
 
@@ -120,7 +148,7 @@ class PinnedReader:
         if self.has_multicall():
             return self._via_multicall(calls)
         replies = self.client.batch(
-            [("eth_call", [{"to": t, "data": "0x" + d.hex()}, self.pin.param()]) for t, d in calls]
+            [("eth_call", [{"to": t, "data": "0x" + d.hex()}, self._block]) for t, d in calls]
         )
         return [
             CallResult(False, b"") if r.error is not None else CallResult(True, hex_bytes(r.result))
@@ -134,7 +162,7 @@ class PinnedReader:
                 "eth_call",
                 [
                     {"to": MULTICALL3_ADDRESS, "data": "0x" + encode_aggregate3(c).hex()},
-                    self.pin.param(),
+                    self._block,
                 ],
             )
             for c in chunks
@@ -161,7 +189,7 @@ class PinnedReader:
             RpcError: an endpoint refused a request.
             ChainError: the chain cannot be read.
         """
-        replies = self.client.batch([("eth_getCode", [a, self.pin.param()]) for a in addresses])
+        replies = self.client.batch([("eth_getCode", [a, self._block]) for a in addresses])
         return [hex_bytes(r.value()) for r in replies]
 
     def storage(self, items: Sequence[tuple[str, str]]) -> list[bytes]:
@@ -171,9 +199,7 @@ class PinnedReader:
             RpcError: an endpoint refused a request.
             ChainError: the chain cannot be read.
         """
-        replies = self.client.batch(
-            [("eth_getStorageAt", [a, s, self.pin.param()]) for a, s in items]
-        )
+        replies = self.client.batch([("eth_getStorageAt", [a, s, self._block]) for a, s in items])
         words = [hex_bytes(r.value()) for r in replies]
         return [bytes(32 - len(w)) + w if len(w) < 32 else w[-32:] for w in words]
 
@@ -185,7 +211,7 @@ class PinnedReader:
             ChainError: the chain cannot be read.
         """
         replies = self.client.batch(
-            [("eth_getTransactionCount", [a, self.pin.param()]) for a in addresses]
+            [("eth_getTransactionCount", [a, self._block]) for a in addresses]
         )
         return [hex_int(r.value()) for r in replies]
 

@@ -37,6 +37,15 @@ def read_tokens(
     """
     if not targets:
         return []
+    readings = _read(reader, targets, sinks=sinks)
+    if not reader.still_at_head():  # a block came in while reading "latest": read the pin
+        readings = _read(reader.pinned(), targets, sinks=sinks)
+    return readings
+
+
+def _read(
+    reader: PinnedReader, targets: Sequence[TokenTarget], *, sinks: Sequence[str]
+) -> list[TokenReading]:
     codes = reader.codes([t.contract for t in targets])
     empty = [i for i, code in enumerate(codes) if not code]
     nonces = dict(zip(empty, reader.nonces([targets[i].contract for i in empty]), strict=True))

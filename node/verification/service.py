@@ -246,7 +246,7 @@ class Verifier:
                 return None
             depth = spec.confirmations or config.confirmations
             pin = pin_block(client, chain_id=spec.chain_id, confirmations=depth)
-            reader = PinnedReader(client, pin, chunk=config.multicall_chunk)
+            reader = PinnedReader(client, pin, chunk=config.multicall_chunk, at_head=depth == 1)
             targets = [
                 TokenTarget(
                     contract=i.state.contract_address.lower(), wallet=i.state.issuer_wallet.lower()
@@ -300,7 +300,7 @@ class Verifier:
             if r.implementation and i.state.verification and i.state.verification.source
         ]
         unique = list(dict.fromkeys(w for w in wanted if w))
-        return dict(zip(unique, reader.codes(unique), strict=True)) if unique else {}
+        return dict(zip(unique, reader.pinned().codes(unique), strict=True)) if unique else {}
 
     def _source(
         self,

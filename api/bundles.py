@@ -1,0 +1,350 @@
+"""An emission's proof bundle and printed extract over HTTP (issues 5 and 6).
+
+Both are built on request from the ledger and the chain itself (`anchoring.bundle`), pinned to
+one block, so the same query returns the same bytes: that is what the URL in an extract's QR code
+relies on. Errors (RFC 9457): 404 unknown emission; 409 ``no-chain`` when the node reads no
+chain, 409 ``not-anchored`` while the emission is in no anchored checkpoint; 409
+``bundle-changed`` when ``sha256`` names other bytes; 503 ``chain-unavailable`` when the RPC
+endpoint fails.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any, Final
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import Engine
+from starlette.responses import Response
+
+from anchoring.audit_chain import AnchorChain, Web3AnchorChain
+from anchoring.bundle import build_bundle
+from anchoring.bundle_format import Bundle, bundle_bytes, bundle_sha256
+from anchoring.extract_service import make_extract
+from anchoring.localchain import anvil_dir
+from anchoring.store import AnchorStore
+from api.deps import get_runtime
+from api.problems import ApiProblem, problem_responses
+from api.public import EmissionKey
+from api.runtime import ApiRuntime
+from node.errors import ChainError, NotFound
+from node.settings import Settings
+
+router = APIRouter(prefix="/v1", tags=["public"])
+Runtime = Annotated[ApiRuntime, Depends(get_runtime)]
+RETRY_SECONDS: Final = "30"
+
+CheckpointParam = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=2**62,
+        description="Anchored checkpoint (tree size) to prove in; default: the latest anchor.",
+        examples=[15],
+    ),
+]
+BlockParam = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=2**62,
+        description="Block the chain reads are pinned to; default: the chain's latest block.",
+        examples=[7],
+    ),
+]
+Sha256Param = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[0-9a-fA-F]{64}$",
+        description="Expected SHA-256 of the bundle (from an extract's QR code); 409 if the "
+        "bundle built now differs.",
+    ),
+]
+
+BUNDLE_EXAMPLE: Final[dict[str, Any]] = {
+    "format": "tamga.bundle.v1",
+    "emission": "KG0202A0011",
+    "application_no": "APP-000003",
+    "issuer": "A001",
+    "checkpoint": {
+        "origin": "test.tamga/register",
+        "tree_size": 15,
+        "log_root": "1a84eefbf1c7843a9c947b4d6af2d552095b52032e47297bd86477bfd3c48708",
+        "state_root": "3a0f0d1819512635fe4773d2251694028cbac64b5dbc5262813af6f2e1fe00b2",
+        "state_size": 3,
+        "time": "2026-11-20T09:00:00.000000Z",
+        "signer": "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23",
+        "signature": "0x" + "fa9fb846" * 16 + "1b",
+    },
+    "entries": [
+        {
+            "index": 14,
+            "leaf": "eyJiYXNpcyI6bnVsbH0=",
+            "proof": ["a4041f56" * 8, "6ab8e076" * 8, "6222093b" * 8],
+        }
+    ],
+    "state_proof": {
+        "key": "KG0202A0011",
+        "state": {"application_no": "APP-000003", "regno": "KG0202A0011", "issuer": "A001"},
+        "index": 2,
+        "state_size": 3,
+        "proof": ["7e60fb904b31053cb7c0caef73780a258f9769f6f5264195abbeea496d54e6fc"],
+    },
+    "anchor": {
+        "chain_id": 31337,
+        "contract": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+        "tx_hash": "0x62fe592f69529c5b8cb44b7f9692a10c885dc160f26d0cc2efa917e8968748a7",
+        "block_number": 7,
+        "block_hash": "0x7af872539aea2ab7dc8c5f5020f418abf21cc0efffac60d9c76e61355c2d7f24",
+        "log_index": 0,
+        "tree_size": 15,
+        "log_root": "1a84eefbf1c7843a9c947b4d6af2d552095b52032e47297bd86477bfd3c48708",
+        "state_root": "3a0f0d1819512635fe4773d2251694028cbac64b5dbc5262813af6f2e1fe00b2",
+        "anchored_at": 1795683600,
+    },
+    "latest_anchor": {
+        "chain_id": 31337,
+        "contract": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+        "tx_hash": "0x62fe592f69529c5b8cb44b7f9692a10c885dc160f26d0cc2efa917e8968748a7",
+        "block_number": 7,
+        "block_hash": "0x7af872539aea2ab7dc8c5f5020f418abf21cc0efffac60d9c76e61355c2d7f24",
+        "log_index": 0,
+        "tree_size": 15,
+        "log_root": "1a84eefbf1c7843a9c947b4d6af2d552095b52032e47297bd86477bfd3c48708",
+        "state_root": "3a0f0d1819512635fe4773d2251694028cbac64b5dbc5262813af6f2e1fe00b2",
+        "anchored_at": 1795683600,
+        "consistency_proof": [],
+    },
+    "observations": [
+        {
+            "label": "RegistryAnchor.rootAt(15)",
+            "chain_id": 31337,
+            "to": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+            "data": "0x1e1e7a41000000000000000000000000000000000000000000000000000000000000000f",
+            "block_number": 7,
+            "block_hash": "0x7af872539aea2ab7dc8c5f5020f418abf21cc0efffac60d9c76e61355c2d7f24",
+            "result": "0x1a84eefbf1c7843a9c947b4d6af2d552095b52032e47297bd86477bfd3c48708",
+        }
+    ],
+}
+
+
+@dataclass(frozen=True)
+class ChainSource:
+    """The chain the node reads its anchors from, and where its event scans start."""
+
+    chain: AnchorChain
+    from_block: int
+
+
+def anchor_source(settings: Settings, engine: Engine) -> ChainSource | None:
+    """The configured chain (TAMGA_RPC_URL and TAMGA_CONTRACT_ADDRESS), else the node's local
+    anvil (the endpoint `tamga up` publishes in its data directory) with the latest local
+    deployment; None when neither is there. Nothing is sent to the chain here.
+
+    Raises:
+        ChainError: the configured contract is not an address.
+        StorageError: the database failed.
+    """
+    timeout = settings.rpc_timeout_seconds
+    if settings.rpc_url is not None:
+        if settings.contract_address is None:
+            return None
+        return ChainSource(
+            Web3AnchorChain(settings.rpc_url, settings.contract_address, timeout=timeout),
+            settings.contract_deploy_block,
+        )
+    url = _local_endpoint(settings)
+    if url is None:
+        return None
+    deployment = AnchorStore(engine).latest_deployment(local=True)
+    if deployment is None:
+        return None
+    return ChainSource(
+        Web3AnchorChain(url, deployment.contract, timeout=timeout), deployment.deploy_block
+    )
+
+
+def _local_endpoint(settings: Settings) -> str | None:
+    try:
+        value = json.loads((anvil_dir(settings.data_dir) / "endpoint.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    url = value.get("url") if isinstance(value, dict) else None
+    return url if isinstance(url, str) and url else None
+
+
+def chain_configured(settings: Settings) -> bool:
+    """Whether the node may serve bundles: a chain is configured or the local one runs."""
+    if settings.rpc_url is not None:
+        return settings.contract_address is not None
+    return _local_endpoint(settings) is not None
+
+
+def _source(rt: ApiRuntime) -> ChainSource:
+    source = anchor_source(rt.settings, rt.ledger.store.engine)
+    if source is None:
+        raise ApiProblem(
+            status=409,
+            slug="no-chain",
+            detail="this node reads no chain, so it cannot prove anchors: set TAMGA_RPC_URL "
+            "and TAMGA_CONTRACT_ADDRESS, or run `tamga up` with its local chain",
+        )
+    return source
+
+
+def _emission_key(rt: ApiRuntime, key: str) -> str:
+    item = rt.index.current().emission(key)
+    if item is None:
+        raise NotFound(kind="emission", key=key)
+    return item.state.key
+
+
+def _bundle_problem(exc: NotFound | ChainError, *, key: str, source: ChainSource) -> ApiProblem:
+    if isinstance(exc, ChainError):
+        return ApiProblem(
+            status=503,
+            slug="chain-unavailable",
+            detail=f"the chain could not be read: {exc}",
+            headers={"retry-after": RETRY_SECONDS},
+        )
+    if exc.kind == "checkpoint":
+        return ApiProblem(status=404, slug="not-found", detail=str(exc))
+    return ApiProblem(
+        status=409,
+        slug="not-anchored",
+        detail=f"no proof bundle of {key} yet: {exc} (on contract {source.chain.contract})",
+        headers={"retry-after": RETRY_SECONDS},
+    )
+
+
+def _check_block(source: ChainSource, block: int | None) -> None:
+    """Block numbers beyond the chain's head are a client error, not an outage."""
+    if block is None:
+        return
+    try:
+        head = source.chain.head().number
+    except ChainError:
+        return
+    if block > head:
+        raise ApiProblem(
+            status=422,
+            slug="invalid-request",
+            field="block",
+            rule="block-mined",
+            paragraph="docs/bundle-format.md",
+            detail=f"block {block} is beyond the chain's head {head}",
+        )
+
+
+def _attachment(name: str, *, inline: bool = False) -> str:
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
+
+
+@router.get(
+    "/emissions/{key}/bundle",
+    summary="Download an emission's proof bundle",
+    response_model=Bundle,
+    responses={
+        200: {
+            "description": "The `tamga.bundle.v1` proof bundle (RFC 8785 canonical JSON), as a "
+            "file; `ETag` is its SHA-256. Verify it with `tamga audit bundle`.",
+            "content": {"application/json": {"example": BUNDLE_EXAMPLE}},
+        },
+        **problem_responses(404, 409, 422, 429, 503),
+    },
+)
+def emission_bundle(
+    rt: Runtime,
+    key: EmissionKey,
+    checkpoint: CheckpointParam = None,
+    block: BlockParam = None,
+    sha256: Sha256Param = None,
+) -> Response:
+    """Everything needed to check the emission offline against the chain: its entries (and
+    those its replay needs) with RFC 9162 inclusion proofs, the signed checkpoint, the anchor
+    transaction, the consistency proof to the latest anchor, the state proof and block-pinned
+    chain observations (docs/bundle-format.md). Founders' data is never in it (Reg. §66).
+
+    409 `no-chain` when the node reads no chain, 409 `not-anchored` while no anchored
+    checkpoint contains the emission (retry after the next anchor)."""
+    name = _emission_key(rt, key)
+    source = _source(rt)
+    _check_block(source, block)
+    try:
+        bundle = build_bundle(
+            rt.ledger,
+            key,
+            chain=source.chain,
+            checkpoint_size=checkpoint,
+            block=block,
+            from_block=source.from_block,
+        )
+    except (NotFound, ChainError) as exc:
+        raise _bundle_problem(exc, key=name, source=source) from exc
+    data = bundle_bytes(bundle)
+    digest = bundle_sha256(data)
+    if sha256 is not None and sha256.lower() != digest:
+        raise ApiProblem(
+            status=409,
+            slug="bundle-changed",
+            field="sha256",
+            rule="bundle-hash",
+            paragraph="docs/bundle-format.md",
+            detail=f"the bundle at these parameters has SHA-256 {digest}, not {sha256.lower()}",
+        )
+    filename = f"{bundle.emission}-{bundle.checkpoint.tree_size}.bundle.json"
+    return Response(
+        content=data,
+        media_type="application/json",
+        headers={"content-disposition": _attachment(filename), "etag": f'"{digest}"'},
+    )
+
+
+@router.get(
+    "/emissions/{key}/extract.pdf",
+    summary="The emission's printed extract (PDF)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The extract from the register (Reg. §61), printed from the verified "
+            "proof bundle; its QR code names the bundle's URL and SHA-256.",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **problem_responses(404, 409, 422, 429, 503),
+    },
+)
+def emission_extract(
+    rt: Runtime,
+    key: EmissionKey,
+    checkpoint: CheckpointParam = None,
+    block: BlockParam = None,
+) -> Response:
+    """The printed extract of the emission: built from its proof bundle only after the bundle
+    verifies against the chain. Same errors as the bundle."""
+    name = _emission_key(rt, key)
+    source = _source(rt)
+    _check_block(source, block)
+    try:
+        extract = make_extract(
+            rt.ledger,
+            key,
+            chain=source.chain,
+            base_url=rt.settings.api_public_url,
+            printed_at=rt.now(),
+            calendar=rt.ledger.calendar,
+            checkpoint_size=checkpoint,
+            block=block,
+            from_block=source.from_block,
+        )
+    except (NotFound, ChainError) as exc:
+        raise _bundle_problem(exc, key=name, source=source) from exc
+    filename = f"{extract.bundle.emission}-{extract.bundle.checkpoint.tree_size}.extract.pdf"
+    return Response(
+        content=extract.pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": _attachment(filename, inline=True)},
+    )
