@@ -393,7 +393,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{_verdict(scan_rate >= LOGS_TARGET)} |",
         f"| … decoding alone (`decode_transfers`) | {decode_rate:,.0f} logs/s | — | — | — | — |",
         "",
-        "- Reads: one pinned block (EIP-1898 by hash); code and EIP-1967 slots as JSON-RPC batches "
+        "- Reads: one pinned block — read as `latest` while it is the head (confirmed after the "
+        "reads, else read again by hash, EIP-1898); code and EIP-1967 slots as JSON-RPC batches "
         "of 500, contract calls through Multicall3 `aggregate3` in chunks of 300 (own codec, "
         "checked against eth_abi), all chunks of a step sent as one JSON-RPC batch.",
         "- The naive loop makes 8 requests per token through web3.py's middleware stack, the way "
