@@ -370,7 +370,8 @@ def main(argv: list[str] | None = None) -> int:
         MARK_START,
         "## On-chain verification (`scripts/bench_verify.py`)",
         "",
-        f"Measured by `python scripts/bench_verify.py{' --quick' if args.quick else ''}`: "
+        f"Measured by `python scripts/bench_verify.py{' --quick' if args.quick else ''}"
+        f"{f' --runs {args.runs}' if args.runs != 5 and not args.quick else ''}`: "
         f"{n:,} registered OpenZeppelin tokens on a local anvil; {m:,} burn logs. Figures are "
         f"the median (min–max) of {runs} runs ({max(1, runs // 2)} for the naive loop and the "
         "scan).",
