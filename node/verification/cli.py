@@ -307,7 +307,10 @@ def print_report(report: RunReport, out: Console) -> None:
             for s in ("critical", "warning", "info")
             if counts[s]
         )
-        table.add_row(r.key, r.name[:28], r.blockchain, where, summary or "ok")
+        if not summary:
+            # An emission whose chain could not be read is "not checked", never "ok".
+            summary = "ok" if r.outcome is ChainOutcome.CHECKED else "[dim]not checked[/]"
+        table.add_row(r.key, r.name[:28], r.blockchain, where, summary)
     out.print(table)
     listed = report.findings()
     if listed:
@@ -324,6 +327,17 @@ def print_report(report: RunReport, out: Console) -> None:
         f"({opened} recorded or updated, {resolved} resolved); {report.entries} ledger entries"
         + (f" from index {report.first_index}" if report.first_index is not None else "")
     )
+    unread = Counter(
+        (r.outcome.value.replace("_", " "), r.blockchain)
+        for r in report.results
+        if r.outcome is not ChainOutcome.CHECKED
+    )
+    if unread:
+        out.print(
+            "not checked: "
+            + "; ".join(f"{n} on {chain} ({why})" for (why, chain), n in sorted(unread.items()))
+            + ". Configure an RPC URL per chain with TAMGA_CHAINS (see README)."
+        )
 
 
 def _severity(value: str) -> str:

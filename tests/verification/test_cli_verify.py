@@ -62,6 +62,13 @@ def test_verify_all_prints_the_summary_and_records_entries(
     for text in (key, ton, "code.missing", "chain.unsupported", "unsupported chain", "critical"):
         assert text in result.stdout, text
     assert "2 emissions, 2 open findings" in result.stdout
+    assert "not checked: 1 on ton (unsupported chain)" in result.stdout
+    polygon = _register(
+        settings, contract=owner.address, wallet=owner.address, blockchain="polygon"
+    )
+    unread = invoke("verify", polygon)
+    row = next(line for line in unread.stdout.splitlines() if polygon in line)
+    assert "no endpoint" in row and "not checked" in row and " ok " not in row
     as_json = json.loads(invoke("verify", key, "--json").stdout)
     (emission,) = as_json["emissions"]
     assert emission["outcome"] == "checked" and emission["block"]["chain_id"] == "31337"
