@@ -13,6 +13,8 @@ from anchoring.errors import ChainUnavailable
 from anchoring.publisher import PublishAction, Publisher, PublishResult
 from node.errors import RegistryError
 from node.scheduler import run_job_safely
+from node.verification.jobs import verification_job
+from node.verification.service import RunReport, Verifier
 
 logger = logging.getLogger("tamga.anchoring.scheduler")
 
@@ -59,15 +61,19 @@ def node_scheduler(
     anchor_interval_seconds: int,
     start_at: datetime,
     on_result: Callable[[PublishResult], None] | None = None,
+    verifier: Verifier | None = None,
+    verify_interval_seconds: int = 86_400,
+    on_verified: Callable[[RunReport], None] | None = None,
 ) -> BackgroundScheduler:
-    """A (not yet started) scheduler with the checkpoint job and the anchoring job, both first
-    run at ``start_at``. One worker thread: jobs never overlap, so the checkpoint and the
-    anchoring job never cut the same checkpoint at once.
+    """A (not yet started) scheduler with the checkpoint job, the anchoring job and, given a
+    ``verifier``, the on-chain verification job, all first run at ``start_at``. One worker
+    thread: jobs never overlap, so the checkpoint and the anchoring job never cut the same
+    checkpoint at once, and a verification run's entries are anchored by the next anchoring run.
 
     Raises:
         ValueError: an interval is below 1 second.
     """
-    if checkpoint_interval_seconds < 1 or anchor_interval_seconds < 1:
+    if min(checkpoint_interval_seconds, anchor_interval_seconds, verify_interval_seconds) < 1:
         raise ValueError("intervals must be >= 1 second")
     scheduler = BackgroundScheduler(
         timezone=start_at.tzinfo,
@@ -91,4 +97,19 @@ def node_scheduler(
         id="anchor",
         next_run_time=start_at,
     )
+    if verifier is not None:
+        scheduler.add_job(
+            _verify,
+            "interval",
+            args=(verifier, on_verified),
+            seconds=verify_interval_seconds,
+            id="verification",
+            next_run_time=start_at,
+        )
     return scheduler
+
+
+def _verify(verifier: Verifier, on_verified: Callable[[RunReport], None] | None) -> None:
+    report = verification_job(verifier)  # logs and swallows a RegistryError: the next run retries
+    if report is not None and on_verified is not None:
+        on_verified(report)

@@ -8,11 +8,13 @@ import signal
 import socket
 import sys
 from collections.abc import Callable
+from functools import partial
 from types import FrameType
 from typing import Any
 
 import uvicorn
 
+from anchoring.localchain import local_chain
 from anchoring.publisher import PublishAction, PublishResult
 from anchoring.scheduler import node_scheduler
 from anchoring.service import anchoring_account, make_publisher, open_anchoring
@@ -22,6 +24,8 @@ from node.errors import ConfigError
 from node.keys import load_account
 from node.ledger.service import Ledger
 from node.settings import Settings
+from node.verification.runtime import open_verifier
+from node.verification.service import RunReport
 
 logger = logging.getLogger("tamga.up")
 
@@ -75,7 +79,13 @@ def run_node(
         ledger.require_initialized()
         account = anchoring_account(settings)
         store = AnchorStore(ledger.store.engine)
-        with open_anchoring(settings, store=store, clock=clock, deploy=True) as anchoring:
+        with (
+            open_anchoring(settings, store=store, clock=clock, deploy=True) as anchoring,
+            # Chains marked local (tamga-local) are read on this node's own anvil.
+            open_verifier(
+                settings, ledger, local_chain=partial(local_chain, block_time=None)
+            ) as verifier,
+        ):
             publisher = make_publisher(
                 settings, ledger=ledger, anchoring=anchoring, account=account, clock=clock
             )
@@ -93,7 +103,8 @@ def run_node(
             announce(
                 f"jobs            checkpoint every {settings.checkpoint_interval_seconds} s, "
                 f"anchor every {settings.anchor_interval_seconds} s "
-                f"({settings.anchor_confirmations} confirmations)"
+                f"({settings.anchor_confirmations} confirmations), "
+                f"verify every {settings.verify_interval_seconds} s"
             )
 
             def report(result: PublishResult) -> None:
@@ -104,12 +115,23 @@ def run_node(
                         f"(tx {a.tx_hash}) on chain {deployment.chain_id}"
                     )
 
+            def verified(run: RunReport) -> None:
+                checked = sum(1 for r in run.results if r.outcome.value == "checked")
+                announce(
+                    f"verified        {checked} of {len(run.results)} emissions on chain, "
+                    f"{len(run.findings())} open findings (run {run.run}; `tamga verify "
+                    "findings KEY`)"
+                )
+
             scheduler = node_scheduler(
                 publisher,
                 checkpoint_interval_seconds=settings.checkpoint_interval_seconds,
                 anchor_interval_seconds=settings.anchor_interval_seconds,
                 start_at=clock.now(),
                 on_result=report,
+                verifier=verifier,
+                verify_interval_seconds=settings.verify_interval_seconds,
+                on_verified=verified,
             )
             server = uvicorn.Server(
                 uvicorn.Config(

@@ -73,7 +73,7 @@ def test_node_scheduler_has_both_jobs(make_publisher: PublisherFactory) -> None:
         start_at=start,
     )
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"checkpoint", "anchor"}
+    assert set(jobs) == {"checkpoint", "anchor"}  # no verifier given: no verification job
     assert jobs["anchor"].trigger.interval.total_seconds() == 600
     assert jobs["checkpoint"].trigger.interval.total_seconds() == 300
     with pytest.raises(ValueError, match=">= 1 second"):

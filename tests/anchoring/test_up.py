@@ -102,6 +102,10 @@ def test_up_runs_the_node_on_its_own_chain(tmp_path: Path) -> None:
     base = serving.split()[1]
     anchored = node.wait_for("anchored ")
     size = int(anchored.split()[3])
+    # The scheduled verification job runs on start (after the first anchor: one worker thread)
+    # and reads the demo's tokens on this node's own chain.
+    verified = node.wait_for("verified ")
+    assert re.search(r"verified +6 of \d+ emissions on chain, 10 open findings", verified), verified
     with urllib.request.urlopen(base + "healthz", timeout=5) as response:
         assert response.status == 200
     contract = AnchorContract(Chain.open(url_match.group(1), timeout=5), address)
