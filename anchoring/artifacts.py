@@ -20,11 +20,12 @@ EVENT_ONLY_ANCHOR = "EventOnlyAnchor"
 
 @dataclass(frozen=True)
 class ContractArtifact:
-    """One compiled contract: its ABI, creation bytecode and the compiler version."""
+    """One compiled contract: its ABI, creation and runtime bytecode, and the compiler version."""
 
     name: str
     abi: tuple[dict[str, Any], ...]
     bytecode: bytes
+    deployed_bytecode: bytes
     compiler_version: str
 
     def abi_list(self) -> list[dict[str, Any]]:
@@ -43,8 +44,15 @@ def load_artifact(name: str = REGISTRY_ANCHOR) -> ContractArtifact:
         text = resources.files("anchoring").joinpath("artifacts", f"{name}.json").read_text("utf-8")
         data = json.loads(text)
         bytecode = bytes.fromhex(str(data["bytecode"]).removeprefix("0x"))
+        deployed = bytes.fromhex(str(data["deployedBytecode"]).removeprefix("0x"))
         abi = tuple(data["abi"])
         version = str(data["compiler"]["version"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"contract artifact {name!r} is missing or malformed: {exc}") from exc
-    return ContractArtifact(name=name, abi=abi, bytecode=bytecode, compiler_version=version)
+    return ContractArtifact(
+        name=name,
+        abi=abi,
+        bytecode=bytecode,
+        deployed_bytecode=deployed,
+        compiler_version=version,
+    )

@@ -14,8 +14,11 @@ import {RFC9162} from "./RFC9162.sol";
 ///         the anchored history can only grow, never fork or be rewritten.
 /// @dev Roles (OpenZeppelin AccessControl): ANCHOR_ROLE publishes anchors; PAUSER_ROLE or the
 ///      admin (DEFAULT_ADMIN_ROLE) pause and unpause; the admin grants and revokes roles, which is
-///      how a node rotates its anchoring key. Storage per anchor is three slots (log root, state
-///      root, time); the latest tree size and time share one slot with the pause flag.
+///      how a node rotates its anchoring key. Storage per anchored size is two slots (log root
+///      and state root), the least that lets anyone read both roots of any anchored size on
+///      chain; the latest tree size and the latest anchor's time share one slot with the pause
+///      flag. An earlier anchor's time is not stored: its `Anchored` event carries it, and it is
+///      the timestamp of the block that holds that event.
 contract RegistryAnchor is AccessControl, Pausable {
     /// @notice The role allowed to call {anchor}.
     bytes32 public constant ANCHOR_ROLE = keccak256("ANCHOR_ROLE");
@@ -23,11 +26,10 @@ contract RegistryAnchor is AccessControl, Pausable {
     /// @notice The role allowed (besides the admin) to call {pause} and {unpause}.
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
 
-    /// @dev What is stored for one anchored tree size.
+    /// @dev What is stored for one anchored tree size (two slots).
     struct Root {
         bytes32 logRoot;
         bytes32 stateRoot;
-        uint64 anchoredAt;
     }
 
     // Declared first so that they share Pausable's storage slot: one cold read per anchor.
@@ -106,7 +108,7 @@ contract RegistryAnchor is AccessControl, Pausable {
             );
         }
         uint64 anchoredAt = uint64(block.timestamp);
-        _roots[treeSize] = Root(logRoot, stateRoot, anchoredAt);
+        _roots[treeSize] = Root(logRoot, stateRoot);
         _latestTreeSize = treeSize;
         _latestAnchoredAt = anchoredAt;
         emit Anchored(treeSize, logRoot, stateRoot, anchoredAt);
@@ -127,18 +129,15 @@ contract RegistryAnchor is AccessControl, Pausable {
         return (treeSize, root.logRoot, root.stateRoot, _latestAnchoredAt);
     }
 
-    /// @notice The anchor at `treeSize`; all zero when that size was never anchored.
+    /// @notice The roots anchored at `treeSize`; both zero when that size was never anchored.
+    /// @dev The time of the anchor is in its `Anchored` event (the block's timestamp), and for
+    ///      the latest anchor also in {latest}.
     /// @param treeSize A tree size.
     /// @return logRoot The log root anchored at that size.
     /// @return stateRoot The state root anchored at that size.
-    /// @return anchoredAt The block timestamp it was anchored at.
-    function rootAt(uint64 treeSize)
-        external
-        view
-        returns (bytes32 logRoot, bytes32 stateRoot, uint64 anchoredAt)
-    {
+    function rootAt(uint64 treeSize) external view returns (bytes32 logRoot, bytes32 stateRoot) {
         Root storage root = _roots[treeSize];
-        return (root.logRoot, root.stateRoot, root.anchoredAt);
+        return (root.logRoot, root.stateRoot);
     }
 
     /// @notice Whether `proof` shows that leaf `index` with `leafHash` is in the anchored log tree

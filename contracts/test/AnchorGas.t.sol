@@ -13,9 +13,9 @@ import {Fixtures} from "./utils/Fixtures.sol";
 /// @dev The previous anchor is made in setUp, so the measured call starts from cold storage like
 ///      a real transaction. `execution` is the gas of the call itself; `transaction` adds what the
 ///      sender pays on top: 21,000 and calldata (EIP-2028: 4 per zero byte, 16 per other byte;
-///      at least the EIP-7623 floor). The issue's budget, 120,000 gas per anchor at 10^6 with the
-///      consistency check, is checked on the execution gas: the transaction adds 21,000 and about
-///      16 gas per proof byte, which no contract can avoid (see the reported transaction gas).
+///      at least the EIP-7623 floor). The issue's budget, 120,000 gas per anchor with the
+///      consistency check, is checked on the transaction gas (what the anchoring key pays), at
+///      every size measured here, 10^6 included.
 abstract contract AnchorGasBench is Fixtures {
     uint256 internal constant BUDGET = 120_000;
 
@@ -45,7 +45,7 @@ abstract contract AnchorGasBench is Fixtures {
         assertTrue(ok, "anchor reverted");
         (uint256 execution, uint256 transaction) = _gas(data);
         _report("RegistryAnchor", execution, transaction);
-        assertLe(execution, BUDGET, "over the gas budget");
+        assertLe(transaction, BUDGET, "over the gas budget");
     }
 
     function test_eventOnlyAnchor() external {

@@ -64,9 +64,9 @@ contract RegistryAnchorTest is Fixtures {
         assertEq(logRoot, bytes32(0));
         assertEq(stateRoot, bytes32(0));
         assertEq(at, 0);
-        (logRoot, stateRoot, at) = registry.rootAt(0);
+        (logRoot, stateRoot) = registry.rootAt(0);
         assertEq(logRoot, bytes32(0));
-        assertEq(at, 0);
+        assertEq(stateRoot, bytes32(0));
     }
 
     // --- anchor: access and pause ---
@@ -191,10 +191,9 @@ contract RegistryAnchorTest is Fixtures {
         assertEq(logRoot, c.root1);
         assertEq(stateRoot, STATE_A);
         assertEq(at, block.timestamp);
-        (logRoot, stateRoot, at) = registry.rootAt(uint64(c.size1));
+        (logRoot, stateRoot) = registry.rootAt(uint64(c.size1));
         assertEq(logRoot, c.root1);
         assertEq(stateRoot, STATE_A);
-        assertEq(at, block.timestamp);
     }
 
     function test_firstAnchorRejectsSizeZero() external {
@@ -218,7 +217,6 @@ contract RegistryAnchorTest is Fixtures {
     function test_secondAnchorWithPythonProof() external {
         ConsistencyCase memory c = _case(3, 7);
         _anchor(uint64(c.size1), c.root1, STATE_A, new bytes32[](0));
-        uint64 firstAt = uint64(block.timestamp);
         vm.warp(block.timestamp + 3600);
         vm.expectEmit(true, false, false, true, address(registry));
         emit Anchored(uint64(c.size2), c.root2, STATE_B, uint64(block.timestamp));
@@ -229,16 +227,17 @@ contract RegistryAnchorTest is Fixtures {
         assertEq(logRoot, c.root2);
         assertEq(stateRoot, STATE_B);
         assertEq(at, block.timestamp);
-        // The earlier anchor stays readable.
-        (logRoot, stateRoot, at) = registry.rootAt(uint64(c.size1));
+        // Both roots of the earlier anchor stay readable (its time is in its Anchored event).
+        (logRoot, stateRoot) = registry.rootAt(uint64(c.size1));
         assertEq(logRoot, c.root1);
         assertEq(stateRoot, STATE_A);
-        assertEq(at, firstAt);
+        (logRoot, stateRoot) = registry.rootAt(uint64(c.size2));
+        assertEq(logRoot, c.root2);
+        assertEq(stateRoot, STATE_B);
         // Sizes in between were never anchored.
-        (logRoot, stateRoot, at) = registry.rootAt(uint64(c.size1 + 1));
+        (logRoot, stateRoot) = registry.rootAt(uint64(c.size1 + 1));
         assertEq(logRoot, bytes32(0));
         assertEq(stateRoot, bytes32(0));
-        assertEq(at, 0);
     }
 
     function test_anchorChainWithPythonProofs() external {
@@ -251,8 +250,11 @@ contract RegistryAnchorTest is Fixtures {
         (uint64 size,,,) = registry.latest();
         assertEq(size, 24);
         for (uint256 i; i < sizes.length; ++i) {
-            (bytes32 logRoot,,) = registry.rootAt(sizes[i]);
-            assertNotEq(logRoot, bytes32(0));
+            (bytes32 logRoot, bytes32 stateRoot) = registry.rootAt(sizes[i]);
+            bytes32 expected =
+                i == 0 ? _case(sizes[0], sizes[1]).root1 : _case(sizes[i - 1], sizes[i]).root2;
+            assertEq(logRoot, expected);
+            assertEq(stateRoot, i == 0 ? STATE_A : keccak256(abi.encode(i)));
         }
     }
 
@@ -353,8 +355,10 @@ contract RegistryAnchorTest is Fixtures {
         assertEq(size, c.size1);
         assertEq(logRoot, c.root1);
         assertEq(stateRoot, STATE_A);
-        (logRoot,,) = registry.rootAt(uint64(c.size2));
+        bytes32 unanchoredState;
+        (logRoot, unanchoredState) = registry.rootAt(uint64(c.size2));
         assertEq(logRoot, bytes32(0));
+        assertEq(unanchoredState, bytes32(0));
     }
 
     // --- verifyInclusion (RFC 9162 §2.1.3) ---
@@ -375,6 +379,21 @@ contract RegistryAnchorTest is Fixtures {
             ++checked;
         }
         assertEq(checked, 13);
+    }
+
+    function test_verifyInclusionAgainstAnEarlierAnchor() external {
+        // Anchor 13, then 16: proofs in the tree of 13 leaves still verify against its root.
+        ConsistencyCase memory c = _case(13, 16);
+        _anchor(13, c.root1, STATE_A, new bytes32[](0));
+        _anchor(16, c.root2, STATE_B, c.proof);
+        InclusionCase memory early = _inclusion(5, 13);
+        InclusionCase memory late = _inclusion(5, 16);
+        assertTrue(registry.verifyInclusion(13, 5, early.leafHash, early.proof));
+        assertTrue(registry.verifyInclusion(16, 5, late.leafHash, late.proof));
+        // Each is checked against its own size's root: the proof in the tree of 16 leaves has
+        // the same length but leads elsewhere.
+        assertEq(late.proof.length, early.proof.length);
+        assertFalse(registry.verifyInclusion(13, 5, early.leafHash, late.proof));
     }
 
     function test_verifyInclusionWorksWhilePaused() external {

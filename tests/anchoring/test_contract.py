@@ -46,9 +46,13 @@ def test_anchor_reads_back(
     assert (head.tree_size, head.log_root, head.state_root) == (3, cp.log_root, cp.state_root)
     root = contract.root_at(3)
     assert root is not None
-    assert (root.log_root, root.anchored_at) == (cp.log_root, head.anchored_at)
+    assert (root.log_root, root.state_root) == (cp.log_root, cp.state_root)
     [event] = contract.events(from_block=0, chunk=100)
     assert (event.tree_size, event.log_root, event.state_root) == (3, cp.log_root, cp.state_root)
+    # The time: latest() keeps the latest anchor's, the event carries each anchor's (its block's).
+    block = contract.chain.rpc_block(event.block_number)
+    assert block is not None
+    assert event.anchored_at == head.anchored_at == int(block["timestamp"], 16)
 
 
 def test_contract_refuses_shrinking_equal_and_non_extending_anchors(

@@ -122,7 +122,6 @@ def test_registry_anchor_abi_is_the_issue_surface() -> None:
     assert [(o["name"], o["type"]) for o in root_at["outputs"]] == [
         ("logRoot", "bytes32"),
         ("stateRoot", "bytes32"),
-        ("anchoredAt", "uint64"),
     ]
     verify = functions["verifyInclusion(uint64,uint64,bytes32,bytes32[])"]
     assert verify["stateMutability"] == "view"
