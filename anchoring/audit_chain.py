@@ -67,12 +67,16 @@ class AnchoredEvent:
 
 @dataclass(frozen=True)
 class AnchoredRoot:
-    """What ``rootAt(treeSize)`` or ``latest()`` returns (all zero when never anchored)."""
+    """What ``rootAt(treeSize)`` or ``latest()`` returns (all zero when never anchored).
+
+    ``anchored_at`` is ``latest()``'s time; None from ``rootAt``: the contract keeps the time
+    only for the latest anchor (every anchor's time is in its ``Anchored`` event).
+    """
 
     tree_size: int
     log_root: bytes
     state_root: bytes
-    anchored_at: int
+    anchored_at: int | None
 
     @property
     def anchored(self) -> bool:
@@ -273,12 +277,12 @@ class Web3AnchorChain:
                 for size in chunk:
                     batch.add(self._contract.functions.rootAt(size).call(block_identifier=block))
                 results: list[Any] = list(batch.execute())
-            for size, (log_root, state_root, anchored_at) in zip(chunk, results, strict=True):
+            for size, (log_root, state_root) in zip(chunk, results, strict=True):
                 found[size] = AnchoredRoot(
                     tree_size=size,
                     log_root=bytes(log_root),
                     state_root=bytes(state_root),
-                    anchored_at=int(anchored_at),
+                    anchored_at=None,
                 )
         return found
 

@@ -36,6 +36,8 @@ from web3.exceptions import (
 from anchoring.artifacts import REGISTRY_ANCHOR, ContractArtifact, load_artifact
 from anchoring.errors import ChainUnavailable, ContractRejected
 from anchoring.fees import Fees, initial_fees
+from node.chain.retry import NO_RETRY, RetryingHTTPProvider, RetryPolicy
+from node.chain.retry import describe as describe_transport
 from node.errors import ChainError
 
 logger = logging.getLogger("tamga.anchoring.chain")
@@ -101,11 +103,11 @@ class OnChainHead:
 
 @dataclass(frozen=True)
 class OnChainRoot:
-    """``rootAt(size)`` of the contract for an anchored size."""
+    """``rootAt(size)`` of the contract for an anchored size. The contract keeps no time per
+    size: an anchor's time is in its ``Anchored`` event (the block's timestamp)."""
 
     log_root: bytes
     state_root: bytes
-    anchored_at: int
 
 
 @dataclass(frozen=True)
@@ -157,9 +159,12 @@ class Chain:
         self.where = redact_url(url)
 
     @classmethod
-    def open(cls, url: str, *, timeout: float) -> Chain:
-        """A client for ``url`` (does not connect yet)."""
-        return cls(connect(url, timeout=timeout), url=url)
+    def open(cls, url: str, *, timeout: float, retry: RetryPolicy = NO_RETRY) -> Chain:
+        """A client for ``url`` (does not connect yet); transient failures (timeouts, HTTP 429
+        and 5xx) are retried under ``retry`` (node/chain/retry.py), by default not at all."""
+        if retry.retries == 0:
+            return cls(connect(url, timeout=timeout), url=url)
+        return cls(Web3(RetryingHTTPProvider(url, timeout=timeout, policy=retry)), url=url)
 
     @contextmanager
     def errors(self, action: str) -> Iterator[None]:
@@ -170,6 +175,10 @@ class Chain:
             raise ChainUnavailable(
                 f"{action}: cannot reach the JSON-RPC endpoint {self.where} "
                 f"({exc.__class__.__name__})"
+            ) from exc
+        except requests.RequestException as exc:  # HTTP 429, 5xx: the endpoint is not serving
+            raise ChainUnavailable(
+                f"{action}: the JSON-RPC endpoint {self.where} failed ({describe_transport(exc)})"
             ) from exc
         except ContractCustomError as exc:
             raise rejected(str(exc.data or ""), action=action) from exc
@@ -446,6 +455,26 @@ class AnchorContract:
         """
         return len(self.chain.code(self.address)) > 0
 
+    def require_current_code(self, *, missing: str, outdated: str) -> None:
+        """Check that the code at the address is this version's contract: the artifact's runtime
+        bytecode (RegistryAnchor has no immutables, so it is the same on every chain). An older
+        RegistryAnchor has another storage layout and ``rootAt``, which this version cannot read.
+
+        Raises:
+            ChainError: no code (the message ends with ``missing``, what to do), or other code
+                (ends with ``outdated``) at the address.
+            ChainUnavailable: the endpoint cannot be reached.
+        """
+        code = self.chain.code(self.address)
+        if not code:
+            raise ChainError(f"no contract is deployed at {self.address}: {missing}")
+        if code != self.artifact.deployed_bytecode:
+            raise ChainError(
+                f"the contract at {self.address} is not this version's {self.artifact.name} "
+                f"(its code differs from anchoring/artifacts/{self.artifact.name}.json; an "
+                f"older version's contract stores and returns anchors differently): {outdated}"
+            )
+
     def latest(self) -> OnChainHead:
         """``latest()``.
 
@@ -466,12 +495,10 @@ class AnchorContract:
         Raises:
             ChainUnavailable, ChainError: the endpoint failed.
         """
-        log_root, state_root, anchored_at = self._read("rootAt", tree_size)
+        log_root, state_root = self._read("rootAt", tree_size)
         if bytes(log_root) == bytes(32):
             return None
-        return OnChainRoot(
-            log_root=bytes(log_root), state_root=bytes(state_root), anchored_at=int(anchored_at)
-        )
+        return OnChainRoot(log_root=bytes(log_root), state_root=bytes(state_root))
 
     def verify_inclusion(
         self, *, tree_size: int, index: int, leaf_hash: bytes, proof: Sequence[bytes]

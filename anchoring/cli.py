@@ -16,7 +16,6 @@ from rich.console import Console
 from rich.table import Table
 
 from anchoring.chain import ANCHOR_ROLE, hex0x, send_transaction
-from anchoring.errors import ChainUnavailable
 from anchoring.keys import anchor_key_file, ensure_anchor_key, load_anchor_account
 from anchoring.publisher import PublishAction
 from anchoring.reader import AnchorReport, read_anchors
@@ -30,7 +29,7 @@ from anchoring.service import (
 from anchoring.store import ACTIVE, AnchorStatus, AnchorStore
 from anchoring.up import AppFactory, print_line, run_node
 from node.clock import Clock
-from node.errors import ConfigError, NotFound, RuleViolation, VerificationError
+from node.errors import ChainError, ConfigError, NotFound, RuleViolation, VerificationError
 from node.keys import load_account
 from node.ledger.service import Ledger
 from node.scheduler import checkpoint_job
@@ -251,7 +250,7 @@ def anchor_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
                     "latest_tree_size": latest.tree_size,
                     "latest_log_root": hex0x(latest.log_root),
                 }
-        except (ChainUnavailable, ConfigError) as exc:
+        except (ChainError, ConfigError) as exc:  # unreachable, HTTP 429/5xx, wrong chain id
             chain_state = {"reachable": False, "error": str(exc)}
     counts: dict[str, int] = {}
     for row in rows:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
 
 from anchoring.chain import (
     ANCHOR_ROLE,
@@ -92,6 +93,7 @@ class PublisherConfig:
     timeout_seconds: float = 300.0
     poll_seconds: float = 0.2
     reorg_window_blocks: int = 256
+    log_chunk_blocks: int = 5000
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PublisherConfig:
@@ -102,6 +104,7 @@ class PublisherConfig:
             fee_bump_percent=settings.anchor_fee_bump_percent,
             max_fee_per_gas=settings.anchor_max_fee_per_gas_wei,
             timeout_seconds=settings.anchor_timeout_seconds,
+            log_chunk_blocks=settings.anchor_log_chunk_blocks,
         )
 
 
@@ -184,6 +187,7 @@ class Publisher:
 
     def _run(self) -> PublishResult:
         deadline = self._monotonic() + self.config.timeout_seconds
+        self._check_chain_id()
         self._check_reorgs()
         last: PublishResult | None = None
         while True:
@@ -197,6 +201,31 @@ class Publisher:
             planned = self._plan()
             if isinstance(planned, PublishResult):
                 return last or planned
+
+    def _check_chain_id(self) -> None:
+        """Refuse an endpoint that serves another chain than the deployment's (EIP-155)."""
+        actual = self.chain.chain_id()
+        if actual != self.deployment.chain_id:
+            raise ChainError(
+                f"wrong chain: the RPC endpoint {self.chain.where} is chain {actual}, the anchor "
+                f"contract {self.contract.address} is on chain {self.deployment.chain_id}; "
+                "not publishing"
+            )
+
+    def _pinned(self, anchor: AnchorRecord, receipt: Receipt) -> bool:
+        """Whether the receipt's block is the endpoint's canonical block of that number; if not
+        (a lying or inconsistent node, or a reorg under way) nothing is recorded from it."""
+        canonical = self.chain.block_hash(receipt.block_number)
+        if canonical == receipt.block_hash:
+            return True
+        reason = (
+            f"the receipt of {receipt.tx_hash} names block {receipt.block_number} "
+            f"{receipt.block_hash}, the endpoint's block {receipt.block_number} is {canonical}: "
+            "not recorded until they agree"
+        )
+        logger.warning("anchor of size %d: %s", anchor.tree_size, reason)
+        self.store.note_error(anchor.id, error=reason, now=self._now())
+        return False
 
     # reorgs ---------------------------------------------------------------------------------
     def _check_reorgs(self) -> None:
@@ -229,6 +258,8 @@ class Publisher:
             receipt = self.contract.parse_receipt(raw)
             if receipt.block_hash == anchor.block_hash:
                 return True
+            if not self._pinned(anchor, receipt):
+                return False
             if receipt.success and self._event_of(anchor, receipt) is not None:
                 logger.warning(
                     "reorg: the anchor of size %d moved from block %s to block %d (%s)",
@@ -306,6 +337,8 @@ class Publisher:
             if raw is None:
                 continue
             receipt = self.contract.parse_receipt(raw)
+            if not self._pinned(anchor, receipt):
+                return None
             if not receipt.success or self._event_of(anchor, receipt) is None:
                 reason = f"transaction {receipt.tx_hash} reverted in block {receipt.block_number}"
                 self.store.mark_ended(
@@ -449,12 +482,15 @@ class Publisher:
 
     # planning -------------------------------------------------------------------------------
     def _plan(self) -> PublishResult | AnchorRecord:
+        on_chain = self.contract.latest()
+        self.check_chain_matches_log(on_chain.tree_size, on_chain.log_root)
+        adopted = self._adopt(on_chain.tree_size)
+        if adopted is not None:
+            return adopted  # driven to confirmed like our own, then planning goes on
         try:
             checkpoint = self.ledger.latest_checkpoint()
         except NotFound:
             return PublishResult(PublishAction.NO_CHECKPOINT, None, "no checkpoint to anchor yet")
-        on_chain = self.contract.latest()
-        self.check_chain_matches_log(on_chain.tree_size, on_chain.log_root)
         if checkpoint.size <= on_chain.tree_size:
             return PublishResult(
                 PublishAction.UP_TO_DATE,
@@ -508,8 +544,14 @@ class Publisher:
         head, _ = self.ledger.head()
         where = f"contract {self.contract.address} on chain {self.deployment.chain_id}"
         if size > head:
+            # A database restored from a backup older than the chain's latest anchor: anchoring
+            # on would publish a different history at sizes the chain already fixed.
             raise VerificationError(
-                "the chain holds an anchor beyond the local log",
+                f"the chain holds an anchor at tree size {size}, beyond the local log (size "
+                f"{head}): entries after this database's state (e.g. a restored backup older than "
+                "the latest anchor) were lost and must be recovered from a newer backup or the "
+                "database that wrote them; nothing is anchored until the log reaches that size "
+                "with the anchored root",
                 expected=f"tree size <= {head}",
                 actual=size,
                 where=where,
@@ -522,6 +564,60 @@ class Publisher:
                 actual=log_root.hex(),
                 where=where,
             )
+
+    def _adopt(self, latest_size: int) -> AnchorRecord | None:
+        """Record the chain's anchors this database has no record of (a database restored from a
+        backup older than them, or another publisher with the same key): each one's root must be
+        the local log's root at its size (else ``VerificationError``). They are recorded as
+        ``mined`` and confirmed by depth like our own. Returns the newest adopted, or None.
+
+        Raises:
+            VerificationError: an anchored root differs from the local log, or lies beyond it.
+            ChainUnavailable, ChainError: the chain failed.
+            StorageError: the database failed.
+        """
+        recorded = self.store.confirmed(self.deployment.id)
+        if latest_size == 0 or latest_size in recorded:
+            return None
+        adopted: AnchorRecord | None = None
+        previous = 0
+        for event in self.contract.events(
+            from_block=self.deployment.deploy_block, chunk=self.config.log_chunk_blocks
+        ):
+            from_size, previous = previous, event.tree_size
+            if event.tree_size in recorded:
+                continue
+            self.check_chain_matches_log(event.tree_size, event.log_root)
+            tx = self.chain.rpc("eth_getTransactionByHash", [event.tx_hash])
+            raw = self.chain.receipt(event.tx_hash)
+            if tx is None or raw is None:
+                continue  # dropped by a reorg since the log was read: a later run adopts it
+            receipt = self.contract.parse_receipt(raw)
+            adopted = self.store.add_adopted(
+                deployment_id=self.deployment.id,
+                tree_size=event.tree_size,
+                log_root=event.log_root,
+                state_root=event.state_root,
+                from_size=from_size,
+                sender=to_checksum_address(str(tx["from"])),
+                nonce=int(str(tx["nonce"]), 0),  # JSON-RPC quantity: 0x-prefixed hex
+                at=MinedAt(
+                    tx_hash=event.tx_hash,
+                    block_number=event.block_number,
+                    block_hash=event.block_hash,
+                    anchored_at=event.anchored_at,
+                    gas_used=receipt.gas_used,
+                ),
+                now=self._now(),
+            )
+            logger.warning(
+                "adopted the anchor of tree size %d (tx %s, block %d) that this database had not "
+                "recorded: its root is the local log's root at that size",
+                event.tree_size,
+                event.tx_hash,
+                event.block_number,
+            )
+        return adopted
 
     def _proof(self, from_size: int, to_size: int) -> tuple[bytes, ...]:
         if from_size == 0:

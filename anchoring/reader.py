@@ -128,11 +128,7 @@ def read_anchors(
         if with_roots:
             if root is None:
                 problems.append("rootAt returns nothing for this size")
-            elif (root.log_root, root.state_root, root.anchored_at) != (
-                event.log_root,
-                event.state_root,
-                event.anchored_at,
-            ):
+            elif (root.log_root, root.state_root) != (event.log_root, event.state_root):
                 problems.append("rootAt differs from the Anchored event")
         if previous is not None and event.tree_size <= previous.tree_size:
             problems.append(f"not larger than the previous anchored size {previous.tree_size}")
@@ -165,11 +161,12 @@ def read_anchors(
     last = events[-1] if events else None
     if last is None and latest.tree_size != 0:
         general.append(f"latest() is tree size {latest.tree_size} but no Anchored event was found")
-    if last is not None and (latest.tree_size, latest.log_root, latest.state_root) != (
-        last.tree_size,
-        last.log_root,
-        last.state_root,
-    ):
+    if last is not None and (
+        latest.tree_size,
+        latest.log_root,
+        latest.state_root,
+        latest.anchored_at,
+    ) != (last.tree_size, last.log_root, last.state_root, last.anchored_at):
         general.append(
             f"latest() (tree size {latest.tree_size}) differs from the last Anchored event "
             f"(tree size {last.tree_size})"

@@ -15,6 +15,7 @@ from anchoring.keys import ensure_anchor_key, load_anchor_account
 from anchoring.localchain import ensure_local_deployment, local_chain
 from anchoring.publisher import Publisher, PublisherConfig, StepHook
 from anchoring.store import AnchorStore, Deployment, export_anchors
+from node.chain.retry import retry_policy
 from node.checkpoint import format_time
 from node.clock import Clock
 from node.errors import ChainError, ConfigError
@@ -60,29 +61,35 @@ def remote_configured(settings: Settings) -> bool:
 
 
 def attach_remote(settings: Settings, *, store: AnchorStore, clock: Clock) -> Anchoring:
-    """The configured chain and contract: checks the chain id and that code is deployed, and
-    records the deployment.
+    """The configured chain and contract: checks the chain id and that this version's contract
+    is deployed there, and records the deployment.
 
     Raises:
         ConfigError: the settings are incomplete.
         ChainUnavailable: the endpoint cannot be reached.
-        ChainError: the chain id differs or no contract is deployed there.
+        ChainError: the chain id differs, or no contract or another contract (e.g. an older
+            RegistryAnchor) is deployed there.
         StorageError: the database failed.
     """
     remote_configured(settings)
     assert settings.rpc_url is not None
     assert settings.chain_id is not None
     assert settings.contract_address is not None
-    chain = Chain.open(settings.rpc_url, timeout=settings.rpc_timeout_seconds)
+    chain = Chain.open(
+        settings.rpc_url, timeout=settings.rpc_timeout_seconds, retry=retry_policy(settings)
+    )
     actual = chain.chain_id()
     if actual != settings.chain_id:
         raise ChainError(
-            f"the RPC endpoint {chain.where} is chain {actual}, TAMGA_CHAIN_ID is "
+            f"wrong chain: the RPC endpoint {chain.where} is chain {actual}, TAMGA_CHAIN_ID is "
             f"{settings.chain_id}"
         )
     contract = AnchorContract(chain, settings.contract_address)
-    if not contract.is_deployed():
-        raise ChainError(f"no contract is deployed at {contract.address} on chain {actual}")
+    redeploy = (
+        f"deploy this version's RegistryAnchor on chain {actual} and set TAMGA_CONTRACT_ADDRESS "
+        "(and TAMGA_CONTRACT_DEPLOY_BLOCK) to it"
+    )
+    contract.require_current_code(missing=redeploy, outdated=redeploy)
     deployment = store.add_deployment(
         chain_id=actual,
         contract=contract.address,
@@ -113,7 +120,8 @@ def open_anchoring(
     Raises:
         ConfigError: settings are incomplete, anvil is missing, or (``deploy`` false) nothing
             has been deployed on the local chain yet.
-        ChainUnavailable, ChainError: the chain failed.
+        ChainUnavailable, ChainError: the chain failed, or the recorded local contract is not
+            this version's (a local chain state left by an older Tamga).
         SigningKeyError: the anchoring key cannot be opened.
         StorageError: the database failed.
     """
@@ -121,7 +129,9 @@ def open_anchoring(
         yield attach_remote(settings, store=store, clock=clock)
         return
     with local_chain(settings.data_dir, block_time=settings.anvil_block_time_seconds) as endpoint:
-        chain = Chain.open(endpoint.url, timeout=settings.rpc_timeout_seconds)
+        chain = Chain.open(
+            endpoint.url, timeout=settings.rpc_timeout_seconds, retry=retry_policy(settings)
+        )
         if deploy:
             ensure_anchor_key(settings)
             deployment = ensure_local_deployment(
@@ -139,6 +149,12 @@ def open_anchoring(
                 )
             deployment = known
         contract = AnchorContract(chain, deployment.contract)
+        contract.require_current_code(
+            missing="the local chain lost it: `tamga up` or `tamga anchor now` deploys it again",
+            outdated=f"the local chain's state {endpoint.state_file} was made by an older Tamga; "
+            "stop the node and move that file aside: the next start deploys the contract on a "
+            "new local chain and anchors the checkpoints again",
+        )
         started = "started" if endpoint.owner else "attached"
         yield Anchoring(
             chain=chain,

@@ -259,6 +259,48 @@ class AnchorStore:
             ).scalar_one()
         return self.anchor(int(new_id))
 
+    def add_adopted(
+        self,
+        *,
+        deployment_id: int,
+        tree_size: int,
+        log_root: bytes,
+        state_root: bytes,
+        from_size: int,
+        sender: str,
+        nonce: int,
+        at: MinedAt,
+        now: str,
+    ) -> AnchorRecord:
+        """Record an anchor found on the chain that this database did not publish (status
+        ``mined``; the publisher confirms it by depth).
+
+        Raises:
+            StorageError: the database failed.
+        """
+        values: dict[str, Any] = {
+            "deployment_id": deployment_id,
+            "tree_size": tree_size,
+            "log_root": log_root,
+            "state_root": state_root,
+            "from_size": from_size,
+            "sender": sender,
+            "nonce": nonce,
+            "status": AnchorStatus.MINED.value,
+            "tx_hash": at.tx_hash,
+            "block_number": at.block_number,
+            "block_hash": at.block_hash,
+            "anchored_at": at.anchored_at,
+            "gas_used": at.gas_used,
+            "created_at": now,
+            "updated_at": now,
+        }
+        with write_transaction(self.engine) as conn:
+            new_id = conn.execute(
+                insert(anchors).values(**values).returning(anchors.c.id)
+            ).scalar_one()
+        return self.anchor(int(new_id))
+
     def add_attempt(
         self,
         *,

@@ -59,12 +59,35 @@ def block_at(client: RpcClient, number: int | str, *, chain_id: int) -> BlockPin
     block = client.call("eth_getBlockByNumber", [tag, False])
     if not isinstance(block, dict):
         raise ChainError(f"block {number} of chain {chain_id} not found")
-    return BlockPin(
+    pin = BlockPin(
         chain_id=chain_id,
         number=hex_int(block.get("number")),
         hash=str(block.get("hash")).lower(),
         timestamp=hex_int(block.get("timestamp")),
     )
+    if isinstance(number, int) and pin.number != number:
+        raise ChainError(
+            f"{client.url} answered block {pin.number} when asked for block {number} of chain "
+            f"{chain_id}: the endpoint is inconsistent; nothing read from it is recorded"
+        )
+    return pin
+
+
+def confirm_pin(client: RpcClient, pin: BlockPin) -> None:
+    """Check, after reading, that the pinned block is still block ``pin.number`` with the same
+    hash: an endpoint that answers another hash for that number (a lying or inconsistent node,
+    or a reorg deeper than the confirmations) leaves the readings without a block to pin them to.
+
+    Raises:
+        ChainError: the block has another hash now (naming both), or the chain cannot be read.
+    """
+    again = block_at(client, pin.number, chain_id=pin.chain_id)
+    if again.hash != pin.hash:
+        raise ChainError(
+            f"block {pin.number} of chain {pin.chain_id} changed its hash during the run "
+            f"(pinned {pin.hash}, now {again.hash} at {client.url}): the endpoint is "
+            "inconsistent or the chain reorganised; nothing read at that block is recorded"
+        )
 
 
 def pin_block(client: RpcClient, *, chain_id: int, confirmations: int) -> BlockPin:

@@ -3,12 +3,16 @@
 Several URLs serve one chain; a URL that cannot be reached, answers garbage or reports another
 chain id is skipped for the next one (failover), and the client stays on the URL that answered.
 An error *answer* (a JSON-RPC error object) is not a reason to fail over: it is raised as
-:class:`RpcError`. Requests are batched (JSON-RPC 2.0 §6) in chunks of ``batch_limit``.
+:class:`RpcError`. Requests are batched (JSON-RPC 2.0 §6) in chunks of ``batch_limit``. When no
+URL could be used and some failed transiently (timeout, HTTP 429 or 5xx), the whole round is
+tried again after a bounded backoff (``retry``, node/chain/retry.py; ``Retry-After`` honoured).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, cast
@@ -19,11 +23,28 @@ from web3 import HTTPProvider
 from web3.exceptions import Web3Exception
 from web3.types import RPCEndpoint
 
+from node.chain.retry import NO_RETRY, RetryPolicy, is_transient, retry_after
+from node.chain.retry import describe as describe_transport
 from node.errors import ChainError
 
 logger = logging.getLogger("tamga.chain.rpc")
 
 _TRANSPORT_ERRORS: Final = (requests.RequestException, OSError, ValueError, Web3Exception)
+
+_ERRORS: Final[Counter[tuple[str, str]]] = Counter()
+_ERRORS_LOCK: Final = threading.Lock()
+
+
+def _count_error(url: str, kind: str) -> None:
+    with _ERRORS_LOCK:
+        _ERRORS[(redact_url(url), kind)] += 1
+
+
+def rpc_error_counts() -> dict[tuple[str, str], int]:
+    """RPC failures of this process so far, by (endpoint host, kind): ``unusable`` (unreachable,
+    garbage, wrong chain id) or ``error_answer`` (a JSON-RPC error object); for /metrics."""
+    with _ERRORS_LOCK:
+        return dict(_ERRORS)
 
 
 class RpcError(ChainError):
@@ -64,6 +85,11 @@ def redact_url(url: str) -> str:
 class _Unusable(Exception):
     """This URL cannot serve the chain (unreachable, garbage, wrong chain id)."""
 
+    def __init__(self, message: str, *, transient: bool = False, wait: float | None = None) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.wait = wait
+
 
 class RpcClient:
     """A chain's JSON-RPC endpoints, used one at a time with failover; nothing connects early."""
@@ -75,6 +101,7 @@ class RpcClient:
         chain_id: int | None = None,
         timeout: float = 10.0,
         batch_limit: int = 500,
+        retry: RetryPolicy = NO_RETRY,
     ) -> None:
         if not urls:
             raise ChainError("no JSON-RPC URL given")
@@ -83,6 +110,7 @@ class RpcClient:
         self.urls = tuple(urls)
         self.expected_chain_id = chain_id
         self.batch_limit = batch_limit
+        self.retry = retry
         self._providers = [
             HTTPProvider(
                 url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
@@ -132,6 +160,22 @@ class RpcClient:
     # ------------------------------------------------------------------------------------
     def _failover(self, attempt: Any) -> Any:
         problems: list[str] = []
+        for round_ in range(self.retry.retries + 1):
+            transient, wait, found = self._round(attempt, problems)
+            if found is not _NOTHING:
+                return found
+            if not transient or round_ == self.retry.retries:
+                break
+            delay = self.retry.delay(round_ + 1, retry_after=wait)
+            logger.info("no RPC endpoint answered; round %d in %.2f s", round_ + 2, delay)
+            self.retry.sleep(delay)
+        chain = f"chain {self.expected_chain_id}" if self.expected_chain_id else "the chain"
+        raise ChainError(f"no JSON-RPC endpoint of {chain} answered: " + "; ".join(problems))
+
+    def _round(self, attempt: Any, problems: list[str]) -> tuple[bool, float | None, Any]:
+        """Try every URL once, starting with the current one: (any transient failure, the
+        longest Retry-After asked, the result or ``_NOTHING``)."""
+        transient, wait = False, None
         count = len(self._providers)
         for step in range(count):
             index = (self._current + step) % count
@@ -139,15 +183,18 @@ class RpcClient:
                 self._check_chain(index)
                 result = attempt(index)
             except _Unusable as exc:
+                _count_error(self.urls[index], "unusable")
                 problems.append(f"{redact_url(self.urls[index])}: {exc}")
                 logger.warning("RPC %s unusable: %s", redact_url(self.urls[index]), exc)
+                transient = transient or exc.transient
+                if exc.wait is not None:
+                    wait = max(wait or 0.0, exc.wait)
                 continue
             if index != self._current:
                 logger.info("RPC failover to %s", redact_url(self.urls[index]))
                 self._current = index
-            return result
-        chain = f"chain {self.expected_chain_id}" if self.expected_chain_id else "the chain"
-        raise ChainError(f"no JSON-RPC endpoint of {chain} answered: " + "; ".join(problems))
+            return transient, wait, result
+        return transient, wait, _NOTHING
 
     def _check_chain(self, index: int) -> None:
         if self.expected_chain_id is None or index in self._checked:
@@ -167,7 +214,7 @@ class RpcClient:
             self.requests_sent += 1
             response = provider.make_request(RPCEndpoint(method), params)
         except _TRANSPORT_ERRORS as exc:
-            raise _Unusable(_describe(exc)) from exc
+            raise _transport(exc) from exc
         return self._reply(index, method, cast(dict[str, Any], response))
 
     def _batch(self, index: int, chunk: list[tuple[str, list[Any]]]) -> list[RpcReply]:
@@ -178,7 +225,7 @@ class RpcClient:
                 [(RPCEndpoint(method), params) for method, params in chunk]
             )
         except _TRANSPORT_ERRORS as exc:
-            raise _Unusable(_describe(exc)) from exc
+            raise _transport(exc) from exc
         if not isinstance(response, list):
             # The endpoint refused the batch as a whole (some do not batch): one by one.
             logger.info("RPC %s refused a batch; sending one by one", redact_url(self.urls[index]))
@@ -195,6 +242,7 @@ class RpcClient:
             raise _Unusable(f"answered {type(response).__name__} instead of a JSON-RPC object")
         error = response.get("error")
         if error is not None:
+            _count_error(self.urls[index], "error_answer")
             if isinstance(error, dict):
                 message, code = str(error.get("message", error)), error.get("code")
             else:
@@ -212,9 +260,13 @@ class RpcClient:
         return RpcReply(result=response["result"])
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {text}"[:300]
+_NOTHING: Final = object()
+"""No URL of a round answered."""
+
+
+def _transport(exc: BaseException) -> _Unusable:
+    """A transport failure as _Unusable: transient (timeouts, HTTP 429/5xx) or not."""
+    return _Unusable(describe_transport(exc), transient=is_transient(exc), wait=retry_after(exc))
 
 
 def hex_int(value: Any) -> int:

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from node.chain.abi import DEAD_ADDRESS
 from node.chain.config import ChainSpec, ChainTable
+from node.chain.retry import retry_policy
 from node.chain.rpc import RpcClient
 from node.errors import ChainError, ConfigError
 from node.ledger.service import Ledger
@@ -81,6 +82,7 @@ class ChainClients:
                     chain_id=spec.chain_id,
                     timeout=self.settings.rpc_timeout_seconds,
                     batch_limit=self.settings.verify_batch_size,
+                    retry=retry_policy(self.settings),
                 )
                 if urls
                 else None

@@ -19,7 +19,7 @@ from eth_utils.address import is_address
 
 from node.chain.abi import DEAD_ADDRESS
 from node.chain.config import ChainKind, ChainSpec, ChainTable
-from node.chain.reads import BlockPin, PinnedReader, pin_block
+from node.chain.reads import BlockPin, PinnedReader, confirm_pin, pin_block
 from node.chain.rpc import RpcClient
 from node.domain.entries import (
     BlockRef,
@@ -254,6 +254,7 @@ class Verifier:
                 for i in items
             ]
             readings = read_tokens(reader, targets, sinks=config.sinks)
+            confirm_pin(client, pin)  # before the scan stores transfers seen at that block
             transfers: dict[str, Transfers] = {}
             scanner: TransferScanner | None = None
             if config.scan_logs:
@@ -269,6 +270,7 @@ class Verifier:
                 live = [r.contract for r in readings if r.code_size > 0]
                 transfers = scanner.scan(live, pin)
             implementations = self._implementation_codes(reader, items, readings)
+            confirm_pin(client, pin)  # every reading is pinned to a block that still is
         except ChainError as exc:
             logger.warning("chain %s (%d) unreachable: %s", spec.name, spec.chain_id, exc)
             for item in items:

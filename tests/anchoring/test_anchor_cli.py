@@ -13,9 +13,10 @@ import pytest
 from eth_account import Account
 from typer.testing import CliRunner, Result
 
+from anchoring.artifacts import REGISTRY_ANCHOR, load_artifact
 from anchoring.chain import ANCHOR_ROLE, AnchorContract, Chain, deploy_anchor
 from anchoring.keys import anchor_key_file
-from anchoring.localchain import AnvilProcess
+from anchoring.localchain import AnvilProcess, local_chain
 from node.cli import CliOverrides, app
 from node.clock import FixedClock
 from node.keys import create_keystore
@@ -202,6 +203,54 @@ def test_remote_chain_from_settings(tamga: Invoke, data_dir: Path) -> None:
     partial = tamga("anchor", "list", TAMGA_RPC_URL="http://127.0.0.1:9")
     assert partial.exit_code == 1
     assert "TAMGA_CHAIN_ID and TAMGA_CONTRACT_ADDRESS must be set too" in partial.stderr
+
+
+def _older_build(code: bytes) -> str:
+    """Runtime code that differs from this version's only in its metadata hash's last byte."""
+    return "0x" + (code[:-3] + bytes([code[-3] ^ 0xFF]) + code[-2:]).hex()
+
+
+def test_a_contract_of_another_version_is_refused_with_a_clear_error(
+    tamga: Invoke, data_dir: Path
+) -> None:
+    # The local chain: its state (kept in <data_dir>/anvil) holds an older build of the contract
+    # at the recorded address, as a data directory from before a contract change would.
+    first = json.loads(tamga("anchor", "now", "--json").stdout)
+    with local_chain(data_dir, block_time=None) as endpoint:
+        chain = Chain.open(endpoint.url, timeout=5)
+        code = chain.code(first["contract"])
+        assert code == load_artifact(REGISTRY_ANCHOR).deployed_bytecode
+        chain.rpc("anvil_setCode", [first["contract"], _older_build(code)])
+    for command in (("anchor", "now"), ("anchor", "list")):
+        refused = tamga(*command)
+        assert refused.exit_code == 1, refused.output
+        assert f"the contract at {first['contract']} is not this version's" in refused.stderr
+        assert "anvil/state.json was made by an older Tamga" in refused.stderr
+
+    # A remote chain: another build at TAMGA_CONTRACT_ADDRESS, or no contract at all.
+    with AnvilProcess.start() as anvil:
+        chain = Chain.open(anvil.url, timeout=5)
+        key = funded(chain, ANCHOR_KEY)
+        sent = deploy_anchor(
+            chain, key, admin=key.address, anchorer=key.address, chain_id=chain.chain_id()
+        )
+        assert sent.contract_address is not None
+        chain.rpc(
+            "anvil_setCode",
+            [sent.contract_address, _older_build(chain.code(sent.contract_address))],
+        )
+        remote = {
+            "TAMGA_RPC_URL": anvil.url,
+            "TAMGA_CHAIN_ID": "31337",
+            "TAMGA_CONTRACT_ADDRESS": sent.contract_address,
+        }
+        refused = tamga("anchor", "list", **remote)
+        assert refused.exit_code == 1, refused.output
+        assert f"the contract at {sent.contract_address} is not this version's" in refused.stderr
+        assert "deploy this version's RegistryAnchor on chain 31337" in refused.stderr
+        empty = tamga("anchor", "list", **{**remote, "TAMGA_CONTRACT_ADDRESS": key.address})
+        assert empty.exit_code == 1, empty.output
+        assert f"no contract is deployed at {key.address}" in empty.stderr
 
 
 def test_status_reports_an_unreachable_chain(tamga: Invoke, data_dir: Path) -> None:
