@@ -24,9 +24,13 @@ def signer() -> LocalAccount:
     return account
 
 
-def open_ledger(url: str, *, clock: FixedClock | None = None) -> Ledger:
-    """A fresh, migrated ledger at ``url`` with a deterministic salt source."""
-    counter = iter(range(1, 1_000_000))
+def open_ledger(url: str, *, clock: FixedClock | None = None, salt_start: int = 1) -> Ledger:
+    """A fresh, migrated ledger at ``url`` with a deterministic salt source.
+
+    Two ledger objects writing to one database need different ``salt_start`` values, or their
+    salts (and so the founders' commitments, Reg. §66) collide.
+    """
+    counter = iter(range(salt_start, salt_start + 1_000_000))
     ledger = Ledger(
         store=SqlLedgerStore.from_url(url),
         clock=clock or FixedClock(NOW),
