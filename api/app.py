@@ -12,10 +12,16 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.staticfiles import StaticFiles
 
-from api import bundles, ops, pages, public, signin, writes
+from api import bundles, ops, pages, public, signin, verification, writes
 from api.errors import install_handlers
 from api.middleware import Gateway
-from api.models import EmissionFilingIn, EventIn, IssuerRegistrationIn
+from api.models import (
+    EmissionFilingIn,
+    EventIn,
+    IssuerRegistrationIn,
+    SourceFilingIn,
+    WalletProofIn,
+)
 from api.problems import Problem
 from api.runtime import ApiRuntime
 from node.clock import Clock, SystemClock
@@ -27,11 +33,13 @@ The Unified State Register of Virtual Asset Emissions of the Kyrgyz Republic.
 
 * **Public reads** (no authentication): issuers, emissions with filters and search, histories,
   deadlines, checkpoints, RFC 9162 inclusion and consistency proofs, state proofs, anchors,
-  an emission's proof bundle (`tamga audit bundle` verifies it) and its printed extract (PDF).
+  an emission's proof bundle (`tamga audit bundle` verifies it) and its printed extract (PDF),
+  its on-chain verification (open findings, observations pinned to blocks).
   Founders' data is never public (Reg. §66).
 * **Writes** need `Authorization: Bearer <token>`: a *regulator* registers issuers and emissions
   and records decisions; an *issuer* files about its own emissions (tokens from
-  `tamga token create`, or a wallet sign-in, EIP-4361); an *auditor* reads exports.
+  `tamga token create`, or a wallet sign-in, EIP-4361), proves control of its declared wallet
+  (EIP-712, EOA or EIP-1271) and files contract sources; an *auditor* reads exports.
   POSTs accept an `Idempotency-Key`.
 * **Errors** are RFC 9457 `application/problem+json` naming `field`, `rule` and `paragraph`.
 """
@@ -76,6 +84,7 @@ def create_app(
     app.include_router(public.router)
     app.include_router(bundles.router)
     app.include_router(writes.router)
+    app.include_router(verification.router)
     app.include_router(signin.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
@@ -96,7 +105,14 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         tags=app.openapi_tags,
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for model in (IssuerRegistrationIn, EmissionFilingIn, EventIn, Problem):
+    for model in (
+        IssuerRegistrationIn,
+        EmissionFilingIn,
+        EventIn,
+        WalletProofIn,
+        SourceFilingIn,
+        Problem,
+    ):
         body = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, definition in body.pop("$defs", {}).items():
             components.setdefault(name, definition)

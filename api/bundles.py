@@ -122,10 +122,11 @@ BUNDLE_EXAMPLE: Final[dict[str, Any]] = {
             "label": "RegistryAnchor.rootAt(15)",
             "chain_id": 31337,
             "to": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-            "data": "0x1e1e7a41000000000000000000000000000000000000000000000000000000000000000f",
+            "data": "0xeaa38b41000000000000000000000000000000000000000000000000000000000000000f",
             "block_number": 7,
             "block_hash": "0x7af872539aea2ab7dc8c5f5020f418abf21cc0efffac60d9c76e61355c2d7f24",
-            "result": "0x1a84eefbf1c7843a9c947b4d6af2d552095b52032e47297bd86477bfd3c48708",
+            "result": "0x1a84eefbf1c7843a9c947b4d6af2d552095b52032e47297bd86477bfd3c48708"
+            "3a0f0d1819512635fe4773d2251694028cbac64b5dbc5262813af6f2e1fe00b2",
         }
     ],
 }
@@ -156,7 +157,7 @@ def anchor_source(settings: Settings, engine: Engine) -> ChainSource | None:
             Web3AnchorChain(settings.rpc_url, settings.contract_address, timeout=timeout),
             settings.contract_deploy_block,
         )
-    url = _local_endpoint(settings)
+    url = local_endpoint(settings)
     if url is None:
         return None
     deployment = AnchorStore(engine).latest_deployment(local=True)
@@ -167,7 +168,8 @@ def anchor_source(settings: Settings, engine: Engine) -> ChainSource | None:
     )
 
 
-def _local_endpoint(settings: Settings) -> str | None:
+def local_endpoint(settings: Settings) -> str | None:
+    """The JSON-RPC URL of the local anvil `tamga up` runs for this data directory, if any."""
     try:
         value = json.loads((anvil_dir(settings.data_dir) / "endpoint.json").read_text("utf-8"))
     except (OSError, ValueError):
@@ -180,7 +182,7 @@ def chain_configured(settings: Settings) -> bool:
     """Whether the node may serve bundles: a chain is configured or the local one runs."""
     if settings.rpc_url is not None:
         return settings.contract_address is not None
-    return _local_endpoint(settings) is not None
+    return local_endpoint(settings) is not None
 
 
 def _source(rt: ApiRuntime) -> ChainSource:

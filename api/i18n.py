@@ -277,6 +277,196 @@ _TEXTS: Final[dict[str, tuple[str, str, str]]] = {
         "Номер аннулирован",
         "Registration number cancelled",
     ),
+    # on-chain verification (node/verification): entries, outcomes, severities, checks
+    "event.verification.observed": (
+        "Блокчейнде текшерилди",
+        "Проверка в блокчейне",
+        "Checked on chain",
+    ),
+    "event.verification.finding": (
+        "Текшерүүдө бузуу табылды",
+        "Проверкой выявлено замечание",
+        "Finding recorded",
+    ),
+    "event.verification.finding_resolved": (
+        "Табылган бузуу жоюлду",
+        "Замечание снято",
+        "Finding resolved",
+    ),
+    "event.verification.wallet_proof": (
+        "Капчыкты башкаруу далилденди",
+        "Подтверждено владение кошельком",
+        "Wallet control proven",
+    ),
+    "event.verification.source_filed": (
+        "Контракттын баштапкы коду берилди",
+        "Подан исходный код контракта",
+        "Contract source filed",
+    ),
+    "outcome.checked": ("Текшерилди", "Проверено", "Checked"),
+    "outcome.unsupported_chain": ("EVM эмес блокчейн", "Блокчейн не EVM", "Not an EVM chain"),
+    "outcome.unknown_chain": ("Белгисиз блокчейн", "Неизвестный блокчейн", "Unknown chain"),
+    "outcome.no_endpoint": (
+        "RPC дареги коюлган эмес",
+        "RPC-адрес не настроен",
+        "No RPC endpoint configured",
+    ),
+    "outcome.unreachable": ("Блокчейн жооп берген жок", "Блокчейн не ответил", "Unreachable"),
+    "outcome.invalid_address": ("Дарек туура эмес", "Неверный адрес", "Invalid address"),
+    "severity.critical": ("Олуттуу", "Критично", "Critical"),
+    "severity.warning": ("Эскертүү", "Предупреждение", "Warning"),
+    "severity.info": ("Маалымат", "Информация", "Info"),
+    "check.chain.unsupported": (
+        "Көрсөтүлгөн блокчейн EVM эмес: текшерүүгө болбойт",
+        "Заявленный блокчейн не EVM: проверка невозможна",
+        "The declared blockchain is not EVM: it cannot be verified",
+    ),
+    "check.chain.unknown": (
+        "Көрсөтүлгөн блокчейн тармактар таблицасында жок",
+        "Заявленного блокчейна нет в таблице сетей",
+        "The declared blockchain is not in the chain table",
+    ),
+    "check.address.invalid": (
+        "Көрсөтүлгөн контракт же капчык EVM дареги эмес",
+        "Заявленный контракт или кошелёк — не адрес EVM",
+        "The declared contract or wallet is not an EVM address",
+    ),
+    "check.code.missing": (
+        "Көрсөтүлгөн даректе контракт жок",
+        "По заявленному адресу нет контракта",
+        "No contract at the declared address",
+    ),
+    "check.code.changed": (
+        "Контракттын коду өзгөрдү",
+        "Код контракта изменился",
+        "The contract's code changed",
+    ),
+    "check.proxy.upgradeable": (
+        "Жаңыртылуучу прокси: анын логикасын алмаштырууга болот",
+        "Обновляемый прокси: его логику можно заменить",
+        "Upgradeable proxy: its logic can be replaced",
+    ),
+    "check.proxy.implementation-changed": (
+        "Проксинин логикасы алмаштырылды",
+        "Реализация прокси изменилась",
+        "The proxy's implementation changed",
+    ),
+    "check.erc20.metadata-unreadable": (
+        "Токендин аталышын же белгисин окууга болбойт",
+        "Не удаётся прочитать название или символ токена",
+        "The token's name or symbol cannot be read",
+    ),
+    "check.erc20.symbol-mismatch": (
+        "Блокчейндеги аталышы же белгиси реестрге дал келбейт",
+        "Название или символ в блокчейне не совпадает с реестром",
+        "The name or symbol on chain differs from the register",
+    ),
+    "check.names.forbidden-word": (
+        "Блокчейндеги аталышта тыюу салынган сөз бар",
+        "Название в блокчейне содержит запрещённое слово",
+        "The name on chain uses a reserved word",
+    ),
+    "check.supply.exceeds-register": (
+        "Блокчейндеги чыгарылыш катталган сандан ашат",
+        "Выпуск в блокчейне превышает зарегистрированное количество",
+        "The supply on chain exceeds the registered quantity",
+    ),
+    "check.supply.below-register": (
+        "Блокчейндеги чыгарылыш реестрдегиден аз",
+        "Выпуск в блокчейне меньше, чем в реестре",
+        "The supply on chain is below the register",
+    ),
+    "check.supply.circulating-mismatch": (
+        "Жүгүртүүдөгү саны реестрге дал келбейт",
+        "Количество в обращении не совпадает с реестром",
+        "The amount in circulation differs from the register",
+    ),
+    "check.burn.unregistered": (
+        "Блокчейндеги өрттөө реестрге катталган эмес",
+        "Сжигание в блокчейне не отражено в реестре",
+        "A burn on chain is not in the register",
+    ),
+    "check.burn.unmatched-entry": (
+        "Реестрдеги өрттөө блокчейнден табылган жок",
+        "Сжигание из реестра не найдено в блокчейне",
+        "A burn in the register is not found on chain",
+    ),
+    "check.burn.amount-mismatch": (
+        "Өрттөлгөн саны реестрге дал келбейт",
+        "Сожжённое количество не совпадает с реестром",
+        "The burned amount differs from the register",
+    ),
+    "check.burn.locked-not-burned": (
+        "Токендер өрттөлгөн эмес, бөгөттөлгөн дарекке жөнөтүлгөн",
+        "Токены не сожжены, а отправлены на заблокированный адрес",
+        "Tokens were sent to a locked address, not burned",
+    ),
+    "check.mint.beyond-quantity": (
+        "Катталган сандан ашык чыгарылган",
+        "Выпущено сверх зарегистрированного количества",
+        "Minted beyond the registered quantity",
+    ),
+    "check.mint.outside-placement": (
+        "Жайгаштыруу мөөнөтүнөн тышкары чыгарылган",
+        "Выпуск вне срока размещения",
+        "Minted outside the placement period",
+    ),
+    "check.admin.owner-mismatch": (
+        "Контракттын ээси көрсөтүлгөн капчык эмес",
+        "Владелец контракта — не заявленный кошелёк",
+        "The contract's owner is not the declared wallet",
+    ),
+    "check.admin.wallet-not-admin": (
+        "Көрсөтүлгөн капчыкта администратордун ролу жок",
+        "У заявленного кошелька нет роли администратора",
+        "The declared wallet holds no admin role",
+    ),
+    "check.source.mismatch": (
+        "Берилген баштапкы код блокчейндеги кодго дал келбейт",
+        "Поданный исходный код не соответствует коду в блокчейне",
+        "The filed source does not match the code on chain",
+    ),
+    "check.source.partial-match": (
+        "Баштапкы код метамаалыматтан башкасы боюнча дал келет",
+        "Исходный код совпадает, кроме метаданных",
+        "The filed source matches except its metadata",
+    ),
+    "check.source.compiler-unavailable": (
+        "Компилятордун бул версиясы жок",
+        "Эта версия компилятора недоступна",
+        "This compiler version is not available",
+    ),
+    "check.source.compile-failed": (
+        "Берилген баштапкы код компиляцияланбайт",
+        "Поданный исходный код не компилируется",
+        "The filed source does not compile",
+    ),
+    "emission.lastrun": ("Акыркы текшерүү", "Последняя проверка", "Last verification"),
+    "emission.findings.open_none": (
+        "Ачык бузуулар жок.",
+        "Открытых замечаний нет.",
+        "No open findings.",
+    ),
+    "emission.wallet_proof": (
+        "Капчыкты башкаруу далили",
+        "Подтверждение владения кошельком",
+        "Wallet control proof",
+    ),
+    "emission.source": (
+        "Контракттын баштапкы коду",
+        "Исходный код контракта",
+        "Contract source",
+    ),
+    "emission.verification_json": (
+        "Блокчейндеги текшерүү (JSON)",
+        "Проверка в блокчейне (JSON)",
+        "On-chain verification (JSON)",
+    ),
+    "col.severity": ("Деңгээли", "Важность", "Severity"),
+    "col.finding": ("Текшерүү", "Проверка", "Check"),
+    "col.expected": ("Реестрде", "В реестре", "In the register"),
+    "col.observed": ("Блокчейнде", "В блокчейне", "On chain"),
+    "col.since": ("Качантан бери", "С даты", "Since"),
     # deadlines
     "deadline.decision": ("Каттоо боюнча чечим", "Решение о регистрации", "Registration decision"),
     "deadline.whitepaper_review": (

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Final
 
 from node.domain.model import EmissionState, EmissionStatus, IssuerState
 from node.domain.regno import Region, VAType
 from node.ledger.service import Ledger
+
+FREEZE_AT: Final = 1000
+"""From this many emissions, a full load of the read model is frozen out of the cyclic GC."""
 
 
 @dataclass(frozen=True)
@@ -149,11 +154,18 @@ class RegisterIndex:
     liquidation adds a cancellation deadline to each, Reg. §45, §64).
     """
 
-    def __init__(self, ledger: Ledger, *, on_refresh: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        *,
+        on_refresh: Callable[[int], None] | None = None,
+        freeze_at: int = FREEZE_AT,
+    ) -> None:
         self._ledger = ledger
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._on_refresh = on_refresh
+        self._freeze_at = freeze_at
 
     def current(self) -> Snapshot:
         """The snapshot at the log's current size (refreshed first if the log grew).
@@ -179,7 +191,14 @@ class RegisterIndex:
     def _load(self, size: int) -> Snapshot:
         issuers = {i.code: i for i in self._ledger.issuers()}
         emissions = self._ledger.emissions()
-        return _build(size, issuers, {e.application_no: e for e in emissions})
+        snap = _build(size, issuers, {e.application_no: e for e in emissions})
+        if len(snap.emissions) >= self._freeze_at:
+            # The read model lives as long as the process. A full cyclic collection traverses
+            # every tracked object (~200k for 10,000 emissions, 100-250 ms on a loaded core) and
+            # stalls every request in flight; frozen objects are skipped by it (gc.freeze) and
+            # are still freed by reference counting when a refresh replaces them.
+            gc.freeze()
+        return snap
 
     def _advance(self, snap: Snapshot, size: int) -> Snapshot:
         if size < snap.size:  # a rebuilt or replaced database: start over

@@ -1,12 +1,14 @@
-"""Prometheus metrics: HTTP traffic, appends, and the log's checkpoint and anchor lag."""
+"""Prometheus metrics: HTTP traffic, appends, the log's checkpoint and anchor lag, the last
+verification run and its open findings, JSON-RPC errors."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 
@@ -73,10 +75,81 @@ class _LogCollector(Collector):
             )
 
 
+@dataclass(frozen=True)
+class VerificationStatus:
+    """What the scrape reports about on-chain verification (from the log and the register)."""
+
+    last_run_at: float | None  # Unix seconds of the newest verification.observed entry
+    last_run_age_seconds: float | None
+    open_findings: dict[str, int]  # by severity
+    emissions_with_findings: int
+
+
+class _VerificationCollector(Collector):
+    def __init__(
+        self,
+        read: Callable[[], VerificationStatus | None],
+        rpc_errors: Callable[[], dict[tuple[str, str], int]],
+    ) -> None:
+        self._read = read
+        self._rpc_errors = rpc_errors
+
+    def describe(self) -> Iterable[Metric]:
+        """Nothing up front: the scrape reads the database (never at registration)."""
+        return []
+
+    def collect(self) -> Iterable[Metric]:
+        errors = CounterMetricFamily(
+            "tamga_rpc_errors",
+            "JSON-RPC failures of this process by endpoint host and kind (unusable: unreachable, "
+            "garbage or wrong chain id; error_answer: a JSON-RPC error object)",
+            labels=["endpoint", "kind"],
+        )
+        for (endpoint, kind), count in sorted(self._rpc_errors().items()):
+            errors.add_metric([endpoint, kind], count)
+        yield errors
+        status = self._read()
+        if status is None:
+            return
+        findings = GaugeMetricFamily(
+            "tamga_verification_open_findings",
+            "Open on-chain verification findings by severity",
+            labels=["severity"],
+        )
+        for severity in SEVERITIES:
+            findings.add_metric([severity], status.open_findings.get(severity, 0))
+        yield findings
+        yield GaugeMetricFamily(
+            "tamga_verification_emissions_with_findings",
+            "Emissions with at least one open finding",
+            value=status.emissions_with_findings,
+        )
+        if status.last_run_at is not None:
+            yield GaugeMetricFamily(
+                "tamga_verification_last_run_timestamp_seconds",
+                "Unix time of the newest verification observation in the log",
+                value=status.last_run_at,
+            )
+        if status.last_run_age_seconds is not None:
+            yield GaugeMetricFamily(
+                "tamga_verification_last_run_age_seconds",
+                "Seconds since the newest verification observation",
+                value=status.last_run_age_seconds,
+            )
+
+
+SEVERITIES: Final = ("critical", "warning", "info")
+
+
 class ApiMetrics:
     """The app's own registry (several apps in one process never share counters)."""
 
-    def __init__(self, read_status: Callable[[], LogStatus | None]) -> None:
+    def __init__(
+        self,
+        read_status: Callable[[], LogStatus | None],
+        read_verification: Callable[[], VerificationStatus | None] = lambda: None,
+        rpc_errors: Callable[[], dict[tuple[str, str], int]] = dict,
+    ) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "tamga_http_requests",
@@ -109,3 +182,4 @@ class ApiMetrics:
             registry=self.registry,
         )
         self.registry.register(_LogCollector(read_status))
+        self.registry.register(_VerificationCollector(read_verification, rpc_errors))

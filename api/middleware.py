@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import PROBLEM_MEDIA_TYPE, problem_body
 from api.runtime import ApiRuntime
+from node.domain.canonical import MAX_JSON_DEPTH, nesting_exceeds
 from node.errors import RegistryError
 
 log = logging.getLogger("tamga.api")
@@ -23,6 +24,10 @@ UNLIMITED_PATHS: Final = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 class _BodyTooLarge(Exception):
+    pass
+
+
+class _BodyTooDeep(Exception):
     pass
 
 
@@ -70,7 +75,23 @@ class Gateway:
                     headers=extra,
                 )
             else:
-                await self.app(scope, self._limited(receive, headers), send_wrapper)
+                limited = self._limited(receive, headers)
+                if "json" in headers.get("content-type", "").lower():
+                    limited = await _checked_json(limited)
+                await self.app(scope, limited, send_wrapper)
+        except _BodyTooDeep:
+            # checked before any parser sees the body: a deeply nested JSON body would exhaust
+            # the parser's stack and kill the process (RFC 8259 §9 allows a depth limit)
+            if not started_response[0]:
+                await _send_problem(
+                    send_wrapper,
+                    status=422,
+                    slug="invalid-request",
+                    detail=f"arrays and objects may nest at most {MAX_JSON_DEPTH} deep",
+                    path=path,
+                    request_id=request_id,
+                    extra={"field": "body", "rule": "json-depth", "paragraph": "RFC 8259 §9"},
+                )
         except _BodyTooLarge:
             if not started_response[0]:
                 await _send_problem(
@@ -165,6 +186,34 @@ class Gateway:
         return wrapped
 
 
+async def _checked_json(receive: Receive) -> Receive:
+    """Read a JSON body (already size-limited) and refuse one nested too deep before any parser
+    sees it; the app then receives the same bytes."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return _replay(message, receive)
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    if nesting_exceeds(body):
+        raise _BodyTooDeep
+    return _replay({"type": "http.request", "body": body, "more_body": False}, receive)
+
+
+def _replay(first: Message, receive: Receive) -> Receive:
+    pending = [first]
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop()
+        return await receive()
+
+    return replayed
+
+
 def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
 
@@ -178,9 +227,15 @@ async def _send_problem(
     path: str,
     request_id: str,
     headers: dict[str, str] | None = None,
+    extra: dict[str, str] | None = None,
 ) -> None:
     body = problem_body(
-        status=status, slug=slug, detail=detail, instance=path, request_id=request_id
+        status=status,
+        slug=slug,
+        detail=detail,
+        instance=path,
+        request_id=request_id,
+        **(extra or {}),
     )
     payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
     raw = [

@@ -110,6 +110,48 @@ class AmendmentOut(_Out):
     summary: str
 
 
+class OpenFindingOut(_Out):
+    """A finding recorded by a verification run and not resolved since."""
+
+    id: str
+    check: str
+    severity: str = Field(description="`critical`, `warning` or `info`.")
+    since: dt.date
+
+
+class WalletProofOut(_Out):
+    """The latest accepted proof of wallet control (EIP-712; integers as decimal text)."""
+
+    wallet: str
+    chain_id: str
+    method: str = Field(description="`eoa` (ECDSA recovery) or `eip1271` (contract wallet).")
+    nonce: str
+    expiry: str
+    proven_on: dt.date
+
+
+class FiledSourceOut(_Out):
+    """The contract source the issuer filed (digest of the canonical standard-JSON input)."""
+
+    sha256: str
+    compiler: str
+    contract: str
+    filed_on: dt.date
+
+
+class VerificationStateOut(_Out):
+    """What the register keeps of an emission's on-chain verification."""
+
+    chain_id: str | None
+    code_hash: str | None
+    implementation: str | None
+    baseline_block: str | None
+    baseline_on: dt.date | None
+    open_findings: list[OpenFindingOut]
+    wallet_proof: WalletProofOut | None
+    source: FiledSourceOut | None
+
+
 class EmissionOut(_Out):
     """An emission's public record (Reg. §62, Annex 1); quantities and amounts are decimal text."""
 
@@ -158,6 +200,10 @@ class EmissionOut(_Out):
     cancellation_ground: str | None
     deadlines: list[DeadlineOut]
     missed: list[DeadlineOut]
+    verification: VerificationStateOut | None = Field(
+        default=None,
+        description="On-chain verification: present once the first `verification.*` entry is.",
+    )
 
 
 class Page(_Out):
@@ -416,3 +462,144 @@ class FoundersOut(_Out):
     founders: list[dict[str, Any]]
     commitment: str
     salt: str
+
+
+# ---- on-chain verification -----------------------------------------------------------------
+
+
+class FindingOut(_Out):
+    """An open finding with what the register expected, what the chain showed, and evidence."""
+
+    id: str
+    check: str
+    severity: str
+    since: dt.date
+    paragraph: str | None = Field(description="The rule the check enforces, e.g. `Reg. §58`.")
+    expected: str | None
+    observed: str | None
+    evidence: dict[str, Any] | None = Field(description="Blocks, transactions, readings.")
+    index: int | None = Field(description="Log index of the entry that last recorded it.")
+
+
+class VerificationEntryOut(_Out):
+    """One `verification.*` log entry (observation pinned to a block, finding, proof, source)."""
+
+    index: int
+    leaf_hash: str
+    kind: str
+    recorded_at: str
+    run: str
+    entry: dict[str, Any]
+
+
+class VerificationOut(_Out):
+    """An emission's on-chain status: last run, open findings, and the verification history."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "key": "KG0201A0011",
+                    "state": None,
+                    "last_run": {
+                        "index": 41,
+                        "run": "R20261120T090000.000000Z",
+                        "recorded_at": "2026-11-20T09:00:00.000000Z",
+                        "outcome": "checked",
+                        "chain_id": "31337",
+                        "block": {
+                            "chain_id": "31337",
+                            "block_number": "18",
+                            "block_hash": "0x" + "7a" * 32,
+                            "block_time": "1795165200",
+                        },
+                    },
+                    "open_findings": [],
+                    "history": [],
+                    "total": 1,
+                }
+            ]
+        },
+    )
+
+    key: str
+    state: VerificationStateOut | None = Field(description="Null: never verified.")
+    last_run: dict[str, Any] | None = Field(
+        description="The latest observation: run, time, outcome, chain id and pinned block."
+    )
+    open_findings: list[FindingOut]
+    history: list[VerificationEntryOut] = Field(description="Newest `limit` entries, oldest first.")
+    total: int = Field(description="All verification entries of the emission.")
+
+
+class StatementOut(_Out):
+    """The EIP-712 statement of wallet control to sign (`eth_signTypedData_v4`)."""
+
+    key: str
+    chain_id: int
+    nonce: int
+    expiry: int = Field(description="Unix seconds; the statement is refused after it.")
+    digest: str = Field(description="The EIP-712 digest (what a contract wallet is asked about).")
+    typed_data: dict[str, Any]
+
+
+class WalletProofIn(BaseModel):
+    """A signed statement of wallet control: the signature, and the nonce and expiry signed."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"signature": "0x" + "1b" * 65, "nonce": 1, "expiry": 1795251600}]
+        },
+    )
+
+    signature: str = Field(
+        pattern=r"^0x([0-9a-fA-F]{2}){1,2048}$",
+        description="The wallet's signature (65 bytes for a key; any length for EIP-1271).",
+    )
+    nonce: int = Field(ge=0, le=2**53 - 1, description="Above the last accepted nonce.")
+    expiry: int = Field(ge=0, le=2**53 - 1, description="As in the signed statement.")
+
+
+class SourceFilingIn(BaseModel):
+    """The contract's source: solc standard-JSON input (sources inline), compiler, contract."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "standard_json": {
+                        "language": "Solidity",
+                        "sources": {
+                            "src/Token.sol": {
+                                "content": "// SPDX-License-Identifier: MIT\n"
+                                "pragma solidity 0.8.28;\ncontract Token {}\n"
+                            }
+                        },
+                        "settings": {"optimizer": {"enabled": True, "runs": 200}},
+                    },
+                    "compiler": "0.8.28",
+                    "contract": "src/Token.sol:Token",
+                }
+            ]
+        },
+    )
+
+    standard_json: dict[str, Any] | str = Field(
+        description="solc standard-JSON input (an object, or its text); every source inline."
+    )
+    compiler: str = Field(max_length=64, description="solc version, e.g. `0.8.28`.")
+    contract: str = Field(max_length=300, description="`path:Name` of one of the sources.")
+
+
+class VerificationWritten(_Out):
+    """A wallet proof or source filing recorded in the log."""
+
+    key: str
+    kind: str
+    index: int = Field(description="Log index of the entry written.")
+    tree_size: int
+    detail: dict[str, Any]
+    verification: VerificationStateOut | None

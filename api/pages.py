@@ -18,7 +18,9 @@ from api.i18n import LANGUAGE_NAMES, LANGUAGES, pick_language, region_name, text
 from api.index import EmissionFilter
 from api.problems import ApiProblem
 from api.runtime import ApiRuntime
+from api.verification import verification_view
 from api.views import decode_cursor, encode_cursor
+from node.domain.entries import VERIFICATION_KINDS, VerificationFinding
 from node.domain.model import EmissionStatus
 from node.domain.regno import Region, VAType
 from node.errors import NotFound
@@ -148,9 +150,12 @@ def emission_page(request: Request, rt: Runtime, key: str) -> Response:
             "recorded_at": record.recorded_at,
             "basis": entry.basis,
             "anchor": covering(anchors, record.idx),
+            "check": entry.check if isinstance(entry, VerificationFinding) else None,
         }
         for record, entry in history
     ]
+    checked = [(r, e) for r, e in history if e.kind in VERIFICATION_KINDS]
+    verification = verification_view(state, checked, limit=1)
     # a bundle proves the entries in the latest anchor, so one anchored entry is enough
     provable = bool(anchored) and chain_configured(rt.settings)
     return _render(
@@ -162,6 +167,8 @@ def emission_page(request: Request, rt: Runtime, key: str) -> Response:
         anchors=[anchored[size] for size in sorted(anchored)],
         bundle_url=f"/v1/emissions/{quote(state.key)}/bundle" if provable else None,
         extract_url=f"/v1/emissions/{quote(state.key)}/extract.pdf" if provable else None,
+        last_run=verification["last_run"],
+        findings=verification["open_findings"],
     )
 
 

@@ -5,17 +5,24 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import func, select
+
+from api.anchors import confirmed_anchors
 from api.auth import Principal, secret_matches, split_token
 from api.index import RegisterIndex
-from api.metrics import ApiMetrics, LogStatus
+from api.metrics import ApiMetrics, LogStatus, VerificationStatus
 from api.ratelimit import RateLimiter
 from api.store import ApiStore
+from node.chain.rpc import rpc_error_counts
 from node.checkpoint import parse_time
 from node.clock import Clock
 from node.errors import NotFound, RegistryError
+from node.ledger.schema import LogEntry
 from node.ledger.service import Ledger
 from node.settings import Settings
 
@@ -35,7 +42,8 @@ class ApiRuntime:
         self.clock = clock
         self.random_bytes = random_bytes
         self.write_lock = threading.Lock()
-        self.metrics = ApiMetrics(self.log_status)
+        self.metrics = ApiMetrics(self.log_status, self.verification_status, rpc_error_counts)
+        self._observed = _ObservedScan()
         self.address_limit = RateLimiter(
             per_minute=settings.api_rate_limit_per_minute, clock=monotonic
         )
@@ -115,14 +123,80 @@ class ApiRuntime:
         return record.principal()
 
     def log_status(self) -> LogStatus | None:
-        """Log size and checkpoint age for /metrics; None when the database does not answer."""
+        """Log size, checkpoint age and anchor lag for /metrics; None when the database does
+        not answer."""
         try:
             ledger = self.ledger
             size, _ = ledger.head()
+            anchors = confirmed_anchors(ledger.store.engine)
             latest = ledger.latest_checkpoint()
         except NotFound:
             return LogStatus(size=size, checkpoint_size=None, checkpoint_age_seconds=None)
         except RegistryError:
             return None
         age = (self.now() - parse_time(latest.issued_at)).total_seconds()
-        return LogStatus(size=size, checkpoint_size=latest.size, checkpoint_age_seconds=age)
+        anchored = anchors[-1] if anchors else None
+        anchored_at = anchored.data.get("anchored_at") if anchored is not None else None
+        return LogStatus(
+            size=size,
+            checkpoint_size=latest.size,
+            checkpoint_age_seconds=age,
+            anchored_size=anchored.tree_size if anchored is not None else None,
+            anchor_age_seconds=(
+                self.now().timestamp() - anchored_at if isinstance(anchored_at, int) else None
+            ),
+        )
+
+    def verification_status(self) -> VerificationStatus | None:
+        """The newest verification run and the open findings for /metrics; None when the
+        database does not answer."""
+        try:
+            snap = self.index.current()
+            last = self._observed.newest(self.ledger, snap.size)
+        except RegistryError:
+            return None
+        counts: Counter[str] = Counter()
+        flagged = 0
+        for item in snap.emissions.values():
+            verification = item.state.verification
+            if verification is not None and verification.open_findings:
+                flagged += 1
+                counts.update(f.severity.value for f in verification.open_findings)
+        at = parse_time(last).timestamp() if last is not None else None
+        return VerificationStatus(
+            last_run_at=at,
+            last_run_age_seconds=None if at is None else self.now().timestamp() - at,
+            open_findings=dict(counts),
+            emissions_with_findings=flagged,
+        )
+
+
+@dataclass
+class _ObservedScan:
+    """The newest ``verification.observed`` entry's time, found by scanning only the entries
+    appended since the previous scrape (the log is append-only)."""
+
+    scanned: int = 0
+    recorded_at: str | None = None
+
+    def newest(self, ledger: Ledger, size: int) -> str | None:
+        """``recorded_at`` of the newest observation among the first ``size`` entries.
+
+        Raises:
+            StorageError: the database failed.
+        """
+        if size < self.scanned:  # a replaced database: start over
+            self.scanned, self.recorded_at = 0, None
+        if size > self.scanned:
+            entries = LogEntry.__table__.c  # type: ignore[attr-defined]
+            query = (
+                select(func.max(entries.recorded_at))
+                .where(entries.kind == "verification.observed")
+                .where(entries.idx >= self.scanned, entries.idx < size)
+            )
+            with ledger.store.engine.connect() as conn:
+                found = conn.execute(query).scalar()
+            if found is not None:
+                self.recorded_at = max(found, self.recorded_at or found)
+            self.scanned = size
+        return self.recorded_at

@@ -4,7 +4,6 @@ emissions; every write goes through the same domain rules and ledger as the CLI.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -13,6 +12,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response, StreamingResponse
 
+from anchoring.service import anchors_for_export
 from api.auth import Principal, Role, Scope
 from api.deps import get_principal, get_runtime, require
 from api.errors import problem_for
@@ -21,7 +21,7 @@ from api.problems import PROBLEM_MEDIA_TYPE, ApiProblem, problem_responses
 from api.runtime import ApiRuntime
 from api.store import Claim
 from api.views import dumps, emission_json, issuer_json
-from node.domain.canonical import parse_json
+from node.domain.canonical import parse_json, parse_untrusted_json
 from node.domain.filings import parse_issuer_filing
 from node.domain.lifecycle import recorded_on
 from node.domain.model import EmissionState
@@ -60,7 +60,7 @@ cancellation …) are the authority's."""
 Regulator = Annotated[Principal, Depends(require(Scope.REGISTER_WRITE, Role.REGULATOR))]
 
 
-def _writer(request: Request) -> Principal:
+def writer(request: Request) -> Principal:
     """A regulator (register:write) or an issuer (filings:write); ApiProblem 401/403 otherwise."""
     principal = get_principal(request)
     if principal is not None and Scope.REGISTER_WRITE in principal.scopes:
@@ -68,7 +68,7 @@ def _writer(request: Request) -> Principal:
     return require(Scope.FILINGS_WRITE, Role.ISSUER)(request)
 
 
-def _body_schema(model: type) -> dict[str, Any]:
+def body_schema(model: type) -> dict[str, Any]:
     return {
         "requestBody": {
             "required": True,
@@ -91,29 +91,50 @@ REQUEST_MODELS: Final = (IssuerRegistrationIn, EmissionFilingIn, EventIn)
 """Request bodies declared in the OpenAPI components (bodies are parsed by the domain rules)."""
 
 
+def check_json_media_type(content_type: str) -> None:
+    """Refuse a body that is not declared as JSON in UTF-8 (RFC 8259 §8.1, §11).
+
+    Raises:
+        ApiProblem: 415 for another media type or a charset other than UTF-8.
+    """
+    media, _, params = content_type.partition(";")
+    media = media.strip().lower()
+    if media != JSON and not media.endswith("+json"):
+        raise ApiProblem(
+            status=415, slug="unsupported-media-type", detail="send Content-Type: application/json"
+        )
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in (
+            "utf-8",
+            "utf8",
+        ):
+            raise ApiProblem(
+                status=415,
+                slug="unsupported-media-type",
+                detail="JSON is exchanged in UTF-8 (RFC 8259 §8.1); drop the charset or use utf-8",
+            )
+
+
 async def json_body(request: Request) -> dict[str, Any]:
     """The request's JSON object; decimal literals stay exact strings (floats are not data).
 
     Raises:
         ApiProblem: 415 when the body is not JSON, 422 when it is malformed or not an object.
     """
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != JSON and not media.endswith("+json"):
-        raise ApiProblem(
-            status=415, slug="unsupported-media-type", detail="send Content-Type: application/json"
-        )
+    check_json_media_type(request.headers.get("content-type", ""))
     raw = await request.body()
     try:
-        data = json.loads(raw, parse_float=str)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = parse_untrusted_json(raw, field="body")
+    except RuleViolation as exc:  # I-JSON (RFC 7493): encoding, depth, syntax, numbers, members
         raise ApiProblem(
             status=422,
             slug="invalid-request",
-            field="body",
-            rule="json-syntax",
-            paragraph="RFC 8259",
-            detail=f"the body is not valid JSON: {exc}",
-        ) from exc
+            field=exc.field,
+            rule=exc.rule,
+            paragraph=exc.paragraph,
+            detail=f"the body is not acceptable JSON: {exc.message}",
+        ) from None
     if not isinstance(data, dict):
         raise ApiProblem(
             status=422,
@@ -129,7 +150,7 @@ async def json_body(request: Request) -> dict[str, Any]:
 Body = Annotated[dict[str, Any], Depends(json_body)]
 
 
-def _idempotent(
+def idempotent(
     request: Request,
     rt: ApiRuntime,
     principal: Principal,
@@ -253,7 +274,7 @@ def _extra_members(body: dict[str, Any], allowed: set[str], paragraph: str) -> N
     "/issuers",
     status_code=201,
     summary="Register an issuer (regulator)",
-    openapi_extra=_body_schema(IssuerRegistrationIn),
+    openapi_extra=body_schema(IssuerRegistrationIn),
     responses={
         201: {"description": "Registered; the code is assigned (Reg. §68(г))"},
         **problem_responses(401, 403, 409, 413, 415, 422, 429, 503),
@@ -278,14 +299,14 @@ def register_issuer(request: Request, rt: Runtime, principal: Regulator, body: B
         }
         return 201, payload, {"location": f"/v1/issuers/{code}"}
 
-    return _idempotent(request, rt, principal, body, action)
+    return idempotent(request, rt, principal, body, action)
 
 
 @router.post(
     "/issuers/{code}/events",
     status_code=201,
     summary="Record an issuer event (regulator)",
-    openapi_extra=_body_schema(EventIn),
+    openapi_extra=body_schema(EventIn),
     responses={
         201: {"description": "Recorded"},
         **problem_responses(401, 403, 404, 409, 413, 415, 422, 429, 503),
@@ -329,7 +350,7 @@ def issuer_event_route(
         }
         return 201, payload, {}
 
-    return _idempotent(request, rt, principal, body, action)
+    return idempotent(request, rt, principal, body, action)
 
 
 # ---- emissions: applications and events ----------------------------------------------------
@@ -351,14 +372,14 @@ def _emission_payload(rt: ApiRuntime, state: EmissionState, kind: str, size: int
     "/emissions",
     status_code=201,
     summary="File an application (regulator, or an issuer for itself)",
-    openapi_extra=_body_schema(EmissionFilingIn),
+    openapi_extra=body_schema(EmissionFilingIn),
     responses={
         201: {"description": "Filed (and registered when a registration was given)"},
         **problem_responses(401, 403, 404, 409, 413, 415, 422, 429, 503),
     },
 )
 def file_emission(
-    request: Request, rt: Runtime, principal: Annotated[Principal, Depends(_writer)], body: Body
+    request: Request, rt: Runtime, principal: Annotated[Principal, Depends(writer)], body: Body
 ) -> Response:
     """File the decision on issue (Reg. §9, Annex 1). The regulator may record the registration
     decision in the same request (Reg. §10, §57); the number is assigned (Reg. §67-68)."""
@@ -407,14 +428,14 @@ def file_emission(
         )
         return 201, payload, {"location": f"/v1/emissions/{state.key}"}
 
-    return _idempotent(request, rt, principal, body, action)
+    return idempotent(request, rt, principal, body, action)
 
 
 @router.post(
     "/emissions/{key}/events",
     status_code=201,
     summary="Record an emission event (regulator: any; issuer: its own filings)",
-    openapi_extra=_body_schema(EventIn),
+    openapi_extra=body_schema(EventIn),
     responses={
         201: {"description": "Recorded"},
         **problem_responses(401, 403, 404, 409, 413, 415, 422, 429, 503),
@@ -423,7 +444,7 @@ def file_emission(
 def emission_event_route(
     request: Request,
     rt: Runtime,
-    principal: Annotated[Principal, Depends(_writer)],
+    principal: Annotated[Principal, Depends(writer)],
     body: Body,
     key: Annotated[str, Path(pattern=r"^[A-Z0-9-]{1,32}$")],
 ) -> Response:
@@ -458,7 +479,7 @@ def emission_event_route(
         after = rt.ledger.emission(state.application_no)
         return 201, _emission_payload(rt, after, full, size), {}
 
-    return _idempotent(request, rt, principal, body, action)
+    return idempotent(request, rt, principal, body, action)
 
 
 def _check_own(principal: Principal, state: EmissionState, kind: str) -> None:
@@ -545,9 +566,16 @@ def export_entries(rt: Runtime, principal: Exporter) -> StreamingResponse:
     },
 )
 def export_checkpoints(rt: Runtime, principal: Exporter) -> Response:
-    """Every signed checkpoint, oldest first (docs/export-format.md)."""
-    body = b"".join(dumps(checkpoint_json(r)) + b"\n" for r in rt.ledger.checkpoints())
-    return Response(content=body, media_type="application/x-ndjson")
+    """Every signed checkpoint, oldest first, each with its ``anchor`` on the chain (null when
+    this exact size was not anchored or not yet confirmed), as `tamga export` writes them
+    (docs/export-format.md)."""
+    anchors = anchors_for_export(rt.settings, rt.ledger)
+    lines = []
+    for row in rt.ledger.checkpoints():
+        anchor = anchors.get(row.size)
+        line = {**checkpoint_json(row), "anchor": None if anchor is None else dict(anchor)}
+        lines.append(dumps(line) + b"\n")
+    return Response(content=b"".join(lines), media_type="application/x-ndjson")
 
 
 @router.get(

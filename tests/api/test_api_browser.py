@@ -15,7 +15,9 @@ import pytest
 import uvicorn
 
 from api.app import create_app
+from node.chain.config import ChainTable
 from tests.api.conftest import ApiEnv
+from tests.verification.support import verifier
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("browser") / "register.mjs"
@@ -52,6 +54,8 @@ def served(env: ApiEnv) -> Iterator[str]:
 
 def test_search_open_switch_language_in_chromium(served: str, env: ApiEnv) -> None:
     assert Path(CHROMIUM).exists(), "install Debian's chromium (make system-deps)"
+    # a real verification run whose chain table knows no chain: a chain.unknown finding
+    verifier(env.ledger, None, table=ChainTable(builtin=False)).run([env.wallet_key])
     node = shutil.which("node")
     assert node is not None
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -70,8 +74,13 @@ def test_search_open_switch_language_in_chromium(served: str, env: ApiEnv) -> No
     assert result["firstKey"] == env.wallet_key
     assert result["key"] == env.wallet_key
     assert result["statusEn"] == "Registered"
-    assert result["timeline"] == 2  # applied, registered
-    assert result["findings"].startswith("No on-chain verification")
+    assert result["timeline"] == 4  # applied, registered, checked on chain, finding
+    assert result["findingRows"] == 1
+    assert "Warning" in result["findings"]
+    assert "The declared blockchain is not in the chain table" in result["findings"]
+    assert "Checked" not in result["lastRun"] and "Unknown chain" in result["lastRun"]
+    assert "Заявленного блокчейна нет в таблице сетей" in result["findingsRu"]
+    assert "Предупреждение" in result["findingsRu"]
     assert result["lang"] == "ru"
     assert result["statusRu"] == "Зарегистрирована"
     assert result["langAfter"] == "ru"

@@ -35,14 +35,23 @@ def test_every_operation_conforms(env: ApiEnv) -> None:
 
         run()
         checked.append(operation.label)
-    assert len(checked) == 35, checked  # every operation of the document
+    assert len(checked) == 39, checked  # every operation of the document
 
 
 def test_document_is_complete(env: ApiEnv) -> None:
     spec = env.client.get("/openapi.json").json()
     assert spec["openapi"].startswith("3.")
     components = spec["components"]["schemas"]
-    for name in ("IssuerRegistrationIn", "EmissionFilingIn", "EventIn", "Problem", "EmissionOut"):
+    for name in (
+        "IssuerRegistrationIn",
+        "EmissionFilingIn",
+        "EventIn",
+        "WalletProofIn",
+        "SourceFilingIn",
+        "Problem",
+        "EmissionOut",
+        "VerificationOut",
+    ):
         assert name in components, name
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
@@ -51,3 +60,13 @@ def test_document_is_complete(env: ApiEnv) -> None:
                 assert "422" in operation["responses"], (method, path)
     assert components["Problem"]["examples"][0]["paragraph"] == "Law art. 37.3"
     assert components["EventIn"]["examples"][0]["kind"] == "emission.partial_burn"
+    assert components["WalletProofIn"]["examples"][0]["nonce"] == 1
+    assert components["SourceFilingIn"]["examples"][0]["contract"] == "src/Token.sol:Token"
+    proof = spec["paths"]["/v1/emissions/{key}/wallet-proof"]["post"]
+    assert proof["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/WalletProofIn"
+    }
+    assert {"401", "403", "409", "422"} <= set(proof["responses"])
+    assert "/v1/emissions/{key}/wallet-proof/statement" in spec["paths"]
+    assert "/v1/emissions/{key}/sources" in spec["paths"]
+    assert "/v1/emissions/{key}/verification" in spec["paths"]

@@ -49,8 +49,13 @@ def test_planted_founders_never_leave_through_public_routes(env: ApiEnv) -> None
         "/docs",
         "/static/style.css",
     ]
-    assert len(paths) == 24  # every public GET of the OpenAPI document
-    assert {"/v1/emissions", "/metrics", f"/v1/emissions/{env.key}/state-proof"} <= set(paths)
+    assert len(paths) == 25  # every public GET of the OpenAPI document
+    assert {
+        "/v1/emissions",
+        "/metrics",
+        f"/v1/emissions/{env.key}/state-proof",
+        f"/v1/emissions/{env.key}/verification",
+    } <= set(paths)
     # this node reads no chain: bundle and extract answer 409 no-chain here; what they hold
     # when anchored is searched in tests/api/test_bundle_route.py
     chained = {f"/v1/emissions/{env.key}/bundle", f"/v1/emissions/{env.key}/extract.pdf"}

@@ -35,9 +35,12 @@ try {
   result.statusEn = (await page.textContent("#emission-status")).trim();
   result.timeline = await page.locator("#timeline li").count();
   result.findings = (await page.textContent("#findings")).trim();
+  result.findingRows = await page.locator("#findings tbody tr").count();
+  result.lastRun = (await page.textContent("#last-run")).trim();
   await Promise.all([page.waitForNavigation(), page.click("a[data-lang=ru]")]);
   result.lang = await page.getAttribute("html", "lang");
   result.statusRu = (await page.textContent("#emission-status")).trim();
+  result.findingsRu = (await page.textContent("#findings")).trim();
   result.emissionOverflows = await page.evaluate(
     () => document.documentElement.scrollWidth > window.innerWidth + 1,
   );

@@ -1,0 +1,445 @@
+"""On-chain verification over HTTP: an emission's findings and history (public), and the issuer's
+proof of wallet control (EIP-712, EOA or EIP-1271) and contract source filing (its own emissions).
+
+The writes go through the same code as `tamga verify statement|prove|source`
+(node/verification/proof.py and source.py) and the same ledger.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import Annotated, Any, Final, TypeVar
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, ValidationError
+from starlette.responses import Response
+
+from api.auth import Principal, Role
+from api.bundles import local_endpoint
+from api.deps import get_runtime
+from api.models import (
+    SourceFilingIn,
+    StatementOut,
+    VerificationOut,
+    VerificationWritten,
+    WalletProofIn,
+)
+from api.problems import ApiProblem, problem_responses
+from api.runtime import ApiRuntime
+from api.views import dumps
+from api.writes import JSON, Body, body_schema, idempotent, writer
+from node.chain.config import ChainKind, ChainSpec
+from node.domain.entries import (
+    VERIFICATION_KINDS,
+    Entry,
+    VerificationFinding,
+    VerificationObserved,
+)
+from node.domain.model import EmissionState
+from node.errors import ChainError, ConfigError, NotFound, RuleViolation, VerificationError
+from node.ledger.store import EntryRecord
+from node.verification.proof import accept_proof, digest, statement_for, typed_data
+from node.verification.runtime import ChainClients, chain_table
+from node.verification.source import file_source, parse_source_filing
+from node.verification.store import VerificationStore
+
+router = APIRouter(prefix="/v1")
+Runtime = Annotated[ApiRuntime, Depends(get_runtime)]
+Writer = Annotated[Principal, Depends(writer)]
+EmissionKey = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Z0-9-]{1,32}$",
+        description="State registration number (e.g. KG0201A0011) or application number.",
+        examples=["KG0201A0011"],
+    ),
+]
+PROOF_PARAGRAPH: Final = "Reg. §5.5, §9.4"
+STATEMENT_TTL_SECONDS: Final = 3600
+"""Default lifetime of a statement asked for without an expiry."""
+JSON_SAFE: Final = 2**53 - 1
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _json(value: Any, status: int = 200) -> Response:
+    return Response(content=dumps(value), media_type=JSON, status_code=status)
+
+
+# ---- public: findings and history ------------------------------------------------------------
+
+
+def _history(rt: ApiRuntime, state: EmissionState) -> list[tuple[EntryRecord, Entry]]:
+    return [
+        (record, entry)
+        for record, entry in rt.ledger.history(state.application_no)
+        if entry.kind in VERIFICATION_KINDS
+    ]
+
+
+def verification_view(
+    state: EmissionState, history: list[tuple[EntryRecord, Entry]], *, limit: int
+) -> dict[str, Any]:
+    """An emission's verification as JSON: state, last run, open findings with what was expected
+    and observed, and the newest ``limit`` verification entries (oldest first)."""
+    latest: dict[str, tuple[EntryRecord, VerificationFinding]] = {}
+    last_run: tuple[EntryRecord, VerificationObserved] | None = None
+    for record, entry in history:
+        if isinstance(entry, VerificationFinding):
+            latest[entry.finding] = (record, entry)
+        elif isinstance(entry, VerificationObserved):
+            last_run = (record, entry)
+    verification = state.verification
+    findings = []
+    for f in verification.open_findings if verification is not None else ():
+        found = latest.get(f.id)
+        recorded = found[1] if found is not None else None
+        findings.append(
+            {
+                **f.to_record(),
+                "paragraph": recorded.paragraph if recorded else None,
+                "expected": recorded.expected if recorded else None,
+                "observed": recorded.observed if recorded else None,
+                "evidence": recorded.evidence.model_dump(mode="json") if recorded else None,
+                "index": found[0].idx if found is not None else None,
+            }
+        )
+    run = None
+    if last_run is not None:
+        record, observed = last_run
+        run = {
+            "index": record.idx,
+            "run": observed.run,
+            "recorded_at": record.recorded_at,
+            "outcome": observed.outcome.value,
+            "chain_id": None if observed.chain_id is None else str(observed.chain_id),
+            "block": None if observed.block is None else observed.block.model_dump(mode="json"),
+            "detail": observed.detail,
+        }
+    return {
+        "key": state.key,
+        "state": verification.to_record() if verification is not None else None,
+        "last_run": run,
+        "open_findings": findings,
+        "history": [
+            {
+                "index": record.idx,
+                "leaf_hash": record.leaf_hash.hex(),
+                "kind": entry.kind,
+                "recorded_at": record.recorded_at,
+                "run": str(getattr(entry, "run", "")),
+                "entry": entry.model_dump(mode="json"),
+            }
+            for record, entry in history[-limit:]
+        ],
+        "total": len(history),
+    }
+
+
+@router.get(
+    "/emissions/{key}/verification",
+    response_model=VerificationOut,
+    summary="An emission's on-chain verification: findings and history",
+    tags=["public"],
+    responses=problem_responses(404, 422, 429, 503),
+)
+def emission_verification(
+    rt: Runtime,
+    key: EmissionKey,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Newest history entries.")] = 200,
+) -> Response:
+    """The open findings (check, severity, expected, observed, evidence) and the verification
+    history: observations pinned to chain id, block number and block hash, findings and their
+    resolution, wallet proofs and source filings (all public, Reg. §66)."""
+    item = rt.index.current().emission(key)
+    if item is None:
+        raise NotFound(kind="emission", key=key)
+    state = item.state
+    return _json(verification_view(state, _history(rt, state), limit=limit))
+
+
+# ---- the issuer's writes -------------------------------------------------------------------
+
+
+def _own(principal: Principal, state: EmissionState) -> None:
+    """An issuer proves and files only for its own emissions (a wallet session: only for the
+    emissions declaring that wallet); the regulator for any."""
+    if principal.role is not Role.ISSUER:
+        return
+    if state.issuer != principal.issuer:
+        raise ApiProblem(
+            status=403,
+            slug="forbidden",
+            detail=f"emission {state.key} is not an emission of issuer {principal.issuer}",
+        )
+    if principal.wallet is not None and state.issuer_wallet.lower() != principal.wallet.lower():
+        raise ApiProblem(
+            status=403,
+            slug="forbidden",
+            detail=f"the signed-in wallet is not the wallet declared for {state.key} (Reg. §5.5)",
+        )
+
+
+def _parse(model: type[_M], body: dict[str, Any]) -> _M:
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "body"
+        raise ApiProblem(
+            status=422,
+            slug="invalid-request",
+            field=field,
+            rule="request-schema",
+            paragraph="OpenAPI /openapi.json",
+            detail=f"{field}: {first['msg']}",
+        ) from exc
+
+
+@dataclass(frozen=True)
+class _Endpoint:
+    url: str
+
+
+def _running_local_chain(url: str | None) -> Callable[[FsPath], AbstractContextManager[_Endpoint]]:
+    """The local chain for chains marked local: only the anvil `tamga up` already runs (a request
+    never starts one)."""
+
+    @contextmanager
+    def attach(data_dir: FsPath) -> Iterator[_Endpoint]:
+        if url is None:
+            raise ConfigError(f"the local chain of {data_dir} is not running (`tamga up`)")
+        yield _Endpoint(url)
+
+    return attach
+
+
+def _chain(rt: ApiRuntime, state: EmissionState) -> ChainSpec:
+    """The EVM chain the emission's token is declared on (as `tamga verify prove` resolves it).
+
+    Raises:
+        RuleViolation: the declared blockchain is not an EVM chain of the chain table.
+    """
+    resolution = chain_table(rt.settings).resolve(state.blockchain)
+    if resolution.kind is not ChainKind.EVM or resolution.spec is None:
+        raise RuleViolation(
+            field="blockchain",
+            rule="evm-chain",
+            paragraph=PROOF_PARAGRAPH,
+            message=f"{state.blockchain!r} is not an EVM chain Tamga can read",
+        )
+    return resolution.spec
+
+
+def _replay(exc: RuleViolation) -> ApiProblem:
+    """A stale or replayed nonce conflicts with the register's state: 409 (the rule named)."""
+    return ApiProblem(
+        status=409,
+        slug="rule-violation",
+        field=exc.field,
+        rule=exc.rule,
+        paragraph=exc.paragraph,
+        detail=exc.message,
+    )
+
+
+def _next_nonce(state: EmissionState) -> int:
+    proof = state.verification.wallet_proof if state.verification is not None else None
+    return 1 if proof is None else proof.nonce + 1
+
+
+@router.get(
+    "/emissions/{key}/wallet-proof/statement",
+    response_model=StatementOut,
+    summary="The EIP-712 statement of wallet control to sign (issuer: own emissions)",
+    tags=["writes"],
+    responses=problem_responses(401, 403, 404, 409, 422, 429, 503),
+)
+def wallet_statement(
+    rt: Runtime,
+    principal: Writer,
+    key: EmissionKey,
+    nonce: Annotated[
+        int | None,
+        Query(ge=0, le=JSON_SAFE, description="Default: one above the last accepted nonce."),
+    ] = None,
+    expiry: Annotated[
+        int | None,
+        Query(ge=0, le=JSON_SAFE, description="Unix seconds; default: in one hour."),
+    ] = None,
+) -> Response:
+    """Typed data for `eth_signTypedData_v4` naming the state registration number, the chain id,
+    the token contract and the declared wallet, with a nonce above the last accepted one and an
+    expiry (Reg. §5.5, §9.4). A contract wallet signs the same `digest` (EIP-1271)."""
+    state = rt.ledger.emission(key)
+    _own(principal, state)
+    now = int(rt.now().timestamp())
+    nonce = _next_nonce(state) if nonce is None else nonce
+    expiry = now + STATEMENT_TTL_SECONDS if expiry is None else expiry
+    last = _next_nonce(state) - 1
+    if nonce <= last:
+        raise ApiProblem(
+            status=409,
+            slug="rule-violation",
+            field="nonce",
+            rule="proof-replay",
+            paragraph=PROOF_PARAGRAPH,
+            detail=f"nonce {nonce} is not above the last accepted nonce {last}",
+        )
+    if expiry <= now:
+        raise ApiProblem(
+            status=422,
+            slug="rule-violation",
+            field="expiry",
+            rule="proof-expired",
+            paragraph=PROOF_PARAGRAPH,
+            detail=f"expiry {expiry} (Unix time) is not in the future",
+        )
+    statement = statement_for(
+        rt.ledger, key, chain_id=_chain(rt, state).chain_id, nonce=nonce, expiry=expiry
+    )
+    return _json(
+        {
+            "key": state.key,
+            "chain_id": statement.chain_id,
+            "nonce": nonce,
+            "expiry": expiry,
+            "digest": "0x" + digest(statement).hex(),
+            "typed_data": typed_data(statement),
+        }
+    )
+
+
+@router.post(
+    "/emissions/{key}/wallet-proof",
+    status_code=201,
+    response_model=VerificationWritten,
+    summary="Prove control of the declared wallet (issuer: own emissions)",
+    tags=["writes"],
+    openapi_extra=body_schema(WalletProofIn),
+    responses={
+        201: {"description": "Accepted and recorded as a `verification.wallet_proof` entry"},
+        **problem_responses(401, 403, 404, 409, 413, 415, 422, 429, 503),
+    },
+)
+def wallet_proof(
+    request: Request, rt: Runtime, principal: Writer, body: Body, key: EmissionKey
+) -> Response:
+    """Check the signature of the statement (ECDSA recovery for a key; EIP-1271
+    `isValidSignature` at a pinned block for a contract wallet) and record the accepted proof.
+    A replayed signature or a nonce not above the last accepted one is 409; an expired statement
+    or a signature that is not the declared wallet's is 422; nothing is written then."""
+
+    def action() -> tuple[int, dict[str, Any], dict[str, str]]:
+        proof = _parse(WalletProofIn, body)
+        state = rt.ledger.emission(key)
+        _own(principal, state)
+        spec = _chain(rt, state)
+        signature = bytes.fromhex(proof.signature.removeprefix("0x"))
+        with ExitStack() as stack:
+            clients = ChainClients(
+                rt.settings,
+                stack,
+                local_chain=_running_local_chain(local_endpoint(rt.settings)),
+            )
+            try:
+                result = accept_proof(
+                    rt.ledger,
+                    key,
+                    signature=signature,
+                    nonce=proof.nonce,
+                    expiry=proof.expiry,
+                    client=clients(spec),
+                    chain_id=spec.chain_id,
+                    confirmations=rt.settings.verify_confirmations,
+                )
+            except VerificationError as exc:
+                raise ApiProblem(
+                    status=422,
+                    slug="rule-violation",
+                    field="signature",
+                    rule="proof-signature",
+                    paragraph=PROOF_PARAGRAPH,
+                    detail=_verification_detail(exc),
+                ) from exc
+            except RuleViolation as exc:
+                if exc.rule == "proof-replay":
+                    raise _replay(exc) from exc
+                raise
+            except ChainError as exc:
+                raise ApiProblem(
+                    status=503,
+                    slug="chain-unavailable",
+                    detail=f"the chain of {state.key} cannot be read: {exc}",
+                    headers={"retry-after": "30"},
+                ) from exc
+        rt.metrics.appends.labels("verification.wallet_proof").inc()
+        (record,) = result.entries
+        entry = rt.ledger.history(state.application_no)[-1][1]
+        after = rt.ledger.emission(state.application_no)
+        detail = entry.model_dump(mode="json") if entry.kind == record.kind else {}
+        return 201, _written(after, record.kind, result.first_index, result.size, detail), {}
+
+    return idempotent(request, rt, principal, body, action)
+
+
+def _verification_detail(exc: VerificationError) -> str:
+    detail = str(exc)
+    if exc.expected is not None or exc.actual is not None:
+        detail += f": expected {exc.expected}, got {exc.actual}"
+    return detail + (f" ({exc.where})" if exc.where else "")
+
+
+def _written(
+    state: EmissionState, kind: str, index: int, size: int, detail: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "key": state.key,
+        "kind": kind,
+        "index": index,
+        "tree_size": size,
+        "detail": detail,
+        "verification": state.verification.to_record() if state.verification else None,
+    }
+
+
+@router.post(
+    "/emissions/{key}/sources",
+    status_code=201,
+    response_model=VerificationWritten,
+    summary="File the contract's source (issuer: own emissions)",
+    tags=["writes"],
+    openapi_extra=body_schema(SourceFilingIn),
+    responses={
+        201: {"description": "Filed: a `verification.source_filed` entry"},
+        **problem_responses(401, 403, 404, 409, 413, 415, 422, 429, 503),
+    },
+)
+def file_contract_source(
+    request: Request, rt: Runtime, principal: Writer, body: Body, key: EmissionKey
+) -> Response:
+    """solc standard-JSON input with every source inline, the compiler version and the contract
+    (`path:Name`); later verification runs compile it and compare with the code on chain. The
+    body is limited to TAMGA_API_MAX_BODY_BYTES (413 beyond)."""
+
+    def action() -> tuple[int, dict[str, Any], dict[str, str]]:
+        filing_in = _parse(SourceFilingIn, body)
+        state = rt.ledger.emission(key)
+        _own(principal, state)
+        text = (
+            filing_in.standard_json
+            if isinstance(filing_in.standard_json, str)
+            else json.dumps(filing_in.standard_json, ensure_ascii=False)
+        )
+        filing = parse_source_filing(text, compiler=filing_in.compiler, contract=filing_in.contract)
+        result = file_source(rt.ledger, VerificationStore(rt.ledger.store.engine), key, filing)
+        rt.metrics.appends.labels("verification.source_filed").inc()
+        after = rt.ledger.emission(state.application_no)
+        detail = {"sha256": filing.sha256, "compiler": filing.compiler, "contract": filing.contract}
+        kind = "verification.source_filed"
+        return 201, _written(after, kind, result.first_index, result.size, detail), {}
+
+    return idempotent(request, rt, principal, body, action)
