@@ -55,6 +55,7 @@ test: install system-deps $(NPM_STAMP)
 	forge test
 	forge snapshot --check --no-match-test 'testFuzz_|invariant_'
 	$(BIN)/pytest -n 2 -q
+	$(BIN)/python scripts/bench.py --quick --out "$$(mktemp -d)"
 
 lint: install
 	$(BIN)/ruff check node anchoring api tests scripts
@@ -63,10 +64,9 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-bench: install $(NPM_STAMP)
-	$(BIN)/python scripts/bench_ledger.py
-	$(BIN)/python scripts/bench_anchor.py
-	$(BIN)/python scripts/bench_audit.py
+# Every benchmark (about 30 min): docs/benchmarks.md and its plots under docs/img/.
+bench: install system-deps $(NPM_STAMP)
+	$(BIN)/python scripts/bench.py
 
 clean:
 	rm -rf $(VENV) data node_modules out cache .pytest_cache .mypy_cache .ruff_cache

@@ -3,7 +3,8 @@
 
 Usage:
     python scripts/bench_api.py                 # build the register once (.bench/api), measure
-    python scripts/bench_api.py --duration 20 --workers 2
+    python scripts/bench_api.py --duration 20 --workers 2 --runs 3
+    python scripts/bench_api.py --quick --out /tmp/report.md --json /tmp/api.json  # smoke run
 
 Builds a register of 10,000 registered emissions (110 issuers, up to 91 issues each) through
 ``Ledger.append`` (the domain rules and the real write path), serves it with uvicorn
@@ -21,8 +22,10 @@ import platform
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -38,6 +41,12 @@ from node.ledger.service import Ledger  # noqa: E402
 from node.ledger.store import SqlLedgerStore  # noqa: E402
 from tests.unit.domain.lifecycle_samples import issuer_filing, load  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "scripts"))
+import bench_common as common  # noqa: E402
+
+BEGIN = "<!-- bench_api: begin (scripts/bench_api.py rewrites this section) -->"
+END = "<!-- bench_api: end -->"
+
 EMISSIONS = 10_000
 PER_ISSUER = 91
 NOW = dt.datetime(2026, 11, 20, 6, 0, tzinfo=dt.UTC)
@@ -46,7 +55,7 @@ BASIS = {"type": "authority_decision", "number": "R", "date": "2026-03-16", "iss
 WORDS = ["Ala", "Too", "Issyk", "Naryn", "Talas", "Chuy", "Suusamyr", "Sary", "Kol", "Tash"]
 
 
-def build(db: Path) -> list[str]:
+def build(db: Path, emissions: int = EMISSIONS) -> list[str]:
     """Create the register (once) and return its registration numbers."""
     url = f"sqlite:///{db}"
     ledger = Ledger(
@@ -55,7 +64,7 @@ def build(db: Path) -> list[str]:
     ledger.initialize()
     if ledger.head()[0] == 0:
         sample = load("emission-digital-token.yaml")
-        issuers = (EMISSIONS + PER_ISSUER - 1) // PER_ISSUER
+        issuers = (emissions + PER_ISSUER - 1) // PER_ISSUER
         app_no = 0
         for i in range(issuers):
             code, _ = ledger.register_issuer(
@@ -63,7 +72,7 @@ def build(db: Path) -> list[str]:
             )
             batch: list[Any] = []
             for serial in range(1, PER_ISSUER + 1):
-                if app_no == EMISSIONS:
+                if app_no == emissions:
                     break
                 app_no += 1
                 app = f"APP-{app_no:06d}"
@@ -113,9 +122,11 @@ end
 """
 
 
-def wrk(url: str, paths: list[str], *, duration: int, connections: int) -> dict[str, float]:
+def wrk(
+    url: str, paths: list[str], *, duration: int, connections: int, work: Path
+) -> dict[str, float]:
     """Run wrk over ``paths`` (rotating); return requests/s and latency percentiles in ms."""
-    script = ROOT / ".bench" / "api" / "rotate.lua"
+    script = work / "rotate.lua"
     quoted = ",".join(f'"{p}"' for p in paths)
     script.write_text(LUA.replace("KEYS", quoted), encoding="utf-8")
     out = subprocess.run(
@@ -146,13 +157,23 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3, help="wrk runs of --duration s each")
+    parser.add_argument("--emissions", type=int, default=EMISSIONS)
+    parser.add_argument("--quick", action="store_true", help="300 emissions, 1 run of 2 s")
+    parser.add_argument("--out", type=Path, help="replace this script's section of this file")
+    parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
+    if args.quick:
+        args.duration, args.runs, args.emissions = 2, 1, 300
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk (make system-deps)")
-    work = ROOT / ".bench" / "api"
+    if args.emissions == EMISSIONS:
+        work = ROOT / ".bench" / "api"
+    else:
+        work = Path(tempfile.mkdtemp(prefix="tamga-bench-api-"))
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    keys = build(work / "register.sqlite")
+    keys = build(work / "register.sqlite", args.emissions)
     built = time.perf_counter() - started
     port = free_port()
     env = {
@@ -193,19 +214,83 @@ def main() -> None:
         for _ in range(args.workers * 4):  # every worker loads its read model
             urllib.request.urlopen(f"{base}/v1/emissions?q=bench", timeout=30).read()
         step = max(1, len(keys) // 1000)
-        by_regno = wrk(
-            base,
-            [f"/v1/emissions/{k}" for k in keys[::step]],
-            duration=args.duration,
-            connections=args.connections,
-        )
+        paths = [f"/v1/emissions/{k}" for k in keys[::step]]
         terms = [f"/v1/emissions?q={w}%20{v}" for w in WORDS for v in WORDS]
         terms += [f"/v1/emissions?q=Token%20{n}" for n in range(1, 200, 7)]
-        search = wrk(base, terms, duration=args.duration, connections=args.connections)
+        regno_runs: list[dict[str, float]] = []
+        search_runs: list[dict[str, float]] = []
+        for _ in range(args.runs):  # alternate, so that noise hits both alike
+            options = {"duration": args.duration, "connections": args.connections, "work": work}
+            regno_runs.append(wrk(base, paths, **options))  # type: ignore[arg-type]
+            search_runs.append(wrk(base, terms, **options))  # type: ignore[arg-type]
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print(report(by_regno, search, args, built, len(keys)))
+        if work != ROOT / ".bench" / "api":
+            shutil.rmtree(work, ignore_errors=True)
+    by_regno, search = _median_run(regno_runs), _median_run(search_runs)
+    section = report(by_regno, search, args, built, len(keys), runs=(regno_runs, search_runs))
+    print(section)
+    if args.out is not None:
+        common.replace_section(args.out, BEGIN, END, section)
+    if args.json is not None:
+        _write_json(args, regno_runs, search_runs, len(keys))
+
+
+def _median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each measure's median over the runs."""
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+
+
+def _write_json(
+    args: argparse.Namespace,
+    regno_runs: list[dict[str, float]],
+    search_runs: list[dict[str, float]],
+    count: int,
+) -> None:
+    at = f"{count:,} emissions, {args.connections} connections, {args.workers} workers"
+    figures = [
+        common.figure(
+            "api_get_rps",
+            "API: GET an emission by registration number, throughput",
+            "req/s",
+            [r["rps"] for r in regno_runs],
+            higher_is_better=True,
+            target=common.Target(">=", 1_000, "≥ 1,000 req/s"),
+            issue_target="api-get",
+            at=at,
+        ),
+        common.figure(
+            "api_get_p99",
+            "API: GET an emission by registration number, p99 latency",
+            "ms",
+            [r["p99"] for r in regno_runs],
+            higher_is_better=False,
+            target=common.Target("<", 50, "p99 < 50 ms"),
+            issue_target="api-get-p99",
+            at=at,
+        ),
+        common.figure(
+            "api_search_rps",
+            "API: search (`?q=`), throughput",
+            "req/s",
+            [r["rps"] for r in search_runs],
+            higher_is_better=True,
+            target=common.Target(">=", 300, "≥ 300 req/s"),
+            at=at,
+        ),
+        common.figure(
+            "api_search_p99",
+            "API: search (`?q=`), p99 latency",
+            "ms",
+            [r["p99"] for r in search_runs],
+            higher_is_better=False,
+            at=at,
+        ),
+    ]
+    common.write_json(
+        args.json, script="bench_api", mode="quick" if args.quick else "full", figures=figures
+    )
 
 
 def report(
@@ -214,6 +299,8 @@ def report(
     args: argparse.Namespace,
     built: float,
     count: int,
+    *,
+    runs: tuple[list[dict[str, float]], list[dict[str, float]]],
 ) -> str:
     def row(label: str, m: dict[str, float], target: str, ok: bool) -> str:
         cells = [
@@ -228,7 +315,7 @@ def report(
         return "| " + " | ".join(cells) + " |"
 
     row_regno = row(
-        "GET an emission by registration number (1,000 different numbers)",
+        f"GET an emission by registration number ({min(count, 1000):,} different numbers)",
         by_regno,
         "≥ 1,000/s, p99 < 50 ms",
         by_regno["rps"] >= 1000 and by_regno["p99"] < 50,
@@ -248,9 +335,17 @@ def report(
                 break
     except OSError:
         pass
-    return f"""## HTTP API (`scripts/bench_api.py`)
+    spread = "; ".join(
+        f"{name}: {min(r['rps'] for r in rs):,.0f}–{max(r['rps'] for r in rs):,.0f} req/s, p99 "
+        f"{min(r['p99'] for r in rs):.1f}–{max(r['p99'] for r in rs):.1f} ms"
+        for name, rs in (("by number", runs[0]), ("search", runs[1]))
+    )
+    return f"""{BEGIN}
+## HTTP API (`scripts/bench_api.py`)
 
-wrk {args.duration} s, 2 threads, {args.connections} connections, on loopback against uvicorn
+Medians of {args.runs} wrk run(s) of {args.duration} s per request kind, alternating
+(min–max over the runs: {spread}).
+wrk, 2 threads, {args.connections} connections, on loopback against uvicorn
 with {args.workers} workers (`api.app:create_app_from_env`, rate limits off) on SQLite with
 {count:,} registered emissions; {cpu}, {os.cpu_count()} cores shared by wrk and the server;
 Python {platform.python_version()}. Building (first run) or opening the register: {built:.0f} s.
@@ -263,6 +358,7 @@ Python {platform.python_version()}. Building (first run) or opening the register
 Non-2xx responses: {by_regno["non2xx"]:.0f} and {search["non2xx"]:.0f}. Reads are served from an
 in-memory read model of the register, refreshed from the log only when its size changes (one
 indexed head read per request), so a read costs no JSON parsing of stored records.
+{END}
 """
 
 

@@ -75,6 +75,9 @@ from node.merkle.tree import CompactRange, prove_consistency, prove_inclusion  #
 from node.merkle.verify import verify_consistency, verify_inclusion  # noqa: E402
 from node.state import state_leaf  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "scripts"))
+import bench_common as common  # noqa: E402
+
 FILINGS = ROOT / "tests" / "data" / "filings"
 SIGNING_KEY = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
 """A fixed, publicly known test key: the benchmark ledger's checkpoints are signed with it."""
@@ -107,19 +110,26 @@ MIX: tuple[str, ...] = (
     "fee",
 )
 
-KEEP_MARKER = "<!-- analysis: kept when the report is regenerated -->"
-"""``--out`` keeps everything from this line on in an existing report (the written analysis)."""
+BEGIN = "<!-- bench_ledger: begin (scripts/bench_ledger.py rewrites this section) -->"
+END = "<!-- bench_ledger: end -->"
 
 TARGET_BATCH_RATE = 20_000.0
 TARGET_SINGLE_RATE = 2_000.0
 TARGET_PROOF_MS = 1.0
 TARGET_CHECK_S = 60.0
 TARGET_SIZE = 1_000_000
+SQLITE_PEER = "pymerkle 7 SqliteTree"
+MEMORY_PEER = "pymerkle 7 InmemoryTree"
 
 
 @dataclasses.dataclass(frozen=True)
 class Sizes:
-    """How much work each measurement does."""
+    """How much work each measurement does.
+
+    The log grows in batches of ``bulk_batch`` to every size in ``milestones`` and then to
+    ``total``; at each of them, proofs, `tamga check`, single-entry and batched appends are
+    measured (the points of the growth plots); the figures at ``total`` are the results.
+    """
 
     issuers: int
     emissions_per_issuer: int
@@ -128,6 +138,7 @@ class Sizes:
     batch_runs: int
     batch_size: int
     total: int
+    milestones: tuple[int, ...]
     bulk_batch: int
     checkpoint_every: int
     proof_samples: int
@@ -139,30 +150,32 @@ class Sizes:
 QUICK = Sizes(
     issuers=2,
     emissions_per_issuer=2,
-    single_runs=5,
-    single_per_run=100,
-    batch_runs=5,
+    single_runs=3,
+    single_per_run=50,
+    batch_runs=3,
     batch_size=1_000,
-    total=20_000,
+    total=10_000,
+    milestones=(1_000,),
     bulk_batch=5_000,
     checkpoint_every=5_000,
-    proof_samples=200,
-    peer_proof_budget_s=10.0,
-    check_runs=3,
-    hash_runs=5,
+    proof_samples=100,
+    peer_proof_budget_s=2.0,
+    check_runs=1,
+    hash_runs=3,
 )
 FULL = Sizes(
-    issuers=10,
+    issuers=12,
     emissions_per_issuer=2,
     single_runs=7,
     single_per_run=400,
     batch_runs=10,
     batch_size=1_000,
     total=TARGET_SIZE,
+    milestones=(1_000, 10_000, 100_000),
     bulk_batch=5_000,
     checkpoint_every=100_000,
     proof_samples=1_000,
-    peer_proof_budget_s=120.0,
+    peer_proof_budget_s=30.0,
     check_runs=1,
     hash_runs=7,
 )
@@ -213,17 +226,41 @@ class Row:
     higher_is_better: bool = True
     target: float | None = None
     target_text: str = ""
-    peer_name: str = "pymerkle"
+    peer_name: str = SQLITE_PEER
+    memory: Figure | None = None
+    """The same quantity for pymerkle's InmemoryTree (not durable: a second, looser peer)."""
+    key: str = ""
+    issue_target: str | None = None
 
-    def ratio(self) -> str:
+    def ratio(self, peer: Figure | None = None) -> str:
         """How many times better (>1) or worse (<1) than the peer, on medians."""
-        if self.peer is None:
+        peer = peer or self.peer
+        if peer is None:
             return "—"
         if self.higher_is_better:
-            value = self.ours.median / self.peer.median
+            value = self.ours.median / peer.median
         else:
-            value = self.peer.median / self.ours.median
+            value = peer.median / self.ours.median
         return f"{value:.2f}×"
+
+    def to_figure(self, *, at: str) -> common.Figure:
+        """The row as a scripts/bench.py figure (the durable SqliteTree is the peer)."""
+        target = None
+        if self.target is not None:
+            op: common.Op = ">=" if self.higher_is_better else "<"
+            target = common.Target(op, self.target, self.target_text)
+        return common.figure(
+            self.key,
+            self.what,
+            self.ours.unit,
+            self.ours.samples,
+            higher_is_better=self.higher_is_better,
+            peer_name=self.peer_name if self.peer is not None else None,
+            peer=self.peer.samples if self.peer is not None else None,
+            target=target,
+            issue_target=self.issue_target,
+            at=at,
+        )
 
     def verdict(self) -> str:
         """Whether the median meets the target, and by how much."""
@@ -520,9 +557,54 @@ class Peer:
         self.tree.close()
 
 
+class MemoryPeer:
+    """pymerkle's InmemoryTree: every node an object in memory, nothing durable."""
+
+    def __init__(self) -> None:
+        from pymerkle import InmemoryTree
+
+        self.tree = InmemoryTree(algorithm="sha256")
+
+    def append_one(self, leaf: bytes) -> None:
+        """One leaf."""
+        self.tree.append_entry(leaf)
+
+    def append_many(self, leaves: Sequence[bytes]) -> None:
+        """A batch of leaves."""
+        self.tree.append_entries(leaves)
+
+    def size(self) -> int:
+        """Number of leaves."""
+        return int(self.tree.get_size())
+
+    def root(self) -> bytes:
+        """The current root."""
+        return bytes(self.tree.get_root())
+
+
 # ----------------------------------------------------------------------------------------------
 # the measurements
 # ----------------------------------------------------------------------------------------------
+
+
+def _growth_series() -> dict[str, common.Series]:
+    size = "log size (entries)"
+    return {
+        "single": common.Series(
+            "append_single",
+            "Durable appends, one entry per transaction",
+            size,
+            "entries/s",
+        ),
+        "batch": common.Series(
+            "append_batched", "Durable appends, 1,000 entries per transaction", size, "entries/s"
+        ),
+        "inclusion": common.Series("proof_inclusion", "Inclusion proof", size, "ms per proof"),
+        "consistency": common.Series(
+            "proof_consistency", "Consistency proof", size, "ms per proof"
+        ),
+        "check": common.Series("check_time", "`tamga check` of the whole log", size, "s"),
+    }
 
 
 @dataclasses.dataclass
@@ -538,10 +620,20 @@ class Results:
     database_mb: float = 0.0
     peer_database_mb: float = 0.0
     profile: list[str] = dataclasses.field(default_factory=list)
+    series: dict[str, common.Series] = dataclasses.field(default_factory=_growth_series)
+    grow_ours: list[float] = dataclasses.field(default_factory=list)
+    grow_theirs: list[float] = dataclasses.field(default_factory=list)
+    grow_memory: list[float] = dataclasses.field(default_factory=list)
+    grow_seconds: list[float] = dataclasses.field(default_factory=lambda: [0.0, 0.0, 0.0])
+    grown: int = 0
+
+    def figures(self) -> list[common.Figure]:
+        """The rows as scripts/bench.py figures."""
+        return [row.to_figure(at=f"log of {self.size:,} entries") for row in self.rows if row.key]
 
 
 def measure(sizes: Sizes, workdir: Path, *, mode: str) -> Results:
-    """Run every measurement on a fresh ledger and peer tree in ``workdir``.
+    """Grow a fresh ledger and both peer trees to every milestone, measuring at each.
 
     Raises:
         RuleViolation: a generated entry broke a domain rule (a bug in this script).
@@ -551,20 +643,55 @@ def measure(sizes: Sizes, workdir: Path, *, mode: str) -> Results:
     clock = FixedClock(_at(dt.date(2026, 2, 2)))
     ledger = open_ledger(workdir / "ledger.sqlite", clock)
     peer = Peer(workdir / "pymerkle.sqlite")
+    memory = MemoryPeer()
     try:
         work = Workload(ledger, clock)
         work.setup(issuers=sizes.issuers, emissions_per_issuer=sizes.emissions_per_issuer)
-        peer.append_many([record.leaf for record in ledger.entries()])
+        first = [record.leaf for record in ledger.entries()]
+        peer.append_many(first)
+        memory.append_many(first)
         _log(f"register ready: {ledger.head()[0]} entries, {len(work.emissions)} emissions")
-        leaves = _appends(results, sizes, ledger, peer, work)
+        milestones = [m for m in sizes.milestones if m < sizes.total] + [sizes.total]
+        leaves: list[bytes] = []
+        for milestone in milestones:
+            final = milestone == sizes.total
+            _grow(results, sizes, ledger, (peer, memory), work, until=milestone)
+            size, root = ledger.head()
+            if final:
+                results.size = size
+            for tree in (peer, memory):
+                if tree.size() != size or tree.root() != root:
+                    raise RuntimeError(f"{type(tree).__name__}'s tree differs from the ledger's")
+            _proofs(results, sizes, ledger, peer, memory, final=final)
+            _check(results, sizes, ledger, final=final)
+            leaves = _appends(results, sizes, ledger, (peer, memory), work, final=final)
+        if results.grow_ours:
+            results.rows.append(
+                Row(
+                    what=(
+                        f"Durable appends, {sizes.bulk_batch:,} per transaction, "
+                        f"growing the log to {sizes.total:,}"
+                    ),
+                    ours=Figure(tuple(results.grow_ours), "entries/s"),
+                    peer=Figure(tuple(results.grow_theirs), "entries/s"),
+                    memory=Figure(tuple(results.grow_memory), "entries/s"),
+                    target=TARGET_BATCH_RATE,
+                    target_text=f"≥ {TARGET_BATCH_RATE:,.0f} entries/s",
+                    key="append_growing",
+                )
+            )
+            ours_s, peer_s, memory_s = results.grow_seconds
+            grown = results.grown
+            results.notes.append(
+                f"Growing the log: {grown:,} entries took {ours_s:,.1f} s in the ledger "
+                f"({grown / ours_s:,.0f} entries/s overall), {peer_s:,.1f} s in pymerkle's "
+                f"SqliteTree ({grown / peer_s:,.0f}/s) and {memory_s:,.1f} s in its InmemoryTree "
+                f"({grown / memory_s:,.0f}/s)."
+            )
         _hashing(results, sizes, leaves)
-        _bulk(results, sizes, ledger, peer, work)
-        size, root = ledger.head()
-        results.size = size
-        if peer.size() != size or peer.root() != root:
-            raise RuntimeError("pymerkle's tree differs from the ledger's: not the same leaves")
-        _proofs(results, sizes, ledger, peer)
-        _check(results, sizes, ledger)
+        order = ["append_single", "append_batched", "append_growing", "hashlib_leaves"]
+        order += ["hashlib_tree", "proof_inclusion", "proof_consistency", "", "check", "check_cpu"]
+        results.rows.sort(key=lambda row: order.index(row.key))
         _check_state_leaves(ledger)
         results.database_mb = _file_mb(workdir / "ledger.sqlite")
         results.peer_database_mb = _file_mb(workdir / "pymerkle.sqlite")
@@ -584,14 +711,29 @@ def _file_mb(path: Path) -> float:
 
 
 def _appends(
-    results: Results, sizes: Sizes, ledger: Ledger, peer: Peer, work: Workload
+    results: Results,
+    sizes: Sizes,
+    ledger: Ledger,
+    peers: tuple[Peer, MemoryPeer],
+    work: Workload,
+    *,
+    final: bool,
 ) -> list[bytes]:
-    """Single-entry and batched appends, interleaved run by run with the peer."""
+    """Single-entry and batched appends, interleaved run by run with both peers.
+
+    Below 10,000 entries the runs are shorter (at most a tenth of the log per single-entry run,
+    three batched runs), so that the log stays near the size the point is plotted at.
+    """
+    peer, memory = peers
+    at = ledger.head()[0]
+    per_run = min(sizes.single_per_run, max(50, at // 10))
+    batch_runs = sizes.batch_runs if at >= 10_000 else min(3, sizes.batch_runs)
     single: list[float] = []
     single_peer: list[float] = []
+    single_memory: list[float] = []
     leaves: list[bytes] = []
     for _ in range(sizes.single_runs):
-        entries = work.entries(sizes.single_per_run)
+        entries = work.entries(per_run)
         written: list[bytes] = []
 
         def ours(batch: list[Entry] = entries, out: list[bytes] = written) -> None:
@@ -601,17 +743,20 @@ def _appends(
         with _no_gc():
             single.append(len(entries) / _timed(ours))
 
-        def theirs(batch: list[bytes] = written) -> None:
+        def theirs(batch: list[bytes] = written, tree: Peer | MemoryPeer = peer) -> None:
             for leaf in batch:
-                peer.append_one(leaf)
+                tree.append_one(leaf)
 
         with _no_gc():
             single_peer.append(len(written) / _timed(theirs))
+        with _no_gc():
+            single_memory.append(len(written) / _timed(partial(theirs, tree=memory)))
         leaves.extend(written)
-    _log(f"single appends: median {statistics.median(single):,.0f}/s")
+    _log(f"single appends at {at:,}: median {statistics.median(single):,.0f}/s")
     batch: list[float] = []
     batch_peer: list[float] = []
-    for _ in range(sizes.batch_runs):
+    batch_memory: list[float] = []
+    for _ in range(batch_runs):
         entries = work.entries(sizes.batch_size)
         out: list[bytes] = []
 
@@ -622,24 +767,43 @@ def _appends(
             batch.append(len(entries) / _timed(ours_batch))
         with _no_gc():
             batch_peer.append(len(out) / _timed(partial(peer.append_many, out)))
+        with _no_gc():
+            batch_memory.append(len(out) / _timed(partial(memory.append_many, out)))
         leaves.extend(out)
-    _log(f"batched appends: median {statistics.median(batch):,.0f}/s")
+    _log(f"batched appends at {at:,}: median {statistics.median(batch):,.0f}/s")
+    for key, values, goal in (
+        ("single", (single, single_peer, single_memory), TARGET_SINGLE_RATE),
+        ("batch", (batch, batch_peer, batch_memory), TARGET_BATCH_RATE),
+    ):
+        for name, samples in zip(("Tamga", SQLITE_PEER, MEMORY_PEER), values, strict=True):
+            results.series[key].add(name, at, samples)
+        results.series[key].hlines[f"target: ≥ {goal:,.0f} entries/s"] = goal
+    if not final:
+        return leaves
     results.rows.append(
         Row(
-            what="Durable appends, 1 entry per transaction",
+            what=f"Durable appends, 1 entry per transaction, at {at:,} entries",
             ours=Figure(tuple(single), "entries/s"),
             peer=Figure(tuple(single_peer), "entries/s"),
+            memory=Figure(tuple(single_memory), "entries/s"),
             target=TARGET_SINGLE_RATE,
             target_text=f"≥ {TARGET_SINGLE_RATE:,.0f} entries/s",
+            key="append_single",
+            issue_target="append-single",
         )
     )
     results.rows.append(
         Row(
-            what=f"Durable appends, {sizes.batch_size:,} entries per transaction",
+            what=(
+                f"Durable appends, {sizes.batch_size:,} entries per transaction, at {at:,} entries"
+            ),
             ours=Figure(tuple(batch), "entries/s"),
             peer=Figure(tuple(batch_peer), "entries/s"),
+            memory=Figure(tuple(batch_memory), "entries/s"),
             target=TARGET_BATCH_RATE,
             target_text=f"≥ {TARGET_BATCH_RATE:,.0f} entries/s",
+            key="append_batched",
+            issue_target="append-batched",
         )
     )
     results.leaf_sizes = Figure(tuple(float(len(leaf)) for leaf in leaves), "bytes")
@@ -668,28 +832,42 @@ def _hashing(results: Results, sizes: Sizes, leaves: Sequence[bytes]) -> None:
         Row(
             what="hashlib SHA-256 of the same leaves (leaf hash only)",
             ours=Figure(tuple(leaf_rates), "entries/s"),
+            key="hashlib_leaves",
         )
     )
     results.rows.append(
         Row(
             what="… plus every RFC 9162 interior node (CompactRange, in memory)",
             ours=Figure(tuple(tree_rates), "entries/s"),
+            key="hashlib_tree",
         )
     )
+    limit = statistics.median(leaf_rates)
+    for series in (results.series["single"], results.series["batch"]):
+        series.hlines["hashlib SHA-256 of the leaves (limit)"] = limit
+    for row in results.rows:
+        if row.key in ("append_single", "append_batched", "append_growing"):
+            results.notes.append(
+                f"{row.what}: {row.ours.median / limit * 100:.2f}% of hashlib's SHA-256 rate over "
+                f"the same leaves ({row.ours.median / statistics.median(tree_rates) * 100:.1f}% "
+                "with every interior node hashed)."
+            )
 
 
-def _bulk(results: Results, sizes: Sizes, ledger: Ledger, peer: Peer, work: Workload) -> None:
-    """Grow the log to ``sizes.total`` entries in batches, timing every batch."""
-    ours: list[float] = []
-    theirs: list[float] = []
-    ours_total = 0.0
-    peer_total = 0.0
-    grown = 0
+def _grow(
+    results: Results,
+    sizes: Sizes,
+    ledger: Ledger,
+    peers: tuple[Peer, MemoryPeer],
+    work: Workload,
+    *,
+    until: int,
+) -> None:
+    """Grow the log to ``until`` entries in batches, timing every batch (and the peers')."""
+    peer, memory = peers
     size, _ = ledger.head()
-    next_checkpoint = sizes.checkpoint_every
-    last_cut = -1
-    while size < sizes.total:
-        count = min(sizes.bulk_batch, sizes.total - size)
+    while size < until:
+        count = min(sizes.bulk_batch, until - size)
         entries = work.entries(count)
         out: list[bytes] = []
 
@@ -698,47 +876,31 @@ def _bulk(results: Results, sizes: Sizes, ledger: Ledger, peer: Peer, work: Work
 
         with _no_gc():
             seconds = _timed(append)
-        ours_total += seconds
         with _no_gc():
             peer_seconds = _timed(partial(peer.append_many, out))
-        peer_total += peer_seconds
-        ours.append(count / seconds)
-        theirs.append(count / peer_seconds)
+        with _no_gc():
+            memory_seconds = _timed(partial(memory.append_many, out))
+        before = size
         size += count
-        grown += count
-        if size >= next_checkpoint:
+        results.grown += count
+        for k, spent in enumerate((seconds, peer_seconds, memory_seconds)):
+            results.grow_seconds[k] += spent
+        if count == sizes.bulk_batch:  # only full batches make the "growing" row
+            results.grow_ours.append(count / seconds)
+            results.grow_theirs.append(count / peer_seconds)
+            results.grow_memory.append(count / memory_seconds)
+        if size // sizes.checkpoint_every > before // sizes.checkpoint_every or size >= until:
             ledger.cut_checkpoint()  # untimed: signed checkpoints, as a node cuts them
-            last_cut = size
-            while next_checkpoint <= size:
-                next_checkpoint += sizes.checkpoint_every
-        if grown % 50_000 < count:
+        if size // 100_000 > before // 100_000:
             _log(f"bulk: {size:,} entries, last batch {count / seconds:,.0f}/s")
-    if last_cut != size:
-        ledger.cut_checkpoint()
-    if ours:
-        results.rows.append(
-            Row(
-                what=(
-                    f"Durable appends, {sizes.bulk_batch:,} per transaction, "
-                    f"growing the log to {sizes.total:,}"
-                ),
-                ours=Figure(tuple(ours), "entries/s"),
-                peer=Figure(tuple(theirs), "entries/s"),
-                target=TARGET_BATCH_RATE,
-                target_text=f"≥ {TARGET_BATCH_RATE:,.0f} entries/s",
-            )
-        )
-        results.notes.append(
-            f"Growing the log: {grown:,} entries took {ours_total:,.1f} s in the ledger "
-            f"({grown / ours_total:,.0f} entries/s overall) and {peer_total:,.1f} s in pymerkle "
-            f"({grown / peer_total:,.0f} entries/s overall)."
-        )
 
 
-def _proofs(results: Results, sizes: Sizes, ledger: Ledger, peer: Peer) -> None:
-    """Inclusion and consistency proofs at the full size: ours (checked) and the peer's."""
+def _proofs(
+    results: Results, sizes: Sizes, ledger: Ledger, peer: Peer, memory: MemoryPeer, *, final: bool
+) -> None:
+    """Inclusion and consistency proofs at the current size: ours (checked) and the peers'."""
     size, root = ledger.head()
-    rng = random.Random(SEED)
+    rng = random.Random(SEED + size)
     indexes = [rng.randrange(size) for _ in range(sizes.proof_samples)]
     olds = [rng.randrange(1, size) for _ in range(sizes.proof_samples)]
     for index in indexes[:20]:
@@ -762,44 +924,74 @@ def _proofs(results: Results, sizes: Sizes, ledger: Ledger, peer: Peer) -> None:
         [partial(peer.tree.prove_consistency, m, size) for m in olds],
         budget_s=sizes.peer_proof_budget_s,
     )
-    _log(f"proofs: inclusion median {statistics.median(inclusion):.3f} ms")
+    memory_inclusion = _latencies(
+        [partial(memory.tree.prove_inclusion, i + 1, size) for i in indexes],
+        budget_s=sizes.peer_proof_budget_s,
+    )
+    memory_consistency = _latencies(
+        [partial(memory.tree.prove_consistency, m, size) for m in olds],
+        budget_s=sizes.peer_proof_budget_s,
+    )
+    _log(f"proofs at {size:,}: inclusion median {statistics.median(inclusion):.3f} ms")
+    for key, values in (
+        ("inclusion", (inclusion, peer_inclusion, memory_inclusion)),
+        ("consistency", (consistency, peer_consistency, memory_consistency)),
+    ):
+        for name, samples in zip(("Tamga", SQLITE_PEER, MEMORY_PEER), values, strict=True):
+            results.series[key].add(name, size, samples)
+        results.series[key].hlines[f"target: < {TARGET_PROOF_MS:g} ms at 10^6"] = TARGET_PROOF_MS
+    if not final:
+        return
     target = f"median < {TARGET_PROOF_MS:g} ms"
     results.rows += [
         Row(
             what=f"Inclusion proof at {size:,} (Ledger.prove_inclusion: snapshot, proof, root)",
             ours=Figure(tuple(inclusion), "ms"),
             peer=Figure(tuple(peer_inclusion), "ms"),
+            memory=Figure(tuple(memory_inclusion), "ms"),
             higher_is_better=False,
             target=TARGET_PROOF_MS,
             target_text=target,
+            key="proof_inclusion",
+            issue_target="proof-inclusion",
         ),
         Row(
             what=f"Consistency proof at {size:,} (Ledger.prove_consistency: proof and 2 roots)",
             ours=Figure(tuple(consistency), "ms"),
             peer=Figure(tuple(peer_consistency), "ms"),
+            memory=Figure(tuple(memory_consistency), "ms"),
             higher_is_better=False,
             target=TARGET_PROOF_MS,
             target_text=target,
+            key="proof_consistency",
+            issue_target="proof-consistency",
         ),
         Row(
             what="Inclusion proof, store reader + node.merkle.tree, one open snapshot",
             ours=Figure(tuple(raw_inclusion), "ms"),
             peer=Figure(tuple(peer_inclusion), "ms"),
+            memory=Figure(tuple(memory_inclusion), "ms"),
             higher_is_better=False,
         ),
         Row(
             what="Consistency proof, store reader + node.merkle.tree, one open snapshot",
             ours=Figure(tuple(raw_consistency), "ms"),
             peer=Figure(tuple(peer_consistency), "ms"),
+            memory=Figure(tuple(memory_consistency), "ms"),
             higher_is_better=False,
         ),
     ]
-    if len(peer_inclusion) < len(indexes) or len(peer_consistency) < len(olds):
-        results.notes.append(
-            f"pymerkle's proofs were sampled for at most {sizes.peer_proof_budget_s:g} s each: "
-            f"{len(peer_inclusion)} inclusion and {len(peer_consistency)} consistency proofs "
-            f"(of {len(indexes)})."
-        )
+    sampled = {
+        "SqliteTree": (len(peer_inclusion), len(peer_consistency)),
+        "InmemoryTree": (len(memory_inclusion), len(memory_consistency)),
+    }
+    for name, (inc, cons_count) in sampled.items():
+        if inc < len(indexes) or cons_count < len(olds):
+            results.notes.append(
+                f"pymerkle's {name} proofs were sampled for at most "
+                f"{sizes.peer_proof_budget_s:g} s each: {inc} inclusion and {cons_count} "
+                f"consistency proofs (of {len(indexes)})."
+            )
 
 
 def _latencies(
@@ -826,19 +1018,26 @@ def _check_state_leaves(ledger: Ledger) -> None:
                 raise RuntimeError(f"state leaf hash of {row.state_key} differs from node.state")
 
 
-def _check(results: Results, sizes: Sizes, ledger: Ledger) -> None:
-    """`tamga check` over the whole ledger."""
+def _check(results: Results, sizes: Sizes, ledger: Ledger, *, final: bool) -> None:
+    """`tamga check` over the whole ledger (several runs only at the final size)."""
     size, _ = ledger.head()
     signer = Account.from_key(SIGNING_KEY).address
     seconds: list[float] = []
-    for _ in range(sizes.check_runs):
+    cpu: list[float] = []
+    for _ in range(sizes.check_runs if final else 1):
         gc.collect()
+        before = time.process_time()
         seconds.append(
             _timed(
                 lambda: check_ledger(ledger.store, calendar=ledger.calendar, expected_signer=signer)
             )
         )
-    _log(f"check: {statistics.median(seconds):.1f} s")
+        cpu.append(time.process_time() - before)
+    wall, spent = statistics.median(seconds), statistics.median(cpu)
+    _log(f"check at {size:,}: {wall:.1f} s ({spent:.1f} s CPU)")
+    results.series["check"].add("Tamga: tamga check (SQLite ledger)", size, seconds)
+    if not final:
+        return
     results.rows.append(
         Row(
             what=f"`tamga check` (check_ledger) over {size:,} entries",
@@ -846,6 +1045,16 @@ def _check(results: Results, sizes: Sizes, ledger: Ledger) -> None:
             higher_is_better=False,
             target=TARGET_CHECK_S,
             target_text=f"< {TARGET_CHECK_S:g} s",
+            key="check",
+            issue_target="check",
+        )
+    )
+    results.rows.append(
+        Row(
+            what="… its CPU time (this process; the wall time's floor on a machine with load)",
+            ours=Figure(tuple(cpu), "s"),
+            higher_is_better=False,
+            key="check_cpu",
         )
     )
 
@@ -974,31 +1183,30 @@ def machine() -> list[tuple[str, str]]:
 
 
 def render(results: Results, info: list[tuple[str, str]], elapsed: float) -> str:
-    """The report as Markdown."""
+    """This script's section of docs/benchmarks.md, as Markdown between its markers."""
     s = results.sizes
     flag = "--full" if results.mode == "full" else "--quick"
+    facts = dict(info)
     lines = [
-        "# Benchmarks",
+        BEGIN,
+        "## Ledger (`scripts/bench_ledger.py`)",
         "",
-        f"Measured by `python scripts/bench_ledger.py {flag}` ({elapsed / 60:.1f} min). "
-        "Figures are the median of the runs with (min–max); latencies are per call. "
-        "Speed is measured here, never by timed tests.",
+        f"Measured by `python scripts/bench_ledger.py {flag}` ({elapsed / 60:.1f} min) on "
+        f"{facts['CPU']}, {facts['Cores']}; SQLite {facts['SQLite']}, SQLAlchemy "
+        f"{facts['SQLAlchemy']}, pydantic {facts['pydantic']}, pymerkle {facts['pymerkle']}; "
+        f"{facts['Date']}, commit {facts['Commit']}. Figures are the median of the runs with "
+        "(min–max); latencies are per call.",
         "",
-        "## Machine",
-        "",
-        "| | |",
-        "|---|---|",
-        *[f"| {k} | {v} |" for k, v in info],
-        "",
-        "## Results",
-        "",
-        "| Measurement | Tamga | pymerkle 7 `SqliteTree` | Tamga vs peer | Target | Verdict |",
-        "|---|---|---|---|---|---|",
+        "| Measurement | Tamga | pymerkle 7 `SqliteTree` | Tamga vs SqliteTree "
+        "| pymerkle 7 `InmemoryTree` (not durable) | Tamga vs InmemoryTree | Target | Verdict |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in results.rows:
         peer = row.peer.show() if row.peer is not None else "—"
+        memory = row.memory.show() if row.memory is not None else "—"
         lines.append(
-            f"| {row.what} | {row.ours.show()} | {peer} | {row.ratio()} | "
+            f"| {row.what} | {row.ours.show()} | {peer} | {row.ratio()} | {memory} | "
+            f"{row.ratio(row.memory) if row.memory is not None else '—'} | "
             f"{row.target_text or '—'} | {row.verdict()} |"
         )
     lines.append("")
@@ -1016,9 +1224,10 @@ def render(results: Results, info: list[tuple[str, str]], elapsed: float) -> str
         f"- Database files at the end: ledger {results.database_mb:,.0f} MB (entries, Merkle "
         f"nodes, projection, checkpoints), pymerkle {results.peer_database_mb:,.0f} MB (leaves)."
     )
+    milestones = ", ".join(f"{m:,}" for m in [*s.milestones, s.total] if m <= s.total)
     lines += [
         "",
-        "## Method",
+        "### Method",
         "",
         f"- The register: {s.issuers} issuers (`tests/data/filings/issuer-legal-entity.yaml`), "
         f"{s.issuers * s.emissions_per_issuer} emissions "
@@ -1029,24 +1238,30 @@ def render(results: Results, info: list[tuple[str, str]], elapsed: float) -> str
         "`emission.whitepaper_amendment_requested` and 1 `emission.whitepaper_amended` (refused). "
         "Entries are built before the timed section; the timed part is `Ledger.append`: the "
         "domain rules, leaf encoding, hashing, SQL writes and the durable commit.",
-        f"- Single-entry runs: {s.single_runs} × {s.single_per_run} appends; batched runs: "
-        f"{s.batch_runs} × {s.batch_size:,}; then the log grows to {s.total:,} in batches of "
-        f"{s.bulk_batch:,} (every batch timed), with a signed checkpoint every "
-        f"{s.checkpoint_every:,} entries (not timed). Each run of the ledger is followed by the "
-        "same leaves appended to pymerkle, so noise hits both alike.",
-        "- SQLite for both: WAL, `synchronous=FULL` (every acknowledged commit survives power "
-        "loss). pymerkle commits each `append_entry`, and `append_entries` once per batch.",
-        f"- Proofs: {s.proof_samples:,} seeded random positions at the final size; the first 20 "
-        "of ours are verified with `node.merkle.verify`, and pymerkle's root must equal ours. "
+        f"- The log grows in batches of {s.bulk_batch:,} (every batch timed) to each of "
+        f"{milestones} entries, with a signed checkpoint every {s.checkpoint_every:,} entries "
+        "(not timed). At each size, in this order: proofs, `tamga check`, then "
+        f"{s.single_runs} runs of single-entry appends ({s.single_per_run} each; below 10^4 a "
+        f"tenth of the log) and {s.batch_runs} runs of {s.batch_size:,}-entry batches (3 below "
+        "10^4); those are the points of the growth plots, the last size gives the table. Each "
+        "run of the ledger is followed by the same leaves appended to both pymerkle trees, so "
+        "noise hits all three alike.",
+        "- SQLite for the ledger and `SqliteTree`: WAL, `synchronous=FULL` (every acknowledged "
+        "commit survives power loss). pymerkle commits each `append_entry`, and "
+        "`append_entries` once per batch. `InmemoryTree` keeps every node as a Python object "
+        "and writes nothing: it is the bound for a log that forgets everything on a crash.",
+        f"- Proofs: {s.proof_samples:,} seeded random positions at each size; the first 20 "
+        "of ours are verified with `node.merkle.verify`, and both peers' roots must equal ours. "
         "pymerkle computes subtree roots from its leaves (with an LRU cache), so its latency "
         "depends on the cache warmth; it ran after ours, in the same process.",
         "- hashlib rows: the same leaf bytes, hashed in memory — the floor for any RFC 9162 log "
-        "in CPython on this machine.",
+        "in CPython on this machine; the notes give the fraction of it the appends reach.",
         "- The garbage collector is run before and paused during each timed section.",
         "",
     ]
     if results.profile:
-        lines += ["## Where the append time goes", "", *results.profile]
+        lines += ["### Where the append time goes", "", *results.profile]
+    lines.append(END)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -1056,13 +1271,14 @@ def render(results: Results, info: list[tuple[str, str]], elapsed: float) -> str
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark; print the report and write it to ``--out``."""
+    """Run the benchmark; print the section, write it into ``--out`` and figures into ``--json``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--quick", action="store_true", help="tiny sizes (the default)")
-    group.add_argument("--full", action="store_true", help="the 10^6-entry runs (10-20 min)")
+    group.add_argument("--full", action="store_true", help="the 10^6-entry runs (5-10 min)")
     parser.add_argument("--size", type=int, help="override the final log size")
-    parser.add_argument("--out", type=Path, help="write the Markdown report here")
+    parser.add_argument("--out", type=Path, help="replace this script's section of this file")
+    parser.add_argument("--json", type=Path, help="write the figures and series here")
     parser.add_argument("--profile", action="store_true", help="profile appends with py-spy")
     parser.add_argument("--workdir", type=Path, help="keep the databases here (default: temp)")
     parser.add_argument("--profile-child", choices=("batch", "single"), help=argparse.SUPPRESS)
@@ -1089,13 +1305,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = render(results, info, time.perf_counter() - started)
     print(report)
     if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        kept = ""
-        if args.out.exists():
-            previous = args.out.read_text(encoding="utf-8")
-            if KEEP_MARKER in previous:
-                kept = "\n" + previous[previous.index(KEEP_MARKER) :]
-        args.out.write_text(report + kept, encoding="utf-8")
+        common.replace_section(args.out, BEGIN, END, report)
+    if args.json is not None:
+        common.write_json(
+            args.json,
+            script="bench_ledger",
+            mode=mode,
+            figures=results.figures(),
+            series=list(results.series.values()),
+            notes=results.notes,
+        )
     return 0
 
 

@@ -63,6 +63,9 @@ from node.verification.store import VerificationStore  # noqa: E402
 from tests.unit.domain.lifecycle_samples import emission_filing, issuer_filing  # noqa: E402
 from tests.verification.support import Anvil  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "scripts"))
+import bench_common as common  # noqa: E402
+
 DEV = to_checksum_address("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266")  # anvil's account 0
 DEAD = to_checksum_address(DEAD_ADDRESS)
 HOLDER = to_checksum_address("0x70997970c51812dc3a010c7d01b50e0d17dc79c8")
@@ -277,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--logs", type=int, default=None)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--write", type=Path, help="replace this report's section in FILE")
+    parser.add_argument("--json", type=Path, help="write the figures and series here")
     args = parser.parse_args(argv)
     n = args.tokens or (50 if args.quick else 1_000)
     m = args.logs or (5_000 if args.quick else 60_000)
@@ -322,6 +326,43 @@ def main(argv: list[str] | None = None) -> int:
         naive_times, naive_requests = timed(
             lambda: naive_loop(anvil.url, tokens), max(1, runs // 2)
         )
+        growth = common.Series(
+            "verify_time", "Verifying registered tokens on chain", "tokens", "s (wall)"
+        )
+        growth.hlines[f"target: ≤ {TOKEN_TARGET_S:g} s for 1,000 tokens"] = TOKEN_TARGET_S
+        counts = [c for c in (10, 100, 1_000, 10_000) if c < n] + [n]
+        for count in counts:
+            if count == n:
+                reads, runs_k, naive_k = read_times, run_times, naive_times
+            else:
+                part = targets[:count]
+
+                def batched_part(part: list[TokenTarget] = part) -> Any:
+                    client = RpcClient([anvil.url], chain_id=31337, batch_limit=500)
+                    reader = PinnedReader(client, pin, chunk=300, at_head=True)
+                    return read_tokens(reader, part, sinks=[DEAD_ADDRESS])
+
+                def full_part(count: int = count) -> Any:
+                    verifier = Verifier(
+                        ledger,
+                        table=ChainTable(),
+                        clients=lambda s: (
+                            RpcClient([anvil.url], chain_id=31337) if s.local else None
+                        ),
+                        config=VerifyConfig(confirmations=1),
+                    )
+                    return verifier.run(keys[:count])
+
+                reads, _ = timed(batched_part, runs)
+                runs_k, _ = timed(full_part, runs)
+                naive_k, _ = timed(
+                    lambda count=count: naive_loop(anvil.url, tokens[:count]), max(1, runs // 2)
+                )
+            growth.add(
+                "Tamga: Verifier.run (reads, log scan, checks, ledger entries)", count, runs_k
+            )
+            growth.add("Tamga: batched reads only", count, reads)
+            growth.add("naive web3.py loop (8 requests per token)", count, naive_k)
 
         print(f"setup: {m} burn logs…", file=sys.stderr)
         token = burn_logs(client, m).lower()
@@ -415,6 +456,60 @@ def main(argv: list[str] | None = None) -> int:
         else:
             text = text.rstrip("\n") + "\n\n" + section
         args.write.write_text(text, encoding="utf-8")
+    if args.json is not None:
+        naive = "naive web3.py loop"
+        at = f"{n:,} tokens on anvil"
+        figures = [
+            common.figure(
+                "verify_full",
+                f"{n:,} tokens verified: full `Verifier.run`",
+                "s",
+                run_times,
+                higher_is_better=False,
+                peer_name=naive,
+                peer=naive_times,
+                target=common.Target("<=", TOKEN_TARGET_S, "≤ 5 s and ≥ 10× the naive loop"),
+                min_ratio=SPEEDUP_TARGET,
+                issue_target="verify-1000",
+                at=at,
+            ),
+            common.figure(
+                "verify_reads",
+                f"{n:,} tokens: batched reads only ({read_requests} HTTP requests)",
+                "s",
+                read_times,
+                higher_is_better=False,
+                peer_name=naive,
+                peer=naive_times,
+                target=common.Target("<=", TOKEN_TARGET_S, "≤ 5 s and ≥ 10× the naive loop"),
+                min_ratio=SPEEDUP_TARGET,
+                at=at,
+            ),
+            common.figure(
+                "burn_scan",
+                f"Burn scan: `eth_getLogs` + decode + store, {scanned:,} Transfer logs",
+                "logs/s",
+                [scanned / s for s in scan_times],
+                higher_is_better=True,
+                target=common.Target(">=", LOGS_TARGET, f"≥ {LOGS_TARGET:,} logs/s"),
+                issue_target="burn-scan",
+                at=f"{scanned:,} logs",
+            ),
+            common.figure(
+                "burn_decode",
+                "… decoding alone (`decode_transfers`)",
+                "logs/s",
+                [len(decoded) / s for s in decode_times],
+                higher_is_better=True,
+            ),
+        ]
+        common.write_json(
+            args.json,
+            script="bench_verify",
+            mode="quick" if args.quick else "full",
+            figures=figures,
+            series=[growth],
+        )
     return 0
 
 
