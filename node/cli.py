@@ -33,6 +33,7 @@ from api.cli import token_app
 from node.checkpoint import SignedCheckpoint, format_time
 from node.clock import Clock, SystemClock
 from node.demo import demo_clock, load_demo
+from node.domain.calendar import kyrgyz_calendar
 from node.domain.entries import IssuerRegistered, decode_entry
 from node.domain.filings import ISSUER_EVENT_KINDS, parse_issuer_filing
 from node.domain.lifecycle import recorded_on
@@ -46,6 +47,7 @@ from node.errors import (
     VerificationError,
 )
 from node.keys import create_keystore, load_account
+from node.ledger.backup import backup_ledger, restore_ledger
 from node.ledger.check import check_ledger
 from node.ledger.export import checkpoint_json, export_ledger
 from node.ledger.rebuild import rebuild_projection
@@ -905,6 +907,56 @@ def check(ctx: typer.Context, as_json: JsonOption = False) -> None:
     table.add_row("private values", str(result.private_values))
     _out().print(table)
     _out().print(f"root {result.root.hex()}")
+
+
+@app.command()
+def backup(
+    ctx: typer.Context,
+    dest: Annotated[Path, typer.Argument(help="New or empty directory for the backup.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Back up the database while the node runs (SQLite online backup; pg_dump on PostgreSQL)
+    into DEST with a manifest (log size, root, latest checkpoint, SHA-256 of every file)."""
+    rt = _runtime(ctx)
+    with _ledger(rt):
+        pass  # refuses before `tamga init`, like every command
+    manifest = backup_ledger(url=rt.settings.resolved_database_url, dest=dest, now=rt.clock.now())
+    if as_json:
+        _echo_json(manifest.model_dump(mode="json"))
+        return
+    checkpoint = manifest.latest_checkpoint
+    _out().print(
+        f"backed up {manifest.backend} ledger to {dest}: log size {manifest.log_size}, root "
+        f"{manifest.log_root}, latest checkpoint {checkpoint.size if checkpoint else 'none'}"
+    )
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    src: Annotated[Path, typer.Argument(help="A directory written by `tamga backup`.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace a database that is not empty.")
+    ] = False,
+) -> None:
+    """Restore a backup into the configured database (stop the node first): checks the
+    manifest's hashes, refuses a non-empty database unless --force, then runs `tamga check`."""
+    rt = _runtime(ctx)
+    account = _load_signer_optional(rt.settings)
+    report = restore_ledger(
+        src=src,
+        url=rt.settings.resolved_database_url,
+        force=force,
+        calendar=kyrgyz_calendar(),
+        expected_signer=account.address if account is not None else None,
+    )
+    manifest = report.manifest
+    migrated = f" (schema migrated from {report.migrated_from})" if report.migrated_from else ""
+    _out().print(
+        f"restored log size {manifest.log_size}, root {manifest.log_root} from {src}{migrated}; "
+        f"tamga check passed: {report.check.entries} entries, {report.check.checkpoints} "
+        "checkpoints"
+    )
 
 
 @app.command()

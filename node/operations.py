@@ -202,8 +202,8 @@ def submit_emission(ledger: Ledger, submission: EmissionSubmission) -> Submitted
     """File the application and, if the submission has one, record the registration decision.
 
     Before anything is written, both entries are checked together against the issuer's current
-    state in memory (a dry run), so a registration that would break a rule leaves the ledger
-    unchanged. The two entries are then integrated one after the other.
+    state in memory (a dry run). The two entries are then integrated as one atomic batch, so a
+    concurrent writer's entry never lands between them and a failure writes neither.
 
     Raises:
         RuleViolation: the filing or the registration breaks a rule (nothing written).
@@ -213,13 +213,12 @@ def submit_emission(ledger: Ledger, submission: EmissionSubmission) -> Submitted
     registration = submission.registration
     if registration is not None:
         _dry_run(ledger, submission.filing, registration)
-    application_no, integrated = ledger.file_application(submission.filing)
     if registration is None:
+        application_no, integrated = ledger.file_application(submission.filing)
         return Submitted(application_no=application_no, regno=None, size=integrated.size)
-    result = ledger.record_event(
-        kind="emission.registered",
-        emission=application_no,
-        data=registration_data(registration),
+    application_no, result = ledger.file_and_register(
+        submission.filing,
+        registration=registration_data(registration),
         effective_on=registration.on,
     )
     regno = ledger.emission(application_no).regno

@@ -107,6 +107,18 @@ class Settings(BaseSettings):
     rpc_timeout_seconds: float = Field(
         default=10.0, gt=0, description="Timeout of one JSON-RPC request."
     )
+    rpc_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Further tries of a JSON-RPC request after a timeout, HTTP 429 or 5xx.",
+    )
+    rpc_backoff_seconds: float = Field(
+        default=0.5, ge=0, description="First wait before a retry (doubled, Retry-After honoured)."
+    )
+    rpc_max_backoff_seconds: float = Field(
+        default=8.0, ge=0, description="Longest single wait before a JSON-RPC retry."
+    )
     anvil_block_time_seconds: int = Field(
         default=1, ge=1, description="Interval mining of the local anvil (besides automine)."
     )

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
 from typing import Any, Final, Protocol, assert_never
 
 from node.domain import lifecycle as lc
@@ -84,6 +84,9 @@ from node.errors import IllegalTransition, RuleViolation
 
 S = EmissionStatus
 _CENT: Final = Decimal("0.01")
+# Exact cents of any amount the wire admits: the default context (28 digits) cannot quantize
+# an amount of 27 or more digits and would raise InvalidOperation instead of a rule violation.
+_EXACT: Final = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 class RegisterView(Protocol):
@@ -1028,7 +1031,7 @@ def _published(
 def _fee_paid(
     view: RegisterView, entry: EmissionFeePaid, state: EmissionState, cal: WorkingCalendar
 ) -> Changes:
-    if entry.amount != entry.amount.quantize(_CENT):
+    if entry.amount != entry.amount.quantize(_CENT, context=_EXACT):
         raise _violation(
             "amount", "money", "Reg. §28", f"{entry.amount} is not a whole number of tyiyn (0.01)"
         )

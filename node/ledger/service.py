@@ -277,6 +277,49 @@ class Ledger:
 
         return self._integrate([build], checkpoint=checkpoint)
 
+    def file_and_register(
+        self,
+        filing: EmissionFiling,
+        *,
+        registration: Mapping[str, Any],
+        effective_on: date,
+        checkpoint: bool = False,
+    ) -> tuple[str, Integrated]:
+        """File an application (Reg. §9) and record its registration (Reg. §10) as ONE atomic
+        batch: both entries or neither, adjacent in the log, the application number and the
+        registration number (Reg. §67-68, when ``registration`` has no ``regno``) allocated
+        inside the transaction. Returns the application number.
+
+        Raises:
+            RuleViolation: the filing or the registration breaks a rule; nothing is written.
+            StorageError: the database failed.
+        """
+        recorded_at = self.clock.now()
+        numbers: list[str] = []
+
+        def apply(view: RegisterView) -> Prepared:
+            number = f"APP-{view.application_count() + 1:06d}"
+            numbers.append(number)
+            return Prepared(
+                entry=application_entry(filing, application_no=number, recorded_at=recorded_at)
+            )
+
+        def register(view: RegisterView) -> Prepared:
+            payload = dict(registration)
+            if "regno" not in payload:
+                payload["regno"] = str(allocate_regno(view, numbers[-1]))
+            entry = event_entry(
+                "emission.registered",
+                emission=numbers[-1],
+                data=payload,
+                recorded_at=recorded_at,
+                effective_on=effective_on,
+            )
+            return Prepared(entry=entry)
+
+        result = self._integrate([apply, register], checkpoint=checkpoint)
+        return numbers[-1], result
+
     def append(
         self, entries: Sequence[Entry | Prepared], *, checkpoint: bool = False
     ) -> Integrated:
