@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from api.problems import ApiProblem, problem_body, problem_response
+from node.domain.entries import field_path
 from node.errors import (
     ConfigError,
     IllegalTransition,
@@ -127,9 +128,9 @@ def install_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         errors = exc.errors()
         first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-        loc = [str(p) for p in first.get("loc", ())]
-        where = loc[0] if loc else "request"
-        field = ".".join(loc[1:]) or where
+        loc = list(first.get("loc", ()))
+        where = str(loc[0]) if loc else "request"
+        field = field_path(loc[1:]) or where
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         body = problem_body(
             status=422,

@@ -38,6 +38,7 @@ from node.domain.entries import (
     Entry,
     VerificationFinding,
     VerificationObserved,
+    field_path,
 )
 from node.domain.model import EmissionState
 from node.errors import ChainError, ConfigError, NotFound, RuleViolation, VerificationError
@@ -188,7 +189,7 @@ def _parse(model: type[_M], body: dict[str, Any]) -> _M:
         return model.model_validate(body)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "body"
+        field = field_path(first["loc"]) or "body"
         raise ApiProblem(
             status=422,
             slug="invalid-request",

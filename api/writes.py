@@ -22,6 +22,7 @@ from api.runtime import ApiRuntime
 from api.store import Claim
 from api.views import dumps, emission_json, issuer_json
 from node.domain.canonical import parse_json, parse_untrusted_json
+from node.domain.entries import field_path
 from node.domain.filings import parse_issuer_filing
 from node.domain.lifecycle import recorded_on
 from node.domain.model import EmissionState
@@ -260,7 +261,7 @@ def _extra_members(body: dict[str, Any], allowed: set[str], paragraph: str) -> N
     extra = sorted(set(body) - allowed)
     if extra:
         raise RuleViolation(
-            field=extra[0],
+            field=field_path([extra[0]]),
             rule="filing-field",
             paragraph=paragraph,
             message=f"unknown member {extra[0]!r}; allowed: {', '.join(sorted(allowed))}",

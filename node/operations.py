@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import Any, Final
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from node.domain.canonical import parse_untrusted_json
 from node.domain.entries import (
     ENTRY_TYPES,
     Document,
@@ -54,6 +54,22 @@ class _FilingLoader(yaml.SafeLoader):
     (YAML 1.2): YAML 1.1 would read the key ``on:`` (an effective date) or a ``no`` as booleans.
     """
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A mapping whose keys are unique: a filing that names a field twice is ambiguous
+        (YAML 1.2 §3.2.1.1 requires unique keys; PyYAML would keep the last silently)."""
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int | bool) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"duplicate key {key!r}",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
 
 def _float_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
     return str(loader.construct_scalar(node))  # type: ignore[arg-type]
@@ -80,16 +96,17 @@ def parse_document(text: str, *, name: str, yaml_syntax: bool) -> Any:
     try:
         if yaml_syntax:
             return yaml.load(text, Loader=_FilingLoader)  # noqa: S506 - a SafeLoader subclass
-        return json.loads(text, parse_float=str)
+        return parse_untrusted_json(text.encode("utf-8"), field=name)
+    except RuleViolation as exc:  # I-JSON (RFC 7493), as for API bodies
+        raise ConfigError(
+            f"{name} is not valid JSON: {exc.message.removeprefix('not valid JSON: ')} "
+            f"[{exc.rule}; {exc.paragraph}]"
+        ) from exc
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
         problem = getattr(exc, "problem", None) or exc.__class__.__name__
         raise ConfigError(f"{name} is not valid YAML{at}: {problem}") from exc
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"{name} is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from exc
 
 
 def read_document(path: Path) -> Any:

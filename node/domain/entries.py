@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal, TypeAlias, Union
@@ -805,6 +807,24 @@ def entry_subject(entry: Entry) -> tuple[str, str]:
     return ("emission", entry.emission)
 
 
+_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    """A field's location as text: ``filing.founders[0].name``; a member that is not a plain
+    name (empty, or with dots, spaces, quotes) is quoted as JSON: ``filing[""]``, ``data["a.b"]``.
+    """
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _NAME.fullmatch(part):
+            out += f".{part}" if out else part
+        else:
+            out += "[" + json.dumps(part, ensure_ascii=False) + "]"
+    return out
+
+
 def validation_violation(
     exc: ValidationError, *, rule: str, paragraph: str, skip_tag: bool = False
 ) -> RuleViolation:
@@ -818,9 +838,7 @@ def validation_violation(
     loc = list(first["loc"])
     if skip_tag and loc and isinstance(loc[0], str) and loc[0] in ENTRY_TYPES:
         loc = loc[1:]
-    field = ""
-    for part in loc:
-        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
+    field = field_path(loc)
     if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
         field = "kind"
     field = field or "entry"

@@ -64,7 +64,7 @@ def test_read_document_by_suffix_and_errors(tmp_path: Path) -> None:
         read_document(tmp_path / "missing.yaml")
     bad_json = tmp_path / "b.json"
     bad_json.write_text("{", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"b\.json is not valid JSON at line 1"):
+    with pytest.raises(ConfigError, match=r"b\.json is not valid JSON: .*line 1"):
         read_document(bad_json)
     scalar = tmp_path / "c.yaml"
     scalar.write_text("just text\n", encoding="utf-8")

@@ -32,6 +32,7 @@ from node.domain.entries import (
     decode_entry,
     encode_entry,
     entry_subject,
+    field_path,
 )
 from node.domain.filings import application_entry
 from node.errors import RuleViolation
@@ -335,3 +336,12 @@ def test_entries_are_frozen() -> None:
     entry = sample_event("emission.fee_paid", ON, REGNO)
     with pytest.raises(ValidationError):
         entry.effective_on = date(2020, 1, 1)  # type: ignore[misc]
+
+
+def test_field_path_names_every_member_unambiguously() -> None:
+    assert field_path(["filing", "founders", 0, "name"]) == "filing.founders[0].name"
+    assert field_path([]) == ""
+    assert field_path([""]) == '[""]'
+    assert field_path(["filing", ""]) == 'filing[""]'
+    assert field_path(["data", "a.b", "c d", 'q"']) == 'data["a.b"]["c d"]["q\\""]'
+    assert field_path(["кол", "x-y"]) == '["кол"].x-y'
