@@ -59,6 +59,8 @@ class _FilingLoader(yaml.SafeLoader):
         (YAML 1.2 §3.2.1.1 requires unique keys; PyYAML would keep the last silently)."""
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<:` merges; own keys override
+                continue
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, str | int | bool) and key in seen:
                 raise yaml.constructor.ConstructorError(

@@ -233,3 +233,19 @@ def test_issuer_event_errors() -> None:
     assert (bad.value.field, bad.value.rule) == ("successor", "entry-field")
     entry = build("updated", {"legal_address": "Ош ш., Ленин көч., 1"})
     assert entry.kind == "issuer.updated"  # type: ignore[attr-defined]
+
+
+def test_yaml_filings_refuse_duplicate_keys_but_keep_merges(tmp_path: Path) -> None:
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("name: A\nsymbol: X\nname: B\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"line 3, column 1: duplicate key 'name'"):
+        read_document(twice)
+    nested = tmp_path / "nested.yaml"
+    nested.write_text("basis:\n  number: 1\n  number: 2\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="duplicate key 'number'"):
+        read_document(nested)
+    merged = tmp_path / "merged.yaml"
+    merged.write_text(
+        "base: &b {number: 1, date: 2026-01-01}\nother:\n  <<: *b\n  number: 2\n", encoding="utf-8"
+    )
+    assert read_document(merged)["other"] == {"number": 2, "date": date(2026, 1, 1)}
