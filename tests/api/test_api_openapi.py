@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.api.conftest import ApiEnv
+from tests.reliability.hostile_support import EXAMPLES
 
 
 def test_every_operation_conforms(env: ApiEnv) -> None:
@@ -21,7 +22,7 @@ def test_every_operation_conforms(env: ApiEnv) -> None:
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=8,
+            max_examples=12,
             deadline=None,
             derandomize=True,
             database=None,
@@ -32,6 +33,7 @@ def test_every_operation_conforms(env: ApiEnv) -> None:
             # and paragraph), and a well-formed cursor may still not be ours (400): so the
             # "schema-valid data is accepted" check does not apply; every other check does.
             case.call_and_validate(excluded_checks=[positive_data_acceptance])
+            EXAMPLES["schemathesis requests"] += 1
 
         run()
         checked.append(operation.label)

@@ -283,9 +283,3 @@ def test_malformed_signatures_are_refused(
     assert problem["field"] in ("signature", "nonce"), problem
     EXAMPLES["signatures"] += 1
     assert fingerprint(env.ledger) == before
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _report_counts() -> Iterator[None]:
-    yield
-    print("\nhostile inputs tried:", dict(EXAMPLES))
