@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from api.auth import Principal, Role, Scope, TokenKind
 from api.schema import api_challenges, api_idempotency, api_tokens
@@ -204,21 +206,27 @@ class ApiStore:
             StorageError: the database failed.
         """
         where = (api_idempotency.c.principal == principal) & (api_idempotency.c.key == key)
+        values = {
+            "principal": principal,
+            "key": key,
+            "target": target,
+            "request_hash": request_hash,
+            "status": None,
+            "body": None,
+            "created_at": format_time(at),
+        }
+        # INSERT … ON CONFLICT DO NOTHING: two servers claiming the same key at the same moment
+        # (PostgreSQL runs both transactions at once) get one NEW and one existing row, never a
+        # unique violation.
+        claim = (
+            pg_insert(api_idempotency).values(**values).on_conflict_do_nothing()
+            if self._engine.dialect.name == "postgresql"
+            else sqlite_insert(api_idempotency).values(**values).on_conflict_do_nothing()
+        ).returning(api_idempotency.c.key)  # rowcount is not reliable across drivers
         with write_transaction(self._engine) as conn:
-            row = conn.execute(select(api_idempotency).where(where)).first()
-            if row is None:
-                conn.execute(
-                    insert(api_idempotency).values(
-                        principal=principal,
-                        key=key,
-                        target=target,
-                        request_hash=request_hash,
-                        status=None,
-                        body=None,
-                        created_at=format_time(at),
-                    )
-                )
+            if conn.execute(claim).first() is not None:
                 return IdempotencyClaim(Claim.NEW)
+            row = conn.execute(select(api_idempotency).where(where)).one()
         m = row._mapping
         if m["target"] != target or bytes(m["request_hash"]) != request_hash:
             return IdempotencyClaim(Claim.MISMATCH)
