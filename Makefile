@@ -64,7 +64,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-# Every benchmark (about 30 min): docs/benchmarks.md and its plots under docs/img/.
+# Every benchmark (about 45 min): docs/benchmarks.md and its plots under docs/img/.
 bench: install system-deps $(NPM_STAMP)
 	$(BIN)/python scripts/bench.py
 
