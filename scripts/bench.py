@@ -45,6 +45,9 @@ SCRIPTS = ROOT / "scripts"
 DOCS = ROOT / "docs"
 ANALYSIS = re.compile(r"<!-- analysis: ([\w-]+) -->\n.*?<!-- analysis: \1 end -->\n?", re.S)
 
+sys.path.insert(0, str(SCRIPTS))
+import bench_common as common  # noqa: E402
+
 
 @dataclasses.dataclass(frozen=True)
 class Step:
@@ -175,14 +178,7 @@ def run_step(step: Step, *, quick: bool, store: Path) -> dict[str, Any]:
 
 def machine() -> list[tuple[str, str]]:
     """The machine and the versions of everything measured."""
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model = common.cpu_model()
     anvil = "not found"
     try:
         out = subprocess.run(

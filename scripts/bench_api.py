@@ -327,14 +327,7 @@ def report(
         search["rps"] >= 300,
     )
 
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = common.cpu_model()
     spread = "; ".join(
         f"{name}: {min(r['rps'] for r in rs):,.0f}–{max(r['rps'] for r in rs):,.0f} req/s, p99 "
         f"{min(r['p99'] for r in rs):.1f}–{max(r['p99'] for r in rs):.1f} ms"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import platform
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
@@ -238,3 +239,14 @@ def replace_section(path: Path, begin: str, end: str, section: str) -> None:
         text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + body + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), else what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"

@@ -1152,12 +1152,7 @@ def _buckets(raw: Path, mode: str) -> list[str]:
 
 def machine() -> list[tuple[str, str]]:
     """What the figures were measured on."""
-    model = platform.processor() or platform.machine()
-    with suppress(OSError, subprocess.CalledProcessError):
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name:"):
-                model = line.split(":", 1)[1].strip()
+    model = common.cpu_model()
     commit = "unknown"
     with suppress(OSError, subprocess.CalledProcessError):
         commit = subprocess.run(

@@ -245,15 +245,7 @@ def burn_logs(client: RpcClient, count: int) -> str:
 
 def machine() -> list[tuple[str, str]]:
     """Where the benchmark ran."""
-    model = platform.processor() or platform.machine()
-    try:
-        for line in subprocess.run(
-            ["lscpu"], capture_output=True, text=True, check=True
-        ).stdout.splitlines():
-            if line.startswith("Model name:"):
-                model = line.split(":", 1)[1].strip()
-    except (OSError, subprocess.CalledProcessError):
-        pass
+    model = common.cpu_model()
     anvil = subprocess.run(
         [str(ROOT / "node_modules" / ".bin" / "anvil"), "--version"], capture_output=True, text=True
     ).stdout.splitlines()[0]
