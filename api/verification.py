@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
-from api.auth import Principal, Role
+from api.auth import Principal
 from api.bundles import local_endpoint
 from api.deps import get_runtime
 from api.models import (
@@ -31,7 +31,7 @@ from api.models import (
 from api.problems import ApiProblem, problem_responses
 from api.runtime import ApiRuntime
 from api.views import dumps
-from api.writes import JSON, Body, body_schema, idempotent, writer
+from api.writes import JSON, Body, body_schema, check_own_emission, idempotent, writer
 from node.chain.config import ChainKind, ChainSpec
 from node.domain.entries import (
     VERIFICATION_KINDS,
@@ -168,20 +168,7 @@ def emission_verification(
 def _own(principal: Principal, state: EmissionState) -> None:
     """An issuer proves and files only for its own emissions (a wallet session: only for the
     emissions declaring that wallet); the regulator for any."""
-    if principal.role is not Role.ISSUER:
-        return
-    if state.issuer != principal.issuer:
-        raise ApiProblem(
-            status=403,
-            slug="forbidden",
-            detail=f"emission {state.key} is not an emission of issuer {principal.issuer}",
-        )
-    if principal.wallet is not None and state.issuer_wallet.lower() != principal.wallet.lower():
-        raise ApiProblem(
-            status=403,
-            slug="forbidden",
-            detail=f"the signed-in wallet is not the wallet declared for {state.key} (Reg. §5.5)",
-        )
+    check_own_emission(principal, state)
 
 
 def _parse(model: type[_M], body: dict[str, Any]) -> _M:

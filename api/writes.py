@@ -483,7 +483,15 @@ def emission_event_route(
     return idempotent(request, rt, principal, body, action)
 
 
-def _check_own(principal: Principal, state: EmissionState, kind: str) -> None:
+def check_own_emission(principal: Principal, state: EmissionState) -> None:
+    """An issuer acts only on its own emissions; a wallet session only on the emissions that
+    declare that wallet (Reg. §5.5). Other roles are not restricted here.
+
+    Raises:
+        ApiProblem: 403 naming the emission and the issuer or wallet.
+    """
+    if principal.role is not Role.ISSUER:
+        return
     if state.issuer != principal.issuer:
         raise ApiProblem(
             status=403,
@@ -496,6 +504,10 @@ def _check_own(principal: Principal, state: EmissionState, kind: str) -> None:
             slug="forbidden",
             detail=f"the signed-in wallet is not the wallet declared for {state.key} (Reg. §5.5)",
         )
+
+
+def _check_own(principal: Principal, state: EmissionState, kind: str) -> None:
+    check_own_emission(principal, state)
     if kind not in ISSUER_FILED_KINDS:
         raise ApiProblem(
             status=403,
