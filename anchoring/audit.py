@@ -15,15 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from datetime import UTC, datetime
+from itertools import pairwise
+from typing import Any, Final, TypeVar
 
 from anchoring.audit_chain import (
     AnchorChain,
     AnchoredEvent,
     AnchoredRoot,
+    BlockInfo,
     BlockRef,
     NoContractCode,
+    RpcDisagreement,
     checksum,
+    code_mismatch,
 )
 from anchoring.audit_replay import LocalReplay, ReplayOutcome, ReplayProcess, privacy_problems
 from anchoring.audit_report import AuditReport, Check, Recorder
@@ -33,17 +38,21 @@ from anchoring.audit_source import (
     DirectorySource,
     ExportSource,
     Manifest,
+    SuppliedProof,
     parse_checkpoint_line,
     parse_entry_line,
     parse_manifest,
 )
+from anchoring.equivocation import build_evidence, eip191_checkpoint, evidence_proof
 from node.checkpoint import Checkpoint, parse_time, recover_signer
 from node.domain.calendar import WorkingCalendar
-from node.errors import MerkleError, VerificationError
+from node.errors import ConfigError, MerkleError, VerificationError
 from node.merkle.hasher import hash_children, hash_leaf
 from node.merkle.nodes import NodeID
 from node.merkle.tree import prove_consistency, root_at
 from node.merkle.verify import verify_consistency
+
+_T = TypeVar("_T")
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)``."""
@@ -116,6 +125,12 @@ def audit_export(
     progress: Progress | None = None,
     finding_limit: int = 50,
     parallel: bool | None = None,
+    proof: SuppliedProof | None = None,
+    allow_unsigned_tail: bool = False,
+    chain_id: int | None = None,
+    compare: Sequence[ExportSource] = (),
+    seen_at: datetime | None = None,
+    seen_by: str = "tamga audit",
 ) -> AuditReport:
     """Audit an export (docs/export-format.md) and, with ``chain``, its anchors.
 
@@ -125,6 +140,14 @@ def audit_export(
     anchor, and the report's ``ok`` is False. Without ``chain`` nothing is compared with the
     chain and a note says so. ``parallel`` replays the entries in a second process (default:
     for directory exports of at least `PARALLEL_FROM` entries).
+
+    The export's signed head (its last checkpoint) is held to the contract's ``latest()`` at
+    the pinned block: equal, or extending it (proof from the export's own leaves), or older
+    with a consistency proof to it (``proof``, or fetched from the source); entries after the
+    last checkpoint fail unless ``allow_unsigned_tail``. ``chain_id`` is the chain the
+    auditor expects. ``compare`` are other views of the same log (an export or the API):
+    two signed checkpoints that are not one history become equivocation evidence (``seen_at``
+    and ``seen_by`` go into it).
 
     Raises:
         ConfigError: a file of the export cannot be read.
@@ -139,33 +162,29 @@ def audit_export(
     checkpoints = _checkpoints(source, rec, name=checkpoints_name, origin=origin)
     facts["checkpoints"] = len(checkpoints)
 
-    head: BlockRef | None = None
-    events: dict[int, AnchoredEvent] = {}
-    chain_id = 0
+    view: _ChainView | None = None
     if chain is not None:
         report("chain", 0, 1)
-        chain_id = chain.chain_id()
-        head = chain.head()
-        for event in chain.anchored_events(from_block=from_block, to_block=head.number):
-            if event.tree_size in events:
-                rec.failed(
-                    Check.CHAIN,
-                    where=_event_where(event),
-                    message="the contract anchored this tree size twice",
-                )
-            events[event.tree_size] = event
-        facts.update(
-            chain_id=chain_id,
-            contract=chain.contract,
-            block=head.to_json(),
-            anchors_on_chain=len(events),
+        view = _guard(
+            chain, rec, lambda: _read_chain(chain, rec, from_block=from_block, want=chain_id)
         )
+        if view is not None:
+            facts.update(
+                chain_id=view.chain_id,
+                contract=chain.contract,
+                block=view.head.to_json(),
+                anchors_on_chain=len(view.events),
+                latest_anchor=view.latest.tree_size if view.latest.anchored else None,
+            )
     else:
         rec.note("no chain given: anchors were not checked")
+    events = view.events if view is not None else {}
 
     # The replay (decoding and the domain rules) is the dominant cost: for a large directory
     # export it runs in a second process that reads the same file, beside everything else.
     cuts = {cp.size for cp in checkpoints} | set(events)
+    if view is not None and view.latest.anchored:
+        cuts.add(view.latest.tree_size)
     entries_name = manifest.entries if manifest is not None else "entries.jsonl"
     total = manifest.tree_size if manifest is not None else 0
     worker: ReplayProcess | None = None
@@ -190,17 +209,37 @@ def audit_export(
         _head(manifest, tree, rec)
     _privacy_files(source, rec)
     _log_roots(checkpoints, tree, rec)
-    if chain is not None and head is not None:
-        try:
+    signed = _signed_head(checkpoints)
+    _signed_tail(signed, tree, rec, allow=allow_unsigned_tail)
+    evidence = _Witnessing(seen_at=seen_at, seen_by=seen_by)
+    _equivocations(checkpoints, tree, rec, evidence)
+    for other in compare:
+        _compare(checkpoints, other, tree, rec, evidence)
+    if chain is not None and view is not None:
+        chain_view = view
+
+        def checks() -> None:
             _chain_checks(
                 chain,
-                head=head,
-                chain_id=chain_id,
-                events=events,
+                head=chain_view.head,
+                chain_id=chain_view.chain_id,
+                events=chain_view.events,
                 checkpoints=checkpoints,
                 tree=tree,
                 rec=rec,
             )
+            _latest(
+                chain_view.latest,
+                signed,
+                tree,
+                rec,
+                block=chain_view.head.number,
+                supplied=proof,
+                source=source,
+            )
+
+        try:
+            _guard(chain, rec, checks)
         except NoContractCode as exc:
             rec.failed(
                 Check.ANCHOR,
@@ -208,6 +247,7 @@ def audit_export(
                 message=f"no anchor contract at this address: {exc}",
             )
         facts["anchored_checkpoints"] = sum(1 for cp in checkpoints if cp.size in events)
+    _stable(source, rec)
 
     if worker is not None:
         outcome = worker.finish(lambda done: report("replay", done, max(total, done)))
@@ -564,6 +604,7 @@ def _chain_checks(
 ) -> None:
     sizes = {cp.size for cp in checkpoints} | set(events)
     on_chain = chain.roots_at(sizes, block=head.number)
+    blocks = chain.blocks({e.block_number for e in events.values()})
     contract = chain.contract.lower()
     unanchored = 0
     for cp in checkpoints:
@@ -576,6 +617,7 @@ def _chain_checks(
                 chain_id=chain_id,
                 contract=contract,
                 event=events.get(cp.size),
+                blocks=blocks,
                 chain=chain,
                 rec=rec,
             )
@@ -610,6 +652,7 @@ def _chain_checks(
             beyond += 1
             continue
         _event(event, where=_event_where(event), root=on_chain.get(size), tree=tree, rec=rec)
+        _event_block(event, blocks.get(event.block_number), rec)
         if size not in checkpoint_sizes:
             rec.note(f"tree size {size} is anchored on chain but has no checkpoint in the export")
     if beyond:
@@ -627,6 +670,7 @@ def _claim(
     chain_id: int,
     contract: str,
     event: AnchoredEvent | None,
+    blocks: dict[int, BlockInfo],
     chain: AnchorChain,
     rec: Recorder,
 ) -> None:
@@ -658,18 +702,64 @@ def _claim(
             actual=None,
         )
         return
-    claimed = (claim.tx_hash.lower(), claim.block_number, claim.block_hash.lower())
-    actual = ("0x" + event.tx_hash.hex(), event.block_number, "0x" + event.block_hash.hex())
-    if claimed != actual:
+    actual: dict[str, object] = {
+        "tx_hash": "0x" + event.tx_hash.hex(),
+        "block_number": event.block_number,
+        "block_hash": "0x" + event.block_hash.hex(),
+    }
+    claimed: dict[str, object] = {
+        "tx_hash": claim.tx_hash.lower(),
+        "block_number": claim.block_number,
+        "block_hash": claim.block_hash.lower(),
+    }
+    if claim.anchored_at is not None:
+        actual["anchored_at"] = event.anchored_at
+        claimed["anchored_at"] = claim.anchored_at
+    wrong = [name for name in actual if claimed[name] != actual[name]]
+    for name in wrong:
         rec.failed(
             Check.ANCHOR,
             where=cp.where,
-            message="the anchor transaction or block differs from the chain's Anchored event",
-            expected=f"tx {actual[0]} in block {actual[1]} {actual[2]}",
-            actual=f"tx {claimed[0]} in block {claimed[1]} {claimed[2]}",
+            message=f"anchor.{name} differs from the chain's Anchored event "
+            f"(tx 0x{event.tx_hash.hex()} in block {event.block_number})",
+            expected=actual[name],
+            actual=claimed[name],
         )
-        return
-    rec.passed(Check.ANCHOR)
+    block = blocks.get(event.block_number)
+    if claim.anchored_at is not None and block is not None and claim.anchored_at != block.timestamp:
+        rec.failed(
+            Check.ANCHOR,
+            where=cp.where,
+            message=f"anchor.anchored_at differs from the timestamp of block {block.number}",
+            expected=block.timestamp,
+            actual=claim.anchored_at,
+        )
+        wrong.append("time")
+    if not wrong:
+        rec.passed(Check.ANCHOR)
+
+
+def _event_block(event: AnchoredEvent, block: BlockInfo | None, rec: Recorder) -> None:
+    """The event's block is canonical and its ``anchoredAt`` is that block's timestamp."""
+    where = _event_where(event)
+    if block is None or block.hash != event.block_hash:
+        rec.failed(
+            Check.CHAIN,
+            where=where,
+            message="the event's block is not the chain's block of that number (reorganized)",
+            expected=None if block is None else block.hash,
+            actual=event.block_hash,
+        )
+    elif block.timestamp != event.anchored_at:
+        rec.failed(
+            Check.CHAIN,
+            where=where,
+            message="the event's anchoredAt differs from its block's timestamp",
+            expected=block.timestamp,
+            actual=event.anchored_at,
+        )
+    else:
+        rec.passed(Check.CHAIN)
 
 
 def _receipt_detail(chain: AnchorChain, tx_hash: bytes) -> str:
@@ -739,3 +829,408 @@ def _anchored_state_roots(
 
 def _event_where(event: AnchoredEvent) -> str:
     return f"anchor {event.tree_size} (tx 0x{event.tx_hash.hex()}, block {event.block_number})"
+
+
+# --------------------------------------------------------------------------------------------
+# the chain's head: chain id, contract code, latest(); the signed tail; equivocation
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ChainView:
+    """What the chain says at the pinned block."""
+
+    chain_id: int
+    head: BlockRef
+    events: dict[int, AnchoredEvent]
+    latest: AnchoredRoot
+
+
+def _guard(chain: AnchorChain, rec: Recorder, read: Callable[[], _T]) -> _T | None:
+    """Run chain reads; RPC endpoints that disagree are a finding (and the reads stop)."""
+    try:
+        return read()
+    except RpcDisagreement as exc:
+        rec.failed(
+            Check.RPC_AGREEMENT,
+            where=f"rpc {getattr(chain, 'rpc_url', chain.contract)}",
+            message=str(exc),
+        )
+        rec.note("the chain checks stopped at the first disagreement between the RPC endpoints")
+        return None
+
+
+def _read_chain(
+    chain: AnchorChain, rec: Recorder, *, from_block: int, want: int | None
+) -> _ChainView | None:
+    chain_id = chain.chain_id()
+    rpc = getattr(chain, "rpc_url", "the RPC endpoint")
+    if want is not None:
+        if chain_id != want:
+            rec.failed(
+                Check.CHAIN_ID,
+                where=f"rpc {rpc}",
+                message="the RPC serves another chain than --chain-id: nothing was read from it",
+                expected=want,
+                actual=chain_id,
+            )
+            return None
+        rec.passed(Check.CHAIN_ID)
+    head = chain.head()
+    problem = code_mismatch(chain.code(block=head.number))
+    if problem is not None:
+        rec.failed(
+            Check.CONTRACT_CODE,
+            where=f"contract {chain.contract} at block {head.number}",
+            message=f"not the RegistryAnchor contract: {problem}",
+        )
+        rec.note("the chain checks were skipped: --contract is not the anchor contract")
+        return None
+    rec.passed(Check.CONTRACT_CODE)
+    events: dict[int, AnchoredEvent] = {}
+    for event in chain.anchored_events(from_block=from_block, to_block=head.number):
+        if event.tree_size in events:
+            rec.failed(
+                Check.CHAIN,
+                where=_event_where(event),
+                message="the contract anchored this tree size twice",
+            )
+        events[event.tree_size] = event
+    latest = chain.latest(block=head.number)
+    if len(getattr(chain, "chains", ())) > 1:
+        rec.passed(Check.RPC_AGREEMENT)
+    return _ChainView(chain_id=chain_id, head=head, events=events, latest=latest)
+
+
+def _signed_head(checkpoints: list[_Signed]) -> _Signed | None:
+    return max(checkpoints, key=lambda cp: cp.size, default=None)
+
+
+def _signed_tail(signed: _Signed | None, tree: Levels, rec: Recorder, *, allow: bool) -> None:
+    covered = signed.size if signed is not None else 0
+    if tree.size <= covered:
+        rec.passed(Check.SIGNED_TAIL)
+        return
+    span = f"entries {covered}..{tree.size - 1} come after the last signed checkpoint ({covered})"
+    if allow:
+        rec.unchecked(Check.SIGNED_TAIL)
+        rec.note(f"{span}: not covered by a signed checkpoint, allowed by --allow-unsigned-tail")
+        return
+    rec.failed(
+        Check.SIGNED_TAIL,
+        where=f"entry {covered}",
+        message=f"not covered by a signed checkpoint: {span}",
+    )
+
+
+def _latest(
+    latest: AnchoredRoot,
+    signed: _Signed | None,
+    tree: Levels,
+    rec: Recorder,
+    *,
+    block: int,
+    supplied: SuppliedProof | None,
+    source: ExportSource,
+) -> None:
+    """Hold the export's signed head to ``latest()`` (RFC 9162 §2.1.4)."""
+    anchored = latest.tree_size
+    where = f"latest anchor {anchored} at block {block}"
+    if not latest.anchored:
+        rec.note(f"nothing is anchored at block {block}: the signed head is not held to a chain")
+        return
+    if signed is None:
+        rec.failed(
+            Check.LATEST_ANCHOR,
+            where=where,
+            message="the export has no signed checkpoint, the chain has anchored tree size "
+            f"{anchored}",
+        )
+        return
+    size, root = signed.size, signed.checkpoint.log_root
+    if size == anchored:
+        expected = (latest.log_root, latest.state_root)
+        actual = (root, signed.checkpoint.state_root)
+        if actual != expected:
+            rec.failed(
+                Check.LATEST_ANCHOR,
+                where=signed.where,
+                message="the export's signed head differs from the latest anchor of the same "
+                "tree size (a fork)",
+                expected=f"{latest.log_root.hex()}/{latest.state_root.hex()}",
+                actual=f"{root.hex()}/{signed.checkpoint.state_root.hex()}",
+            )
+        else:
+            rec.passed(Check.LATEST_ANCHOR)
+        return
+    if size > anchored:
+        if size > tree.size:
+            rec.unchecked(Check.LATEST_ANCHOR)
+            return
+        try:
+            verify_consistency(
+                size1=anchored,
+                size2=size,
+                root1=latest.log_root,
+                root2=root,
+                proof=prove_consistency(tree, anchored, size),
+            )
+        except VerificationError as exc:
+            rec.failed(
+                Check.LATEST_ANCHOR,
+                where=signed.where,
+                message=f"the export's signed head does not extend the latest anchor {anchored} "
+                f"(a fork of the anchored history): {exc}",
+            )
+        else:
+            rec.passed(Check.LATEST_ANCHOR)
+        return
+    proof = supplied
+    origin = "--proof"
+    if proof is None:
+        try:
+            proof = source.consistency_proof(size, anchored)
+        except ConfigError as exc:
+            rec.failed(Check.LATEST_ANCHOR, where=signed.where, message=str(exc))
+            return
+        origin = source.description
+    if proof is None:
+        rec.failed(
+            Check.LATEST_ANCHOR,
+            where=signed.where,
+            message=f"the export's signed head {size} is older than the latest anchor "
+            f"{anchored} and no consistency proof from {size} to {anchored} was given "
+            "(--proof FILE, or audit the node's API)",
+            expected=anchored,
+            actual=size,
+        )
+        return
+    if (proof.size1, proof.size2) != (size, anchored):
+        rec.failed(
+            Check.LATEST_ANCHOR,
+            where=signed.where,
+            message="the consistency proof is between other tree sizes",
+            expected=f"{size} -> {anchored}",
+            actual=f"{proof.size1} -> {proof.size2}",
+        )
+        return
+    try:
+        verify_consistency(
+            size1=size, size2=anchored, root1=root, root2=latest.log_root, proof=proof.proof
+        )
+    except VerificationError as exc:
+        rec.failed(
+            Check.LATEST_ANCHOR,
+            where=signed.where,
+            message=f"the export's signed head {size} is not a prefix of the latest anchor "
+            f"{anchored} (a fork settled by a later anchor): {exc}",
+        )
+        return
+    rec.passed(Check.LATEST_ANCHOR)
+    rec.note(
+        f"the export is a proven prefix: its signed head {size} is consistent with the latest "
+        f"anchor {anchored} (proof from {origin}); entries {size}..{anchored - 1} are not in it"
+    )
+
+
+def _stable(source: ExportSource, rec: Recorder) -> None:
+    try:
+        changed = source.changes()
+    except ConfigError as exc:
+        rec.failed(Check.SOURCE_STABLE, where=source.description, message=str(exc))
+        return
+    if changed:
+        rec.failed(
+            Check.SOURCE_STABLE,
+            where=", ".join(changed),
+            message=f"the export changed while it was audited: a second read of "
+            f"{', '.join(changed)} differs from the first",
+        )
+    else:
+        rec.passed(Check.SOURCE_STABLE)
+
+
+class _Witnessing:
+    """Builds equivocation evidence from pairs of signed checkpoints by the pinned keys."""
+
+    def __init__(self, *, seen_at: datetime | None, seen_by: str) -> None:
+        self.seen_at = seen_at or datetime.fromtimestamp(0, UTC)
+        self.seen_by = seen_by
+        self.pinned: set[str] = set()
+
+    def offer(
+        self,
+        rec: Recorder,
+        a: CheckpointLine,
+        b: CheckpointLine,
+        *,
+        proof: Sequence[bytes] | None,
+        detail: str,
+        where: str,
+    ) -> bool:
+        """Record evidence when ``a`` and ``b`` prove an equivocation; False when they do not."""
+        if self.pinned and not {a.signer.lower(), b.signer.lower()} <= self.pinned:
+            return False
+        try:
+            evidence = build_evidence(
+                eip191_checkpoint(a.model_dump()),
+                eip191_checkpoint(b.model_dump()),
+                proof=proof,
+                detail=detail,
+                seen_at=self.seen_at,
+                seen_by=self.seen_by,
+            )
+        except VerificationError:
+            return False
+        rec.equivocation(evidence, where=where)
+        return True
+
+
+def _equivocations(
+    checkpoints: list[_Signed], tree: Levels, rec: Recorder, witnessing: _Witnessing
+) -> None:
+    """Two lines of one export that are not one history: same size, or not extending."""
+    witnessing.pinned = {cp.line.signer.lower() for cp in checkpoints[:1]} | witnessing.pinned
+    found = False
+    by_size: dict[int, _Signed] = {}
+    for cp in checkpoints:
+        first = by_size.setdefault(cp.size, cp)
+        if first is not cp and first.checkpoint.log_root != cp.checkpoint.log_root:
+            found |= witnessing.offer(
+                rec,
+                first.line,
+                cp.line,
+                proof=None,
+                detail=f"two checkpoints of the export at tree size {cp.size} have different roots",
+                where=cp.where,
+            )
+    ordered = sorted(by_size.values(), key=lambda cp: cp.size)
+    for old, new in pairwise(ordered):
+        found |= _inconsistent(old.line, new.line, tree, rec, witnessing, where=new.where)
+    if not found:
+        rec.passed(Check.EQUIVOCATION)
+
+
+def _inconsistent(
+    old: CheckpointLine,
+    new: CheckpointLine,
+    tree: Levels,
+    rec: Recorder,
+    witnessing: _Witnessing,
+    *,
+    where: str,
+) -> bool:
+    """Evidence when ``new`` matches the leaves and ``old`` is not their prefix."""
+    small, large = old.tree_size, new.tree_size
+    if not 0 < small < large <= tree.size or tree.root(large).hex() != new.log_root:
+        return False
+    prefix = tree.root(small)
+    if prefix.hex() == old.log_root:
+        return False
+    proof = evidence_proof(small, prove_consistency(tree, small, large), old_root=prefix)
+    return witnessing.offer(
+        rec,
+        old,
+        new,
+        proof=proof,
+        detail=f"signed checkpoint {large} does not extend signed checkpoint {small}",
+        where=where,
+    )
+
+
+def _compare(
+    checkpoints: list[_Signed],
+    other: ExportSource,
+    tree: Levels,
+    rec: Recorder,
+    witnessing: _Witnessing,
+) -> None:
+    """Hold the export's signed checkpoints to another view of the log (``--compare``)."""
+    theirs = _other_checkpoints(other, rec)
+    if theirs is None:
+        return
+    ours = {cp.size: cp for cp in checkpoints}
+    head = _signed_head(checkpoints)
+    found = False
+    for line in theirs:
+        where = f"checkpoint {line.tree_size} of {other.description}"
+        mine = ours.get(line.tree_size)
+        if mine is not None and mine.line.log_root != line.log_root:
+            found |= witnessing.offer(
+                rec,
+                mine.line,
+                line,
+                proof=None,
+                detail=f"{other.description} shows another signed checkpoint at tree size "
+                f"{line.tree_size} than this export",
+                where=where,
+            )
+            continue
+        if head is not None and line.tree_size < head.size and mine is None:
+            found |= _inconsistent(line, head.line, tree, rec, witnessing, where=where)
+    their_head = max(theirs, key=lambda line: line.tree_size, default=None)
+    if head is not None and their_head is not None and their_head.tree_size > head.size:
+        found |= _their_extension(head, their_head, other, rec, witnessing)
+    if not found:
+        rec.passed(Check.EQUIVOCATION)
+
+
+def _their_extension(
+    head: _Signed,
+    their_head: CheckpointLine,
+    other: ExportSource,
+    rec: Recorder,
+    witnessing: _Witnessing,
+) -> bool:
+    where = f"checkpoint {their_head.tree_size} of {other.description}"
+    try:
+        supplied = other.consistency_proof(head.size, their_head.tree_size)
+    except ConfigError as exc:
+        rec.note(f"{where}: no consistency proof to this export's head: {exc}")
+        return False
+    if supplied is None:
+        rec.note(f"{where}: {other.description} serves no consistency proof from {head.size}")
+        return False
+    try:
+        verify_consistency(
+            size1=head.size,
+            size2=their_head.tree_size,
+            root1=head.checkpoint.log_root,
+            root2=bytes.fromhex(their_head.log_root),
+            proof=supplied.proof,
+        )
+    except VerificationError:
+        pass
+    else:
+        return False
+    proof = supplied.proof
+    if head.size & (head.size - 1) == 0 and supplied.root1 is not None:
+        proof = evidence_proof(head.size, proof, old_root=supplied.root1)
+    detail = f"{other.description}'s signed checkpoint {their_head.tree_size} does not extend "
+    detail += f"this export's signed head {head.size}"
+    if witnessing.offer(rec, head.line, their_head, proof=proof, detail=detail, where=where):
+        return True
+    rec.failed(Check.EQUIVOCATION, where=where, message=f"{detail} (its proof does not verify)")
+    return True
+
+
+def _other_checkpoints(other: ExportSource, rec: Recorder) -> list[CheckpointLine] | None:
+    try:
+        manifest = parse_manifest(other.read("manifest.json"))
+        data = other.read(manifest.checkpoints)
+    except (ConfigError, VerificationError) as exc:
+        rec.failed(
+            Check.EQUIVOCATION,
+            where=other.description,
+            message=f"cannot read the other view's checkpoints: {exc}",
+        )
+        return None
+    lines: list[CheckpointLine] = []
+    for number, line in enumerate(data.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            lines.append(parse_checkpoint_line(line, number=number))
+        except VerificationError as exc:
+            rec.error(Check.EXPORT_FORMAT, exc, where=f"{other.description} line {number}")
+    return lines

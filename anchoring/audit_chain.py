@@ -51,6 +51,15 @@ class BlockRef:
 
 
 @dataclass(frozen=True)
+class BlockInfo:
+    """A block's number, hash and timestamp (seconds since the epoch, as the chain says)."""
+
+    number: int
+    hash: bytes
+    timestamp: int
+
+
+@dataclass(frozen=True)
 class AnchoredEvent:
     """One ``Anchored(treeSize, logRoot, stateRoot, anchoredAt)`` log and where it is."""
 
@@ -139,6 +148,14 @@ class AnchorChain(Protocol):
 
     def encode_call(self, name: str, *args: Any) -> bytes:
         """Calldata of a call to the anchor contract."""
+        ...
+
+    def code(self, *, block: int) -> bytes:
+        """The code at the contract's address at ``block``."""
+        ...
+
+    def blocks(self, numbers: Iterable[int]) -> dict[int, BlockInfo]:
+        """Hash and timestamp of each block number (missing blocks are left out)."""
         ...
 
 
@@ -351,6 +368,35 @@ class Web3AnchorChain:
         except (Web3Exception, ValueError, TypeError) as exc:
             raise ChainError(f"cannot encode {name}{args}: {exc}") from exc
 
+    def code(self, *, block: int) -> bytes:
+        """The contract's code at ``block`` (``eth_getCode``).
+
+        Raises:
+            ChainError: the endpoint failed.
+        """
+        with _rpc(self.rpc_url, "eth_getCode"):
+            return bytes(self.w3.eth.get_code(self._contract_address, block))
+
+    def blocks(self, numbers: Iterable[int]) -> dict[int, BlockInfo]:
+        """Block hashes and timestamps, in JSON-RPC batches (missing blocks are left out).
+
+        Raises:
+            ChainError: the endpoint failed.
+        """
+        wanted = sorted(set(numbers))
+        found: dict[int, BlockInfo] = {}
+        for chunk in _chunks(wanted, BATCH_SIZE):
+            with _rpc(self.rpc_url, "eth_getBlockByNumber"), self.w3.batch_requests() as batch:
+                for number in chunk:
+                    batch.add(self.w3.eth.get_block(number))
+                blocks: list[Any] = list(batch.execute())
+            for number, block in zip(chunk, blocks, strict=True):
+                if block is not None and "hash" in block:
+                    found[number] = BlockInfo(
+                        number=number, hash=bytes(block["hash"]), timestamp=int(block["timestamp"])
+                    )
+        return found
+
     def _decode(self, log: Any) -> AnchoredEvent:
         try:
             event = self._event.process_log(log)
@@ -386,3 +432,276 @@ def _rpc(url: str, what: str) -> Iterator[None]:
 def _chunks(values: Sequence[int], size: int) -> Iterable[Sequence[int]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+# --------------------------------------------------------------------------------------------
+# the contract's code, block times, and several RPCs read at one pinned block
+# --------------------------------------------------------------------------------------------
+
+
+def expected_runtime_code(artifact: Path = ARTIFACT) -> tuple[bytes, tuple[tuple[int, int], ...]]:
+    """The committed artifact's runtime bytecode and its immutable byte ranges ``(start, length)``.
+
+    The artifact is read generically: ``deployedBytecode`` (hex) and, if present,
+    ``immutableReferences`` in solc's standard-JSON shape (``{"<ast id>": [{"start": …,
+    "length": …}, …]}``, at the top level or under ``deployedBytecodeImmutableReferences``);
+    those ranges hold constructor-set values and are masked before comparing.
+
+    Raises:
+        ChainError: the artifact is missing or malformed.
+    """
+    try:
+        data = json.loads(artifact.read_text(encoding="utf-8"))
+        code = bytes.fromhex(str(data["deployedBytecode"]).removeprefix("0x"))
+        refs = data.get("immutableReferences") or data.get("deployedBytecodeImmutableReferences")
+        ranges: list[tuple[int, int]] = []
+        for items in (refs or {}).values():
+            for item in items:
+                ranges.append((int(item["start"]), int(item["length"])))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ChainError(f"cannot read the runtime bytecode from {artifact}: {exc}") from exc
+    return code, tuple(sorted(ranges))
+
+
+def code_mismatch(actual: bytes, *, artifact: Path = ARTIFACT) -> str | None:
+    """None when ``actual`` (the code at the contract address) is the artifact's runtime code
+    with only its immutables differing; else a sentence naming the difference.
+
+    Raises:
+        ChainError: the artifact is missing or malformed.
+    """
+    expected, ranges = expected_runtime_code(artifact)
+    if not actual:
+        return "there is no code at this address"
+    if len(actual) != len(expected):
+        return (
+            f"the code is {len(actual)} bytes, the committed RegistryAnchor runtime bytecode "
+            f"is {len(expected)} bytes"
+        )
+    masked_actual, masked_expected = bytearray(actual), bytearray(expected)
+    for start, length in ranges:
+        masked_actual[start : start + length] = bytes(length)
+        masked_expected[start : start + length] = bytes(length)
+    if masked_actual != masked_expected:
+        pairs = enumerate(zip(masked_actual, masked_expected, strict=True))
+        first = next(i for i, (x, y) in pairs if x != y)
+        return (
+            f"the code differs from the committed RegistryAnchor runtime bytecode at byte {first}"
+        )
+    return None
+
+
+class RpcDisagreement(ChainError):
+    """Two RPC endpoints answered the same block-pinned read differently."""
+
+
+class CrossCheckedChain:
+    """Several RPC endpoints read as one `AnchorChain`: every read goes to each, and any two
+    answers that differ raise `RpcDisagreement` naming the read and the endpoints.
+
+    The first endpoint picks the pinned block (its latest); every other one must hold the same
+    hash at that number, so all later reads (events, ``rootAt``, ``latest``, code, blocks) are
+    of one block. None is trusted alone: the audit trusts what all of them agree on.
+    """
+
+    def __init__(self, chains: Sequence[AnchorChain], *, names: Sequence[str] | None = None):
+        """Cross-check ``chains`` (at least one; ``names``: the RPC URLs, for messages).
+
+        Raises:
+            ChainError: no chain, or the chains are for different contract addresses.
+        """
+        if not chains:
+            raise ChainError("at least one RPC endpoint is needed")
+        if len({c.contract.lower() for c in chains}) != 1:
+            raise ChainError("every RPC must be asked about the same contract")
+        self.chains = tuple(chains)
+        self.names = (
+            tuple(names)
+            if names is not None
+            else tuple(str(getattr(c, "rpc_url", f"rpc #{i + 1}")) for i, c in enumerate(chains))
+        )
+
+    @property
+    def contract(self) -> str:
+        """The anchor contract's checksummed address."""
+        return self.chains[0].contract
+
+    @property
+    def rpc_url(self) -> str:
+        """The endpoints, comma-separated (for messages)."""
+        return ", ".join(self.names)
+
+    def _agree(self, what: str, answers: Sequence[Any]) -> Any:
+        first = answers[0]
+        for name, answer in zip(self.names[1:], answers[1:], strict=True):
+            if answer != first:
+                raise RpcDisagreement(
+                    f"the RPC endpoints disagree on {what}: {self.names[0]} answers "
+                    f"{_brief(first)}, {name} answers {_brief(answer)}"
+                )
+        return first
+
+    def chain_id(self) -> int:
+        """The chain id all endpoints serve.
+
+        Raises:
+            RpcDisagreement: they serve different chains.
+            ChainError: an endpoint failed.
+        """
+        result: int = self._agree("eth_chainId", [c.chain_id() for c in self.chains])
+        return result
+
+    def head(self) -> BlockRef:
+        """The first endpoint's latest block, which every other endpoint must hold.
+
+        Raises:
+            RpcDisagreement: another endpoint has another block (or none) at that number.
+            ChainError: an endpoint failed.
+        """
+        head = self.chains[0].head()
+        for name, chain in zip(self.names[1:], self.chains[1:], strict=True):
+            theirs = chain.block_hashes([head.number]).get(head.number)
+            if theirs != head.hash:
+                shown = "no such block" if theirs is None else "0x" + theirs.hex()
+                raise RpcDisagreement(
+                    f"the RPC endpoints disagree on block {head.number}: {self.names[0]} has "
+                    f"0x{head.hash.hex()}, {name} has {shown}"
+                )
+        return head
+
+    def block_hashes(self, numbers: Iterable[int]) -> dict[int, bytes]:
+        """Canonical block hashes, equal at every endpoint.
+
+        Raises:
+            RpcDisagreement: the endpoints disagree.
+            ChainError: an endpoint failed.
+        """
+        wanted = sorted(set(numbers))
+        result: dict[int, bytes] = self._agree(
+            f"the hashes of blocks {_span(wanted)}", [c.block_hashes(wanted) for c in self.chains]
+        )
+        return result
+
+    def blocks(self, numbers: Iterable[int]) -> dict[int, BlockInfo]:
+        """Block hashes and timestamps, equal at every endpoint.
+
+        Raises:
+            RpcDisagreement: the endpoints disagree.
+            ChainError: an endpoint failed.
+        """
+        wanted = sorted(set(numbers))
+        result: dict[int, BlockInfo] = self._agree(
+            f"blocks {_span(wanted)}", [c.blocks(wanted) for c in self.chains]
+        )
+        return result
+
+    def anchored_events(
+        self, *, from_block: int, to_block: int, tree_size: int | None = None
+    ) -> list[AnchoredEvent]:
+        """``Anchored`` logs, equal at every endpoint.
+
+        Raises:
+            RpcDisagreement: the endpoints disagree.
+            ChainError: an endpoint failed.
+        """
+        answers = [
+            c.anchored_events(from_block=from_block, to_block=to_block, tree_size=tree_size)
+            for c in self.chains
+        ]
+        result: list[AnchoredEvent] = self._agree(
+            f"the Anchored events of blocks {from_block}..{to_block}", answers
+        )
+        return result
+
+    def roots_at(self, sizes: Iterable[int], *, block: int) -> dict[int, AnchoredRoot]:
+        """``rootAt`` for each size at ``block``, equal at every endpoint.
+
+        Raises:
+            RpcDisagreement: the endpoints disagree.
+            ChainError: an endpoint failed.
+        """
+        wanted = sorted(set(sizes))
+        result: dict[int, AnchoredRoot] = self._agree(
+            f"rootAt at block {block}", [c.roots_at(wanted, block=block) for c in self.chains]
+        )
+        return result
+
+    def latest(self, *, block: int) -> AnchoredRoot:
+        """``latest()`` at ``block``, equal at every endpoint.
+
+        Raises:
+            RpcDisagreement: the endpoints disagree.
+            ChainError: an endpoint failed.
+        """
+        result: AnchoredRoot = self._agree(
+            f"latest() at block {block}", [c.latest(block=block) for c in self.chains]
+        )
+        return result
+
+    def receipt(self, tx_hash: bytes) -> Receipt | None:
+        """The receipt, equal at every endpoint.
+
+        Raises:
+            RpcDisagreement: the endpoints disagree.
+            ChainError: an endpoint failed.
+        """
+        result: Receipt | None = self._agree(
+            f"the receipt of 0x{tx_hash.hex()}", [c.receipt(tx_hash) for c in self.chains]
+        )
+        return result
+
+    def call(self, *, to: str, data: bytes, block: int) -> bytes:
+        """A raw ``eth_call``, equal at every endpoint.
+
+        Raises:
+            RpcDisagreement: the endpoints disagree.
+            ChainError: an endpoint failed or the call reverted.
+        """
+        result: bytes = self._agree(
+            f"eth_call to {to} at block {block}",
+            [c.call(to=to, data=data, block=block) for c in self.chains],
+        )
+        return result
+
+    def encode_call(self, name: str, *args: Any) -> bytes:
+        """Calldata of a call to the anchor contract.
+
+        Raises:
+            ChainError: no such function in the ABI, or bad arguments.
+        """
+        return self.chains[0].encode_call(name, *args)
+
+    def code(self, *, block: int) -> bytes:
+        """The contract's code at ``block``, equal at every endpoint.
+
+        Raises:
+            RpcDisagreement: the endpoints disagree.
+            ChainError: an endpoint failed.
+        """
+        result: bytes = self._agree(
+            f"the contract's code at block {block}", [c.code(block=block) for c in self.chains]
+        )
+        return result
+
+
+def _brief(value: Any) -> str:
+    text = value.hex() if isinstance(value, bytes) else repr(value)
+    return text if len(text) <= 240 else text[:240] + "…"
+
+
+def _span(numbers: Sequence[int]) -> str:
+    if not numbers:
+        return "(none)"
+    return str(numbers[0]) if len(numbers) == 1 else f"{numbers[0]}..{numbers[-1]}"
+
+
+def open_chain(rpc_urls: Sequence[str], contract: str) -> AnchorChain:
+    """One `Web3AnchorChain`, or a `CrossCheckedChain` over several RPC URLs.
+
+    Raises:
+        ChainError: no URL, or ``contract`` is not an address.
+    """
+    chains = [Web3AnchorChain(url, contract) for url in rpc_urls]
+    if len(chains) == 1:
+        return chains[0]
+    return CrossCheckedChain(chains, names=list(rpc_urls))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
 
+from anchoring.equivocation import Evidence
 from node.errors import VerificationError
 
 REPORT_FORMAT: Final = "tamga.audit-report.v1"
@@ -34,6 +35,13 @@ class Check(StrEnum):
     INCLUSION = "inclusion"
     STATE_PROOF = "state-proof"
     OBSERVATION = "observation"
+    SIGNED_TAIL = "signed-tail"
+    LATEST_ANCHOR = "latest-anchor"
+    CHAIN_ID = "chain-id"
+    CONTRACT_CODE = "contract-code"
+    RPC_AGREEMENT = "rpc-agreement"
+    SOURCE_STABLE = "source-stable"
+    EQUIVOCATION = "equivocation"
 
 
 CHECK_TITLES: Final[Mapping[Check, str]] = {
@@ -56,6 +64,13 @@ CHECK_TITLES: Final[Mapping[Check, str]] = {
     Check.INCLUSION: "entries included in the checkpoint (RFC 9162 §2.1.3)",
     Check.STATE_PROOF: "state proof leads to the checkpoint's state root",
     Check.OBSERVATION: "block-pinned observations re-read equal",
+    Check.SIGNED_TAIL: "every entry covered by a signed checkpoint",
+    Check.LATEST_ANCHOR: "signed head and latest() are one history (RFC 9162 §2.1.4)",
+    Check.CHAIN_ID: "the RPC serves the expected chain (EIP-155)",
+    Check.CONTRACT_CODE: "code at --contract = committed RegistryAnchor runtime",
+    Check.RPC_AGREEMENT: "every --rpc answers the pinned reads alike",
+    Check.SOURCE_STABLE: "the export did not change while read",
+    Check.EQUIVOCATION: "no two signed checkpoints of one origin disagree",
 }
 
 
@@ -125,6 +140,8 @@ class AuditReport:
     omitted: int
     facts: Mapping[str, Any]
     notes: tuple[str, ...]
+    evidence: tuple[Evidence, ...] = ()
+    """Equivocation evidence found (each also a finding of `Check.EQUIVOCATION`)."""
 
     @property
     def ok(self) -> bool:
@@ -154,6 +171,7 @@ class AuditReport:
             "findings": [f.to_json() for f in self.findings],
             "findings_omitted": self.omitted,
             "notes": list(self.notes),
+            "equivocations": [e.to_json() for e in self.evidence],
         }
 
 
@@ -174,6 +192,7 @@ class Recorder:
     _kept: dict[Check, int] = field(default_factory=dict)
     _omitted: int = 0
     _notes: list[str] = field(default_factory=list)
+    _evidence: list[Evidence] = field(default_factory=list)
 
     def passed(self, check: Check, count: int = 1) -> None:
         """``count`` items passed ``check``."""
@@ -223,6 +242,11 @@ class Recorder:
         """Something the reader should know that is not a failure."""
         self._notes.append(text)
 
+    def equivocation(self, evidence: Evidence, *, where: str) -> None:
+        """Two signed checkpoints of one origin are not one history: a finding and evidence."""
+        self._evidence.append(evidence)
+        self.failed(Check.EQUIVOCATION, where=where, message=f"equivocation: {evidence.detail}")
+
     def failures(self, check: Check) -> int:
         """How many items failed ``check`` so far."""
         counted = self._counts.get(check)
@@ -243,6 +267,7 @@ class Recorder:
             omitted=self._omitted,
             facts=dict(facts),
             notes=tuple(self._notes),
+            evidence=tuple(self._evidence),
         )
 
     def _count(self, check: Check) -> _Count:

@@ -25,6 +25,7 @@ EXPORT_FILES: Final = frozenset({"manifest.json", "entries.jsonl", "checkpoints.
 """The only files an export directory holds (anything else is reported by the privacy check)."""
 
 HTTP_TIMEOUT_S: Final = 60.0
+HEX64: Final = r"[0-9a-fA-F]{64}"
 
 Hex32 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Hex0x32 = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{64}$")]
@@ -51,7 +52,8 @@ class Manifest(_Wire):
 class AnchorClaim(_Wire):
     """What the export says about where a checkpoint was anchored (docs/export-format.md).
 
-    Only these five members are read; anything else the node adds is ignored.
+    Only these six members are read (``anchored_at``, the block's time in seconds, may be
+    absent in older exports); anything else the node adds is ignored.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -61,6 +63,7 @@ class AnchorClaim(_Wire):
     tx_hash: Hex0x32
     block_number: int = Field(ge=0)
     block_hash: Hex0x32
+    anchored_at: int | None = Field(default=None, ge=0)
 
 
 class CheckpointLine(_Wire):
@@ -113,28 +116,50 @@ class ExportSource(Protocol):
         """Names of files beside the export's own (a directory can tell; HTTP cannot)."""
         ...
 
+    def consistency_proof(self, first: int, second: int) -> SuppliedProof | None:
+        """An RFC 9162 §2.1.4 proof from tree size ``first`` to ``second``, if the source can
+        serve one (the node's public API can; a directory cannot).
+
+        Raises:
+            ConfigError: the source answered, but not with a proof.
+        """
+        ...
+
+    def changes(self) -> list[str]:
+        """Re-read what was read whole (manifest, checkpoints) and name each file that now
+        differs (an export must not change while it is audited).
+
+        Raises:
+            ConfigError: a file can no longer be read.
+        """
+        ...
+
 
 class DirectorySource:
     """An export directory written by `tamga export`."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self._seen: dict[str, bytes] = {}
 
     @property
     def description(self) -> str:
         """The directory's path."""
         return str(self.directory)
 
-    def read(self, name: str) -> bytes:
-        """Read one file.
+    def read(self, name: str, *, keep: bool = True) -> bytes:
+        """Read one file (``keep``: remember it for `changes`).
 
         Raises:
             ConfigError: the file is missing or unreadable.
         """
         try:
-            return self._path(name).read_bytes()
+            data = self._path(name).read_bytes()
         except OSError as exc:
             raise ConfigError(f"cannot read {name} in {self.directory}: {exc.strerror}") from exc
+        if keep:
+            self._seen.setdefault(name, data)
+        return data
 
     def lines(self, name: str) -> Iterator[bytes]:
         """Stream the lines of one file.
@@ -155,6 +180,18 @@ class DirectorySource:
         if not self.directory.is_dir():
             return []
         return sorted(p.name for p in self.directory.iterdir() if p.name not in EXPORT_FILES)
+
+    def consistency_proof(self, first: int, second: int) -> SuppliedProof | None:
+        """None: an export directory serves no proofs (give one with ``--proof``)."""
+        return None
+
+    def changes(self) -> list[str]:
+        """Files read whole that now differ on disk.
+
+        Raises:
+            ConfigError: a file can no longer be read.
+        """
+        return [name for name, data in self._seen.items() if self.read(name, keep=False) != data]
 
     def path_of(self, name: str) -> Path:
         """The path of file ``name`` of the export.
@@ -187,18 +224,58 @@ class HttpSource:
         self._client = client or httpx.Client(timeout=HTTP_TIMEOUT_S, follow_redirects=True)
         self._client.headers.update(headers)
         self._manifest_url: str | None = None
+        self._seen: dict[str, bytes] = {}
 
     @property
     def description(self) -> str:
         """The base URL."""
         return self.base_url
 
-    def read(self, name: str) -> bytes:
-        """GET one file (the manifest is looked for in both layouts).
+    def read(self, name: str, *, keep: bool = True) -> bytes:
+        """GET one file (the manifest is looked for in both layouts; ``keep``: remember the
+        first answer for `changes`).
 
         Raises:
             ConfigError: the request failed or did not answer 200.
         """
+        data = self._fetch(name)
+        if keep:
+            self._seen.setdefault(name, data)
+        return data
+
+    def changes(self) -> list[str]:
+        """Files read whole whose second GET differs from the first.
+
+        Raises:
+            ConfigError: a request failed.
+        """
+        return [name for name, data in self._seen.items() if self._fetch(name) != data]
+
+    def consistency_proof(self, first: int, second: int) -> SuppliedProof | None:
+        """GET the node API's ``/v1/proofs/consistency`` (beside the base URL, or at the host's
+        root); None when neither serves it.
+
+        Raises:
+            ConfigError: the route answered 200 with something that is not a proof between
+                these sizes.
+        """
+        query = f"v1/proofs/consistency?first={first}&second={second}"
+        parts = urlsplit(self.base_url)
+        candidates = [self.base_url + query]
+        root = urlunsplit((parts.scheme, parts.netloc, "/", "", "")) + query
+        if root not in candidates:
+            candidates.append(root)
+        for url in candidates:
+            response = self._get(url)
+            if response.status_code != 200:
+                continue
+            try:
+                return parse_proof(response.content, size1=first, size2=second)
+            except VerificationError as exc:
+                raise ConfigError(f"{url} did not answer a consistency proof: {exc}") from exc
+        return None
+
+    def _fetch(self, name: str) -> bytes:
         if name == "manifest.json" and self._manifest_url is None:
             for candidate in self.MANIFEST_CANDIDATES:
                 response = self._get(self._url(candidate))
@@ -399,3 +476,56 @@ def _first(exc: ValidationError) -> str:
     error = exc.errors(include_url=False)[0]
     location = ".".join(str(part) for part in error["loc"]) or "value"
     return f"{location}: {error['msg']}"
+
+
+@dataclass(frozen=True)
+class SuppliedProof:
+    """A consistency proof handed to the audit (``--proof FILE``, or the node's API)."""
+
+    size1: int
+    size2: int
+    proof: list[bytes]
+    root1: bytes | None = None
+    """The prover's root at ``size1`` (only used as evidence's seed; never trusted)."""
+
+
+def parse_proof(
+    data: bytes, *, size1: int | None = None, size2: int | None = None
+) -> SuppliedProof:
+    """Parse a consistency proof: the JSON object `tamga log prove consistency A B` prints and
+    ``/v1/proofs/consistency`` answers (``{"size1": A, "size2": B, "proof": ["<hex>", …]}``;
+    ``root1``/``root2`` may be present and are ignored: the audit uses its own roots).
+
+    ``size1``/``size2``, when given, must be the sizes the proof says it is between.
+
+    Raises:
+        VerificationError: not such an object, or for other sizes.
+    """
+    value = _json(data, where="consistency proof")
+    if not isinstance(value, dict):
+        raise VerificationError("a consistency proof is a JSON object", where="consistency proof")
+    first, second, hashes = value.get("size1"), value.get("size2"), value.get("proof")
+    if type(first) is not int or type(second) is not int or first < 0 or second < first:
+        raise VerificationError(
+            "size1 and size2 must be integers with 0 <= size1 <= size2",
+            actual=f"{first!r}, {second!r}",
+            where="consistency proof",
+        )
+    if not isinstance(hashes, list) or not all(
+        isinstance(h, str) and re.fullmatch(HEX64, h) for h in hashes
+    ):
+        raise VerificationError(
+            "proof must be a list of 32-byte hex hashes", where="consistency proof"
+        )
+    if (size1 is not None and first != size1) or (size2 is not None and second != size2):
+        raise VerificationError(
+            "the consistency proof is between other tree sizes",
+            expected=f"{size1} -> {size2}",
+            actual=f"{first} -> {second}",
+            where="consistency proof",
+        )
+    root1 = value.get("root1")
+    seed = bytes.fromhex(root1) if isinstance(root1, str) and re.fullmatch(HEX64, root1) else None
+    return SuppliedProof(
+        size1=first, size2=second, proof=[bytes.fromhex(h) for h in hashes], root1=seed
+    )

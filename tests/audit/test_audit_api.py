@@ -69,7 +69,8 @@ def test_the_api_export_audits_against_the_chain(
     tallies = {t.check.value: t for t in report.tallies}
     assert tallies["log-root"].checked == len(world.sizes)
     # the API's checkpoints carry no anchor data: the chain's events are checked all the same
-    assert tallies["chain"].checked == 2 * len(world.sizes)
+    assert tallies["chain"].checked == 3 * len(world.sizes)
+    assert tallies["latest-anchor"].checked == 1
 
 
 def test_the_api_export_needs_a_token(api: tuple[TestClient, str]) -> None:
