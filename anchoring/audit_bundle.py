@@ -10,13 +10,20 @@ the latest anchor (RFC 9162 §2.1.4) and re-reads every block-pinned observation
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from anchoring.audit_chain import AnchorChain, NoContractCode, checksum
+from anchoring.audit_chain import (
+    AnchorChain,
+    NoContractCode,
+    RpcDisagreement,
+    checksum,
+    code_mismatch,
+)
 from anchoring.audit_replay import privacy_problems
 from anchoring.audit_report import AuditReport, Check, Recorder
+from anchoring.audit_source import SuppliedProof
 from anchoring.bundle_format import Bundle, BundleAnchor, bundle_sha256, parse_bundle
 from node.checkpoint import Checkpoint, parse_time, recover_signer
 from node.domain.calendar import WorkingCalendar
@@ -57,13 +64,18 @@ def audit_bundle(
     signers: Sequence[str] = (),
     expected_key: str | None = None,
     expected_sha256: str | None = None,
+    chain_id: int | None = None,
+    head_proof: SuppliedProof | None = None,
+    fetch_proof: Callable[[int, int], SuppliedProof | None] | None = None,
 ) -> BundleAudit:
     """Verify a bundle file (any JSON spelling of a ``tamga.bundle.v1`` bundle).
 
     ``chain`` reads the pinned contract (its address is the auditor's, not the bundle's);
     without it the chain checks are skipped and a note says so. ``expected_key`` is the
     emission asked for (registration or application number), ``expected_sha256`` the hash
-    printed on an extract.
+    printed on an extract. The bundle is also held to the chain's head: ``latest()`` now must
+    be the bundle's latest anchor, or extend it by a consistency proof (``head_proof``, or
+    ``fetch_proof(first, second)``); ``chain_id`` is the chain the auditor expects.
 
     Raises:
         ChainError: the RPC endpoint fails.
@@ -92,7 +104,17 @@ def audit_bundle(
     _consistency(bundle, rec)
     if chain is not None and checkpoint is not None:
         try:
-            _chain(bundle, rec, chain=chain)
+            if _chain_head(
+                bundle,
+                rec,
+                chain=chain,
+                chain_id=chain_id,
+                proof=head_proof,
+                fetch=fetch_proof,
+            ):
+                _chain(bundle, rec, chain=chain)
+        except RpcDisagreement as exc:
+            rec.failed(Check.RPC_AGREEMENT, where=f"rpc {chain.contract}", message=str(exc))
         except NoContractCode as exc:
             rec.failed(
                 Check.ANCHOR,
@@ -520,3 +542,102 @@ def _anchor(
         )
         return
     rec.passed(Check.ANCHOR)
+
+
+def _chain_head(
+    bundle: Bundle,
+    rec: Recorder,
+    *,
+    chain: AnchorChain,
+    chain_id: int | None,
+    proof: SuppliedProof | None,
+    fetch: Callable[[int, int], SuppliedProof | None] | None,
+) -> bool:
+    """Chain id, contract code and ``latest()`` at the chain's head; False stops the chain reads.
+
+    The bundle proves its checkpoint consistent with the latest anchor at ITS pinned block; a
+    later anchor must extend that one (RFC 9162 §2.1.4), or the bundle shows a settled fork.
+    """
+    actual_id = chain.chain_id()
+    if chain_id is not None:
+        if actual_id != chain_id:
+            rec.failed(
+                Check.CHAIN_ID,
+                where=f"chain {actual_id}",
+                message="the RPC serves another chain than --chain-id: nothing was read from it",
+                expected=chain_id,
+                actual=actual_id,
+            )
+            return False
+        rec.passed(Check.CHAIN_ID)
+    head = chain.head()
+    problem = code_mismatch(chain.code(block=head.number))
+    if problem is not None:
+        rec.failed(
+            Check.CONTRACT_CODE,
+            where=f"contract {chain.contract} at block {head.number}",
+            message=f"not the RegistryAnchor contract: {problem}",
+        )
+        return False
+    rec.passed(Check.CONTRACT_CODE)
+    latest = chain.latest(block=head.number)
+    theirs = bundle.latest_anchor
+    where = f"latest anchor {latest.tree_size} at block {head.number}"
+    if latest.tree_size == theirs.tree_size:
+        if latest.log_root.hex() != theirs.log_root:
+            rec.failed(
+                Check.LATEST_ANCHOR,
+                where=where,
+                message="the chain's latest anchor differs from the bundle's of the same size",
+                expected=latest.log_root.hex(),
+                actual=theirs.log_root,
+            )
+        else:
+            rec.passed(Check.LATEST_ANCHOR)
+        return True
+    if latest.tree_size < theirs.tree_size:
+        rec.failed(
+            Check.LATEST_ANCHOR,
+            where=where,
+            message="the bundle's latest anchor is beyond the chain's latest()",
+            expected=latest.tree_size,
+            actual=theirs.tree_size,
+        )
+        return True
+    supplied = proof
+    if supplied is None and fetch is not None:
+        supplied = fetch(theirs.tree_size, latest.tree_size)
+    if supplied is None:
+        rec.failed(
+            Check.LATEST_ANCHOR,
+            where=where,
+            message=f"the bundle's latest anchor {theirs.tree_size} is older than the chain's "
+            f"{latest.tree_size} and no consistency proof from {theirs.tree_size} to "
+            f"{latest.tree_size} was given (--proof FILE)",
+            expected=latest.tree_size,
+            actual=theirs.tree_size,
+        )
+        return True
+    try:
+        if (supplied.size1, supplied.size2) != (theirs.tree_size, latest.tree_size):
+            raise VerificationError(
+                "the consistency proof is between other tree sizes",
+                expected=f"{theirs.tree_size} -> {latest.tree_size}",
+                actual=f"{supplied.size1} -> {supplied.size2}",
+            )
+        verify_consistency(
+            size1=theirs.tree_size,
+            size2=latest.tree_size,
+            root1=bytes.fromhex(theirs.log_root),
+            root2=latest.log_root,
+            proof=supplied.proof,
+        )
+    except VerificationError as exc:
+        rec.error(Check.LATEST_ANCHOR, exc, where=where)
+        return True
+    rec.passed(Check.LATEST_ANCHOR)
+    rec.note(
+        f"the bundle's latest anchor {theirs.tree_size} is a proven prefix of the chain's "
+        f"latest anchor {latest.tree_size}"
+    )
+    return True

@@ -11,8 +11,10 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import typer
@@ -23,16 +25,27 @@ from typer.core import TyperGroup
 
 from anchoring.audit import audit_export
 from anchoring.audit_bundle import audit_bundle
-from anchoring.audit_chain import Web3AnchorChain
+from anchoring.audit_chain import open_chain
 from anchoring.audit_report import CHECK_TITLES, AuditReport
-from anchoring.audit_source import HttpSource, open_source
+from anchoring.audit_source import (
+    ExportSource,
+    HttpSource,
+    SuppliedProof,
+    open_source,
+    parse_proof,
+)
 from anchoring.bundle_format import parse_bundle_url
+from anchoring.equivocation import parse_evidence, verify_evidence, write_evidence
 from node.domain.calendar import kyrgyz_calendar
 from node.errors import ConfigError, RegistryError, VerificationError
 
 EXIT_FAILED = 4
 """Exit status when the audit finds a failure (as `tamga check`)."""
 EXIT_ERROR = 1
+EXIT_EQUIVOCATION = 6
+"""Exit status when the audit (or the monitor) proves an equivocation and wrote evidence."""
+EXIT_ALARM = 7
+"""Exit status of `tamga monitor` when it raised any other alarm."""
 
 
 class AuditGroup(TyperGroup):
@@ -62,8 +75,26 @@ audit_app = typer.Typer(
 )
 
 RpcOption = Annotated[
-    str,
-    typer.Option("--rpc", envvar="TAMGA_RPC_URL", help="JSON-RPC URL of the chain (your own)."),
+    list[str],
+    typer.Option(
+        "--rpc",
+        envvar="TAMGA_RPC_URL",
+        help="JSON-RPC URL of the chain (your own); repeat to cross-check several providers.",
+    ),
+]
+ChainIdOption = Annotated[
+    int | None,
+    typer.Option(
+        "--chain-id", help="The chain the register anchors on (EIP-155 id): refuse others."
+    ),
+]
+ProofOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--proof",
+        help="Consistency proof from the export's signed head to the latest anchor "
+        "(the JSON of `tamga log prove consistency A B`).",
+    ),
 ]
 ContractOption = Annotated[
     str,
@@ -111,14 +142,44 @@ def audit_export_command(
         ),
     ] = None,
     as_json: JsonOption = False,
+    chain_id: ChainIdOption = None,
+    proof: ProofOption = None,
+    allow_unsigned_tail: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unsigned-tail",
+            help="Accept entries after the last signed checkpoint (a note instead of a failure).",
+        ),
+    ] = False,
+    compare: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--compare",
+            help="Another view of the same log (export directory, URL or API) to hold the "
+            "signed checkpoints to; repeatable.",
+        ),
+    ] = None,
+    evidence: Annotated[
+        Path | None,
+        typer.Option(
+            "--evidence",
+            help="Directory for equivocation evidence (default: beside --out, else here).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the JSON report to this file.")
+    ] = None,
 ) -> None:
-    """Verify a whole export against the chain; exits 4 on any failure.
+    """Verify a whole export against the chain; exits 4 on any failure, 6 on equivocation.
 
     Recomputes every leaf hash and root, checks signatures and consistency, replays the entries
-    to recompute the state roots, checks privacy, and compares every anchor with the chain.
+    to recompute the state roots, checks privacy, compares every anchor with the chain, and
+    holds the export's signed head to the contract's latest() (docs/verifying.md).
     """
-    chain = Web3AnchorChain(rpc, contract)
+    chain = open_chain(rpc, contract)
+    supplied = _read_proof(proof) if proof is not None else None
     export = open_source(source, token=token)
+    others: list[ExportSource] = [open_source(other, token=token) for other in compare or ()]
     try:
         with _progress() as report:
             result = audit_export(
@@ -129,11 +190,32 @@ def audit_export_command(
                 origin=origin,
                 from_block=from_block,
                 progress=report,
+                proof=supplied,
+                allow_unsigned_tail=allow_unsigned_tail,
+                chain_id=chain_id,
+                compare=others,
+                seen_at=datetime.now(UTC),
+                seen_by=f"tamga audit of {export.description}",
             )
     finally:
-        if isinstance(export, HttpSource):
-            export.close()
-    _finish(result, as_json=as_json)
+        for opened in (export, *others):
+            if isinstance(opened, HttpSource):
+                opened.close()
+    _finish(result, as_json=as_json, out=out, evidence=evidence)
+
+
+@audit_app.command("equivocation")
+def audit_equivocation_command(
+    file: Annotated[Path, typer.Argument(help="An equivocation evidence file.")],
+    signer: SignerOption = None,
+) -> None:
+    """Re-verify equivocation evidence: exits 0 only if it proves an equivocation, else 4."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {file}: {exc.strerror}") from exc
+    proven = verify_evidence(parse_evidence(data), signers=signer or ())
+    typer.echo(f"equivocation proven: {proven.summary}")
 
 
 @audit_app.command("bundle")
@@ -160,12 +242,14 @@ def audit_bundle_command(
         typer.Option("--sha256", help="The hash printed on the extract (default: from the URL)."),
     ] = None,
     as_json: JsonOption = False,
+    chain_id: ChainIdOption = None,
+    proof: ProofOption = None,
 ) -> None:
     """Verify one emission's proof bundle, offline except the chain reads; exits 4 on failure."""
     data = _read_bundle(source)
     url_key, url_sha = parse_bundle_url(source) if _is_url(source) else (None, None)
     pinned = contract or _bundle_contract(data)
-    chain = Web3AnchorChain(rpc, pinned)
+    chain = open_chain(rpc, pinned)
     audit = audit_bundle(
         data,
         chain=chain,
@@ -173,6 +257,9 @@ def audit_bundle_command(
         signers=signer or (),
         expected_key=regno or url_key,
         expected_sha256=sha256 or url_sha,
+        chain_id=chain_id,
+        head_proof=_read_proof(proof) if proof is not None else None,
+        fetch_proof=_api_proofs(source) if _is_url(source) else None,
     )
     report = audit.report
     if contract is None:
@@ -182,6 +269,28 @@ def audit_bundle_command(
             "with the register's published address",
         )
     _finish(report, as_json=as_json)
+
+
+def _read_proof(path: Path) -> SuppliedProof:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    return parse_proof(data)
+
+
+def _api_proofs(url: str) -> Callable[[int, int], SuppliedProof | None]:
+    """Consistency proofs from the node API at the bundle URL's host."""
+    parts = urlsplit(url)
+
+    def fetch(first: int, second: int) -> SuppliedProof | None:
+        source = HttpSource(urlunsplit((parts.scheme, parts.netloc, "/", "", "")))
+        try:
+            return source.consistency_proof(first, second)
+        finally:
+            source.close()
+
+    return fetch
 
 
 def _is_url(text: str) -> bool:
@@ -223,6 +332,7 @@ def _with_note(report: AuditReport, note: str) -> AuditReport:
         omitted=report.omitted,
         facts=report.facts,
         notes=(*report.notes, note),
+        evidence=report.evidence,
     )
 
 
@@ -254,12 +364,34 @@ def print_report(report: AuditReport, console: Console) -> None:
         console.print(f"FAIL: {len(report.findings) + report.omitted} findings")
 
 
-def _finish(report: AuditReport, *, as_json: bool) -> None:
+def _finish(
+    report: AuditReport,
+    *,
+    as_json: bool,
+    out: Path | None = None,
+    evidence: Path | None = None,
+) -> None:
+    if out is not None:
+        try:
+            out.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            raise ConfigError(f"cannot write {out}: {exc.strerror}") from exc
+    written: list[Path] = []
+    if report.evidence:
+        directory = evidence or (out.parent if out is not None else Path.cwd())
+        try:
+            written = [write_evidence(item, directory) for item in report.evidence]
+        except OSError as exc:
+            raise ConfigError(f"cannot write evidence into {directory}: {exc.strerror}") from exc
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
         width = None if sys.stdout.isatty() else 160
         print_report(report, Console(highlight=False, soft_wrap=True, width=width))
+    for path in written:
+        typer.echo(f"equivocation evidence written to {path}", err=True)
+    if written:
+        raise typer.Exit(EXIT_EQUIVOCATION)
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)
 

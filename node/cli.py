@@ -24,9 +24,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from typer.core import TyperGroup
 
+from anchoring.audit_cli import EXIT_ALARM, EXIT_EQUIVOCATION
 from anchoring.bundle_cli import register as register_audit_commands
 from anchoring.cli import anchor_app, make_up_command
 from anchoring.localchain import local_chain
+from anchoring.monitor import monitor_command
 from anchoring.service import anchors_for_export
 from api.app import create_app
 from api.cli import token_app
@@ -74,12 +76,19 @@ EXIT_RULE_VIOLATION = 3
 EXIT_VERIFICATION = 4
 EXIT_NOT_FOUND = 5
 EXIT_OTHER = 1
+# `tamga audit` and `tamga monitor` exit with these themselves (anchoring/audit_cli.py):
+EXIT_EQUIVOCATION_PROVEN = EXIT_EQUIVOCATION  # 6: equivocation evidence written
+EXIT_MONITOR_ALARM = EXIT_ALARM  # 7: any other monitor alarm
 
 DATE_FORMATS = ["%Y-%m-%d"]
 
 
 def exit_code(exc: RegistryError) -> int:
-    """The process exit status for an error: 3 rule, 4 verification, 5 not found, 1 other."""
+    """The process exit status for an error: 3 rule, 4 verification, 5 not found, 1 other.
+
+    (6 and 7 are not errors: `tamga audit`/`tamga monitor` exit with them on proven
+    equivocation and on other monitor alarms.)
+    """
     if isinstance(exc, RuleViolation):
         return EXIT_RULE_VIOLATION
     if isinstance(exc, VerificationError):
@@ -137,6 +146,7 @@ _LOCAL_CHAIN = partial(local_chain, block_time=None)
 app.add_typer(make_verify_app(local_chain=_LOCAL_CHAIN), name="verify")
 app.command("up")(make_up_command(create_app))
 register_audit_commands(app)
+app.command("monitor")(monitor_command)
 
 
 @dataclass(frozen=True)

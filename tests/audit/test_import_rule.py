@@ -22,7 +22,9 @@ AUDITOR = (
     "anchoring.audit_report",
     "anchoring.audit_source",
     "anchoring.bundle_format",
+    "anchoring.equivocation",
     "anchoring.extract",
+    "anchoring.monitor",
 )
 FORBIDDEN_PROJECT = ("node.ledger", "node.cli", "node.scheduler", "node.operations", "api")
 FORBIDDEN_THIRD_PARTY = {"sqlalchemy", "sqlmodel", "alembic", "psycopg", "fastapi", "apscheduler"}
