@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -20,6 +22,9 @@ from node.ledger.service import Ledger
 from node.ledger.store import SqlLedgerStore
 from tests.support.scenario import NOW, open_ledger, signer
 from tests.unit.domain.lifecycle_samples import emission_filing, happy_path, issuer_filing
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 ISSUER_NAME = "ОсОО «Ала-Тоо Санарип Активдер»"
 """A Cyrillic issuer name: the extract must print it (DejaVu fonts)."""
@@ -204,3 +209,153 @@ def other_account() -> LocalAccount:
     """A key that is not the register's."""
     account: LocalAccount = Account.from_key(OTHER_KEY)
     return account
+
+
+# ---- the chain's head: forks, rollbacks, unsigned tails (issue 14 part 1) --------------------
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "node" / "chain" / "artifacts"
+
+
+def grow(db: Path, amount: str, *, regno: str, checkpoint: bool = True) -> int:
+    """Append one fee entry (``amount`` makes its leaf unique) and, by default, a signed
+    checkpoint, as the node would; returns the tree size."""
+    ledger = open_ledger(f"sqlite:///{db}", clock=FixedClock(NOW))
+    try:
+        ledger.record_event(
+            kind="emission.fee_paid",
+            emission=regno,
+            data={"amount": amount},
+            effective_on=date(2026, 9, 2),
+        )
+        if checkpoint:
+            ledger.cut_checkpoint()
+        size, _ = ledger.head()
+        return size
+    finally:
+        ledger.close()
+
+
+def anchor_all(
+    world: World, contract: str, db: Path, *, sizes: list[int] | None = None
+) -> dict[int, dict[str, Any]]:
+    """Anchor the ledger's checkpoints (those in ``sizes``, default all) on ``contract``, in
+    order, each with its consistency proof from the previous one; returns the export anchors."""
+    w3 = Web3(Web3.HTTPProvider(world.rpc_url))
+    ledger = world.open(db)
+    try:
+        rows = [r for r in ledger.checkpoints() if sizes is None or r.size in sizes]
+        latest = Web3AnchorChain(world.rpc_url, contract)
+        previous = latest.latest(block=w3.eth.block_number).tree_size
+        anchors: dict[int, dict[str, Any]] = {}
+        for row in rows:
+            if row.size <= previous:
+                continue
+            proof = list(ledger.prove_consistency(previous, row.size).proof) if previous else []
+            anchors[row.size] = anchor(
+                w3,
+                contract,
+                size=row.size,
+                log_root=row.log_root,
+                state_root=row.state_root,
+                proof=proof,
+            )
+            previous = row.size
+        return anchors
+    finally:
+        ledger.close()
+
+
+def new_contract(world: World) -> str:
+    """A fresh RegistryAnchor on the world's anvil (its latest() is the test's own)."""
+    w3 = Web3(Web3.HTTPProvider(world.rpc_url))
+    return deploy(w3, sender=w3.eth.accounts[0])
+
+
+def deploy_token(world: World) -> str:
+    """Some other contract: the test token of node/chain/artifacts."""
+    import json
+
+    artifact = json.loads((ARTIFACTS / "TestToken.json").read_text(encoding="utf-8"))
+    w3 = Web3(Web3.HTTPProvider(world.rpc_url))
+    sender = w3.eth.accounts[0]
+    factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+    tx = factory.constructor("Token", "TKN", 18, sender).transact({"from": sender})
+    address = w3.eth.wait_for_transaction_receipt(tx)["contractAddress"]
+    assert address is not None
+    return str(address)
+
+
+def export_with(
+    world: World, directory: Path, db: Path, anchors: dict[int, dict[str, Any]]
+) -> Path:
+    """Export a ledger file with these anchor claims."""
+    store = SqlLedgerStore.from_url(f"sqlite:///{db}")
+    try:
+        export_ledger(store, directory, anchors=anchors)
+    finally:
+        store.dispose()
+    return directory
+
+
+def cut_back(export: Path, size: int) -> Path:
+    """Roll an export back to its checkpoint ``size``, as someone with only the files would:
+    drop later entries and checkpoints and rewrite the manifest's head."""
+    import json
+
+    from node.merkle.tree import root_from_leaf_hashes
+
+    entries = (export / "entries.jsonl").read_bytes().splitlines(keepends=True)[:size]
+    (export / "entries.jsonl").write_bytes(b"".join(entries))
+    lines = (export / "checkpoints.jsonl").read_bytes().splitlines(keepends=True)
+    kept = [line for line in lines if json.loads(line)["tree_size"] <= size]
+    (export / "checkpoints.jsonl").write_bytes(b"".join(kept))
+    manifest = json.loads((export / "manifest.json").read_text(encoding="utf-8"))
+    hashes = [bytes.fromhex(json.loads(line)["leaf_hash"]) for line in entries]
+    manifest.update(tree_size=size, root=root_from_leaf_hashes(hashes).hex())
+    (export / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return export
+
+
+@contextmanager
+def api_client(db: Path, directory: Path) -> Iterator[tuple[TestClient, str]]:
+    """The node's API on a ledger file (a copy: the API may write), and an auditor's token."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.auth import (
+        ROLE_SCOPES,
+        TOKEN_ID_BYTES,
+        TOKEN_SECRET_BYTES,
+        Role,
+        TokenKind,
+        make_token,
+    )
+    from api.store import ApiStore
+    from node.settings import Settings
+
+    copy = directory / "api.sqlite"
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(db, copy)
+    url = f"sqlite:///{copy}"
+    store = SqlLedgerStore.from_url(url)
+    issued = make_token(bytes([7]) * (TOKEN_ID_BYTES + TOKEN_SECRET_BYTES))
+    ApiStore(store.engine).add_token(
+        token_id=issued.token_id,
+        name="auditor",
+        kind=TokenKind.TOKEN,
+        role=Role.AUDITOR,
+        scopes=ROLE_SCOPES[Role.AUDITOR],
+        secret_hash=issued.secret_hash,
+        created_at=NOW,
+        issuer=None,
+        expires_at=None,
+    )
+    store.dispose()
+    settings = Settings(
+        data_dir=directory / "data",
+        database_url=url,
+        api_rate_limit_per_minute=0,
+        api_token_rate_limit_per_minute=0,
+    )
+    with TestClient(create_app(settings, clock=FixedClock(NOW))) as client:
+        yield client, issued.text
