@@ -193,6 +193,10 @@ class Monitor:
                     f"{previous.tree_size} before",
                 )
             )
+            rolled = new[0]
+            where = f"{url} checkpoint {rolled.tree_size}"
+            if self._signed(rolled, state, where, alarms):
+                self._remember(rolled, state, where, alarms)  # a second root at a seen size?
             return previous
         head = previous
         for line in new:

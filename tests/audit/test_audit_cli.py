@@ -149,3 +149,75 @@ def test_stand_alone_tamga_audit_runs_without_the_node(world: World, clean_expor
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "PASS: every check passed" in run.stdout
+
+
+def test_a_rolled_back_export_needs_the_proof_tamga_log_prints(
+    tamga: CliRunner, world: World, tmp_path: Path
+) -> None:
+    from audit_world import anchor_all, cut_back, export_with, grow, new_contract
+
+    db = world.copy_db(tmp_path / "db")
+    base = max(world.sizes)
+    grow(db, "11.00", regno=world.regno)
+    contract = new_contract(world)
+    anchors = anchor_all(world, contract, db)
+    export = cut_back(export_with(world, tmp_path / "x", db, anchors), base)
+    chain = ("--rpc", world.rpc_url, "--contract", contract, "--signer", world.signer)
+    bare = _run(tamga, "audit", str(export), *chain)
+    assert bare.exit_code == 4
+    assert f"FAIL checkpoint {base}: the export's signed head {base} is older" in bare.stdout
+    env = {"TAMGA_DATABASE_URL": f"sqlite:///{db}"}
+    printed = _run(
+        tamga, "log", "prove", "consistency", str(base), "--size2", str(base + 1), env=env
+    )
+    assert printed.exit_code == 0, printed.output
+    proof = tmp_path / "proof.json"
+    proof.write_text(printed.stdout)
+    proven = _run(tamga, "audit", str(export), *chain, "--proof", str(proof), "--chain-id", "31337")
+    assert proven.exit_code == 0, proven.output
+    assert "note: the export is a proven prefix" in proven.stdout
+    wrong = _run(tamga, "audit", str(export), *chain, "--proof", str(proof), "--chain-id", "1")
+    assert wrong.exit_code == 4
+    assert "the RPC serves another chain than --chain-id" in wrong.stdout
+
+
+def test_a_bundle_is_held_to_the_chain_s_latest_anchor(
+    tamga: CliRunner, world: World, tmp_path: Path
+) -> None:
+    from audit_world import anchor_all, grow, new_contract
+
+    db = world.copy_db(tmp_path / "db")
+    contract = new_contract(world)
+    anchor_all(world, contract, db)
+    env = {"TAMGA_DATABASE_URL": f"sqlite:///{db}"}
+    chain = ("--rpc", world.rpc_url, "--contract", contract)
+    out = tmp_path / "bundle.json"
+    built = _run(tamga, "bundle", world.regno, "--out", str(out), *chain, env=env)
+    assert built.exit_code == 0, built.output
+    fresh = _run(tamga, "audit", "bundle", str(out), *chain)
+    assert fresh.exit_code == 0, fresh.output
+    # a later anchor: the bundle's latest anchor is now old, and needs a proof to the new one
+    base = max(world.sizes)
+    grow(db, "11.00", regno=world.regno)
+    anchor_all(world, contract, db)
+    stale = _run(tamga, "audit", "bundle", str(out), *chain)
+    assert stale.exit_code == 4
+    assert f"the bundle's latest anchor {base} is older than the chain's {base + 1}" in (
+        stale.stdout
+    )
+    printed = _run(
+        tamga, "log", "prove", "consistency", str(base), "--size2", str(base + 1), env=env
+    )
+    proof = tmp_path / "proof.json"
+    proof.write_text(printed.stdout)
+    proven = _run(tamga, "audit", "bundle", str(out), *chain, "--proof", str(proof))
+    assert proven.exit_code == 0, proven.output
+    assert "is a proven prefix of the chain's latest anchor" in proven.stdout
+
+
+def test_monitor_cli_exits_7_on_an_unreachable_node(tamga: CliRunner, tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    result = _run(tamga, "monitor", "http://127.0.0.1:9/", "--once", "--state", str(state))
+    assert result.exit_code == 7, result.output
+    assert "ALARM unreachable at http://127.0.0.1:9/" in result.output
+    assert state.is_file()
