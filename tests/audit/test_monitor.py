@@ -182,3 +182,27 @@ def test_cosignature_hook_problems_are_alarms(world: World, tmp_path: Path) -> N
         alarms = _monitor(world, tmp_path, client, cosignatures=hook).run_round()
     assert seen == sorted(world.sizes)
     assert alarms == [Alarm("cosignature", f"{URL} checkpoint 1", "no cosignature from witness w1")]
+
+
+def test_two_nodes_of_one_origin_showing_two_roots_is_evidence(
+    world: World, ledgers: dict[str, Path], tmp_path: Path
+) -> None:
+    a, b = "http://node-a/", "http://node-b/"
+    with (
+        api_client(ledgers["honest"], tmp_path / "a") as (one, _),
+        api_client(ledgers["fork"], tmp_path / "b") as (two, _),
+    ):
+        monitor = Monitor(
+            urls=[a, b],
+            chain=None,
+            state_path=tmp_path / "state.json",
+            evidence_dir=tmp_path / "evidence",
+            now=lambda: NOW,
+            signers=[world.signer],
+            clients={a: one, b: two},
+        )
+        alarms = monitor.run_round()
+    (alarm,) = alarms
+    assert (alarm.kind, alarm.where) == ("equivocation", f"{b} checkpoint {max(world.sizes) + 1}")
+    assert alarm.evidence is not None
+    verify_evidence(parse_evidence(alarm.evidence.read_bytes()), signers=[world.signer])
