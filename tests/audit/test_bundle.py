@@ -226,3 +226,51 @@ def test_hash_and_url_round_trip(bundle: Bundle) -> None:
     assert url.startswith(f"https://register.example.kg/v1/emissions/{bundle.emission}/bundle?")
     assert parse_bundle_url(url) == (bundle.emission, sha)
     assert parse_bundle_url("https://x.example/other") == (None, None)
+
+
+def test_a_stale_bundle_is_proven_by_the_node_api_or_fails_as_a_fork(
+    world: World, tmp_path: Any, calendar: WorkingCalendar
+) -> None:
+    from audit_world import anchor_all, api_client, grow, new_contract
+
+    from anchoring.audit_source import HttpSource
+
+    db = world.copy_db(tmp_path / "db")
+    contract = new_contract(world)
+    anchor_all(world, contract, db)
+    book = world.open(db)
+    try:
+        stale = bundle_bytes(build_bundle(book, world.regno, chain=world.chain(contract)))
+    finally:
+        book.close()
+    base = max(world.sizes)
+    grow(db, "11.00", regno=world.regno)
+    anchor_all(world, contract, db)
+    with api_client(db, tmp_path / "api") as (client, _):
+        node = HttpSource("http://testserver/", client=client)
+        proven = audit_bundle(
+            stale,
+            chain=world.chain(contract),
+            calendar=calendar,
+            signers=[world.signer],
+            fetch_proof=node.consistency_proof,
+        ).report
+    assert proven.ok, [f.line() for f in proven.findings]
+    assert any(f"latest anchor {base} is a proven prefix" in note for note in proven.notes)
+    # a node serving another history cannot prove the bundle's anchor a prefix
+    fork = world.copy_db(tmp_path / "fork")
+    grow(fork, "99.00", regno=world.regno)
+    grow(fork, "98.00", regno=world.regno)
+    with api_client(fork, tmp_path / "fork-api") as (client, _):
+        node = HttpSource("http://testserver/", client=client)
+        forked = audit_bundle(
+            stale,
+            chain=world.chain(contract),
+            calendar=calendar,
+            signers=[world.signer],
+            fetch_proof=node.consistency_proof,
+        ).report
+    finding = forked.first(Check.LATEST_ANCHOR)
+    assert finding is not None, [f.line() for f in forked.findings]
+    assert finding.where.startswith(f"latest anchor {base + 1} at block ")
+    assert "consistency proof does not lead to the new root" in finding.message
