@@ -211,7 +211,9 @@ def audit_export(
     _log_roots(checkpoints, tree, rec)
     signed = _signed_head(checkpoints)
     _signed_tail(signed, tree, rec, allow=allow_unsigned_tail)
-    evidence = _Witnessing(seen_at=seen_at, seen_by=seen_by)
+    # evidence only from checkpoints by the register's keys (as `_signatures` pins them)
+    pinned = {s.lower() for s in signers} or {cp.line.signer.lower() for cp in checkpoints[:1]}
+    evidence = _Witnessing(seen_at=seen_at, seen_by=seen_by, pinned=pinned)
     _equivocations(checkpoints, tree, rec, evidence)
     for other in compare:
         _compare(checkpoints, other, tree, rec, evidence)
@@ -1053,10 +1055,10 @@ def _stable(source: ExportSource, rec: Recorder) -> None:
 class _Witnessing:
     """Builds equivocation evidence from pairs of signed checkpoints by the pinned keys."""
 
-    def __init__(self, *, seen_at: datetime | None, seen_by: str) -> None:
+    def __init__(self, *, seen_at: datetime | None, seen_by: str, pinned: set[str]) -> None:
         self.seen_at = seen_at or datetime.fromtimestamp(0, UTC)
         self.seen_by = seen_by
-        self.pinned: set[str] = set()
+        self.pinned = pinned
 
     def offer(
         self,
@@ -1090,7 +1092,6 @@ def _equivocations(
     checkpoints: list[_Signed], tree: Levels, rec: Recorder, witnessing: _Witnessing
 ) -> None:
     """Two lines of one export that are not one history: same size, or not extending."""
-    witnessing.pinned = {cp.line.signer.lower() for cp in checkpoints[:1]} | witnessing.pinned
     found = False
     by_size: dict[int, _Signed] = {}
     for cp in checkpoints:

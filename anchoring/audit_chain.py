@@ -560,9 +560,13 @@ class CrossCheckedChain:
         """
         head = self.chains[0].head()
         for name, chain in zip(self.names[1:], self.chains[1:], strict=True):
-            theirs = chain.block_hashes([head.number]).get(head.number)
+            try:
+                theirs = chain.block_hashes([head.number]).get(head.number)
+                missing = "no such block"
+            except ChainError as exc:  # web3 raises for a block the node does not have
+                theirs, missing = None, f"no such block ({exc})"
             if theirs != head.hash:
-                shown = "no such block" if theirs is None else "0x" + theirs.hex()
+                shown = missing if theirs is None else "0x" + theirs.hex()
                 raise RpcDisagreement(
                     f"the RPC endpoints disagree on block {head.number}: {self.names[0]} has "
                     f"0x{head.hash.hex()}, {name} has {shown}"

@@ -24,7 +24,7 @@ import httpx
 import typer
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from anchoring.audit_chain import AnchorChain, AnchoredEvent, open_chain
+from anchoring.audit_chain import AnchorChain, open_chain
 from anchoring.audit_cli import EXIT_ALARM, EXIT_EQUIVOCATION
 from anchoring.audit_source import CheckpointLine, SuppliedProof, parse_proof
 from anchoring.equivocation import (
@@ -88,6 +88,8 @@ class _NodeState(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     head: dict[str, Any] | None = None
+    anchors_checked_to: int = 0
+    """Anchored tree sizes up to this one were checked against this node."""
 
 
 class MonitorState(BaseModel):
@@ -100,6 +102,8 @@ class MonitorState(BaseModel):
     seen: dict[str, dict[str, dict[str, Any]]] = {}
     """origin -> tree size (as text) -> signed checkpoint (the members of checkpoints.jsonl)."""
     next_block: int = 0
+    anchors: dict[str, str] = {}
+    """Anchored tree size (as text) -> log root (hex), from the ``Anchored`` events read."""
     signers: list[str] = []
 
 
@@ -366,54 +370,59 @@ class Monitor:
     def _anchors(
         self, state: MonitorState, heads: Mapping[str, CheckpointLine], alarms: list[Alarm]
     ) -> None:
+        """Read new ``Anchored`` events; check every anchor a node's head has reached."""
         assert self.chain is not None
         head = self.chain.head()
-        if head.number < state.next_block:
-            return
-        events = self.chain.anchored_events(from_block=state.next_block, to_block=head.number)
-        for event in sorted(events, key=lambda e: (e.block_number, e.log_index)):
-            for url, node_head in heads.items():
-                self._anchor(url, event, node_head, state, alarms)
-        state.next_block = head.number + 1
+        if head.number >= state.next_block:
+            events = self.chain.anchored_events(from_block=state.next_block, to_block=head.number)
+            for event in events:
+                state.anchors[str(event.tree_size)] = event.log_root.hex()
+            state.next_block = head.number + 1
+        for stale in sorted(state.anchors, key=int)[:-KEEP_CHECKPOINTS]:
+            del state.anchors[stale]
+        for url, node_head in heads.items():
+            node = state.nodes[url]
+            for size in sorted(int(k) for k in state.anchors):
+                if node.anchors_checked_to < size <= node_head.tree_size:
+                    root = bytes.fromhex(state.anchors[str(size)])
+                    self._anchor(url, size, root, node_head, state, alarms)
+                    node.anchors_checked_to = size
 
     def _anchor(
         self,
         url: str,
-        event: AnchoredEvent,
+        size: int,
+        root: bytes,
         head: CheckpointLine,
         state: MonitorState,
         alarms: list[Alarm],
     ) -> None:
-        where = f"anchor {event.tree_size} (tx 0x{event.tx_hash.hex()}) vs {url}"
-        root = event.log_root.hex()
-        seen = state.seen.get(head.origin, {}).get(str(event.tree_size))
-        if seen is None and event.tree_size <= head.tree_size:
+        """The node's signed checkpoint at ``size`` (if any) and its head agree with the anchor."""
+        where = f"anchor {size} vs {url}"
+        seen = state.seen.get(head.origin, {}).get(str(size))
+        if seen is None:
             try:
-                seen = self._get(url, f"v1/checkpoints/{event.tree_size}")
+                seen = self._get(url, f"v1/checkpoints/{size}")
             except ConfigError:
-                seen = None
-        if seen is not None and seen["log_root"] != root:
+                seen = None  # not every anchored size need be a checkpoint the node still serves
+        if seen is not None and seen["log_root"] != root.hex():
             alarms.append(
                 Alarm(
                     "anchor",
                     where,
-                    f"the chain anchored root {root} at tree size {event.tree_size}, the node "
+                    f"the chain anchored root {root.hex()} at tree size {size}, the node "
                     f"signed {seen['log_root']}",
                 )
             )
             return
-        if event.tree_size > head.tree_size:
-            return  # the node will show it later; its next head must extend it
-        if event.tree_size == head.tree_size:
-            if head.log_root != root:
-                alarms.append(Alarm("anchor", where, "the node's head differs from the anchor"))
-            return
+        if size == head.tree_size:
+            return  # equal roots: checked just above (the head is a seen checkpoint)
         try:
-            proof = self._proof(url, event.tree_size, head.tree_size)
+            proof = self._proof(url, size, head.tree_size)
             verify_consistency(
-                size1=event.tree_size,
+                size1=size,
                 size2=head.tree_size,
-                root1=event.log_root,
+                root1=root,
                 root2=bytes.fromhex(head.log_root),
                 proof=proof.proof,
             )
@@ -423,7 +432,7 @@ class Monitor:
                     "anchor",
                     where,
                     f"the node's head {head.tree_size} does not extend the anchored tree "
-                    f"{event.tree_size} (RFC 9162 §2.1.4): {exc}",
+                    f"{size} (RFC 9162 §2.1.4): {exc}",
                 )
             )
 

@@ -317,3 +317,43 @@ def test_the_cli_writes_evidence_exits_6_and_re_verifies_it(
     refused = _run(tamga, "audit", "equivocation", str(tmp_path / "forged.json"))
     assert refused.exit_code == 4
     assert "checkpoint b: the signature" in refused.output
+
+
+def test_a_line_signed_by_another_key_is_no_evidence(
+    world: World, views: dict[str, Path], tmp_path: Path, calendar: WorkingCalendar
+) -> None:
+    from audit_world import other_account
+
+    from node.checkpoint import Checkpoint, parse_time, sign_checkpoint
+
+    size = max(world.sizes) + 1
+    line = _lines(views["honest"])[size]
+    forged = sign_checkpoint(
+        Checkpoint(
+            origin=line["origin"],
+            size=size,
+            log_root=bytes(range(32)),
+            state_root=bytes.fromhex(line["state_root"]),
+            state_size=line["state_size"],
+            issued_at=parse_time(line["time"]),
+        ),
+        other_account(),
+    )
+    export = tmp_path / "x"
+    export.mkdir()
+    for name in ("manifest.json", "entries.jsonl", "checkpoints.jsonl"):
+        (export / name).write_bytes((views["honest"] / name).read_bytes())
+    extra = {
+        **line,
+        "log_root": bytes(range(32)).hex(),
+        "signer": forged.signer,
+        "signature": "0x" + forged.signature.hex(),
+    }
+    with (export / "checkpoints.jsonl").open("a") as out:
+        out.write(json.dumps(extra) + "\n")
+    report = audit_export(
+        DirectorySource(export), chain=None, calendar=calendar, signers=[world.signer]
+    )
+    assert not report.evidence
+    assert report.where(Check.SIGNATURE) == [f"checkpoint {size}"]
+    assert Check.EQUIVOCATION not in {f.check for f in report.findings}

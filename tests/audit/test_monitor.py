@@ -40,7 +40,10 @@ def ledgers(world: World, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     grow(later, "12.00", regno=world.regno)
     fork = world.copy_db(directory / "fork")
     grow(fork, "99.00", regno=world.regno)
-    return {"honest": honest, "later": later, "fork": fork}
+    other_later = world.copy_db(directory / "other-later")
+    grow(other_later, "11.00", regno=world.regno)
+    grow(other_later, "77.00", regno=world.regno)
+    return {"honest": honest, "later": later, "fork": fork, "other_later": other_later}
 
 
 class _Hook:
@@ -206,3 +209,20 @@ def test_two_nodes_of_one_origin_showing_two_roots_is_evidence(
     assert (alarm.kind, alarm.where) == ("equivocation", f"{b} checkpoint {max(world.sizes) + 1}")
     assert alarm.evidence is not None
     verify_evidence(parse_evidence(alarm.evidence.read_bytes()), signers=[world.signer])
+
+
+def test_an_anchor_beyond_the_node_is_checked_when_the_node_reaches_it(
+    world: World, ledgers: dict[str, Path], tmp_path: Path
+) -> None:
+    contract = new_contract(world)
+    anchor_all(world, contract, ledgers["later"])
+    chain = world.chain(contract)
+    with api_client(ledgers["honest"], tmp_path / "honest") as (client, _):
+        assert _monitor(world, tmp_path, client, chain=chain).run_round() == []
+    # the node grows consistently with what it showed, but not into what the chain anchored
+    with api_client(ledgers["other_later"], tmp_path / "other") as (client, _):
+        alarms = _monitor(world, tmp_path, client, chain=chain).run_round()
+    base = max(world.sizes)
+    (alarm,) = alarms
+    assert (alarm.kind, alarm.where) == ("anchor", f"anchor {base + 2} vs {URL}")
+    assert "the chain anchored root" in alarm.message
