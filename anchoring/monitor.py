@@ -558,6 +558,10 @@ def monitor_command(
     interval: Annotated[float, typer.Option("--interval", help="Seconds between rounds.")] = 60.0,
 ) -> None:
     """Follow nodes and the chain; exit 6 on proven equivocation, 7 on any other alarm."""
+    if not log.handlers and not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
     chain = open_chain(rpc, contract) if rpc and contract else None
     if chain is None:
         log.warning("no --rpc/--contract: anchors are not followed")
@@ -572,7 +576,7 @@ def monitor_command(
         from_block=from_block,
     )
     alarms = run_monitor(monitor, rounds=1 if once else rounds, interval=interval)
-    for alarm in alarms:
+    for alarm in alarms:  # a summary on stderr (each was also logged as it was raised)
         typer.echo(f"ALARM {alarm.kind} at {alarm.where}: {alarm.message}", err=True)
         if alarm.evidence is not None:
             typer.echo(f"equivocation evidence written to {alarm.evidence}", err=True)
