@@ -950,6 +950,8 @@ def _latest(
         )
         return
     size, root = signed.size, signed.checkpoint.log_root
+    if supplied is not None and size >= anchored:
+        rec.note(f"--proof was not needed: the signed head {size} is not older than {anchored}")
     if size == anchored:
         expected = (latest.log_root, latest.state_root)
         actual = (root, signed.checkpoint.state_root)

@@ -234,8 +234,13 @@ def write_evidence(evidence: Evidence, directory: Path) -> Path:
         OSError: the file cannot be written.
     """
     directory.mkdir(parents=True, exist_ok=True)
+    data = evidence.encode()
     path = directory / evidence.file_name()
-    path.write_bytes(evidence.encode())
+    number = 1
+    while path.exists() and path.read_bytes() != data:  # never overwrite other evidence
+        number += 1
+        path = directory / evidence.file_name().replace(".json", f"-{number}.json")
+    path.write_bytes(data)
     return path
 
 

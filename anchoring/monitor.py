@@ -24,7 +24,7 @@ import httpx
 import typer
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from anchoring.audit_chain import AnchorChain, open_chain
+from anchoring.audit_chain import AnchorChain, RpcDisagreement, open_chain
 from anchoring.audit_cli import EXIT_ALARM, EXIT_EQUIVOCATION
 from anchoring.audit_source import CheckpointLine, SuppliedProof, parse_proof
 from anchoring.equivocation import (
@@ -67,7 +67,7 @@ class Alarm:
 
     kind: str
     """``equivocation``, ``signature``, ``rollback``, ``consistency``, ``anchor``,
-    ``cosignature`` or ``unreachable``."""
+    ``cosignature``, ``rpc-disagreement`` or ``unreachable``."""
     where: str
     message: str
     evidence: Path | None = None
@@ -175,6 +175,8 @@ class Monitor:
         if self.chain is not None:
             try:
                 self._anchors(state, heads, alarms)
+            except RpcDisagreement as exc:
+                alarms.append(Alarm("rpc-disagreement", "chain", str(exc)))
             except ChainError as exc:
                 alarms.append(Alarm("unreachable", "chain", f"cannot read the chain: {exc}"))
         save_state(state, self.state_path)

@@ -357,3 +357,21 @@ def test_a_line_signed_by_another_key_is_no_evidence(
     assert not report.evidence
     assert report.where(Check.SIGNATURE) == [f"checkpoint {size}"]
     assert Check.EQUIVOCATION not in {f.check for f in report.findings}
+
+
+def test_evidence_files_never_overwrite_each_other(
+    world: World, views: dict[str, Path], tmp_path: Path
+) -> None:
+    from anchoring.equivocation import write_evidence
+
+    size = max(world.sizes) + 1
+    a = eip191_checkpoint(_lines(views["honest"])[size])
+    b = eip191_checkpoint(_lines(views["fork"])[size])
+    one = build_evidence(a, b, proof=None, detail="one", seen_at=SEEN, seen_by="test")
+    two = build_evidence(a, b, proof=None, detail="two", seen_at=SEEN, seen_by="test")
+    first = write_evidence(one, tmp_path)
+    assert write_evidence(one, tmp_path) == first
+    second = write_evidence(two, tmp_path)
+    assert second != first and second.name.endswith("-2.json")
+    assert parse_evidence(first.read_bytes()) == one
+    assert parse_evidence(second.read_bytes()) == two

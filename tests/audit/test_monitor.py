@@ -43,7 +43,16 @@ def ledgers(world: World, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     other_later = world.copy_db(directory / "other-later")
     grow(other_later, "11.00", regno=world.regno)
     grow(other_later, "77.00", regno=world.regno)
-    return {"honest": honest, "later": later, "fork": fork, "other_later": other_later}
+    fork_later = world.copy_db(directory / "fork-later")
+    grow(fork_later, "99.00", regno=world.regno)
+    grow(fork_later, "98.00", regno=world.regno)
+    return {
+        "honest": honest,
+        "later": later,
+        "fork": fork,
+        "other_later": other_later,
+        "fork_later": fork_later,
+    }
 
 
 class _Hook:
@@ -226,3 +235,22 @@ def test_an_anchor_beyond_the_node_is_checked_when_the_node_reaches_it(
     (alarm,) = alarms
     assert (alarm.kind, alarm.where) == ("anchor", f"anchor {base + 2} vs {URL}")
     assert "the chain anchored root" in alarm.message
+
+
+def test_a_larger_head_that_does_not_extend_the_seen_one_is_evidence(
+    world: World, ledgers: dict[str, Path], tmp_path: Path
+) -> None:
+    with api_client(ledgers["honest"], tmp_path / "honest") as (client, _):
+        assert _monitor(world, tmp_path, client).run_round() == []
+    # the node now shows base+2 grown from ANOTHER base+1, with its own (valid) proof
+    with api_client(ledgers["fork_later"], tmp_path / "fork") as (client, _):
+        alarms = _monitor(world, tmp_path, client).run_round()
+    base = max(world.sizes)
+    (alarm,) = alarms
+    assert (alarm.kind, alarm.where) == ("equivocation", f"{URL} checkpoint {base + 2}")
+    assert alarm.evidence is not None
+    evidence = parse_evidence(alarm.evidence.read_bytes())
+    assert evidence.check == "inconsistent"
+    assert (evidence.a["tree_size"], evidence.b["tree_size"]) == (base + 1, base + 2)
+    proven = verify_evidence(evidence, signers=[world.signer])
+    assert f"does not extend signed checkpoint {base + 1}" in proven.summary
