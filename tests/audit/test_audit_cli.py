@@ -221,3 +221,34 @@ def test_monitor_cli_exits_7_on_an_unreachable_node(tamga: CliRunner, tmp_path: 
     assert result.exit_code == 7, result.output
     assert "ALARM unreachable at http://127.0.0.1:9/" in result.output
     assert state.is_file()
+
+
+def test_several_rpcs_are_cross_checked(tamga: CliRunner, world: World, clean_export: Path) -> None:
+    result = _run(
+        tamga,
+        "audit",
+        str(clean_export),
+        "--rpc",
+        world.rpc_url,
+        "--rpc",
+        world.rpc_url.replace("127.0.0.1", "localhost"),
+        "--contract",
+        world.contract,
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    checks = {c["check"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["rpc-agreement"]["checked"] == 1
+    dead = _run(
+        tamga,
+        "audit",
+        str(clean_export),
+        "--rpc",
+        world.rpc_url,
+        "--rpc",
+        "http://127.0.0.1:9",
+        "--contract",
+        world.contract,
+    )
+    assert dead.exit_code == 1
+    assert "http://127.0.0.1:9" in dead.output
