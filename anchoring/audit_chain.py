@@ -174,6 +174,20 @@ def anchor_abi() -> list[dict[str, Any]]:
     return abi
 
 
+def event_signature(name: str) -> str:
+    """The canonical signature of event ``name`` from the committed ABI, e.g.
+    ``Anchored(uint64,bytes32,bytes32,uint64)`` (its keccak is the log's first topic).
+
+    Raises:
+        ChainError: the ABI has no such event.
+    """
+    for item in anchor_abi():
+        if item.get("type") == "event" and item.get("name") == name:
+            types = ",".join(str(arg["type"]) for arg in item.get("inputs", []))
+            return f"{name}({types})"
+    raise ChainError(f"the anchor contract's ABI has no event {name}")
+
+
 def checksum(address: str) -> ChecksumAddress:
     """The EIP-55 checksummed form of an address.
 
@@ -200,7 +214,7 @@ class Web3AnchorChain:
         self.w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
         self._contract = self.w3.eth.contract(address=self._contract_address, abi=anchor_abi())
         self._event = self._contract.events.Anchored()
-        self._topic = HexBytes(self.w3.keccak(text="Anchored(uint64,bytes32,bytes32,uint64)"))
+        self._topic = HexBytes(self.w3.keccak(text=event_signature("Anchored")))
 
     @property
     def contract(self) -> str:

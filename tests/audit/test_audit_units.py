@@ -115,3 +115,14 @@ def test_an_undecodable_leaf_stops_the_replay_where_it_is(calendar: WorkingCalen
     assert outcome.decode_failed == 2
     assert outcome.stopped == "entry 0"
     assert outcome.roots == {}
+
+
+def test_the_anchored_topic_comes_from_the_committed_abi() -> None:
+    from anchoring.audit_chain import anchor_abi, event_signature
+
+    (event,) = [i for i in anchor_abi() if i.get("type") == "event" and i["name"] == "Anchored"]
+    assert (
+        event_signature("Anchored")
+        == "Anchored(" + ",".join(a["type"] for a in event["inputs"]) + ")"
+    )
+    assert event_signature("Anchored").startswith("Anchored(uint64,bytes32,bytes32")
