@@ -789,7 +789,13 @@ def prove_inclusion(
 
 
 @prove_app.command("consistency")
-def prove_consistency(ctx: typer.Context, size1: int, size2: int | None = None) -> None:
+def prove_consistency(
+    ctx: typer.Context,
+    size1: int,
+    size2: Annotated[
+        int | None, typer.Argument(help="The larger tree size; default: head.")
+    ] = None,
+) -> None:
     """RFC 9162 §2.1.4 consistency proof from SIZE1 to SIZE2 (default: head)."""
     rt = _runtime(ctx)
     with _ledger(rt) as ledger:

@@ -167,9 +167,7 @@ def test_a_rolled_back_export_needs_the_proof_tamga_log_prints(
     assert bare.exit_code == 4
     assert f"FAIL checkpoint {base}: the export's signed head {base} is older" in bare.stdout
     env = {"TAMGA_DATABASE_URL": f"sqlite:///{db}"}
-    printed = _run(
-        tamga, "log", "prove", "consistency", str(base), "--size2", str(base + 1), env=env
-    )
+    printed = _run(tamga, "log", "prove", "consistency", str(base), str(base + 1), env=env)
     assert printed.exit_code == 0, printed.output
     proof = tmp_path / "proof.json"
     proof.write_text(printed.stdout)
@@ -205,9 +203,7 @@ def test_a_bundle_is_held_to_the_chain_s_latest_anchor(
     assert f"the bundle's latest anchor {base} is older than the chain's {base + 1}" in (
         stale.stdout
     )
-    printed = _run(
-        tamga, "log", "prove", "consistency", str(base), "--size2", str(base + 1), env=env
-    )
+    printed = _run(tamga, "log", "prove", "consistency", str(base), str(base + 1), env=env)
     proof = tmp_path / "proof.json"
     proof.write_text(printed.stdout)
     proven = _run(tamga, "audit", "bundle", str(out), *chain, "--proof", str(proof))
