@@ -254,3 +254,17 @@ def test_a_larger_head_that_does_not_extend_the_seen_one_is_evidence(
     assert (evidence.a["tree_size"], evidence.b["tree_size"]) == (base + 1, base + 2)
     proven = verify_evidence(evidence, signers=[world.signer])
     assert f"does not extend signed checkpoint {base + 1}" in proven.summary
+
+
+def test_the_state_file_round_trips_and_a_foreign_file_is_named(tmp_path: Path) -> None:
+    from anchoring.monitor import MonitorState, save_state
+    from node.errors import ConfigError
+
+    path = tmp_path / "state.json"
+    state = MonitorState(next_block=7, anchors={"16": "ab" * 32}, signers=["0x" + "11" * 20})
+    save_state(state, path)
+    assert load_state(path, from_block=0) == state
+    assert load_state(tmp_path / "absent.json", from_block=3).next_block == 3
+    path.write_text('{"nodes": [1]}')
+    with pytest.raises(ConfigError, match="is not a monitor state file"):
+        load_state(path, from_block=0)
