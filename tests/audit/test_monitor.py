@@ -261,7 +261,7 @@ def test_the_state_file_round_trips_and_a_foreign_file_is_named(tmp_path: Path) 
     from node.errors import ConfigError
 
     path = tmp_path / "state.json"
-    state = MonitorState(next_block=7, anchors={"16": "ab" * 32}, signers=["0x" + "11" * 20})
+    state = MonitorState(next_block=7, anchors={"16": "ab" * 32}, signers=["0x" + "11" * 20])
     save_state(state, path)
     assert load_state(path, from_block=0) == state
     assert load_state(tmp_path / "absent.json", from_block=3).next_block == 3
