@@ -66,7 +66,9 @@ def load_artifact(name: str = REGISTRY_ANCHOR) -> ContractArtifact:
         deployed = bytes.fromhex(str(data["deployedBytecode"]).removeprefix("0x"))
         abi = tuple(data["abi"])
         version = str(data["compiler"]["version"])
-        ranges = tuple((int(start), int(length)) for start, length in data.get("immutableReferences", []))
+        ranges = tuple(
+            (int(start), int(length)) for start, length in data.get("immutableReferences", [])
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"contract artifact {name!r} is missing or malformed: {exc}") from exc
     return ContractArtifact(

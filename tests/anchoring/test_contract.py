@@ -10,7 +10,7 @@ from anchoring.chain import ANCHOR_ROLE, AnchorContract, Chain, decode_revert, s
 from anchoring.errors import ContractRejected
 from node.ledger.service import Ledger
 from node.merkle.hasher import hash_leaf
-from tests.anchoring.conftest import OTHER_KEY, funded, grow
+from tests.anchoring.conftest import OTHER_KEY, funded, grow, signed_checkpoint
 
 
 def anchor_tx(
@@ -23,7 +23,7 @@ def anchor_tx(
     proof: tuple[bytes, ...] = (),
 ) -> None:
     """Send anchor(...) from ``account`` (raises ContractRejected on a revert)."""
-    data = contract.anchor_calldata(tree_size=size, log_root=root, state_root=state, proof=proof)
+    data = contract.anchor_calldata(signed=signed_checkpoint(size, root, state), proof=proof)
     send_transaction(
         contract.chain, account, to=contract.address, data=data, chain_id=contract.chain.chain_id()
     )

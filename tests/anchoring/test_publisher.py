@@ -26,7 +26,7 @@ from anchoring.store import AnchorRecord, AnchorStatus, AnchorStore, Deployment
 from node.clock import FixedClock
 from node.errors import ChainError, VerificationError
 from node.ledger.service import Ledger
-from tests.anchoring.conftest import OTHER_KEY, PublisherFactory, funded, grow
+from tests.anchoring.conftest import OTHER_KEY, PublisherFactory, funded, grow, signed_checkpoint
 from tests.anchoring.proxy import TcpProxy
 from tests.support.scenario import NOW, open_ledger
 
@@ -208,6 +208,8 @@ def test_a_transaction_reverted_on_chain_fails_and_the_next_run_anchors(
         admin,
         admin=admin.address,
         anchorer=anchor_account.address,
+        checkpoint_signer=ledger.latest_checkpoint().signer,
+        origin=ledger.latest_checkpoint().origin,
         chain_id=chain.chain_id(),
     )
     assert sent.contract_address is not None
@@ -280,7 +282,7 @@ def test_chain_disagreeing_with_the_log_stops_the_publisher(
     deployed: Deployment,
 ) -> None:
     data = contract.anchor_calldata(
-        tree_size=2, log_root=b"\x42" * 32, state_root=b"\x00" * 32, proof=()
+        signed=signed_checkpoint(2, b"\x42" * 32, b"\x00" * 32), proof=()
     )
     send_transaction(
         contract.chain, anchor_account, to=contract.address, data=data, chain_id=deployed.chain_id
