@@ -63,10 +63,14 @@ def _cases() -> list[Checkpoint]:
             Checkpoint(
                 origin=ORIGIN,
                 size=size,
-                log_root=(bytes(32) if i % 3 == 0 else b"\xff" * 32 if i % 3 == 1 else bytes(range(32))),
+                log_root=(
+                    bytes(32) if i % 3 == 0 else b"\xff" * 32 if i % 3 == 1 else bytes(range(32))
+                ),
                 state_root=bytes(range(255, 223, -1)) if i % 2 else bytes(32),
                 state_size=edges[-1 - i] if i % 2 else i,
-                issued_at=datetime(1999 + i, 1 + i % 12, 1 + i, i, 59 - i, i, 999999 - i, tzinfo=UTC),
+                issued_at=datetime(
+                    1999 + i, 1 + i % 12, 1 + i, i, 59 - i, i, 999999 - i, tzinfo=UTC
+                ),
             )
         )
     return cases

@@ -17,6 +17,7 @@ from anchoring.artifacts import REGISTRY_ANCHOR, load_artifact
 from anchoring.chain import ANCHOR_ROLE, AnchorContract, Chain
 from anchoring.keys import anchor_key_file
 from anchoring.localchain import AnvilProcess, local_chain
+from anchoring.service import node_checkpoint_address
 from node.cli import CliOverrides, app
 from node.clock import FixedClock
 from node.keys import create_keystore
@@ -26,6 +27,7 @@ from tests.support.scenario import NOW
 
 Invoke = Callable[..., Result]
 FAST = {"TAMGA_ANCHOR_CONFIRMATIONS": "1", "TAMGA_ANCHOR_TIMEOUT_SECONDS": "30"}
+ISSUER_FILE = Path(__file__).resolve().parents[1] / "data" / "filings" / "issuer-legal-entity.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -194,6 +196,43 @@ def test_remote_chain_from_settings(tamga: Invoke, data_dir: Path) -> None:
         bad = tamga("anchor", "grant", "not-an-address", **remote)
         assert bad.exit_code == 3
         assert "[evm-address; EIP-55]" in bad.stderr
+
+        # Node key rotation from the command line (signed by the admin, here the anchoring
+        # key's keystore given as --admin-key): register the new checkpoint key, revoke the old.
+        node_key = node_checkpoint_address(Settings(data_dir=data_dir))
+        admin = (
+            "--admin-key",
+            str(anchor_key_file(settings)),
+            "--admin-password-file",
+            str(data_dir / "anchor.password"),
+        )
+        added = tamga("anchor", "signer", "add", new, *admin, **remote)
+        assert added.exit_code == 0, added.output
+        assert "registered now: True" in added.stdout
+        removed = tamga("anchor", "signer", "remove", node_key, *admin, **remote)
+        assert removed.exit_code == 0, removed.output
+        assert "registered now: False" in removed.stdout
+        assert contract.is_checkpoint_signer(new)
+        assert not contract.is_checkpoint_signer(node_key)
+        listed = json.loads(tamga("anchor", "signer", "list", "--json", **remote).stdout)
+        assert [(e["signer"], e["allowed"]) for e in listed["events"]] == [
+            (node_key, True),
+            (new, True),
+            (node_key, False),
+        ]
+        assert listed["registered"] == [new]
+        # The node's checkpoints (still signed by the revoked key) are refused, by name, even
+        # from a key holding ANCHOR_ROLE again.
+        assert tamga("anchor", "grant", key.address, **remote).exit_code == 0
+        assert tamga("issuer", "add", str(ISSUER_FILE), **remote).exit_code == 0
+        refused = tamga("anchor", "now", **remote)
+        assert refused.exit_code == 1
+        assert f"signed by {node_key}, which is not a registered checkpoint signer" in (
+            refused.stderr
+        )
+        no_password = tamga("anchor", "signer", "add", new, "--admin-key", "k", **remote)
+        assert no_password.exit_code != 0
+        assert "--admin-key needs --admin-password-file" in no_password.stderr
 
         wrong = tamga("anchor", "now", **{**remote, "TAMGA_CHAIN_ID": "1"})
         assert wrong.exit_code == 1
