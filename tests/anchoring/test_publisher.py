@@ -183,6 +183,35 @@ def test_key_rotation_by_the_role_admin(
     assert [size for size, _ in events_of(contract)] == [3, 5]
 
 
+def test_an_intent_whose_checkpoint_key_was_revoked_is_abandoned(
+    ledger: Ledger,
+    contract: AnchorContract,
+    anchor_account: LocalAccount,
+    make_publisher: PublisherFactory,
+    deployed: Deployment,
+) -> None:
+    node_key = ledger.latest_checkpoint().signer
+
+    def revoke_after_the_intent(step: PublishStep, _anchor: AnchorRecord) -> None:
+        if step is PublishStep.INTENT_RECORDED:  # the admin rotates the node key meanwhile
+            admin_call(contract, anchor_account, "setCheckpointSigner", node_key, False)
+
+    result = make_publisher(on_step=revoke_after_the_intent).run()
+    assert result.action is PublishAction.FAILED
+    assert result.anchor is not None
+    assert result.anchor.status is AnchorStatus.ABANDONED
+    assert "its checkpoint's key is no longer registered" in (result.anchor.error or "")
+    assert "UnknownCheckpointSigner" in (result.anchor.error or "")
+    assert events_of(contract) == []
+    # A checkpoint of an unregistered key is refused by name before anything is recorded.
+    with pytest.raises(ChainError, match=f"signed by {node_key}, which is not a registered"):
+        make_publisher().run()
+    assert len(AnchorStore(ledger.store.engine).anchors(deployed.id)) == 1
+    admin_call(contract, anchor_account, "setCheckpointSigner", node_key, True)
+    assert make_publisher().run().action is PublishAction.CONFIRMED
+    assert [size for size, _ in events_of(contract)] == [3]
+
+
 def test_paused_contract_is_refused_with_its_error(
     contract: AnchorContract,
     anchor_account: LocalAccount,
