@@ -518,6 +518,42 @@ contract RegistryAnchorTest is Fixtures {
         assertEq(anchored, 7);
     }
 
+    function testFuzz_pythonSignatureTamperedRejected(uint256 pick, uint256 position, uint8 bit)
+        external
+    {
+        string memory json = vm.readFile(CHECKPOINT_FIXTURES);
+        address signer = vm.parseJsonAddress(json, ".signer");
+        PythonCheckpoint[] memory rows = _pythonCheckpoints(json);
+        PythonCheckpoint memory row = rows[bound(pick, 0, rows.length - 1)];
+        vm.assume(row.logRoot != bytes32(0));
+        RegistryAnchor target =
+            new RegistryAnchor(admin, anchorer, signer, vm.parseJsonString(json, ".origin"));
+        // One bit of r, s or v flipped.
+        row.signature[position % 65] ^= bytes1(uint8(1) << (bit % 8));
+        vm.prank(anchorer);
+        try target.anchor(
+            uint64(vm.parseUint(row.size)),
+            row.logRoot,
+            row.stateRoot,
+            uint64(vm.parseUint(row.stateSize)),
+            bytes27(bytes(row.time)),
+            row.signature,
+            new bytes32[](0)
+        ) {
+            assertTrue(false, "a tampered signature was accepted");
+        } catch (bytes memory reason) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            bytes4 selector = bytes4(reason);
+            assertTrue(
+                selector == RegistryAnchor.InvalidCheckpointSignature.selector
+                    || selector == RegistryAnchor.UnknownCheckpointSigner.selector,
+                "unexpected error"
+            );
+        }
+        (uint64 size,,,) = target.latest();
+        assertEq(size, 0);
+    }
+
     function test_signatureByUnregisteredKeyRevertsEvenFromAnchorer() external {
         (address thief, uint256 thiefKey) = makeAddrAndKey("thief checkpoint key");
         ConsistencyCase memory c = _case(3, 7);
