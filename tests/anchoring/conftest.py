@@ -14,6 +14,7 @@ from eth_account.signers.local import LocalAccount
 from anchoring.chain import AnchorContract, Chain, SentTransaction, deploy_anchor
 from anchoring.localchain import AnvilProcess
 from anchoring.publisher import Publisher, PublisherConfig, StepHook
+from anchoring.service import node_checkpoint_address
 from anchoring.store import AnchorStore, Deployment
 from node.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint
 from node.clock import FixedClock
@@ -53,8 +54,6 @@ def deploy_for_node(chain: Chain, account: LocalAccount, data_dir: Path) -> Sent
     """RegistryAnchor for the node initialised in ``data_dir`` (its checkpoint key and origin),
     ``account`` admin and anchorer."""
     settings = Settings(data_dir=data_dir)
-    from anchoring.service import node_checkpoint_address
-
     return deploy_anchor(
         chain,
         account,
