@@ -27,10 +27,29 @@ class ContractArtifact:
     bytecode: bytes
     deployed_bytecode: bytes
     compiler_version: str
+    immutable_ranges: tuple[tuple[int, int], ...] = ()
+    """(start, length) of every immutable in the runtime code: zero in ``deployed_bytecode``,
+    written by the constructor (RegistryAnchor: the log's origin)."""
 
     def abi_list(self) -> list[dict[str, Any]]:
         """The ABI as the list web3 expects."""
         return list(self.abi)
+
+    def runtime_matches(self, code: bytes) -> bool:
+        """Whether ``code`` (read from the chain) is this artifact's runtime bytecode, the
+        immutables' bytes left out of the comparison (they differ per deployment)."""
+        if len(code) != len(self.deployed_bytecode):
+            return False
+        return _mask(code, self.immutable_ranges) == _mask(
+            self.deployed_bytecode, self.immutable_ranges
+        )
+
+
+def _mask(code: bytes, ranges: tuple[tuple[int, int], ...]) -> bytes:
+    out = bytearray(code)
+    for start, length in ranges:
+        out[start : start + length] = bytes(length)
+    return bytes(out)
 
 
 @cache
@@ -47,6 +66,9 @@ def load_artifact(name: str = REGISTRY_ANCHOR) -> ContractArtifact:
         deployed = bytes.fromhex(str(data["deployedBytecode"]).removeprefix("0x"))
         abi = tuple(data["abi"])
         version = str(data["compiler"]["version"])
+        ranges = tuple(
+            (int(start), int(length)) for start, length in data.get("immutableReferences", [])
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"contract artifact {name!r} is missing or malformed: {exc}") from exc
     return ContractArtifact(
@@ -55,4 +77,5 @@ def load_artifact(name: str = REGISTRY_ANCHOR) -> ContractArtifact:
         bytecode=bytecode,
         deployed_bytecode=deployed,
         compiler_version=version,
+        immutable_ranges=ranges,
     )

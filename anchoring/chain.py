@@ -38,14 +38,23 @@ from anchoring.errors import ChainUnavailable, ContractRejected
 from anchoring.fees import Fees, initial_fees
 from node.chain.retry import NO_RETRY, RetryingHTTPProvider, RetryPolicy
 from node.chain.retry import describe as describe_transport
+from node.checkpoint import Checkpoint, SignedCheckpoint, format_time
 from node.errors import ChainError
 
 logger = logging.getLogger("tamga.anchoring.chain")
+
+TIME_LENGTH = 27
+"""Length of a checkpoint's time text, e.g. ``2026-11-22T01:47:16.000000Z`` (``bytes27``)."""
 
 ANCHORED_SIGNATURE = "Anchored(uint64,bytes32,bytes32,uint64)"
 ANCHORED_TOPIC = "0x" + keccak(text=ANCHORED_SIGNATURE).hex()
 """topic0 of ``event Anchored(uint64 indexed treeSize, bytes32 logRoot, bytes32 stateRoot,
 uint64 anchoredAt)``."""
+
+CHECKPOINT_SIGNER_SET_SIGNATURE = "CheckpointSignerSet(address,bool)"
+CHECKPOINT_SIGNER_SET_TOPIC = "0x" + keccak(text=CHECKPOINT_SIGNER_SET_SIGNATURE).hex()
+"""topic0 of ``event CheckpointSignerSet(address indexed signer, bool allowed)``: the admin
+registered or revoked a node checkpoint key."""
 
 ANCHOR_ROLE = keccak(text="ANCHOR_ROLE")
 DEFAULT_ADMIN_ROLE = bytes(32)
@@ -125,6 +134,17 @@ class AnchoredEvent:
 
 
 @dataclass(frozen=True)
+class SignerEvent:
+    """One ``CheckpointSignerSet`` log: a checkpoint key registered or revoked by the admin."""
+
+    signer: str
+    allowed: bool
+    tx_hash: str
+    block_number: int
+    log_index: int
+
+
+@dataclass(frozen=True)
 class Receipt:
     """The parts of a transaction receipt the publisher needs."""
 
@@ -144,6 +164,21 @@ class SentTransaction:
     tx_hash: str
     receipt: Receipt
     contract_address: str | None
+
+
+def time_bytes(checkpoint: Checkpoint) -> bytes:
+    """The checkpoint's ``time`` text as the contract's ``bytes27`` argument.
+
+    Raises:
+        ChainError: the text is not 27 ASCII characters (RFC 3339 UTC with microseconds).
+    """
+    text = format_time(checkpoint.issued_at).encode("ascii")
+    if len(text) != TIME_LENGTH:
+        raise ChainError(
+            f"checkpoint {checkpoint.size}: time {text.decode()!r} is not {TIME_LENGTH} "
+            "characters, which the contract's bytes27 time needs"
+        )
+    return text
 
 
 def hex0x(value: bytes) -> str:
@@ -441,11 +476,99 @@ class AnchorContract:
         with self.chain.errors(f"encode {name}"):
             return bytes(HexBytes(self._contract.encode_abi(name, args=list(args))))
 
-    def anchor_calldata(
-        self, *, tree_size: int, log_root: bytes, state_root: bytes, proof: Sequence[bytes]
-    ) -> bytes:
-        """Calldata of ``anchor(treeSize, logRoot, stateRoot, consistencyProof)``."""
-        return self.calldata("anchor", tree_size, log_root, state_root, list(proof))
+    def anchor_calldata(self, *, signed: SignedCheckpoint, proof: Sequence[bytes]) -> bytes:
+        """Calldata of ``anchor(treeSize, logRoot, stateRoot, stateSize, time, signature,
+        consistencyProof)`` for the node-signed checkpoint ``signed``: the contract rebuilds the
+        checkpoint body (node/checkpoint.py) from these values and its origin, and checks the
+        EIP-191 signature against the registered checkpoint keys.
+
+        Raises:
+            ChainError: the checkpoint does not fit the ABI (e.g. a time text that is not 27
+                characters, a size beyond uint64).
+        """
+        checkpoint = signed.checkpoint
+        return self.calldata(
+            "anchor",
+            checkpoint.size,
+            checkpoint.log_root,
+            checkpoint.state_root,
+            checkpoint.state_size,
+            time_bytes(checkpoint),
+            signed.signature,
+            list(proof),
+        )
+
+    def set_checkpoint_signer_calldata(self, signer: str, *, allowed: bool) -> bytes:
+        """Calldata of ``setCheckpointSigner(signer, allowed)`` (admin only)."""
+        return self.calldata("setCheckpointSigner", to_checksum_address(signer), allowed)
+
+    def is_checkpoint_signer(self, signer: str) -> bool:
+        """``isCheckpointSigner(signer)``: whether checkpoints it signs are accepted.
+
+        Raises:
+            ChainUnavailable, ChainError: the endpoint failed.
+        """
+        return bool(self._read("isCheckpointSigner", to_checksum_address(signer)))
+
+    def origin(self) -> str:
+        """``origin()``: the log origin fixed at deployment.
+
+        Raises:
+            ChainUnavailable, ChainError: the endpoint failed.
+        """
+        return str(self._read("origin"))
+
+    def checkpoint_body(self, checkpoint: Checkpoint) -> bytes:
+        """``checkpointBody(...)``: the body the contract rebuilds for ``checkpoint``'s values
+        with its own origin (equal to ``checkpoint.body()`` when the origins agree).
+
+        Raises:
+            ChainUnavailable, ChainError: the endpoint failed.
+        """
+        return bytes(
+            self._read(
+                "checkpointBody",
+                checkpoint.size,
+                checkpoint.log_root,
+                checkpoint.state_root,
+                checkpoint.state_size,
+                time_bytes(checkpoint),
+            )
+        )
+
+    def signer_events(self, *, from_block: int, to_block: int | None = None) -> list[SignerEvent]:
+        """Every ``CheckpointSignerSet`` event in ``[from_block, to_block]`` (default: the
+        head), oldest first: the history of the node checkpoint keys.
+
+        Raises:
+            ChainUnavailable, ChainError: the endpoint failed.
+        """
+        last = self.chain.block_number() if to_block is None else to_block
+        logs = self.chain.get_logs(
+            address=self.address,
+            topics=[CHECKPOINT_SIGNER_SET_TOPIC],
+            from_block=from_block,
+            to_block=last,
+        )
+        events = []
+        for log in logs:
+            topics = [hex0x(HexBytes(t)) for t in log["topics"]]
+            if len(topics) != 2:
+                continue
+            try:
+                (allowed,) = abi_decode(["bool"], bytes(HexBytes(log["data"])))
+            except DecodingError:
+                continue
+            events.append(
+                SignerEvent(
+                    signer=to_checksum_address("0x" + topics[1][-40:]),
+                    allowed=bool(allowed),
+                    tx_hash=hex0x(HexBytes(log["transactionHash"])),
+                    block_number=int(log["blockNumber"]),
+                    log_index=int(log["logIndex"]),
+                )
+            )
+        return sorted(events, key=lambda e: (e.block_number, e.log_index))
 
     def is_deployed(self) -> bool:
         """Whether code is deployed at the address.
@@ -457,8 +580,8 @@ class AnchorContract:
 
     def require_current_code(self, *, missing: str, outdated: str) -> None:
         """Check that the code at the address is this version's contract: the artifact's runtime
-        bytecode (RegistryAnchor has no immutables, so it is the same on every chain). An older
-        RegistryAnchor has another storage layout and ``rootAt``, which this version cannot read.
+        bytecode, its immutables (the origin) left out. An older RegistryAnchor has another
+        storage layout, ``anchor`` arguments and ``rootAt``, which this version cannot use.
 
         Raises:
             ChainError: no code (the message ends with ``missing``, what to do), or other code
@@ -468,7 +591,7 @@ class AnchorContract:
         code = self.chain.code(self.address)
         if not code:
             raise ChainError(f"no contract is deployed at {self.address}: {missing}")
-        if code != self.artifact.deployed_bytecode:
+        if not self.artifact.runtime_matches(code):
             raise ChainError(
                 f"the contract at {self.address} is not this version's {self.artifact.name} "
                 f"(its code differs from anchoring/artifacts/{self.artifact.name}.json; an "
@@ -653,12 +776,26 @@ def decode_revert(
     return name, tuple(_plain(v, t) for v, t in zip(values, types, strict=True))
 
 
+_EXPLAINED = {
+    "UnknownCheckpointSigner": "the checkpoint is not signed by a checkpoint key the admin "
+    "registered (setCheckpointSigner), or its values differ from what was signed",
+    "InvalidCheckpointSignature": "the checkpoint signature is malformed (not 65 bytes r, s, v; "
+    "v not 27/28; s in the upper half, EIP-2)",
+    "InvalidOrigin": "the origin is empty, longer than 96 bytes or holds a newline",
+    "AccessControlUnauthorizedAccount": "the sending key lacks the role",
+}
+
+
 def rejected(data: str, *, action: str) -> ContractRejected:
-    """A ContractRejected for revert ``data`` of ``action``, naming the custom error."""
+    """A ContractRejected for revert ``data`` of ``action``, naming the custom error (and, for
+    the errors of the checkpoint check and roles, what it means)."""
     name, args = decode_revert(data)
     shown = ", ".join(str(a) for a in args)
+    hint = _EXPLAINED.get(name)
     return ContractRejected(
-        f"{action}: the contract refused: {name}({shown})", error=name, args=args
+        f"{action}: the contract refused: {name}({shown})" + (f": {hint}" if hint else ""),
+        error=name,
+        args=args,
     )
 
 
@@ -737,23 +874,29 @@ def deploy_anchor(
     *,
     admin: str,
     anchorer: str,
+    checkpoint_signer: str,
+    origin: str,
     chain_id: int,
-    artifact: ContractArtifact | None = None,
 ) -> SentTransaction:
-    """Deploy RegistryAnchor (or another artifact with the same constructor) from the committed
-    artifact; ``admin`` gets DEFAULT_ADMIN_ROLE, ``anchorer`` ANCHOR_ROLE.
+    """Deploy RegistryAnchor from the committed artifact: ``admin`` gets DEFAULT_ADMIN_ROLE,
+    ``anchorer`` ANCHOR_ROLE, ``checkpoint_signer`` (the node's checkpoint key) is the first
+    registered checkpoint signer, and ``origin`` (the log's origin, at most 96 bytes, no
+    newline) is fixed for good.
 
     Raises:
-        ContractRejected: the constructor reverted (e.g. ZeroAddress).
+        ContractRejected: the constructor reverted (ZeroAddress, InvalidOrigin).
         ChainUnavailable, ChainError: the endpoint failed.
     """
-    art = artifact or load_artifact(REGISTRY_ANCHOR)
+    art = load_artifact(REGISTRY_ANCHOR)
     factory = chain.w3.eth.contract(abi=art.abi_list(), bytecode=art.bytecode)
     with chain.errors("encode constructor"):
         data = bytes(
             HexBytes(
                 factory.constructor(
-                    to_checksum_address(admin), to_checksum_address(anchorer)
+                    to_checksum_address(admin),
+                    to_checksum_address(anchorer),
+                    to_checksum_address(checkpoint_signer),
+                    origin,
                 ).data_in_transaction
             )
         )

@@ -8,14 +8,16 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from eth_account.signers.local import LocalAccount
 from eth_utils.address import is_address, to_checksum_address
 from rich.console import Console
 from rich.table import Table
 
-from anchoring.chain import ANCHOR_ROLE, hex0x, send_transaction
+from anchoring.chain import ANCHOR_ROLE, AnchorContract, SentTransaction, hex0x, send_transaction
 from anchoring.keys import anchor_key_file, ensure_anchor_key, load_anchor_account
 from anchoring.publisher import PublishAction
 from anchoring.reader import AnchorReport, read_anchors
@@ -41,6 +43,11 @@ anchor_app = typer.Typer(
 )
 key_app = typer.Typer(help="The anchoring key (encrypted keystore).", no_args_is_help=True)
 anchor_app.add_typer(key_app, name="key")
+signer_app = typer.Typer(
+    help="The node checkpoint keys the contract accepts (admin: add, remove; anyone: list).",
+    no_args_is_help=True,
+)
+anchor_app.add_typer(signer_app, name="signer")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -325,8 +332,37 @@ def key_show(ctx: typer.Context) -> None:
     _out().print(load_anchor_account(settings).address)
 
 
-def _role_command(ctx: typer.Context, address: str, *, grant: bool) -> None:
-    settings, clock = _runtime(ctx)
+AdminKeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--admin-key",
+        help="Keystore (JSON v3) of the contract's admin key, if it is not the anchoring key "
+        "(it should not be, on a real chain).",
+    ),
+]
+AdminPasswordOption = Annotated[
+    Path | None,
+    typer.Option("--admin-password-file", help="File holding the --admin-key keystore password."),
+]
+
+
+def _admin_account(
+    settings: Settings, key_file: Path | None, password_file: Path | None
+) -> LocalAccount:
+    """The key that signs admin transactions: --admin-key, else the anchoring key.
+
+    Raises:
+        ConfigError: --admin-key without --admin-password-file.
+        SigningKeyError: the keystore cannot be opened.
+    """
+    if key_file is None:
+        return load_anchor_account(settings)
+    if password_file is None:
+        raise ConfigError("--admin-key needs --admin-password-file")
+    return load_account(key_file=key_file, password_file=password_file)
+
+
+def _checked_address(address: str) -> str:
     if not is_address(address):
         raise RuleViolation(
             field="address",
@@ -334,44 +370,150 @@ def _role_command(ctx: typer.Context, address: str, *, grant: bool) -> None:
             paragraph="EIP-55",
             message=f"{address!r} is not an EVM address",
         )
-    account = load_anchor_account(settings)
+    return to_checksum_address(address)
+
+
+def _admin_transaction(
+    ctx: typer.Context,
+    admin: tuple[Path | None, Path | None],
+    call: Callable[[AnchorContract], bytes],
+    after: Callable[[AnchorContract], object],
+) -> tuple[SentTransaction, object]:
+    """Send the admin call ``call(contract)`` signed by the admin key; return the sent
+    transaction and ``after(contract)`` read once it is mined."""
+    settings, clock = _runtime(ctx)
+    account = _admin_account(settings, *admin)
     with _ledger(settings, clock) as ledger:
         store = AnchorStore(ledger.store.engine)
         with open_anchoring(settings, store=store, clock=clock, deploy=False) as anchoring:
             contract = anchoring.contract
-            data = contract.calldata(
-                "grantRole" if grant else "revokeRole", ANCHOR_ROLE, to_checksum_address(address)
-            )
             sent = send_transaction(
                 anchoring.chain,
                 account,
                 to=contract.address,
-                data=data,
+                data=call(contract),
                 chain_id=anchoring.deployment.chain_id,
             )
-            holds = contract.has_role(ANCHOR_ROLE, address)
+            return sent, after(contract)
+
+
+def _role_command(
+    ctx: typer.Context, address: str, *, grant: bool, admin: tuple[Path | None, Path | None]
+) -> None:
+    checked = _checked_address(address)
+    sent, holds = _admin_transaction(
+        ctx,
+        admin,
+        lambda c: c.calldata("grantRole" if grant else "revokeRole", ANCHOR_ROLE, checked),
+        lambda c: c.has_role(ANCHOR_ROLE, checked),
+    )
     verb = "granted to" if grant else "revoked from"
     _out().print(
-        f"ANCHOR_ROLE {verb} {to_checksum_address(address)} (tx {sent.tx_hash}, block "
+        f"ANCHOR_ROLE {verb} {checked} (tx {sent.tx_hash}, block "
         f"{sent.receipt.block_number}); holds it now: {holds}"
     )
 
 
 @anchor_app.command("grant")
 def anchor_grant(
-    ctx: typer.Context, address: Annotated[str, typer.Argument(help="The new anchoring key.")]
+    ctx: typer.Context,
+    address: Annotated[str, typer.Argument(help="The new anchoring key.")],
+    admin_key: AdminKeyOption = None,
+    admin_password_file: AdminPasswordOption = None,
 ) -> None:
-    """Grant ANCHOR_ROLE to ADDRESS, signed by the configured anchoring key as role admin
-    (key rotation: grant the new key, switch TAMGA_ANCHOR_KEY_FILE, revoke the old one)."""
-    _role_command(ctx, address, grant=True)
+    """Grant ANCHOR_ROLE to ADDRESS, signed by the admin key (--admin-key, else the configured
+    anchoring key as role admin). Key rotation: grant the new key, switch
+    TAMGA_ANCHOR_KEY_FILE, revoke the old one (docs/recovery.md)."""
+    _role_command(ctx, address, grant=True, admin=(admin_key, admin_password_file))
 
 
 @anchor_app.command("revoke")
 def anchor_revoke(
-    ctx: typer.Context, address: Annotated[str, typer.Argument(help="The retired key.")]
+    ctx: typer.Context,
+    address: Annotated[str, typer.Argument(help="The retired key.")],
+    admin_key: AdminKeyOption = None,
+    admin_password_file: AdminPasswordOption = None,
 ) -> None:
-    """Revoke ANCHOR_ROLE from ADDRESS, signed by the configured anchoring key as role admin."""
-    _role_command(ctx, address, grant=False)
+    """Revoke ANCHOR_ROLE from ADDRESS, signed by the admin key (--admin-key, else the
+    configured anchoring key as role admin)."""
+    _role_command(ctx, address, grant=False, admin=(admin_key, admin_password_file))
+
+
+def _signer_command(
+    ctx: typer.Context, address: str, *, allowed: bool, admin: tuple[Path | None, Path | None]
+) -> None:
+    checked = _checked_address(address)
+    sent, registered = _admin_transaction(
+        ctx,
+        admin,
+        lambda c: c.set_checkpoint_signer_calldata(checked, allowed=allowed),
+        lambda c: c.is_checkpoint_signer(checked),
+    )
+    verb = "registered" if allowed else "revoked"
+    _out().print(
+        f"checkpoint signer {checked} {verb} (CheckpointSignerSet, tx {sent.tx_hash}, block "
+        f"{sent.receipt.block_number}); registered now: {registered}"
+    )
+
+
+@signer_app.command("add")
+def signer_add(
+    ctx: typer.Context,
+    address: Annotated[str, typer.Argument(help="The node's (new) checkpoint key.")],
+    admin_key: AdminKeyOption = None,
+    admin_password_file: AdminPasswordOption = None,
+) -> None:
+    """Register ADDRESS as a checkpoint signer: the contract accepts checkpoints it signs.
+    Node key rotation: add the new key, switch TAMGA_KEY_FILE, then remove the old one."""
+    _signer_command(ctx, address, allowed=True, admin=(admin_key, admin_password_file))
+
+
+@signer_app.command("remove")
+def signer_remove(
+    ctx: typer.Context,
+    address: Annotated[str, typer.Argument(help="The retired or stolen checkpoint key.")],
+    admin_key: AdminKeyOption = None,
+    admin_password_file: AdminPasswordOption = None,
+) -> None:
+    """Revoke ADDRESS as a checkpoint signer: checkpoints it signs are refused from now on."""
+    _signer_command(ctx, address, allowed=False, admin=(admin_key, admin_password_file))
+
+
+@signer_app.command("list")
+def signer_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Every CheckpointSignerSet event of the contract (the history of the node checkpoint
+    keys) and which keys are registered now."""
+    settings, clock = _runtime(ctx)
+    with _ledger(settings, clock) as ledger:
+        store = AnchorStore(ledger.store.engine)
+        with open_anchoring(settings, store=store, clock=clock, deploy=False) as anchoring:
+            contract = anchoring.contract
+            events = contract.signer_events(from_block=anchoring.deployment.deploy_block)
+            current = {e.signer: contract.is_checkpoint_signer(e.signer) for e in events}
+    if as_json:
+        _echo_json(
+            {
+                "events": [
+                    {
+                        "signer": e.signer,
+                        "allowed": e.allowed,
+                        "tx_hash": e.tx_hash,
+                        "block_number": e.block_number,
+                    }
+                    for e in events
+                ],
+                "registered": sorted(k for k, v in current.items() if v),
+            }
+        )
+        return
+    table = Table("block", "signer", "change", "tx")
+    for e in events:
+        table.add_row(
+            str(e.block_number), e.signer, "registered" if e.allowed else "revoked", e.tx_hash
+        )
+    _out().print(table)
+    registered = sorted(k for k, v in current.items() if v)
+    _out().print(f"registered now: {', '.join(registered) or 'none'}")
 
 
 # ============================================================================================

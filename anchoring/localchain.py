@@ -287,11 +287,15 @@ def ensure_local_deployment(
     *,
     store: AnchorStore,
     account: LocalAccount,
+    checkpoint_signer: Callable[[], str],
+    origin: str,
     now: Callable[[], str],
 ) -> Deployment:
     """The RegistryAnchor contract on the local chain: deployed once from the committed artifact
-    (``account`` is admin and anchorer) and remembered in the database; deployed again only when
-    the chain lost it. The account is funded with ``anvil_setBalance`` (dev chains only).
+    (``account`` is admin and anchorer, ``checkpoint_signer()`` — the node's checkpoint key,
+    asked only when deploying — the registered checkpoint signer, ``origin`` the log's origin)
+    and remembered in the database; deployed again only when the chain lost it. The account is
+    funded with ``anvil_setBalance`` (dev chains only).
 
     Raises:
         ChainError: the chain refused (e.g. it is not anvil), or the deployment failed.
@@ -304,7 +308,13 @@ def ensure_local_deployment(
     if known is not None and AnchorContract(chain, known.contract).is_deployed():
         return known
     sent = deploy_anchor(
-        chain, account, admin=account.address, anchorer=account.address, chain_id=chain_id
+        chain,
+        account,
+        admin=account.address,
+        anchorer=account.address,
+        checkpoint_signer=checkpoint_signer(),
+        origin=origin,
+        chain_id=chain_id,
     )
     assert sent.contract_address is not None
     logger.info(

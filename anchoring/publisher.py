@@ -10,8 +10,12 @@ One run (``Publisher.run``), under the publisher lock (anchoring/lock.py):
    attempt; after ``resend_after_seconds`` without one, sign a replacement with bumped fees and
    the same nonce; once mined, wait for ``confirmations`` blocks.
 3. **Plan** a new anchor when the latest checkpoint is beyond the contract's ``latest()``: check
-   the chain's latest anchored root against the local log, build the RFC 9162 §2.1.4
+   the chain's latest anchored root against the local log, that the checkpoint's key is a
+   registered checkpoint signer and its origin the contract's, build the RFC 9162 §2.1.4
    consistency proof from that size, dry-run the call, and record the intent with the nonce.
+   The call carries the node's EIP-191 checkpoint signature (from the ledger's checkpoints),
+   which the contract checks over the body it rebuilds; every attempt rebuilds the same call
+   from the intent and the stored signed checkpoint of its size.
 
 A crash at any point leaves either an intent (nothing signed or nothing broadcast: a new attempt
 with the same nonce is signed) or a recorded attempt (it is found by its receipt or broadcast
@@ -53,7 +57,8 @@ from anchoring.store import (
 from node.checkpoint import format_time, parse_time
 from node.clock import Clock
 from node.errors import ChainError, NotFound, VerificationError
-from node.ledger.service import Ledger
+from node.ledger.service import Ledger, signed_from_record
+from node.ledger.store import CheckpointRecord
 from node.merkle.verify import verify_consistency
 from node.settings import Settings
 
@@ -385,6 +390,13 @@ class Publisher:
             except ContractRejected as exc:
                 if exc.error == "TreeSizeNotLarger":
                     return self._abandon(anchor, f"the chain already holds a larger size: {exc}")
+                if exc.error == "UnknownCheckpointSigner":
+                    # The checkpoint key was revoked (rotated) after the intent was recorded:
+                    # this checkpoint can never be anchored; a later one, signed with the new
+                    # key, is planned next.
+                    return self._abandon(
+                        anchor, f"its checkpoint's key is no longer registered: {exc}"
+                    )
                 raise
             fees: Fees | None = initial_fees(
                 base_fee=base_fee, priority_fee=priority, cap=self.config.max_fee_per_gas
@@ -504,14 +516,11 @@ class Publisher:
                 f"the anchoring key {sender} lacks ANCHOR_ROLE on {self.contract.address}: "
                 "the role admin must grant it (grantRole)"
             )
+        self._check_checkpoint_key(checkpoint)
         proof = self._proof(on_chain.tree_size, checkpoint.size)
-        calldata = self.contract.anchor_calldata(
-            tree_size=checkpoint.size,
-            log_root=checkpoint.log_root,
-            state_root=checkpoint.state_root,
-            proof=proof,
-        )
-        # Dry run: a revert (paused, role, proof) surfaces before anything is recorded.
+        calldata = self.contract.anchor_calldata(signed=signed_from_record(checkpoint), proof=proof)
+        # Dry run: a revert (paused, role, signature, proof) surfaces before anything is
+        # recorded.
         self.chain.estimate_gas(sender=sender, to=self.contract.address, data=calldata)
         nonce = self.chain.nonce(sender, pending=True)
         anchor = self.store.add_intent(
@@ -532,6 +541,28 @@ class Publisher:
             nonce,
         )
         return anchor
+
+    def _check_checkpoint_key(self, checkpoint: CheckpointRecord) -> None:
+        """The contract accepts only checkpoints of its origin signed by a registered key: say
+        which is missing before the dry run would revert.
+
+        Raises:
+            ChainError: the checkpoint's origin is not the contract's, or its key is not a
+                registered checkpoint signer.
+        """
+        if not self.contract.is_checkpoint_signer(checkpoint.signer):
+            raise ChainError(
+                f"checkpoint {checkpoint.size} is signed by {checkpoint.signer}, which is not a "
+                f"registered checkpoint signer of {self.contract.address}: the contract's admin "
+                f"must register the node's checkpoint key (`tamga anchor signer add "
+                f"{checkpoint.signer}`)"
+            )
+        origin = self.contract.origin()
+        if origin != checkpoint.origin:
+            raise ChainError(
+                f"checkpoint {checkpoint.size} is of origin {checkpoint.origin!r}, the contract "
+                f"{self.contract.address} anchors origin {origin!r}: not this log's contract"
+            )
 
     def check_chain_matches_log(self, size: int, log_root: bytes) -> None:
         """Check that the local log has ``log_root`` at tree size ``size`` (0: nothing to check).
@@ -633,10 +664,25 @@ class Publisher:
         return proof.proof
 
     def _calldata(self, anchor: AnchorRecord) -> bytes:
+        """The anchor call of a recorded intent, rebuilt from the intent and the signed
+        checkpoint of its size (checkpoints are never changed, so every attempt of an anchor
+        sends the same signed checkpoint).
+
+        Raises:
+            VerificationError: the ledger has no checkpoint at the intent's size, or one with
+                another root.
+        """
+        with self.ledger.store.read() as reader:
+            row = reader.checkpoint(anchor.tree_size)
+        if row is None or row.log_root != anchor.log_root:
+            raise VerificationError(
+                "the anchor intent has no matching signed checkpoint in the ledger",
+                expected=anchor.log_root.hex(),
+                actual=None if row is None else row.log_root.hex(),
+                where=f"checkpoint {anchor.tree_size}",
+            )
         return self.contract.anchor_calldata(
-            tree_size=anchor.tree_size,
-            log_root=anchor.log_root,
-            state_root=anchor.state_root,
+            signed=signed_from_record(row),
             proof=self._proof(anchor.from_size, anchor.tree_size),
         )
 

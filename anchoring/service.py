@@ -19,6 +19,7 @@ from node.chain.retry import retry_policy
 from node.checkpoint import format_time
 from node.clock import Clock
 from node.errors import ChainError, ConfigError
+from node.keys import load_account
 from node.ledger.service import Ledger
 from node.settings import Settings
 
@@ -115,7 +116,8 @@ def open_anchoring(
 
     With TAMGA_RPC_URL: that chain and TAMGA_CONTRACT_ADDRESS. Without: the node's own anvil
     (started or attached, see anchoring/localchain.py) and the contract deployed on it once —
-    deployed now when ``deploy`` (needs the anchoring key, created when missing).
+    deployed now when ``deploy`` (needs the anchoring key, created when missing, and the node's
+    checkpoint key, registered as the contract's checkpoint signer, with TAMGA_ORIGIN).
 
     Raises:
         ConfigError: settings are incomplete, anvil is missing, or (``deploy`` false) nothing
@@ -138,6 +140,8 @@ def open_anchoring(
                 chain,
                 store=store,
                 account=load_anchor_account(settings),
+                checkpoint_signer=lambda: node_checkpoint_address(settings),
+                origin=settings.origin,
                 now=lambda: format_time(clock.now()),
             )
         else:
@@ -164,6 +168,17 @@ def open_anchoring(
             description=f"local anvil {endpoint.url} (chain id {deployment.chain_id}, "
             f"{started}; state {endpoint.state_file})",
         )
+
+
+def node_checkpoint_address(settings: Settings) -> str:
+    """The address of the node's checkpoint signing key (TAMGA_KEY_FILE; opens the keystore).
+
+    Raises:
+        SigningKeyError: the keystore or its password is missing or wrong.
+    """
+    return load_account(
+        key_file=settings.resolved_key_file, password_file=settings.resolved_key_password_file
+    ).address
 
 
 def anchoring_account(settings: Settings) -> LocalAccount:

@@ -111,8 +111,9 @@ def anchor_all(ledger: Any, rpc_url: str) -> tuple[str, dict[int, dict[str, Any]
     sender = w3.eth.accounts[0]
     artifact = load_artifact()
     factory = w3.eth.contract(abi=artifact.abi_list(), bytecode=artifact.bytecode)
+    first = ledger.checkpoints()[0]
     receipt = w3.eth.wait_for_transaction_receipt(
-        factory.constructor(sender, sender).transact({"from": sender})
+        factory.constructor(sender, sender, first.signer, first.origin).transact({"from": sender})
     )
     contract = str(receipt["contractAddress"])
     instance = w3.eth.contract(address=Web3.to_checksum_address(contract), abi=anchor_abi())
@@ -121,9 +122,16 @@ def anchor_all(ledger: Any, rpc_url: str) -> tuple[str, dict[int, dict[str, Any]
     chain_id = w3.eth.chain_id
     for row in ledger.checkpoints():
         proof = list(ledger.prove_consistency(previous, row.size).proof) if previous else []
-        tx = instance.functions.anchor(row.size, row.log_root, row.state_root, proof).transact(
-            {"from": sender}
-        )
+        # The node-signed checkpoint, as the publisher sends it (checked on chain).
+        tx = instance.functions.anchor(
+            row.size,
+            row.log_root,
+            row.state_root,
+            row.state_size,
+            row.issued_at.encode("ascii"),
+            row.signature,
+            proof,
+        ).transact({"from": sender})
         mined = w3.eth.wait_for_transaction_receipt(tx)
         anchors[row.size] = {
             "chain_id": chain_id,

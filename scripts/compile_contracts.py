@@ -48,7 +48,13 @@ CONTRACTS = {
 TESTING_SOURCES = "contracts/src/testing/"
 """Contracts under this directory get their artifacts in node/chain/artifacts/ (the node deploys
 them on local chains: tests, benchmark, demo); the anchor contracts in anchoring/artifacts/."""
-OUTPUTS = ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "metadata"]
+OUTPUTS = [
+    "abi",
+    "evm.bytecode.object",
+    "evm.deployedBytecode.object",
+    "evm.deployedBytecode.immutableReferences",
+    "metadata",
+]
 
 
 class CompileError(RuntimeError):
@@ -146,10 +152,22 @@ def build_artifacts(root: Path = ROOT) -> dict[str, dict[str, Any]]:
             "abi": compiled["abi"],
             "bytecode": "0x" + compiled["evm"]["bytecode"]["object"],
             "deployedBytecode": "0x" + compiled["evm"]["deployedBytecode"]["object"],
+            **({} if path.startswith(TESTING_SOURCES) else _immutables(compiled)),
             "sourceSha256": _sha256(root / path),
             "sources": {unit: _sha256(root / unit) for unit in sorted(metadata["sources"])},
         }
     return artifacts
+
+
+def _immutables(compiled: dict[str, Any]) -> dict[str, Any]:
+    """``{"immutableReferences": [[start, length], ...]}``: where the runtime code holds
+    immutables (zero in ``deployedBytecode``, set at deployment), sorted; nothing when the
+    contract has none. Only for the anchoring artifacts (whose code is checked on chain)."""
+    references = compiled["evm"]["deployedBytecode"].get("immutableReferences") or {}
+    ranges = sorted(
+        [int(r["start"]), int(r["length"])] for refs in references.values() for r in refs
+    )
+    return {"immutableReferences": ranges} if ranges else {}
 
 
 def render(artifact: dict[str, Any]) -> str:

@@ -5,16 +5,23 @@ import {Test} from "forge-std/Test.sol";
 
 import {RegistryAnchor} from "../src/RegistryAnchor.sol";
 import {RFC9162} from "../src/RFC9162.sol";
+import {CheckpointReference} from "./utils/CheckpointReference.sol";
 import {MerkleReference} from "./utils/MerkleReference.sol";
 
 /// @notice Drives RegistryAnchor like a node would, and like an attacker holding the anchoring key
 ///         would: it grows a log, anchors it with proofs from the recursive RFC 9162 definitions
-///         (MerkleReference), and tries stale sizes and forged roots, which must all fail.
+///         (MerkleReference) and checkpoints signed by the node key, and tries stale sizes,
+///         forged roots, checkpoints signed by another key and signed checkpoints whose fields
+///         were changed, which must all fail.
 contract AnchorHandler is Test {
     uint256 internal constant MAX_LEAVES = 160;
+    string internal constant ORIGIN = "tamga.test/invariant";
+    bytes27 internal constant TIME = "2026-11-22T01:47:16.000000Z";
 
     RegistryAnchor public immutable registry;
     address internal immutable anchorer;
+    uint256 internal immutable nodeKey;
+    uint256 internal immutable attackerKey;
 
     bytes32[] internal leaves;
     /// @notice Every tree size anchored, in order (ghost state).
@@ -35,9 +42,11 @@ contract AnchorHandler is Test {
         _;
     }
 
-    constructor(RegistryAnchor registry_, address anchorer_) {
+    constructor(RegistryAnchor registry_, address anchorer_, uint256 nodeKey_) {
         registry = registry_;
         anchorer = anchorer_;
+        nodeKey = nodeKey_;
+        (, attackerKey) = makeAddrAndKey("attacker");
     }
 
     /// @notice Append 1 to 6 leaves to the log.
@@ -56,8 +65,9 @@ contract AnchorHandler is Test {
             latestSize == 0 ? new bytes32[](0) : MerkleReference.consistency(latestSize, all, size);
         bytes32 logRoot = MerkleReference.mth(all, 0, size);
         vm.warp(block.timestamp + bound(wait, 0, 2 days));
+        bytes memory signature = _sign(nodeKey, size, logRoot, stateRoot, size);
         vm.prank(anchorer);
-        registry.anchor(size, logRoot, stateRoot, proof);
+        registry.anchor(size, logRoot, stateRoot, size, TIME, signature, proof);
         anchoredSizes.push(size);
         anchoredStateRoots.push(stateRoot);
         anchoredTimes.push(uint64(block.timestamp));
@@ -81,6 +91,48 @@ contract AnchorHandler is Test {
         if (all[position] == forgedLeaf) forgedLeaf = ~forgedLeaf;
         all[position] = forgedLeaf;
         _tryForgery(size, MerkleReference.mth(all, 0, size), proof);
+    }
+
+    /// @notice Try to anchor the true next checkpoint, signed by a key that is not registered
+    ///         (what a thief of the anchoring key alone can do), or signed by the node key over
+    ///         other values than those sent (one field changed).
+    function anchorBadSignature(uint256 sizeSeed, uint256 fieldSeed, bytes32 noise)
+        external
+        counted
+    {
+        uint64 latestSize = _latestSize();
+        if (leaves.length <= latestSize) _append(1 + sizeSeed % 6);
+        if (leaves.length <= latestSize) return;
+        uint64 size = uint64(bound(sizeSeed, latestSize + 1, leaves.length));
+        bytes32[] memory all = leaves;
+        bytes32[] memory proof =
+            latestSize == 0 ? new bytes32[](0) : MerkleReference.consistency(latestSize, all, size);
+        bytes32 logRoot = MerkleReference.mth(all, 0, size);
+        bytes32 stateRoot = keccak256("forged");
+        uint256 field = fieldSeed % 5;
+        if (noise == bytes32(0)) noise = bytes32(uint256(1));
+        bytes memory signature;
+        if (field == 0) {
+            signature = _sign(attackerKey, size, logRoot, stateRoot, size);
+        } else if (field == 1) {
+            signature = _sign(nodeKey, size + 1, logRoot, stateRoot, size);
+        } else if (field == 2) {
+            signature = _sign(nodeKey, size, logRoot ^ noise, stateRoot, size);
+        } else if (field == 3) {
+            signature = _sign(nodeKey, size, logRoot, stateRoot ^ noise, size);
+        } else {
+            signature = _sign(nodeKey, size, logRoot, stateRoot, size + 1);
+        }
+        ++forgeriesTried;
+        vm.prank(anchorer);
+        try registry.anchor(size, logRoot, stateRoot, size, TIME, signature, proof) {
+            ++acceptedForgeries;
+        } catch (bytes memory reason) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            if (bytes4(reason) != RegistryAnchor.UnknownCheckpointSigner.selector) {
+                ++acceptedForgeries;
+            }
+        }
     }
 
     /// @notice Try to anchor a size that is not larger than the latest anchored size.
@@ -111,8 +163,9 @@ contract AnchorHandler is Test {
 
     function _tryForgery(uint64 size, bytes32 logRoot, bytes32[] memory proof) private {
         ++forgeriesTried;
+        bytes memory signature = _sign(nodeKey, size, logRoot, keccak256("forged"), size);
         vm.prank(anchorer);
-        try registry.anchor(size, logRoot, keccak256("forged"), proof) {
+        try registry.anchor(size, logRoot, keccak256("forged"), size, TIME, signature, proof) {
             ++acceptedForgeries;
         } catch (bytes memory reason) {
             // The first four bytes of revert data are the error selector (zero if shorter).
@@ -125,6 +178,16 @@ contract AnchorHandler is Test {
         }
     }
 
+    function _sign(uint256 key, uint64 size, bytes32 logRoot, bytes32 stateRoot, uint64 stateSize)
+        private
+        pure
+        returns (bytes memory)
+    {
+        return CheckpointReference.sign(
+            key, ORIGIN, CheckpointReference.Fields(size, logRoot, stateRoot, stateSize, TIME)
+        );
+    }
+
     function _latestSize() private view returns (uint64 size) {
         (size,,,) = registry.latest();
     }
@@ -133,7 +196,7 @@ contract AnchorHandler is Test {
 /// @notice Invariants: anchored sizes strictly increase, every anchored root is the log's root at
 ///         its size and stays RFC 9162-consistent with the next anchored root, every anchored
 ///         state root stays readable, latest() holds the last anchor and its block time, and no
-///         forged or stale anchor is ever accepted.
+///         forged, stale or not node-signed anchor is ever accepted.
 contract RegistryAnchorInvariantTest is Test {
     RegistryAnchor internal registry;
     AnchorHandler internal handler;
@@ -141,8 +204,10 @@ contract RegistryAnchorInvariantTest is Test {
 
     function setUp() external {
         address anchorer = makeAddr("anchorer");
-        registry = new RegistryAnchor(makeAddr("admin"), anchorer);
-        handler = new AnchorHandler(registry, anchorer);
+        (address nodeSigner, uint256 nodeKey) = makeAddrAndKey("node checkpoint key");
+        registry =
+            new RegistryAnchor(makeAddr("admin"), anchorer, nodeSigner, "tamga.test/invariant");
+        handler = new AnchorHandler(registry, anchorer, nodeKey);
         checker = new RFC9162Checker();
         vm.warp(1_780_000_000);
         targetContract(address(handler));

@@ -7,11 +7,14 @@ import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 
 import {RegistryAnchor} from "../src/RegistryAnchor.sol";
 import {RFC9162} from "../src/RFC9162.sol";
+import {CheckpointReference} from "./utils/CheckpointReference.sol";
 import {Fixtures} from "./utils/Fixtures.sol";
 
-/// @notice RegistryAnchor: roles, pause, growth, RFC 9162 consistency and inclusion, every revert.
+/// @notice RegistryAnchor: roles, pause, growth, RFC 9162 consistency and inclusion, the node's
+///         checkpoint signature, every revert.
 contract RegistryAnchorTest is Fixtures {
     event Anchored(uint64 indexed treeSize, bytes32 logRoot, bytes32 stateRoot, uint64 anchoredAt);
+    event CheckpointSignerSet(address indexed signer, bool allowed);
 
     address internal admin = makeAddr("admin");
     address internal anchorer = makeAddr("anchorer");
@@ -22,9 +25,31 @@ contract RegistryAnchorTest is Fixtures {
 
     bytes32 internal constant STATE_A = keccak256("state A");
     bytes32 internal constant STATE_B = keccak256("state B");
+    string internal constant ORIGIN = "tamga.test/register";
+    uint64 internal constant STATE_SIZE = 42;
+    bytes27 internal constant TIME = "2026-11-22T01:47:16.000000Z";
+
+    string internal constant CHECKPOINT_FIXTURES = "contracts/test/fixtures/checkpoints.json";
+    string internal constant PYTHON_CHECKPOINT_TYPE =
+        "PythonCheckpoint(bytes body,bytes32 logRoot,bytes signature,string size,bytes32 stateRoot,string stateSize,string time)";
+
+    /// @dev One checkpoint signed by node/checkpoint.py (scripts/gen_checkpoint_fixtures.py).
+    struct PythonCheckpoint {
+        bytes body;
+        bytes32 logRoot;
+        bytes signature;
+        string size;
+        bytes32 stateRoot;
+        string stateSize;
+        string time;
+    }
+
+    address internal nodeSigner;
+    uint256 internal nodeKey;
 
     function setUp() external {
-        registry = new RegistryAnchor(admin, anchorer);
+        (nodeSigner, nodeKey) = makeAddrAndKey("node checkpoint key");
+        registry = new RegistryAnchor(admin, anchorer, nodeSigner, ORIGIN);
         bytes32 pauserRole = registry.PAUSER_ROLE();
         vm.prank(admin);
         registry.grantRole(pauserRole, pauser);
@@ -50,12 +75,12 @@ contract RegistryAnchorTest is Fixtures {
 
     function test_constructorRejectsZeroAdmin() external {
         vm.expectRevert(RegistryAnchor.ZeroAddress.selector);
-        new RegistryAnchor(address(0), anchorer);
+        new RegistryAnchor(address(0), anchorer, nodeSigner, ORIGIN);
     }
 
     function test_constructorRejectsZeroAnchorer() external {
         vm.expectRevert(RegistryAnchor.ZeroAddress.selector);
-        new RegistryAnchor(admin, address(0));
+        new RegistryAnchor(admin, address(0), nodeSigner, ORIGIN);
     }
 
     function test_nothingAnchoredAtStart() external view {
@@ -81,8 +106,7 @@ contract RegistryAnchorTest is Fixtures {
                 registry.ANCHOR_ROLE()
             )
         );
-        vm.prank(caller);
-        registry.anchor(uint64(c.size1), c.root1, STATE_A, new bytes32[](0));
+        _anchorAs(caller, uint64(c.size1), c.root1, STATE_A, new bytes32[](0));
     }
 
     function test_anchorRejectedWhilePaused() external {
@@ -90,8 +114,7 @@ contract RegistryAnchorTest is Fixtures {
         registry.pause();
         ConsistencyCase memory c = _case(3, 7);
         vm.expectRevert(Pausable.EnforcedPause.selector);
-        vm.prank(anchorer);
-        registry.anchor(uint64(c.size1), c.root1, STATE_A, new bytes32[](0));
+        _anchorAs(anchorer, uint64(c.size1), c.root1, STATE_A, new bytes32[](0));
     }
 
     function test_pauseAndUnpauseByPauserAndAdmin() external {
@@ -156,13 +179,10 @@ contract RegistryAnchorTest is Fixtures {
 
         ConsistencyCase memory c = _case(3, 7);
         vm.expectRevert(_unauthorized(anchorer, role));
-        vm.prank(anchorer);
-        registry.anchor(uint64(c.size1), c.root1, STATE_A, new bytes32[](0));
+        _anchorAs(anchorer, uint64(c.size1), c.root1, STATE_A, new bytes32[](0));
 
-        vm.prank(newKey);
-        registry.anchor(uint64(c.size1), c.root1, STATE_A, new bytes32[](0));
-        vm.prank(newKey);
-        registry.anchor(uint64(c.size2), c.root2, STATE_B, c.proof);
+        _anchorAs(newKey, uint64(c.size1), c.root1, STATE_A, new bytes32[](0));
+        _anchorAs(newKey, uint64(c.size2), c.root2, STATE_B, c.proof);
         (uint64 size, bytes32 logRoot,,) = registry.latest();
         assertEq(size, c.size2);
         assertEq(logRoot, c.root2);
@@ -275,8 +295,11 @@ contract RegistryAnchorTest is Fixtures {
         vm.assume(c.proof.length > 0);
         _anchor(uint64(c.size1), c.root1, STATE_A, new bytes32[](0));
         c.proof[position % c.proof.length] ^= bytes32(uint256(1) << bit);
+        bytes memory signature = _sign(nodeKey, uint64(c.size2), c.root2, STATE_B);
         vm.prank(anchorer);
-        try registry.anchor(uint64(c.size2), c.root2, STATE_B, c.proof) {
+        try registry.anchor(
+            uint64(c.size2), c.root2, STATE_B, STATE_SIZE, TIME, signature, c.proof
+        ) {
             assertTrue(false, "a tampered proof was accepted");
         } catch (bytes memory reason) {
             // The first four bytes of revert data are the error selector (zero if shorter).
@@ -343,11 +366,14 @@ contract RegistryAnchorTest is Fixtures {
     function test_revertedAnchorChangesNothing() external {
         ConsistencyCase memory c = _case(3, 7);
         _anchor(uint64(c.size1), c.root1, STATE_A, new bytes32[](0));
+        bytes32 wrongRoot = bytes32(uint256(1));
+        bytes memory signature = _sign(nodeKey, uint64(c.size2), wrongRoot, STATE_B);
         vm.prank(anchorer);
         (bool ok,) = address(registry)
             .call(
                 abi.encodeCall(
-                    RegistryAnchor.anchor, (uint64(c.size2), bytes32(uint256(1)), STATE_B, c.proof)
+                    RegistryAnchor.anchor,
+                    (uint64(c.size2), wrongRoot, STATE_B, STATE_SIZE, TIME, signature, c.proof)
                 )
             );
         assertFalse(ok);
@@ -359,6 +385,313 @@ contract RegistryAnchorTest is Fixtures {
         (logRoot, unanchoredState) = registry.rootAt(uint64(c.size2));
         assertEq(logRoot, bytes32(0));
         assertEq(unanchoredState, bytes32(0));
+    }
+
+    // --- the node's checkpoint signature (EIP-191) ---
+
+    function test_constructorRegistersSignerAndOrigin() external {
+        assertTrue(registry.isCheckpointSigner(nodeSigner));
+        assertFalse(registry.isCheckpointSigner(anchorer));
+        assertFalse(registry.isCheckpointSigner(admin));
+        assertEq(registry.origin(), ORIGIN);
+        vm.expectEmit(true, false, false, true);
+        emit CheckpointSignerSet(stranger, true);
+        RegistryAnchor other = new RegistryAnchor(admin, anchorer, stranger, "o");
+        assertEq(other.origin(), "o");
+        assertTrue(other.isCheckpointSigner(stranger));
+    }
+
+    function test_constructorRejectsZeroSigner() external {
+        vm.expectRevert(RegistryAnchor.ZeroAddress.selector);
+        new RegistryAnchor(admin, anchorer, address(0), ORIGIN);
+    }
+
+    function test_constructorRejectsBadOrigins() external {
+        vm.expectRevert(abi.encodeWithSelector(RegistryAnchor.InvalidOrigin.selector, 0));
+        new RegistryAnchor(admin, anchorer, nodeSigner, "");
+        string memory tooLong = string(new bytes(97));
+        vm.expectRevert(abi.encodeWithSelector(RegistryAnchor.InvalidOrigin.selector, 97));
+        new RegistryAnchor(admin, anchorer, nodeSigner, tooLong);
+        vm.expectRevert(abi.encodeWithSelector(RegistryAnchor.InvalidOrigin.selector, 10));
+        new RegistryAnchor(admin, anchorer, nodeSigner, "tamga\nsize");
+    }
+
+    function testFuzz_originRoundTripsAndSignsAtEveryLength(uint256 length, uint256 seed) external {
+        length = bound(length, 1, registry.MAX_ORIGIN_LENGTH());
+        bytes memory text = new bytes(length);
+        for (uint256 i; i < length; ++i) {
+            // Printable ASCII, never a newline.
+            text[i] = bytes1(uint8(33 + uint256(keccak256(abi.encode(seed, i))) % 94));
+        }
+        string memory origin = string(text);
+        RegistryAnchor other = new RegistryAnchor(admin, anchorer, nodeSigner, origin);
+        assertEq(other.origin(), origin);
+        CheckpointReference.Fields memory f = _fields(7, keccak256("r"), STATE_A);
+        assertEq(
+            other.checkpointBody(f.size, f.logRoot, f.stateRoot, f.stateSize, f.time),
+            CheckpointReference.body(origin, f)
+        );
+        bytes memory signature = CheckpointReference.sign(nodeKey, origin, f);
+        vm.prank(anchorer);
+        other.anchor(
+            f.size, f.logRoot, f.stateRoot, f.stateSize, f.time, signature, new bytes32[](0)
+        );
+        (uint64 size,,,) = other.latest();
+        assertEq(size, 7);
+    }
+
+    function testFuzz_checkpointBodyEqualsReference(
+        uint64 size,
+        bytes32 logRoot,
+        bytes32 stateRoot,
+        uint64 stateSize,
+        bytes27 time
+    ) external view {
+        CheckpointReference.Fields memory f =
+            CheckpointReference.Fields(size, logRoot, stateRoot, stateSize, time);
+        assertEq(
+            registry.checkpointBody(size, logRoot, stateRoot, stateSize, time),
+            CheckpointReference.body(ORIGIN, f)
+        );
+    }
+
+    function test_checkpointBodyEdgeValues() external view {
+        uint64[9] memory values = [
+            uint64(0),
+            9,
+            10,
+            99_999_999,
+            100_000_000,
+            9_999_999_999_999_999,
+            10_000_000_000_000_000,
+            10_000_000_000_000_007,
+            type(uint64).max
+        ];
+        for (uint256 i; i < values.length; ++i) {
+            CheckpointReference.Fields memory f = CheckpointReference.Fields(
+                values[i],
+                bytes32(0),
+                bytes32(type(uint256).max),
+                values[values.length - 1 - i],
+                TIME
+            );
+            assertEq(
+                registry.checkpointBody(f.size, f.logRoot, f.stateRoot, f.stateSize, f.time),
+                CheckpointReference.body(ORIGIN, f)
+            );
+        }
+    }
+
+    function test_pythonSignedCheckpointsAccepted() external {
+        string memory json = vm.readFile(CHECKPOINT_FIXTURES);
+        string memory origin = vm.parseJsonString(json, ".origin");
+        address signer = vm.parseJsonAddress(json, ".signer");
+        PythonCheckpoint[] memory rows = _pythonCheckpoints(json);
+        // The first two are the merkle fixture tree at 3 and 7: anchored in turn, with the proof.
+        RegistryAnchor chain = new RegistryAnchor(admin, anchorer, signer, origin);
+        ConsistencyCase memory c = _case(3, 7);
+        for (uint256 i; i < rows.length; ++i) {
+            PythonCheckpoint memory row = rows[i];
+            uint64 size = uint64(vm.parseUint(row.size));
+            uint64 stateSize = uint64(vm.parseUint(row.stateSize));
+            bytes27 time = bytes27(bytes(row.time));
+            assertEq(
+                chain.checkpointBody(size, row.logRoot, row.stateRoot, stateSize, time),
+                row.body,
+                "body differs from node/checkpoint.py"
+            );
+            RegistryAnchor target = chain;
+            bytes32[] memory proof = i == 1 ? c.proof : new bytes32[](0);
+            if (i >= 2) {
+                // Edge cases: each as the first anchor of its own contract (a zero root and
+                // size 0 are refused before the signature is looked at).
+                if (row.logRoot == bytes32(0)) continue;
+                target = new RegistryAnchor(admin, anchorer, signer, origin);
+            }
+            vm.prank(anchorer);
+            target.anchor(size, row.logRoot, row.stateRoot, stateSize, time, row.signature, proof);
+            (uint64 latestSize, bytes32 latestRoot,,) = target.latest();
+            assertEq(latestSize, size);
+            assertEq(latestRoot, row.logRoot);
+        }
+        (uint64 anchored,,,) = chain.latest();
+        assertEq(anchored, 7);
+    }
+
+    function testFuzz_pythonSignatureTamperedRejected(uint256 pick, uint256 position, uint8 bit)
+        external
+    {
+        string memory json = vm.readFile(CHECKPOINT_FIXTURES);
+        address signer = vm.parseJsonAddress(json, ".signer");
+        PythonCheckpoint[] memory rows = _pythonCheckpoints(json);
+        PythonCheckpoint memory row = rows[bound(pick, 0, rows.length - 1)];
+        vm.assume(row.logRoot != bytes32(0));
+        RegistryAnchor target =
+            new RegistryAnchor(admin, anchorer, signer, vm.parseJsonString(json, ".origin"));
+        // One bit of r, s or v flipped.
+        row.signature[position % 65] ^= bytes1(uint8(1) << (bit % 8));
+        vm.prank(anchorer);
+        try target.anchor(
+            uint64(vm.parseUint(row.size)),
+            row.logRoot,
+            row.stateRoot,
+            uint64(vm.parseUint(row.stateSize)),
+            bytes27(bytes(row.time)),
+            row.signature,
+            new bytes32[](0)
+        ) {
+            assertTrue(false, "a tampered signature was accepted");
+        } catch (bytes memory reason) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            bytes4 selector = bytes4(reason);
+            assertTrue(
+                selector == RegistryAnchor.InvalidCheckpointSignature.selector
+                    || selector == RegistryAnchor.UnknownCheckpointSigner.selector,
+                "unexpected error"
+            );
+        }
+        (uint64 size,,,) = target.latest();
+        assertEq(size, 0);
+    }
+
+    function test_signatureByUnregisteredKeyRevertsEvenFromAnchorer() external {
+        (address thief, uint256 thiefKey) = makeAddrAndKey("thief checkpoint key");
+        ConsistencyCase memory c = _case(3, 7);
+        bytes memory signature = _sign(thiefKey, uint64(c.size1), c.root1, STATE_A);
+        vm.expectRevert(
+            abi.encodeWithSelector(RegistryAnchor.UnknownCheckpointSigner.selector, thief)
+        );
+        vm.prank(anchorer);
+        registry.anchor(
+            uint64(c.size1), c.root1, STATE_A, STATE_SIZE, TIME, signature, new bytes32[](0)
+        );
+        // The first anchor is bound: nothing was anchored.
+        (uint64 size,,,) = registry.latest();
+        assertEq(size, 0);
+    }
+
+    function test_laterAnchorSignedByUnregisteredKeyReverts() external {
+        (address thief, uint256 thiefKey) = makeAddrAndKey("thief checkpoint key");
+        ConsistencyCase memory c = _case(3, 7);
+        _anchor(uint64(c.size1), c.root1, STATE_A, new bytes32[](0));
+        bytes memory signature = _sign(thiefKey, uint64(c.size2), c.root2, STATE_B);
+        vm.expectRevert(
+            abi.encodeWithSelector(RegistryAnchor.UnknownCheckpointSigner.selector, thief)
+        );
+        vm.prank(anchorer);
+        registry.anchor(uint64(c.size2), c.root2, STATE_B, STATE_SIZE, TIME, signature, c.proof);
+    }
+
+    function test_fieldsOtherThanSignedRevert() external {
+        ConsistencyCase memory c = _case(3, 7);
+        _anchor(uint64(c.size1), c.root1, STATE_A, new bytes32[](0));
+        bytes memory signature = _sign(nodeKey, uint64(c.size2), c.root2, STATE_B);
+        uint64 size = uint64(c.size2);
+        // Each call changes one field against what was signed.
+        _expectUnknownSigner(size + 1, c.root2, STATE_B, STATE_SIZE, TIME, signature, c.proof);
+        _expectUnknownSigner(size, c.root2, STATE_A, STATE_SIZE, TIME, signature, c.proof);
+        _expectUnknownSigner(size, c.root2, STATE_B, STATE_SIZE + 1, TIME, signature, c.proof);
+        _expectUnknownSigner(
+            size, c.root2, STATE_B, STATE_SIZE, "2026-11-22T01:47:17.000000Z", signature, c.proof
+        );
+        // Another root than signed: refused on the signature before the proof is checked.
+        ConsistencyCase memory other = _case(3, 8);
+        _expectUnknownSigner(
+            uint64(other.size2), other.root2, STATE_B, STATE_SIZE, TIME, signature, other.proof
+        );
+        // The exact signed values go through.
+        vm.prank(anchorer);
+        registry.anchor(size, c.root2, STATE_B, STATE_SIZE, TIME, signature, c.proof);
+        (uint64 latestSize,,,) = registry.latest();
+        assertEq(latestSize, size);
+    }
+
+    function test_checkpointOfAnotherOriginReverts() external {
+        // The same key signs a checkpoint of another log: refused here.
+        ConsistencyCase memory c = _case(3, 7);
+        bytes memory signature = CheckpointReference.sign(
+            nodeKey, "tamga.test/another-log", _fields(uint64(c.size1), c.root1, STATE_A)
+        );
+        _expectUnknownSigner(
+            uint64(c.size1), c.root1, STATE_A, STATE_SIZE, TIME, signature, new bytes32[](0)
+        );
+        RegistryAnchor another =
+            new RegistryAnchor(admin, anchorer, nodeSigner, "tamga.test/another-log");
+        vm.prank(anchorer);
+        another.anchor(
+            uint64(c.size1), c.root1, STATE_A, STATE_SIZE, TIME, signature, new bytes32[](0)
+        );
+    }
+
+    function test_malformedSignaturesRevert() external {
+        ConsistencyCase memory c = _case(3, 7);
+        bytes memory good = _sign(nodeKey, uint64(c.size1), c.root1, STATE_A);
+        (bytes32 r, bytes32 s, uint8 v) = _split(good);
+        uint256 order = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141;
+        bytes[] memory bad = new bytes[](8);
+        // The malleable twin (EIP-2): same key, s' = n - s, the other v.
+        bad[0] = abi.encodePacked(r, bytes32(order - uint256(s)), v == 27 ? uint8(28) : uint8(27));
+        bad[1] = abi.encodePacked(r, s); // 64 bytes (EIP-2098 compact is not accepted)
+        bad[2] = abi.encodePacked(r, s, v, uint8(0)); // 66 bytes
+        bad[3] = "";
+        bad[4] = abi.encodePacked(r, s, uint8(v - 27)); // v as 0/1
+        bad[5] = abi.encodePacked(r, s, uint8(29));
+        bad[6] = abi.encodePacked(bytes32(0), s, v); // r = 0: nothing recovers
+        bad[7] = abi.encodePacked(r, bytes32(0), v); // s = 0
+        for (uint256 i; i < bad.length; ++i) {
+            vm.expectRevert(RegistryAnchor.InvalidCheckpointSignature.selector);
+            vm.prank(anchorer);
+            registry.anchor(
+                uint64(c.size1), c.root1, STATE_A, STATE_SIZE, TIME, bad[i], new bytes32[](0)
+            );
+        }
+        vm.prank(anchorer);
+        registry.anchor(uint64(c.size1), c.root1, STATE_A, STATE_SIZE, TIME, good, new bytes32[](0));
+    }
+
+    function test_checkpointKeyRotation() external {
+        (address newSigner, uint256 newKey) = makeAddrAndKey("new node checkpoint key");
+        ConsistencyCase memory c = _case(3, 7);
+        _anchor(uint64(c.size1), c.root1, STATE_A, new bytes32[](0));
+
+        vm.expectEmit(true, false, false, true, address(registry));
+        emit CheckpointSignerSet(newSigner, true);
+        vm.prank(admin);
+        registry.setCheckpointSigner(newSigner, true);
+        vm.expectEmit(true, false, false, true, address(registry));
+        emit CheckpointSignerSet(nodeSigner, false);
+        vm.prank(admin);
+        registry.setCheckpointSigner(nodeSigner, false);
+        assertTrue(registry.isCheckpointSigner(newSigner));
+        assertFalse(registry.isCheckpointSigner(nodeSigner));
+
+        // The old key's checkpoint (even the true next one) is refused now.
+        bytes memory old = _sign(nodeKey, uint64(c.size2), c.root2, STATE_B);
+        _expectUnknownSignerAddress(nodeSigner, uint64(c.size2), c.root2, old, c.proof);
+        // The new key's is accepted.
+        bytes memory fresh = _sign(newKey, uint64(c.size2), c.root2, STATE_B);
+        vm.prank(anchorer);
+        registry.anchor(uint64(c.size2), c.root2, STATE_B, STATE_SIZE, TIME, fresh, c.proof);
+        (uint64 size,,,) = registry.latest();
+        assertEq(size, c.size2);
+    }
+
+    function test_onlyAdminSetsCheckpointSigners() external {
+        bytes32 adminRole = registry.DEFAULT_ADMIN_ROLE();
+        vm.expectRevert(_unauthorized(anchorer, adminRole));
+        vm.prank(anchorer);
+        registry.setCheckpointSigner(stranger, true);
+        vm.expectRevert(_unauthorized(nodeSigner, adminRole));
+        vm.prank(nodeSigner);
+        registry.setCheckpointSigner(stranger, true);
+        vm.expectRevert(_unauthorized(pauser, adminRole));
+        vm.prank(pauser);
+        registry.setCheckpointSigner(nodeSigner, false);
+        assertFalse(registry.isCheckpointSigner(stranger));
+        assertTrue(registry.isCheckpointSigner(nodeSigner));
+        vm.expectRevert(RegistryAnchor.ZeroAddress.selector);
+        vm.prank(admin);
+        registry.setCheckpointSigner(address(0), true);
     }
 
     // --- verifyInclusion (RFC 9162 §2.1.3) ---
@@ -442,8 +775,90 @@ contract RegistryAnchorTest is Fixtures {
     function _anchor(uint64 size, bytes32 logRoot, bytes32 stateRoot, bytes32[] memory proof)
         internal
     {
+        _anchorAs(anchorer, size, logRoot, stateRoot, proof);
+    }
+
+    /// @dev Anchor from `sender` with a checkpoint signed by the registered node key.
+    function _anchorAs(
+        address sender,
+        uint64 size,
+        bytes32 logRoot,
+        bytes32 stateRoot,
+        bytes32[] memory proof
+    ) internal {
+        bytes memory signature = _sign(nodeKey, size, logRoot, stateRoot);
+        vm.prank(sender);
+        registry.anchor(size, logRoot, stateRoot, STATE_SIZE, TIME, signature, proof);
+    }
+
+    function _fields(uint64 size, bytes32 logRoot, bytes32 stateRoot)
+        internal
+        pure
+        returns (CheckpointReference.Fields memory)
+    {
+        return CheckpointReference.Fields(size, logRoot, stateRoot, STATE_SIZE, TIME);
+    }
+
+    function _sign(uint256 key, uint64 size, bytes32 logRoot, bytes32 stateRoot)
+        internal
+        pure
+        returns (bytes memory)
+    {
+        return CheckpointReference.sign(key, ORIGIN, _fields(size, logRoot, stateRoot));
+    }
+
+    function _expectUnknownSigner(
+        uint64 size,
+        bytes32 logRoot,
+        bytes32 stateRoot,
+        uint64 stateSize,
+        bytes27 time,
+        bytes memory signature,
+        bytes32[] memory proof
+    ) internal {
         vm.prank(anchorer);
-        registry.anchor(size, logRoot, stateRoot, proof);
+        try registry.anchor(size, logRoot, stateRoot, stateSize, time, signature, proof) {
+            assertTrue(false, "a checkpoint other than signed was accepted");
+        } catch (bytes memory reason) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            assertEq(bytes4(reason), RegistryAnchor.UnknownCheckpointSigner.selector);
+            address recovered;
+            assembly {
+                recovered := mload(add(reason, 0x24))
+            }
+            assertTrue(recovered != nodeSigner, "recovered the node key over other values");
+        }
+    }
+
+    function _expectUnknownSignerAddress(
+        address signer,
+        uint64 size,
+        bytes32 logRoot,
+        bytes memory signature,
+        bytes32[] memory proof
+    ) internal {
+        vm.expectRevert(
+            abi.encodeWithSelector(RegistryAnchor.UnknownCheckpointSigner.selector, signer)
+        );
+        vm.prank(anchorer);
+        registry.anchor(size, logRoot, STATE_B, STATE_SIZE, TIME, signature, proof);
+    }
+
+    function _split(bytes memory signature) internal pure returns (bytes32 r, bytes32 s, uint8 v) {
+        assembly {
+            r := mload(add(signature, 0x20))
+            s := mload(add(signature, 0x40))
+            v := byte(0, mload(add(signature, 0x60)))
+        }
+    }
+
+    function _pythonCheckpoints(string memory json)
+        internal
+        pure
+        returns (PythonCheckpoint[] memory)
+    {
+        bytes memory data = vm.parseJsonTypeArray(json, ".checkpoints", PYTHON_CHECKPOINT_TYPE);
+        return abi.decode(data, (PythonCheckpoint[]));
     }
 
     function _unauthorized(address account, bytes32 role) internal pure returns (bytes memory) {

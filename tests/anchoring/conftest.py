@@ -11,18 +11,58 @@ import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from anchoring.chain import AnchorContract, Chain, deploy_anchor
+from anchoring.chain import AnchorContract, Chain, SentTransaction, deploy_anchor
 from anchoring.localchain import AnvilProcess
 from anchoring.publisher import Publisher, PublisherConfig, StepHook
+from anchoring.service import node_checkpoint_address
 from anchoring.store import AnchorStore, Deployment
+from node.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint
 from node.clock import FixedClock
 from node.ledger.service import Ledger
-from tests.support.scenario import NOW, open_ledger
+from node.settings import Settings
+from tests.support.scenario import NOW, ORIGIN, open_ledger, signer
 from tests.unit.domain.lifecycle_samples import issuer_filing
 
 ANCHOR_KEY = bytes.fromhex("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d")
 OTHER_KEY = bytes.fromhex("5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a")
 FUNDS = hex(100 * 10**18)
+
+
+def signed_checkpoint(
+    size: int,
+    log_root: bytes,
+    state_root: bytes = b"\x22" * 32,
+    *,
+    key: LocalAccount | None = None,
+    origin: str = ORIGIN,
+    state_size: int = 0,
+) -> SignedCheckpoint:
+    """A checkpoint of these values signed (EIP-191) by ``key``, by default the test ledgers'
+    node key (tests.support.scenario.signer), of ``origin``, issued at NOW."""
+    checkpoint = Checkpoint(
+        origin=origin,
+        size=size,
+        log_root=log_root,
+        state_root=state_root,
+        state_size=state_size,
+        issued_at=NOW,
+    )
+    return sign_checkpoint(checkpoint, key or signer())
+
+
+def deploy_for_node(chain: Chain, account: LocalAccount, data_dir: Path) -> SentTransaction:
+    """RegistryAnchor for the node initialised in ``data_dir`` (its checkpoint key and origin),
+    ``account`` admin and anchorer."""
+    settings = Settings(data_dir=data_dir)
+    return deploy_anchor(
+        chain,
+        account,
+        admin=account.address,
+        anchorer=account.address,
+        checkpoint_signer=node_checkpoint_address(settings),
+        origin=settings.origin,
+        chain_id=chain.chain_id(),
+    )
 
 
 @pytest.fixture
@@ -81,12 +121,15 @@ def grow(ledger: Ledger, count: int) -> int:
 
 @pytest.fixture
 def deployed(chain: Chain, anchor_account: LocalAccount, ledger: Ledger) -> Deployment:
-    """RegistryAnchor deployed (anchor key = admin and anchorer), recorded in the ledger's DB."""
+    """RegistryAnchor deployed (anchor key = admin and anchorer, the ledger's checkpoint key the
+    registered checkpoint signer, its origin the contract's), recorded in the ledger's DB."""
     sent = deploy_anchor(
         chain,
         anchor_account,
         admin=anchor_account.address,
         anchorer=anchor_account.address,
+        checkpoint_signer=ledger.latest_checkpoint().signer,
+        origin=ledger.latest_checkpoint().origin,
         chain_id=chain.chain_id(),
     )
     assert sent.contract_address is not None

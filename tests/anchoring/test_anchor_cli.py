@@ -14,18 +14,20 @@ from eth_account import Account
 from typer.testing import CliRunner, Result
 
 from anchoring.artifacts import REGISTRY_ANCHOR, load_artifact
-from anchoring.chain import ANCHOR_ROLE, AnchorContract, Chain, deploy_anchor
+from anchoring.chain import ANCHOR_ROLE, AnchorContract, Chain
 from anchoring.keys import anchor_key_file
 from anchoring.localchain import AnvilProcess, local_chain
+from anchoring.service import node_checkpoint_address
 from node.cli import CliOverrides, app
 from node.clock import FixedClock
 from node.keys import create_keystore
 from node.settings import Settings
-from tests.anchoring.conftest import ANCHOR_KEY, OTHER_KEY, funded
+from tests.anchoring.conftest import ANCHOR_KEY, OTHER_KEY, deploy_for_node, funded
 from tests.support.scenario import NOW
 
 Invoke = Callable[..., Result]
 FAST = {"TAMGA_ANCHOR_CONFIRMATIONS": "1", "TAMGA_ANCHOR_TIMEOUT_SECONDS": "30"}
+ISSUER_FILE = Path(__file__).resolve().parents[1] / "data" / "filings" / "issuer-legal-entity.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -160,9 +162,7 @@ def test_remote_chain_from_settings(tamga: Invoke, data_dir: Path) -> None:
     with AnvilProcess.start() as anvil:
         chain = Chain.open(anvil.url, timeout=5)
         key = funded(chain, ANCHOR_KEY)
-        sent = deploy_anchor(
-            chain, key, admin=key.address, anchorer=key.address, chain_id=chain.chain_id()
-        )
+        sent = deploy_for_node(chain, key, data_dir)
         assert sent.contract_address is not None
         settings = Settings(data_dir=data_dir)
         create_keystore(
@@ -197,6 +197,43 @@ def test_remote_chain_from_settings(tamga: Invoke, data_dir: Path) -> None:
         assert bad.exit_code == 3
         assert "[evm-address; EIP-55]" in bad.stderr
 
+        # Node key rotation from the command line (signed by the admin, here the anchoring
+        # key's keystore given as --admin-key): register the new checkpoint key, revoke the old.
+        node_key = node_checkpoint_address(Settings(data_dir=data_dir))
+        admin = (
+            "--admin-key",
+            str(anchor_key_file(settings)),
+            "--admin-password-file",
+            str(data_dir / "anchor.password"),
+        )
+        added = tamga("anchor", "signer", "add", new, *admin, **remote)
+        assert added.exit_code == 0, added.output
+        assert "registered now: True" in added.stdout
+        removed = tamga("anchor", "signer", "remove", node_key, *admin, **remote)
+        assert removed.exit_code == 0, removed.output
+        assert "registered now: False" in removed.stdout
+        assert contract.is_checkpoint_signer(new)
+        assert not contract.is_checkpoint_signer(node_key)
+        listed = json.loads(tamga("anchor", "signer", "list", "--json", **remote).stdout)
+        assert [(e["signer"], e["allowed"]) for e in listed["events"]] == [
+            (node_key, True),
+            (new, True),
+            (node_key, False),
+        ]
+        assert listed["registered"] == [new]
+        # The node's checkpoints (still signed by the revoked key) are refused, by name, even
+        # from a key holding ANCHOR_ROLE again.
+        assert tamga("anchor", "grant", key.address, **remote).exit_code == 0
+        assert tamga("issuer", "add", str(ISSUER_FILE), **remote).exit_code == 0
+        refused = tamga("anchor", "now", **remote)
+        assert refused.exit_code == 1
+        assert f"signed by {node_key}, which is not a registered checkpoint signer" in (
+            refused.stderr
+        )
+        no_password = tamga("anchor", "signer", "add", new, "--admin-key", "k", **remote)
+        assert no_password.exit_code != 0
+        assert "--admin-key needs --admin-password-file" in no_password.stderr
+
         wrong = tamga("anchor", "now", **{**remote, "TAMGA_CHAIN_ID": "1"})
         assert wrong.exit_code == 1
         assert "is chain 31337, TAMGA_CHAIN_ID is 1" in wrong.stderr
@@ -219,7 +256,7 @@ def test_a_contract_of_another_version_is_refused_with_a_clear_error(
     with local_chain(data_dir, block_time=None) as endpoint:
         chain = Chain.open(endpoint.url, timeout=5)
         code = chain.code(first["contract"])
-        assert code == load_artifact(REGISTRY_ANCHOR).deployed_bytecode
+        assert load_artifact(REGISTRY_ANCHOR).runtime_matches(code)
         chain.rpc("anvil_setCode", [first["contract"], _older_build(code)])
     for command in (("anchor", "now"), ("anchor", "list")):
         refused = tamga(*command)
@@ -231,9 +268,7 @@ def test_a_contract_of_another_version_is_refused_with_a_clear_error(
     with AnvilProcess.start() as anvil:
         chain = Chain.open(anvil.url, timeout=5)
         key = funded(chain, ANCHOR_KEY)
-        sent = deploy_anchor(
-            chain, key, admin=key.address, anchorer=key.address, chain_id=chain.chain_id()
-        )
+        sent = deploy_for_node(chain, key, data_dir)
         assert sent.contract_address is not None
         chain.rpc(
             "anvil_setCode",

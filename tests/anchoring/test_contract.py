@@ -3,14 +3,20 @@ decoded, and proofs made by the ledger verify on chain."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 import pytest
+from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from anchoring.chain import ANCHOR_ROLE, AnchorContract, Chain, decode_revert, send_transaction
 from anchoring.errors import ContractRejected
-from node.ledger.service import Ledger
+from node.checkpoint import SignedCheckpoint
+from node.errors import ChainError
+from node.ledger.service import Ledger, signed_from_record
 from node.merkle.hasher import hash_leaf
-from tests.anchoring.conftest import OTHER_KEY, funded, grow
+from tests.anchoring.conftest import OTHER_KEY, funded, grow, signed_checkpoint
 
 
 def anchor_tx(
@@ -23,7 +29,7 @@ def anchor_tx(
     proof: tuple[bytes, ...] = (),
 ) -> None:
     """Send anchor(...) from ``account`` (raises ContractRejected on a revert)."""
-    data = contract.anchor_calldata(tree_size=size, log_root=root, state_root=state, proof=proof)
+    data = contract.anchor_calldata(signed=signed_checkpoint(size, root, state), proof=proof)
     send_transaction(
         contract.chain, account, to=contract.address, data=data, chain_id=contract.chain.chain_id()
     )
@@ -119,3 +125,63 @@ def test_inclusion_proofs_from_the_ledger_verify_on_chain(
 def test_unknown_revert_data_is_named_unknown() -> None:
     assert decode_revert("0xdeadbeef") == ("unknown", ())
     assert decode_revert("0x08c379a0" + "00" * 4) == ("Error", ())
+
+
+def test_the_contract_checks_the_node_signature_of_the_checkpoint(
+    ledger: Ledger, contract: AnchorContract, anchor_account: LocalAccount
+) -> None:
+    cp = ledger.latest_checkpoint()
+    stored = signed_from_record(cp)
+    # The body the contract rebuilds is byte for byte the one the node signed.
+    assert contract.origin() == cp.origin
+    assert contract.checkpoint_body(stored.checkpoint) == stored.checkpoint.body()
+    assert contract.is_checkpoint_signer(cp.signer)
+    assert not contract.is_checkpoint_signer(anchor_account.address)
+
+    def send(signed: SignedCheckpoint) -> ContractRejected:
+        with pytest.raises(ContractRejected) as caught:
+            send_transaction(
+                contract.chain,
+                anchor_account,
+                to=contract.address,
+                data=contract.anchor_calldata(signed=signed, proof=()),
+                chain_id=contract.chain.chain_id(),
+            )
+        return caught.value
+
+    # Signed by another key, from a sender holding ANCHOR_ROLE: refused, the key named.
+    thief = Account.from_key(OTHER_KEY)
+    other = send(signed_checkpoint(cp.size, cp.log_root, key=thief))
+    assert (other.error, other.error_args) == ("UnknownCheckpointSigner", (thief.address,))
+    assert "not signed by a checkpoint key the admin registered" in str(other)
+    # The node's signature on other values (here a larger state size): another address.
+    bent = replace(stored, checkpoint=replace(stored.checkpoint, state_size=cp.state_size + 1))
+    changed = send(bent)
+    assert changed.error == "UnknownCheckpointSigner"
+    assert changed.error_args != (cp.signer,)
+    # Malformed signatures: short, long, malleable (s' = n - s, v flipped).
+    n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+    r, s, v = stored.signature[:32], int.from_bytes(stored.signature[32:64]), stored.signature[64]
+    twin = r + (n - s).to_bytes(32) + bytes([55 - v])
+    for signature in (stored.signature[:64], stored.signature + b"\x00", twin):
+        malformed = send(replace(stored, signature=signature))
+        assert malformed.error == "InvalidCheckpointSignature", signature.hex()
+    assert contract.latest().tree_size == 0
+    # The node's own signed checkpoint goes through.
+    send_transaction(
+        contract.chain,
+        anchor_account,
+        to=contract.address,
+        data=contract.anchor_calldata(signed=stored, proof=()),
+        chain_id=contract.chain.chain_id(),
+    )
+    assert contract.latest().tree_size == cp.size
+
+
+def test_a_time_text_the_contract_cannot_take_is_refused_before_sending(
+    ledger: Ledger, contract: AnchorContract
+) -> None:
+    cp = signed_from_record(ledger.latest_checkpoint())
+    early = replace(cp.checkpoint, issued_at=datetime(999, 1, 1, tzinfo=UTC))
+    with pytest.raises(ChainError, match="is not 27 characters"):
+        contract.anchor_calldata(signed=replace(cp, checkpoint=early), proof=())

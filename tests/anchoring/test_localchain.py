@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_account import Account
@@ -14,6 +15,7 @@ from anchoring.store import AnchorStore
 from node.errors import ChainError, ConfigError
 from node.ledger import migrate
 from node.ledger.store import SqlLedgerStore
+from tests.support.scenario import signer
 
 
 def test_deploys_once_and_again_only_when_the_chain_lost_it(tmp_path: Path) -> None:
@@ -21,24 +23,40 @@ def test_deploys_once_and_again_only_when_the_chain_lost_it(tmp_path: Path) -> N
     migrate.upgrade(ledger_store.engine)
     store = AnchorStore(ledger_store.engine)
     account = Account.from_key(b"\x11" * 32)  # not one of anvil's funded accounts
+    asked: list[str] = []
+
+    def checkpoint_key() -> str:
+        asked.append("asked")
+        return signer().address
+
+    options: dict[str, Any] = {
+        "store": store,
+        "account": account,
+        "checkpoint_signer": checkpoint_key,
+        "origin": "test.tamga/register",
+        "now": lambda: "t",
+    }
     try:
         with AnvilProcess.start() as anvil:
             chain = Chain.open(anvil.url, timeout=5)
             assert chain.balance(account.address) == 0
-            first = ensure_local_deployment(chain, store=store, account=account, now=lambda: "t")
+            first = ensure_local_deployment(chain, **options)
             assert chain.balance(account.address) > 0  # funded with anvil_setBalance
-            again = ensure_local_deployment(chain, store=store, account=account, now=lambda: "t")
+            again = ensure_local_deployment(chain, **options)
             assert again == first
             assert chain.nonce(account.address, pending=False) == 1  # one deployment
             contract = AnchorContract(chain, first.contract)
             assert contract.is_deployed()
+            # The node's checkpoint key is registered, asked for once (at the deployment only).
+            assert contract.is_checkpoint_signer(signer().address)
+            assert not contract.is_checkpoint_signer(account.address)
+            assert contract.origin() == "test.tamga/register"
+            assert asked == ["asked"]
             assert first.deploy_tx is not None
             assert chain.receipt(first.deploy_tx) is not None
         with AnvilProcess.start() as fresh:  # the chain (and the contract) are gone
             chain = Chain.open(fresh.url, timeout=5)
-            redeployed = ensure_local_deployment(
-                chain, store=store, account=account, now=lambda: "t"
-            )
+            redeployed = ensure_local_deployment(chain, **options)
             assert AnchorContract(chain, redeployed.contract).is_deployed()
     finally:
         ledger_store.dispose()

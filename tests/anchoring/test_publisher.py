@@ -26,7 +26,7 @@ from anchoring.store import AnchorRecord, AnchorStatus, AnchorStore, Deployment
 from node.clock import FixedClock
 from node.errors import ChainError, VerificationError
 from node.ledger.service import Ledger
-from tests.anchoring.conftest import OTHER_KEY, PublisherFactory, funded, grow
+from tests.anchoring.conftest import OTHER_KEY, PublisherFactory, funded, grow, signed_checkpoint
 from tests.anchoring.proxy import TcpProxy
 from tests.support.scenario import NOW, open_ledger
 
@@ -183,6 +183,35 @@ def test_key_rotation_by_the_role_admin(
     assert [size for size, _ in events_of(contract)] == [3, 5]
 
 
+def test_an_intent_whose_checkpoint_key_was_revoked_is_abandoned(
+    ledger: Ledger,
+    contract: AnchorContract,
+    anchor_account: LocalAccount,
+    make_publisher: PublisherFactory,
+    deployed: Deployment,
+) -> None:
+    node_key = ledger.latest_checkpoint().signer
+
+    def revoke_after_the_intent(step: PublishStep, _anchor: AnchorRecord) -> None:
+        if step is PublishStep.INTENT_RECORDED:  # the admin rotates the node key meanwhile
+            admin_call(contract, anchor_account, "setCheckpointSigner", node_key, False)
+
+    result = make_publisher(on_step=revoke_after_the_intent).run()
+    assert result.action is PublishAction.FAILED
+    assert result.anchor is not None
+    assert result.anchor.status is AnchorStatus.ABANDONED
+    assert "its checkpoint's key is no longer registered" in (result.anchor.error or "")
+    assert "UnknownCheckpointSigner" in (result.anchor.error or "")
+    assert events_of(contract) == []
+    # A checkpoint of an unregistered key is refused by name before anything is recorded.
+    with pytest.raises(ChainError, match=f"signed by {node_key}, which is not a registered"):
+        make_publisher().run()
+    assert len(AnchorStore(ledger.store.engine).anchors(deployed.id)) == 1
+    admin_call(contract, anchor_account, "setCheckpointSigner", node_key, True)
+    assert make_publisher().run().action is PublishAction.CONFIRMED
+    assert [size for size, _ in events_of(contract)] == [3]
+
+
 def test_paused_contract_is_refused_with_its_error(
     contract: AnchorContract,
     anchor_account: LocalAccount,
@@ -208,6 +237,8 @@ def test_a_transaction_reverted_on_chain_fails_and_the_next_run_anchors(
         admin,
         admin=admin.address,
         anchorer=anchor_account.address,
+        checkpoint_signer=ledger.latest_checkpoint().signer,
+        origin=ledger.latest_checkpoint().origin,
         chain_id=chain.chain_id(),
     )
     assert sent.contract_address is not None
@@ -280,7 +311,7 @@ def test_chain_disagreeing_with_the_log_stops_the_publisher(
     deployed: Deployment,
 ) -> None:
     data = contract.anchor_calldata(
-        tree_size=2, log_root=b"\x42" * 32, state_root=b"\x00" * 32, proof=()
+        signed=signed_checkpoint(2, b"\x42" * 32, b"\x00" * 32), proof=()
     )
     send_transaction(
         contract.chain, anchor_account, to=contract.address, data=data, chain_id=deployed.chain_id

@@ -16,7 +16,7 @@ from anchoring.schema import anchors
 from anchoring.store import Deployment
 from node.errors import ChainError
 from node.ledger.service import Ledger
-from tests.anchoring.conftest import PublisherFactory, grow
+from tests.anchoring.conftest import PublisherFactory, grow, signed_checkpoint
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def test_an_anchor_beyond_or_against_the_log_is_reported(
     ledger: Ledger, contract: AnchorContract, deployed: Deployment, anchor_account: LocalAccount
 ) -> None:
     data = contract.anchor_calldata(
-        tree_size=2, log_root=b"\x42" * 32, state_root=b"\x00" * 32, proof=()
+        signed=signed_checkpoint(2, b"\x42" * 32, b"\x00" * 32), proof=()
     )
     send_transaction(contract.chain, anchor_account, to=contract.address, data=data, chain_id=31337)
     report = read_anchors(ledger, contract, deployed, chunk=100)

@@ -27,7 +27,7 @@ from node.clock import FixedClock
 from node.domain.calendar import kyrgyz_calendar
 from node.settings import Settings
 from tests.api.conftest import PLANTED, ApiEnv, build_env
-from tests.support.scenario import NOW, signer
+from tests.support.scenario import NOW, ORIGIN, signer
 from tests.unit.domain.lifecycle_samples import emission_filing
 
 ANCHOR_KEY = bytes.fromhex("59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d")
@@ -81,6 +81,8 @@ def _anchored(anvil: AnvilProcess, tmp_path: Path, *, publish: bool) -> Iterator
         account,
         admin=account.address,
         anchorer=account.address,
+        checkpoint_signer=signer().address,
+        origin=ORIGIN,
         chain_id=chain.chain_id(),
     )
     contract = sent.contract_address

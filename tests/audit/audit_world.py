@@ -16,11 +16,12 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from anchoring.audit_chain import Web3AnchorChain, anchor_abi
+from node.checkpoint import Checkpoint, SignedCheckpoint, format_time, sign_checkpoint
 from node.clock import FixedClock
 from node.ledger.export import export_ledger
-from node.ledger.service import Ledger
+from node.ledger.service import Ledger, signed_from_record
 from node.ledger.store import SqlLedgerStore
-from tests.support.scenario import NOW, open_ledger, signer
+from tests.support.scenario import NOW, ORIGIN, open_ledger, signer
 from tests.unit.domain.lifecycle_samples import emission_filing, happy_path, issuer_filing
 
 if TYPE_CHECKING:
@@ -83,12 +84,13 @@ def sql(db: Path, statement: str, *params: Any) -> None:
 
 
 def deploy(w3: Web3, *, sender: str) -> str:
-    """Deploy RegistryAnchor from the committed artifact; returns its address."""
+    """Deploy RegistryAnchor from the committed artifact (``sender`` admin and anchorer, the
+    test node key the checkpoint signer, the test ledgers' origin); returns its address."""
     from anchoring.artifacts import load_artifact
 
     artifact = load_artifact()
     factory = w3.eth.contract(abi=artifact.abi_list(), bytecode=artifact.bytecode)
-    tx = factory.constructor(sender, sender).transact({"from": sender})
+    tx = factory.constructor(sender, sender, signer().address, ORIGIN).transact({"from": sender})
     receipt = w3.eth.wait_for_transaction_receipt(tx)
     address = receipt["contractAddress"]
     assert address is not None
@@ -104,11 +106,33 @@ def anchor(
     state_root: bytes,
     proof: list[bytes],
     sender: str | None = None,
+    signed: SignedCheckpoint | None = None,
 ) -> dict[str, Any]:
-    """Send one anchor transaction (from anvil's first account); returns its export object."""
+    """Send one anchor transaction (from anvil's first account) of the node-signed checkpoint
+    ``signed``, by default a checkpoint of these values signed now by the test node key;
+    returns its export object."""
     sender = sender or w3.eth.accounts[0]
+    if signed is None:
+        checkpoint = Checkpoint(
+            origin=ORIGIN,
+            size=size,
+            log_root=log_root,
+            state_root=state_root,
+            state_size=0,
+            issued_at=NOW,
+        )
+        signed = sign_checkpoint(checkpoint, signer())
+    cp = signed.checkpoint
     instance = w3.eth.contract(address=Web3.to_checksum_address(contract), abi=anchor_abi())
-    tx = instance.functions.anchor(size, log_root, state_root, proof).transact({"from": sender})
+    tx = instance.functions.anchor(
+        size,
+        log_root,
+        state_root,
+        cp.state_size,
+        format_time(cp.issued_at).encode("ascii"),
+        signed.signature,
+        proof,
+    ).transact({"from": sender})
     receipt = w3.eth.wait_for_transaction_receipt(tx)
     assert receipt["status"] == 1
     block = w3.eth.get_block(receipt["blockNumber"])
@@ -188,6 +212,7 @@ def build_world(directory: Path, rpc_url: str) -> World:
                 log_root=row.log_root,
                 state_root=row.state_root,
                 proof=proof,
+                signed=signed_from_record(row),
             )
             previous = row.size
         return World(

@@ -105,12 +105,36 @@ def _signatures(abi: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any
     }
 
 
+ANCHOR = "anchor(uint64,bytes32,bytes32,uint64,bytes27,bytes,bytes32[])"
+
+
 def test_registry_anchor_abi_is_the_issue_surface() -> None:
     abi = _committed("RegistryAnchor")["abi"]
     functions = _signatures(abi, "function")
-    anchor = functions["anchor(uint64,bytes32,bytes32,bytes32[])"]
+    anchor = functions[ANCHOR]
     assert anchor["stateMutability"] == "nonpayable"
     assert anchor["outputs"] == []
+    assert [i["name"] for i in anchor["inputs"]] == [
+        "treeSize",
+        "logRoot",
+        "stateRoot",
+        "stateSize",
+        "time",
+        "signature",
+        "consistencyProof",
+    ]
+    constructor = next(item for item in abi if item["type"] == "constructor")
+    assert [(i["name"], i["type"]) for i in constructor["inputs"]] == [
+        ("admin", "address"),
+        ("anchorer", "address"),
+        ("checkpointSigner", "address"),
+        ("origin_", "string"),
+    ]
+    assert functions["setCheckpointSigner(address,bool)"]["stateMutability"] == "nonpayable"
+    assert functions["isCheckpointSigner(address)"]["stateMutability"] == "view"
+    assert [o["type"] for o in functions["origin()"]["outputs"]] == ["string"]
+    body = functions["checkpointBody(uint64,bytes32,bytes32,uint64,bytes27)"]
+    assert [o["type"] for o in body["outputs"]] == ["bytes"]
     latest = functions["latest()"]
     assert [(o["name"], o["type"]) for o in latest["outputs"]] == [
         ("treeSize", "uint64"),
@@ -154,14 +178,22 @@ def test_registry_anchor_abi_is_the_issue_surface() -> None:
         "IndexOutOfRange(uint256,uint256)",
         "NotAnchored(uint64)",
         "ZeroLogRoot()",
+        "InvalidCheckpointSignature()",
+        "UnknownCheckpointSigner(address)",
+        "InvalidOrigin(uint256)",
+        "ZeroAddress()",
     ):
         assert name in errors, name
+    signer_set = _signatures(abi, "event")["CheckpointSignerSet(address,bool)"]
+    assert [(i["name"], i["indexed"]) for i in signer_set["inputs"]] == [
+        ("signer", True),
+        ("allowed", False),
+    ]
 
 
 def test_event_only_anchor_has_the_same_anchor_and_event() -> None:
     registry = _committed("RegistryAnchor")["abi"]
     floor = _committed("EventOnlyAnchor")["abi"]
-    key = "anchor(uint64,bytes32,bytes32,bytes32[])"
-    assert key in _signatures(floor, "function")
+    assert ANCHOR in _signatures(floor, "function")
     event = "Anchored(uint64,bytes32,bytes32,uint64)"
     assert _signatures(floor, "event")[event] == _signatures(registry, "event")[event]

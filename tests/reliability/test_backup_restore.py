@@ -35,7 +35,7 @@ from node.ledger.backup import (
 from node.ledger.check import check_ledger
 from node.ledger.service import Ledger
 from tests.support.postgres import PostgresServer
-from tests.support.scenario import NOW, open_ledger, signer
+from tests.support.scenario import NOW, ORIGIN, open_ledger, signer
 from tests.unit.domain.lifecycle_samples import issuer_filing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -313,7 +313,13 @@ def test_a_restored_node_resumes_anchoring_without_duplicates_or_gaps(
     account: LocalAccount = Account.from_key(bytes.fromhex(ANCHOR_KEY))
     chain.rpc("anvil_setBalance", [account.address, hex(100 * 10**18)])
     sent = deploy_anchor(
-        chain, account, admin=account.address, anchorer=account.address, chain_id=31337
+        chain,
+        account,
+        admin=account.address,
+        anchorer=account.address,
+        checkpoint_signer=signer().address,
+        origin=ORIGIN,
+        chain_id=31337,
     )
     assert sent.contract_address is not None
     contract = AnchorContract(chain, sent.contract_address)

@@ -27,7 +27,7 @@ from node.ledger.service import Ledger
 from node.settings import Settings
 from tests.anchoring.conftest import ANCHOR_KEY, funded, grow
 from tests.reliability.fault_proxy import FaultKind, FaultProxy
-from tests.support.scenario import NOW, open_ledger
+from tests.support.scenario import NOW, ORIGIN, open_ledger, signer
 
 
 @pytest.fixture
@@ -73,7 +73,13 @@ def account(honest: Chain) -> LocalAccount:
 @pytest.fixture
 def deployed(honest: Chain, account: LocalAccount, ledger: Ledger) -> Deployment:
     sent = deploy_anchor(
-        honest, account, admin=account.address, anchorer=account.address, chain_id=31337
+        honest,
+        account,
+        admin=account.address,
+        anchorer=account.address,
+        checkpoint_signer=signer().address,
+        origin=ORIGIN,
+        chain_id=31337,
     )
     assert sent.contract_address is not None
     return AnchorStore(ledger.store.engine).add_deployment(

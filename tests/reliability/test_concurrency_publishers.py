@@ -12,6 +12,7 @@ from pathlib import Path
 from anchoring.chain import AnchorContract, Chain, deploy_anchor
 from anchoring.keys import ensure_anchor_key, load_anchor_account
 from anchoring.localchain import AnvilProcess
+from anchoring.service import node_checkpoint_address
 from anchoring.store import AnchorStatus, AnchorStore
 from node.clock import FixedClock
 from node.settings import Settings
@@ -42,7 +43,13 @@ def test_two_publishers_at_once_anchor_once(database_url: str, tmp_path: Path) -
         account = load_anchor_account(settings)
         chain.rpc("anvil_setBalance", [account.address, hex(10**20)])
         sent = deploy_anchor(
-            chain, account, admin=account.address, anchorer=account.address, chain_id=31337
+            chain,
+            account,
+            admin=account.address,
+            anchorer=account.address,
+            checkpoint_signer=node_checkpoint_address(settings),
+            origin=settings.origin,
+            chain_id=31337,
         )
         assert sent.contract_address is not None
         env.update(

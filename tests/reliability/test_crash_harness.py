@@ -79,7 +79,13 @@ def env(database_url: str, tmp_path: Path) -> Iterator[Env]:
         account: LocalAccount = Account.from_key(bytes.fromhex(ANCHOR_KEY))
         chain.rpc("anvil_setBalance", [account.address, hex(100 * 10**18)])
         sent = deploy_anchor(
-            chain, account, admin=account.address, anchorer=account.address, chain_id=31337
+            chain,
+            account,
+            admin=account.address,
+            anchorer=account.address,
+            checkpoint_signer=signer().address,
+            origin=ORIGIN,
+            chain_id=31337,
         )
         assert sent.contract_address is not None
         ledger = open_ledger(database_url, clock=FixedClock(SETUP_TIME))

@@ -18,6 +18,10 @@ SIGNER_KEY = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
+ORIGIN = "test.tamga/register"
+"""The origin of every ledger ``open_ledger`` makes (and so of its checkpoints)."""
+
+
 def signer() -> LocalAccount:
     """The test node key."""
     account: LocalAccount = Account.from_key(SIGNER_KEY)
@@ -34,7 +38,7 @@ def open_ledger(url: str, *, clock: FixedClock | None = None, salt_start: int = 
     ledger = Ledger(
         store=SqlLedgerStore.from_url(url),
         clock=clock or FixedClock(NOW),
-        origin="test.tamga/register",
+        origin=ORIGIN,
         calendar=kyrgyz_calendar(),
         signer=signer(),
         random_bytes=lambda n: next(counter).to_bytes(n, "big"),

@@ -6,7 +6,7 @@ pragma solidity 0.8.37;
 ///         `Anchored` event, with no storage, no consistency check and no pause. Not for use: it
 ///         enforces nothing an anchor should (growth, RFC 9162 consistency, key rotation).
 /// @dev Takes the same arguments as RegistryAnchor.anchor, so both pay the same calldata; the
-///      proof is ignored. The one check is against an immutable address (no storage read).
+///      checkpoint fields, signature and proof are ignored. The one check is against an immutable address (no storage read).
 contract EventOnlyAnchor {
     /// @notice The only address allowed to call {anchor}.
     address public immutable anchorer;
@@ -27,13 +27,20 @@ contract EventOnlyAnchor {
         anchorer = anchorer_;
     }
 
-    /// @notice Log an anchor. Reverts with Unauthorized unless called by the anchorer.
+    /// @notice Log an anchor. Reverts with Unauthorized unless called by the anchorer. The
+    ///         state size, time, checkpoint signature and proof are ignored.
     /// @param treeSize The number of leaves in the log tree.
     /// @param logRoot The root hash of that tree.
     /// @param stateRoot The register's state root at that tree size.
-    function anchor(uint64 treeSize, bytes32 logRoot, bytes32 stateRoot, bytes32[] calldata)
-        external
-    {
+    function anchor(
+        uint64 treeSize,
+        bytes32 logRoot,
+        bytes32 stateRoot,
+        uint64,
+        bytes27,
+        bytes calldata,
+        bytes32[] calldata
+    ) external {
         if (msg.sender != anchorer) revert Unauthorized(msg.sender);
         emit Anchored(treeSize, logRoot, stateRoot, uint64(block.timestamp));
     }
