@@ -40,16 +40,14 @@ class ContractArtifact:
         immutables' bytes left out of the comparison (they differ per deployment)."""
         if len(code) != len(self.deployed_bytecode):
             return False
-        return _mask(code, self.immutable_ranges) == _mask(
-            self.deployed_bytecode, self.immutable_ranges
-        )
+        return self.masked(code) == self.masked(self.deployed_bytecode)
 
-
-def _mask(code: bytes, ranges: tuple[tuple[int, int], ...]) -> bytes:
-    out = bytearray(code)
-    for start, length in ranges:
-        out[start : start + length] = bytes(length)
-    return bytes(out)
+    def masked(self, code: bytes) -> bytes:
+        """``code`` with the bytes of every immutable set to zero."""
+        out = bytearray(code)
+        for start, length in self.immutable_ranges:
+            out[start : start + length] = bytes(length)
+        return bytes(out)
 
 
 @cache
@@ -61,6 +59,18 @@ def load_artifact(name: str = REGISTRY_ANCHOR) -> ContractArtifact:
     """
     try:
         text = resources.files("anchoring").joinpath("artifacts", f"{name}.json").read_text("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"contract artifact {name!r} is missing: {exc}") from exc
+    return parse_artifact(text, name=name)
+
+
+def parse_artifact(text: str, *, name: str) -> ContractArtifact:
+    """Parse an artifact file written by `scripts/compile_contracts.py`.
+
+    Raises:
+        ConfigError: the text is not such an artifact.
+    """
+    try:
         data = json.loads(text)
         bytecode = bytes.fromhex(str(data["bytecode"]).removeprefix("0x"))
         deployed = bytes.fromhex(str(data["deployedBytecode"]).removeprefix("0x"))
@@ -69,8 +79,8 @@ def load_artifact(name: str = REGISTRY_ANCHOR) -> ContractArtifact:
         ranges = tuple(
             (int(start), int(length)) for start, length in data.get("immutableReferences", [])
         )
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"contract artifact {name!r} is missing or malformed: {exc}") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"contract artifact {name!r} is malformed: {exc}") from exc
     return ContractArtifact(
         name=name,
         abi=abi,

@@ -6,12 +6,10 @@ nothing is signed or sent. Reads that must agree with each other are pinned to o
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any, Final, Protocol
 
 from eth_typing import ChecksumAddress
@@ -20,9 +18,9 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import BadFunctionCallOutput, Web3Exception
 
-from node.errors import ChainError
+from anchoring.artifacts import ContractArtifact, load_artifact
+from node.errors import ChainError, ConfigError
 
-ARTIFACT: Final = Path(__file__).resolve().parent / "artifacts" / "RegistryAnchor.json"
 """The committed ABI and bytecode of the anchor contract."""
 
 LOG_CHUNK_BLOCKS: Final = 50_000
@@ -167,11 +165,9 @@ def anchor_abi() -> list[dict[str, Any]]:
         ChainError: the artifact is missing or unreadable.
     """
     try:
-        artifact = json.loads(ARTIFACT.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ChainError(f"cannot read the anchor contract's ABI from {ARTIFACT}: {exc}") from exc
-    abi: list[dict[str, Any]] = artifact["abi"]
-    return abi
+        return load_artifact().abi_list()
+    except ConfigError as exc:
+        raise ChainError(str(exc)) from exc
 
 
 def event_signature(name: str) -> str:
@@ -453,50 +449,28 @@ def _chunks(values: Sequence[int], size: int) -> Iterable[Sequence[int]]:
 # --------------------------------------------------------------------------------------------
 
 
-def expected_runtime_code(artifact: Path = ARTIFACT) -> tuple[bytes, tuple[tuple[int, int], ...]]:
-    """The committed artifact's runtime bytecode and its immutable byte ranges ``(start, length)``.
-
-    The artifact is read generically: ``deployedBytecode`` (hex) and, if present,
-    ``immutableReferences`` in solc's standard-JSON shape (``{"<ast id>": [{"start": …,
-    "length": …}, …]}``, at the top level or under ``deployedBytecodeImmutableReferences``);
-    those ranges hold constructor-set values and are masked before comparing.
+def code_mismatch(actual: bytes, *, artifact: ContractArtifact | None = None) -> str | None:
+    """None when ``actual`` (the code at the contract address) is the committed RegistryAnchor
+    runtime code (``artifact``, default the committed one) with only its immutables differing;
+    else a sentence naming the difference.
 
     Raises:
-        ChainError: the artifact is missing or malformed.
+        ChainError: the committed artifact is missing or malformed.
     """
     try:
-        data = json.loads(artifact.read_text(encoding="utf-8"))
-        code = bytes.fromhex(str(data["deployedBytecode"]).removeprefix("0x"))
-        refs = data.get("immutableReferences") or data.get("deployedBytecodeImmutableReferences")
-        ranges: list[tuple[int, int]] = []
-        for items in (refs or {}).values():
-            for item in items:
-                ranges.append((int(item["start"]), int(item["length"])))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ChainError(f"cannot read the runtime bytecode from {artifact}: {exc}") from exc
-    return code, tuple(sorted(ranges))
-
-
-def code_mismatch(actual: bytes, *, artifact: Path = ARTIFACT) -> str | None:
-    """None when ``actual`` (the code at the contract address) is the artifact's runtime code
-    with only its immutables differing; else a sentence naming the difference.
-
-    Raises:
-        ChainError: the artifact is missing or malformed.
-    """
-    expected, ranges = expected_runtime_code(artifact)
+        expected = artifact if artifact is not None else load_artifact()
+    except ConfigError as exc:
+        raise ChainError(str(exc)) from exc
     if not actual:
         return "there is no code at this address"
-    if len(actual) != len(expected):
+    if len(actual) != len(expected.deployed_bytecode):
         return (
             f"the code is {len(actual)} bytes, the committed RegistryAnchor runtime bytecode "
-            f"is {len(expected)} bytes"
+            f"is {len(expected.deployed_bytecode)} bytes"
         )
-    masked_actual, masked_expected = bytearray(actual), bytearray(expected)
-    for start, length in ranges:
-        masked_actual[start : start + length] = bytes(length)
-        masked_expected[start : start + length] = bytes(length)
-    if masked_actual != masked_expected:
+    if not expected.runtime_matches(actual):
+        masked_actual = expected.masked(actual)
+        masked_expected = expected.masked(expected.deployed_bytecode)
         pairs = enumerate(zip(masked_actual, masked_expected, strict=True))
         first = next(i for i, (x, y) in pairs if x != y)
         return (

@@ -23,6 +23,7 @@ from audit_world import (
     new_contract,
 )
 
+from anchoring.artifacts import ContractArtifact
 from anchoring.audit import audit_export
 from anchoring.audit_chain import CrossCheckedChain, Web3AnchorChain, code_mismatch
 from anchoring.audit_report import AuditReport, Check
@@ -308,16 +309,15 @@ def test_another_contract_s_code_is_named(
     assert finding is not None and "there is no code at this address" in finding.message
 
 
-def test_the_code_check_masks_immutables_and_names_the_byte(tmp_path: Path) -> None:
+def test_the_code_check_masks_immutables_and_names_the_byte() -> None:
     code = bytes(range(64))
-    artifact = tmp_path / "A.json"
-    artifact.write_text(
-        json.dumps(
-            {
-                "deployedBytecode": "0x" + code.hex(),
-                "immutableReferences": {"7": [{"start": 10, "length": 4}]},
-            }
-        )
+    artifact = ContractArtifact(
+        name="A",
+        abi=(),
+        bytecode=b"",
+        deployed_bytecode=code,
+        compiler_version="0.8.37",
+        immutable_ranges=((10, 4),),
     )
     immutable = bytearray(code)
     immutable[10:14] = b"\xff" * 4

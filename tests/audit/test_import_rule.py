@@ -28,7 +28,11 @@ AUDITOR = (
 )
 FORBIDDEN_PROJECT = ("node.ledger", "node.cli", "node.scheduler", "node.operations", "api")
 FORBIDDEN_THIRD_PARTY = {"sqlalchemy", "sqlmodel", "alembic", "psycopg", "fastapi", "apscheduler"}
-ALLOWED_ANCHORING = set(AUDITOR) | {"anchoring"}
+# anchoring.artifacts reads the committed ABI and runtime code (stdlib JSON only).
+ALLOWED_ANCHORING = set(AUDITOR) | {
+    "anchoring",
+    "anchoring.artifacts",
+}
 
 
 def _path(module: str) -> Path | None:
