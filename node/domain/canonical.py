@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import rfc8785
@@ -319,8 +320,77 @@ def parse_canonical(data: bytes, *, where: str) -> Any:
     return _careful(data, where=where)
 
 
+class JsonFloat(float):
+    """A JSON number with a fraction or exponent, as :func:`parse_json_strict` reads it: the
+    value, and ``text``, how it was written."""
+
+    __slots__ = ("text",)
+    text: str
+
+    def __new__(cls, text: str) -> JsonFloat:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+
+def parse_json_strict(data: bytes, *, where: str) -> Any:
+    """Parse JSON that need not be canonical but must read one way only (I-JSON, RFC 7493).
+
+    UTF-8 (RFC 8259 §8.1), unique member names (RFC 7493 §2.3), no lone surrogates (§2.1),
+    no NaN or Infinity, integers within ±(2^53 - 1) (§2.2). Numbers with a fraction or an
+    exponent come back as :class:`JsonFloat`, which remembers how they were written (see
+    :func:`same_json`).
+
+    Raises:
+        NotCanonical: naming ``where`` and the rule broken (json-encoding, json-syntax,
+            json-duplicate-member, json-number, json-surrogate).
+    """
+    return _read(data, where=where, parse_float=JsonFloat)
+
+
+def same_json(value: Any, leaf: bytes) -> bool:
+    """Whether ``value`` (read by :func:`parse_json_strict`) is exactly the canonical ``leaf``.
+
+    Type-strict: its RFC 8785 encoding must equal the leaf bytes (so ``1``, ``true`` and
+    ``"1"`` differ, which Python's ``==`` does not say of ``1`` and ``True``) and every
+    :class:`JsonFloat` in it must be written as RFC 8785 writes it (``1.0`` is not ``1``).
+    """
+    if not _floats_as_canonical(value):
+        return False
+    try:
+        return canonical_json(value) == leaf
+    except TypeError:
+        return False
+
+
+def _floats_as_canonical(value: Any) -> bool:
+    if isinstance(value, JsonFloat):
+        try:
+            return canonical_json(float(value)) == value.text.encode("ascii")
+        except TypeError:
+            return False
+    if isinstance(value, dict):
+        return all(_floats_as_canonical(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_floats_as_canonical(item) for item in value)
+    return True
+
+
 def _careful(data: bytes, *, where: str) -> Any:
     """The slow path: parse and encode with every check, and explain any refusal."""
+    value = _read(data, where=where, parse_float=float)
+    try:
+        expected = canonical_json(value)
+    except TypeError as exc:  # NaN, Infinity, unsafe integers are refused by _read: defensive
+        raise NotCanonical(
+            str(exc), rule="json-number", paragraph="RFC 8785 §3.2.2.3", where=where
+        ) from exc
+    if expected != data:
+        raise _difference(value, expected, data, where=where)
+    return value
+
+
+def _read(data: bytes, *, where: str, parse_float: Callable[[str], Any]) -> Any:
     if data.startswith(b"\xef\xbb\xbf"):
         raise NotCanonical(
             "a byte order mark is not JSON",
@@ -342,6 +412,7 @@ def _careful(data: bytes, *, where: str) -> Any:
     try:
         value = json.loads(
             text,
+            parse_float=parse_float,
             parse_constant=_no_constant,
             parse_int=_safe_int,
             object_pairs_hook=_unique_members,
@@ -383,14 +454,6 @@ def _careful(data: bytes, *, where: str) -> Any:
             paragraph="RFC 7493 §2.1; RFC 8785 §3.2.2.2",
             where=where,
         )
-    try:
-        expected = canonical_json(value)
-    except TypeError as exc:  # NaN, Infinity, unsafe integers are refused above; defensive
-        raise NotCanonical(
-            str(exc), rule="json-number", paragraph="RFC 8785 §3.2.2.3", where=where
-        ) from exc
-    if expected != data:
-        raise _difference(value, expected, data, where=where)
     return value
 
 
