@@ -299,7 +299,7 @@ def parse_canonical(data: bytes, *, where: str) -> Any:
     (§3.2.3) and duplicate member names (the parsed object has fewer members than the text, so
     its encoding is shorter; RFC 8785 §3.1 / RFC 7493 §2.3). Invalid UTF-8 (RFC 8785 §3.2.4),
     lone surrogates (RFC 7493 §2.1), NaN and Infinity, and integers beyond ±(2^53 - 1) (RFC 8785
-    §3.2.2.3) are refused too.
+    §3.2.2.3, RFC 7493 §2.2; also where the double is exact, as 9007199254740992) are refused.
 
     Fast path: values without floats, unsafe integers or code points beyond U+FFFF are
     compared with the C encoder's output directly (identical to RFC 8785 for them, see
