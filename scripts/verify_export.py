@@ -78,6 +78,7 @@ class RootsBySize:
 # --------------------------------------------------------------------------------------------
 
 MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 §3.2.2.3: JSON numbers are IEEE 754 doubles
+MAX_DEPTH = 64  # deepest nesting read (RFC 8259 §9 allows a limit; the node's is the same)
 TO_ESCAPE = re.compile('[\\x00-\\x1f"\\\\]')
 ESCAPES = {
     '"': '\\"',
@@ -224,6 +225,8 @@ def read_json(data: bytes) -> Any:
     Raises:
         NotCanonical: what is wrong, with the byte offset where there is one.
     """
+    if _nests_deeper(data, MAX_DEPTH):
+        raise NotCanonical(f"arrays and objects nest more than {MAX_DEPTH} deep (RFC 8259 §9)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -237,6 +240,31 @@ def read_json(data: bytes) -> Any:
         raise NotCanonical(f"not JSON: {exc.msg} at byte {offset}") from None
     except RecursionError:
         raise NotCanonical("not JSON: nested too deep") from None
+
+
+def _nests_deeper(data: bytes, limit: int) -> bool:
+    """A scan of the bytes (strings skipped) before any parser sees them."""
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return False
+    depth = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quotation mark
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
 
 
 def read_canonical(data: bytes) -> Any:

@@ -227,10 +227,10 @@ class NotCanonical(VerificationError):
     """Bytes that are not exactly the RFC 8785 canonical encoding of one JSON value.
 
     ``rule`` names what is broken (json-encoding, json-syntax, json-duplicate-member,
-    json-number, json-surrogate, json-not-canonical), ``paragraph`` the standard's paragraph,
-    ``detail`` the message without the place, ``explanation`` the detail with the differing
-    bytes, ``member`` the member name at fault (if known) and
-    ``offset`` the byte offset in the input (if known).
+    json-number, json-surrogate, json-depth, json-not-canonical), ``paragraph`` the standard's
+    paragraph, ``detail`` the message without the place, ``explanation`` the detail with the
+    differing bytes, ``member`` the member name at fault (if known) and ``offset`` the byte
+    offset in the input (if known).
     """
 
     def __init__(
@@ -298,8 +298,9 @@ def parse_canonical(data: bytes, *, where: str) -> Any:
     canonical ones (§3.2.2.2), number forms (§3.2.2.3: ``1.0``, ``1e2``, ``-0``), member order
     (§3.2.3) and duplicate member names (the parsed object has fewer members than the text, so
     its encoding is shorter; RFC 8785 §3.1 / RFC 7493 §2.3). Invalid UTF-8 (RFC 8785 §3.2.4),
-    lone surrogates (RFC 7493 §2.1), NaN and Infinity, and integers beyond ±(2^53 - 1) (RFC 8785
-    §3.2.2.3, RFC 7493 §2.2; also where the double is exact, as 9007199254740992) are refused.
+    lone surrogates (RFC 7493 §2.1), NaN and Infinity, integers beyond ±(2^53 - 1) (RFC 8785
+    §3.2.2.3, RFC 7493 §2.2; also where the double is exact, as 9007199254740992) and nesting
+    deeper than MAX_JSON_DEPTH (RFC 8259 §9; checked before parsing) are refused.
 
     Fast path: values without floats, unsafe integers or code points beyond U+FFFF are
     compared with the C encoder's output directly (identical to RFC 8785 for them, see
@@ -310,6 +311,8 @@ def parse_canonical(data: bytes, *, where: str) -> Any:
         NotCanonical: naming ``where``, the rule broken and, where it applies, the member name
             or the first differing byte (with the canonical and the actual bytes around it).
     """
+    if nesting_exceeds(data):
+        return _careful(data, where=where)
     try:
         text = data.decode("utf-8")
         value = _FAST_DECODER.decode(text)
@@ -343,7 +346,7 @@ def parse_json_strict(data: bytes, *, where: str) -> Any:
 
     Raises:
         NotCanonical: naming ``where`` and the rule broken (json-encoding, json-syntax,
-            json-duplicate-member, json-number, json-surrogate).
+            json-duplicate-member, json-number, json-surrogate, json-depth).
     """
     return _read(data, where=where, parse_float=JsonFloat)
 
@@ -391,6 +394,13 @@ def _careful(data: bytes, *, where: str) -> Any:
 
 
 def _read(data: bytes, *, where: str, parse_float: Callable[[str], Any]) -> Any:
+    if nesting_exceeds(data):  # before any parser sees it: a deep nest can exhaust the C stack
+        raise NotCanonical(
+            f"arrays and objects may nest at most {MAX_JSON_DEPTH} deep",
+            rule="json-depth",
+            paragraph="RFC 8259 §9",
+            where=where,
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         raise NotCanonical(
             "a byte order mark is not JSON",

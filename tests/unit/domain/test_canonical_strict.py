@@ -159,7 +159,8 @@ def test_other_spellings_are_refused_naming_the_rule_and_the_byte(
         (b'{"a":1', "json-syntax", "at byte 6"),
         (b'{"a":1}{}', "json-syntax", "at byte 7"),
         (b"", "json-syntax", "at byte 0"),
-        (b"[" * 100_000 + b"]" * 100_000, "json-syntax", "not JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "json-depth", "nest at most 64 deep"),
+        (b'{"a":' * 65 + b"1" + b"}" * 65, "json-depth", "nest at most 64 deep"),
     ],
 )
 def test_bytes_that_are_not_one_json_value_are_refused(data: bytes, rule: str, words: str) -> None:
