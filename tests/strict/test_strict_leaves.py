@@ -314,3 +314,20 @@ def test_the_bundle_verifier_names_a_non_canonical_entry(
     finding = audit.report.first(Check.ENTRY_FORMAT)
     assert finding is not None and finding.where == f"entry {item['index']}"
     assert "(whitespace)" in finding.message and "json-not-canonical" in finding.message
+
+
+def test_a_bundle_file_with_a_duplicate_member_is_refused(
+    world: World, calendar: WorkingCalendar
+) -> None:
+    ledger = world.open()
+    try:
+        bundle = build_bundle(ledger, world.regno, chain=world.chain())
+    finally:
+        ledger.close()
+    data = bundle_bytes(bundle)
+    doubled = data[:-1] + b',"emission":"KG0000X0000"}'  # a second "emission" member
+    audit = audit_bundle(doubled, chain=world.chain(), calendar=calendar, signers=[world.signer])
+    assert not audit.report.ok
+    finding = audit.report.first()
+    assert finding is not None and finding.where == "bundle"
+    assert 'duplicate member name "emission"' in finding.message
