@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from node.domain.canonical import parse_json
+from node.domain.canonical import NotCanonical, parse_json, parse_json_strict, same_json
 from node.errors import ConfigError, RuleViolation, VerificationError
 
 EXPORT_FORMAT: Final = "tamga.export.v1"
@@ -364,7 +363,8 @@ _FAST_LINE = re.compile(
 class EntryLine:
     """One line of entries.jsonl, parsed: the index, the exact leaf bytes and the claimed hash.
 
-    ``copy_ok`` tells whether the readable ``entry`` member equals the leaf parsed as JSON.
+    ``copy_ok`` tells whether the readable ``entry`` member is exactly the leaf: its RFC 8785
+    encoding equals the leaf bytes (that the leaf itself is canonical is the replay's check).
     """
 
     index: int
@@ -404,9 +404,9 @@ def parse_entry_line(line: bytes) -> EntryLine:
 
 def _parse_entry_json(line: bytes) -> EntryLine:
     try:
-        obj = json.loads(line)
-    except ValueError as exc:
-        raise VerificationError(f"not JSON: {exc}") from exc
+        obj = parse_json_strict(line, where="")
+    except NotCanonical as exc:
+        raise VerificationError(f"not I-JSON (RFC 7493): {exc}") from exc
     if not isinstance(obj, dict) or obj.keys() != _LINE_MEMBERS:
         members = sorted(obj) if isinstance(obj, dict) else type(obj).__name__
         raise VerificationError(
@@ -423,10 +423,7 @@ def _parse_entry_json(line: bytes) -> EntryLine:
         leaf = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise VerificationError(f"leaf is not base64 (RFC 4648 §4): {exc}") from exc
-    try:
-        copy_ok = obj["entry"] == json.loads(leaf)
-    except ValueError:
-        copy_ok = False
+    copy_ok = same_json(obj["entry"], leaf)  # type-strict: 1, 1.0 and true differ
     return EntryLine(index=index, leaf=leaf, leaf_hash=claimed, copy_ok=copy_ok)
 
 

@@ -16,8 +16,8 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from node.domain.canonical import canonical_json, parse_json
-from node.errors import RuleViolation, VerificationError
+from node.domain.canonical import NotCanonical, canonical_json, parse_json_strict
+from node.errors import VerificationError
 
 BUNDLE_FORMAT: Final = "tamga.bundle.v1"
 
@@ -136,9 +136,9 @@ def bundle_sha256(data: bytes) -> str:
         VerificationError: the bytes are not JSON.
     """
     try:
-        value = parse_json(data, field="bundle")
-    except RuleViolation as exc:
-        raise VerificationError(f"the bundle is not JSON: {exc.message}", where="bundle") from exc
+        value = parse_json_strict(data, where="")  # one reading only: no duplicate members
+    except NotCanonical as exc:
+        raise VerificationError(f"the bundle is not I-JSON: {exc}", where="bundle") from exc
     try:
         canonical = canonical_json(value)
     except TypeError as exc:
@@ -154,9 +154,9 @@ def parse_bundle(data: bytes) -> Bundle:
             (``where`` names it).
     """
     try:
-        value = parse_json(data, field="bundle")
-    except RuleViolation as exc:
-        raise VerificationError(f"the bundle is not JSON: {exc.message}", where="bundle") from exc
+        value = parse_json_strict(data, where="")  # one reading only: no duplicate members
+    except NotCanonical as exc:
+        raise VerificationError(f"the bundle is not I-JSON: {exc}", where="bundle") from exc
     if not isinstance(value, dict) or value.get("format") != BUNDLE_FORMAT:
         actual = value.get("format") if isinstance(value, dict) else type(value).__name__
         raise VerificationError(

@@ -22,7 +22,7 @@ from pydantic import (
     field_validator,
 )
 
-from node.domain.canonical import canonical_json, parse_json
+from node.domain.canonical import NotCanonical, canonical_json, parse_canonical
 from node.domain.collateral import CollateralItem, CollateralKind, CollateralManager
 from node.domain.model import CancellationGround, IssuerKind, WhitePaperRef, dec_str
 from node.domain.regno import Region, VAType
@@ -764,18 +764,29 @@ def encode_entry(entry: Entry) -> bytes:
 
 
 def decode_entry(data: bytes) -> Entry:
-    """Inverse of :func:`encode_entry`.
+    """Inverse of :func:`encode_entry`: only the exact bytes ``encode_entry`` writes are read.
+
+    The leaf must be the RFC 8785 canonical encoding of its value (:func:`parse_canonical`):
+    a leaf that is not (a duplicate member name, whitespace, another escape or number form,
+    another member order, invalid UTF-8, a lone surrogate) is refused, so that every reader of
+    the log reads the same entry from the same bytes.
 
     Raises:
-        RuleViolation: rule "entry-format" (docs/export-format.md) when the bytes are not JSON,
-            lack or carry a wrong ``format``, or do not validate as an entry; ``field`` names
-            the offending member.
+        RuleViolation: the leaf is not canonical JSON (``rule`` names what is broken:
+            json-duplicate-member, json-not-canonical, json-encoding, json-syntax,
+            json-number, json-surrogate; ``paragraph`` the RFC; ``field`` the duplicate member,
+            else "entry"); or rule "entry-format" (docs/export-format.md) when it lacks or
+            carries a wrong ``format`` or does not validate as an entry, ``field`` naming the
+            offending member.
     """
     try:
-        obj = parse_json(data, field="entry")
-    except RuleViolation as exc:
+        obj = parse_canonical(data, where="leaf")
+    except NotCanonical as exc:
         raise RuleViolation(
-            field="entry", rule="entry-format", paragraph=_FORMAT_DOC, message=exc.message
+            field=exc.member or "entry",
+            rule=exc.rule,
+            paragraph=exc.paragraph,
+            message=exc.explanation,
         ) from exc
     if not isinstance(obj, dict):
         raise RuleViolation(

@@ -28,6 +28,7 @@ from node.errors import (
     RuleViolation,
     VerificationError,
 )
+from node.merkle.hasher import hash_leaf
 from node.merkle.verify import verify_consistency, verify_inclusion
 from node.state import StateProof, verify_state_proof
 
@@ -613,3 +614,19 @@ def test_check_fails_with_exit_4_on_a_tampered_leaf(demo: Invoke, data_dir: Path
     line = _one_error_line(result.stderr)
     assert "verification failed" in line
     assert "entry 3" in line
+
+
+def test_check_names_a_leaf_that_is_not_canonical_json(demo: Invoke, data_dir: Path) -> None:
+    """The leaf hash is recomputed, so only the leaf's spelling (RFC 8785) is wrong."""
+    with sqlite3.connect(data_dir / "tamga.sqlite") as db:
+        (leaf,) = db.execute("SELECT leaf FROM log_entries WHERE idx = 5").fetchone()
+        spaced = bytes(leaf).replace(b'":', b'": ', 1)
+        db.execute(
+            "UPDATE log_entries SET leaf = ?, leaf_hash = ? WHERE idx = 5",
+            (spaced, hash_leaf(spaced)),
+        )
+    result = demo("check")
+    assert result.exit_code == 4
+    line = _one_error_line(result.stderr)
+    assert "entry 5" in line
+    assert "not the RFC 8785 canonical encoding (whitespace)" in line

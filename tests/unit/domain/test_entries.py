@@ -14,6 +14,7 @@ from lifecycle_samples import APP, EMISSION_EVENT_KINDS, REGNO, at, emission_fil
 from pydantic import ValidationError
 from verification_samples import VERIFICATION_KINDS, sample_verification
 
+from node.domain.canonical import canonical_json
 from node.domain.entries import (
     EMISSION_KINDS,
     ENTRY_FORMAT,
@@ -277,15 +278,13 @@ def test_amounts_are_plain_decimal_strings(value: Any, ok: bool) -> None:
 def _leaf(**changes: Any) -> bytes:
     body = json.loads(encode_entry(sample_event("emission.partial_burn", ON, REGNO)))
     body.update(changes)
-    return json.dumps({k: v for k, v in body.items() if v is not None}).encode()
+    return canonical_json({k: v for k, v in body.items() if v is not None})
 
 
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        (b"\xff\xfe", "entry"),
-        (b"{not json", "entry"),
-        (b"[1, 2]", "entry"),
+        (b"[1,2]", "entry"),
         (_leaf(format=None), "format"),
         (_leaf(format="tamga.entry.v0"), "format"),
         (_leaf(kind="emission.exploded"), "kind"),
@@ -310,17 +309,45 @@ def test_decode_errors_name_the_field(data: bytes, field: str) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("data", "field", "rule", "paragraph"),
+    [
+        (b"\xff\xfe", "entry", "json-encoding", "RFC 8785 §3.2.4"),
+        (b"{not json", "entry", "json-syntax", "RFC 8259 §2"),
+        (b"[1, 2]", "entry", "json-not-canonical", "RFC 8785 §3.2.1"),
+        (
+            _leaf()[:-1] + b',"kind":"emission.fee_paid"}',
+            "kind",
+            "json-duplicate-member",
+            "RFC 7493 §2.3; RFC 8785 §3.1",
+        ),
+        (
+            json.dumps(json.loads(_leaf())).encode(),
+            "entry",
+            "json-not-canonical",
+            "RFC 8785 §3.2.1",
+        ),
+    ],
+)
+def test_a_leaf_that_is_not_canonical_json_is_refused(
+    data: bytes, field: str, rule: str, paragraph: str
+) -> None:
+    with pytest.raises(RuleViolation) as err:
+        decode_entry(data)
+    assert (err.value.field, err.value.rule, err.value.paragraph) == (field, rule, paragraph)
+
+
 def test_nested_errors_name_the_path() -> None:
     applied = application_entry(emission_filing(), application_no=APP, recorded_at=at(ON))
     body = json.loads(encode_entry(applied))
     body["collateral"][0]["kind"] = "bitcoin"
     with pytest.raises(RuleViolation) as err:
-        decode_entry(json.dumps(body).encode())
+        decode_entry(canonical_json(body))
     assert err.value.field == "collateral[0].kind"
     body["collateral"][0]["kind"] = "cash"
     body["emission"] = "KG0201A0011"  # an application is named by its application number
     with pytest.raises(RuleViolation) as err:
-        decode_entry(json.dumps(body).encode())
+        decode_entry(canonical_json(body))
     assert err.value.field == "emission"
 
 
