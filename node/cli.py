@@ -28,6 +28,7 @@ from anchoring.bundle_cli import register as register_audit_commands
 from anchoring.cli import anchor_app, make_up_command
 from anchoring.localchain import local_chain
 from anchoring.service import anchors_for_export
+from anchoring.witness_cli import witness_app
 from api.app import create_app
 from api.cli import token_app
 from node.checkpoint import SignedCheckpoint, format_time
@@ -133,6 +134,7 @@ app.add_typer(log_app, name="log")
 log_app.add_typer(prove_app, name="prove")
 app.add_typer(token_app, name="token")
 app.add_typer(anchor_app, name="anchor")
+app.add_typer(witness_app, name="witness")
 _LOCAL_CHAIN = partial(local_chain, block_time=None)
 app.add_typer(make_verify_app(local_chain=_LOCAL_CHAIN), name="verify")
 app.command("up")(make_up_command(create_app))
