@@ -58,3 +58,7 @@ def serve(
     )
     typer.echo(f"witness {witness.signer.verifier.encode()} on {host}:{port}", err=True)
     serve_witness(witness, host=host, port=port, port_file=port_file)
+
+
+if __name__ == "__main__":  # `python -m anchoring.witness_cli`: what `tamga up` starts
+    witness_app()

@@ -18,6 +18,7 @@ class CheckpointNoteRow(SQLModel, table=True):
     __tablename__ = "checkpoint_notes"
     size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     note: str = Field(sa_column=Column(Text, nullable=False))
+    key: str = Field(sa_column=Column(String(400), nullable=False))
     created_at: str = Field(sa_column=Column(String(40), nullable=False))
 
 
@@ -55,24 +56,40 @@ class CosignatureRecord:
     received_at: str
 
 
-def save_note(engine: Engine, *, size: int, note: str, created_at: str) -> None:
-    """Store the signed note of checkpoint ``size`` (kept if one is there already).
+@dataclass(frozen=True)
+class NoteRecord:
+    """A checkpoint's signed note and the vkey of the node note key that signed it."""
+
+    size: int
+    note: str
+    key: str
+
+
+def save_note(engine: Engine, *, size: int, note: str, key: str, created_at: str) -> None:
+    """Store the signed note of checkpoint ``size`` signed by vkey ``key`` (an existing one is
+    kept).
 
     Raises:
         StorageError: the database failed.
     """
-    _upsert(engine, checkpoint_notes, {"size": size, "note": note, "created_at": created_at})
+    _upsert(
+        engine,
+        checkpoint_notes,
+        {"size": size, "note": note, "key": key, "created_at": created_at},
+    )
 
 
-def notes(engine: Engine) -> dict[int, str]:
+def notes(engine: Engine) -> dict[int, NoteRecord]:
     """Every stored signed note, by checkpoint size.
 
     Raises:
         StorageError: the database failed.
     """
     with read_transaction(engine) as conn:
-        rows = conn.execute(select(checkpoint_notes.c.size, checkpoint_notes.c.note)).all()
-    return {int(size): str(note) for size, note in rows}
+        rows = conn.execute(
+            select(checkpoint_notes.c.size, checkpoint_notes.c.note, checkpoint_notes.c.key)
+        ).all()
+    return {int(size): NoteRecord(int(size), str(note), str(key)) for size, note, key in rows}
 
 
 def save_cosignature(engine: Engine, record: CosignatureRecord) -> None:

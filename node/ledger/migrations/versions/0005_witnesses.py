@@ -21,6 +21,7 @@ def upgrade() -> None:
         "checkpoint_notes",
         sa.Column("size", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("key", sa.String(length=400), nullable=False),
         sa.Column("created_at", sa.String(length=40), nullable=False),
         sa.PrimaryKeyConstraint("size"),
     )
