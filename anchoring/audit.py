@@ -37,6 +37,7 @@ from anchoring.audit_source import (
     parse_entry_line,
     parse_manifest,
 )
+from anchoring.audit_witness import WitnessPolicy, audit_checkpoint_witnesses, checkpoint_lines
 from node.checkpoint import Checkpoint, parse_time, recover_signer
 from node.domain.calendar import WorkingCalendar
 from node.errors import MerkleError, VerificationError
@@ -116,6 +117,7 @@ def audit_export(
     progress: Progress | None = None,
     finding_limit: int = 50,
     parallel: bool | None = None,
+    witness_policy: WitnessPolicy | None = None,
 ) -> AuditReport:
     """Audit an export (docs/export-format.md) and, with ``chain``, its anchors.
 
@@ -178,6 +180,12 @@ def audit_export(
         local = LocalReplay(calendar=calendar, cut_sizes=cuts)
 
     _signatures(checkpoints, rec, signers=signers, report=report)
+    # C2SP notes and witness cosignatures (anchoring/audit_witness.py)
+    facts.update(
+        audit_checkpoint_witnesses(
+            checkpoint_lines(source.read(checkpoints_name)), policy=witness_policy, rec=rec
+        )
+    )
     facts["signers"] = sorted({cp.line.signer for cp in checkpoints})
     leaf_hashes = _entries(source.lines(entries_name), rec, local, total=total, report=report)
     count = len(leaf_hashes)

@@ -26,6 +26,7 @@ from anchoring.audit_bundle import audit_bundle
 from anchoring.audit_chain import Web3AnchorChain
 from anchoring.audit_report import CHECK_TITLES, AuditReport
 from anchoring.audit_source import HttpSource, open_source
+from anchoring.audit_witness import parse_policy
 from anchoring.bundle_format import parse_bundle_url
 from node.domain.calendar import kyrgyz_calendar
 from node.errors import ConfigError, RegistryError, VerificationError
@@ -81,6 +82,24 @@ SignerOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")]
+WitnessOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--witness",
+        help="A witness of your policy: its cosignature/v1 vkey (repeat; c2sp.org/tlog-witness).",
+    ),
+]
+ThresholdOption = Annotated[
+    int | None,
+    typer.Option(
+        "--witness-threshold",
+        help="Valid cosignatures required of the --witness keys (default: all of them).",
+    ),
+]
+NoteKeyOption = Annotated[
+    str | None,
+    typer.Option("--note-key", help="The node's published Ed25519 note vkey (C2SP signed note)."),
+]
 
 
 @audit_app.command("export")
@@ -110,6 +129,9 @@ def audit_export_command(
             help="Bearer token for the API's export routes (an auditor's token).",
         ),
     ] = None,
+    witness: WitnessOption = None,
+    witness_threshold: ThresholdOption = None,
+    note_key: NoteKeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Verify a whole export against the chain; exits 4 on any failure.
@@ -117,6 +139,7 @@ def audit_export_command(
     Recomputes every leaf hash and root, checks signatures and consistency, replays the entries
     to recompute the state roots, checks privacy, and compares every anchor with the chain.
     """
+    policy = parse_policy(witness or (), threshold=witness_threshold, note_key=note_key)
     chain = Web3AnchorChain(rpc, contract)
     export = open_source(source, token=token)
     try:
@@ -129,6 +152,7 @@ def audit_export_command(
                 origin=origin,
                 from_block=from_block,
                 progress=report,
+                witness_policy=policy,
             )
     finally:
         if isinstance(export, HttpSource):
@@ -159,9 +183,13 @@ def audit_bundle_command(
         str | None,
         typer.Option("--sha256", help="The hash printed on the extract (default: from the URL)."),
     ] = None,
+    witness: WitnessOption = None,
+    witness_threshold: ThresholdOption = None,
+    note_key: NoteKeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Verify one emission's proof bundle, offline except the chain reads; exits 4 on failure."""
+    policy = parse_policy(witness or (), threshold=witness_threshold, note_key=note_key)
     data = _read_bundle(source)
     url_key, url_sha = parse_bundle_url(source) if _is_url(source) else (None, None)
     pinned = contract or _bundle_contract(data)
@@ -173,6 +201,7 @@ def audit_bundle_command(
         signers=signer or (),
         expected_key=regno or url_key,
         expected_sha256=sha256 or url_sha,
+        witness_policy=policy,
     )
     report = audit.report
     if contract is None:

@@ -34,6 +34,8 @@ class Check(StrEnum):
     INCLUSION = "inclusion"
     STATE_PROOF = "state-proof"
     OBSERVATION = "observation"
+    NOTE = "note"
+    WITNESS = "witness"
 
 
 CHECK_TITLES: Final[Mapping[Check, str]] = {
@@ -56,6 +58,8 @@ CHECK_TITLES: Final[Mapping[Check, str]] = {
     Check.INCLUSION: "entries included in the checkpoint (RFC 9162 §2.1.3)",
     Check.STATE_PROOF: "state proof leads to the checkpoint's state root",
     Check.OBSERVATION: "block-pinned observations re-read equal",
+    Check.NOTE: "C2SP signed note = EIP-191 checkpoint, signed by the node's note key",
+    Check.WITNESS: "enough valid witness cosignatures (c2sp.org/tlog-cosignature)",
 }
 
 
