@@ -54,7 +54,12 @@ def witness_app(witness: Witness) -> Starlette:
 
 def _refusal(exc: WitnessError) -> Response:
     logger.info("add-checkpoint refused: %s %s", exc.status, exc.message)
-    return Response(exc.body, status_code=exc.status, media_type=exc.content_type)
+    # Exactly the content type c2sp.org/tlog-witness names (no charset appended to it).
+    return Response(
+        exc.body.encode("utf-8"),
+        status_code=exc.status,
+        headers={"Content-Type": exc.content_type},
+    )
 
 
 def serve_witness(witness: Witness, *, host: str, port: int, port_file: Path | None = None) -> None:
