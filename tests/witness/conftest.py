@@ -1,4 +1,4 @@
-"""Witness fixtures: real `tamga witness` processes on loopback, a node ledger submitting to them."""
+"""Witness fixtures: real `tamga witness` processes on loopback, a node ledger submitting."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class WitnessServer:
 
     @classmethod
     def create(cls, directory: Path, *, name: str, logs: list[str]) -> WitnessServer:
-        result = subprocess.run(  # noqa: S603 - our own CLI
+        result = subprocess.run(
             [TAMGA, "witness", "init", str(directory), "--name", name],
             capture_output=True,
             text=True,
@@ -64,7 +64,7 @@ class WitnessServer:
         output = self.directory / f"serve-{len(self._outputs)}.log"
         self._outputs.append(output)
         with output.open("wb") as sink:
-            self.process = subprocess.Popen(  # noqa: S603 - our own CLI
+            self.process = subprocess.Popen(
                 [*args, "--port-file", str(port_file)], stdout=sink, stderr=sink
             )
         deadline = time.monotonic() + 60
