@@ -112,9 +112,10 @@ def grow(ledger: Ledger, name: str) -> None:
     ledger.register_issuer(issuer_filing(name=name), effective_on=date(2026, 2, 2))
 
 
-def node_ledger(path: Path) -> Ledger:
-    """A fresh migrated ledger (SQLite file) with the test node key."""
-    return open_ledger(f"sqlite:///{path}", clock=FixedClock(NOW))
+def node_ledger(path: Path, *, salt_start: int = 1) -> Ledger:
+    """A migrated ledger (SQLite file) with the test node key (distinct ``salt_start`` for each
+    ledger object writing to one database: Reg. §66 commitments must not collide)."""
+    return open_ledger(f"sqlite:///{path}", clock=FixedClock(NOW), salt_start=salt_start)
 
 
 def cosigner(ledger: Ledger, servers: list[WitnessServer], http: httpx.Client) -> Cosigner:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 from conftest import ORIGIN, WitnessServer, cosigner, grow, node_ledger, node_note_signer
 
 from anchoring.audit import audit_export
-from anchoring.audit_report import Check
+from anchoring.audit_report import AuditReport, Check
 from anchoring.audit_source import DirectorySource
 from anchoring.audit_witness import parse_policy
 from anchoring.witness import encode_add_checkpoint
@@ -25,14 +27,16 @@ from node.note import (
 )
 
 
-def _audit(export: Path, *, witnesses: list[str], threshold: int, note_key: str | None = None):
+def _audit(
+    export: Path, *, witnesses: list[str], threshold: int, note_key: str | None = None
+) -> AuditReport:
     policy = parse_policy(witnesses, threshold=threshold, note_key=note_key)
     return audit_export(
         DirectorySource(export), chain=None, calendar=kyrgyz_calendar(), witness_policy=policy
     )
 
 
-def _rewrite_last_line(export: Path, change) -> None:  # type: ignore[no-untyped-def]
+def _rewrite_last_line(export: Path, change: Callable[[dict[str, Any]], object]) -> None:
     path = export / "checkpoints.jsonl"
     lines = path.read_text().splitlines()
     last = json.loads(lines[-1])
