@@ -196,27 +196,32 @@ class Latest:
 
 
 class WitnessState:
-    """Per-origin latest cosigned checkpoint in a SQLite file (checked and updated atomically)."""
+    """Per-origin latest cosigned checkpoint in a SQLite file (checked and updated atomically).
+
+    One connection for the process (WAL, ``synchronous=FULL``: a cosignature is answered only
+    after its state is durable), used under a lock; ``BEGIN IMMEDIATE`` also serialises other
+    processes opening the same file.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        with self._connect() as conn:
-            conn.execute(
+        with _state_errors():
+            self._conn = sqlite3.connect(
+                path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS latest (origin TEXT PRIMARY KEY, size INTEGER NOT "
                 "NULL, root BLOB NOT NULL, note TEXT NOT NULL, key TEXT NOT NULL, "
                 "updated_at TEXT NOT NULL)"
             )
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            yield conn
-        finally:
-            conn.close()
+    def close(self) -> None:
+        """Close the state file."""
+        with self._lock:
+            self._conn.close()
 
     def latest(self, origin: str) -> Latest | None:
         """The latest cosigned checkpoint of ``origin`` (None if none yet).
@@ -224,8 +229,8 @@ class WitnessState:
         Raises:
             WitnessError: 500, the state file cannot be read.
         """
-        with _state_errors(), self._connect() as conn:
-            row = conn.execute(
+        with self._lock, _state_errors():
+            row = self._conn.execute(
                 "SELECT size, root, note, key FROM latest WHERE origin = ?", (origin,)
             ).fetchone()
         if row is None:
@@ -243,7 +248,8 @@ class WitnessState:
         Raises:
             WitnessError: 500, the state file failed.
         """
-        with self._lock, _state_errors(), self._connect() as conn:
+        with self._lock, _state_errors():
+            conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
             try:
                 row = conn.execute(
