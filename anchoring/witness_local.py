@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import signal
 import subprocess
 import sys
 import time
@@ -56,6 +58,7 @@ def local_witnesses(
                     ],
                     stdout=log,
                     stderr=log,
+                    preexec_fn=_die_with_parent if sys.platform == "linux" else None,
                 )
             )
             log.close()
@@ -73,6 +76,12 @@ def local_witnesses(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    # Linux: the witness gets SIGTERM when the node process dies, even by SIGKILL.
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _wait_for_port(port_file: Path, process: subprocess.Popen[bytes]) -> int:
