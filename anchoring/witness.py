@@ -356,6 +356,8 @@ class Witness:
             if request.old != have:
                 raise WitnessConflict(have, f"old size {request.old} is not {have}")
             if current is not None and current.size == checkpoint.size:
+                if request.proof:
+                    raise WitnessError(422, "the consistency proof between equal sizes is empty")
                 if current.root != checkpoint.root:
                     self._evidence(
                         current,

@@ -117,6 +117,8 @@ def test_add_checkpoint_status_codes(
         _post(server, encode_add_checkpoint(old=4, proof=proof, note=notes[6])).status_code == 200
     )
     assert _post(server, encode_add_checkpoint(old=6, proof=(), note=notes[6])).status_code == 200
+    same = encode_add_checkpoint(old=6, proof=(bytes(32),), note=notes[6])
+    assert _post(server, same).status_code == 422  # RFC 9162: equal sizes, empty proof
     assert httpx.get(f"{server.url}/checkpoint/unknown.example", timeout=10).status_code == 404
     history.close()
 
