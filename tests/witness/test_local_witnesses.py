@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from conftest import ORIGIN, grow, node_ledger, node_note_signer
 
 from anchoring.witness_client import Cosigner
 from anchoring.witness_local import local_witnesses
+from tests.witness.witness_support import ORIGIN, grow, node_ledger, node_note_signer
 
 
 def test_local_witnesses_cosign_and_keep_keys_and_state_across_runs(tmp_path: Path) -> None:

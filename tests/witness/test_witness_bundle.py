@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import httpx
-from conftest import TAMGA, WitnessServer, cosigner
 
 from anchoring.audit_bundle import audit_bundle
 from anchoring.audit_report import Check
@@ -17,6 +16,7 @@ from anchoring.bundle_format import bundle_bytes
 from anchoring.localchain import AnvilProcess
 from node.domain.calendar import kyrgyz_calendar
 from tests.audit.audit_world import build_world
+from tests.witness.witness_support import TAMGA, WitnessServer, cosigner
 
 
 def test_bundle_carries_cosignatures_and_the_audit_counts_them(

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from conftest import ORIGIN, WitnessServer, cosigner, grow, node_ledger, node_note_signer
 
 from anchoring.audit import audit_export
 from anchoring.audit_report import AuditReport, Check
@@ -24,6 +23,14 @@ from node.note import (
     parse_vkey,
     verify_note,
     verify_signature,
+)
+from tests.witness.witness_support import (
+    ORIGIN,
+    WitnessServer,
+    cosigner,
+    grow,
+    node_ledger,
+    node_note_signer,
 )
 
 

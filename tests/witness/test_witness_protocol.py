@@ -10,7 +10,6 @@ from pathlib import Path
 import httpx
 import pytest
 import rfc8785
-from conftest import ORIGIN, WitnessServer, cosigner, grow, node_ledger, node_note_signer
 
 from anchoring.witness import EQUIVOCATION_FORMAT, encode_add_checkpoint
 from node.ledger.service import Ledger, signed_from_record
@@ -24,6 +23,14 @@ from node.note import (
     parse_vkey,
     sign_checkpoint_note,
     verify_note,
+)
+from tests.witness.witness_support import (
+    ORIGIN,
+    WitnessServer,
+    cosigner,
+    grow,
+    node_ledger,
+    node_note_signer,
 )
 
 
