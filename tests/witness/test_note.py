@@ -7,7 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 from eth_account import Account
+from hypothesis import given
+from hypothesis import strategies as st
 
+from anchoring.witness import WitnessError, encode_add_checkpoint, parse_add_checkpoint
 from node.checkpoint import Checkpoint
 from node.errors import VerificationError
 from node.keys import note_seed, note_signer
@@ -239,3 +242,50 @@ def test_node_note_key_is_derived_from_the_checkpoint_key_and_signs_the_checkpoi
     assert verify_note(parsed, [parse_vkey(signer.verifier.encode())]) == [signer.verifier]
     with pytest.raises(VerificationError, match="key name"):
         note_signer(account, origin="bad origin")
+
+
+SIGNED = GO_TEXT + "\n" + GO_SIG
+
+
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.builds(
+            lambda cut, junk: SIGNED[:cut] + junk + SIGNED[cut:],
+            st.integers(0, len(SIGNED)),
+            st.text(max_size=8),
+        ),
+    )
+)
+def test_parse_note_refuses_or_round_trips(data: str) -> None:
+    """Hostile input: a VerificationError, or a note whose encoding is exactly the input."""
+    try:
+        note = parse_note(data)
+    except VerificationError:
+        return
+    assert note.encode() == data
+    assert parse_note(note.encode()) == note
+
+
+@given(
+    st.one_of(
+        st.binary(max_size=400),
+        st.builds(
+            lambda cut, junk: SIGNED.encode()[:cut] + junk + SIGNED.encode()[cut:],
+            st.integers(0, len(SIGNED.encode())),
+            st.binary(max_size=4),
+        ),
+    )
+)
+def test_parse_add_checkpoint_refuses_with_400_or_round_trips(data: bytes) -> None:
+    try:
+        request = parse_add_checkpoint(b"old 0\n\n" + data)
+    except WitnessError as exc:
+        refused = exc.status
+    else:
+        refused = 0
+    if refused:
+        assert refused == 400
+        return
+    again = encode_add_checkpoint(old=request.old, proof=request.proof, note=request.note)
+    assert parse_add_checkpoint(again) == request
