@@ -45,7 +45,7 @@ run: install $(NPM_STAMP)
 	$(BIN)/tamga verify --all
 	$(BIN)/tamga log checkpoint
 	$(BIN)/tamga check
-	$(BIN)/tamga up
+	TAMGA_LOCAL_WITNESSES=$${TAMGA_LOCAL_WITNESSES:-2} $(BIN)/tamga up
 
 test: install system-deps $(NPM_STAMP)
 	$(BIN)/ruff check node anchoring api tests scripts

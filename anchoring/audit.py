@@ -43,6 +43,7 @@ from anchoring.audit_source import (
     parse_entry_line,
     parse_manifest,
 )
+from anchoring.audit_witness import WitnessPolicy, audit_checkpoint_witnesses, checkpoint_lines
 from anchoring.equivocation import build_evidence, eip191_checkpoint, evidence_proof
 from node.checkpoint import Checkpoint, parse_time, recover_signer
 from node.domain.calendar import WorkingCalendar
@@ -131,6 +132,7 @@ def audit_export(
     compare: Sequence[ExportSource] = (),
     seen_at: datetime | None = None,
     seen_by: str = "tamga audit",
+    witness_policy: WitnessPolicy | None = None,
 ) -> AuditReport:
     """Audit an export (docs/export-format.md) and, with ``chain``, its anchors.
 
@@ -159,7 +161,8 @@ def audit_export(
 
     manifest = _manifest(source, rec)
     checkpoints_name = manifest.checkpoints if manifest is not None else "checkpoints.jsonl"
-    checkpoints = _checkpoints(source, rec, name=checkpoints_name, origin=origin)
+    checkpoint_data = source.read(checkpoints_name)  # read once: every check sees these bytes
+    checkpoints = _checkpoints(checkpoint_data, rec, origin=origin)
     facts["checkpoints"] = len(checkpoints)
 
     view: _ChainView | None = None
@@ -197,6 +200,12 @@ def audit_export(
         local = LocalReplay(calendar=calendar, cut_sizes=cuts)
 
     _signatures(checkpoints, rec, signers=signers, report=report)
+    # C2SP notes and witness cosignatures (anchoring/audit_witness.py)
+    facts.update(
+        audit_checkpoint_witnesses(
+            checkpoint_lines(checkpoint_data), policy=witness_policy, rec=rec
+        )
+    )
     facts["signers"] = sorted({cp.line.signer for cp in checkpoints})
     leaf_hashes = _entries(source.lines(entries_name), rec, local, total=total, report=report)
     count = len(leaf_hashes)
@@ -278,11 +287,8 @@ def _manifest(source: ExportSource, rec: Recorder) -> Manifest | None:
     return manifest
 
 
-def _checkpoints(
-    source: ExportSource, rec: Recorder, *, name: str, origin: str | None
-) -> list[_Signed]:
+def _checkpoints(data: bytes, rec: Recorder, *, origin: str | None) -> list[_Signed]:
     parsed: list[_Signed] = []
-    data = source.read(name)
     for number, line in enumerate(data.splitlines(), start=1):
         if not line.strip():
             continue

@@ -24,6 +24,7 @@ from anchoring.audit_chain import (
 from anchoring.audit_replay import privacy_problems
 from anchoring.audit_report import AuditReport, Check, Recorder
 from anchoring.audit_source import SuppliedProof
+from anchoring.audit_witness import WitnessPolicy, audit_checkpoint_witnesses
 from anchoring.bundle_format import Bundle, BundleAnchor, bundle_sha256, parse_bundle
 from node.checkpoint import Checkpoint, parse_time, recover_signer
 from node.domain.calendar import WorkingCalendar
@@ -67,6 +68,7 @@ def audit_bundle(
     chain_id: int | None = None,
     head_proof: SuppliedProof | None = None,
     fetch_proof: Callable[[int, int], SuppliedProof | None] | None = None,
+    witness_policy: WitnessPolicy | None = None,
 ) -> BundleAudit:
     """Verify a bundle file (any JSON spelling of a ``tamga.bundle.v1`` bundle).
 
@@ -98,6 +100,12 @@ def audit_bundle(
     )
     _identity(bundle, rec, expected_key=expected_key, expected_sha256=expected_sha256, sha=sha256)
     checkpoint = _signature(bundle, rec, signers=signers)
+    # C2SP note and witness cosignatures of the bundle's checkpoint (anchoring/audit_witness.py)
+    facts.update(
+        audit_checkpoint_witnesses(
+            [bundle.checkpoint.model_dump(mode="json")], policy=witness_policy, rec=rec
+        )
+    )
     _inclusion(bundle, rec)
     view = _replay(bundle, rec, calendar=calendar)
     _state_proof(bundle, rec, view=view)

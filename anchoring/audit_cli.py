@@ -34,6 +34,7 @@ from anchoring.audit_source import (
     open_source,
     parse_proof,
 )
+from anchoring.audit_witness import parse_policy
 from anchoring.bundle_format import parse_bundle_url
 from anchoring.equivocation import parse_evidence, verify_evidence, write_evidence
 from node.domain.calendar import kyrgyz_calendar
@@ -112,6 +113,24 @@ SignerOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the JSON report on stdout.")]
+WitnessOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--witness",
+        help="A witness of your policy: its cosignature/v1 vkey (repeat; c2sp.org/tlog-witness).",
+    ),
+]
+ThresholdOption = Annotated[
+    int | None,
+    typer.Option(
+        "--witness-threshold",
+        help="Valid cosignatures required of the --witness keys (default: all of them).",
+    ),
+]
+NoteKeyOption = Annotated[
+    str | None,
+    typer.Option("--note-key", help="The node's published Ed25519 note vkey (C2SP signed note)."),
+]
 
 
 @audit_app.command("export")
@@ -141,6 +160,9 @@ def audit_export_command(
             help="Bearer token for the API's export routes (an auditor's token).",
         ),
     ] = None,
+    witness: WitnessOption = None,
+    witness_threshold: ThresholdOption = None,
+    note_key: NoteKeyOption = None,
     as_json: JsonOption = False,
     chain_id: ChainIdOption = None,
     proof: ProofOption = None,
@@ -178,6 +200,7 @@ def audit_export_command(
     """
     chain = open_chain(rpc, contract)
     supplied = _read_proof(proof) if proof is not None else None
+    policy = parse_policy(witness or (), threshold=witness_threshold, note_key=note_key)
     export = open_source(source, token=token)
     others: list[ExportSource] = [open_source(other, token=token) for other in compare or ()]
     try:
@@ -196,6 +219,7 @@ def audit_export_command(
                 compare=others,
                 seen_at=datetime.now(UTC),
                 seen_by=f"tamga audit of {export.description}",
+                witness_policy=policy,
             )
     finally:
         for opened in (export, *others):
@@ -241,11 +265,15 @@ def audit_bundle_command(
         str | None,
         typer.Option("--sha256", help="The hash printed on the extract (default: from the URL)."),
     ] = None,
+    witness: WitnessOption = None,
+    witness_threshold: ThresholdOption = None,
+    note_key: NoteKeyOption = None,
     as_json: JsonOption = False,
     chain_id: ChainIdOption = None,
     proof: ProofOption = None,
 ) -> None:
     """Verify one emission's proof bundle, offline except the chain reads; exits 4 on failure."""
+    policy = parse_policy(witness or (), threshold=witness_threshold, note_key=note_key)
     data = _read_bundle(source)
     url_key, url_sha = parse_bundle_url(source) if _is_url(source) else (None, None)
     pinned = contract or _bundle_contract(data)
@@ -260,6 +288,7 @@ def audit_bundle_command(
         chain_id=chain_id,
         head_proof=_read_proof(proof) if proof is not None else None,
         fetch_proof=_api_proofs(source) if _is_url(source) else None,
+        witness_policy=policy,
     )
     report = audit.report
     if contract is None:

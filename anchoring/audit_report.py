@@ -42,6 +42,8 @@ class Check(StrEnum):
     RPC_AGREEMENT = "rpc-agreement"
     SOURCE_STABLE = "source-stable"
     EQUIVOCATION = "equivocation"
+    NOTE = "note"
+    WITNESS = "witness"
 
 
 CHECK_TITLES: Final[Mapping[Check, str]] = {
@@ -71,6 +73,8 @@ CHECK_TITLES: Final[Mapping[Check, str]] = {
     Check.RPC_AGREEMENT: "every --rpc answers the pinned reads alike",
     Check.SOURCE_STABLE: "the export did not change while read",
     Check.EQUIVOCATION: "no two signed checkpoints of one origin disagree",
+    Check.NOTE: "C2SP signed note = EIP-191 checkpoint, signed by the node's note key",
+    Check.WITNESS: "enough valid witness cosignatures (c2sp.org/tlog-cosignature)",
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable
+from typing import Any
 
 from anchoring.audit_chain import AnchorChain, AnchoredEvent
 from anchoring.bundle_format import (
@@ -24,8 +25,10 @@ from anchoring.bundle_format import (
 )
 from node.domain.entries import IssuerEntry, IssuerReorganized, decode_entry
 from node.errors import ChainError, NotFound
+from node.ledger.export import witness_members
 from node.ledger.service import Ledger
 from node.ledger.store import CheckpointRecord, EntryRecord
+from node.ledger.witness_store import cosignatures, notes
 
 
 def build_bundle(
@@ -102,6 +105,7 @@ def build_bundle(
             time=checkpoint.issued_at,
             signer=checkpoint.signer,
             signature="0x" + checkpoint.signature.hex(),
+            **_witness_members(ledger, size),
         ),
         entries=tuple(
             BundleEntry(
@@ -125,6 +129,15 @@ def build_bundle(
         ),
         observations=observations,
     )
+
+
+def _witness_members(ledger: Ledger, size: int) -> dict[str, Any]:
+    """The checkpoint's C2SP signed note and cosignatures, as on checkpoints.jsonl lines."""
+    members = witness_members(
+        notes(ledger.store.engine).get(size), cosignatures(ledger.store.engine).get(size)
+    )
+    members["cosignatures"] = tuple(members["cosignatures"])
+    return members
 
 
 def _checkpoint(ledger: Ledger, size: int) -> CheckpointRecord:

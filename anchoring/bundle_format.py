@@ -44,6 +44,9 @@ class BundleCheckpoint(_Wire):
     time: str
     signer: Address
     signature: Signature
+    note: str | None = None
+    note_key: str | None = None
+    cosignatures: tuple[str, ...] = ()
 
 
 class BundleEntry(_Wire):

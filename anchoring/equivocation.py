@@ -34,6 +34,7 @@ from node.checkpoint import Checkpoint, format_time, parse_time, recover_signer
 from node.domain.canonical import canonical_json, parse_json
 from node.errors import RuleViolation, VerificationError
 from node.merkle.hasher import hash_children
+from node.note import parse_checkpoint_text, parse_note, parse_vkey, verify_note
 
 EVIDENCE_FORMAT: Final = "tamga.equivocation.v1"
 SAME_SIZE: Final = "same-size-different-root"
@@ -122,7 +123,44 @@ class Eip191Kind:
         )
 
 
-KINDS: dict[str, CheckpointKind] = {"eip191": Eip191Kind()}
+class _NoteCheckpoint(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kind: Literal["note"]
+    note: str
+    key: str
+
+
+class NoteKind:
+    """A C2SP signed note (c2sp.org/signed-note, c2sp.org/tlog-checkpoint) with the verifier key
+    (``key``, a vkey) whose signature on it counts; ``signer`` is that vkey."""
+
+    name = "note"
+
+    def view(self, signed: Mapping[str, Any]) -> CheckpointView:
+        """Verify the note's signature by ``key`` and read its checkpoint text.
+
+        Raises:
+            VerificationError: malformed, or no valid signature by ``key``.
+        """
+        try:
+            wire = _NoteCheckpoint.model_validate(dict(signed))
+        except ValidationError as exc:
+            raise VerificationError(f"not a note signed checkpoint: {_first(exc)}") from exc
+        key = parse_vkey(wire.key)
+        note = parse_note(wire.note)
+        verify_note(note, [key])
+        checkpoint = parse_checkpoint_text(note.text)
+        return CheckpointView(
+            kind=self.name,
+            origin=checkpoint.origin,
+            size=checkpoint.size,
+            log_root=checkpoint.root,
+            signer=key.encode(),
+        )
+
+
+KINDS: dict[str, CheckpointKind] = {"eip191": Eip191Kind(), "note": NoteKind()}
 """The kinds of signed checkpoint evidence may hold, by ``kind``."""
 
 

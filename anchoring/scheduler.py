@@ -11,7 +11,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from anchoring.errors import ChainUnavailable
 from anchoring.publisher import PublishAction, Publisher, PublishResult
+from anchoring.witness_client import Cosigner, WitnessOutcome
 from node.errors import RegistryError
+from node.ledger.service import Ledger
 from node.scheduler import run_job_safely
 from node.verification.jobs import verification_job
 from node.verification.service import RunReport, Verifier
@@ -64,6 +66,8 @@ def node_scheduler(
     verifier: Verifier | None = None,
     verify_interval_seconds: int = 86_400,
     on_verified: Callable[[RunReport], None] | None = None,
+    cosigner: Cosigner | None = None,
+    on_cosigned: Callable[[list[WitnessOutcome]], None] | None = None,
 ) -> BackgroundScheduler:
     """A (not yet started) scheduler with the checkpoint job, the anchoring job and, given a
     ``verifier``, the on-chain verification job, all first run at ``start_at``. One worker
@@ -81,9 +85,9 @@ def node_scheduler(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
     scheduler.add_job(
-        run_job_safely,
+        checkpoint_and_cosign,
         "interval",
-        args=(publisher.ledger,),
+        args=(publisher.ledger, cosigner, on_cosigned),
         seconds=checkpoint_interval_seconds,
         id="checkpoint",
         next_run_time=start_at,
@@ -107,6 +111,21 @@ def node_scheduler(
             next_run_time=start_at,
         )
     return scheduler
+
+
+def checkpoint_and_cosign(
+    ledger: Ledger,
+    cosigner: Cosigner | None,
+    on_cosigned: Callable[[list[WitnessOutcome]], None] | None = None,
+) -> None:
+    """The checkpoint job, then (with a cosigner) notes and witness cosignatures; errors are
+    logged, never raised (the next run retries)."""
+    run_job_safely(ledger)
+    if cosigner is None:
+        return
+    outcomes = cosigner.run()
+    if on_cosigned is not None and outcomes:
+        on_cosigned(outcomes)
 
 
 def _verify(verifier: Verifier, on_verified: Callable[[RunReport], None] | None) -> None:

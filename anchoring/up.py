@@ -8,22 +8,27 @@ import signal
 import socket
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from types import FrameType
 from typing import Any
 
+import httpx
 import uvicorn
+from eth_account.signers.local import LocalAccount
 
 from anchoring.localchain import local_chain
 from anchoring.publisher import PublishAction, PublishResult
 from anchoring.scheduler import node_scheduler
 from anchoring.service import anchoring_account, make_publisher, open_anchoring
 from anchoring.store import AnchorStore
+from anchoring.witness_client import Cosigner, WitnessOutcome
+from anchoring.witness_local import local_witnesses
 from node.clock import Clock
 from node.errors import ConfigError
-from node.keys import load_account
+from node.keys import load_account, note_signer
 from node.ledger.service import Ledger
-from node.settings import Settings
+from node.settings import Settings, WitnessSetting
 from node.verification.runtime import open_verifier
 from node.verification.service import RunReport
 
@@ -85,7 +90,16 @@ def run_node(
             open_verifier(
                 settings, ledger, local_chain=partial(local_chain, block_time=None)
             ) as verifier,
+            _witnesses(settings, signer=signer) as witnesses,
+            httpx.Client(timeout=settings.witness_timeout_seconds) as http,
         ):
+            cosigner = Cosigner(
+                ledger=ledger,
+                signer=note_signer(signer, origin=settings.origin),
+                witnesses=witnesses,
+                clock=clock,
+                http=http,
+            )
             publisher = make_publisher(
                 settings, ledger=ledger, anchoring=anchoring, account=account, clock=clock
             )
@@ -106,6 +120,18 @@ def run_node(
                 f"({settings.anchor_confirmations} confirmations), "
                 f"verify every {settings.verify_interval_seconds} s"
             )
+
+            announce(f"note key        {cosigner.signer.verifier.encode()}")
+            for witness in witnesses:
+                announce(f"witness         {witness.vkey} at {witness.url}")
+
+            def cosigned(outcomes: list[WitnessOutcome]) -> None:
+                done = [o for o in outcomes if o.status == "cosigned"]
+                if done:
+                    announce(
+                        f"cosigned        checkpoint {done[0].size} by "
+                        + ", ".join(o.witness for o in done)
+                    )
 
             def report(result: PublishResult) -> None:
                 if result.action is PublishAction.CONFIRMED and result.anchor is not None:
@@ -132,6 +158,8 @@ def run_node(
                 verifier=verifier,
                 verify_interval_seconds=settings.verify_interval_seconds,
                 on_verified=verified,
+                cosigner=cosigner,
+                on_cosigned=cosigned,
             )
             server = uvicorn.Server(
                 uvicorn.Config(
@@ -154,6 +182,20 @@ def run_node(
                 announce("stopped")
     finally:
         ledger.close()
+
+
+def _witnesses(
+    settings: Settings, *, signer: LocalAccount
+) -> AbstractContextManager[list[WitnessSetting]]:
+    """TAMGA_WITNESSES, or else TAMGA_LOCAL_WITNESSES local witness processes (none by default)."""
+    if settings.witnesses or not settings.local_witnesses:
+        return nullcontext(list(settings.witnesses))
+    return local_witnesses(
+        settings.data_dir,
+        count=settings.local_witnesses,
+        origin=settings.origin,
+        log_key=note_signer(signer, origin=settings.origin).verifier,
+    )
 
 
 def _ignore(signum: int, _frame: FrameType | None) -> None:

@@ -27,8 +27,9 @@ from node.domain.filings import parse_issuer_filing
 from node.domain.lifecycle import recorded_on
 from node.domain.model import EmissionState
 from node.errors import RegistryError, RuleViolation, StorageError
-from node.ledger.export import EXPORT_FORMAT, checkpoint_json, entry_json
+from node.ledger.export import EXPORT_FORMAT, checkpoint_json, entry_json, witness_members
 from node.ledger.store import iter_all
+from node.ledger.witness_store import cosignatures, notes
 from node.operations import (
     issuer_event,
     normalize_kind,
@@ -583,10 +584,13 @@ def export_checkpoints(rt: Runtime, principal: Exporter) -> Response:
     this exact size was not anchored or not yet confirmed), as `tamga export` writes them
     (docs/export-format.md)."""
     anchors = anchors_for_export(rt.settings, rt.ledger)
+    signed_notes = notes(rt.ledger.store.engine)  # C2SP notes and witness cosignatures
+    cosigned = cosignatures(rt.ledger.store.engine)
     lines = []
     for row in rt.ledger.checkpoints():
         anchor = anchors.get(row.size)
         line = {**checkpoint_json(row), "anchor": None if anchor is None else dict(anchor)}
+        line.update(witness_members(signed_notes.get(row.size), cosigned.get(row.size)))
         lines.append(dumps(line) + b"\n")
     return Response(content=b"".join(lines), media_type="application/x-ndjson")
 

@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import typer
 from eth_account.signers.local import LocalAccount
 from pydantic import ValidationError
@@ -30,6 +31,8 @@ from anchoring.cli import anchor_app, make_up_command
 from anchoring.localchain import local_chain
 from anchoring.monitor import monitor_command
 from anchoring.service import anchors_for_export
+from anchoring.witness_cli import witness_app
+from anchoring.witness_client import Cosigner
 from api.app import create_app
 from api.cli import token_app
 from node.checkpoint import SignedCheckpoint, format_time
@@ -48,7 +51,7 @@ from node.errors import (
     RuleViolation,
     VerificationError,
 )
-from node.keys import create_keystore, load_account
+from node.keys import create_keystore, load_account, note_signer
 from node.ledger.backup import backup_ledger, restore_ledger
 from node.ledger.check import check_ledger
 from node.ledger.export import checkpoint_json, export_ledger
@@ -142,6 +145,7 @@ app.add_typer(log_app, name="log")
 log_app.add_typer(prove_app, name="prove")
 app.add_typer(token_app, name="token")
 app.add_typer(anchor_app, name="anchor")
+app.add_typer(witness_app, name="witness")
 _LOCAL_CHAIN = partial(local_chain, block_time=None)
 app.add_typer(make_verify_app(local_chain=_LOCAL_CHAIN), name="verify")
 app.command("up")(make_up_command(create_app))
@@ -306,6 +310,8 @@ def init(ctx: typer.Context) -> None:
     out.print(f"database        {_safe_url(settings.resolved_database_url)}")
     out.print(f"log size        {size}")
     out.print(f"signer          {address} ({key_state} keystore {key_file})")
+    note_key = note_signer(_load_signer(settings), origin=settings.origin).verifier.encode()
+    out.print(f"note key        {note_key} (Ed25519, derived from the checkpoint key)")
 
 
 @app.command()
@@ -751,9 +757,33 @@ def log_checkpoint(ctx: typer.Context) -> None:
                 f"log unchanged since the checkpoint at size {size}; not cut again", err=True
             )
             _echo_json(checkpoint_json(checkpoints[-1]))
+            _cosign(rt, ledger)
             return
         signed = ledger.cut_checkpoint()
+        _cosign(rt, ledger)
     _echo_json(signed_json(signed))
+
+
+def _cosign(rt: Runtime, ledger: Ledger) -> None:
+    """Sign the C2SP notes of new checkpoints and submit the latest to TAMGA_WITNESSES; each
+    witness's outcome goes to stderr (a failing witness never fails the command)."""
+    account = ledger.sequencer.signer
+    if account is None:
+        return
+    with httpx.Client(timeout=rt.settings.witness_timeout_seconds) as http:
+        outcomes = Cosigner(
+            ledger=ledger,
+            signer=note_signer(account, origin=rt.settings.origin),
+            witnesses=rt.settings.witnesses,
+            clock=rt.clock,
+            http=http,
+        ).run()
+    for outcome in outcomes:
+        typer.echo(
+            f"witness {outcome.witness}: checkpoint {outcome.size} {outcome.status} "
+            f"{outcome.detail}".rstrip(),
+            err=True,
+        )
 
 
 @log_app.command("checkpoints")
@@ -854,7 +884,17 @@ def export(
     Private values (Reg. §66) are never exported.
     """
     rt = _runtime(ctx)
+    account = _load_signer_optional(rt.settings)
     with _ledger(rt) as ledger, _progress() as report:
+        if account is not None:  # sign the C2SP notes of checkpoints that have none yet
+            with httpx.Client() as http:
+                Cosigner(
+                    ledger=ledger,
+                    signer=note_signer(account, origin=rt.settings.origin),
+                    witnesses=(),
+                    clock=rt.clock,
+                    http=http,
+                ).publish_notes()
         try:
             result = export_ledger(
                 ledger.store,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -11,6 +12,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from node.errors import SigningKeyError
+from node.note import NoteSigner
 
 KEYSTORE_SCRYPT_N = 2**14
 
@@ -68,3 +70,26 @@ def _write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
+
+
+NOTE_KEY_DOMAIN = b"tamga/note-key/v1\n"
+
+
+def note_seed(account: LocalAccount) -> bytes:
+    """The Ed25519 seed of the node's C2SP note key, derived from the checkpoint key.
+
+    seed = SHA-256("tamga/note-key/v1\\n" ‖ 32-byte secp256k1 checkpoint key). One key file
+    holds both keys: backups, restores and rotations of the checkpoint key carry the note key
+    with them, and nobody can hold one without the other. The derivation is one-way: the note
+    key reveals nothing of the checkpoint key.
+    """
+    return hashlib.sha256(NOTE_KEY_DOMAIN + bytes(account.key)).digest()
+
+
+def note_signer(account: LocalAccount, *, origin: str) -> NoteSigner:
+    """The node's Ed25519 note signer: key name = the log's origin (c2sp.org/tlog-checkpoint).
+
+    Raises:
+        VerificationError: the origin is not a valid key name (spaces or '+').
+    """
+    return NoteSigner(name=origin, seed=note_seed(account))

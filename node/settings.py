@@ -4,10 +4,35 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from node.chain.config import ChainSetting
+from node.errors import VerificationError
+from node.note import COSIGNATURE_V1, parse_vkey
+
+
+class WitnessSetting(BaseModel):
+    """One witness the node submits its checkpoints to (an item of ``TAMGA_WITNESSES``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=255, description="A label for logs and output.")
+    url: str = Field(min_length=1, description="Submission prefix (POST <url>/add-checkpoint).")
+    vkey: str = Field(
+        min_length=1, description="The witness's cosignature/v1 vkey (<name>+<id>+<key>)."
+    )
+
+    @field_validator("vkey")
+    @classmethod
+    def _vkey(cls, value: str) -> str:
+        try:
+            key = parse_vkey(value)
+        except VerificationError as exc:
+            raise ValueError(str(exc)) from exc
+        if key.sig_type != COSIGNATURE_V1:
+            raise ValueError("a witness vkey must be a cosignature/v1 key (type 0x04)")
+        return value
 
 
 class Settings(BaseSettings):
@@ -121,6 +146,22 @@ class Settings(BaseSettings):
     )
     anvil_block_time_seconds: int = Field(
         default=1, ge=1, description="Interval mining of the local anvil (besides automine)."
+    )
+    # Witnesses (c2sp.org/tlog-witness) cosigning the node's checkpoints
+    witnesses: tuple[WitnessSetting, ...] = Field(
+        default=(),
+        description='Witnesses as JSON: [{"name": …, "url": …, "vkey": …}]; every new checkpoint '
+        "is submitted to each and their cosignatures stored.",
+    )
+    local_witnesses: int = Field(
+        default=0,
+        ge=0,
+        le=9,
+        description="Without TAMGA_WITNESSES, `tamga up` runs this many local witnesses under "
+        "<data dir>/witnesses (make run: 2).",
+    )
+    witness_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Timeout of one add-checkpoint request."
     )
     # On-chain verification of declared tokens (node/verification, node/chain)
     chains: tuple[ChainSetting, ...] = Field(

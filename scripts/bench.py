@@ -81,6 +81,7 @@ STEPS: tuple[Step, ...] = (
         section_flag="--write",
     ),
     Step("api", "bench_api.py", "HTTP API", (), ("--quick",)),
+    Step("witness", "bench_witness.py", "Witness", (), ("--quick",)),
     Step("soak", "bench_soak.py", "Soak", ("--minutes", "10"), ("--quick",), "--write"),
 )
 QUICK_EXTRA = {"audit": ("--runs", "2", "--bundle-runs", "3", "--series", "1000")}

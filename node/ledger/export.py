@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from node.domain.canonical import parse_json
-from node.ledger.store import CheckpointRecord, EntryRecord, LedgerStore, iter_all
+from node.ledger.store import CheckpointRecord, EntryRecord, LedgerStore, SqlLedgerStore, iter_all
+from node.ledger.witness_store import CosignatureRecord, NoteRecord, cosignatures, notes
 
 EXPORT_FORMAT = "tamga.export.v1"
 
@@ -50,6 +51,19 @@ def checkpoint_json(row: CheckpointRecord) -> dict[str, Any]:
     }
 
 
+def witness_members(
+    note: NoteRecord | None, cosigned: list[CosignatureRecord] | None
+) -> dict[str, Any]:
+    """The checkpoint line's C2SP members: ``note`` (the signed note text, c2sp.org/signed-note
+    and tlog-checkpoint), ``note_key`` (vkey of the node's Ed25519 note key) and
+    ``cosignatures`` (witnesses' c2sp.org/tlog-cosignature lines, without their newline)."""
+    return {
+        "note": None if note is None else note.note,
+        "note_key": None if note is None else note.key,
+        "cosignatures": [c.line for c in cosigned or []],
+    }
+
+
 def export_ledger(
     store: LedgerStore,
     directory: Path,
@@ -60,7 +74,8 @@ def export_ledger(
     """Write entries.jsonl, checkpoints.jsonl and manifest.json into ``directory``.
 
     Each checkpoint line carries ``anchor``: its on-chain anchor from ``anchors`` (keyed by tree
-    size; chain id, contract, transaction hash, block number and hash), or null.
+    size; chain id, contract, transaction hash, block number and hash), or null; and its C2SP
+    signed note and witness cosignatures (``witness_members``) when the store has them.
     Private values (Reg. §66) are never exported: entries hold only their commitments.
 
     Raises:
@@ -77,11 +92,14 @@ def export_ledger(
                 if on_entry is not None and record.idx % 10_000 == 0:
                     on_entry(record.idx, size)
         checkpoints = reader.checkpoints()
+        signed_notes = notes(store.engine) if isinstance(store, SqlLedgerStore) else {}
+        cosigned = cosignatures(store.engine) if isinstance(store, SqlLedgerStore) else {}
         with (directory / "checkpoints.jsonl").open("w", encoding="utf-8") as out:
             for row in checkpoints:
                 line = checkpoint_json(row)
                 anchor = (anchors or {}).get(row.size)
                 line["anchor"] = None if anchor is None else dict(anchor)
+                line.update(witness_members(signed_notes.get(row.size), cosigned.get(row.size)))
                 out.write(json.dumps(line, separators=(",", ":")))
                 out.write("\n")
     manifest = {

@@ -21,6 +21,7 @@ AUDITOR = (
     "anchoring.audit_replay",
     "anchoring.audit_report",
     "anchoring.audit_source",
+    "anchoring.audit_witness",
     "anchoring.bundle_format",
     "anchoring.equivocation",
     "anchoring.extract",

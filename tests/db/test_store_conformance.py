@@ -198,6 +198,7 @@ def test_migrations_match_the_models(database_url: str) -> None:
 
     import anchoring.schema  # noqa: F401  (registers the anchoring tables of migration 0002)
     import api.schema  # noqa: F401  (registers the API tables of migration 0003)
+    import node.ledger.witness_store  # registers the tables of migration 0005
     import node.verification.schema  # noqa: F401  (verification tables, migration 0004)
     from node.ledger import migrate
 
