@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from anchoring.audit_report import Check, Recorder
@@ -221,3 +222,35 @@ def checkpoint_lines(data: bytes) -> list[dict[str, Any]]:
         if isinstance(value, dict):
             found.append(value)
     return found
+
+
+def monitor_hook(
+    policy: WitnessPolicy, *, now: Callable[[], datetime], grace: timedelta
+) -> Callable[[str, Mapping[str, Any]], list[str]]:
+    """A `tamga monitor` hook: the problems of one checkpoint line the monitor sees.
+
+    A note that does not match its checkpoint or is not signed by the node's note key, and a
+    cosignature line of a policy witness that does not verify, are problems at once. Fewer
+    valid cosignatures than the threshold is a problem only once the checkpoint is older than
+    ``grace``: the node submits a checkpoint to its witnesses just after cutting it, so a fresh
+    one may not be cosigned yet.
+    """
+
+    def hook(_url: str, line: Mapping[str, Any]) -> list[str]:
+        rec = Recorder()
+        try:
+            issued = parse_time(str(line.get("time")))
+        except ValueError:
+            return [f"checkpoint {line.get('tree_size')}: time is not RFC 3339 UTC"]
+        where = f"checkpoint {line.get('tree_size')}"
+        if now() - issued >= grace:
+            audit_checkpoint_witnesses([line], policy=policy, rec=rec)
+        elif line.get("note") is not None:  # too fresh to count: check what it already has
+            text = _note(line, where=where, policy=policy, rec=rec)
+            if text is not None:
+                cosigned = line.get("cosignatures") or []
+                _cosignatures(text, cosigned, policy=policy, where=where, rec=rec)
+        report = rec.report(kind="monitor", subject="checkpoint", facts={})
+        return [finding.line() for finding in report.findings]
+
+    return hook

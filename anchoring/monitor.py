@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Final
 
@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from anchoring.audit_chain import AnchorChain, RpcDisagreement, open_chain
 from anchoring.audit_cli import EXIT_ALARM, EXIT_EQUIVOCATION
 from anchoring.audit_source import CheckpointLine, SuppliedProof, parse_proof
+from anchoring.audit_witness import monitor_hook, parse_policy
 from anchoring.equivocation import (
     build_evidence,
     eip191_checkpoint,
@@ -152,6 +153,8 @@ class Monitor:
     from_block: int = 0
     clients: dict[str, httpx.Client] = field(default_factory=dict)
     cosignatures: CosignatureHook | None = None
+    _raw: dict[tuple[str, int], Mapping[str, Any]] = field(default_factory=dict)
+    """The checkpoint JSON as the node served it (note, cosignatures), by node and size."""
 
     def run_round(self) -> list[Alarm]:
         """One round over every node and the chain; saves the state.
@@ -159,6 +162,7 @@ class Monitor:
         Raises:
             ConfigError: the state file cannot be read or written.
         """
+        self._raw.clear()
         state = load_state(self.state_path, from_block=self.from_block)
         if self.signers:
             state.signers = sorted({s.lower() for s in self.signers})
@@ -210,7 +214,8 @@ class Monitor:
             if not self._signed(line, state, where, alarms):
                 continue
             if self.cosignatures is not None:
-                for problem in self.cosignatures(url, line.model_dump()):
+                raw = self._raw.get((url, line.tree_size), line.model_dump())
+                for problem in self.cosignatures(url, raw):
                     alarms.append(Alarm("cosignature", where, problem))
             if head is not None and not self._consistent(url, head, line, alarms):
                 return head
@@ -233,6 +238,7 @@ class Monitor:
             items = page.get("items") or []
             for item in items:
                 line = _line(item)
+                self._raw[(url, line.tree_size)] = item
                 newest = newest or line
                 if line.tree_size <= after:
                     return list(reversed(found)) or [line]
@@ -558,6 +564,23 @@ def monitor_command(
         int | None, typer.Option("--rounds", help="At most this many rounds.")
     ] = None,
     interval: Annotated[float, typer.Option("--interval", help="Seconds between rounds.")] = 60.0,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option("--witness", help="A witness's cosignature vkey (repeat for several)."),
+    ] = None,
+    witness_threshold: Annotated[
+        int | None,
+        typer.Option("--witness-threshold", help="Valid cosignatures required (default: all)."),
+    ] = None,
+    note_key: Annotated[
+        str | None, typer.Option("--note-key", help="The node's published note vkey.")
+    ] = None,
+    witness_grace: Annotated[
+        float,
+        typer.Option(
+            "--witness-grace", help="Seconds a new checkpoint may wait for its cosignatures."
+        ),
+    ] = 600.0,
 ) -> None:
     """Follow nodes and the chain; exit 6 on proven equivocation, 7 on any other alarm."""
     if not log.handlers and not logging.getLogger().handlers:
@@ -567,12 +590,20 @@ def monitor_command(
     chain = open_chain(rpc, contract) if rpc and contract else None
     if chain is None:
         log.warning("no --rpc/--contract: anchors are not followed")
+    policy = parse_policy(witness or (), threshold=witness_threshold, note_key=note_key)
+    clock = lambda: datetime.now(UTC)  # noqa: E731
+    hook = (
+        None
+        if policy is None
+        else monitor_hook(policy, now=clock, grace=timedelta(seconds=witness_grace))
+    )
     monitor = Monitor(
+        cosignatures=hook,
         urls=urls,
         chain=chain,
         state_path=state,
         evidence_dir=evidence,
-        now=lambda: datetime.now(UTC),
+        now=clock,
         signers=signer or (),
         webhook=webhook,
         from_block=from_block,

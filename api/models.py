@@ -284,7 +284,15 @@ class CheckpointOut(_Out):
     signature: str
     signature_scheme: str
     anchors: list[dict[str, Any]] = Field(
-        default_factory=list, description="On-chain anchors of this checkpoint (issue 3)."
+        default_factory=list, description="On-chain anchors of this checkpoint."
+    )
+    note: str | None = Field(
+        default=None, description="The checkpoint as a C2SP signed note (c2sp.org/signed-note)."
+    )
+    note_key: str | None = Field(default=None, description="The node's note verifier key.")
+    cosignatures: list[str] = Field(
+        default_factory=list,
+        description="Witnesses' cosignature lines (c2sp.org/tlog-cosignature).",
     )
 
 

@@ -37,8 +37,9 @@ from api.views import decode_cursor, dumps, emission_json, encode_cursor, histor
 from node.domain.model import EmissionStatus, IssuerStatus
 from node.domain.regno import Region, VAType
 from node.errors import NotFound
-from node.ledger.export import checkpoint_json, entry_json
+from node.ledger.export import checkpoint_json, entry_json, witness_members
 from node.ledger.store import CheckpointRecord
+from node.ledger.witness_store import cosignatures, notes
 
 router = APIRouter(prefix="/v1", tags=["public"])
 Runtime = Annotated[ApiRuntime, Depends(get_runtime)]
@@ -308,10 +309,17 @@ def emission_state_proof(
 # ---- log, checkpoints, proofs --------------------------------------------------------------
 
 
-def _checkpoint_view(row: CheckpointRecord, anchors: list[AnchorView]) -> dict[str, Any]:
+def _checkpoint_view(
+    row: CheckpointRecord, anchors: list[AnchorView], rt: ApiRuntime
+) -> dict[str, Any]:
+    """A checkpoint with its anchors, its C2SP signed note and its witnesses' cosignatures."""
+    engine = rt.ledger.store.engine
+    note = notes(engine, sizes=[row.size]).get(row.size)
+    cosigned = cosignatures(engine, sizes=[row.size]).get(row.size)
     return {
         **checkpoint_json(row),
         "anchors": [a.to_json() for a in anchors if a.tree_size == row.size],
+        **witness_members(note, cosigned),
     }
 
 
@@ -334,7 +342,7 @@ def log_head(rt: Runtime) -> Response:
     size, root = rt.ledger.head()
     try:
         latest: dict[str, Any] | None = _checkpoint_view(
-            rt.ledger.latest_checkpoint(), confirmed_anchors(rt.ledger.store.engine)
+            rt.ledger.latest_checkpoint(), confirmed_anchors(rt.ledger.store.engine), rt
         )
     except NotFound:
         latest = None
@@ -393,7 +401,7 @@ def list_checkpoints(rt: Runtime, limit: Limit = 20, cursor: Cursor = None) -> R
     anchors = confirmed_anchors(rt.ledger.store.engine) if page else []
     return _json(
         {
-            "items": [_checkpoint_view(r, anchors) for r in page],
+            "items": [_checkpoint_view(r, anchors, rt) for r in page],
             "page": {
                 "limit": limit,
                 "next_cursor": encode_cursor(page[-1].size, "checkpoints") if more else None,
@@ -411,7 +419,7 @@ def list_checkpoints(rt: Runtime, limit: Limit = 20, cursor: Cursor = None) -> R
 def latest_checkpoint(rt: Runtime) -> Response:
     """The newest signed checkpoint and its anchors."""
     row = rt.ledger.latest_checkpoint()
-    return _json(_checkpoint_view(row, confirmed_anchors(rt.ledger.store.engine)))
+    return _json(_checkpoint_view(row, confirmed_anchors(rt.ledger.store.engine), rt))
 
 
 @router.get(
@@ -423,7 +431,7 @@ def latest_checkpoint(rt: Runtime) -> Response:
 def checkpoint_at(rt: Runtime, size: Annotated[int, Path(ge=0, le=2**62)]) -> Response:
     """The checkpoint cut at exactly ``size`` entries."""
     row = _checkpoint_at(rt, size)
-    return _json(_checkpoint_view(row, confirmed_anchors(rt.ledger.store.engine)))
+    return _json(_checkpoint_view(row, confirmed_anchors(rt.ledger.store.engine), rt))
 
 
 @router.get(

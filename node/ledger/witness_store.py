@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, Column, Engine, String, Table, Text, select
@@ -79,16 +80,17 @@ def save_note(engine: Engine, *, size: int, note: str, key: str, created_at: str
     )
 
 
-def notes(engine: Engine) -> dict[int, NoteRecord]:
-    """Every stored signed note, by checkpoint size.
+def notes(engine: Engine, *, sizes: Collection[int] | None = None) -> dict[int, NoteRecord]:
+    """Every stored signed note (or those of ``sizes``), by checkpoint size.
 
     Raises:
         StorageError: the database failed.
     """
+    query = select(checkpoint_notes.c.size, checkpoint_notes.c.note, checkpoint_notes.c.key)
+    if sizes is not None:
+        query = query.where(checkpoint_notes.c.size.in_(list(sizes)))
     with read_transaction(engine) as conn:
-        rows = conn.execute(
-            select(checkpoint_notes.c.size, checkpoint_notes.c.note, checkpoint_notes.c.key)
-        ).all()
+        rows = conn.execute(query).all()
     return {int(size): NoteRecord(int(size), str(note), str(key)) for size, note, key in rows}
 
 
@@ -112,17 +114,20 @@ def save_cosignature(engine: Engine, record: CosignatureRecord) -> None:
     )
 
 
-def cosignatures(engine: Engine) -> dict[int, list[CosignatureRecord]]:
-    """Every stored cosignature, by checkpoint size (witness name order).
+def cosignatures(
+    engine: Engine, *, sizes: Collection[int] | None = None
+) -> dict[int, list[CosignatureRecord]]:
+    """Every stored cosignature (or those of ``sizes``), by checkpoint size (witness name order).
 
     Raises:
         StorageError: the database failed.
     """
     table = witness_cosignatures
+    query = select(table).order_by(table.c.size, table.c.witness, table.c.key_id)
+    if sizes is not None:
+        query = query.where(table.c.size.in_(list(sizes)))
     with read_transaction(engine) as conn:
-        rows = conn.execute(
-            select(table).order_by(table.c.size, table.c.witness, table.c.key_id)
-        ).all()
+        rows = conn.execute(query).all()
     found: dict[int, list[CosignatureRecord]] = {}
     for row in rows:
         m = row._mapping
