@@ -120,6 +120,11 @@ class GroupCommitter:
         self._put(_Call(fn=fn, future=future))
         return future.result()
 
+    @property
+    def waiting(self) -> int:
+        """Requests queued and not yet taken by the committer thread."""
+        return self._queue.qsize()
+
     def stats(self) -> CommitStats:
         """Groups and requests integrated so far."""
         return CommitStats(
