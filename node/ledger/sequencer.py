@@ -100,10 +100,11 @@ class Sequencer:
     origin: str
     signer: LocalAccount | None = None
     _queue: list[EntryBuilder] = field(default_factory=list)
-    _tree: CompactRange | None = field(default=None, repr=False)
+    _tree: tuple[CompactRange, bytes] | None = field(default=None, repr=False)
+    """The compact range and root this sequencer left at its last commit (saves a read and the
+    root's hashing per integration)."""
     _known: KnownState | None = field(default=None, repr=False)
     """Issuer and emission states as of this sequencer's last commit (saves reads and parsing)."""
-    """The compact range this sequencer left at its last commit (saves a read per integration)."""
 
     def submit(self, item: Entry | Prepared | EntryBuilder) -> None:
         """Queue an entry (or a builder run inside the integrating transaction)."""
@@ -225,7 +226,7 @@ class Sequencer:
                 if checkpoint and (rows or strict)
                 else None
             )
-        self._tree = tree
+        self._tree = (tree, root)
         issuers, emissions = view.known()
         if len(emissions) <= KNOWN_STATE_LIMIT:
             self._known = KnownState(head=(new_size, root), issuers=issuers, emissions=emissions)
@@ -320,12 +321,12 @@ class Sequencer:
 
 
 def _compact_range(
-    reader: LedgerReader, *, size: int, root: bytes, cached: CompactRange | None
+    reader: LedgerReader, *, size: int, root: bytes, cached: tuple[CompactRange, bytes] | None
 ) -> CompactRange:
     """The compact range of the head: the cached one when it has the head's size and root (no
     other writer moved the log since this sequencer last committed), else read from the nodes."""
-    if cached is not None and cached.size == size and cached.root() == root:
-        return cached
+    if cached is not None and cached[0].size == size and cached[1] == root:
+        return cached[0]
     return CompactRange.load(reader, size)
 
 
