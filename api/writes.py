@@ -20,7 +20,7 @@ from api.models import EmissionFilingIn, EventIn, FoundersOut, IssuerRegistratio
 from api.problems import PROBLEM_MEDIA_TYPE, ApiProblem, problem_responses
 from api.runtime import ApiRuntime
 from api.store import Claim
-from api.views import dumps, emission_json, issuer_json
+from api.views import dumps, emission_record_json, issuer_json
 from node.domain.canonical import parse_json, parse_untrusted_json
 from node.domain.entries import field_path
 from node.domain.filings import parse_issuer_filing
@@ -358,14 +358,16 @@ def issuer_event_route(
 
 
 def _emission_payload(rt: ApiRuntime, state: EmissionState, kind: str, size: int) -> dict[str, Any]:
-    snap = rt.index.current()
+    # The issuer is read, not taken from the read model: refreshing that model rebuilds its
+    # ordering of every emission, which a write's answer does not need.
+    issuer = rt.ledger.issuer(state.issuer)
     return {
         "key": state.key,
         "application_no": state.application_no,
         "regno": state.regno,
         "kind": kind,
         "tree_size": size,
-        "emission": emission_json(state, snap),
+        "emission": emission_record_json(state, issuer),
     }
 
 

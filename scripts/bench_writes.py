@@ -203,6 +203,8 @@ def run_wrk(side: Side, plan: Plan) -> dict[str, float]:
     keys = ",".join(f'"{k}"' for k in side.keys)
     script.write_text(LUA.replace("KEYS", keys).replace("TOKEN", side.token), encoding="utf-8")
     url = f"http://{side.host}:{side.port}"
+    assert side.node is not None
+    cpu_before = _cpu_seconds(side.node.process.pid)
     out = subprocess.run(
         [
             *("wrk", "-t1", f"-c{plan.connections}", f"-d{plan.seconds}s", "--latency"),
@@ -223,8 +225,10 @@ def run_wrk(side: Side, plan: Plan) -> dict[str, float]:
         m = re.search(rf"^\s+{pct}(?:\.000)?%\s+([\d.]+)(us|ms|s)", out, re.M)
         assert m is not None, out
         lat[pct] = float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+    cpu = _cpu_seconds(side.node.process.pid) - cpu_before
     side.acknowledged += total - failed
     return {
+        "cpu_ms_per_write": cpu * 1000 / max(1, total),
         "writes_per_s": (total - failed) / seconds,
         "p50": lat["50"],
         "p90": lat["90"],
@@ -232,6 +236,12 @@ def run_wrk(side: Side, plan: Plan) -> dict[str, float]:
         "requests": float(total),
         "failed": float(failed),
     }
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` (proc(5): fields 14 and 15 of stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def finish(side: Side, *, connections: int) -> dict[str, Any]:
@@ -296,6 +306,16 @@ def figures(ours: Side, peer: Side, plan: Plan) -> list[common.Figure]:
             at=at,
         ),
         common.figure(
+            "api_write_cpu",
+            "API: concurrent durable writes, node CPU time per write",
+            "ms",
+            [r["cpu_ms_per_write"] for r in ours.runs],
+            higher_is_better=False,
+            peer_name=peer_name,
+            peer=[r["cpu_ms_per_write"] for r in peer.runs],
+            at=at,
+        ),
+        common.figure(
             "api_write_p99",
             "API: concurrent durable writes, p99 latency",
             "ms",
@@ -341,6 +361,9 @@ def report(ours: Side, peer: Side, plan: Plan, command: str, loads: list[float])
         f"{med(peer, 'p50') / med(ours, 'p50'):.1f}× | |",
         f"| p99 latency, ms | {p99:.1f} | {peer_p99:.1f} | {peer_p99 / p99:.1f}× | "
         f"< 100: {'met' if p99 < TARGET_P99_MS else '**missed**'} |",
+        f"| Node CPU per write (user + system), ms | {med(ours, 'cpu_ms_per_write'):.2f} | "
+        f"{med(peer, 'cpu_ms_per_write'):.2f} | "
+        f"{med(peer, 'cpu_ms_per_write') / med(ours, 'cpu_ms_per_write'):.1f}× | |",
         f"| Writes acknowledged / fee payments in the log¹ | {ours.acknowledged:,} / "
         f"{ours.in_log:,} | {peer.acknowledged:,} / {peer.in_log:,} | | |",
         "",
@@ -395,6 +418,7 @@ def main() -> int:
                 _log(
                     f"{side.name} run {run + 1}: {result['writes_per_s']:,.0f} writes/s, "
                     f"p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, "
+                    f"{result['cpu_ms_per_write']:.2f} ms CPU/write, "
                     f"{result['failed']:.0f} failed"
                 )
         details = {side.name: finish(side, connections=plan.connections) for side in sides}
