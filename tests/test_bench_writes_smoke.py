@@ -19,7 +19,7 @@ END = "<!-- bench_writes: end -->"
 @pytest.mark.slow
 def test_quick_run_checks_the_writes_and_reports_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "benchmarks.md"
-    out.write_text(f"# Benchmarks\n\nkept\n\n{BEGIN}\nold\n{END}\n", encoding="utf-8")
+    out.write_text(f"# Benchmarks\n\nkept\n\n{BEGIN}\nstale figures\n{END}\n", encoding="utf-8")
     figures = tmp_path / "writes.json"
     done = subprocess.run(
         [
@@ -35,7 +35,7 @@ def test_quick_run_checks_the_writes_and_reports_every_figure(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr[-3000:]
     report = out.read_text(encoding="utf-8")
     assert report.startswith("# Benchmarks\n\nkept\n\n" + BEGIN)
-    assert "old" not in report
+    assert "stale figures" not in report
     assert "| Durable writes/s, median (min–max) |" in report
     data = json.loads(figures.read_text(encoding="utf-8"))
     assert data["script"] == "bench_writes"
