@@ -38,7 +38,15 @@ from node.operations import (
 )
 
 router = APIRouter(prefix="/v1", tags=["writes"])
-Runtime = Annotated[ApiRuntime, Depends(get_runtime)]
+
+
+async def _runtime(request: Request) -> ApiRuntime:
+    # Dependencies that do no I/O are coroutines: FastAPI runs a plain function dependency on a
+    # worker thread, a hop per dependency and request that costs more than the check itself.
+    return get_runtime(request)
+
+
+Runtime = Annotated[ApiRuntime, Depends(_runtime)]
 JSON: Final = "application/json"
 IDEMPOTENCY_HEADER: Final = "idempotency-key"
 _KEY_RE: Final = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -58,11 +66,21 @@ ISSUER_FILED_KINDS: Final = frozenset(
 """Events an issuer files itself; decisions (registration, recognition, suspension,
 cancellation …) are the authority's."""
 
-Regulator = Annotated[Principal, Depends(require(Scope.REGISTER_WRITE, Role.REGULATOR))]
+_regulator = require(Scope.REGISTER_WRITE, Role.REGULATOR)
 
 
-def writer(request: Request) -> Principal:
-    """A regulator (register:write) or an issuer (filings:write); ApiProblem 401/403 otherwise."""
+async def regulator(request: Request) -> Principal:
+    """A regulator with register:write; ApiProblem 401/403 otherwise (the gateway resolved
+    the token: no I/O here)."""
+    return _regulator(request)
+
+
+Regulator = Annotated[Principal, Depends(regulator)]
+
+
+async def writer(request: Request) -> Principal:
+    """A regulator (register:write) or an issuer (filings:write); ApiProblem 401/403 otherwise
+    (the gateway resolved the token: no I/O here)."""
     principal = get_principal(request)
     if principal is not None and Scope.REGISTER_WRITE in principal.scopes:
         return require(Scope.REGISTER_WRITE, Role.REGULATOR)(request)
