@@ -242,6 +242,5 @@ def versions_since(reader: LedgerReader, *, since: int, at_size: int) -> list[Ve
             record=row.record,
             state_leaf_hash=row.state_leaf_hash,
         )
-        for row in reader.emission_rows()
-        if row.updated_idx >= since
+        for row in reader.emission_rows(updated_since=since)  # filtered by the database
     ]
