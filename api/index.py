@@ -212,10 +212,15 @@ class RegisterIndex:
                 apps.add(record.subject)
         issuers = dict(snap.issuers)
         states = {app: item.state for app, item in snap.emissions.items()}
+        touched: set[str] = set()  # issuers an emission entry may change (serials used)
         for app in apps:
             state = self._ledger.emission(app)
             states[app] = state
-            issuer_codes.add(state.issuer)
+            touched.add(state.issuer)
+        for code in touched - issuer_codes:
+            issuers[code] = self._ledger.issuer(code)
+        # An issuer entry may change what its emissions are found by (the issuer's name): only
+        # then are all its emissions read again (not on every emission event: a write path).
         for code in issuer_codes:
             issuers[code] = self._ledger.issuer(code)
             for state in self._ledger.emissions(issuer=code):

@@ -41,7 +41,7 @@ class ApiRuntime:
         self.settings = settings
         self.clock = clock
         self.random_bytes = random_bytes
-        self.write_lock = threading.Lock()
+        self._monotonic = monotonic
         self.metrics = ApiMetrics(self.log_status, self.verification_status, rpc_error_counts)
         self._observed = _ObservedScan()
         self.address_limit = RateLimiter(
@@ -59,6 +59,9 @@ class ApiRuntime:
         with self._open_lock:
             if self._ledger is None:
                 ledger = Ledger.open(self.settings, clock=self.clock)
+                # Writes from the request threads are integrated by one committer thread, the
+                # ones that queue while a commit is in flight in one transaction (group commit).
+                ledger.start_group_commit(monotonic=self._monotonic)
                 self._store = ApiStore(ledger.store.engine)
                 self._index = RegisterIndex(ledger)
                 self._ledger = ledger
@@ -90,7 +93,7 @@ class ApiRuntime:
         return self._index
 
     def close(self) -> None:
-        """Release database connections."""
+        """Finish queued writes, then release database connections."""
         with self._open_lock:
             if self._ledger is not None:
                 self._ledger.close()

@@ -16,7 +16,11 @@ from node.ledger.store import EntryRecord
 
 def emission_json(state: EmissionState, snap: Snapshot) -> dict[str, Any]:
     """An emission's public record with its key and issuer name (Reg. §62)."""
-    issuer = snap.issuers.get(state.issuer)
+    return emission_record_json(state, snap.issuers.get(state.issuer))
+
+
+def emission_record_json(state: EmissionState, issuer: IssuerState | None) -> dict[str, Any]:
+    """``emission_json`` with the issuer given (the write path reads it, not the read model)."""
     return {"key": state.key, "issuer_name": issuer.name if issuer else None, **state.to_record()}
 
 

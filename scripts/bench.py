@@ -83,6 +83,7 @@ STEPS: tuple[Step, ...] = (
     Step("api", "bench_api.py", "HTTP API", (), ("--quick",)),
     Step("witness", "bench_witness.py", "Witness", (), ("--quick",)),
     Step("soak", "bench_soak.py", "Soak", ("--minutes", "10"), ("--quick",), "--write"),
+    Step("writes", "bench_writes.py", "Concurrent API writes", (), ("--quick",)),
 )
 QUICK_EXTRA = {"audit": ("--runs", "2", "--bundle-runs", "3", "--series", "1000")}
 
@@ -99,6 +100,8 @@ ISSUE_TARGETS: tuple[tuple[str, str], ...] = (
     ("burn-scan", "Burn scan ≥ 50,000 logs/s"),
     ("api-get", "API GET ≥ 1,000 req/s"),
     ("api-get-p99", "API GET p99 < 50 ms"),
+    ("api-writes", "API writes ≥ 1,000/s with the jobs running (SQLite, synchronous=FULL)"),
+    ("api-writes-p99", "API writes p99 < 100 ms with the jobs running"),
 )
 
 # The plots: file, title, one list of series keys per panel.

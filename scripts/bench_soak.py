@@ -146,12 +146,12 @@ def plan_for(args: argparse.Namespace) -> Plan:
 class Node:
     """A running `tamga up` whose stdout lines are collected (stderr goes to a log file)."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, *, cwd: Path = ROOT) -> None:
         self.log = log
         self._stderr = log.open("w", encoding="utf-8")
         self.process = subprocess.Popen(
             [*TAMGA, "up"],
-            cwd=ROOT,
+            cwd=cwd,
             env=env,
             stdout=subprocess.PIPE,
             stderr=self._stderr,

@@ -62,6 +62,7 @@ def canonical_json(value: Any) -> bytes:
 
 
 def _is_plain(value: Any) -> bool:
+    # Hot path of every append: strings (most members) are checked inline, without a call.
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return True
@@ -69,11 +70,17 @@ def _is_plain(value: Any) -> bool:
         number: int = value
         return -_MAX_SAFE_INTEGER <= number <= _MAX_SAFE_INTEGER
     if kind is dict:
-        return all(
-            type(key) is str and key.isascii() and _is_plain(item) for key, item in value.items()
-        )
+        for key, item in value.items():
+            if type(key) is not str or not key.isascii():
+                return False
+            if type(item) is not str and not _is_plain(item):
+                return False
+        return True
     if kind is list:
-        return all(_is_plain(item) for item in value)
+        for item in value:  # noqa: SIM110 (no generator on the hot path)
+            if type(item) is not str and not _is_plain(item):
+                return False
+        return True
     return False
 
 

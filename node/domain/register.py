@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -320,6 +321,27 @@ Changes = dict[str, Any]
 _EmissionHandler = Callable[[RegisterView, Any, EmissionState, WorkingCalendar], Changes]
 
 
+_EMISSION_FIELDS: Final = tuple(f.name for f in dataclasses.fields(EmissionState))
+_EMISSION_POSITION: Final = {name: position for position, name in enumerate(_EMISSION_FIELDS)}
+_emission_values: Final = operator.attrgetter(*_EMISSION_FIELDS)
+
+
+def evolve_emission(state: EmissionState, changes: Changes) -> EmissionState:
+    """``dataclasses.replace(state, **changes)`` at about half the cost (once per emission
+    entry: the reducer's hot path).
+
+    Raises:
+        TypeError: a change names no field of EmissionState.
+    """
+    values = list(_emission_values(state))
+    for name, value in changes.items():
+        position = _EMISSION_POSITION.get(name)
+        if position is None:
+            raise TypeError(f"EmissionState has no field {name!r}")
+        values[position] = value
+    return EmissionState(*values)
+
+
 def _apply_emission_entry(
     view: RegisterView, entry: AnyEmissionEntry, calendar: WorkingCalendar
 ) -> Effects:
@@ -366,7 +388,7 @@ def _apply_emission_entry(
     if status is not state.status:
         changes["status"] = status
         changes["status_since"] = entry.effective_on
-    new = dataclasses.replace(state, **changes)
+    new = evolve_emission(state, changes)
     if isinstance(entry, EmissionRegistered):
         issuer = view.issuer(state.issuer)
         assert issuer is not None  # checked by _registered

@@ -62,10 +62,14 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         # Writers take the database lock up front; readers use a deferred (snapshot) transaction.
+        # On the driver's connection: SQLAlchemy's statement machinery is a good part of the
+        # cost of a one-entry append, and BEGIN needs none of it.
+        driver = conn.connection.driver_connection
+        assert driver is not None
         if conn.get_execution_options().get(WRITE_OPTION):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            driver.execute("BEGIN IMMEDIATE")
         else:
-            conn.exec_driver_sql("BEGIN")
+            driver.execute("BEGIN")
 
 
 @contextmanager

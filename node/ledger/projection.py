@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, MutableMapping, Sequence
+from typing import Any
 
 from node.domain.canonical import canonical_json
 from node.domain.model import EmissionState, IssuerState
@@ -83,6 +84,9 @@ def emission_from_row(row: EmissionRecord) -> EmissionState:
     return EmissionState.from_record(json.loads(row.record))
 
 
+_MISSING: Any = object()
+
+
 class StagedView:
     """``RegisterView`` over the database plus the changes of entries not yet written.
 
@@ -102,6 +106,7 @@ class StagedView:
         self._loaded_issuer_lists: set[str] = set()
         self._application_count: int | None = None
         self._issuer_codes: set[str] | None = None
+        self._journal: list[tuple[MutableMapping[str, Any], str, Any]] | None = None
 
     # RegisterView -----------------------------------------------------------------------
     def issuer(self, code: str) -> IssuerState | None:
@@ -157,20 +162,49 @@ class StagedView:
         issuers = {code: state for code, state in self._issuers.items() if state is not None}
         return issuers, dict(self._emissions)
 
+    def begin(self) -> None:
+        """Start a savepoint: ``rollback`` undoes everything staged after it (one request of a
+        group commit that breaks a rule leaves the view as the requests before it left it)."""
+        self._journal = []
+
+    def release(self) -> None:
+        """Keep everything staged since ``begin``."""
+        self._journal = None
+
+    def rollback(self) -> None:
+        """Undo everything staged since ``begin`` (states read from the database stay cached)."""
+        journal, self._journal = self._journal or [], None
+        for table, key, old in reversed(journal):
+            if old is _MISSING:
+                table.pop(key, None)
+            else:
+                table[key] = old
+
     def stage(self, effects: Effects, *, idx: int) -> None:
         """Record the new states produced by entry ``idx``."""
+        put = self._put
         for issuer in effects.issuers:
             if issuer.code not in self._issuer_exists:
                 self.issuer(issuer.code)
-            self._issuers[issuer.code] = issuer
-            self._dirty_issuers[issuer.code] = idx
+            put(self._issuers, issuer.code, issuer)
+            put(self._dirty_issuers, issuer.code, idx)
         for emission in effects.emissions:
             app = emission.application_no
-            if app not in self._emission_exists:
+            exists = self._emission_exists.get(app)
+            if exists is None:
                 # A new application, or one not read yet: look it up so that we update, not insert.
-                self._emission_exists[app] = self._reader.emission_row(app) is not None
-            self._remember(emission, exists=self._emission_exists[app])
-            self._dirty_emissions[app] = idx
+                exists = self._reader.emission_row(app) is not None
+                put(self._emission_exists, app, exists)
+            put(self._emissions, app, emission)
+            put(self._alias, app, app)
+            if emission.regno:
+                put(self._alias, emission.regno, app)
+            put(self._dirty_emissions, app, idx)
+
+    def _put(self, table: MutableMapping[str, Any], key: str, value: Any) -> None:
+        if self._journal is not None:
+            self._journal.append((table, key, table.get(key, _MISSING)))
+        table[key] = value
 
     def flush(self, writer: LedgerWriter) -> None:
         """Write every changed issuer and emission row once."""
@@ -208,6 +242,5 @@ def versions_since(reader: LedgerReader, *, since: int, at_size: int) -> list[Ve
             record=row.record,
             state_leaf_hash=row.state_leaf_hash,
         )
-        for row in reader.emission_rows()
-        if row.updated_idx >= since
+        for row in reader.emission_rows(updated_since=since)  # filtered by the database
     ]

@@ -13,7 +13,7 @@ from node.domain.calendar import WorkingCalendar
 from node.domain.entries import Entry, encode_entry, entry_subject
 from node.domain.model import EmissionState, IssuerState
 from node.domain.register import RegisterView, apply_entry
-from node.errors import LedgerError, RuleViolation
+from node.errors import LedgerError, RegistryError, RuleViolation, StorageError
 from node.ledger.projection import StagedView, versions_since
 from node.ledger.store import (
     CheckpointRecord,
@@ -24,6 +24,7 @@ from node.ledger.store import (
     PrivateRecord,
 )
 from node.merkle.hasher import hash_leaf
+from node.merkle.nodes import NodeID
 from node.merkle.tree import CompactRange
 from node.state import state_root
 
@@ -74,6 +75,15 @@ class Integrated:
     checkpoint: SignedCheckpoint | None
 
 
+@dataclass(frozen=True)
+class _Accepted:
+    """An accepted request of a group: its entries ``first <= idx < end``, the root after it."""
+
+    first: int
+    end: int
+    root: bytes | None
+
+
 @dataclass
 class Sequencer:
     """Queues entries, then integrates the whole queue atomically.
@@ -90,19 +100,15 @@ class Sequencer:
     origin: str
     signer: LocalAccount | None = None
     _queue: list[EntryBuilder] = field(default_factory=list)
-    _tree: CompactRange | None = field(default=None, repr=False)
+    _tree: tuple[CompactRange, bytes] | None = field(default=None, repr=False)
+    """The compact range and root this sequencer left at its last commit (saves a read and the
+    root's hashing per integration)."""
     _known: KnownState | None = field(default=None, repr=False)
     """Issuer and emission states as of this sequencer's last commit (saves reads and parsing)."""
-    """The compact range this sequencer left at its last commit (saves a read per integration)."""
 
     def submit(self, item: Entry | Prepared | EntryBuilder) -> None:
         """Queue an entry (or a builder run inside the integrating transaction)."""
-        if isinstance(item, Prepared):
-            self._queue.append(_constant(item))
-        elif callable(item):
-            self._queue.append(item)
-        else:
-            self._queue.append(_constant(Prepared(entry=item)))
+        self._queue.append(as_builder(item))
 
     @property
     def pending(self) -> int:
@@ -119,10 +125,38 @@ class Sequencer:
             StorageError: the database failed; nothing was written.
         """
         queue, self._queue = self._queue, []
+        outcome = self._integrate([queue], checkpoint=checkpoint, strict=True)[0]
+        assert isinstance(outcome, Integrated)  # strict: a failure raised
+        return outcome
+
+    def integrate_group(
+        self, requests: Sequence[Sequence[EntryBuilder]], *, checkpoint: bool = False
+    ) -> list[Integrated | RegistryError]:
+        """Group commit: integrate independent requests in ONE transaction, in order.
+
+        Each request is atomic on its own (all its entries or none) and is validated against
+        the register as the requests accepted before it in the group left it; a request that
+        breaks a rule (RuleViolation, NotFound, LedgerError from its builders or the domain
+        rules) is dropped with its own error and nothing of it is written, the others land. The
+        result of an accepted request is what it would have been had it been integrated alone
+        right after the one before it (its index, the tree size and root just after it).
+
+        Raises:
+            LedgerError: a checkpoint was asked for but no signing key is configured.
+            StorageError: the database failed; nothing of any request was written.
+        """
+        if self._queue:
+            raise LedgerError("entries are queued on this sequencer; integrate them first")
+        return self._integrate(requests, checkpoint=checkpoint, strict=False)
+
+    def _integrate(
+        self, requests: Sequence[Sequence[EntryBuilder]], *, checkpoint: bool, strict: bool
+    ) -> list[Integrated | RegistryError]:
         if checkpoint and self.signer is None:
             raise LedgerError("cannot cut a checkpoint: no signing key is configured")
         cached, self._tree = self._tree, None  # kept again only if this transaction commits
         known, self._known = self._known, None
+        outcomes: list[_Accepted | RegistryError] = []
         with self.store.write() as writer:
             size, head_root = writer.lock_head()
             tree = _compact_range(writer, size=size, root=head_root, cached=cached)
@@ -132,62 +166,110 @@ class Sequencer:
                 # still the projection's (rebuild rewrites it with identical rows).
                 view.seed(known.issuers, known.emissions)
             rows: list[EntryRecord] = []
-            nodes = []
+            nodes: list[tuple[NodeID, bytes]] = []
             private: list[PrivateRecord] = []
-            for position, build in enumerate(queue):
-                idx = size + position
-                prepared = build(view)
-                entry = prepared.entry
-                try:
-                    subject = _subject(view, entry)
-                    effects = apply_entry(view, entry, calendar=self.calendar)
-                except RuleViolation as exc:
-                    if len(queue) > 1:
-                        exc.args = (f"entry {position + 1} of {len(queue)}: {exc.args[0]}",)
-                    raise
-                view.stage(effects, idx=idx)
-                leaf = encode_entry(entry)
-                leaf_hash = hash_leaf(leaf)
-                nodes.extend(tree.append(leaf_hash))
-                rows.append(
-                    EntryRecord(
-                        idx=idx,
-                        kind=entry.kind,
-                        subject=subject,
-                        leaf=leaf,
-                        leaf_hash=leaf_hash,
-                        recorded_at=format_time(entry.recorded_at),
+            for request in requests:
+                first = size + len(rows)
+                if strict:
+                    staged = self._stage(view, request, first=first)
+                else:
+                    view.begin()
+                    try:
+                        staged = self._stage(view, request, first=first)
+                    except StorageError:
+                        raise
+                    except RegistryError as exc:
+                        view.rollback()
+                        outcomes.append(exc)
+                        continue
+                    view.release()
+                for position, (prepared, subject) in enumerate(staged):
+                    idx = first + position
+                    entry = prepared.entry
+                    leaf = encode_entry(entry)
+                    leaf_hash = hash_leaf(leaf)
+                    nodes.extend(tree.append(leaf_hash))
+                    rows.append(
+                        EntryRecord(
+                            idx=idx,
+                            kind=entry.kind,
+                            subject=subject,
+                            leaf=leaf,
+                            leaf_hash=leaf_hash,
+                            recorded_at=format_time(entry.recorded_at),
+                        )
                     )
-                )
-                private.extend(
-                    PrivateRecord(
-                        commitment=p.commitment,
-                        subject=p.subject,
-                        salt=p.salt,
-                        value=p.value,
-                        entry_idx=idx,
+                    private.extend(
+                        PrivateRecord(
+                            commitment=p.commitment,
+                            subject=p.subject,
+                            salt=p.salt,
+                            value=p.value,
+                            entry_idx=idx,
+                        )
+                        for p in prepared.private
                     )
-                    for p in prepared.private
-                )
-            writer.add_entries(rows)
-            writer.add_nodes(nodes)
-            writer.add_private(private)
-            view.flush(writer)
+                end = size + len(rows)
+                # The root just after this request (one request alone: the new head's).
+                root = None if strict or len(requests) == 1 else tree.root()
+                outcomes.append(_Accepted(first=first, end=end, root=root))
             new_size = size + len(rows)
             root = tree.root()
-            writer.set_head(new_size, root)
-            signed = self._checkpoint(writer, size=new_size, root=root) if checkpoint else None
-        self._tree = tree
+            if rows:
+                writer.add_entries(rows)
+                writer.add_nodes(nodes)
+                writer.add_private(private)
+                view.flush(writer)
+                writer.set_head(new_size, root)
+            signed = (
+                self._checkpoint(writer, size=new_size, root=root)
+                if checkpoint and (rows or strict)
+                else None
+            )
+        self._tree = (tree, root)
         issuers, emissions = view.known()
         if len(emissions) <= KNOWN_STATE_LIMIT:
             self._known = KnownState(head=(new_size, root), issuers=issuers, emissions=emissions)
-        return Integrated(
-            first_index=size,
-            size=new_size,
-            root=root,
-            entries=tuple(rows),
-            checkpoint=signed,
-        )
+        results: list[Integrated | RegistryError] = []
+        for outcome in outcomes:
+            if isinstance(outcome, RegistryError):
+                results.append(outcome)
+                continue
+            results.append(
+                Integrated(
+                    first_index=outcome.first,
+                    size=outcome.end,
+                    root=root if outcome.root is None else outcome.root,
+                    entries=tuple(rows[outcome.first - size : outcome.end - size]),
+                    checkpoint=signed,
+                )
+            )
+        return results
+
+    def _stage(
+        self, view: StagedView, request: Sequence[EntryBuilder], *, first: int
+    ) -> list[tuple[Prepared, str]]:
+        """Build and validate one request's entries, staging their effects in ``view``.
+
+        Raises:
+            RuleViolation, NotFound, LedgerError: an entry breaks a rule (a RuleViolation of a
+                request of several entries names the entry's position in it).
+            StorageError: the database failed.
+        """
+        staged: list[tuple[Prepared, str]] = []
+        for position, build in enumerate(request):
+            prepared = build(view)
+            entry = prepared.entry
+            try:
+                subject = _subject(view, entry)
+                effects = apply_entry(view, entry, calendar=self.calendar)
+            except RuleViolation as exc:
+                if len(request) > 1:
+                    exc.args = (f"entry {position + 1} of {len(request)}: {exc.args[0]}",)
+                raise
+            view.stage(effects, idx=first + position)
+            staged.append((prepared, subject))
+        return staged
 
     def cut_checkpoint(self) -> SignedCheckpoint:
         """Sign a checkpoint at the current head (integrating anything queued first).
@@ -239,13 +321,22 @@ class Sequencer:
 
 
 def _compact_range(
-    reader: LedgerReader, *, size: int, root: bytes, cached: CompactRange | None
+    reader: LedgerReader, *, size: int, root: bytes, cached: tuple[CompactRange, bytes] | None
 ) -> CompactRange:
     """The compact range of the head: the cached one when it has the head's size and root (no
     other writer moved the log since this sequencer last committed), else read from the nodes."""
-    if cached is not None and cached.size == size and cached.root() == root:
-        return cached
+    if cached is not None and cached[0].size == size and cached[1] == root:
+        return cached[0]
     return CompactRange.load(reader, size)
+
+
+def as_builder(item: Entry | Prepared | EntryBuilder) -> EntryBuilder:
+    """``item`` as a builder (an entry or a prepared entry builds to itself)."""
+    if isinstance(item, Prepared):
+        return _constant(item)
+    if callable(item):
+        return item
+    return _constant(Prepared(entry=item))
 
 
 def _constant(prepared: Prepared) -> EntryBuilder:

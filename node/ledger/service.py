@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,8 +31,9 @@ from node.domain.register import RegisterView
 from node.domain.regno import RegNo, allocate_issuer_code, next_serial, validate_issuer_code
 from node.errors import LedgerError, MerkleError, NotFound, RuleViolation
 from node.ledger import migrate
+from node.ledger.committer import DEFAULT_MAX_GROUP, DEFAULT_MAX_QUEUE, GroupCommitter
 from node.ledger.projection import emission_from_row, issuer_from_row
-from node.ledger.sequencer import Integrated, Prepared, PrivateInput, Sequencer
+from node.ledger.sequencer import Integrated, Prepared, PrivateInput, Sequencer, as_builder
 from node.ledger.store import CheckpointRecord, EntryRecord, PrivateRecord, SqlLedgerStore
 from node.merkle.nodes import NodeID, full_nodes_of_range
 from node.merkle.proof import consistency_nodes, inclusion_nodes
@@ -121,6 +123,7 @@ class Ledger:
             store=store, calendar=self.calendar, clock=clock, origin=origin, signer=signer
         )
         self._random_bytes = random_bytes
+        self._committer: GroupCommitter | None = None
 
     @classmethod
     def open(
@@ -167,8 +170,40 @@ class Ledger:
                 "run `tamga init` to migrate"
             )
 
+    def start_group_commit(
+        self,
+        *,
+        max_queue: int = DEFAULT_MAX_QUEUE,
+        max_group: int = DEFAULT_MAX_GROUP,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> GroupCommitter:
+        """From now on, writes from any thread go through one committer thread that integrates
+        the writes queued while a commit is in flight in ONE transaction (group commit); each
+        call still returns only once its entries are durable, with its own result. For servers
+        (the API); one-shot callers (the CLI) write directly. ``close`` stops it.
+
+        Raises:
+            LedgerError: group commit is already running, or a batch is being prepared.
+        """
+        if self._committer is not None:
+            raise LedgerError("group commit is already running on this ledger object")
+        if self.sequencer.pending:
+            raise LedgerError("another batch is being prepared on this ledger object")
+        self._committer = GroupCommitter(
+            self.sequencer, max_queue=max_queue, max_group=max_group, monotonic=monotonic
+        )
+        return self._committer
+
+    @property
+    def committer(self) -> GroupCommitter | None:
+        """The group committer, when ``start_group_commit`` was called."""
+        return self._committer
+
     def close(self) -> None:
-        """Release database connections."""
+        """Finish queued writes (group commit), then release database connections."""
+        committer, self._committer = self._committer, None
+        if committer is not None:
+            committer.close()
         self.store.dispose()
 
     # writes -----------------------------------------------------------------------------
@@ -338,9 +373,13 @@ class Ledger:
             LedgerError: no signing key, or nothing new since the last checkpoint.
             StorageError: the database failed.
         """
+        if self._committer is not None:
+            return self._committer.call(self.sequencer.cut_checkpoint)
         return self.sequencer.cut_checkpoint()
 
     def _integrate(self, items: list[Any], *, checkpoint: bool) -> Integrated:
+        if self._committer is not None:
+            return self._committer.submit([as_builder(i) for i in items], checkpoint=checkpoint)
         if self.sequencer.pending:
             raise LedgerError("another batch is being prepared on this ledger object")
         for item in items:

@@ -205,8 +205,11 @@ class LedgerReader(Protocol):
         """One emission by registration number or application number."""
         ...
 
-    def emission_rows(self, *, issuer: str | None = None) -> list[EmissionRecord]:
-        """All emissions (of one issuer), by state key."""
+    def emission_rows(
+        self, *, issuer: str | None = None, updated_since: int | None = None
+    ) -> list[EmissionRecord]:
+        """All emissions (of one issuer; last changed by an entry ``>= updated_since``), by
+        state key."""
         ...
 
     def application_count(self) -> int:
@@ -372,10 +375,14 @@ class SqlReader:
         row = self._conn.execute(_SELECT_EMISSION, {"key": key}).first()
         return None if row is None else _emission(row)
 
-    def emission_rows(self, *, issuer: str | None = None) -> list[EmissionRecord]:
+    def emission_rows(
+        self, *, issuer: str | None = None, updated_since: int | None = None
+    ) -> list[EmissionRecord]:
         query = select(_emissions)
         if issuer is not None:
             query = query.where(_emissions.c.issuer == issuer)
+        if updated_since is not None:
+            query = query.where(_emissions.c.updated_idx >= updated_since)
         rows = [_emission(row) for row in self._conn.execute(query)]
         return sorted(rows, key=lambda r: r.state_key.encode())
 

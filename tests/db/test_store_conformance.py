@@ -118,6 +118,20 @@ class TestStoreConformance:
             with pytest.raises(MerkleError):
                 reader.get_nodes([NodeID(level=0, index=100)])
 
+    def test_emission_rows_changed_since(self, store: SqlLedgerStore) -> None:
+        with store.write() as writer:
+            for n, idx in ((1, 4), (2, 9), (3, 5)):
+                app = f"APP-00000{n}"
+                writer.put_emission(_emission(app, app, idx), exists=False)
+        with store.read() as reader:
+            assert [r.application_no for r in reader.emission_rows(updated_since=5)] == [
+                "APP-000002",
+                "APP-000003",
+            ]
+            assert [r.updated_idx for r in reader.emission_rows(updated_since=0)] == [4, 9, 5]
+            assert reader.emission_rows(updated_since=10) == []
+            assert len(reader.emission_rows()) == 3
+
     def test_projection_versions_and_private_values(self, store: SqlLedgerStore) -> None:
         with store.write() as writer:
             writer.put_issuer(
