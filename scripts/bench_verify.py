@@ -308,7 +308,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             client = RpcClient([anvil.url], chain_id=31337, timeout=300, batch_limit=500)
             dev.install_multicall3(client)
-            result = burn_scan(anvil.url, client, m, runs, work=Path(tempfile.mkdtemp()))
+            result = burn_scan(
+                anvil.url, client, m, runs, work=Path(tempfile.mkdtemp()), pid=anvil.process.pid
+            )
         finally:
             anvil.stop()
         print("\n".join(scan_rows(result)))
@@ -392,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
             growth.add("Tamga: batched reads only", count, reads)
             growth.add("naive web3.py loop (8 requests per token)", count, naive_k)
 
-        scan = burn_scan(anvil.url, client, m, runs, work=work)
+        scan = burn_scan(anvil.url, client, m, runs, work=work, pid=anvil.process.pid)
         ledger.close()
     finally:
         anvil.stop()
@@ -517,6 +519,8 @@ class ScanResult:
     runs: int
     answer_mb: float
     rates: dict[str, list[float]]
+    cpu: dict[str, list[tuple[float, float]]]
+    """Per scan variant and run: CPU seconds of this process (all threads) and of anvil."""
 
 
 SCAN_VARIANTS = {
@@ -527,9 +531,18 @@ SCAN_VARIANTS = {
 }
 
 
-def burn_scan(url: str, client: RpcClient, m: int, runs: int, *, work: Path) -> ScanResult:
-    """Set up ``m`` burn logs, then time the scan variants in alternation, the web3.py loop
-    once, and parsing and decoding of the whole answer."""
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far (Linux ``/proc/PID/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def burn_scan(
+    url: str, client: RpcClient, m: int, runs: int, *, work: Path, pid: int
+) -> ScanResult:
+    """Set up ``m`` burn logs, then time the scan variants in alternation (wall time, and the
+    CPU time of this process and of anvil ``pid``), the web3.py loop once, and parsing and
+    decoding of the whole answer."""
     print(f"setup: {m} burn logs…", file=sys.stderr)
     token = burn_logs(client, m).lower()
     pin = pin_block(client, chain_id=31337, confirmations=1)
@@ -556,6 +569,7 @@ def burn_scan(url: str, client: RpcClient, m: int, runs: int, *, work: Path) -> 
         name: [prepared(*shape) for _ in range(runs)] for name, shape in SCAN_VARIANTS.items()
     }
     rates: dict[str, list[float]] = {name: [] for name in SCAN_VARIANTS}
+    cpu: dict[str, list[tuple[float, float]]] = {name: [] for name in SCAN_VARIANTS}
     scanned = 0
     for _ in range(runs):
         for name in SCAN_VARIANTS:
@@ -565,7 +579,9 @@ def burn_scan(url: str, client: RpcClient, m: int, runs: int, *, work: Path) -> 
                 found = scanner.scan([token], pin)[token]
                 return len(found.burns) + len(found.mints) + len(found.locks)
 
+            ours, theirs = time.process_time(), process_cpu(pid)
             (elapsed,), scanned = timed(scan, 1)
+            cpu[name].append((time.process_time() - ours, process_cpu(pid) - theirs))
             rates[name].append(scanned / elapsed)
     (elapsed,), peer_logs = timed(lambda: web3_scan(url, token, pin.number), 1)
     rates["web3"] = [peer_logs / elapsed]
@@ -602,7 +618,7 @@ def burn_scan(url: str, client: RpcClient, m: int, runs: int, *, work: Path) -> 
     logs = typed.decode(answer).result
     decode_times, _ = timed(lambda: decode_transfers(logs), max(3, runs))
     rates["decode"] = [count / t for t in decode_times]
-    return ScanResult(logs=scanned, runs=runs, answer_mb=len(answer) / 1e6, rates=rates)
+    return ScanResult(logs=scanned, runs=runs, answer_mb=len(answer) / 1e6, rates=rates, cpu=cpu)
 
 
 class _LogsAnswer(msgspec.Struct):
@@ -646,16 +662,22 @@ def scan_rows(scan: ScanResult) -> list[str]:
     def versus(name: str) -> str:
         return f"{ours / med[name]:.2f}×"
 
+    def spent(name: str) -> str:
+        mine = statistics.median(c for c, _ in scan.cpu[name])
+        node = statistics.median(a for _, a in scan.cpu[name])
+        return f"CPU: {mine:.2f} s ours, {node:.2f} s anvil"
+
     lines = [
         f"| Burn scan: `eth_getLogs` + decode + store, {scan.logs:,} Transfer logs "
         f"({SCAN_WINDOW}-block windows of {ANSWER_CAP:,} logs, {IN_FLIGHT} in flight) | "
-        f"{rate('overlapped')} | web3.py `get_logs` + `process_log` (no store): "
+        f"{rate('overlapped')} ({spent('overlapped')}) | "
+        "web3.py `get_logs` + `process_log` (no store): "
         f"{rate('web3')} | {versus('web3')} | ≥ {LOGS_TARGET:,} logs/s | "
         f"{_verdict(ours >= LOGS_TARGET)} |",
-        f"| … the same, one window at a time | {rate('sequential')} | — | "
+        f"| … the same, one window at a time | {rate('sequential')} ({spent('sequential')}) | — | "
         f"{versus('sequential')} | — | — |",
         f"| … the same as one 100,000-block window (one {scan.answer_mb:.0f} MB answer) | "
-        f"{rate('one answer')} | — | {versus('one answer')} | — | — |",
+        f"{rate('one answer')} ({spent('one answer')}) | — | {versus('one answer')} | — | — |",
     ]
     base = med["parse json.loads"]
     for name in [k for k in scan.rates if k.startswith("parse ")]:
