@@ -4,7 +4,8 @@ Per contract a cursor records the last scanned block and its hash. Each run firs
 the cursor's block is still on the canonical chain; if a reorg replaced it, the stored transfers
 above the newest block that is still canonical are forgotten and scanned again. Scans stop at
 the run's pinned block (``confirmations`` deep), go forward in windows, and every window's
-transfers are stored together with the cursor: a crash loses at most the windows in flight.
+transfers are stored together with the cursor (windows that arrived together, in one
+transaction): a crash loses at most the windows in flight.
 
 Up to ``in_flight`` windows are requested at once (worker threads: ``eth_getLogs``, decoding,
 block headers), so the node's encoding of one answer overlaps the decoding and storing of the
@@ -178,17 +179,22 @@ class TransferScanner:
                     last = min(pin.number, first + self.logs.max_range - 1)
                     pending.append(pool.submit(self._fetch, contracts, first, last, pin))
                     first = last + 1
-                window = pending.popleft().result()
-                self.stats.logs += len(window.transfers)
+                ready = [pending.popleft().result()]
+                # Windows fetched meanwhile go into the same durable transaction (fewer commits
+                # when storing is the slower side); a failed one is left to raise above.
+                while pending and pending[0].done() and pending[0].exception() is None:
+                    ready.append(pending.popleft().result())
+                transfers = [t for window in ready for t in window.transfers]
+                self.stats.logs += len(transfers)
                 self.store.save_range(
                     self.chain_id,
                     contracts,
-                    scanned_to=window.last,
-                    scanned_hash=window.end_hash,
-                    transfers=window.transfers,
+                    scanned_to=ready[-1].last,
+                    scanned_hash=ready[-1].end_hash,
+                    transfers=transfers,
                     now=self.now(),
                 )
-                yield from window.transfers
+                yield from transfers
         finally:
             for future in pending:
                 future.cancel()
