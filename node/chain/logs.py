@@ -79,26 +79,48 @@ def decode_transfers(logs: Sequence[RawLog] | Sequence[Mapping[str, Any]]) -> li
     append = found.append
     make = TransferLog
     topic0 = TRANSFER_TOPIC
+    # Addresses, hashes and block numbers repeat from log to log (one contract, a few holders,
+    # many logs per block and transaction): each distinct text is converted once.
+    lowered: dict[str, str] = {}
+    numbers: dict[str, int] = {}
     log: Any = None
     try:
         for log in logs:
             topics = log.topics
             if len(topics) != 3 or topics[0] != topic0 or log.removed:
                 continue
-            data = log.data
+            address, block, block_hash, tx_hash = (
+                log.address,
+                log.block_number,
+                log.block_hash,
+                log.transaction_hash,
+            )
+            sender, receiver, data = topics[1], topics[2], log.data
+            if (number := numbers.get(block)) is None:
+                number = numbers[block] = int(block, 16)
+            if (address_ := lowered.get(address)) is None:
+                address_ = lowered[address] = address.lower()
+            if (block_hash_ := lowered.get(block_hash)) is None:
+                block_hash_ = lowered[block_hash] = block_hash.lower()
+            if (tx_hash_ := lowered.get(tx_hash)) is None:
+                tx_hash_ = lowered[tx_hash] = tx_hash.lower()
+            if (sender_ := lowered.get(sender)) is None:
+                sender_ = lowered[sender] = "0x" + sender[26:].lower()
+            if (receiver_ := lowered.get(receiver)) is None:
+                receiver_ = lowered[receiver] = "0x" + receiver[26:].lower()
             append(
                 make(
-                    log.address.lower(),
-                    int(log.block_number, 16),
-                    log.block_hash.lower(),
-                    log.transaction_hash.lower(),
+                    address_,
+                    number,
+                    block_hash_,
+                    tx_hash_,
                     int(log.log_index, 16),
-                    "0x" + topics[1][26:].lower(),
-                    "0x" + topics[2][26:].lower(),
+                    sender_,
+                    receiver_,
                     int(data, 16) if len(data) > 2 else 0,
                 )
             )
-    except (TypeError, ValueError, IndexError) as exc:
+    except (TypeError, ValueError, IndexError, AttributeError) as exc:
         raise ChainError(f"malformed Transfer log: {str(log)[:200]}") from exc
     return found
 

@@ -16,6 +16,7 @@ short incremental scan still costs one window.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -222,8 +223,7 @@ class TransferScanner:
         mints = decode_transfers(minted)
         # A mint straight to a sink matches both filters: keep it once, as a mint.
         others = [t for t in decode_transfers(gone) if t.sender != ZERO_ADDRESS]
-        seen = {log.block_number: log.block_hash for log in mints}
-        seen.update((log.block_number, log.block_hash) for log in others)
+        seen = {log.block_number: log.block_hash for log in itertools.chain(mints, others)}
         wanted = set(seen)
         if last != pin.number:
             wanted.add(last)  # the window's end: its hash goes into the cursor
