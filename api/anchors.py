@@ -1,4 +1,4 @@
-"""Anchors of checkpoints on the chain, as the anchoring publisher recorded them (issue 3)."""
+"""Anchors of checkpoints on the chain, as the anchoring publisher recorded them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""An emission's proof bundle and printed extract over HTTP (issues 5 and 6).
+"""An emission's proof bundle and printed extract over HTTP, for holders and offline checkers.
 
 Both are built on request from the ledger and the chain itself (`anchoring.bundle`), pinned to
 one block, so the same query returns the same bytes: that is what the URL in an extract's QR code

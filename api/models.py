@@ -284,7 +284,8 @@ class CheckpointOut(_Out):
     signature: str
     signature_scheme: str
     anchors: list[dict[str, Any]] = Field(
-        default_factory=list, description="On-chain anchors of this checkpoint."
+        default_factory=list,
+        description="The RegistryAnchor transactions that recorded this checkpoint on chain.",
     )
     note: str | None = Field(
         default=None, description="The checkpoint as a C2SP signed note (c2sp.org/signed-note)."
@@ -403,26 +404,6 @@ class EventIn(BaseModel):
     kind: str = Field(description="An event kind, e.g. `emission.results_reported`.")
     effective_on: dt.date | None = Field(default=None, description="Default: today in Bishkek.")
     data: dict[str, Any] = Field(default_factory=dict)
-
-
-class IssuerWritten(_Out):
-    """An issuer was registered or changed."""
-
-    code: str
-    index: int = Field(description="Log index of the (first) entry written.")
-    tree_size: int
-    issuer: IssuerOut
-
-
-class EmissionWritten(_Out):
-    """An application was filed, or an event recorded."""
-
-    key: str
-    application_no: str
-    regno: str | None
-    kind: str
-    tree_size: int
-    emission: EmissionOut
 
 
 class ChallengeIn(BaseModel):

@@ -7,7 +7,7 @@ import hashlib
 import json
 from typing import Any
 
-from api.index import IndexedEmission, Snapshot
+from api.index import Snapshot
 from api.problems import ApiProblem
 from node.domain.entries import Entry
 from node.domain.model import EmissionState, IssuerState
@@ -86,11 +86,6 @@ def decode_cursor(cursor: str | None, fingerprint: str) -> int | None:
             paragraph="API pagination",
         )
     return position
-
-
-def page_items(items: list[IndexedEmission], snap: Snapshot) -> list[dict[str, Any]]:
-    """Emission views of a page."""
-    return [emission_json(item.state, snap) for item in items]
 
 
 def _digest(text: str) -> str:

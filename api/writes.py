@@ -107,10 +107,6 @@ def body_schema(model: type) -> dict[str, Any]:
     }
 
 
-REQUEST_MODELS: Final = (IssuerRegistrationIn, EmissionFilingIn, EventIn)
-"""Request bodies declared in the OpenAPI components (bodies are parsed by the domain rules)."""
-
-
 def check_json_media_type(content_type: str) -> None:
     """Refuse a body that is not declared as JSON in UTF-8 (RFC 8259 §8.1, §11).
 

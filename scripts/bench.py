@@ -87,7 +87,7 @@ STEPS: tuple[Step, ...] = (
 )
 QUICK_EXTRA = {"audit": ("--runs", "2", "--bundle-runs", "3", "--series", "1000")}
 
-# The targets of the capability issues, in the order of issue 8's list.
+# The targets the capability work set, in the order the Targets table lists them.
 ISSUE_TARGETS: tuple[tuple[str, str], ...] = (
     ("append-batched", "Appends ≥ 20,000/s batched"),
     ("append-single", "Appends ≥ 2,000/s one per transaction"),

@@ -2,7 +2,7 @@
 """Soak test: mixed reads and writes against a real `tamga up` on loopback, memory and latency.
 
 Usage:
-    python scripts/bench_soak.py --minutes 10          # the soak of issue 7 item 8
+    python scripts/bench_soak.py --minutes 10          # the full soak (docs/benchmarks.md)
     python scripts/bench_soak.py --quick               # ≈ 20 s (scripts/bench.py --quick, CI)
     python scripts/bench_soak.py --minutes 10 --json soak.json \\
         --write docs/benchmarks.md --reliability docs/reliability.md

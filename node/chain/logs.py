@@ -3,16 +3,21 @@
 Providers cap ``eth_getLogs`` by block range or result count and answer a JSON-RPC error
 ("query returned more than 10000 results", "block range too large", …). A refused range is
 halved until it passes (down to one block); the working size is remembered for the next
-ranges, so a capped provider costs a few extra requests, not one per block.
+ranges, so a capped provider costs a few extra requests, not one per block. The answers are
+decoded by msgspec straight into :class:`RawLog` (only the fields a Transfer needs), see
+:meth:`node.chain.rpc.RpcClient.call_typed`. One scanner may serve several threads at once.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
+
+import msgspec
 
 from node.chain.abi import TRANSFER_TOPIC
 from node.chain.rpc import RpcClient, RpcError
@@ -24,6 +29,19 @@ _REFUSED_RANGE: Final = re.compile(
     r"range|too (many|large|big|wide)|more than|limit|exceed|response size|timeout|timed out",
     re.IGNORECASE,
 )
+
+
+class RawLog(msgspec.Struct, frozen=True, rename="camel"):
+    """One ``eth_getLogs`` entry as the JSON-RPC answer carries it (the fields used here)."""
+
+    address: str
+    topics: list[str]
+    data: str
+    block_number: str
+    block_hash: str
+    transaction_hash: str
+    log_index: str
+    removed: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,35 +63,64 @@ def topic_address(address: str) -> str:
     return "0x" + "00" * 12 + address.lower()[2:]
 
 
-def decode_transfers(logs: Sequence[dict[str, Any]]) -> list[TransferLog]:
-    """Decode raw ``eth_getLogs`` entries of ``Transfer``; others (and removed logs) are skipped.
+def decode_transfers(logs: Sequence[RawLog] | Sequence[Mapping[str, Any]]) -> list[TransferLog]:
+    """Decode ``eth_getLogs`` entries of ``Transfer`` (as :class:`RawLog` or as plain JSON
+    objects); others (and removed logs) are skipped.
 
     Raises:
         ChainError: a log is malformed.
     """
+    if logs and not isinstance(logs[0], RawLog):
+        try:
+            logs = msgspec.convert(logs, list[RawLog])
+        except msgspec.ValidationError as exc:
+            raise ChainError(f"malformed Transfer log: {exc}") from exc
     found: list[TransferLog] = []
     append = found.append
     make = TransferLog
     topic0 = TRANSFER_TOPIC
+    # Addresses, hashes and block numbers repeat from log to log (one contract, a few holders,
+    # many logs per block and transaction): each distinct text is converted once.
+    lowered: dict[str, str] = {}
+    numbers: dict[str, int] = {}
+    log: Any = None
     try:
         for log in logs:
-            topics = log["topics"]
-            if len(topics) != 3 or topics[0] != topic0 or log.get("removed"):
+            topics = log.topics
+            if len(topics) != 3 or topics[0] != topic0 or log.removed:
                 continue
-            data = log["data"]
+            address, block, block_hash, tx_hash = (
+                log.address,
+                log.block_number,
+                log.block_hash,
+                log.transaction_hash,
+            )
+            sender, receiver, data = topics[1], topics[2], log.data
+            if (number := numbers.get(block)) is None:
+                number = numbers[block] = int(block, 16)
+            if (address_ := lowered.get(address)) is None:
+                address_ = lowered[address] = address.lower()
+            if (block_hash_ := lowered.get(block_hash)) is None:
+                block_hash_ = lowered[block_hash] = block_hash.lower()
+            if (tx_hash_ := lowered.get(tx_hash)) is None:
+                tx_hash_ = lowered[tx_hash] = tx_hash.lower()
+            if (sender_ := lowered.get(sender)) is None:
+                sender_ = lowered[sender] = "0x" + sender[26:].lower()
+            if (receiver_ := lowered.get(receiver)) is None:
+                receiver_ = lowered[receiver] = "0x" + receiver[26:].lower()
             append(
                 make(
-                    log["address"].lower(),
-                    int(log["blockNumber"], 16),
-                    log["blockHash"].lower(),
-                    log["transactionHash"].lower(),
-                    int(log["logIndex"], 16),
-                    "0x" + topics[1][26:].lower(),
-                    "0x" + topics[2][26:].lower(),
+                    address_,
+                    number,
+                    block_hash_,
+                    tx_hash_,
+                    int(log.log_index, 16),
+                    sender_,
+                    receiver_,
                     int(data, 16) if len(data) > 2 else 0,
                 )
             )
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+    except (TypeError, ValueError, IndexError, AttributeError) as exc:
         raise ChainError(f"malformed Transfer log: {str(log)[:200]}") from exc
     return found
 
@@ -88,6 +135,7 @@ class LogScanner:
         self.max_range = max_range
         self.splits = 0
         """How many times a refused range was halved (for tests and logs)."""
+        self._lock = threading.Lock()
 
     def ranges(
         self,
@@ -96,7 +144,7 @@ class LogScanner:
         topics: Sequence[Any],
         start: int,
         end: int,
-    ) -> Iterator[tuple[int, int, list[dict[str, Any]]]]:
+    ) -> Iterator[tuple[int, int, list[RawLog]]]:
         """Yield ``(first, last, logs)`` for consecutive ranges covering ``start..end``.
 
         Raises:
@@ -110,7 +158,7 @@ class LogScanner:
         while pending:
             first, last = pending.pop()
             try:
-                logs = self.client.call(
+                logs = self.client.call_typed(
                     "eth_getLogs",
                     [
                         {
@@ -120,13 +168,15 @@ class LogScanner:
                             "toBlock": hex(last),
                         }
                     ],
+                    list[RawLog],
                 )
             except RpcError as exc:
                 if first == last or not _REFUSED_RANGE.search(exc.rpc_message):
                     raise
                 middle = (first + last) // 2
-                self.splits += 1
-                self.max_range = max(1, middle - first + 1)
+                with self._lock:
+                    self.splits += 1
+                    self.max_range = min(self.max_range, max(1, middle - first + 1))
                 logger.info("eth_getLogs %d-%d refused (%s); split", first, last, exc.rpc_message)
                 pending.append((middle + 1, last))
                 pending.append((first, middle))

@@ -48,14 +48,10 @@ ACTIVE_REGISTERED: Final = frozenset(
     {S.REGISTERED, S.OFFER_DISCLOSED, S.PLACING, S.PLACEMENT_ENDED, S.REPORTED, S.CIRCULATING}
 )
 """Registered and neither suspended, failed, invalid nor cancelled."""
-BEFORE_SUCCESS: Final = ACTIVE_REGISTERED - {S.CIRCULATING}
-"""Registered, results not yet recognized successful (Reg. §48)."""
 AWAITING_CANCELLATION: Final = frozenset({S.FAILED, S.INVALID})
 """The number is to be cancelled (Reg. §44, §47, §53)."""
 REGISTERED_LIVE: Final = ACTIVE_REGISTERED | {S.SUSPENDED} | AWAITING_CANCELLATION
 """Holds a state registration number that is not cancelled."""
-TERMINAL: Final = frozenset({S.REFUSED, S.CANCELLED})
-"""No further status change."""
 PLACEMENT_OPEN: Final = frozenset({S.REGISTERED, S.OFFER_DISCLOSED, S.PLACING})
 """Placement not yet ended: the placement period may still be amended (Reg. §20)."""
 

@@ -354,19 +354,3 @@ def _subject(view: RegisterView, entry: Entry) -> str:
         if current is not None:
             return current.application_no
     return key
-
-
-def integrate_entries(
-    sequencer: Sequencer,
-    entries: Sequence[Entry | Prepared | EntryBuilder],
-    *,
-    checkpoint: bool = False,
-) -> Integrated:
-    """Queue ``entries`` and integrate them as one batch.
-
-    Raises:
-        RuleViolation, LedgerError, StorageError: as ``Sequencer.integrate``.
-    """
-    for item in entries:
-        sequencer.submit(item)
-    return sequencer.integrate(checkpoint=checkpoint)

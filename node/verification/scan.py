@@ -4,18 +4,27 @@ Per contract a cursor records the last scanned block and its hash. Each run firs
 the cursor's block is still on the canonical chain; if a reorg replaced it, the stored transfers
 above the newest block that is still canonical are forgotten and scanned again. Scans stop at
 the run's pinned block (``confirmations`` deep), go forward in windows, and every window's
-transfers are stored together with the cursor: a crash loses at most one window.
+transfers are stored together with the cursor (windows that arrived together, in one
+transaction): a crash loses at most the windows in flight.
+
+Up to ``in_flight`` windows are requested at once (worker threads: ``eth_getLogs``, decoding,
+block headers), so the node's encoding of one answer overlaps the decoding and storing of the
+previous one; windows are stored strictly in block order, so the cursor only ever moves over
+blocks whose transfers are stored. A window is ``max_range`` blocks (the provider's range), so a
+short incremental scan still costs one window.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 from node.chain.abi import TRANSFER_TOPIC, ZERO_ADDRESS
-from node.chain.logs import LogScanner, TransferLog, decode_transfers, topic_address
+from node.chain.logs import LogScanner, RawLog, TransferLog, decode_transfers, topic_address
 from node.chain.reads import BlockPin
 from node.chain.rpc import RpcClient, hex_int
 from node.errors import ChainError
@@ -26,6 +35,18 @@ logger = logging.getLogger("tamga.verification.scan")
 
 ADDRESS_CHUNK = 200
 """Contracts per ``eth_getLogs`` request."""
+
+IN_FLIGHT = 4
+"""Windows requested at once by default."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """One fetched window: its transfers in chain order, its end and the end's hash."""
+
+    last: int
+    end_hash: str
+    transfers: list[StoredTransfer]
 
 
 @dataclass(slots=True)
@@ -50,7 +71,11 @@ class TransferScanner:
         now: Callable[[], str],
         first_block: int = 0,
         max_range: int = 10_000,
+        in_flight: int = IN_FLIGHT,
     ) -> None:
+        if in_flight < 1:
+            raise ValueError("in_flight must be >= 1")
+        self.in_flight = in_flight
         self.client = client
         self.store = store
         self.chain_id = chain_id
@@ -75,10 +100,12 @@ class TransferScanner:
         for contract in contracts:
             groups.setdefault(cursors[contract].next_block, []).append(contract)
         fresh: dict[str, list[StoredTransfer]] = {c: [] for c in contracts}
-        for start, members in sorted(groups.items()):
-            for i in range(0, len(members), ADDRESS_CHUNK):
-                for item in self._scan_group(members[i : i + ADDRESS_CHUNK], start, pin):
-                    fresh[item.log.contract].append(item)
+        with ThreadPoolExecutor(self.in_flight, thread_name_prefix="tamga-scan") as pool:
+            for start, members in sorted(groups.items()):
+                for i in range(0, len(members), ADDRESS_CHUNK):
+                    group = members[i : i + ADDRESS_CHUNK]
+                    for item in self._scan_group(pool, group, start, pin):
+                        fresh[item.log.contract].append(item)
         self.stats.splits = self.logs.splits
         # Earlier runs' transfers come from the store, this run's from memory.
         return {c: self._transfers(c, cursors[c].scanned_to, fresh[c], pin=pin) for c in contracts}
@@ -140,41 +167,63 @@ class TransferScanner:
         return found
 
     def _scan_group(
-        self, contracts: list[str], start: int, pin: BlockPin
+        self, pool: ThreadPoolExecutor, contracts: list[str], start: int, pin: BlockPin
     ) -> Iterator[StoredTransfer]:
+        """Fetch the group's windows up to ``pin``, ``in_flight`` at a time, and store each in
+        block order (a window whose fetch failed stops the scan there: the windows before it
+        are stored, the ones after it are dropped)."""
+        pending: deque[Future[_Window]] = deque()
+        first = start
+        try:
+            while first <= pin.number or pending:
+                while first <= pin.number and len(pending) < self.in_flight:
+                    last = min(pin.number, first + self.logs.max_range - 1)
+                    pending.append(pool.submit(self._fetch, contracts, first, last, pin))
+                    first = last + 1
+                ready = [pending.popleft().result()]
+                # Windows fetched meanwhile go into the same durable transaction (fewer commits
+                # when storing is the slower side); a failed one is left to raise above.
+                while pending and pending[0].done() and pending[0].exception() is None:
+                    ready.append(pending.popleft().result())
+                transfers = [t for window in ready for t in window.transfers]
+                self.stats.logs += len(transfers)
+                self.store.save_range(
+                    self.chain_id,
+                    contracts,
+                    scanned_to=ready[-1].last,
+                    scanned_hash=ready[-1].end_hash,
+                    transfers=transfers,
+                    now=self.now(),
+                )
+                yield from transfers
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def _fetch(self, contracts: list[str], first: int, last: int, pin: BlockPin) -> _Window:
+        """One window's mints, burns and locks, decoded, checked against the headers of their
+        blocks and given their block times; the hash of the window's end goes into the cursor.
+        Runs in a worker thread.
+
+        Raises:
+            ChainError: the chain cannot be read, or reorganised under the window.
+        """
         zero = topic_address(ZERO_ADDRESS)
         outgoing = [zero, *(topic_address(s) for s in self.sinks)]
-        first = start
-        while first <= pin.number:
-            last = min(pin.number, first + self.logs.max_range - 1)
-            minted: list[dict[str, Any]] = []
-            for _, _, logs in self.logs.ranges(
-                addresses=contracts, topics=[TRANSFER_TOPIC, zero], start=first, end=last
-            ):
-                minted.extend(logs)
-            gone: list[dict[str, Any]] = []
-            for _, _, logs in self.logs.ranges(
-                addresses=contracts, topics=[TRANSFER_TOPIC, None, outgoing], start=first, end=last
-            ):
-                gone.extend(logs)
-            mints = decode_transfers(minted)
-            # A mint straight to a sink matches both filters: keep it once, as a mint.
-            others = [t for t in decode_transfers(gone) if t.sender != ZERO_ADDRESS]
-            self.stats.logs += len(mints) + len(others)
-            yield from self._store(contracts, mints, others, last=last, pin=pin)
-            first = last + 1
-
-    def _store(
-        self,
-        contracts: list[str],
-        mints: list[TransferLog],
-        others: list[TransferLog],
-        *,
-        last: int,
-        pin: BlockPin,
-    ) -> list[StoredTransfer]:
-        seen = {log.block_number: log.block_hash for log in mints}
-        seen.update((log.block_number, log.block_hash) for log in others)
+        minted: list[RawLog] = []
+        for _, _, logs in self.logs.ranges(
+            addresses=contracts, topics=[TRANSFER_TOPIC, zero], start=first, end=last
+        ):
+            minted.extend(logs)
+        gone: list[RawLog] = []
+        for _, _, logs in self.logs.ranges(
+            addresses=contracts, topics=[TRANSFER_TOPIC, None, outgoing], start=first, end=last
+        ):
+            gone.extend(logs)
+        mints = decode_transfers(minted)
+        # A mint straight to a sink matches both filters: keep it once, as a mint.
+        others = [t for t in decode_transfers(gone) if t.sender != ZERO_ADDRESS]
+        seen = {log.block_number: log.block_hash for log in itertools.chain(mints, others)}
         wanted = set(seen)
         if last != pin.number:
             wanted.add(last)  # the window's end: its hash goes into the cursor
@@ -195,15 +244,7 @@ class TransferScanner:
         ]
         transfers.sort(key=_chain_order)
         end_hash = pin.hash if last == pin.number else headers[last][1]
-        self.store.save_range(
-            self.chain_id,
-            contracts,
-            scanned_to=last,
-            scanned_hash=end_hash,
-            transfers=transfers,
-            now=self.now(),
-        )
-        return transfers
+        return _Window(last, end_hash, transfers)
 
     def _headers(self, numbers: Sequence[int]) -> dict[int, tuple[int, str, int]]:
         replies = self.client.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])

@@ -1,9 +1,8 @@
-"""`tamga token …` and the small parts: tokens, EIP-4361 text, cursors, limits, texts, logs."""
+"""`tamga token …` and the small parts: tokens, EIP-4361 text, cursors, limits, texts."""
 
 from __future__ import annotations
 
 import json
-import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.auth import Role, Scope, make_token, parse_scopes, secret_matches, split_token
 from api.i18n import LANGUAGES, keys, pick_language, translations
-from api.logs import JsonFormatter
 from api.problems import ApiProblem
 from api.ratelimit import RateLimiter
 from api.siwe import SignInMessage, checksum_address, nonce_of, recover_signer
@@ -134,13 +132,6 @@ def test_every_text_has_three_languages() -> None:
     assert pick_language(None, "ru", "en") == "ru"
     assert pick_language("xx", None, "en-GB,en;q=0.9") == "en"
     assert pick_language(None, None, "de") == "ky"
-
-
-def test_json_log_lines() -> None:
-    record = logging.LogRecord("tamga.api", logging.INFO, __file__, 1, "request", None, None)
-    record.request_id = "abc"
-    line = json.loads(JsonFormatter().format(record))
-    assert (line["message"], line["request_id"], line["level"]) == ("request", "abc", "info")
 
 
 def test_readyz_and_metrics(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """The auditor's toolkit imports no ledger or database code, directly or through what it imports.
 
 `tamga audit` must run on an auditor's laptop from the Merkle code, the entry format and chain
-reading alone (issue 6): this test follows every project import of the auditor's modules,
+reading alone: this test follows every project import of the auditor's modules,
 transitively, and fails on the ledger, the API, database drivers or the node's own chain writer.
 """
 

@@ -1,4 +1,4 @@
-"""A fault-injecting JSON-RPC HTTP proxy in front of a real anvil (tests of issue 7, item 3).
+"""A fault-injecting JSON-RPC HTTP proxy in front of a real anvil.
 
 Every request is forwarded to the upstream node unless a fault is armed: delay beyond the
 client's timeout, an HTTP error status (500, 502, 429 with ``Retry-After``), a JSON-RPC error

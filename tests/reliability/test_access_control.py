@@ -1,4 +1,4 @@
-"""Access control (issue 7, item 5): every write route of the OpenAPI document refuses missing,
+"""Access control: every write route of the OpenAPI document refuses missing,
 malformed, unknown, wrongly signed, expired, revoked and wrong-scope tokens; an issuer never acts
 on another issuer's emission; founders' data never leaves through a public route or the logs.
 The ledger is unchanged, byte for byte, after every refusal."""

@@ -1,4 +1,4 @@
-"""Backup and restore (issue 7, item 7): `tamga backup` while writes are in flight, `tamga restore`
+"""Backup and restore: `tamga backup` while writes are in flight, `tamga restore`
 into a fresh database with `tamga check`, refusals of corrupt, mismatched and misdirected backups,
 and a restored node resuming anchoring on the same contract without re-anchoring or gaps."""
 

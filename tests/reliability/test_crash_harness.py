@@ -1,4 +1,4 @@
-"""Crash consistency (issue 7, item 1): SIGKILL the node at random moments of appends (single and
+"""Crash consistency: SIGKILL the node at random moments of appends (single and
 batched, library and CLI), checkpoint cuts, anchoring and verification runs, on SQLite and
 PostgreSQL, with a real anvil. After every kill: `tamga check` passes, every acknowledged entry
 is there with the same leaf hash, indexes are dense, every acknowledged checkpoint is there,

@@ -1,4 +1,4 @@
-"""Hostile input on the command line (issue 7, item 4): malformed, wrongly encoded, huge, deeply
+"""Hostile input on the command line: malformed, wrongly encoded, huge, deeply
 nested and alias-bomb filings; random registration numbers, codes and proof arguments. Every one
 is a one-line error naming the problem (no traceback), a non-zero exit, and an unchanged
 database file."""

@@ -1,4 +1,4 @@
-"""Hostile input (issue 7, item 4): every write route of the OpenAPI document gets malformed,
+"""Hostile input: every write route of the OpenAPI document gets malformed,
 huge, deeply nested, wrongly encoded and randomly mutated bodies; paths get random registration
 numbers and addresses; wallet proofs and sign-ins get malformed signatures. Every one is answered
 with an RFC 9457 4xx naming the field where there is one, and the ledger is unchanged, byte for

@@ -1,4 +1,4 @@
-"""Hostile proofs (issue 7, item 4): the verifiers an auditor runs — inclusion and consistency
+"""Hostile proofs: the verifiers an auditor runs — inclusion and consistency
 (RFC 9162 §2.1.3.2, §2.1.4.2), state proofs, checkpoint signatures, proof bundles and export
 lines — get arbitrary values of every type and mutations of valid proofs. Each either accepts a
 proof that is really valid or raises `VerificationError`; never another exception."""

@@ -1,4 +1,4 @@
-"""Keys (issue 7, item 6): the anchoring and checkpoint keys exist only in encrypted keystores
+"""Keys: the anchoring and checkpoint keys exist only in encrypted keystores
 (mode 0600, password in a 0600 secret file); while `tamga up` runs and anchors, neither key nor
 password is in any process's command line or environment (the node and its anvil), in its
 output, in the data directory outside the keystores, in an export or a backup, or in an error

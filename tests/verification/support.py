@@ -192,14 +192,22 @@ def finding_ids(report: Any, key_: str) -> set[str]:
 class LimitedProvider:
     """An HTTP JSON-RPC proxy in front of anvil that behaves like a capped provider: it refuses
     ``eth_getLogs`` over more than ``max_range`` blocks, and can fail every ``eth_getLogs`` after
-    the first ``fail_after`` (a provider going away mid-scan). Counts what it served."""
+    the first ``fail_after`` (a provider going away mid-scan) or every one whose range holds block
+    ``fail_at`` (a provider that cannot serve that block). Each ``eth_getLogs`` takes at
+    least ``delay`` seconds. Counts what it served, and the most ``eth_getLogs`` it served at
+    once."""
 
     def __init__(self, upstream: str, *, max_range: int | None = None) -> None:
         self.upstream = upstream
         self.max_range = max_range
         self.fail_after: int | None = None
+        self.fail_at: int | None = None
+        self.delay = 0.0
         self.get_logs = 0
         self.refused = 0
+        self.most_at_once = 0
+        self._at_once = 0
+        self._lock = threading.Lock()
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -224,24 +232,45 @@ class LimitedProvider:
         self.thread.start()
 
     def _answer(self, item: dict[str, Any]) -> dict[str, Any]:
-        if item.get("method") == "eth_getLogs":
+        if item.get("method") != "eth_getLogs":
+            return self._forward(item)
+        with self._lock:
             self.get_logs += 1
-            flt = item["params"][0]
-            span = int(flt["toBlock"], 16) - int(flt["fromBlock"], 16) + 1
-            if self.fail_after is not None and self.get_logs > self.fail_after:
-                return {
-                    "jsonrpc": "2.0",
-                    "id": item["id"],
-                    "error": {"code": -32000, "message": "backend unavailable"},
-                }
-            if self.max_range is not None and span > self.max_range:
+            served = self.get_logs
+            self._at_once += 1
+            self.most_at_once = max(self.most_at_once, self._at_once)
+        try:
+            time.sleep(self.delay)
+            return self._get_logs(item, served)
+        finally:
+            with self._lock:
+                self._at_once -= 1
+
+    def _get_logs(self, item: dict[str, Any], served: int) -> dict[str, Any]:
+        flt = item["params"][0]
+        first, last = int(flt["fromBlock"], 16), int(flt["toBlock"], 16)
+        span = last - first + 1
+        failing = self.fail_after is not None and served > self.fail_after
+        if self.fail_at is not None and first <= self.fail_at <= last:
+            failing = True
+        if failing:
+            return {
+                "jsonrpc": "2.0",
+                "id": item["id"],
+                "error": {"code": -32000, "message": "backend unavailable"},
+            }
+        if self.max_range is not None and span > self.max_range:
+            with self._lock:
                 self.refused += 1
-                message = f"query exceeds max block range {self.max_range}"
-                return {
-                    "jsonrpc": "2.0",
-                    "id": item["id"],
-                    "error": {"code": -32005, "message": message},
-                }
+            message = f"query exceeds max block range {self.max_range}"
+            return {
+                "jsonrpc": "2.0",
+                "id": item["id"],
+                "error": {"code": -32005, "message": message},
+            }
+        return self._forward(item)
+
+    def _forward(self, item: dict[str, Any]) -> dict[str, Any]:
         request = urllib.request.Request(
             self.upstream,
             data=json.dumps(item).encode(),

@@ -3,6 +3,7 @@ EIP-1967 slots, Transfer log decoding, the chain table and its settings."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -97,6 +98,24 @@ def test_transfer_logs_decode() -> None:
     assert decode_transfers([approval, _raw(removed=True)]) == []
     with pytest.raises(ChainError, match="malformed Transfer log"):
         decode_transfers([_raw(blockNumber="sixteen")])
+    with pytest.raises(ChainError, match="malformed Transfer log"):
+        decode_transfers([_raw(), {"address": "0x01"}])
+
+
+def test_repeated_texts_decode_each_log_alike() -> None:
+    holder = "0x" + "Ee" * 20
+    second = _raw(
+        blockNumber="0x11",
+        blockHash="0x" + "EF" * 32,
+        topics=[abi.TRANSFER_TOPIC, topic_address(holder), topic_address(abi.ZERO_ADDRESS)],
+        logIndex="0x0",
+    )
+    a, b, c = decode_transfers([_raw(), second, _raw(logIndex="0x3")])
+    assert (a.block_number, b.block_number, c.block_number) == (16, 17, 16)
+    assert (a.block_hash, b.block_hash) == ("0x" + "ab" * 32, "0x" + "ef" * 32)
+    assert (a.sender, a.receiver) == (abi.ZERO_ADDRESS, abi.DEAD_ADDRESS)
+    assert (b.sender, b.receiver) == (holder.lower(), abi.ZERO_ADDRESS)
+    assert c == dataclasses.replace(a, log_index=3)
 
 
 def test_the_chain_table_resolves_register_names() -> None:
