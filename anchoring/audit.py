@@ -27,8 +27,8 @@ from anchoring.audit_chain import (
     BlockRef,
     NoContractCode,
     RpcDisagreement,
+    chain_identity,
     checksum,
-    code_mismatch,
 )
 from anchoring.audit_replay import LocalReplay, ReplayOutcome, ReplayProcess, privacy_problems
 from anchoring.audit_report import AuditReport, Check, Recorder
@@ -871,30 +871,13 @@ def _guard(chain: AnchorChain, rec: Recorder, read: Callable[[], _T]) -> _T | No
 def _read_chain(
     chain: AnchorChain, rec: Recorder, *, from_block: int, want: int | None
 ) -> _ChainView | None:
-    chain_id = chain.chain_id()
     rpc = getattr(chain, "rpc_url", "the RPC endpoint")
-    if want is not None:
-        if chain_id != want:
-            rec.failed(
-                Check.CHAIN_ID,
-                where=f"rpc {rpc}",
-                message="the RPC serves another chain than --chain-id: nothing was read from it",
-                expected=want,
-                actual=chain_id,
-            )
-            return None
-        rec.passed(Check.CHAIN_ID)
-    head = chain.head()
-    problem = code_mismatch(chain.code(block=head.number))
-    if problem is not None:
-        rec.failed(
-            Check.CONTRACT_CODE,
-            where=f"contract {chain.contract} at block {head.number}",
-            message=f"not the RegistryAnchor contract: {problem}",
-        )
-        rec.note("the chain checks were skipped: --contract is not the anchor contract")
+    identity = chain_identity(chain, rec, chain_id=want, where=f"rpc {rpc}")
+    if identity is None:
+        if rec.failures(Check.CONTRACT_CODE):
+            rec.note("the chain checks were skipped: --contract is not the anchor contract")
         return None
-    rec.passed(Check.CONTRACT_CODE)
+    chain_id, head = identity
     events: dict[int, AnchoredEvent] = {}
     for event in chain.anchored_events(from_block=from_block, to_block=head.number):
         if event.tree_size in events:

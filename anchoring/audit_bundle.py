@@ -18,8 +18,8 @@ from anchoring.audit_chain import (
     AnchorChain,
     NoContractCode,
     RpcDisagreement,
+    chain_identity,
     checksum,
-    code_mismatch,
 )
 from anchoring.audit_replay import privacy_problems
 from anchoring.audit_report import AuditReport, Check, Recorder
@@ -566,28 +566,10 @@ def _chain_head(
     The bundle proves its checkpoint consistent with the latest anchor at ITS pinned block; a
     later anchor must extend that one (RFC 9162 §2.1.4), or the bundle shows a settled fork.
     """
-    actual_id = chain.chain_id()
-    if chain_id is not None:
-        if actual_id != chain_id:
-            rec.failed(
-                Check.CHAIN_ID,
-                where=f"chain {actual_id}",
-                message="the RPC serves another chain than --chain-id: nothing was read from it",
-                expected=chain_id,
-                actual=actual_id,
-            )
-            return False
-        rec.passed(Check.CHAIN_ID)
-    head = chain.head()
-    problem = code_mismatch(chain.code(block=head.number))
-    if problem is not None:
-        rec.failed(
-            Check.CONTRACT_CODE,
-            where=f"contract {chain.contract} at block {head.number}",
-            message=f"not the RegistryAnchor contract: {problem}",
-        )
+    identity = chain_identity(chain, rec, chain_id=chain_id)
+    if identity is None:
         return False
-    rec.passed(Check.CONTRACT_CODE)
+    _, head = identity
     latest = chain.latest(block=head.number)
     theirs = bundle.latest_anchor
     where = f"latest anchor {latest.tree_size} at block {head.number}"

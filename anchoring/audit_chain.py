@@ -19,6 +19,7 @@ from web3 import Web3
 from web3.exceptions import BadFunctionCallOutput, Web3Exception
 
 from anchoring.artifacts import ContractArtifact, load_artifact
+from anchoring.audit_report import Check, Recorder
 from node.errors import ChainError, ConfigError
 
 """The committed ABI and bytecode of the anchor contract."""
@@ -477,6 +478,41 @@ def code_mismatch(actual: bytes, *, artifact: ContractArtifact | None = None) ->
             f"the code differs from the committed RegistryAnchor runtime bytecode at byte {first}"
         )
     return None
+
+
+def chain_identity(
+    chain: AnchorChain, rec: Recorder, *, chain_id: int | None, where: str | None = None
+) -> tuple[int, BlockRef] | None:
+    """Check that ``chain`` serves the chain ``chain_id`` (when given, EIP-155) and that the
+    code at its contract address is the committed RegistryAnchor; the chain's id and the head
+    block to pin every later read to, or None (findings recorded) when the chain reads stop.
+
+    Raises:
+        ChainError: the RPC endpoint fails.
+    """
+    actual_id = chain.chain_id()
+    if chain_id is not None:
+        if actual_id != chain_id:
+            rec.failed(
+                Check.CHAIN_ID,
+                where=where or f"chain {actual_id}",
+                message="the RPC serves another chain than --chain-id: nothing was read from it",
+                expected=chain_id,
+                actual=actual_id,
+            )
+            return None
+        rec.passed(Check.CHAIN_ID)
+    head = chain.head()
+    problem = code_mismatch(chain.code(block=head.number))
+    if problem is not None:
+        rec.failed(
+            Check.CONTRACT_CODE,
+            where=f"contract {chain.contract} at block {head.number}",
+            message=f"not the RegistryAnchor contract: {problem}",
+        )
+        return None
+    rec.passed(Check.CONTRACT_CODE)
+    return actual_id, head
 
 
 class RpcDisagreement(ChainError):

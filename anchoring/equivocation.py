@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from node.checkpoint import Checkpoint, format_time, parse_time, recover_signer
 from node.domain.canonical import canonical_json, parse_json
 from node.errors import RuleViolation, VerificationError
-from node.merkle.hasher import hash_children
+from node.merkle.verify import consistency_path_roots, consistency_shape
 from node.note import parse_checkpoint_text, parse_note, parse_vkey, verify_note
 
 EVIDENCE_FORMAT: Final = "tamga.equivocation.v1"
@@ -430,10 +430,7 @@ def consistency_roots(
         raise VerificationError("sizes are not 0 < size1 < size2", actual=f"{size1}, {size2}")
     if any(len(h) != 32 for h in proof):
         raise VerificationError("the consistency proof holds a hash that is not 32 bytes")
-    shift = (size1 & -size1).bit_length() - 1
-    index = (size1 - 1) >> shift
-    inner = (index ^ ((size2 - 1) >> shift)).bit_length()
-    border = (index >> inner).bit_count()
+    shift, inner, border = consistency_shape(size1, size2)
     length = inner + border
     if size1 == 1 << shift and len(proof) == length:
         seed, path = root1, list(proof)
@@ -445,19 +442,7 @@ def consistency_roots(
             expected=length + (0 if size1 == 1 << shift else 1),
             actual=len(proof),
         )
-    old: bytes = seed
-    new: bytes = seed
-    for level in range(inner):
-        sibling = path[level]
-        if (index >> level) & 1:
-            old = hash_children(sibling, old)
-            new = hash_children(sibling, new)
-        else:
-            new = hash_children(new, sibling)
-    for position in range(inner, len(path)):
-        old = hash_children(path[position], old)
-        new = hash_children(path[position], new)
-    return old, new
+    return consistency_path_roots(size1, size2, seed=seed, path=path)
 
 
 def evidence_proof(size1: int, rfc_proof: Sequence[bytes], *, old_root: bytes) -> list[bytes]:

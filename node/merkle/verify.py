@@ -114,27 +114,11 @@ def verify_consistency(
     # Steps of RFC 9162 §2.1.4.2: the proof is a suffix of the inclusion proof of the last
     # perfect subtree of the old tree (at level `shift`), prefixed with that subtree's hash
     # unless the old tree is that subtree itself.
-    shift = (size1 & -size1).bit_length() - 1
-    index = (size1 - 1) >> shift
-    inner = (index ^ ((size2 - 1) >> shift)).bit_length()
-    border = (index >> inner).bit_count()
+    shift, inner, border = consistency_shape(size1, size2)
     start = 0 if size1 == 1 << shift else 1
     _check_length(hashes, start + inner + border)
     seed = root1 if start == 0 else hashes[0]
-    path = hashes[start:]
-
-    old: bytes = seed
-    new: bytes = seed
-    for level in range(inner):
-        sibling = path[level]
-        if (index >> level) & 1:
-            old = hash_children(sibling, old)
-            new = hash_children(sibling, new)
-        else:
-            new = hash_children(new, sibling)
-    for position in range(inner, len(path)):
-        old = hash_children(path[position], old)
-        new = hash_children(path[position], new)
+    old, new = consistency_path_roots(size1, size2, seed=seed, path=hashes[start:])
 
     if old != root1:
         raise VerificationError(
@@ -150,6 +134,39 @@ def verify_consistency(
             actual=new,
             where="root2",
         )
+
+
+def consistency_shape(size1: int, size2: int) -> tuple[int, int, int]:
+    """For 0 < size1 < size2: the level of the old tree's last perfect subtree (``shift``),
+    and how many proof hashes lie inside the subtree the two trees share (``inner``) and on
+    the old tree's left border (``border``) (RFC 9162 §2.1.4.2)."""
+    shift = (size1 & -size1).bit_length() - 1
+    index = (size1 - 1) >> shift
+    inner = (index ^ ((size2 - 1) >> shift)).bit_length()
+    return shift, inner, (index >> inner).bit_count()
+
+
+def consistency_path_roots(
+    size1: int, size2: int, *, seed: bytes, path: Sequence[bytes]
+) -> tuple[bytes, bytes]:
+    """The old and new roots that the consistency ``path`` leads to from ``seed``, the hash of
+    the old tree's last perfect subtree (RFC 9162 §2.1.4.2, steps 5-8); ``path`` must have the
+    length `consistency_shape` gives (``inner + border``)."""
+    shift, inner, _ = consistency_shape(size1, size2)
+    index = (size1 - 1) >> shift
+    old: bytes = seed
+    new: bytes = seed
+    for level in range(inner):
+        sibling = path[level]
+        if (index >> level) & 1:
+            old = hash_children(sibling, old)
+            new = hash_children(sibling, new)
+        else:
+            new = hash_children(new, sibling)
+    for position in range(inner, len(path)):
+        old = hash_children(path[position], old)
+        new = hash_children(path[position], new)
+    return old, new
 
 
 def _check_count(value: object, *, where: str) -> None:
