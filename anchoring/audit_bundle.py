@@ -25,7 +25,13 @@ from anchoring.audit_replay import privacy_problems
 from anchoring.audit_report import AuditReport, Check, Recorder
 from anchoring.audit_source import SuppliedProof
 from anchoring.audit_witness import WitnessPolicy, audit_checkpoint_witnesses
-from anchoring.bundle_format import Bundle, BundleAnchor, bundle_sha256, parse_bundle
+from anchoring.bundle_format import (
+    Bundle,
+    BundleAnchor,
+    bundle_sha256,
+    parse_bundle,
+    read_bundle_json,
+)
 from node.checkpoint import Checkpoint, parse_time, recover_signer
 from node.domain.calendar import WorkingCalendar
 from node.domain.canonical import canonical_json
@@ -83,10 +89,13 @@ def audit_bundle(
         ChainError: the RPC endpoint fails.
     """
     rec = Recorder()
-    sha256 = bundle_sha256(data) if _is_json(data) else ""
+    sha256 = ""
     facts: dict[str, Any] = {"sha256": sha256}
     try:
-        bundle = parse_bundle(data)
+        value = read_bundle_json(data)  # read once, for the hash and the model
+        sha256 = bundle_sha256(data, value=value)
+        facts["sha256"] = sha256
+        bundle = parse_bundle(data, value=value)
     except VerificationError as exc:
         rec.error(Check.BUNDLE, exc, where="bundle")
         return BundleAudit(rec.report(kind="bundle", subject="bundle", facts=facts), None, sha256)
@@ -134,14 +143,6 @@ def audit_bundle(
         rec.note("no chain given: the anchor and observations were not checked")
     report = rec.report(kind="bundle", subject=subject, facts=facts)
     return BundleAudit(report=report, view=view, sha256=sha256)
-
-
-def _is_json(data: bytes) -> bool:
-    try:
-        bundle_sha256(data)
-    except VerificationError:
-        return False
-    return True
 
 
 def _identity(

@@ -129,19 +129,30 @@ def bundle_bytes(bundle: Bundle) -> bytes:
     return canonical_json(bundle.model_dump(mode="json"))
 
 
-def bundle_sha256(data: bytes) -> str:
+def read_bundle_json(data: bytes) -> Any:
+    """The bundle file's JSON value, read one way only (I-JSON: no duplicate members).
+
+    Raises:
+        VerificationError: the bytes are not I-JSON.
+    """
+    try:
+        return parse_json_strict(data, where="")
+    except NotCanonical as exc:
+        raise VerificationError(f"the bundle is not I-JSON: {exc}", where="bundle") from exc
+
+
+def bundle_sha256(data: bytes, *, value: Any = None) -> str:
     """The bundle's hash as printed in the extract's QR code: SHA-256 of its canonical form.
 
     ``data`` may be any JSON spelling of the bundle; it is canonicalised first (RFC 8785), so
-    the hash does not depend on whitespace or member order.
+    the hash does not depend on whitespace or member order. ``value`` is ``data`` already read
+    by `read_bundle_json` (read again when None).
 
     Raises:
         VerificationError: the bytes are not JSON.
     """
-    try:
-        value = parse_json_strict(data, where="")  # one reading only: no duplicate members
-    except NotCanonical as exc:
-        raise VerificationError(f"the bundle is not I-JSON: {exc}", where="bundle") from exc
+    if value is None:
+        value = read_bundle_json(data)
     try:
         canonical = canonical_json(value)
     except TypeError as exc:
@@ -149,17 +160,15 @@ def bundle_sha256(data: bytes) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
-def parse_bundle(data: bytes) -> Bundle:
-    """Read a bundle file.
+def parse_bundle(data: bytes, *, value: Any = None) -> Bundle:
+    """Read a bundle file (``value``: ``data`` already read by `read_bundle_json`).
 
     Raises:
         VerificationError: not JSON, not a tamga.bundle.v1 bundle, or a member is malformed
             (``where`` names it).
     """
-    try:
-        value = parse_json_strict(data, where="")  # one reading only: no duplicate members
-    except NotCanonical as exc:
-        raise VerificationError(f"the bundle is not I-JSON: {exc}", where="bundle") from exc
+    if value is None:
+        value = read_bundle_json(data)
     if not isinstance(value, dict) or value.get("format") != BUNDLE_FORMAT:
         actual = value.get("format") if isinstance(value, dict) else type(value).__name__
         raise VerificationError(

@@ -180,31 +180,30 @@ def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+_STRING = re.compile(rb'"(?:[^"\\]+|\\.)*"?', re.DOTALL)
+"""A JSON string (escapes honoured), or an unterminated one up to the end of the data."""
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+"""A JSON escape of a UTF-16 surrogate code unit (RFC 8259 §7)."""
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
 def nesting_exceeds(data: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     """Whether JSON ``data`` nests arrays and objects more than ``limit`` deep (RFC 8259 §9).
 
     A linear scan of the bytes (strings skipped, escapes honoured) that needs no parse, so it
-    is safe on any input, valid JSON or not.
+    is safe on any input, valid JSON or not: strings are cut out and everything but brackets
+    dropped in C (``re``, ``bytes.translate``), then only the brackets are walked.
     """
     if data.count(b"[") + data.count(b"{") <= limit:
         return False
+    brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
     depth = 0
-    in_string = escaped = False
-    for byte in data:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # quotation mark
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):  # [ {
+    for byte in brackets:
+        if byte in (0x5B, 0x7B):  # [ {
             depth += 1
             if depth > limit:
                 return True
-        elif byte in (0x5D, 0x7D):  # ] }
+        else:  # ] }
             depth -= 1
     return False
 
@@ -463,7 +462,9 @@ def _read(data: bytes, *, where: str, parse_float: Callable[[str], Any]) -> Any:
         raise NotCanonical(
             f"not JSON: {exc}", rule="json-syntax", paragraph="RFC 8259 §2", where=where
         ) from None
-    surrogate = _lone_surrogate(value)
+    # Only a \uD800-\uDFFF escape can put a lone surrogate in a string (UTF-8 cannot encode
+    # one): walk the value only when the text holds such an escape.
+    surrogate = _lone_surrogate(value) if _SURROGATE_ESCAPE.search(data) else None
     if surrogate is not None:
         raise NotCanonical(
             f"a string holds the lone surrogate \\u{ord(surrogate):04x}, which is not Unicode",

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from node.domain.canonical import (
     NotCanonical,
     canonical_json,
+    nesting_exceeds,
     parse_canonical,
     parse_json_strict,
     same_json,
@@ -334,3 +335,41 @@ def test_rfc8785_appendix_b_numbers(bits: str, text: str) -> None:
     if number == int(number) and abs(number) > 2**53 - 1:
         return  # as a JSON text these read back as integers beyond ±(2^53 - 1): refused
     assert parse_canonical(text.encode(), where="n") == number
+
+
+def _nesting_oracle(data: bytes, limit: int) -> bool:
+    """The plain byte-by-byte reading of RFC 8259 nesting (strings and escapes skipped)."""
+    depth = 0
+    in_string = escaped = False
+    for byte in data:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
+
+@settings(max_examples=400)
+@given(
+    st.lists(
+        st.sampled_from([b"[", b"]", b"{", b"}", b'"', b"\\", b"a", b",", b"\n", b"\xff"]),
+        max_size=80,
+    ),
+    st.integers(min_value=0, max_value=6),
+)
+@example([b'"', b"\\", b'"', b"[", b"["], 1)  # an escaped quote keeps the string open
+@example([b'"', b"[", b"[", b"\\"], 0)  # an unterminated string to the end
+def test_nesting_check_agrees_with_a_byte_by_byte_reading(parts: list[bytes], limit: int) -> None:
+    data = b"".join(parts)
+    assert nesting_exceeds(data, limit) == _nesting_oracle(data, limit)
