@@ -6,8 +6,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, Column, Engine, String, Table, Text, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, SQLModel
 
 from node.ledger.db import is_sqlite, read_transaction, write_transaction
@@ -158,6 +156,10 @@ def last_cosigned_size(engine: Engine, *, witness: str, key_id: str) -> int:
 
 
 def _upsert(engine: Engine, table: Table, values: dict[str, object]) -> None:
+    # the dialects' INSERT … ON CONFLICT, imported here: `import node.cli` stays light
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
     dialect = sqlite_insert if is_sqlite(engine) else pg_insert
     statement = dialect(table).values(**values).on_conflict_do_nothing()
     with write_transaction(engine) as conn:
