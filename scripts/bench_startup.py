@@ -81,8 +81,9 @@ def section(results: dict[str, Any]) -> str:
             "## CLI start-up (`scripts/bench_startup.py`)",
             "",
             f"`python scripts/bench_startup.py` — {results['runs']} runs of each command in a "
-            "fresh process on the demo register; load average at start and end: "
-            f"{results['load_start']}, {results['load_end']}.",
+            "fresh process on the demo register (bytecode of node/, anchoring/, api/ as "
+            "`make install` leaves it); load average "
+            f"{results['load_start']} → {results['load_end']}.",
             "",
             "| Command | Wall time, s: median (min–max) | Target |",
             "|---|---|---|",
