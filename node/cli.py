@@ -153,12 +153,11 @@ app.add_typer(emission_app, name="emission")
 app.add_typer(log_app, name="log")
 log_app.add_typer(prove_app, name="prove")
 
-_LAZY: dict[str, Callable[[typer.Typer], None]] = {}
+_Register = Callable[[typer.Typer], None]
+_LAZY: dict[str, _Register] = {}
 
 
-def _lazy(
-    name: str, *, summary: str, group: bool
-) -> Callable[[Callable[[typer.Typer], None]], None]:
+def _lazy(name: str, *, summary: str, group: bool) -> Callable[[_Register], _Register]:
     """Register command (or group) NAME whose module is imported only when it is resolved.
 
     The decorated function adds the real command to the Typer it is given, importing what it
@@ -166,12 +165,13 @@ def _lazy(
     (tests/cli/test_startup.py holds the two equal).
     """
 
-    def register(add: Callable[[typer.Typer], None]) -> None:
+    def register(add: _Register) -> _Register:
         _LAZY[name] = add
         if group:
             app.add_typer(typer.Typer(cls=_PlaceholderGroup, help=summary), name=name)
         else:
             app.command(name, cls=_Placeholder, help=summary)(_placeholder)
+        return add
 
     return register
 
