@@ -9,10 +9,13 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: run test install system-deps lint typecheck bench clean
 
+# compileall: bytecode of our own modules ahead of time, as pip does for the libraries; where
+# PYTHONDONTWRITEBYTECODE is set, every `tamga` call would otherwise compile them (~50 ms).
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m compileall -q node anchoring api
 	touch $(STAMP)
 
 install: $(STAMP)

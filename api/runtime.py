@@ -22,7 +22,7 @@ from node.chain.rpc import rpc_error_counts
 from node.checkpoint import parse_time
 from node.clock import Clock
 from node.errors import NotFound, RegistryError
-from node.ledger.schema import LogEntry
+from node.ledger.schema import log_entries
 from node.ledger.service import Ledger
 from node.settings import Settings
 
@@ -191,7 +191,7 @@ class _ObservedScan:
         if size < self.scanned:  # a replaced database: start over
             self.scanned, self.recorded_at = 0, None
         if size > self.scanned:
-            entries = LogEntry.__table__.c  # type: ignore[attr-defined]
+            entries = log_entries.c
             query = (
                 select(func.max(entries.recorded_at))
                 .where(entries.kind == "verification.observed")

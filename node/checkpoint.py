@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from eth_account import Account
-from eth_account.messages import encode_defunct
-from eth_account.signers.local import LocalAccount
+from typing import TYPE_CHECKING
 
 from node.errors import VerificationError
+
+if TYPE_CHECKING:  # eth_account is imported only by what signs or verifies (fast CLI start)
+    from eth_account.signers.local import LocalAccount
 
 CHECKPOINT_FORMAT = "tamga-checkpoint/v1"
 
@@ -96,6 +96,8 @@ class SignedCheckpoint:
 
 def sign_checkpoint(checkpoint: Checkpoint, account: LocalAccount) -> SignedCheckpoint:
     """Sign ``checkpoint.body()`` as an EIP-191 version 0x45 ("personal_sign") message."""
+    from eth_account.messages import encode_defunct
+
     signed = account.sign_message(encode_defunct(primitive=checkpoint.body()))
     return SignedCheckpoint(
         checkpoint=checkpoint, signer=account.address, signature=bytes(signed.signature)
@@ -108,6 +110,9 @@ def recover_signer(checkpoint: Checkpoint, signature: bytes) -> str:
     Raises:
         VerificationError: the signature is malformed.
     """
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+
     try:
         address: str = Account.recover_message(
             encode_defunct(primitive=checkpoint.body()), signature=signature

@@ -12,33 +12,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
-from eth_account.signers.local import LocalAccount
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
-from anchoring.audit_cli import EXIT_ALARM, EXIT_EQUIVOCATION
-from anchoring.bundle_cli import register as register_audit_commands
-from anchoring.cli import anchor_app, make_up_command
-from anchoring.localchain import local_chain
-from anchoring.monitor import monitor_command
-from anchoring.service import anchors_for_export
-from anchoring.witness_cli import witness_app
-from anchoring.witness_client import Cosigner
-from api.app import create_app
-from api.cli import token_app
 from node.checkpoint import SignedCheckpoint, format_time
 from node.clock import Clock, SystemClock
-from node.demo import demo_clock, load_demo
-from node.domain.calendar import kyrgyz_calendar
 from node.domain.entries import IssuerRegistered, decode_entry
 from node.domain.filings import ISSUER_EVENT_KINDS, parse_issuer_filing
 from node.domain.lifecycle import recorded_on
@@ -52,10 +37,7 @@ from node.errors import (
     VerificationError,
 )
 from node.keys import create_keystore, load_account, note_signer
-from node.ledger.backup import backup_ledger, restore_ledger
-from node.ledger.check import check_ledger
-from node.ledger.export import checkpoint_json, export_ledger
-from node.ledger.rebuild import rebuild_projection
+from node.ledger.export import checkpoint_json
 from node.ledger.service import Ledger
 from node.ledger.store import CheckpointRecord
 from node.merkle.hasher import hash_leaf
@@ -70,18 +52,27 @@ from node.operations import (
     record_emission_event,
     submit_emission,
 )
-from node.scheduler import run_scheduler
 from node.settings import Settings
-from node.verification.cli import make_verify_app
-from node.verification.demo import open_demo_chain
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+    from node.verification.runtime import LocalChain
+
+# Start-up time: web3, eth_account, the HTTP API, PDF/QR, compilers, APScheduler and the
+# chain code are imported by the commands that use them (inside their bodies, or in the
+# modules of the lazily loaded commands below), never by `import node.cli`;
+# tests/cli/test_startup.py holds that.
 
 EXIT_RULE_VIOLATION = 3
 EXIT_VERIFICATION = 4
 EXIT_NOT_FOUND = 5
 EXIT_OTHER = 1
-# `tamga audit` and `tamga monitor` exit with these themselves (anchoring/audit_cli.py):
-EXIT_EQUIVOCATION_PROVEN = EXIT_EQUIVOCATION  # 6: equivocation evidence written
-EXIT_MONITOR_ALARM = EXIT_ALARM  # 7: any other monitor alarm
+# `tamga audit` and `tamga monitor` exit with these themselves (anchoring/audit_cli.py
+# EXIT_EQUIVOCATION and EXIT_ALARM; written out here so that the module is not imported at start,
+# tests/cli/test_startup.py holds them equal):
+EXIT_EQUIVOCATION_PROVEN = 6  # equivocation evidence written
+EXIT_MONITOR_ALARM = 7  # any other monitor alarm
 
 DATE_FORMATS = ["%Y-%m-%d"]
 
@@ -115,7 +106,17 @@ def error_line(exc: RegistryError) -> str:
 
 
 class _TamgaGroup(TyperGroup):
-    """Turns every RegistryError into one line on stderr and its exit status, never a traceback."""
+    """Turns every RegistryError into one line on stderr and its exit status, never a traceback.
+
+    Commands registered with ``_lazy`` stand in the group as placeholders (name and help, for
+    the command list); the real command, and the modules it needs, load when it is resolved.
+    """
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if name is not None and isinstance(command, _Placeholder | _PlaceholderGroup):
+            command = self.commands[name] = lazy_command(name)
+        return name, command, rest
 
     def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context is not public API
         try:
@@ -123,6 +124,14 @@ class _TamgaGroup(TyperGroup):
         except RegistryError as exc:
             typer.echo(error_line(exc), err=True)
             raise typer.Exit(exit_code(exc)) from None
+
+
+class _Placeholder(TyperCommand):
+    """Stands for a lazily loaded command in the root group (see ``_TamgaGroup``)."""
+
+
+class _PlaceholderGroup(TyperGroup):
+    """Stands for a lazily loaded command group in the root group (see ``_TamgaGroup``)."""
 
 
 app = typer.Typer(
@@ -143,14 +152,138 @@ app.add_typer(issuer_app, name="issuer")
 app.add_typer(emission_app, name="emission")
 app.add_typer(log_app, name="log")
 log_app.add_typer(prove_app, name="prove")
-app.add_typer(token_app, name="token")
-app.add_typer(anchor_app, name="anchor")
-app.add_typer(witness_app, name="witness")
-_LOCAL_CHAIN = partial(local_chain, block_time=None)
-app.add_typer(make_verify_app(local_chain=_LOCAL_CHAIN), name="verify")
-app.command("up")(make_up_command(create_app))
-register_audit_commands(app)
-app.command("monitor")(monitor_command)
+
+_Register = Callable[[typer.Typer], None]
+_LAZY: dict[str, _Register] = {}
+
+
+def _lazy(name: str, *, summary: str, group: bool) -> Callable[[_Register], _Register]:
+    """Register command (or group) NAME whose module is imported only when it is resolved.
+
+    The decorated function adds the real command to the Typer it is given, importing what it
+    needs; ``summary`` is the first paragraph of the real command's help, shown by `tamga --help`
+    (tests/cli/test_startup.py holds the two equal).
+    """
+
+    def register(add: _Register) -> _Register:
+        _LAZY[name] = add
+        if group:
+            app.add_typer(typer.Typer(cls=_PlaceholderGroup, help=summary), name=name)
+        else:
+            app.command(name, cls=_Placeholder, help=summary)(_placeholder)
+        return add
+
+    return register
+
+
+def _placeholder() -> None:
+    """Never runs: ``_TamgaGroup.resolve_command`` puts the real command in its place."""
+
+
+def lazy_command(name: str) -> Any:
+    """The real click command of the lazily registered NAME (its modules are imported now).
+
+    Raises:
+        KeyError: NAME is not registered with ``_lazy``.
+    """
+    holder = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    _LAZY[name](holder)
+    return typer.main.get_group(holder).commands[name]
+
+
+def _local_chain() -> LocalChain:
+    """The node's own anvil (anchoring/localchain.py) for the demo and `tamga verify`."""
+    from anchoring.localchain import local_chain
+
+    return partial(local_chain, block_time=None)
+
+
+@_lazy("token", summary="API tokens: create (shown once, stored hashed), list, revoke.", group=True)
+def _token(holder: typer.Typer) -> None:
+    from api.cli import token_app
+
+    holder.add_typer(token_app, name="token")
+
+
+@_lazy(
+    "anchor",
+    summary="Anchoring checkpoints on an EVM chain: publish now, list and check what is on chain.",
+    group=True,
+)
+def _anchor(holder: typer.Typer) -> None:
+    from anchoring.cli import anchor_app
+
+    holder.add_typer(anchor_app, name="anchor")
+
+
+@_lazy(
+    "witness",
+    summary="A standalone C2SP tlog-witness: cosigns consistent checkpoints of configured logs.",
+    group=True,
+)
+def _witness(holder: typer.Typer) -> None:
+    from anchoring.witness_cli import witness_app
+
+    holder.add_typer(witness_app, name="witness")
+
+
+@_lazy(
+    "verify",
+    summary="On-chain verification: declared contracts, wallets, supply and burns vs the register "
+    "(`tamga verify REGNO…` or `tamga verify --all`).",
+    group=True,
+)
+def _verify(holder: typer.Typer) -> None:
+    from node.verification.cli import make_verify_app
+
+    holder.add_typer(make_verify_app(local_chain=_local_chain()), name="verify")
+
+
+@_lazy(
+    "up",
+    summary="Run the node: HTTP API, scheduled checkpoints and anchoring, until Ctrl-C/SIGTERM.",
+    group=False,
+)
+def _up(holder: typer.Typer) -> None:
+    from anchoring.cli import make_up_command
+    from api.app import create_app
+
+    holder.command("up")(make_up_command(create_app))
+
+
+def _audit_commands(holder: typer.Typer) -> None:
+    from anchoring.bundle_cli import register
+
+    register(holder)  # `tamga audit …`, `tamga bundle`, `tamga extract`
+
+
+_lazy(
+    "audit",
+    summary="Audit an export or a proof bundle against the chain (trusts nothing but the chain).",
+    group=True,
+)(_audit_commands)
+_lazy(
+    "bundle",
+    summary="Write the emission's proof bundle (docs/bundle-format.md); its SHA-256 goes to "
+    "stderr.",
+    group=False,
+)(_audit_commands)
+_lazy(
+    "extract",
+    summary="Print the emission's extract (Reg. §61) as a PDF, from its verified proof bundle.",
+    group=False,
+)(_audit_commands)
+
+
+@_lazy(
+    "monitor",
+    summary="Follow nodes and the chain; exit 6 on proven equivocation, 7 on any other alarm.",
+    group=False,
+)
+def _monitor(holder: typer.Typer) -> None:
+    from anchoring.monitor import monitor_command
+
+    holder.command("monitor")(monitor_command)
 
 
 @dataclass(frozen=True)
@@ -329,6 +462,9 @@ def demo(
     events); six of them are tokens deployed on the node's local chain (anvil) with planted
     findings for `tamga verify --all`.
     """
+    from node.demo import demo_clock, load_demo
+    from node.verification.demo import open_demo_chain
+
     rt = _runtime(ctx)
     clock = demo_clock()
     with _ledger(rt, signer=True, clock=clock) as ledger:
@@ -336,7 +472,7 @@ def demo(
         if if_empty and size > 0:
             _out().print(f"the ledger already holds {size} entries; demo not loaded again")
             return
-        with open_demo_chain(rt.settings, _LOCAL_CHAIN) as (chain, where):
+        with open_demo_chain(rt.settings, _local_chain()) as (chain, where):
             report = load_demo(ledger, clock=clock, chain=chain)
             if chain is not None:
                 chain.finish(now=rt.clock.now())
@@ -767,6 +903,10 @@ def log_checkpoint(ctx: typer.Context) -> None:
 def _cosign(rt: Runtime, ledger: Ledger) -> None:
     """Sign the C2SP notes of new checkpoints and submit the latest to TAMGA_WITNESSES; each
     witness's outcome goes to stderr (a failing witness never fails the command)."""
+    import httpx
+
+    from anchoring.witness_client import Cosigner
+
     account = ledger.sequencer.signer
     if account is None:
         return
@@ -855,6 +995,8 @@ def prove_state(
 
 @contextmanager
 def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     bars = Progress(
         TextColumn("{task.description:<8}"),
         BarColumn(),
@@ -883,6 +1025,12 @@ def export(
 
     Private values (Reg. §66) are never exported.
     """
+    import httpx
+
+    from anchoring.service import anchors_for_export
+    from anchoring.witness_client import Cosigner
+    from node.ledger.export import export_ledger
+
     rt = _runtime(ctx)
     account = _load_signer_optional(rt.settings)
     with _ledger(rt) as ledger, _progress() as report:
@@ -913,6 +1061,8 @@ def export(
 @app.command()
 def rebuild(ctx: typer.Context) -> None:
     """Recreate the register projection (issuers, emissions, versions) from the journal."""
+    from node.ledger.rebuild import rebuild_projection
+
     rt = _runtime(ctx)
     with _ledger(rt) as ledger, _progress() as report:
         size, _ = ledger.head()
@@ -934,6 +1084,8 @@ def check(ctx: typer.Context, as_json: JsonOption = False) -> None:
     Checkpoint signatures must recover to this node's key when its keystore is present. Exits
     with status 4 at the first mismatch.
     """
+    from node.ledger.check import check_ledger
+
     rt = _runtime(ctx)
     account = _load_signer_optional(rt.settings)
     expected = account.address if account is not None else None
@@ -973,6 +1125,8 @@ def backup(
 ) -> None:
     """Back up the database while the node runs (SQLite online backup; pg_dump on PostgreSQL)
     into DEST with a manifest (log size, root, latest checkpoint, SHA-256 of every file)."""
+    from node.ledger.backup import backup_ledger
+
     rt = _runtime(ctx)
     with _ledger(rt):
         pass  # refuses before `tamga init`, like every command
@@ -997,6 +1151,9 @@ def restore(
 ) -> None:
     """Restore a backup into the configured database (stop the node first): checks the
     manifest's hashes, refuses a non-empty database unless --force, then runs `tamga check`."""
+    from node.domain.calendar import kyrgyz_calendar
+    from node.ledger.backup import restore_ledger
+
     rt = _runtime(ctx)
     account = _load_signer_optional(rt.settings)
     report = restore_ledger(
@@ -1028,6 +1185,8 @@ def run(
     ] = None,
 ) -> None:
     """Cut a signed checkpoint every interval when the log has grown; stop with Ctrl-C/SIGTERM."""
+    from node.scheduler import run_scheduler
+
     rt = _runtime(ctx)
     seconds = interval or rt.settings.checkpoint_interval_seconds
     logging.basicConfig(

@@ -7,12 +7,13 @@ import json
 import os
 import secrets
 from pathlib import Path
-
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
+from typing import TYPE_CHECKING
 
 from node.errors import SigningKeyError
 from node.note import NoteSigner
+
+if TYPE_CHECKING:  # eth_account loads only when a keystore is created or opened
+    from eth_account.signers.local import LocalAccount
 
 KEYSTORE_SCRYPT_N = 2**14
 
@@ -25,6 +26,8 @@ def create_keystore(
     Raises:
         SigningKeyError: a keystore already exists there, or the files cannot be written.
     """
+    from eth_account import Account
+
     if key_file.exists():
         raise SigningKeyError(f"a keystore already exists at {key_file}; refusing to overwrite it")
     key = private_key if private_key is not None else secrets.token_bytes(32)
@@ -48,6 +51,8 @@ def load_account(*, key_file: Path, password_file: Path) -> LocalAccount:
         SigningKeyError: a file is missing or the password does not open the keystore. The message
             never contains the key or the password.
     """
+    from eth_account import Account
+
     try:
         keystore = json.loads(key_file.read_text())
         password = password_file.read_text().strip()

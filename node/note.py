@@ -8,12 +8,13 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from node.checkpoint import Checkpoint, format_time, parse_time
 from node.errors import VerificationError
+
+if TYPE_CHECKING:  # cryptography loads where a note is signed or verified (fast CLI start)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 # c2sp.org/signed-note §"Signature types"
 ED25519 = 0x01
@@ -166,6 +167,8 @@ class NoteSigner:
             raise VerificationError("unknown signature type", actual=self.sig_type)
 
     def _private(self) -> Ed25519PrivateKey:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         return Ed25519PrivateKey.from_private_bytes(self.seed)
 
     @property
@@ -305,6 +308,9 @@ def verify_signature(text: str, signature: NoteSignature, key: VerifierKey) -> i
             expected=f"{key.name} {key.key_id.hex()}",
             actual=f"{signature.name} {signature.key_id.hex()}",
         )
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     public = Ed25519PublicKey.from_public_bytes(key.public_key)
     timestamp: int | None = None
     if key.sig_type == ED25519:

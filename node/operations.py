@@ -6,10 +6,10 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from node.domain.canonical import parse_untrusted_json
@@ -45,48 +45,53 @@ _DRY_RUN_APPLICATION: Final = "APP-000000"
 # ---- reading files --------------------------------------------------------------------------
 
 
-class _FilingLoader(yaml.SafeLoader):
-    """YAML SafeLoader with two changes for filings.
+@cache
+def _filing_loader() -> type[Any]:
+    """The YAML loader for filings, built on first use (PyYAML loads only to read YAML)."""
+    import yaml
 
-    Decimal literals (``12.50``) keep their exact text: our data forbids floats
-    (node/domain/canonical.py), and ``12.50`` in a filing means the decimal 12.50, so it is passed
-    on as the string "12.50" and validated as a decimal. Only ``true``/``false`` are booleans
-    (YAML 1.2): YAML 1.1 would read the key ``on:`` (an effective date) or a ``no`` as booleans.
-    """
+    class FilingLoader(yaml.SafeLoader):
+        """YAML SafeLoader with two changes for filings.
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        """A mapping whose keys are unique: a filing that names a field twice is ambiguous
-        (YAML 1.2 §3.2.1.1 requires unique keys; PyYAML would keep the last silently)."""
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<:` merges; own keys override
-                continue
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, str | int | bool) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while reading a mapping",
-                    node.start_mark,
-                    f"duplicate key {key!r}",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        Decimal literals (``12.50``) keep their exact text: our data forbids floats
+        (node/domain/canonical.py), and ``12.50`` in a filing means the decimal 12.50, so it is
+        passed on as the string "12.50" and validated as a decimal. Only ``true``/``false`` are
+        booleans (YAML 1.2): YAML 1.1 would read the key ``on:`` (an effective date) or a ``no``
+        as booleans.
+        """
 
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            """A mapping whose keys are unique: a filing that names a field twice is ambiguous
+            (YAML 1.2 §3.2.1.1 requires unique keys; PyYAML would keep the last silently)."""
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # `<<:` merges; own keys override
+                    continue
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, str | int | bool) and key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        "while reading a mapping",
+                        node.start_mark,
+                        f"duplicate key {key!r}",
+                        key_node.start_mark,
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
 
-def _float_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
-    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    def float_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+        return str(loader.construct_scalar(node))  # type: ignore[arg-type]
 
-
-_FilingLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_FilingLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-_FilingLoader.add_constructor("tag:yaml.org,2002:float", _float_as_text)
+    FilingLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    FilingLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool",
+        re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        list("tTfF"),
+    )
+    FilingLoader.add_constructor("tag:yaml.org,2002:float", float_as_text)
+    return FilingLoader
 
 
 def parse_document(text: str, *, name: str, yaml_syntax: bool) -> Any:
@@ -95,15 +100,18 @@ def parse_document(text: str, *, name: str, yaml_syntax: bool) -> Any:
     Raises:
         ConfigError: the text is not valid JSON / YAML (the message names ``name`` and where).
     """
+    if not yaml_syntax:
+        try:
+            return parse_untrusted_json(text.encode("utf-8"), field=name)
+        except RuleViolation as exc:  # I-JSON (RFC 7493), as for API bodies
+            raise ConfigError(
+                f"{name} is not valid JSON: {exc.message.removeprefix('not valid JSON: ')} "
+                f"[{exc.rule}; {exc.paragraph}]"
+            ) from exc
+    import yaml
+
     try:
-        if yaml_syntax:
-            return yaml.load(text, Loader=_FilingLoader)  # noqa: S506 - a SafeLoader subclass
-        return parse_untrusted_json(text.encode("utf-8"), field=name)
-    except RuleViolation as exc:  # I-JSON (RFC 7493), as for API bodies
-        raise ConfigError(
-            f"{name} is not valid JSON: {exc.message.removeprefix('not valid JSON: ')} "
-            f"[{exc.rule}; {exc.paragraph}]"
-        ) from exc
+        return yaml.load(text, Loader=_filing_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""

@@ -84,6 +84,7 @@ STEPS: tuple[Step, ...] = (
     Step("witness", "bench_witness.py", "Witness", (), ("--quick",)),
     Step("soak", "bench_soak.py", "Soak", ("--minutes", "10"), ("--quick",), "--write"),
     Step("writes", "bench_writes.py", "Concurrent API writes", (), ("--quick",)),
+    Step("startup", "bench_startup.py", "CLI start-up", (), ("--quick",)),
 )
 QUICK_EXTRA = {"audit": ("--runs", "2", "--bundle-runs", "3", "--series", "1000")}
 

@@ -7,8 +7,6 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Protocol, runtime_checkable
 
-import holidays
-
 from node.errors import ConfigError
 
 _SATURDAY = 5
@@ -34,6 +32,8 @@ class WorkingCalendar(Protocol):
 @cache
 def _kg_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
     """Public holidays (with days off moved by law) and weekend working days of one year, KG."""
+    import holidays  # loaded when a deadline is computed, not by every command at start
+
     calendar = holidays.country_holidays("KG", years=year)
     days_off = frozenset(calendar.keys())
     weekend_workdays = frozenset(

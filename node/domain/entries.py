@@ -113,9 +113,15 @@ Symbol: TypeAlias = Annotated[str, StringConstraints(pattern=r"^\S{1,20}$")]
 
 
 class WireModel(BaseModel):
-    """Base of wire models: frozen, unknown members rejected."""
+    """Base of wire models: frozen, unknown members rejected.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+    Validators are built on first use (``defer_build``): commands that only read the register
+    never pay for the ~45 entry models at start-up.
+    """
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=False, defer_build=True
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -746,7 +752,8 @@ ISSUER_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("issuer."
 EMISSION_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("emission."))
 VERIFICATION_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("verification."))
 
-ENTRY_ADAPTER: Final[TypeAdapter[Entry]] = TypeAdapter(Entry)
+ENTRY_ADAPTER: Final[TypeAdapter[Entry]] = TypeAdapter(Entry, config=ConfigDict(defer_build=True))
+"""Validates any entry by its ``kind``; built on first use, like the models."""
 
 
 def encode_entry(entry: Entry) -> bytes:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-
-from eth_account.signers.local import LocalAccount
+from typing import TYPE_CHECKING
 
 from node.checkpoint import Checkpoint, SignedCheckpoint, format_time, sign_checkpoint
 from node.clock import Clock
@@ -27,6 +26,9 @@ from node.merkle.hasher import hash_leaf
 from node.merkle.nodes import NodeID
 from node.merkle.tree import CompactRange
 from node.state import state_root
+
+if TYPE_CHECKING:  # the signer's class only; eth_account loads when a key is opened
+    from eth_account.signers.local import LocalAccount
 
 
 @dataclass(frozen=True)

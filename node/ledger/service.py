@@ -8,9 +8,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-
-from eth_account.signers.local import LocalAccount
+from typing import TYPE_CHECKING, Any
 
 from node.checkpoint import Checkpoint, SignedCheckpoint, parse_time
 from node.clock import Clock
@@ -41,6 +39,9 @@ from node.merkle.reader import MemoryNodeStore, NodeReader
 from node.merkle.tree import build_tree, prove_consistency, prove_inclusion, root_at
 from node.settings import Settings
 from node.state import StateProof
+
+if TYPE_CHECKING:  # the signer's class only; eth_account loads when a key is opened
+    from eth_account.signers.local import LocalAccount
 
 SALT_BYTES = 16
 

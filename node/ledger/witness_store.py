@@ -6,42 +6,31 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, Column, Engine, String, Table, Text, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Field, SQLModel
 
 from node.ledger.db import is_sqlite, read_transaction, write_transaction
+from node.ledger.schema import LEDGER_METADATA
 
+checkpoint_notes = Table(
+    "checkpoint_notes",
+    LEDGER_METADATA,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("note", Text, nullable=False),
+    Column("key", String(400), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+"""The C2SP signed note of a checkpoint (text and the node's Ed25519 signature line)."""
 
-class CheckpointNoteRow(SQLModel, table=True):
-    """The C2SP signed note of a checkpoint (text and the node's Ed25519 signature line)."""
-
-    __tablename__ = "checkpoint_notes"
-    size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    note: str = Field(sa_column=Column(Text, nullable=False))
-    key: str = Field(sa_column=Column(String(400), nullable=False))
-    created_at: str = Field(sa_column=Column(String(40), nullable=False))
-
-
-class CosignatureRow(SQLModel, table=True):
-    """One witness cosignature (c2sp.org/tlog-cosignature) of a checkpoint, verified on receipt."""
-
-    __tablename__ = "witness_cosignatures"
-    size: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    witness: str = Field(sa_column=Column(String(255), primary_key=True))
-    key_id: str = Field(sa_column=Column(String(8), primary_key=True))
-    timestamp: int = Field(sa_column=Column(BigInteger, nullable=False))
-    line: str = Field(sa_column=Column(Text, nullable=False))
-    received_at: str = Field(sa_column=Column(String(40), nullable=False))
-
-
-def _table(model: type[SQLModel]) -> Table:
-    table: Table = model.__table__  # type: ignore[attr-defined]
-    return table
-
-
-checkpoint_notes = _table(CheckpointNoteRow)
-witness_cosignatures = _table(CosignatureRow)
+witness_cosignatures = Table(
+    "witness_cosignatures",
+    LEDGER_METADATA,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("witness", String(255), primary_key=True),
+    Column("key_id", String(8), primary_key=True),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("line", Text, nullable=False),
+    Column("received_at", String(40), nullable=False),
+)
+"""One witness cosignature (c2sp.org/tlog-cosignature) of a checkpoint, verified on receipt."""
 WITNESS_TABLES = [checkpoint_notes, witness_cosignatures]
 
 
@@ -158,6 +147,10 @@ def last_cosigned_size(engine: Engine, *, witness: str, key_id: str) -> int:
 
 
 def _upsert(engine: Engine, table: Table, values: dict[str, object]) -> None:
+    # the dialects' INSERT … ON CONFLICT, imported here: `import node.cli` stays light
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
     dialect = sqlite_insert if is_sqlite(engine) else pg_insert
     statement = dialect(table).values(**values).on_conflict_do_nothing()
     with write_transaction(engine) as conn:

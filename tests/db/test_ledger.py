@@ -16,6 +16,7 @@ from pymerkle import InmemoryTree
 from sqlalchemy import text
 
 from node.checkpoint import sign_checkpoint, verify_checkpoint_signature
+from node.clock import FixedClock
 from node.domain.calendar import kyrgyz_calendar
 from node.domain.privacy import verify_commitment
 from node.errors import MerkleError, NotFound, RuleViolation, VerificationError
@@ -28,7 +29,7 @@ from node.ledger.service import Ledger, signed_from_record
 from node.merkle.hasher import hash_leaf
 from node.merkle.verify import verify_consistency, verify_inclusion
 from node.state import verify_state_proof
-from tests.support.scenario import open_ledger, populate, signer
+from tests.support.scenario import NOW, ORIGIN, open_ledger, populate, signer
 from tests.unit.domain.lifecycle_samples import ev, issuer_filing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -337,3 +338,40 @@ class TestLedger:
         with pytest.raises(RuleViolation):
             ledger.append([Prepared(entry=burn("KG0201ZZZZ1"))])
         assert snapshot(ledger) == before
+
+
+def test_head_revision_is_alembics_head() -> None:
+    """HEAD_REVISION (read by every command without loading Alembic) is the scripts' head."""
+    assert migrate.head_revision() == migrate.script_head()
+
+
+def test_revision_check_without_alembic_on_every_backend(database_url: str) -> None:
+    """`current_revision` reads Alembic's version table itself; `require_initialized` refuses a
+    database before `tamga init` and one at an older revision, naming both revisions."""
+    from alembic.runtime.migration import MigrationContext
+
+    from node.errors import LedgerError, StorageError
+    from node.ledger.store import SqlLedgerStore
+
+    store = SqlLedgerStore.from_url(database_url)
+    ledger = Ledger(store=store, clock=FixedClock(NOW), origin=ORIGIN, calendar=CAL)
+    try:
+        assert migrate.current_revision(store.engine) is None
+        with pytest.raises(LedgerError, match=r"not initialised: run `tamga init`"):
+            ledger.require_initialized()
+        migrate.upgrade(store.engine, revision="0004")
+        assert migrate.current_revision(store.engine) == "0004"
+        needs = migrate.head_revision()
+        with pytest.raises(LedgerError, match=f"revision 0004, this code needs {needs}: "):
+            ledger.require_initialized()
+        ledger.initialize()
+        with store.engine.connect() as conn:
+            alembics = MigrationContext.configure(conn).get_current_revision()
+        assert migrate.current_revision(store.engine) == alembics == migrate.head_revision()
+        ledger.require_initialized()
+        with store.engine.begin() as conn:
+            conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('0004')"))
+        with pytest.raises(StorageError, match="more than one revision: "):
+            migrate.current_revision(store.engine)
+    finally:
+        ledger.close()
