@@ -243,17 +243,7 @@ class Web3AnchorChain:
         Raises:
             ChainError: the endpoint failed.
         """
-        wanted = sorted(set(numbers))
-        found: dict[int, bytes] = {}
-        for chunk in _chunks(wanted, BATCH_SIZE):
-            with _rpc(self.rpc_url, "eth_getBlockByNumber"), self.w3.batch_requests() as batch:
-                for number in chunk:
-                    batch.add(self.w3.eth.get_block(number))
-                blocks: list[Any] = list(batch.execute())
-            for number, block in zip(chunk, blocks, strict=True):
-                if block is not None and "hash" in block:
-                    found[number] = bytes(block["hash"])
-        return found
+        return {number: block.hash for number, block in self.blocks(numbers).items()}
 
     def anchored_events(
         self, *, from_block: int, to_block: int, tree_size: int | None = None
