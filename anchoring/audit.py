@@ -1183,18 +1183,8 @@ def _their_extension(
     if supplied is None:
         rec.note(f"{where}: {other.description} serves no consistency proof from {head.size}")
         return False
-    try:
-        verify_consistency(
-            size1=head.size,
-            size2=their_head.tree_size,
-            root1=head.checkpoint.log_root,
-            root2=bytes.fromhex(their_head.log_root),
-            proof=supplied.proof,
-        )
-    except VerificationError:
-        pass
-    else:
-        return False
+    if _extends(head, their_head, supplied.proof):
+        return False  # one history: nothing to report
     proof = supplied.proof
     if head.size & (head.size - 1) == 0 and supplied.root1 is not None:
         proof = evidence_proof(head.size, proof, old_root=supplied.root1)
@@ -1226,3 +1216,18 @@ def _other_checkpoints(other: ExportSource, rec: Recorder) -> list[CheckpointLin
         except VerificationError as exc:
             rec.error(Check.EXPORT_FORMAT, exc, where=f"{other.description} line {number}")
     return lines
+
+
+def _extends(head: _Signed, their_head: CheckpointLine, proof: Sequence[bytes]) -> bool:
+    """Whether ``proof`` shows their signed head extends ours (RFC 9162 §2.1.4.2)."""
+    try:
+        verify_consistency(
+            size1=head.size,
+            size2=their_head.tree_size,
+            root1=head.checkpoint.log_root,
+            root2=bytes.fromhex(their_head.log_root),
+            proof=proof,
+        )
+    except VerificationError:
+        return False
+    return True

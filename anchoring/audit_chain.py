@@ -594,11 +594,7 @@ class CrossCheckedChain:
             RpcDisagreement: the endpoints disagree.
             ChainError: an endpoint failed.
         """
-        wanted = sorted(set(numbers))
-        result: dict[int, bytes] = self._agree(
-            f"the hashes of blocks {_span(wanted)}", [c.block_hashes(wanted) for c in self.chains]
-        )
-        return result
+        return {number: block.hash for number, block in self.blocks(numbers).items()}
 
     def blocks(self, numbers: Iterable[int]) -> dict[int, BlockInfo]:
         """Block hashes and timestamps, equal at every endpoint.
