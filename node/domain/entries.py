@@ -516,6 +516,46 @@ class EmissionCancellationPublished(EmissionEntry):
     uri: Uri
 
 
+class EmissionQuarterReported(EmissionEntry):
+    """The issuer reports the VAs placed in a quarter of placement (Reg. §28): due within 10
+    working days after the quarter ends, a quarter without placement included."""
+
+    kind: Literal["emission.quarter_reported"] = "emission.quarter_reported"
+    quarter_end: dt.date
+    placed_in_quarter: Quantity
+
+
+class EmissionProceedsReturned(EmissionEntry):
+    """Proceeds of a failed or invalid issue returned to the holders as the white paper sets
+    (Reg. §25, §53); one entry per return, the register keeps the total."""
+
+    kind: Literal["emission.proceeds_returned"] = "emission.proceeds_returned"
+    amount: PositiveAmount
+
+
+class EmissionRecognitionNotified(EmissionEntry):
+    """The authority delivers its decision on recognition to the issuer: the recognition
+    (Reg. §38) or the refusal with its grounds (Reg. §39), within 3 working days."""
+
+    kind: Literal["emission.recognition_notified"] = "emission.recognition_notified"
+
+
+class EmissionResultsDisclosed(EmissionEntry):
+    """The issuer discloses the results through the exchange operator within 5 working days of
+    the recognition (Reg. §40)."""
+
+    kind: Literal["emission.results_disclosed"] = "emission.results_disclosed"
+    uri: Uri
+
+
+class EmissionCancellationPrenotified(EmissionEntry):
+    """The day after the cancellation decision, the issuer and the exchange operator are told by
+    telephone, fax or other electronic means (Reg. §55, the preliminary notice); the written
+    confirmation follows as ``emission.cancellation_notified``."""
+
+    kind: Literal["emission.cancellation_prenotified"] = "emission.cancellation_prenotified"
+
+
 class EmissionFeePaid(EmissionEntry):
     """A registration-fee payment: a quarterly installment or an increase fee (Reg. §28)."""
 
@@ -693,6 +733,11 @@ AnyEmissionEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
     EmissionCancellationNotified,
     EmissionCancellationPublished,
     EmissionCancelled,
+    EmissionQuarterReported,
+    EmissionProceedsReturned,
+    EmissionRecognitionNotified,
+    EmissionResultsDisclosed,
+    EmissionCancellationPrenotified,
 ]
 """Any emission entry."""
 
@@ -739,6 +784,11 @@ ENTRY_TYPES: Final[dict[str, type[IssuerEntry] | type[EmissionEntry]]] = {
         EmissionCancellationNotified,
         EmissionCancellationPublished,
         EmissionCancelled,
+        EmissionQuarterReported,
+        EmissionProceedsReturned,
+        EmissionRecognitionNotified,
+        EmissionResultsDisclosed,
+        EmissionCancellationPrenotified,
         VerificationObserved,
         VerificationFinding,
         VerificationFindingResolved,

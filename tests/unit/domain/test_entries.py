@@ -64,6 +64,11 @@ KINDS = [
     "emission.cancellation_notified",
     "emission.cancellation_published",
     "emission.fee_paid",
+    "emission.quarter_reported",
+    "emission.proceeds_returned",
+    "emission.recognition_notified",
+    "emission.results_disclosed",
+    "emission.cancellation_prenotified",
     *VERIFICATION_KINDS,
 ]
 ON = date(2026, 9, 1)
