@@ -381,6 +381,11 @@ _TEXTS: Final[dict[str, tuple[str, str, str]]] = {
         "Не удаётся прочитать название или символ токена",
         "The token's name or symbol cannot be read",
     ),
+    "check.erc20.name-mismatch": (
+        "Токендин name() катталган аталышка дал келбейт",
+        "name() токена не совпадает с зарегистрированным наименованием",
+        "The token's name() is not the registered name",
+    ),
     "check.erc20.symbol-mismatch": (
         "Блокчейндеги аталышы же белгиси реестрге дал келбейт",
         "Название или символ в блокчейне не совпадает с реестром",

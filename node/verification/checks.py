@@ -16,7 +16,7 @@ from node.chain.logs import TransferLog
 from node.chain.reads import BlockPin
 from node.domain.lifecycle import BISHKEK
 from node.domain.model import EmissionState
-from node.domain.names import forbidden_words
+from node.domain.names import forbidden_words, same_name
 from node.verification.findings import Check, Finding
 
 MAX_EVIDENCE_TXS: Final = 50
@@ -206,6 +206,14 @@ def _metadata(state: EmissionState, reading: TokenReading) -> list[Finding]:
                 Check.SYMBOL_MISMATCH,
                 expected=f"symbol {state.symbol!r}",
                 observed=f"symbol() = {reading.symbol!r}",
+            )
+        )
+    if reading.name is not None and not same_name(reading.name, state.name):
+        found.append(
+            Finding(
+                Check.NAME_MISMATCH,
+                expected=f"name {state.name!r}",
+                observed=f"name() = {reading.name!r}",
             )
         )
     for what, text in (("name", reading.name), ("symbol", reading.symbol)):

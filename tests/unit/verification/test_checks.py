@@ -134,8 +134,15 @@ def test_metadata_and_the_name_rule() -> None:
     assert "name(), decimals()" in unreadable.findings[0].observed
     assert Check.SUPPLY_EXCEEDS not in unreadable.ran  # no decimals: no supply checks
     named = evaluate(state, _reading(name="Kyrgyz Real Estate", symbol="atre "))
-    assert _ids(named.findings) == {"names.forbidden-word:name"}  # the symbol matches, folded
-    assert named.findings[0].paragraph == "Law art. 37.3"
+    # the symbol matches, folded; the name is not the registered one and breaks Law art. 37.3
+    assert _ids(named.findings) == {"names.forbidden-word:name", "erc20.name-mismatch"}
+    forbidden = next(f for f in named.findings if f.check is Check.FORBIDDEN_NAME)
+    assert forbidden.paragraph == "Law art. 37.3"
+    renamed = evaluate(state, _reading(name="Ala-Too Real Estate Coin"))
+    assert _ids(renamed.findings) == {"erc20.name-mismatch"}
+    assert renamed.findings[0].expected == "name 'Ala-Too Real Estate Token'"
+    spelled = evaluate(state, _reading(name="ALA TOO real-estate  token"))
+    assert _ids(spelled.findings) == set()  # case, spacing and punctuation do not count
     symbol = evaluate(state, _reading(symbol="MANAS"))
     assert _ids(symbol.findings) == {"erc20.symbol-mismatch", "names.forbidden-word:symbol"}
 
