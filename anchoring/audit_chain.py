@@ -1,7 +1,8 @@
 """Read-only chain access for the auditor: `Anchored` events, `rootAt`, `latest`, blocks, receipts.
 
-Only JSON-RPC reads through web3 and the committed ABI (anchoring/artifacts/RegistryAnchor.json);
-nothing is signed or sent. Reads that must agree with each other are pinned to one block.
+Only JSON-RPC reads through the node's one transport (node/chain/rpc.py, web3.py on top) and the
+committed ABI (anchoring/artifacts/RegistryAnchor.json); nothing is signed or sent. Reads that
+must agree with each other are pinned to one block.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from typing import Any, Final, Protocol
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
-from web3 import Web3
 from web3.exceptions import BadFunctionCallOutput, Web3Exception
 
 from anchoring.artifacts import ContractArtifact, load_artifact
 from anchoring.audit_report import Check, Recorder
+from node.chain.rpc import RpcClient, web3_for
 from node.errors import ChainError, ConfigError
 
 """The committed ABI and bytecode of the anchor contract."""
@@ -208,7 +209,7 @@ class Web3AnchorChain:
         """
         self.rpc_url = rpc_url
         self._contract_address = checksum(contract)
-        self.w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+        self.w3 = web3_for(RpcClient([rpc_url], timeout=timeout))
         self._contract = self.w3.eth.contract(address=self._contract_address, abi=anchor_abi())
         self._event = self._contract.events.Anchored()
         self._topic = HexBytes(self.w3.keccak(text=event_signature("Anchored")))

@@ -1,8 +1,9 @@
-"""JSON-RPC access to an EVM chain and to the RegistryAnchor contract, every error wrapped.
+"""The publisher's binding of an EVM chain and the RegistryAnchor contract, every error wrapped.
 
-Connection failures become ``ChainUnavailable``; a revert of the contract becomes
-``ContractRejected`` with the decoded custom error; anything else the node or web3 refuses
-becomes ``ChainError``. Nothing here connects until a method is called.
+Requests go through the node's one JSON-RPC transport (node/chain/rpc.py, web3.py on top for
+ABI encoding and receipts). Connection failures become ``ChainUnavailable``; a revert of the
+contract becomes ``ContractRejected`` with the decoded custom error; anything else the node or
+web3 refuses becomes ``ChainError``. Nothing here connects until a method is called.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 import requests
 from eth_abi.abi import decode as abi_decode
@@ -21,13 +21,11 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
-from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 from web3.exceptions import (
     ContractCustomError,
     ContractLogicError,
     ContractPanicError,
-    ProviderConnectionError,
     TransactionNotFound,
     Web3Exception,
     Web3RPCError,
@@ -36,8 +34,9 @@ from web3.exceptions import (
 from anchoring.artifacts import REGISTRY_ANCHOR, ContractArtifact, load_artifact
 from anchoring.errors import ChainUnavailable, ContractRejected
 from anchoring.fees import Fees, initial_fees
-from node.chain.retry import NO_RETRY, RetryingHTTPProvider, RetryPolicy
+from node.chain.retry import NO_RETRY, RetryPolicy
 from node.chain.retry import describe as describe_transport
+from node.chain.rpc import RpcClient, web3_for
 from node.checkpoint import Checkpoint, SignedCheckpoint, format_time
 from node.errors import ChainError
 
@@ -79,25 +78,6 @@ _RANGE_TOO_LARGE = (
     "too large",
     "response size",
 )
-
-
-def redact_url(url: str) -> str:
-    """``scheme://host:port`` of an RPC URL: paths and queries often carry API keys."""
-    parts = urlsplit(url)
-    host = parts.hostname or "?"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme or 'http'}://{host}{port}"
-
-
-def connect(url: str, *, timeout: float) -> Web3:
-    """A web3 client for ``url`` that fails fast (no silent retries; the publisher retries).
-
-    Nothing is sent until a call is made.
-    """
-    provider = HTTPProvider(
-        url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
-    )
-    return Web3(provider)
 
 
 @dataclass(frozen=True)
@@ -189,32 +169,35 @@ def hex0x(value: bytes) -> str:
 class Chain:
     """One JSON-RPC endpoint: blocks, fees, nonces, raw transactions and receipts."""
 
-    def __init__(self, w3: Web3, *, url: str) -> None:
-        self.w3 = w3
-        self.where = redact_url(url)
+    def __init__(self, client: RpcClient) -> None:
+        self.client = client
+        self.w3 = web3_for(client)
+        self.where = client.url
 
     @classmethod
     def open(cls, url: str, *, timeout: float, retry: RetryPolicy = NO_RETRY) -> Chain:
         """A client for ``url`` (does not connect yet); transient failures (timeouts, HTTP 429
         and 5xx) are retried under ``retry`` (node/chain/retry.py), by default not at all."""
-        if retry.retries == 0:
-            return cls(connect(url, timeout=timeout), url=url)
-        return cls(Web3(RetryingHTTPProvider(url, timeout=timeout, policy=retry)), url=url)
+        return cls(RpcClient([url], timeout=timeout, retry=retry))
 
     @contextmanager
     def errors(self, action: str) -> Iterator[None]:
         """Re-raise web3 and transport errors of ``action`` as ChainError subclasses."""
         try:
             yield
-        except (requests.ConnectionError, requests.Timeout, ProviderConnectionError) as exc:
-            raise ChainUnavailable(
-                f"{action}: cannot reach the JSON-RPC endpoint {self.where} "
-                f"({exc.__class__.__name__})"
-            ) from exc
-        except requests.RequestException as exc:  # HTTP 429, 5xx: the endpoint is not serving
-            raise ChainUnavailable(
-                f"{action}: the JSON-RPC endpoint {self.where} failed ({describe_transport(exc)})"
-            ) from exc
+        except ChainUnavailable as exc:
+            cause = exc.__cause__
+            if isinstance(cause, requests.ConnectionError | requests.Timeout):
+                raise ChainUnavailable(
+                    f"{action}: cannot reach the JSON-RPC endpoint {self.where} "
+                    f"({cause.__class__.__name__})"
+                ) from exc
+            if isinstance(cause, requests.RequestException):
+                raise ChainUnavailable(
+                    f"{action}: the JSON-RPC endpoint {self.where} failed "
+                    f"({describe_transport(cause)})"
+                ) from exc
+            raise ChainUnavailable(f"{action}: {exc}") from exc
         except ContractCustomError as exc:
             raise rejected(str(exc.data or ""), action=action) from exc
         except ContractPanicError as exc:
@@ -235,7 +218,7 @@ class Chain:
             ChainError: the call returned an error.
         """
         with self.errors(method):
-            response = self.w3.provider.make_request(cast(Any, method), list(params))
+            response = self.client.request(method, list(params))
         if "error" in response:
             raise ChainError(f"{method} failed at {self.where}: {response['error']}")
         return response.get("result")
