@@ -32,11 +32,19 @@ from web3.exceptions import (
 )
 
 from anchoring.artifacts import REGISTRY_ANCHOR, ContractArtifact, load_artifact
+from anchoring.audit_chain import (
+    ANCHORED_TOPIC,
+    AnchoredEvent,
+    Receipt,
+    decode_anchored,
+    parse_receipt,
+)
 from anchoring.errors import ChainUnavailable, ContractRejected
 from anchoring.fees import Fees, initial_fees
+from node.chain.logs import LogScanner
 from node.chain.retry import NO_RETRY, RetryPolicy
 from node.chain.retry import describe as describe_transport
-from node.chain.rpc import RpcClient, web3_for
+from node.chain.rpc import RpcClient, hex_int, web3_for
 from node.checkpoint import Checkpoint, SignedCheckpoint, format_time
 from node.errors import ChainError
 
@@ -44,11 +52,6 @@ logger = logging.getLogger("tamga.anchoring.chain")
 
 TIME_LENGTH = 27
 """Length of a checkpoint's time text, e.g. ``2026-11-22T01:47:16.000000Z`` (``bytes27``)."""
-
-ANCHORED_SIGNATURE = "Anchored(uint64,bytes32,bytes32,uint64)"
-ANCHORED_TOPIC = "0x" + keccak(text=ANCHORED_SIGNATURE).hex()
-"""topic0 of ``event Anchored(uint64 indexed treeSize, bytes32 logRoot, bytes32 stateRoot,
-uint64 anchoredAt)``."""
 
 CHECKPOINT_SIGNER_SET_SIGNATURE = "CheckpointSignerSet(address,bool)"
 CHECKPOINT_SIGNER_SET_TOPIC = "0x" + keccak(text=CHECKPOINT_SIGNER_SET_SIGNATURE).hex()
@@ -100,20 +103,6 @@ class OnChainRoot:
 
 
 @dataclass(frozen=True)
-class AnchoredEvent:
-    """One ``Anchored`` log, with where it is on the chain."""
-
-    tree_size: int
-    log_root: bytes
-    state_root: bytes
-    anchored_at: int
-    tx_hash: str
-    block_number: int
-    block_hash: str
-    log_index: int
-
-
-@dataclass(frozen=True)
 class SignerEvent:
     """One ``CheckpointSignerSet`` log: a checkpoint key registered or revoked by the admin."""
 
@@ -122,19 +111,6 @@ class SignerEvent:
     tx_hash: str
     block_number: int
     log_index: int
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """The parts of a transaction receipt the publisher needs."""
-
-    tx_hash: str
-    success: bool
-    block_number: int
-    block_hash: str
-    gas_used: int
-    effective_gas_price: int
-    events: tuple[AnchoredEvent, ...]
 
 
 @dataclass(frozen=True)
@@ -345,11 +321,8 @@ class Chain:
         Raises:
             ChainUnavailable, ChainError: the endpoint failed.
         """
-        with self.errors("eth_getTransactionReceipt"):
-            try:
-                return cast(Mapping[str, Any], self.w3.eth.get_transaction_receipt(tx_hash))  # type: ignore[arg-type]
-            except TransactionNotFound:
-                return None
+        result = self.rpc("eth_getTransactionReceipt", [tx_hash])
+        return cast(Mapping[str, Any], result) if isinstance(result, dict) else None
 
     def estimate_gas(self, *, sender: str, to: str | None, data: bytes) -> int:
         """``eth_estimateGas`` of a call; a revert raises ContractRejected with the decoded error.
@@ -379,22 +352,34 @@ class Chain:
         return bytes(result)
 
     def get_logs(
-        self, *, address: str, topics: Sequence[str | None], from_block: int, to_block: int
+        self,
+        *,
+        address: str,
+        topics: Sequence[str | None],
+        from_block: int,
+        to_block: int,
+        max_range: int = 10_000,
     ) -> list[Mapping[str, Any]]:
-        """``eth_getLogs`` over one block range.
+        """``eth_getLogs`` over ``[from_block, to_block]`` through the node's one log scanner
+        (node/chain/logs.py): ranges of at most ``max_range`` blocks, halved while the node
+        refuses them; the logs as JSON objects (hex strings), oldest first.
 
         Raises:
-            ChainUnavailable, ChainError: the endpoint failed or refused the range.
+            ChainUnavailable: the endpoint cannot be reached.
+            ChainError: the endpoint failed or refused even a one-block range.
         """
-        params: dict[str, Any] = {
-            "address": to_checksum_address(address),
-            "topics": list(topics),
-            "fromBlock": from_block,
-            "toBlock": to_block,
-        }
+        scanner = LogScanner(self.client, max_range=max_range)
+        found: list[Mapping[str, Any]] = []
         with self.errors("eth_getLogs"):
-            logs = self.w3.eth.get_logs(cast(Any, params))
-        return [cast(Mapping[str, Any], log) for log in logs]
+            for _first, _last, logs in scanner.ranges(
+                addresses=[to_checksum_address(address)],
+                topics=list(topics),
+                start=from_block,
+                end=to_block,
+                result_type=list[dict[str, Any]],
+            ):
+                found.extend(logs)
+        return found
 
 
 def sign_transaction(
@@ -546,9 +531,9 @@ class AnchorContract:
                 SignerEvent(
                     signer=to_checksum_address("0x" + topics[1][-40:]),
                     allowed=bool(allowed),
-                    tx_hash=hex0x(HexBytes(log["transactionHash"])),
-                    block_number=int(log["blockNumber"]),
-                    log_index=int(log["logIndex"]),
+                    tx_hash=str(log["transactionHash"]).lower(),
+                    block_number=hex_int(log["blockNumber"]),
+                    log_index=hex_int(log["logIndex"]),
                 )
             )
         return sorted(events, key=lambda e: (e.block_number, e.log_index))
@@ -633,44 +618,25 @@ class AnchorContract:
         """
         return bool(self._read("paused"))
 
-    def parse_receipt(self, receipt: Mapping[str, Any]) -> Receipt:
-        """The receipt's status, block and the ``Anchored`` events this contract logged."""
-        events = tuple(
-            event for log in receipt.get("logs", []) if (event := self.decode_log(log)) is not None
-        )
-        return Receipt(
-            tx_hash=hex0x(HexBytes(receipt["transactionHash"])),
-            success=int(receipt["status"]) == 1,
-            block_number=int(receipt["blockNumber"]),
-            block_hash=hex0x(HexBytes(receipt["blockHash"])),
-            gas_used=int(receipt["gasUsed"]),
-            effective_gas_price=int(receipt.get("effectiveGasPrice") or 0),
-            events=events,
-        )
+    def receipt(self, tx_hash: str) -> Receipt | None:
+        """The receipt of a mined transaction (its ``Anchored`` events from any contract), None
+        when it is not (or no longer) mined.
+
+        Raises:
+            ChainUnavailable, ChainError: the endpoint failed or the receipt is malformed.
+        """
+        raw = self.chain.receipt(tx_hash)
+        return None if raw is None else parse_receipt(raw)
 
     def decode_log(self, log: Mapping[str, Any]) -> AnchoredEvent | None:
-        """An ``Anchored`` log of this contract, decoded; None for any other log."""
+        """An ``Anchored`` log (JSON as sent) of this contract, decoded; None for any other log.
+
+        Raises:
+            ChainError: an Anchored log of this contract does not decode.
+        """
         if to_checksum_address(log["address"]) != self.address:
             return None
-        topics = [hex0x(HexBytes(t)) for t in log["topics"]]
-        if len(topics) != 2 or topics[0] != ANCHORED_TOPIC:
-            return None
-        try:
-            log_root, state_root, anchored_at = abi_decode(
-                ["bytes32", "bytes32", "uint64"], bytes(HexBytes(log["data"]))
-            )
-        except DecodingError:
-            return None
-        return AnchoredEvent(
-            tree_size=int(topics[1], 16),
-            log_root=bytes(log_root),
-            state_root=bytes(state_root),
-            anchored_at=int(anchored_at),
-            tx_hash=hex0x(HexBytes(log["transactionHash"])),
-            block_number=int(log["blockNumber"]),
-            block_hash=hex0x(HexBytes(log["blockHash"])),
-            log_index=int(log["logIndex"]),
-        )
+        return decode_anchored(log)
 
     def events(
         self,
@@ -691,28 +657,15 @@ class AnchorContract:
             raise ValueError("chunk must be >= 1")
         last = self.chain.block_number() if to_block is None else to_block
         size_topic = None if tree_size is None else "0x" + tree_size.to_bytes(32, "big").hex()
-        start = from_block
-        span = chunk
-        while start <= last:
-            end = min(start + span - 1, last)
-            try:
-                logs = self.chain.get_logs(
-                    address=self.address,
-                    topics=[ANCHORED_TOPIC, size_topic],
-                    from_block=start,
-                    to_block=end,
-                )
-            except ChainUnavailable:
-                raise
-            except ChainError as exc:
-                if span > 1 and any(m in str(exc).lower() for m in _RANGE_TOO_LARGE):
-                    span = max(1, span // 2)
-                    logger.info("eth_getLogs range refused; retrying with %d blocks", span)
-                    continue
-                raise
-            decoded = [e for log in logs if (e := self.decode_log(log)) is not None]
-            yield from sorted(decoded, key=lambda e: (e.block_number, e.log_index))
-            start = end + 1
+        logs = self.chain.get_logs(
+            address=self.address,
+            topics=[ANCHORED_TOPIC, size_topic],
+            from_block=from_block,
+            to_block=last,
+            max_range=chunk,
+        )
+        decoded = [e for log in logs if (e := self.decode_log(log)) is not None]
+        yield from sorted(decoded, key=lambda e: (e.block_number, e.log_index))
 
     def decode_error(self, data: str) -> tuple[str, tuple[object, ...]]:
         """The custom error (name, arguments) of revert ``data``; ("unknown", ()) otherwise."""
@@ -839,13 +792,13 @@ def send_transaction(
     return SentTransaction(
         tx_hash=tx_hash,
         receipt=Receipt(
-            tx_hash=tx_hash,
-            success=True,
+            tx_hash=bytes(HexBytes(tx_hash)),
+            status=1,
             block_number=int(receipt["blockNumber"]),
-            block_hash=hex0x(HexBytes(receipt["blockHash"])),
+            block_hash=bytes(HexBytes(receipt["blockHash"])),
+            anchored=(),
             gas_used=int(receipt["gasUsed"]),
             effective_gas_price=int(receipt.get("effectiveGasPrice") or 0),
-            events=(),
         ),
         contract_address=to_checksum_address(address) if address else None,
     )

@@ -200,7 +200,7 @@ def anchor_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
             str(e.tree_size),
             str(e.block_number),
             _utc(e.anchored_at),
-            e.tx_hash,
+            hex0x(e.tx_hash),
             hex0x(e.log_root),
             local,
         )
