@@ -47,7 +47,7 @@ from anchoring.audit_chain import Web3AnchorChain, anchor_abi  # noqa: E402
 from anchoring.audit_source import DirectorySource  # noqa: E402
 from anchoring.bundle import build_bundle  # noqa: E402
 from anchoring.bundle_format import bundle_bytes  # noqa: E402
-from anchoring.localchain import AnvilProcess  # noqa: E402
+from node.chain.anvil import AnvilProcess  # noqa: E402
 from node.clock import FixedClock  # noqa: E402
 from node.domain.calendar import kyrgyz_calendar  # noqa: E402
 from node.ledger.export import export_ledger  # noqa: E402

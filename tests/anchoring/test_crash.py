@@ -12,9 +12,9 @@ import pytest
 from eth_account.signers.local import LocalAccount
 
 from anchoring.chain import AnchorContract, Chain, hex0x
-from anchoring.localchain import AnvilProcess
 from anchoring.publisher import PublishAction, PublishStep
 from anchoring.store import AnchorStatus, AnchorStore, Deployment
+from node.chain.anvil import AnvilProcess
 from node.ledger.service import Ledger
 from tests.anchoring.conftest import PublisherFactory
 

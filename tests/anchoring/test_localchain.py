@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 from eth_account import Account
 
-from anchoring import localchain
 from anchoring.chain import AnchorContract, Chain
-from anchoring.localchain import AnvilProcess, ensure_local_deployment, find_anvil, local_chain
+from anchoring.localchain import ensure_local_deployment
 from anchoring.store import AnchorStore
+from node.chain import anvil as anvil_module
+from node.chain.anvil import AnvilProcess, find_anvil, local_chain
 from node.errors import ChainError, ConfigError
 from node.ledger import migrate
 from node.ledger.store import SqlLedgerStore
@@ -80,7 +81,7 @@ def test_missing_or_broken_anvil_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(localchain, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(anvil_module, "REPO_ROOT", tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ConfigError, match="anvil is not installed: run `npm ci`"):
         find_anvil()

@@ -20,10 +20,10 @@ from anchoring.chain import (
     send_transaction,
 )
 from anchoring.errors import ChainUnavailable, ContractRejected
-from anchoring.localchain import AnvilProcess
 from anchoring.lock import PublisherLock
 from anchoring.publisher import PublishAction, Publisher, PublisherConfig, PublishStep
 from anchoring.store import AnchorRecord, AnchorStatus, AnchorStore, Deployment
+from node.chain.anvil import AnvilProcess
 from node.clock import FixedClock
 from node.errors import ChainError, VerificationError
 from node.ledger.service import Ledger

@@ -18,9 +18,9 @@ from anchoring.audit_report import Check
 from anchoring.audit_source import DirectorySource
 from anchoring.chain import ANCHOR_ROLE, AnchorContract, Chain, deploy_anchor, send_transaction
 from anchoring.errors import ContractRejected
-from anchoring.localchain import AnvilProcess
 from anchoring.publisher import PublishAction, Publisher, PublisherConfig
 from anchoring.store import AnchorStore, Deployment, export_anchors
+from node.chain.anvil import AnvilProcess
 from node.clock import FixedClock
 from node.domain.calendar import kyrgyz_calendar
 from node.errors import ChainError

@@ -19,10 +19,10 @@ from anchoring.audit_bundle import audit_bundle
 from anchoring.audit_chain import Web3AnchorChain
 from anchoring.bundle_format import bundle_sha256, parse_bundle_url
 from anchoring.chain import AnchorContract, Chain, deploy_anchor
-from anchoring.localchain import AnvilProcess, anvil_dir, free_port
 from anchoring.publisher import PublishAction, Publisher, PublisherConfig
 from anchoring.store import AnchorStore, Deployment
 from api.app import create_app
+from node.chain.anvil import AnvilProcess, anvil_dir, free_port
 from node.clock import FixedClock
 from node.domain.calendar import kyrgyz_calendar
 from node.settings import Settings

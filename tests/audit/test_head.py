@@ -28,7 +28,7 @@ from anchoring.audit import audit_export
 from anchoring.audit_chain import CrossCheckedChain, Web3AnchorChain, code_mismatch
 from anchoring.audit_report import AuditReport, Check
 from anchoring.audit_source import DirectorySource, HttpSource, SuppliedProof, parse_proof
-from anchoring.localchain import AnvilProcess
+from node.chain.anvil import AnvilProcess
 from node.domain.calendar import WorkingCalendar
 from tests.reliability.fault_proxy import FaultKind, FaultProxy
 
