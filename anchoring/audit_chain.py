@@ -24,6 +24,7 @@ from web3.exceptions import BadFunctionCallOutput, Web3Exception
 from anchoring.artifacts import ContractArtifact, load_artifact
 from anchoring.audit_report import Check, Recorder
 from node.chain.logs import LogScanner
+from node.chain.reads import BlockRef as BlockRef  # the audit's block type (re-exported)
 from node.chain.rpc import RpcClient, hex_bytes, hex_int, web3_for
 from node.errors import ChainError, ConfigError
 
@@ -47,25 +48,8 @@ class NoContractCode(ChainError):
     """The anchor contract has no code at the block read (wrong address, or not yet deployed)."""
 
 
-@dataclass(frozen=True)
-class BlockRef:
-    """A block by number and hash: what a pinned read refers to."""
-
-    number: int
-    hash: bytes
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON form."""
-        return {"number": self.number, "hash": "0x" + self.hash.hex()}
-
-
-@dataclass(frozen=True)
-class BlockInfo:
-    """A block's number, hash and timestamp (seconds since the epoch, as the chain says)."""
-
-    number: int
-    hash: bytes
-    timestamp: int
+BlockInfo = BlockRef
+"""A block with its timestamp: the one block type of node/chain/reads.py."""
 
 
 @dataclass(frozen=True)
@@ -303,7 +287,11 @@ class Web3AnchorChain:
         """
         with _rpc(self.rpc_url, "eth_getBlockByNumber"):
             block = self.w3.eth.get_block("latest")
-        return BlockRef(number=int(block["number"]), hash=bytes(block["hash"]))
+        return BlockRef(
+            number=int(block["number"]),
+            hash=bytes(block["hash"]),
+            timestamp=int(block["timestamp"]),
+        )
 
     def block_hashes(self, numbers: Iterable[int]) -> dict[int, bytes]:
         """Canonical block hashes, in JSON-RPC batches.
@@ -431,7 +419,7 @@ class Web3AnchorChain:
                 blocks: list[Any] = list(batch.execute())
             for number, block in zip(chunk, blocks, strict=True):
                 if block is not None and "hash" in block:
-                    found[number] = BlockInfo(
+                    found[number] = BlockRef(
                         number=number, hash=bytes(block["hash"]), timestamp=int(block["timestamp"])
                     )
         return found

@@ -298,7 +298,7 @@ def print_report(report: RunReport, out: Console) -> None:
         table.add_column(column)
     for r in report.results:
         if r.outcome is ChainOutcome.CHECKED and r.block is not None:
-            where = f"block {r.block.number} ({r.block.hash[:10]}…)"
+            where = f"block {r.block.number} ({r.block.hash_hex[:10]}…)"
         else:
             where = r.outcome.value.replace("_", " ")
         counts = Counter(f.severity.value for f in r.findings)
