@@ -21,8 +21,9 @@ from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3.exceptions import BadFunctionCallOutput, Web3Exception
 
-from anchoring.artifacts import ContractArtifact, load_artifact
+from anchoring.artifacts import load_artifact
 from anchoring.audit_report import Check, Recorder
+from node.chain.artifacts import ContractArtifact
 from node.chain.logs import LogScanner
 from node.chain.reads import BlockRef as BlockRef  # the audit's block type (re-exported)
 from node.chain.rpc import RpcClient, hex_bytes, hex_int, web3_for

@@ -31,7 +31,7 @@ from web3.exceptions import (
     Web3RPCError,
 )
 
-from anchoring.artifacts import REGISTRY_ANCHOR, ContractArtifact, load_artifact
+from anchoring.artifacts import REGISTRY_ANCHOR, load_artifact
 from anchoring.audit_chain import (
     ANCHORED_TOPIC,
     AnchoredEvent,
@@ -41,6 +41,7 @@ from anchoring.audit_chain import (
 )
 from anchoring.errors import ChainUnavailable, ContractRejected
 from anchoring.fees import Fees, initial_fees
+from node.chain.artifacts import ContractArtifact
 from node.chain.logs import LogScanner
 from node.chain.retry import NO_RETRY, RetryPolicy
 from node.chain.retry import describe as describe_transport

@@ -87,7 +87,7 @@ def open_anchoring(
     """The node's chain and contract for the duration of the block.
 
     With TAMGA_RPC_URL: that chain and TAMGA_CONTRACT_ADDRESS. Without: the node's own anvil
-    (started or attached, see anchoring/localchain.py) and the contract deployed on it once —
+    (started or attached, see node/chain/endpoint.py) and the contract deployed on it once —
     deployed now when ``deploy`` (needs the anchoring key, created when missing, and the node's
     checkpoint key, registered as the contract's checkpoint signer, with TAMGA_ORIGIN).
 

@@ -23,12 +23,12 @@ from audit_world import (
     new_contract,
 )
 
-from anchoring.artifacts import ContractArtifact
 from anchoring.audit import audit_export
 from anchoring.audit_chain import CrossCheckedChain, Web3AnchorChain, code_mismatch
 from anchoring.audit_report import AuditReport, Check
 from anchoring.audit_source import DirectorySource, HttpSource, SuppliedProof, parse_proof
 from node.chain.anvil import AnvilProcess
+from node.chain.artifacts import ContractArtifact
 from node.domain.calendar import WorkingCalendar
 from tests.reliability.fault_proxy import FaultKind, FaultProxy
 
