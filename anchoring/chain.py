@@ -35,6 +35,7 @@ from anchoring.artifacts import REGISTRY_ANCHOR, load_artifact
 from anchoring.audit_chain import (
     ANCHORED_TOPIC,
     AnchoredEvent,
+    AnchoredRoot,
     Receipt,
     decode_anchored,
     parse_receipt,
@@ -82,25 +83,6 @@ _RANGE_TOO_LARGE = (
     "too large",
     "response size",
 )
-
-
-@dataclass(frozen=True)
-class OnChainHead:
-    """``latest()`` of the contract: all zero before the first anchor."""
-
-    tree_size: int
-    log_root: bytes
-    state_root: bytes
-    anchored_at: int
-
-
-@dataclass(frozen=True)
-class OnChainRoot:
-    """``rootAt(size)`` of the contract for an anchored size. The contract keeps no time per
-    size: an anchor's time is in its ``Anchored`` event (the block's timestamp)."""
-
-    log_root: bytes
-    state_root: bytes
 
 
 @dataclass(frozen=True)
@@ -567,21 +549,21 @@ class AnchorContract:
                 f"older version's contract stores and returns anchors differently): {outdated}"
             )
 
-    def latest(self) -> OnChainHead:
+    def latest(self) -> AnchoredRoot:
         """``latest()``.
 
         Raises:
             ChainUnavailable, ChainError: the endpoint failed.
         """
         size, log_root, state_root, anchored_at = self._read("latest")
-        return OnChainHead(
+        return AnchoredRoot(
             tree_size=int(size),
             log_root=bytes(log_root),
             state_root=bytes(state_root),
             anchored_at=int(anchored_at),
         )
 
-    def root_at(self, tree_size: int) -> OnChainRoot | None:
+    def root_at(self, tree_size: int) -> AnchoredRoot | None:
         """``rootAt(treeSize)``; None when that size was never anchored.
 
         Raises:
@@ -590,7 +572,12 @@ class AnchorContract:
         log_root, state_root = self._read("rootAt", tree_size)
         if bytes(log_root) == bytes(32):
             return None
-        return OnChainRoot(log_root=bytes(log_root), state_root=bytes(state_root))
+        return AnchoredRoot(
+            tree_size=tree_size,
+            log_root=bytes(log_root),
+            state_root=bytes(state_root),
+            anchored_at=None,
+        )
 
     def verify_inclusion(
         self, *, tree_size: int, index: int, leaf_hash: bytes, proof: Sequence[bytes]

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from anchoring.audit_chain import AnchoredEvent
-from anchoring.chain import AnchorContract, OnChainHead, OnChainRoot, hex0x
+from anchoring.audit_chain import AnchoredEvent, AnchoredRoot
+from anchoring.chain import AnchorContract, hex0x
 from anchoring.store import AnchorRecord, AnchorStatus, AnchorStore, Deployment
 from node.errors import MerkleError
 from node.ledger.service import Ledger
@@ -19,7 +19,7 @@ class AnchorView:
     """One ``Anchored`` event with what the contract and the local node say about its size."""
 
     event: AnchoredEvent
-    root_at: OnChainRoot | None
+    root_at: AnchoredRoot | None
     checkpoint: CheckpointRecord | None
     local: AnchorRecord | None
     problems: tuple[str, ...]
@@ -53,7 +53,7 @@ class AnchorReport:
 
     chain_id: int
     contract: str
-    latest: OnChainHead
+    latest: AnchoredRoot
     views: tuple[AnchorView, ...]
     problems: tuple[str, ...]
 
