@@ -251,8 +251,11 @@ def checksum(address: str) -> ChecksumAddress:
         raise ChainError(f"not an address: {address!r}") from exc
 
 
-class Web3AnchorChain:
-    """`AnchorChain` over a JSON-RPC endpoint with web3 (read-only; batched calls)."""
+class AnchorReader:
+    """The read-only binding of RegistryAnchor: `AnchorChain` over one JSON-RPC endpoint, sent
+    through the node's one transport (node/chain/rpc.py; batched calls, the one log scanner).
+    The auditor reads with it; the publisher's writer (anchoring/chain.py) shares its event,
+    receipt and root types."""
 
     def __init__(self, rpc_url: str, contract: str, *, timeout: float = RPC_TIMEOUT_S) -> None:
         """Connect lazily to ``rpc_url`` (nothing is sent until the first read).
@@ -719,12 +722,12 @@ def _span(numbers: Sequence[int]) -> str:
 
 
 def open_chain(rpc_urls: Sequence[str], contract: str) -> AnchorChain:
-    """One `Web3AnchorChain`, or a `CrossCheckedChain` over several RPC URLs.
+    """One `AnchorReader`, or a `CrossCheckedChain` over several RPC URLs.
 
     Raises:
         ChainError: no URL, or ``contract`` is not an address.
     """
-    chains = [Web3AnchorChain(url, contract) for url in rpc_urls]
+    chains = [AnchorReader(url, contract) for url in rpc_urls]
     if len(chains) == 1:
         return chains[0]
     return CrossCheckedChain(chains, names=list(rpc_urls))

@@ -10,7 +10,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
-from anchoring.audit_chain import AnchorChain, Web3AnchorChain
+from anchoring.audit_chain import AnchorChain, AnchorReader
 from anchoring.chain import AnchorContract, Chain
 from anchoring.keys import ensure_anchor_key, load_anchor_account
 from anchoring.localchain import ensure_local_deployment
@@ -171,7 +171,7 @@ def anchor_source(
     timeout = settings.rpc_timeout_seconds
     if rpc is not None and contract is not None:
         return ChainSource(
-            Web3AnchorChain(rpc, contract, timeout=timeout), settings.contract_deploy_block
+            AnchorReader(rpc, contract, timeout=timeout), settings.contract_deploy_block
         )
     with chain_for(settings, start=False) as endpoint:  # only attaches: nothing to stop
         pass
@@ -185,7 +185,7 @@ def anchor_source(
     address = contract or address
     if address is None:
         return None
-    return ChainSource(Web3AnchorChain(rpc or endpoint.url, address, timeout=timeout), from_block)
+    return ChainSource(AnchorReader(rpc or endpoint.url, address, timeout=timeout), from_block)
 
 
 def node_checkpoint_address(settings: Settings) -> str:
