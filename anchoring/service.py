@@ -174,18 +174,18 @@ def anchor_source(
             AnchorReader(rpc, contract, timeout=timeout), settings.contract_deploy_block
         )
     with chain_for(settings, start=False) as endpoint:  # only attaches: nothing to stop
-        pass
-    if endpoint is None:
-        return None
-    address, from_block = endpoint.contract, settings.contract_deploy_block
-    if endpoint.local:
-        deployment = store.latest_deployment(local=True)
-        if deployment is not None:
-            address, from_block = deployment.contract, deployment.deploy_block
-    address = contract or address
-    if address is None:
-        return None
-    return ChainSource(AnchorReader(rpc or endpoint.url, address, timeout=timeout), from_block)
+        if endpoint is None:
+            return None
+        address, from_block = endpoint.contract, settings.contract_deploy_block
+        if endpoint.local:
+            deployment = store.latest_deployment(local=True)
+            if deployment is not None:
+                address, from_block = deployment.contract, deployment.deploy_block
+        address = contract or address
+        if address is None:
+            return None
+        reader = AnchorReader(rpc or endpoint.url, address, timeout=timeout)
+        return ChainSource(reader, from_block)
 
 
 def node_checkpoint_address(settings: Settings) -> str:
