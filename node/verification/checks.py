@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Final
 
 from node.chain.logs import TransferLog
-from node.chain.reads import BlockPin
+from node.chain.reads import BlockRef
 from node.domain.lifecycle import BISHKEK
 from node.domain.model import EmissionState
 from node.domain.names import forbidden_words, same_name
@@ -38,7 +38,7 @@ class TokenReading:
     """What one declared contract showed at the pinned block (None: unreadable)."""
 
     contract: str
-    pin: BlockPin
+    pin: BlockRef
     code_size: int
     code_hash: str
     code: bytes = b""  # the runtime code itself (compared with a filed source)

@@ -60,7 +60,7 @@ def test_a_clean_token_has_no_findings_and_records_its_baseline(
     assert observed[-1].readings.treasury_balance == 200_000 * VA
     assert observed[-1].readings.minted == 1_000_000 * VA
     assert observed[-1].block is not None
-    assert observed[-1].block.block_hash == result.block.hash  # pinned: chain id, number, hash
+    assert observed[-1].block.block_hash == result.block.hash_hex  # pinned: chain id, number, hash
     again = verifier(ledger, chain.client).run()
     assert again.entries == 1  # only the observation: nothing new to record
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from node.chain.logs import TransferLog
-from node.chain.reads import BlockPin
+from node.chain.reads import BlockRef
 from node.domain.model import EmissionState
 from node.domain.verification import OpenFinding, Severity, VerificationState
 from node.verification.checks import (
@@ -23,7 +23,7 @@ from node.verification.checks import (
 from node.verification.findings import CHECKS, Check, Finding
 from tests.unit.domain.lifecycle_samples import fresh, walk
 
-PIN = BlockPin(chain_id=1, number=100, hash="0x" + "aa" * 32, timestamp=1_790_000_000)
+PIN = BlockRef(chain_id=1, number=100, hash=b"\xaa" * 32, timestamp=1_790_000_000)
 WALLET = "0x1111111111111111111111111111111111111111"
 TOKEN = "0x2222222222222222222222222222222222222222"
 VA = 10**18
