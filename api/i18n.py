@@ -297,6 +297,11 @@ _TEXTS: Final[dict[str, tuple[str, str, str]]] = {
         "Предварительное уведомление об аннулировании",
         "Cancellation pre-notified",
     ),
+    "event.emission.collateral_reappraised": (
+        "Күрөө кайра бааланды",
+        "Залог переоценён",
+        "Collateral reappraised",
+    ),
     "event.emission.cancelled": (
         "Каттоо номери жокко чыгарылды",
         "Номер аннулирован",
@@ -526,6 +531,11 @@ _TEXTS: Final[dict[str, tuple[str, str, str]]] = {
         "Жыйынтыктарды ачыкка чыгаруу",
         "Раскрытие итогов",
         "Disclosure of results",
+    ),
+    "deadline.appraisal_validity": (
+        "Күрөөнү баалоонун мөөнөтү",
+        "Срок действия оценки залога",
+        "Collateral appraisal valid until",
     ),
     "deadline.prenotice": (
         "Алдын ала кабарлоо",

@@ -516,6 +516,22 @@ class EmissionCancellationPublished(EmissionEntry):
     uri: Uri
 
 
+class Reappraisal(WireModel):
+    """A new independent appraisal of one collateral item (Reg. §3-6)."""
+
+    index: Quantity
+    appraised_on: dt.date
+    assessed_value: PositiveAmount
+
+
+class EmissionCollateralReappraised(EmissionEntry):
+    """The collateral is appraised anew while the issue is placed or circulates, its six-month
+    appraisal having run or about to run out (Reg. §3-5, §3-6)."""
+
+    kind: Literal["emission.collateral_reappraised"] = "emission.collateral_reappraised"
+    items: Annotated[tuple[Reappraisal, ...], Field(min_length=1, max_length=100)]
+
+
 class EmissionQuarterReported(EmissionEntry):
     """The issuer reports the VAs placed in a quarter of placement (Reg. §28): due within 10
     working days after the quarter ends, a quarter without placement included."""
@@ -738,6 +754,7 @@ AnyEmissionEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
     EmissionRecognitionNotified,
     EmissionResultsDisclosed,
     EmissionCancellationPrenotified,
+    EmissionCollateralReappraised,
 ]
 """Any emission entry."""
 
@@ -789,6 +806,7 @@ ENTRY_TYPES: Final[dict[str, type[IssuerEntry] | type[EmissionEntry]]] = {
         EmissionRecognitionNotified,
         EmissionResultsDisclosed,
         EmissionCancellationPrenotified,
+        EmissionCollateralReappraised,
         VerificationObserved,
         VerificationFinding,
         VerificationFindingResolved,

@@ -24,6 +24,7 @@ Statuses and events (``*`` = allowed from every status of the box; ``=`` = statu
     CIRCULATING ──results_disclosed (Reg. §40)──► =
     FAILED, INVALID, CANCELLED ──proceeds_returned (Reg. §25, §53)──► =
     placement started, not refused ──quarter_reported (Reg. §28)──► =
+    REGISTERED … CIRCULATING, SUSPENDED ──collateral_reappraised (Reg. §3-6)──► =
     CIRCULATING ──partial_burn (Reg. §45)──► =      REPORTED, CIRCULATING ──unplaced_cancelled──► =
     REGISTERED … CIRCULATING, SUSPENDED ──whitepaper_amendment_requested / _amended (Reg. §7)──► =
     every status but REFUSED ──fee_paid (Reg. §28)──► =
@@ -151,6 +152,12 @@ TRANSITIONS: Final[Mapping[str, Transition]] = {
             "Reg. §40",
         ),
         _t("emission.cancellation_prenotified", _ONE({S.CANCELLED}), "same", "Reg. §55"),
+        _t(
+            "emission.collateral_reappraised",
+            ACTIVE_REGISTERED | {S.SUSPENDED},
+            "same",
+            "Reg. §3-6",
+        ),
     )
 }
 """The emission transition table: kind -> allowed from-statuses -> to-status."""
@@ -205,6 +212,7 @@ RECOGNITION_NOTICE: Final = "recognition_notice"
 RESULTS_DISCLOSURE: Final = "results_disclosure"
 PRENOTICE: Final = "prenotice"
 UNPLACED_CANCELLATION: Final = "unplaced_cancellation"
+APPRAISAL_VALIDITY: Final = "appraisal_validity"
 
 
 def recorded_on(recorded_at: datetime) -> date:
@@ -294,6 +302,12 @@ def unplaced_cancellation_deadline(recognized_on: date, calendar: WorkingCalenda
     return Deadline(
         UNPLACED_CANCELLATION, calendar.add_working_days(recognized_on, 3), "Reg. §45, §65"
     )
+
+
+def appraisal_deadline(valid_until: date) -> Deadline:
+    """The collateral's appraisals are current until ``valid_until`` (six months, Reg. §3-6):
+    placement must end by then, or the collateral be appraised anew."""
+    return Deadline(APPRAISAL_VALIDITY, valid_until, "Reg. §3-6")
 
 
 def quarter_report_deadline(quarter_end: date, calendar: WorkingCalendar) -> Deadline:

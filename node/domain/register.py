@@ -13,8 +13,10 @@ from typing import Any, Final, Protocol, assert_never
 from node.domain import lifecycle as lc
 from node.domain.calendar import WorkingCalendar
 from node.domain.collateral import (
+    appraisal_valid_until,
     check_appraisal_current,
     check_collateral,
+    check_collateral_before_filing,
     check_collateral_registered,
     check_manager,
     requirement_met,
@@ -27,6 +29,7 @@ from node.domain.entries import (
     EmissionCancellationNotified,
     EmissionCancellationPublished,
     EmissionCancelled,
+    EmissionCollateralReappraised,
     EmissionDeclaredFailed,
     EmissionEntry,
     EmissionFeePaid,
@@ -506,6 +509,8 @@ def _applied(
     volume = total_nominal(entry.nominal_value, entry.quantity)
     items = tuple(c.to_item() for c in entry.collateral)
     check_collateral(items, emission_volume=volume, documents_filed_on=entry.documents_filed_on)
+    # Reg. §3-8, §3-9, §9.11: pledged and deposited before the documents are filed
+    check_collateral_before_filing(items, documents_filed_on=entry.documents_filed_on)
     manager = entry.collateral_manager
     check_manager(manager.to_manager() if manager is not None else None)
     fee = registration_fee(volume)
@@ -801,6 +806,10 @@ def _placement_started(
         # Reg. §28: the quarterly reports are due even when the fee is paid in full.
         reports = lc.quarter_deadlines(on, state.placement_end, cal)
         deadlines = (*deadlines, *(d for d in reports if d.name.startswith(lc.FEE_REPORT)))
+    valid_until = appraisal_valid_until(state.collateral)
+    if valid_until is not None:
+        # Reg. §3-6: the appraisals must stay current while the VAs are placed
+        deadlines = (*deadlines, lc.appraisal_deadline(valid_until))
     return dict(placement_started_on=on, deadlines=deadlines)
 
 
@@ -815,14 +824,17 @@ def _placement_ended(
             "Reg. §20",
             f"placement had to end by {state.placement_end}, the end of the white paper's period",
         )
+    # Reg. §3-6: placement that ran past the appraisals' six months is recorded as late.
+    open_deadlines, missed = _close(state, lc.APPRAISAL_VALIDITY, on)
     # Reg. §28: no installments fall due for quarters after the placement ended.
     last = quarter_end(on)
     deadlines = tuple(
-        d for d in state.deadlines if (q := lc.installment_quarter(d)) is None or q <= last
+        d for d in open_deadlines if (q := lc.installment_quarter(d)) is None or q <= last
     )
     return dict(
         placement_ended_on=on,
         deadlines=(*deadlines, lc.report_deadline(on)),
+        missed=missed,
     )
 
 
@@ -1302,6 +1314,51 @@ def _proceeds_returned(
     return dict(proceeds_returned=returned)
 
 
+def _collateral_reappraised(
+    view: RegisterView,
+    entry: EmissionCollateralReappraised,
+    state: EmissionState,
+    cal: WorkingCalendar,
+) -> Changes:
+    items = list(state.collateral)
+    for position, item in enumerate(entry.items):
+        field = f"items[{position}]"
+        if item.index >= len(items):
+            raise _violation(
+                f"{field}.index",
+                "collateral-index",
+                "Reg. §3-6",
+                f"the emission has {len(items)} collateral items (0 to {len(items) - 1})",
+            )
+        if item.appraised_on > entry.effective_on:
+            raise _violation(
+                f"{field}.appraised_on",
+                "collateral-appraisal-future",
+                "Reg. §3-6",
+                f"an appraisal dated {item.appraised_on} is after the entry ({entry.effective_on})",
+            )
+        items[item.index] = dataclasses.replace(
+            items[item.index], appraised_on=item.appraised_on, assessed_value=item.assessed_value
+        )
+    collateral = tuple(items)
+    met = requirement_met(collateral, emission_volume=state.total_nominal)
+    if met < 1:
+        raise _violation(
+            "items",
+            "collateral-coverage",
+            "Reg. §3-5",
+            f"at the new values the collateral covers {met:.2%} of what Reg. §3-5 requires",
+        )
+    deadlines = state.deadlines
+    valid_until = appraisal_valid_until(collateral)
+    if state.deadline(lc.APPRAISAL_VALIDITY) is not None and valid_until is not None:
+        deadlines = tuple(
+            lc.appraisal_deadline(valid_until) if d.name == lc.APPRAISAL_VALIDITY else d
+            for d in deadlines
+        )
+    return dict(collateral=collateral, deadlines=deadlines)
+
+
 def _deadline_met(name: str, rule: str, paragraph: str, what: str) -> _EmissionHandler:
     """A handler that closes the open deadline ``name`` (late if after its due date)."""
 
@@ -1338,6 +1395,7 @@ _EMISSION_HANDLERS: Final[dict[str, _EmissionHandler]] = {
     "emission.cancellation_published": _published,
     "emission.fee_paid": _fee_paid,
     "emission.quarter_reported": _quarter_reported,
+    "emission.collateral_reappraised": _collateral_reappraised,
     "emission.proceeds_returned": _proceeds_returned,
     "emission.recognition_notified": _deadline_met(
         lc.RECOGNITION_NOTICE, "no-notice-due", "Reg. §38-39", "notice of a recognition decision"

@@ -214,6 +214,9 @@ def sample_event(kind: str, on: date, emission: str) -> Entry:
         "recognition_notified": {},
         "results_disclosed": {"uri": "https://x.example/results"},
         "cancellation_prenotified": {},
+        "collateral_reappraised": {
+            "items": [{"index": "0", "appraised_on": on, "assessed_value": "10000000.00"}]
+        },
     }[kind.removeprefix("emission.")]
     return ev(kind.removeprefix("emission."), on, emission=emission, **data)
 

@@ -69,6 +69,7 @@ KINDS = [
     "emission.recognition_notified",
     "emission.results_disclosed",
     "emission.cancellation_prenotified",
+    "emission.collateral_reappraised",
     *VERIFICATION_KINDS,
 ]
 ON = date(2026, 9, 1)

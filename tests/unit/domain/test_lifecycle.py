@@ -61,6 +61,7 @@ EXPECTED: dict[str, tuple[set[EmissionStatus], EmissionStatus | str | None]] = {
     ),
     "emission.results_disclosed": ({S.CIRCULATING, S.SUSPENDED}, None),  # Reg. §40
     "emission.cancellation_prenotified": ({S.CANCELLED}, None),  # Reg. §55
+    "emission.collateral_reappraised": (ACTIVE | {S.SUSPENDED}, None),  # Reg. §3-6
 }
 
 

@@ -140,6 +140,7 @@ def test_full_lifecycle_walk() -> None:
         "fee_report:2026-06-30",
         "fee_installment:2026-09-30",
         "fee_report:2026-09-30",
+        "appraisal_validity",  # Reg. §3-6: appraised 20 Feb, current until 20 Aug 2026
     ]
     # Reg. §28: the quarter's installment is the rest of the fee (800.00) in proportion to what
     # was placed in it: 500,000 of 1,000,000 -> 400.00; paid with the quarter's report
@@ -155,6 +156,7 @@ def test_full_lifecycle_walk() -> None:
     assert [d.name for d in paid.deadlines] == [
         "fee_installment:2026-09-30",
         "fee_report:2026-09-30",
+        "appraisal_validity",
     ]
     assert paid.quarters == (QuarterReport(date(2026, 6, 30), 500_000, Decimal("400.00")),)
 
@@ -636,11 +638,34 @@ def test_registration_basis() -> None:
     violates(reg, court, "basis.type", "basis-type", "Reg. §64")
 
 
-def test_collateral_must_be_registered_first() -> None:
-    reg = fresh(collateral=_collateral(registered_on=date(2026, 3, 17)))
-    violates(
-        reg, _register(), "collateral[0].registered_on", "collateral-not-registered", "Reg. §3-10"
+def test_collateral_must_be_registered_and_deposited_before_filing() -> None:
+    # Reg. §3-8 (securities: registrar or depository), §9.11 (the registration is filed): a
+    # pledge registered after the documents were filed on 2 March 2026 is refused, and with it
+    # any emission registration before the collateral's (Reg. §3-10)
+    reg = fresh()
+    late = app_entry(
+        documents_filed_on=FILED_ON, collateral=_collateral(registered_on=date(2026, 3, 3))
     )
+    violates(
+        reg,
+        late,
+        "collateral[0].registered_on",
+        "collateral-registered-after-filing",
+        "Reg. §3-8, §9.11",
+    )
+    unregistered = app_entry(collateral=_collateral(registered_on=None))
+    violates(
+        reg,
+        unregistered,
+        "collateral[0].registered_on",
+        "collateral-registered-after-filing",
+        "Reg. §3-8, §9.11",
+    )
+    same_day = app_entry(
+        documents_filed_on=FILED_ON, collateral=_collateral(registered_on=FILED_ON)
+    )
+    reg.apply(same_day, calendar=CAL)
+    assert state(reg, "APP-000002").collateral[0].registered_on == FILED_ON
 
 
 def test_appraisal_must_be_current_at_registration() -> None:
@@ -875,6 +900,7 @@ def test_extending_placement_adds_installments() -> None:
         "fee_report:2026-06-30",
         "fee_installment:2026-09-30",
         "fee_report:2026-09-30",
+        "appraisal_validity",
         "fee_installment:2026-12-31",
         "fee_report:2026-12-31",
     ]
@@ -983,7 +1009,11 @@ def test_fee_payment_may_be_recorded_out_of_order() -> None:
     paid = walk_one(reg, "fee_paid", date(2026, 5, 10), amount="800.00")
     # paid in full: no installment is due, the quarterly reports still are (Reg. §28)
     assert paid.fee_outstanding == 0
-    assert [d.name for d in paid.deadlines] == ["fee_report:2026-06-30", "fee_report:2026-09-30"]
+    assert [d.name for d in paid.deadlines] == [
+        "fee_report:2026-06-30",
+        "fee_report:2026-09-30",
+        "appraisal_validity",
+    ]
     assert paid.last_event_on == STARTED_ON
 
 

@@ -59,6 +59,7 @@ def test_a_quarter_without_placement_is_reported_and_owes_nothing() -> None:
     assert [d.name for d in reported.deadlines] == [
         "fee_installment:2026-09-30",
         "fee_report:2026-09-30",
+        "appraisal_validity",
     ]
     assert reported.quarters == (QuarterReport(Q2, 0, Decimal("0.00")),)
     assert reported.missed == ()
@@ -272,3 +273,52 @@ def test_placement_names_its_exchange_operator() -> None:
 
 def test_recognized_on_is_the_sample_s() -> None:
     assert date(2026, 8, 20) == RECOGNIZED_ON
+
+
+# ---- collateral appraisal while placed (Reg. §3-5, §3-6) ---------------------------------------
+
+
+def _placing_until_september() -> MemoryRegister:
+    from tests.unit.domain.lifecycle_samples import walk
+
+    reg = MemoryRegister()
+    register_issuer(reg)
+    apply_for(reg, placement_end=date(2026, 9, 30))  # appraised 20 Feb 2026
+    walk(reg, "placement_started")
+    return reg
+
+
+def test_the_appraisal_must_stay_current_while_placed() -> None:
+    reg = _placing_until_september()
+    placing = _state(reg)
+    # six months from 20 Feb 2026 (Reg. §3-6)
+    due = Deadline("appraisal_validity", date(2026, 8, 20), "Reg. §3-6")
+    assert placing.deadline("appraisal_validity") == due
+    ended = _do(reg, "placement_ended", date(2026, 8, 25))
+    assert due in ended.missed and ended.deadline("appraisal_validity") is None
+
+
+def test_a_new_appraisal_renews_the_term_and_is_checked() -> None:
+    reg = _placing_until_september()
+    on = date(2026, 8, 3)
+    item = {"index": "0", "appraised_on": on, "assessed_value": "10000000.00"}
+    _refused(reg, "collateral_reappraised", on, "collateral-index", items=[{**item, "index": "1"}])
+    _refused(
+        reg,
+        "collateral_reappraised",
+        on,
+        "collateral-appraisal-future",
+        items=[{**item, "appraised_on": date(2026, 8, 4)}],
+    )
+    _refused(
+        reg,
+        "collateral_reappraised",
+        on,
+        "collateral-coverage",
+        items=[{**item, "assessed_value": "9999999.99"}],
+    )
+    renewed = _do(reg, "collateral_reappraised", on, items=[item])
+    assert renewed.deadline("appraisal_validity").due == date(2027, 2, 3)
+    assert renewed.collateral[0].appraised_on == on
+    ended = _do(reg, "placement_ended", date(2026, 8, 25))
+    assert ended.missed == ()
