@@ -387,7 +387,7 @@ def _check_value(item: CollateralItem, *, field: str) -> None:
             rule="collateral-value",
             paragraph="Reg. §3-5",
             message=f"the value of the {item.kind} must be a positive decimal below "
-            f"10^{MAX_DIGITS}, not {value!r}",
+            f"10^{MAX_DIGITS}, not {value}",
         )
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import re
+import typing
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -912,21 +914,99 @@ def field_path(loc: Sequence[int | str]) -> str:
 
 
 def validation_violation(
-    exc: ValidationError, *, rule: str, paragraph: str, skip_tag: bool = False
+    exc: ValidationError,
+    *,
+    rule: str,
+    paragraph: str,
+    skip_tag: bool = False,
+    model: type[BaseModel] | None = None,
 ) -> RuleViolation:
-    """Turn a pydantic ValidationError into a RuleViolation naming the first bad field.
+    """Turn a pydantic ValidationError into a RuleViolation naming the first bad field, in the
+    register's own words: "must be …", "is required", "is not a field …; did you mean …?".
 
     ``skip_tag`` drops the discriminator tag (the kind) that pydantic puts first in the location
-    of errors inside a discriminated union.
+    of errors inside a discriminated union (the tag's model then names the known fields);
+    ``model`` is the model validated, for the hint on a misspelt field.
     """
     errors = exc.errors(include_url=False)
-    first = errors[0]
+    # a misspelt field makes two errors, the unknown name and the missing one: name the first
+    misspelt = [e for e in errors if e["type"] == "extra_forbidden"]
+    first = misspelt[0] if misspelt and errors[0]["type"] == "missing" else errors[0]
     loc = list(first["loc"])
     if skip_tag and loc and isinstance(loc[0], str) and loc[0] in ENTRY_TYPES:
+        model = ENTRY_TYPES[loc[0]]
         loc = loc[1:]
     field = field_path(loc)
     if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
         field = "kind"
     field = field or "entry"
+    known = _known_fields(model, loc[:-1]) if model is not None else []
+    message = _plain_message(first, known=known)
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-    return RuleViolation(field=field, rule=rule, paragraph=paragraph, message=first["msg"] + more)
+    return RuleViolation(field=field, rule=rule, paragraph=paragraph, message=message + more)
+
+
+# pydantic's wording -> the register's (every refusal reads "<field>: must …")
+_PYDANTIC_WORDS: Final = (
+    ("Value error, ", ""),
+    ("Assertion failed, ", ""),
+    ("Input should be a valid date or datetime", "must be a date written YYYY-MM-DD"),
+    ("Input should be a valid datetime", "must be a moment written YYYY-MM-DDTHH:MM:SSZ"),
+    ("Input should be", "must be"),
+    ("String should have at most", "must have at most"),
+    ("String should have at least", "must have at least"),
+    ("String should match pattern", "must match the pattern"),
+    ("Tuple should have at most", "must have at most"),
+    ("Tuple should have at least", "must have at least"),
+    ("List should have at most", "must have at most"),
+    ("List should have at least", "must have at least"),
+    ("Decimal input should be", "must be"),
+)
+
+
+def _plain_message(error: Any, *, known: Sequence[str]) -> str:
+    """One error of pydantic's in the register's words."""
+    kind = error["type"]
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        name = str(error["loc"][-1]) if error["loc"] else ""
+        hint = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        if hint:
+            return f"is not a field here; did you mean {hint[0]!r}?"
+        listed = f" (the fields are: {', '.join(sorted(known))})" if known else ""
+        return "is not a field here" + listed
+    message = str(error["msg"])
+    for theirs, ours in _PYDANTIC_WORDS:
+        if message.startswith(theirs):
+            rest = message[len(theirs) :]
+            # "…, input is too short" reads as a reason: "must be … (input is too short)"
+            message = ours + (f" ({rest[2:]})" if rest.startswith(", ") and ours else rest)
+            break
+    return message
+
+
+def _known_fields(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
+    """The field names (as written on the wire) of the model found at ``loc`` in ``model``."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        current = _sub_model(current, part)
+    if current is None:
+        return []
+    return [info.alias or name for name, info in current.model_fields.items()]
+
+
+def _sub_model(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    """The model of field ``name`` of ``model`` (through Optional, tuples, lists, Annotated)."""
+    info = next((i for n, i in model.model_fields.items() if name in (n, i.alias)), None)
+    if info is None:
+        return None
+    pending: list[Any] = [info.annotation]
+    while pending:
+        annotation = pending.pop()
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return annotation
+        pending.extend(typing.get_args(annotation))
+    return None

@@ -289,7 +289,7 @@ def _check_positive(value: Decimal, *, field: str, paragraph: str) -> None:
             rule="nominal-positive",
             paragraph=paragraph,
             message=f"the total nominal value must be a positive decimal below 10^{MAX_DIGITS}, "
-            f"not {value!r}",
+            f"not {value}",
         )
 
 
@@ -304,7 +304,7 @@ def _check_money(value: Decimal, *, field: str) -> None:
             rule="money",
             paragraph="Reg. §28",
             message=f"an amount of money must be a non-negative decimal below 10^{MAX_DIGITS} "
-            f"in whole tyiyn (0.01), not {value!r}",
+            f"in whole tyiyn (0.01), not {value}",
         )
 
 

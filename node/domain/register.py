@@ -100,6 +100,7 @@ from node.errors import IllegalTransition, RuleViolation
 
 S = EmissionStatus
 _CENT: Final = Decimal("0.01")
+_MAX_VOLUME: Final = 10**40  # node.domain.fee.MAX_DIGITS: the bound of exact money arithmetic
 # Exact cents of any amount the wire admits: the default context (28 digits) cannot quantize
 # an amount of 27 or more digits and would raise InvalidOperation instead of a rule violation.
 _EXACT: Final = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
@@ -506,6 +507,14 @@ def _applied(
                 f"collateral valued in {c.currency} but the emission's nominal value is in "
                 f"{entry.currency}; value it in {entry.currency}",
             )
+    if entry.quantity >= _MAX_VOLUME or entry.nominal_value * entry.quantity >= _MAX_VOLUME:
+        raise _violation(
+            "quantity",
+            "emission-volume",
+            "Reg. §26",
+            f"quantity × nominal value ({entry.quantity} × {entry.nominal_value}) must stay below "
+            "10^40: no issue is that large",
+        )
     volume = total_nominal(entry.nominal_value, entry.quantity)
     items = tuple(c.to_item() for c in entry.collateral)
     check_collateral(items, emission_volume=volume, documents_filed_on=entry.documents_filed_on)
