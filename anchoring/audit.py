@@ -47,10 +47,9 @@ from anchoring.audit_witness import WitnessPolicy, audit_checkpoint_witnesses, c
 from anchoring.equivocation import build_evidence, eip191_checkpoint, evidence_proof
 from node.checkpoint import Checkpoint, parse_time, recover_signer
 from node.domain.calendar import WorkingCalendar
-from node.errors import ConfigError, MerkleError, VerificationError
-from node.merkle.hasher import hash_children, hash_leaf
-from node.merkle.nodes import NodeID
-from node.merkle.tree import prove_consistency, root_at
+from node.errors import ConfigError, VerificationError
+from node.merkle.hasher import hash_leaf
+from node.merkle.tree import Levels, prove_consistency
 from node.merkle.verify import verify_consistency
 
 _T = TypeVar("_T")
@@ -78,41 +77,6 @@ class _Signed:
     @property
     def where(self) -> str:
         return f"checkpoint {self.checkpoint.size}"
-
-
-class Levels:
-    """Every level of the Merkle tree over the leaf hashes, as a ``NodeReader``."""
-
-    def __init__(self, leaf_hashes: list[bytes]) -> None:
-        levels: list[list[bytes]] = [leaf_hashes]
-        while len(levels[-1]) > 1:
-            below = levels[-1]
-            levels.append(
-                [hash_children(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
-            )
-        self.levels = levels
-        self.size = len(leaf_hashes)
-
-    def get_nodes(self, ids: Sequence[NodeID]) -> Sequence[bytes]:
-        """Hashes of perfect-subtree nodes.
-
-        Raises:
-            MerkleError: a node is outside the tree.
-        """
-        try:
-            return [self.levels[node.level][node.index] for node in ids]
-        except IndexError as exc:
-            raise MerkleError(f"node outside the tree of size {self.size}") from exc
-
-    def root(self, size: int) -> bytes:
-        """The RFC 9162 root of the first ``size`` leaves.
-
-        Raises:
-            MerkleError: ``size`` exceeds the tree.
-        """
-        if size > self.size:
-            raise MerkleError(f"size {size} exceeds the tree of size {self.size}")
-        return root_at(self, size)
 
 
 def audit_export(

@@ -41,6 +41,7 @@ from node.domain.register import MemoryRegister
 from node.errors import RuleViolation, VerificationError
 from node.merkle.hasher import hash_leaf
 from node.merkle.verify import verify_consistency, verify_inclusion
+from node.replay import ReplayCore
 from node.state import state_leaf
 
 
@@ -259,7 +260,9 @@ def _inclusion(bundle: Bundle, rec: Recorder) -> None:
 
 
 def _replay(bundle: Bundle, rec: Recorder, *, calendar: WorkingCalendar) -> BundleView | None:
-    register = MemoryRegister()
+    # the one replay core, over the bundle's entries only (in order, with gaps)
+    core = ReplayCore(calendar=calendar, contiguous=False)
+    register = core.register
     history: list[tuple[int, Entry]] = []
     own = {bundle.emission, bundle.application_no}
     for item in bundle.entries:
@@ -281,13 +284,10 @@ def _replay(bundle: Bundle, rec: Recorder, *, calendar: WorkingCalendar) -> Bund
             return None
         rec.passed(Check.ENTRY_FORMAT)
         try:
-            register.apply(entry, calendar=calendar)
-        except RuleViolation as exc:
+            core.apply(entry, index=item.index)
+        except VerificationError as exc:
             rec.failed(
-                Check.REPLAY,
-                where=where,
-                message=f"does not replay: {exc.field}: {exc.message} [{exc.rule}; "
-                f"{exc.paragraph}]",
+                Check.REPLAY, where=where, message=str(exc.args[0]).removeprefix(f"{where}: ")
             )
             return None
         rec.passed(Check.REPLAY)

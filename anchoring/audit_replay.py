@@ -1,7 +1,7 @@
-"""The auditor's replay: entries through the pure domain rules, state roots at chosen tree sizes.
+"""The auditor's replay: export lines through the one replay core (node.replay), in a worker.
 
-Independent of the ledger: only the entry format (node.domain.entries), the reducer
-(node.domain.register.MemoryRegister) and the state tree (node.state) are used.
+Independent of the ledger: only the entry format (node.domain.entries) and the pure replay core
+(the reducer and the state tree) are used.
 """
 
 from __future__ import annotations
@@ -18,95 +18,18 @@ from typing import Any, Final
 
 from anchoring.audit_source import parse_entry_line
 from node.domain.calendar import WorkingCalendar
-from node.domain.entries import Entry, decode_entry
+from node.domain.entries import decode_entry
 from node.domain.filings import Founder
-from node.domain.model import EmissionState, IssuerState
-from node.domain.register import MemoryRegister
 from node.errors import RuleViolation, VerificationError
-from node.merkle.hasher import hash_leaf
-from node.state import state_leaf, state_root
+from node.replay import ReplayCore
 
 PROGRESS_EVERY: Final = 10_000
 DECODE_FAILURES_KEPT: Final = 50
 WORKER_POLL_S: Final = 1.0
 
 
-class StateReplay:
-    """Applies entries in order to an empty register; cuts the state root at given sizes.
-
-    The state root (docs/export-format.md) is the RFC 9162 root over every emission's
-    ``tamga.state.v1`` leaf, sorted by the UTF-8 bytes of its key. Leaves are recomputed only
-    for emissions changed since the previous cut.
-    """
-
-    def __init__(self, *, calendar: WorkingCalendar, cut_sizes: Collection[int] = ()) -> None:
-        self.register = MemoryRegister()
-        self.size = 0
-        self.roots: dict[int, tuple[bytes, int]] = {}
-        self.failure: VerificationError | None = None
-        self._calendar = calendar
-        self._cuts = frozenset(cut_sizes)
-        self._leaves: dict[str, tuple[str, bytes]] = {}  # application number -> (key, leaf hash)
-        self._dirty: set[str] = set()
-        if 0 in self._cuts:
-            self._cut()
-
-    @property
-    def healthy(self) -> bool:
-        """True until an entry fails to replay (later state roots are then unknown)."""
-        return self.failure is None
-
-    def apply(self, entry: Entry, *, index: int) -> None:
-        """Apply the entry at ``index`` (the next one).
-
-        Raises:
-            VerificationError: the entry breaks a domain rule it must have passed when it was
-                appended, or is not the next index; ``where`` names the entry. The replay stops.
-        """
-        if self.failure is not None:
-            raise self.failure
-        if index != self.size:
-            self.failure = VerificationError(
-                "entries are not replayed in order",
-                expected=self.size,
-                actual=index,
-                where=f"entry {self.size}",
-            )
-            raise self.failure
-        try:
-            effects = self.register.apply(entry, calendar=self._calendar)
-        except RuleViolation as exc:
-            self.failure = VerificationError(
-                f"does not replay: {exc.field}: {exc.message} [{exc.rule}; {exc.paragraph}]",
-                where=f"entry {index}",
-            )
-            raise self.failure from exc
-        for emission in effects.emissions:
-            self._dirty.add(emission.application_no)
-        self.size += 1
-        if self.size in self._cuts:
-            self._cut()
-
-    def stop(self, reason: VerificationError) -> None:
-        """Stop replaying (an entry could not even be decoded)."""
-        if self.failure is None:
-            self.failure = reason
-
-    def emission(self, key: str) -> EmissionState | None:
-        """The emission's state now (by registration or application number)."""
-        return self.register.emission(key)
-
-    def issuer(self, code: str) -> IssuerState | None:
-        """The issuer's state now."""
-        return self.register.issuer(code)
-
-    def _cut(self) -> None:
-        for app in self._dirty:
-            state = self.register.emission(app)
-            assert state is not None  # it was just stored
-            self._leaves[app] = (state.key, hash_leaf(state_leaf(state.key, state.to_record())))
-        self._dirty.clear()
-        self.roots[self.size] = state_root(list(self._leaves.values()))
+StateReplay = ReplayCore
+"""The auditor replays with the one replay core (node.replay)."""
 
 
 @dataclass(frozen=True)

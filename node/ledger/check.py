@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from node.checkpoint import verify_checkpoint_signature
@@ -14,9 +14,9 @@ from node.errors import RuleViolation, VerificationError
 from node.ledger.replay import Replayer
 from node.ledger.service import signed_from_record
 from node.ledger.store import LedgerReader, LedgerStore, iter_all
-from node.merkle.hasher import hash_children, hash_leaf
+from node.merkle.hasher import hash_leaf
 from node.merkle.nodes import NodeID
-from node.merkle.tree import root_at
+from node.merkle.tree import Levels, root_at
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)``."""
@@ -33,16 +33,6 @@ class CheckReport:
     emissions: int
     private_values: int
     root: bytes
-
-
-class _Levels:
-    """A ``NodeReader`` over full tree levels computed in memory."""
-
-    def __init__(self, levels: Sequence[Sequence[bytes]]) -> None:
-        self._levels = levels
-
-    def get_nodes(self, ids: Sequence[NodeID]) -> Sequence[bytes]:
-        return [self._levels[node.level][node.index] for node in ids]
 
 
 def check_ledger(
@@ -120,9 +110,9 @@ def check_ledger(
                 where="log head",
             )
         report("hashes", size, size)
-        levels = _check_nodes(reader, leaf_hashes, report)
-        tree = _Levels(levels)
-        root = root_at(tree, size)
+        tree = Levels(leaf_hashes)
+        _check_nodes(reader, tree.levels, report)
+        root = tree.root(size)
         if root != head_root:
             raise VerificationError(
                 "head root differs", expected=root, actual=head_root, where="log head"
@@ -179,7 +169,7 @@ def check_ledger(
             verify_commitment(value.commitment, json.loads(value.value), value.salt)
         return CheckReport(
             entries=size,
-            nodes=sum(len(level) for level in levels),
+            nodes=sum(len(level) for level in tree.levels),
             checkpoints=len(checkpoints),
             issuers=len(replayed.issuer_idx),
             emissions=len(replayed.emission_idx),
@@ -188,13 +178,9 @@ def check_ledger(
         )
 
 
-def _check_nodes(
-    reader: LedgerReader, leaf_hashes: list[bytes], report: Progress
-) -> list[list[bytes]]:
-    levels: list[list[bytes]] = [leaf_hashes]
-    while len(levels[-1]) > 1:
-        below = levels[-1]
-        levels.append([hash_children(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)])
+def _check_nodes(reader: LedgerReader, levels: list[list[bytes]], report: Progress) -> None:
+    """Every stored Merkle node equals the recomputed one, and none is missing or extra."""
+    leaf_count = len(levels[0])
     total = 0
     for level, hashes in enumerate(levels):
         start = NodeID(level=level, index=0).key()
@@ -222,7 +208,7 @@ def _check_nodes(
                 where=f"Merkle level {level}",
             )
         total += len(hashes)
-        report("nodes", total, 2 * len(leaf_hashes))
+        report("nodes", total, 2 * leaf_count)
     stored = reader.node_count()
     if stored != total:
         raise VerificationError(
@@ -231,7 +217,6 @@ def _check_nodes(
             actual=stored,
             where="merkle_nodes",
         )
-    return levels
 
 
 def _compare(

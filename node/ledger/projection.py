@@ -17,7 +17,7 @@ from node.ledger.store import (
     VersionRecord,
 )
 from node.merkle.hasher import hash_leaf
-from node.state import STATE_LEAF_FORMAT
+from node.replay import state_leaf_bytes
 
 
 def record_text(record: object) -> str:
@@ -56,22 +56,9 @@ def emission_row(state: EmissionState, *, updated_idx: int) -> EmissionRecord:
 
 
 def state_leaf_of_json(key: str, record: bytes) -> bytes:
-    """``node.state.state_leaf(key, r)`` built from ``record`` = canonical_json(r), not re-encoded.
-
-    RFC 8785 §3.2.3 orders members by key ("format" < "key" < "state") and a nested object is
-    serialized exactly as on its own, so the canonical leaf is this concatenation.
-    """
-    return b"".join(
-        (
-            b'{"format":',
-            canonical_json(STATE_LEAF_FORMAT),
-            b',"key":',
-            canonical_json(key),
-            b',"state":',
-            record,
-            b"}",
-        )
-    )
+    """``node.state.state_leaf(key, r)`` built from ``record`` = canonical_json(r), not
+    re-encoded (the one encoder: ``node.replay.state_leaf_bytes``)."""
+    return state_leaf_bytes(key, record)
 
 
 def issuer_from_row(row: IssuerRecord) -> IssuerState:

@@ -1,4 +1,4 @@
-"""Replay the journal through the pure domain rules: projection, versions and state roots."""
+"""The journal through the one replay core (node.replay): projection rows, versions, state roots."""
 
 from __future__ import annotations
 
@@ -11,20 +11,40 @@ from node.domain.register import MemoryRegister
 from node.errors import RuleViolation, VerificationError
 from node.ledger.projection import emission_row, issuer_row
 from node.ledger.store import EmissionRecord, EntryRecord, IssuerRecord, VersionRecord
-from node.state import state_root
+from node.replay import ReplayCore, StateLeaf
 
 
 @dataclass
 class Replayed:
     """The register rebuilt from the journal alone."""
 
-    register: MemoryRegister
-    issuer_idx: dict[str, int] = field(default_factory=dict)
-    emission_idx: dict[str, int] = field(default_factory=dict)
+    core: ReplayCore
     versions: list[VersionRecord] = field(default_factory=list)
-    state_roots: dict[int, tuple[bytes, int]] = field(default_factory=dict)
-    size: int = 0
-    _rows: dict[str, EmissionRecord] = field(default_factory=dict)
+
+    @property
+    def register(self) -> MemoryRegister:
+        """The replayed register."""
+        return self.core.register
+
+    @property
+    def size(self) -> int:
+        """Entries replayed."""
+        return self.core.size
+
+    @property
+    def state_roots(self) -> dict[int, tuple[bytes, int]]:
+        """State root and leaf count at each cut size."""
+        return self.core.roots
+
+    @property
+    def issuer_idx(self) -> dict[str, int]:
+        """The last entry that changed each issuer."""
+        return self.core.issuer_idx
+
+    @property
+    def emission_idx(self) -> dict[str, int]:
+        """The last entry that changed each emission (by application number)."""
+        return self.core.emission_idx
 
     def issuer_rows(self) -> list[IssuerRecord]:
         """Projection rows of every issuer, by code."""
@@ -35,18 +55,25 @@ class Replayed:
 
     def emission_rows(self) -> list[EmissionRecord]:
         """Projection rows of every emission, by state key."""
-        rows = [self._row(app) for app in self.emission_idx]
-        return sorted(rows, key=lambda r: r.state_key.encode())
-
-    def _row(self, app: str) -> EmissionRecord:
-        idx = self.emission_idx[app]
-        cached = self._rows.get(app)
-        if cached is None or cached.updated_idx != idx:
+        rows = []
+        for app, idx in self.emission_idx.items():
             state = self.register.emission(app)
             assert state is not None
-            cached = emission_row(state, updated_idx=idx)
-            self._rows[app] = cached
-        return cached
+            rows.append(emission_row(state, updated_idx=idx))
+        return sorted(rows, key=lambda r: r.state_key.encode())
+
+    def _record_versions(self, size: int, since: int, changed: list[StateLeaf]) -> None:
+        self.versions.extend(
+            VersionRecord(
+                application_no=leaf.application_no,
+                from_size=size,
+                state_key=leaf.key,
+                record=leaf.record.decode("utf-8"),
+                state_leaf_hash=leaf.leaf_hash,
+            )
+            for leaf in sorted(changed, key=lambda leaf: leaf.key.encode())
+            if leaf.updated_idx >= since
+        )
 
 
 def replay(
@@ -78,17 +105,17 @@ def replay(
 
 
 class Replayer:
-    """Replays entries one at a time (for callers that already decoded them, as `tamga check`)."""
+    """Feeds stored records to the core one at a time (for callers that already decoded them,
+    as `tamga check`), keeping the versions the projection stores."""
 
     def __init__(
         self, *, calendar: WorkingCalendar, checkpoint_sizes: Collection[int] = ()
     ) -> None:
-        self.result = Replayed(register=MemoryRegister())
-        self._calendar = calendar
-        self._wanted = set(checkpoint_sizes)
-        self._last_checkpoint = 0
-        if 0 in self._wanted:
-            _cut(self.result, size=0, since=0)
+        self.result = Replayed(core=ReplayCore(calendar=calendar))
+        # the core reports each cut's changed leaves: they are the versions the projection keeps
+        self.result.core = ReplayCore(
+            calendar=calendar, cut_sizes=checkpoint_sizes, on_cut=self.result._record_versions
+        )
 
     def check_order(self, record: EntryRecord) -> None:
         """Refuse a record that is not the next one.
@@ -108,38 +135,6 @@ class Replayer:
         """Apply the next entry (``entry`` decoded from ``record.leaf``).
 
         Raises:
-            VerificationError: the record is out of order, or the entry breaks a rule that it
-                must have passed when it was appended (names the entry index).
+            VerificationError: as :meth:`node.replay.ReplayCore.apply`.
         """
-        self.check_order(record)
-        result = self.result
-        try:
-            effects = result.register.apply(entry, calendar=self._calendar)
-        except RuleViolation as exc:
-            raise VerificationError(
-                f"entry does not replay: {exc}", where=f"entry {record.idx}"
-            ) from exc
-        for issuer in effects.issuers:
-            result.issuer_idx[issuer.code] = record.idx
-        for emission in effects.emissions:
-            result.emission_idx[emission.application_no] = record.idx
-        result.size += 1
-        if result.size in self._wanted:
-            _cut(result, size=result.size, since=self._last_checkpoint)
-            self._last_checkpoint = result.size
-
-
-def _cut(result: Replayed, *, size: int, since: int) -> None:
-    rows = result.emission_rows()
-    result.versions.extend(
-        VersionRecord(
-            application_no=row.application_no,
-            from_size=size,
-            state_key=row.state_key,
-            record=row.record,
-            state_leaf_hash=row.state_leaf_hash,
-        )
-        for row in rows
-        if row.updated_idx >= since
-    )
-    result.state_roots[size] = state_root([(r.state_key, r.state_leaf_hash) for r in rows])
+        self.result.core.apply(entry, index=record.idx)

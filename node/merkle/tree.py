@@ -185,6 +185,45 @@ def prove_consistency(reader: NodeReader, size1: int, size2: int) -> list[Hash32
     return _build(reader, consistency_nodes(size1, size2))
 
 
+class Levels:
+    """Every level of the Merkle tree over the leaf hashes, held in memory (RFC 9162 §2.1.1:
+    level 0 the leaves, each node above the hash of its two children; a last odd node waits for
+    its sibling), as a ``NodeReader`` of the perfect-subtree nodes. The one in-memory tree of
+    `tamga check`, the auditor and proofs over state leaves."""
+
+    def __init__(self, leaf_hashes: Sequence[bytes]) -> None:
+        levels: list[list[bytes]] = [list(leaf_hashes)]
+        while len(levels[-1]) > 1:
+            below = levels[-1]
+            levels.append(
+                [hash_children(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
+            )
+        self.levels = levels
+        self.size = len(levels[0])
+
+    def get_nodes(self, ids: Sequence[NodeID]) -> Sequence[bytes]:
+        """Hashes of perfect-subtree nodes.
+
+        Raises:
+            MerkleError: a node is outside the tree.
+        """
+        try:
+            return [self.levels[node.level][node.index] for node in ids]
+        except IndexError as exc:
+            raise MerkleError(f"node outside the tree of size {self.size}") from exc
+
+    def root(self, size: int | None = None) -> bytes:
+        """The RFC 9162 root of the first ``size`` leaves (all by default).
+
+        Raises:
+            MerkleError: ``size`` exceeds the tree.
+        """
+        size = self.size if size is None else size
+        if size > self.size:
+            raise MerkleError(f"size {size} exceeds the tree of size {self.size}")
+        return root_at(self, size)
+
+
 def build_tree(leaf_hashes: Iterable[bytes]) -> tuple[MemoryNodeStore, int]:
     """Store every perfect node of the tree of these leaf hashes; return the store and size.
 

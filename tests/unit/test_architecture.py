@@ -146,3 +146,54 @@ def test_one_json_rpc_transport() -> None:
     assert offenders == {}
     transport = dict(MODULES)[TRANSPORT_MODULE]
     assert _json_rpc_transports(transport)  # the check sees the one transport's provider
+
+
+def replays(tree: ast.AST) -> list[int]:
+    """Lines that build a register to replay into (``MemoryRegister()``) or apply entries to one
+    in a loop (``….apply(…, calendar=…)`` inside ``for``/``while``)."""
+    found = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name | ast.Attribute)
+            and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr)
+            == "MemoryRegister"
+        ):
+            found.append(node.lineno)
+        if isinstance(node, ast.For | ast.AsyncFor | ast.While):
+            for inner in ast.walk(node):
+                if (
+                    isinstance(inner, ast.Call)
+                    and isinstance(inner.func, ast.Attribute)
+                    and inner.func.attr == "apply"
+                    and any(keyword.arg == "calendar" for keyword in inner.keywords)
+                ):
+                    found.append(inner.lineno)
+    return sorted(found)
+
+
+# The one replay, and the one scratch register of a dry run (a filing checked before it is
+# written: one entry, not a replay).
+REPLAY_HOMES = {"node.replay", "node.domain.register", "node.operations"}
+
+
+@pytest.mark.parametrize(("module", "path"), MODULES, ids=[m for m, _ in MODULES])
+def test_one_replay(module: str, path: Path) -> None:
+    """Only node.replay replays entries through the domain rules; check, rebuild, the audit and
+    the bundle verifier use it."""
+    if module in REPLAY_HOMES:
+        return
+    lines = replays(ast.parse(path.read_text(encoding="utf-8")))
+    assert not lines, (
+        f"{module} replays entries itself at lines {lines}: use node.replay.ReplayCore"
+    )
+
+
+def test_the_replay_check_finds_a_second_replay() -> None:
+    second = "def again(entries, register, cal):\n    for e in entries:\n"
+    second += "        register.apply(e, calendar=cal)\n"
+    assert replays(ast.parse(second)) == [3]
+    assert replays(ast.parse("register.apply(e, calendar=cal)\n")) == []  # one entry only
+    assert replays(ast.parse("from x import MemoryRegister\nr = MemoryRegister()\n")) == [2]
+    core = (ROOT / "node" / "replay.py").read_text(encoding="utf-8")
+    assert "self.register.apply(entry, calendar=self._calendar)" in core
