@@ -17,9 +17,7 @@ REGISTERED_ON = "2026-03-16"
 
 
 def _issuer(db: Database) -> str:
-    return issuers.register_issuer(
-        db, filing=issuer_filing(), effective_on=date(2026, 2, 2)
-    ).code
+    return issuers.register_issuer(db, filing=issuer_filing(), effective_on=date(2026, 2, 2)).code
 
 
 def _filing(code: str, **changes: Any) -> dict[str, Any]:
@@ -73,9 +71,7 @@ def test_file_without_registration(db: Database) -> None:
 def test_file_with_registration(db: Database) -> None:
     code = _issuer(db)
     data = _filing(code, registration=_registration(regno=f"KG0201{code}1"))
-    written = emissions.submit_emission(
-        db, submission=emissions.parse_emission_submission(data)
-    )
+    written = emissions.submit_emission(db, submission=emissions.parse_emission_submission(data))
     assert (written.kind, written.index, written.size) == ("emission.registered", 1, 3)
     assert written.regno == f"KG0201{code}1"
     assert written.emission.registered_on == date(2026, 3, 16)

@@ -17,9 +17,7 @@ from tests.unit.domain.lifecycle_samples import issuer_filing
 
 
 def _register(db: Database) -> str:
-    return issuers.register_issuer(
-        db, filing=issuer_filing(), effective_on=date(2026, 2, 2)
-    ).code
+    return issuers.register_issuer(db, filing=issuer_filing(), effective_on=date(2026, 2, 2)).code
 
 
 def test_register_and_read(db: Database) -> None:
