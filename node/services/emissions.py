@@ -224,7 +224,10 @@ def record_emission_event(
         )
     ledger = db.ledger
     result = ledger.record_event(
-        kind=full, emission=key, data=data, effective_on=effective_date(db, effective_on)
+        kind=full,
+        emission=key,
+        data=data,
+        effective_on=effective_date(effective_on, clock=db.clock),
     )
     state = ledger.emission(key)
     return EmissionWritten(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from node.clock import Clock
 from node.domain.canonical import parse_json
 from node.domain.entries import IssuerRegistered, decode_entry
 from node.domain.filings import IssuerFiling, issuer_event_entry
@@ -52,9 +53,9 @@ def normalize_kind(kind: str, *, prefix: str) -> str:
     return name if name.startswith(f"{prefix}.") else f"{prefix}.{name}"
 
 
-def effective_date(db: Database, effective_on: date | None) -> date:
-    """``effective_on``, or today in Kyrgyz time by the injected clock."""
-    return effective_on if effective_on is not None else recorded_on(db.clock.now())
+def effective_date(effective_on: date | None, *, clock: Clock) -> date:
+    """``effective_on``, or today in Kyrgyz time by ``clock``."""
+    return effective_on if effective_on is not None else recorded_on(clock.now())
 
 
 def register_issuer(
@@ -67,7 +68,9 @@ def register_issuer(
         RuleViolation: the filing breaks a rule (nothing written).
         StorageError: the database failed.
     """
-    code, result = db.ledger.register_issuer(filing, effective_on=effective_date(db, effective_on))
+    code, result = db.ledger.register_issuer(
+        filing, effective_on=effective_date(effective_on, clock=db.clock)
+    )
     return IssuerWritten(
         code=code,
         kind="issuer.registered",
@@ -99,7 +102,7 @@ def record_issuer_event(
         issuer=code,
         data=data,
         recorded_at=db.clock.now(),
-        effective_on=effective_date(db, effective_on),
+        effective_on=effective_date(effective_on, clock=db.clock),
     )
     result = db.ledger.append([entry])
     return IssuerWritten(
