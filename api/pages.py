@@ -24,7 +24,7 @@ from node.domain.entries import VERIFICATION_KINDS, VerificationFinding
 from node.domain.model import EmissionStatus
 from node.domain.regno import Region, VAType
 from node.ledger.export import checkpoint_json
-from node.services import log
+from node.services import emissions, log
 
 router = APIRouter(include_in_schema=False)
 Runtime = Annotated[ApiRuntime, Depends(get_runtime)]
@@ -135,7 +135,7 @@ def emission_page(request: Request, rt: Runtime, key: str) -> Response:
     if item is None:
         return _render(request, "not_found.html", status=404, key=key)
     state = item.state
-    history = rt.ledger.history(state.application_no)
+    history = emissions.history(rt.db, key=state.application_no)
     anchors = confirmed_anchors(rt.db)
     anchored: dict[int, AnchorView] = {}
     for record, _entry in history:
@@ -175,7 +175,7 @@ def emission_page(request: Request, rt: Runtime, key: str) -> Response:
 @router.get("/checkpoints", response_class=HTMLResponse)
 def checkpoints_page(request: Request, rt: Runtime) -> Response:
     """The newest checkpoint and the list of checkpoints with their anchors."""
-    rows = list(reversed(rt.ledger.checkpoints()))
+    rows = list(reversed(log.checkpoints(rt.db)))
     anchors = {a.tree_size: a for a in confirmed_anchors(rt.db)}
     views = [(checkpoint_json(r), anchors.get(r.size)) for r in rows[:200]]
     return _render(request, "checkpoints.html", checkpoints=views, focus=None)
