@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 from api import bundles, ops, pages, public, signin, verification, writes
@@ -24,6 +26,7 @@ from api.models import (
 )
 from api.problems import Problem
 from api.runtime import ApiRuntime
+from api.webguard import WebGuard, WebPolicy, docs_policy
 from node.clock import Clock, SystemClock
 from node.settings import Settings
 
@@ -70,6 +73,8 @@ def create_app(
         version=API_VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served below, each with a Content-Security-Policy of its own
+        redoc_url=None,
         openapi_tags=[
             {"name": "public", "description": "Anyone may read the register (Reg. §66)."},
             {"name": "writes", "description": "Role-based writes through the domain rules."},
@@ -89,8 +94,25 @@ def create_app(
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
     app.add_middleware(Gateway, runtime=runtime)
+    app.add_middleware(WebGuard, policy=WebPolicy(by_path=_documentation(app)))
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _documentation(app: FastAPI) -> dict[str, str]:
+    """Serve the interactive API documentation at /docs (Swagger UI) and /redoc (ReDoc), each
+    rendered once; return each path's Content-Security-Policy (its inline code by hash)."""
+    pages = {
+        "/docs": get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} - Docs").body,
+        "/redoc": get_redoc_html(openapi_url="/openapi.json", title=f"{app.title} - ReDoc").body,
+    }
+    for path, html in pages.items():
+
+        def page(html: bytes = bytes(html)) -> HTMLResponse:
+            return HTMLResponse(html)
+
+        app.add_api_route(path, page, methods=["GET"], include_in_schema=False)
+    return {path: docs_policy(bytes(html)) for path, html in pages.items()}
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import itertools
+import json
 import re
+import tomllib
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
-from node.errors import RuleViolation
+from node.errors import ConfigError, RuleViolation
 
 # Law art. 37.3: the words, as the law quotes them.
 FORBIDDEN_WORDS: tuple[str, ...] = (
@@ -21,12 +25,16 @@ FORBIDDEN_WORDS: tuple[str, ...] = (
     "национальный",
     "Манас",
 )
-_STATE_KY, _STATE_RU, _KYRGYZSTAN, _KYRGYZ, _KYRGYZ_RU, _NATIONAL_KY, _NATIONAL_RU, _MANAS = (
-    FORBIDDEN_WORDS
-)
 
-# How the check works (decisions documented here; tests pin them down):
+# How the check works (decisions documented here and in docs/regulatory-notes.md; the forms,
+# translations, abbreviations and glue words are data: node/domain/data/lexicon.toml, each with
+# its source; tests pin the outcomes down):
 #
+# 0. Look-alike letters of any script are read as the Latin or Cyrillic letter they are
+#    confusable with, by Unicode's own data (UTS #39 §4: a character with the skeleton of a
+#    Latin or Cyrillic letter reads as that letter: Latin small alpha U+0251 is "a", Cherokee and
+#    Greek capitals the Latin ones they look like; the data comes from the maintained
+#    `confusable-homoglyphs` package). The same reading judges filings and on-chain name()/symbol().
 # 1. The text is normalised (NFKC, which folds full-width and mathematical letters; format
 #    characters such as zero-width spaces removed; accents stripped) and cut into words at
 #    anything that is not a letter or a digit. Apostrophes inside a word are dropped ("Nat'l").
@@ -38,51 +46,37 @@ _STATE_KY, _STATE_RU, _KYRGYZSTAN, _KYRGYZ, _KYRGYZ_RU, _NATIONAL_KY, _NATIONAL_
 #    break a word; the pieces between counted boundaries are its segments ("HumanAssets" -> Human,
 #    Assets, so it does not read as "manas").
 # 3. Every candidate string is read several ways into lowercase Latin: phonetically (Cyrillic
-#    transliterated: "Кыргыз" -> kyrgyz); with Latin look-alikes read as Cyrillic ("MAHAC" ->
-#    МАНАС -> manas; only for words with Cyrillic letters, or all-caps words with a tell-tale
-#    H/P/B/digit); with Cyrillic look-alikes read as Latin ("Мапаs" -> manas); with digits read
-#    as letters ("M4N4S", "NATI0NAL"). Greek capitals read as the Latin letters they look like.
-# 4. Distinctive stems match anywhere in a word, glued or inflected: kyrgyz/kirgiz/qyrgyz…
-#    (+stan, +sk…), gosudar…, mamleket…/memleket… (Kazakh), uluttuk/ulttyk (Kazakh). The Kyrgyz
-#    verb "киргиз-" (to bring in: киргизүү, киргизилген…) is not the ethnonym and passes.
-#    Common letter sequences ("state", "manas", "national" and its nacional/natsional/nazional/
-#    nasional forms) match inside a segment except within listed ordinary words (estate,
-#    statement, stater, stateless, stateful, stately, prostate; inter-, multi-, trans-, supra-,
-#    bi-national; Romanas, Manassas, Manasseh) unless they stand free between glue words
-#    ("REALESTATE" passes, "THESTATECOIN" and "STATERESERVE" do not). Short abbreviations count
-#    only as a whole word or glued to common name parts (coin, token, bank, pay, usd, … — see
-#    _GLUE_WORDS) and digits: "гос"/GOS (GosBank, ГОСБАНК, госуслуги), "нац" (Нацбанк), "natl",
-#    the ISO codes KG and KGZ, and КР/KR (Кыргыз Республикасы). A word of at least 3 letters
-#    followed by a dot is an abbreviation when it begins one of the long words ("Кырг.",
-#    "Гос.", "Нац.", "Nat.", "Мам.").
-# 5. Translations map to one canonical word: "state" -> мамлекеттик, every "national" form and
-#    "нац" -> национальный, "гос" -> государственный, KG/KGZ -> Кыргызстан, КР -> Кыргыз.
+#    transliterated: "Кыргыз" -> kyrgyz; Greek letters that look like no Latin one by sound);
+#    with Latin look-alikes read as Cyrillic ("MAHAC" -> МАНАС -> manas; only for words with
+#    Cyrillic letters, or all-caps words with a tell-tale H/P/B/digit); with Cyrillic look-alikes
+#    read as Latin ("Мапаs" -> manas); with digits read as letters ("M4N4S", "NATI0NAL").
+# 4. The lexicon's stems are matched on the readings: "anywhere" stems inside any word, glued or
+#    inflected (kyrgyz/kirgiz/qyrgyz…, gosudar…, mamleket…/memleket…, uluttuk/ulttyk, staat,
+#    derzhavn…; the Kyrgyz verb "киргиз-", to bring in, is masked); "segment" stems (state,
+#    manas, national and its nacional/natsional/nazional forms) inside a camelCase segment
+#    except within masked ordinary words (estate, statement, inter-national, Romanas…) unless
+#    they stand free between glue words ("REALESTATE" passes, "THESTATECOIN" does not); "word"
+#    stems only as a whole word or glued to glue words and digits ("гос"/GOS, "нац", "natl", KG,
+#    KGZ, КР/KR, and translations that are also personal names or ordinary words: davlat,
+#    devlet, milliy, ulusal, État). Chinese forms are matched as written, anywhere.
+#    A word that begins a long word's reading is its abbreviation: with a dot from 3 letters on
+#    ("Кырг.", "Гос.", "Nat."), without one from 4 letters on ("Kyrg", "Gosud", "Natsion")
+#    unless it is an ordinary word of its own ("Nation", "Nati").
+# 5. Every form maps to one of the law's words: "state" -> мамлекеттик, every "national" form
+#    and "нац" -> национальный, "гос" -> государственный, KG/KGZ -> Кыргызстан, КР -> Кыргыз.
 #
 # Consequences, by design: "Romanas", "Real Estate", "Statement", "International", "Gospel",
-# "Гостиница", "Госпиталь", "HumanAssets", "Krona", "KGST" pass; any free-standing "State"
-# ("UpState", "StateChannel") is rejected; "KG" is rejected even when meant as kilograms (write
-# "kilogram"), and so are "КР"/"KR" and "KP" (looks like КР). Wording the list cannot foresee
-# ("Госзнак", arbitrary compounds of "гос") passes: the list of glue words is data to extend.
+# "Гостиница", "Госпиталь", "HumanAssets", "Krona", "KGST", "Nation", "Davlatov" pass; any
+# free-standing "State" ("UpState", "StateChannel") is rejected; "KG" is rejected even when meant
+# as kilograms (write "kilogram"), and so are "КР"/"KR" and "KP" (looks like КР). Wording the
+# lexicon cannot foresee ("Госзнак", arbitrary compounds of "гос") passes: extend the lexicon.
 
 _ANYWHERE = "anywhere"
-_MASKED = "masked"
-_BOUND = "bound"
-
-_GLUE_WORDS = frozenset(
-    """
-    coin coins token tokens pay cash bank fund funds finance fin chain swap dao dex net usd usdt
-    usdc eur rub kgs som gold money capital invest crypto bit block digital stable stablecoin
-    asset assets trade exchange ex x lab labs protocol network wallet the my new super defi nft
-    mint hub world global group plus id dollar reserve real credit bond bonds share shares
-    pool vault verse meta energy market markets union link
-    koin kripto birzha fond kazna zoloto dengi aktiv aktivy reestr uslugi kompaniya kompanija
-    korporaciya korporacija zakaz zakup dolg valyuta valjuta obligacii investicii kapital akcha
-    altyn kazyna
-    """.split()  # noqa: SIM905 (a word list reads better as text)
-)
-_GLUE_BY_FIRST: dict[str, tuple[str, ...]] = {}
-for _word in sorted(_GLUE_WORDS):
-    _GLUE_BY_FIRST[_word[0]] = (*_GLUE_BY_FIRST.get(_word[0], ()), _word)
+_MASKED = "segment"
+_BOUND = "word"
+_MATCH_KINDS = frozenset({_ANYWHERE, _MASKED, _BOUND})
+LEXICON = Path(__file__).with_name("data") / "lexicon.toml"
+"""The reviewed lexicon of Law art. 37.3: forms, translations, abbreviations, with sources."""
 
 
 @dataclass(frozen=True)
@@ -94,69 +88,81 @@ class _Stem:
     suffixes: tuple[str, ...] = ()
 
 
-_KYRGYZ_ROOT = r"[kq][yi]rgh?[yi][zs]"
-_NATIONAL_ROOT = r"na(?:ts|tz|tc|c|z|t|s)ional"
-_RUSSIAN_ADJ = ("nyj", "nyi", "nyy", "naja", "naya", "noe", "nogo", "nye", "nyh", "nym", "noj")
-_STEMS: tuple[_Stem, ...] = (
-    _Stem(_STATE_KY, re.compile(r"m[ae]mlek+et"), _ANYWHERE),
-    _Stem(
-        _STATE_KY,
-        re.compile(r"state"),
-        _MASKED,
-        masks=re.compile(r"estate|statement|stater|stateless|stateful|stately|prostate"),
-        suffixes=("s",),
-    ),
-    _Stem(_STATE_RU, re.compile(r"gosudar"), _ANYWHERE),
-    _Stem(_STATE_RU, re.compile(r"gos"), _BOUND),
-    _Stem(_KYRGYZSTAN, re.compile(_KYRGYZ_ROOT + r"st[ao]n"), _ANYWHERE),
-    _Stem(_KYRGYZSTAN, re.compile(r"kgz?"), _BOUND),
-    _Stem(_KYRGYZ_RU, re.compile(_KYRGYZ_ROOT + r"sk"), _ANYWHERE),
-    _Stem(
-        _KYRGYZ,
-        re.compile(_KYRGYZ_ROOT + r"(?!st[ao]n|sk)"),
-        _ANYWHERE,
-        # The Kyrgyz verb "киргиз-" (to bring in, to enter): киргизүү, киргизилген, киргизет…
-        masks=re.compile(r"kirgiz(?=uu|il|be|bo|ip|gen|ge|di|ish|se|chu|er|mek|et)"),
-    ),
-    _Stem(_KYRGYZ, re.compile(r"kr"), _BOUND),
-    _Stem(_NATIONAL_KY, re.compile(r"ulut+[uy][kq]|ult+y[kq]"), _ANYWHERE),
-    _Stem(
-        _NATIONAL_RU,
-        re.compile(_NATIONAL_ROOT),
-        _MASKED,
-        masks=re.compile(r"(?:inter|multi|trans|supra|bi)" + _NATIONAL_ROOT),
-        suffixes=("s", "e", "es", "ly", "ity", "ism", "ist", *_RUSSIAN_ADJ),
-    ),
-    _Stem(_NATIONAL_RU, re.compile(r"nac|natl"), _BOUND),
-    _Stem(
-        _MANAS,
-        re.compile(r"manas"),
-        _MASKED,
-        masks=re.compile(r"romanas|manassas|manasseh"),
-        suffixes=(
-            *("a", "u", "om", "e", "y", "tyn", "tin", "ka", "ke", "ty", "ti", "ta", "tan"),
-            *("chy", "chi", "skij", "skii", "skiy", "skaya", "skaja", "skoe", "skogo"),
-        ),
-    ),
-)
+@dataclass(frozen=True)
+class Lexicon:
+    """The lexicon file, compiled (step 4-5 of the module comment)."""
 
-# A word followed by a dot that begins one of these readings is an abbreviation of it.
-_ABBREVIATION_MIN = 3
-_ABBREVIATED: tuple[tuple[str, str], ...] = (
-    ("mamlekettik", _STATE_KY),
-    ("gosudarstvennyj", _STATE_RU),
-    ("kyrgyz", _KYRGYZ),
-    ("kirgiz", _KYRGYZ),
-    ("kyrgyzstan", _KYRGYZSTAN),
-    ("kyrgyzskij", _KYRGYZ_RU),
-    ("uluttuk", _NATIONAL_KY),
-    ("nacionalnyj", _NATIONAL_RU),
-    ("natsionalnyj", _NATIONAL_RU),
-    ("national", _NATIONAL_RU),
-)
+    stems: tuple[_Stem, ...]
+    literals: tuple[tuple[str, str], ...]  # (text as written, law's word)
+    abbreviated: tuple[tuple[str, str], ...]  # (reading of a long word, law's word)
+    ordinary: frozenset[str]
+    min_dotted: int
+    min_undotted: int
+    glue_by_first: dict[str, tuple[str, ...]]
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    """The lexicon in use: ``LEXICON``, compiled once.
+
+    Raises:
+        ConfigError: as :func:`load_lexicon`.
+    """
+    return load_lexicon(LEXICON)
+
+
+def load_lexicon(path: Path) -> Lexicon:
+    """Read and compile a lexicon file.
+
+    Raises:
+        ConfigError: the file is missing, is not TOML, lacks a field or a source, names a word
+            the law does not, or holds a pattern that does not compile.
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["law"]["words"]) != FORBIDDEN_WORDS:
+            raise ValueError("[law].words differ from the words of Law art. 37.3")
+        stems = []
+        for stem in data["stem"]:
+            if stem["law"] not in FORBIDDEN_WORDS or stem["match"] not in _MATCH_KINDS:
+                raise ValueError(f"stem {stem['pattern']!r}: unknown law word or match kind")
+            if not stem["source"].strip() or not stem["languages"]:
+                raise ValueError(f"stem {stem['pattern']!r} names no source or language")
+            masks = stem.get("masks")
+            stems.append(
+                _Stem(
+                    canonical=stem["law"],
+                    pattern=re.compile(stem["pattern"]),
+                    kind=stem["match"],
+                    masks=re.compile("|".join(masks)) if masks else None,
+                    suffixes=tuple(stem.get("suffixes", ())),
+                )
+            )
+        literals = []
+        for item in data.get("literal", ()):
+            if item["law"] not in FORBIDDEN_WORDS or not item["source"].strip():
+                raise ValueError(f"literal {item['text']!r}: unknown law word or no source")
+            literals.append((unicodedata.normalize("NFKC", item["text"]), item["law"]))
+        abbreviations = data["abbreviations"]
+        glue: dict[str, tuple[str, ...]] = {}
+        for word in sorted(set(data["glue"]["words"].split())):
+            glue[word[0]] = (*glue.get(word[0], ()), word)
+        return Lexicon(
+            stems=tuple(stems),
+            literals=tuple(literals),
+            abbreviated=tuple((item["reading"], item["law"]) for item in abbreviations["full"]),
+            ordinary=frozenset(abbreviations["ordinary"]),
+            min_dotted=int(abbreviations["min_dotted"]),
+            min_undotted=int(abbreviations["min_undotted"]),
+            glue_by_first=glue,
+        )
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, re.error) as exc:
+        raise ConfigError(f"the name lexicon {path} is not usable: {exc}") from exc
+
 
 # Phonetic reading into Latin (lowercase input). Cyrillic incl. Kyrgyz/Kazakh letters; a few
-# Latin letters outside ASCII that NFKD does not decompose.
+# Latin letters outside ASCII that NFKD does not decompose; Greek letters by sound (the ones
+# that look like Latin letters are read as those in step 0).
 _PHONETIC = str.maketrans(
     {
         "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z",
@@ -167,16 +173,9 @@ _PHONETIC = str.maketrans(
         "ә": "a", "і": "i", "ї": "i", "є": "e", "ў": "u", "ј": "j", "ѕ": "s", "ԁ": "d",
         "ԛ": "q", "ԝ": "w", "ӏ": "l", "ı": "i", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe",
         "ß": "ss", "đ": "d", "ŋ": "ng", "þ": "th", "@": "a", "$": "s",
-    }
-)  # fmt: skip
-
-# Greek letters read as the Latin letters they look like (before lowercasing: Ν is N, ν is v).
-_GREEK_AS_LATIN = str.maketrans(
-    {
-        "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
-        "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "Σ": "S", "α": "a",
-        "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
-        "χ": "x", "ς": "s", "σ": "s", "β": "b",
+        # Greek letters that look like no Latin letter, read by sound (ISO 843)
+        "σ": "s", "ς": "s", "γ": "g", "δ": "d", "θ": "th", "λ": "l", "ξ": "x", "π": "p",
+        "φ": "f", "ψ": "ps", "ω": "o", "η": "i", "ζ": "z", "β": "v",
     }
 )  # fmt: skip
 
@@ -220,12 +219,14 @@ def forbidden_words(text: str) -> list[str]:
     the comments at the top of this module for what counts and what does not. Raises nothing.
     """
     found: set[str] = set()
+    lex = lexicon()
+    normalized = _normalize(text)
+    found.update(law for literal, law in lex.literals if literal in normalized)
     for word in _words(text):
         for candidate, segmentwise in _candidates(word.text):
             for reading in _readings(candidate):
                 found.update(_match(reading, segmentwise=segmentwise))
-        if word.dotted:
-            found.update(_abbreviations(word.text))
+        found.update(_abbreviations(word.text, dotted=word.dotted))
     return [word for word in FORBIDDEN_WORDS if word in found]
 
 
@@ -247,9 +248,88 @@ def check_name(text: str, *, field: str) -> None:
         )
 
 
+# UTS #39 confusables data (Unicode's confusables.txt, "MA" table) as shipped, kept current, by
+# the `confusable-homoglyphs` package: a JSON file mapping each character to the characters it
+# is confusable with (a source to its prototype, a prototype to its sources). Read as a file;
+# the package's own functions answer other questions.
+_CONFUSABLES_DIST = "confusable-homoglyphs"
+_LATIN_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_CYRILLIC_LETTERS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяңөү"
+_CYRILLIC_LETTERS += _CYRILLIC_LETTERS.upper()
+
+
+def confusables_file() -> Path:
+    """The confusables data (UTS #39 §4) of the installed ``confusable-homoglyphs`` package.
+
+    Raises:
+        ConfigError: the package or its data file is missing.
+    """
+    try:
+        files = importlib.metadata.files(_CONFUSABLES_DIST) or []
+    except importlib.metadata.PackageNotFoundError as exc:
+        raise ConfigError(f"the {_CONFUSABLES_DIST!r} package (UTS #39 data) is missing") from exc
+    for file in files:
+        if file.name == "confusables.json":
+            return Path(str(file.locate()))
+    raise ConfigError(f"the {_CONFUSABLES_DIST!r} package ships no confusables.json")
+
+
+@lru_cache(maxsize=1)
+def confusable_classes() -> dict[str, frozenset[str]]:
+    """Every character or prototype string -> the class of strings with the same UTS #39
+    skeleton (a prototype and all its sources).
+
+    Raises:
+        ConfigError: the data file is missing or unreadable.
+    """
+    try:
+        data: dict[str, list[dict[str, str]]] = json.loads(confusables_file().read_bytes())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"the UTS #39 confusables data cannot be read: {exc}") from exc
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for source, targets in data.items():
+        for target in targets:
+            parent[root(source)] = root(target["c"])
+    members: dict[str, set[str]] = {}
+    for node in list(parent):
+        members.setdefault(root(node), set()).add(node)
+    return {node: frozenset(members[root(node)]) for node in parent}
+
+
+@lru_cache(maxsize=1)
+def look_alike_letters() -> dict[int, str]:
+    """Every character outside ASCII and Cyrillic that is confusable (same UTS #39 skeleton)
+    with a Latin letter -> that letter, else with a Cyrillic letter -> that letter (step 0).
+    Lowercase letters win over capitals, Latin over Cyrillic.
+
+    Raises:
+        ConfigError: the confusables data is missing.
+    """
+    classes = confusable_classes()
+    table: dict[int, str] = {}
+    for source, members in classes.items():
+        if len(source) != 1 or source.isascii() or source in _CYRILLIC_LETTERS:
+            continue
+        for letter in (*_LATIN_LETTERS, *_CYRILLIC_LETTERS):
+            if letter in members:
+                table[ord(source)] = letter
+                break
+    return table
+
+
 def _normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
+    look_alikes = look_alike_letters()
+    # before NFKC too: it would turn some look-alikes (U+02DB ogonek, "i") into other text
+    text = unicodedata.normalize("NFKC", text.translate(look_alikes))
     text = "".join(char for char in text if unicodedata.category(char) != "Cf")
+    text = text.translate(look_alikes)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(char for char in text if unicodedata.category(char) != "Mn")
     return unicodedata.normalize("NFC", text)
@@ -357,7 +437,7 @@ def _candidates(word: str) -> list[tuple[str, bool]]:
 @lru_cache(maxsize=4096)
 def _readings(text: str) -> frozenset[str]:
     """The lowercase Latin readings of one candidate string (step 3)."""
-    base = text.translate(_GREEK_AS_LATIN)
+    base = text
     readings = {base.lower().translate(_PHONETIC)}
     has_cyrillic = any("CYRILLIC" in unicodedata.name(char, "") for char in base)
     if has_cyrillic or (base.isupper() and any(char in _TELLTALE_CAPS for char in base)):
@@ -372,7 +452,7 @@ def _readings(text: str) -> frozenset[str]:
 
 def _match(reading: str, *, segmentwise: bool) -> set[str]:
     found: set[str] = set()
-    for stem in _STEMS:
+    for stem in lexicon().stems:
         if stem.kind == _MASKED and not segmentwise:
             continue
         masked = [] if stem.masks is None else [m.span() for m in stem.masks.finditer(reading)]
@@ -407,18 +487,24 @@ def _is_glue(text: str) -> bool:
             continue
         if char.isdigit():
             reachable[index + 1] = True
-        for glue in _GLUE_BY_FIRST.get(char, ()):
+        for glue in lexicon().glue_by_first.get(char, ()):
             if text.startswith(glue, index):
                 reachable[index + len(glue)] = True
     return reachable[len(text)]
 
 
-def _abbreviations(word: str) -> set[str]:
+def _abbreviations(word: str, *, dotted: bool) -> set[str]:
+    """A word that begins a long word's reading is its abbreviation: with a dot from
+    ``min_dotted`` letters on, without one from ``min_undotted`` letters on unless it is an
+    ordinary word of its own ("Kyrg Coin", "Gosud.", not "Nation")."""
+    lex = lexicon()
     found: set[str] = set()
     for reading in _readings(word):
-        if len(reading) < _ABBREVIATION_MIN:
+        if len(reading) < (lex.min_dotted if dotted else lex.min_undotted):
             continue
-        for full, canonical in _ABBREVIATED:
+        if not dotted and reading in lex.ordinary:
+            continue
+        for full, canonical in lex.abbreviated:
             if full.startswith(reading):
                 found.add(canonical)
                 break

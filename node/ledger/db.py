@@ -16,6 +16,12 @@ from node.errors import ConfigError, StorageError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "tamga_write"
+# One snapshot for every statement of a read on PostgreSQL (SQLAlchemy's psycopg dialect sets
+# these per transaction and resets them when the connection returns to the pool).
+SNAPSHOT_OPTIONS: dict[str, Any] = {
+    "isolation_level": "REPEATABLE READ",
+    "postgresql_readonly": True,
+}
 
 
 def make_engine(url: str) -> Engine:
@@ -90,13 +96,21 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
 @contextmanager
 def read_transaction(engine: Engine) -> Iterator[Connection]:
-    """A read-only transaction giving one consistent snapshot.
+    """A read-only transaction giving one consistent snapshot: every statement in it sees the
+    same committed state, however many writers commit meanwhile.
+
+    SQLite: a deferred transaction in WAL mode reads one snapshot from its first read on.
+    PostgreSQL: ``REPEATABLE READ READ ONLY`` (PostgreSQL docs §13.2.2; the default READ
+    COMMITTED gives each statement a newer snapshot, so a multi-statement read such as
+    ``tamga check`` or an export could see a journal longer than the head it read first).
 
     Raises:
         StorageError: the database failed.
     """
-    with storage_errors("read transaction"), engine.connect() as conn, conn.begin():
-        yield conn
+    with storage_errors("read transaction"), engine.connect() as raw:
+        conn = raw if is_sqlite(engine) else raw.execution_options(**SNAPSHOT_OPTIONS)
+        with conn.begin():
+            yield conn
 
 
 def is_sqlite(engine: Engine) -> bool:

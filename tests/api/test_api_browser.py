@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 
 from api.app import create_app
+from api.webguard import PAGE_POLICY
 from node.chain.config import ChainTable
 from tests.api.conftest import ApiEnv
 from tests.verification.support import verifier
@@ -70,6 +71,9 @@ def test_search_open_switch_language_in_chromium(served: str, env: ApiEnv) -> No
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["title"].startswith("Emission register")
+    # the pages work under the strict policy the server sends: no violation on any page
+    assert result["csp"] == PAGE_POLICY
+    assert result["cspViolations"] == []
     assert result["rows"] == 1
     assert result["firstKey"] == env.wallet_key
     assert result["key"] == env.wallet_key

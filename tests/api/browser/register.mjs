@@ -20,7 +20,20 @@ const result = {};
 try {
   // a phone-sized viewport: the pages must be readable without horizontal scrolling
   const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
-  await page.goto(`${base}/?lang=en`);
+  // every Content-Security-Policy violation on every page visited (the pages must work under
+  // the strict policy the server sends), from the DOM event and from the console
+  result.cspViolations = [];
+  await page.exposeFunction("reportViolation", (v) => result.cspViolations.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) =>
+      window.reportViolation(`${e.violatedDirective} ${e.blockedURI}`),
+    );
+  });
+  page.on("console", (message) => {
+    if (message.text().includes("Content Security Policy")) result.cspViolations.push(message.text());
+  });
+  const first = await page.goto(`${base}/?lang=en`);
+  result.csp = first.headers()["content-security-policy"];
   result.title = await page.title();
   await page.fill("input[name=q]", query);
   await Promise.all([page.waitForNavigation(), page.click("form.search button[type=submit]")]);

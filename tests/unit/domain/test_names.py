@@ -269,3 +269,141 @@ def test_names_of_ordinary_parts_pass(words: list[str], joiner: str, upper: bool
 def test_any_text_is_handled(text: str) -> None:
     found = forbidden_words(text)
     assert found == [word for word in FORBIDDEN_WORDS if word in found]
+
+
+# ---- look-alike letters by Unicode's confusables data (UTS #39 §4) ---------------------------
+
+SPELLINGS = {
+    MANAS: ("manas", "MANAS", "Манас", "МАНАС"),
+    KYRGYZ: ("kyrgyz", "KYRGYZ", "кыргыз"),
+    KYRGYZSTAN: ("kyrgyzstan", "Кыргызстан"),
+    NATIONAL_RU: ("national", "NATIONAL", "национальный"),
+    STATE_KY: ("mamlekettik", "MAMLEKETTIK"),
+    NATIONAL_KY: ("uluttuk", "улуттук"),
+    STATE_RU: ("gosudarstvennyj", "государственный"),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("M\u0251n\u0251s Coin", MANAS),  # Latin small alpha U+0251
+        ("\u13b7\u13aaN\u13aa\u13da", MANAS),  # Cherokee capitals MA_AS
+        ("\u13da\u13a2\u13aa\u13a2\u13ac Token", STATE_KY),  # Cherokee capitals STATE
+        ("K\u0443rgy\u1d22", KYRGYZ),  # Cyrillic u, Latin small capital Z
+        ("\U0001d5c6anas", MANAS),  # mathematical sans-serif m (NFKC) still counts
+        ("N\u0430\u0074\u0456onal", NATIONAL_RU),  # Cyrillic a and Ukrainian i
+    ],
+)
+def test_look_alike_letters_of_other_scripts(text: str, word: str) -> None:
+    assert word in forbidden_words(text)
+
+
+def test_every_confusable_of_a_forbidden_word_s_letter_is_caught() -> None:
+    """Substitute, one position at a time, every character the UTS #39 data makes confusable
+    with a letter of a forbidden word (any script): the word is still found."""
+    from node.domain.names import look_alike_letters
+
+    by_letter: dict[str, list[str]] = {}
+    for code, letter in look_alike_letters().items():
+        by_letter.setdefault(letter, []).append(chr(code))
+    checked = 0
+    for word, spellings in SPELLINGS.items():
+        for spelling in spellings:
+            assert word in forbidden_words(spelling)
+            for position, letter in enumerate(spelling):
+                for look_alike in by_letter.get(letter, ()):
+                    text = spelling[:position] + look_alike + spelling[position + 1 :]
+                    assert word in forbidden_words(text), (text, [hex(ord(c)) for c in text])
+                    checked += 1
+    assert checked > 1_000, checked  # the data really maps many characters to these letters
+
+
+def test_confusables_data_is_unicode_s() -> None:
+    from node.domain.names import confusable_classes, look_alike_letters
+
+    classes = confusable_classes()
+    assert "\u0251" in classes["a"] and "\u0430" in classes["a"]  # Latin alpha, Cyrillic a
+    assert "rn" in classes["m"]  # UTS #39 maps m to the prototype "rn"
+    table = look_alike_letters()
+    assert table[0x0251] == "a" and table[0x13AA] == "A"
+    assert all(not chr(code).isascii() for code in table)
+    assert len(table) > 1_000
+
+
+# ---- the lexicon is data (node/domain/data/lexicon.toml) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Staatsbank Token", STATE_KY),  # German
+        ("Kirgisistan Coin", KYRGYZSTAN),  # German
+        ("Kirgistan", KYRGYZSTAN),  # German, short form
+        ("Kırgızistan Token", KYRGYZSTAN),  # Turkish
+        ("Qirg'iziston Pay", KYRGYZSTAN),  # Uzbek
+        ("Державний токен", STATE_KY),  # Ukrainian
+        ("Національний банк", NATIONAL_RU),  # Ukrainian
+        ("Davlat Token", STATE_KY),  # Uzbek, as a word
+        ("Devlet Coin", STATE_KY),  # Turkish
+        ("Milliy Bank", NATIONAL_RU),  # Uzbek
+        ("Ulusal Coin", NATIONAL_RU),  # Turkish
+        ("État Token", STATE_KY),  # French
+        ("吉尔吉斯斯坦币", KYRGYZSTAN),  # Chinese
+        ("柯尔克孜 Token", KYRGYZ),  # Chinese
+        ("玛纳斯", MANAS),  # Chinese
+        ("国家数字币", NATIONAL_RU),  # Chinese
+        # abbreviations without a dot (Law art. 37.3: "full or abbreviated")
+        ("Kyrg Coin", KYRGYZ),
+        ("Gosud Token", STATE_RU),
+        ("Natsion Bank", NATIONAL_RU),
+        ("Mamlek Pay", STATE_KY),
+        ("Кырг Токен", KYRGYZ),
+    ],
+)
+def test_lexicon_translations_and_abbreviations(text: str, word: str) -> None:
+    assert word in forbidden_words(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Nation Coin", "Davlatov Holding", "Milligram Token", "Statement Pay", "Gospel Coin"],
+)
+def test_ordinary_words_and_names_still_pass(text: str) -> None:
+    assert forbidden_words(text) == []
+
+
+def test_every_form_of_the_lexicon_names_its_source_and_every_law_word_has_forms() -> None:
+    import tomllib
+
+    from node.domain.names import LEXICON, lexicon
+
+    data = tomllib.loads(LEXICON.read_text("utf-8"))
+    for item in (*data["stem"], *data["literal"]):
+        assert item["source"].strip() and item["languages"], item
+    assert {s.canonical for s in lexicon().stems} == set(FORBIDDEN_WORDS)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t.replace('"Манас",\n]', '"Манас",\n    "Ала-Тоо",\n]'), "differ"),
+        (lambda t: t.replace('pattern = "gosudar"', 'pattern = "gos(udar"'), "not usable"),
+        (lambda t: t.replace('match = "word"', 'match = "near"', 1), "match kind"),
+        (lambda t: t.replace('source = "Law art. 37.3"\n', 'source = " "\n', 1), "no source"),
+        (lambda t: t + "\n[[stem]]\nlaw = 'x'", "not usable"),
+    ],
+)
+def test_a_broken_lexicon_is_refused_by_name(
+    tmp_path: object, change: object, message: str
+) -> None:
+    from pathlib import Path
+
+    from node.domain.names import LEXICON, load_lexicon
+    from node.errors import ConfigError
+
+    assert isinstance(tmp_path, Path) and callable(change)
+    broken = tmp_path / "lexicon.toml"
+    broken.write_text(change(LEXICON.read_text("utf-8")), "utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_lexicon(broken)
