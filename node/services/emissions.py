@@ -19,6 +19,7 @@ from node.domain.filings import (
 from node.domain.model import EmissionState, EmissionStatus, IssuerState
 from node.domain.register import Effects, MemoryRegister
 from node.errors import RuleViolation
+from node.ledger.sequencer import Integrated
 from node.ledger.service import allocate_regno
 from node.ledger.store import EntryRecord
 from node.services.database import Database
@@ -151,14 +152,7 @@ def submit_emission(db: Database, *, submission: EmissionSubmission) -> Emission
             effective_on=registration.on,
         )
         kind = "emission.registered"
-    state = ledger.emission(application_no)
-    return EmissionWritten(
-        kind=kind,
-        index=result.first_index,
-        size=result.size,
-        emission=state,
-        issuer=ledger.issuer(state.issuer),
-    )
+    return _written(db, kind=kind, key=application_no, result=result)
 
 
 def _dry_run(db: Database, filing: EmissionFiling, registration: Registration) -> str:
@@ -222,20 +216,23 @@ def record_emission_event(
             message="an application is filed with its filing (`tamga emission register`), "
             "which assigns its application number",
         )
-    ledger = db.ledger
-    result = ledger.record_event(
+    result = db.ledger.record_event(
         kind=full,
         emission=key,
         data=data,
         effective_on=effective_date(effective_on, clock=db.clock),
     )
-    state = ledger.emission(key)
+    return _written(db, kind=full, key=key, result=result)
+
+
+def _written(db: Database, *, kind: str, key: str, result: Integrated) -> EmissionWritten:
+    state = db.ledger.emission(key)
     return EmissionWritten(
-        kind=full,
+        kind=kind,
         index=result.first_index,
         size=result.size,
         emission=state,
-        issuer=ledger.issuer(state.issuer),
+        issuer=db.ledger.issuer(state.issuer),
     )
 
 

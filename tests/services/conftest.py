@@ -22,21 +22,21 @@ def service_clock() -> FixedClock:
     return FixedClock(NOW)
 
 
-@pytest.fixture
-def db(database_url: str, service_clock: FixedClock) -> Iterator[AnchoringDatabase]:
-    """An empty, migrated Database on each backend."""
-    database = AnchoringDatabase(ledger=open_ledger(database_url, clock=service_clock))
+def _database(url: str, clock: FixedClock) -> Iterator[AnchoringDatabase]:
+    database = AnchoringDatabase(ledger=open_ledger(url, clock=clock))
     try:
         yield database
     finally:
         database.close()
+
+
+@pytest.fixture
+def db(database_url: str, service_clock: FixedClock) -> Iterator[AnchoringDatabase]:
+    """An empty, migrated Database on each backend."""
+    yield from _database(database_url, service_clock)
 
 
 @pytest.fixture
 def sqlite_db(sqlite_url: str, service_clock: FixedClock) -> Iterator[AnchoringDatabase]:
     """An empty, migrated Database on SQLite."""
-    database = AnchoringDatabase(ledger=open_ledger(sqlite_url, clock=service_clock))
-    try:
-        yield database
-    finally:
-        database.close()
+    yield from _database(sqlite_url, service_clock)
