@@ -1,25 +1,32 @@
 """Read-only chain access for the auditor: `Anchored` events, `rootAt`, `latest`, blocks, receipts.
 
-Only JSON-RPC reads through web3 and the committed ABI (anchoring/artifacts/RegistryAnchor.json);
-nothing is signed or sent. Reads that must agree with each other are pinned to one block.
+Only JSON-RPC reads through the node's one transport (node/chain/rpc.py, web3.py on top) and the
+committed ABI (anchoring/artifacts/RegistryAnchor.json); nothing is signed or sent. Reads that
+must agree with each other are pinned to one block.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Final, Protocol
 
+from eth_abi.abi import decode as abi_decode
+from eth_abi.exceptions import DecodingError
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from hexbytes import HexBytes
-from web3 import Web3
 from web3.exceptions import BadFunctionCallOutput, Web3Exception
 
-from anchoring.artifacts import ContractArtifact, load_artifact
+from anchoring.artifacts import load_artifact
 from anchoring.audit_report import Check, Recorder
+from node.chain.artifacts import ContractArtifact
+from node.chain.logs import LogScanner
+from node.chain.reads import BlockRef as BlockRef  # the audit's block type (re-exported)
+from node.chain.rpc import RpcClient, hex_bytes, hex_int, web3_for
 from node.errors import ChainError, ConfigError
 
 """The committed ABI and bytecode of the anchor contract."""
@@ -32,30 +39,18 @@ BATCH_SIZE: Final = 200
 
 RPC_TIMEOUT_S: Final = 30.0
 
+ANCHORED_SIGNATURE: Final = "Anchored(uint64,bytes32,bytes32,uint64)"
+ANCHORED_TOPIC: Final = "0x" + keccak(text=ANCHORED_SIGNATURE).hex()
+"""topic0 of ``event Anchored(uint64 indexed treeSize, bytes32 logRoot, bytes32 stateRoot,
+uint64 anchoredAt)``."""
+
 
 class NoContractCode(ChainError):
     """The anchor contract has no code at the block read (wrong address, or not yet deployed)."""
 
 
-@dataclass(frozen=True)
-class BlockRef:
-    """A block by number and hash: what a pinned read refers to."""
-
-    number: int
-    hash: bytes
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON form."""
-        return {"number": self.number, "hash": "0x" + self.hash.hex()}
-
-
-@dataclass(frozen=True)
-class BlockInfo:
-    """A block's number, hash and timestamp (seconds since the epoch, as the chain says)."""
-
-    number: int
-    hash: bytes
-    timestamp: int
+BlockInfo = BlockRef
+"""A block with its timestamp: the one block type of node/chain/reads.py."""
 
 
 @dataclass(frozen=True)
@@ -94,13 +89,72 @@ class AnchoredRoot:
 
 @dataclass(frozen=True)
 class Receipt:
-    """The parts of a transaction receipt the auditor reads."""
+    """The parts of a transaction receipt the auditor and the publisher read."""
 
     tx_hash: bytes
     status: int
     block_number: int
     block_hash: bytes
     anchored: tuple[AnchoredEvent, ...]
+    """Every ``Anchored`` log in the transaction, from any contract."""
+    gas_used: int = 0
+    effective_gas_price: int = 0
+
+    @property
+    def success(self) -> bool:
+        """Whether the transaction succeeded (status 1)."""
+        return self.status == 1
+
+
+def decode_anchored(log: Mapping[str, Any]) -> AnchoredEvent | None:
+    """An ``Anchored`` log as JSON-RPC sends it (``eth_getLogs``, a receipt's ``logs``),
+    decoded; None for a log with another first topic.
+
+    Raises:
+        ChainError: the log has the Anchored topic but does not decode.
+    """
+    try:
+        topics = [str(t).lower() for t in log["topics"]]
+        if len(topics) != 2 or topics[0] != ANCHORED_TOPIC:
+            return None
+        log_root, state_root, anchored_at = abi_decode(
+            ["bytes32", "bytes32", "uint64"], hex_bytes(log["data"])
+        )
+        return AnchoredEvent(
+            contract=checksum(str(log["address"])),
+            tree_size=int(topics[1], 16),
+            log_root=bytes(log_root),
+            state_root=bytes(state_root),
+            anchored_at=int(anchored_at),
+            tx_hash=hex_bytes(log["transactionHash"]),
+            block_number=hex_int(log["blockNumber"]),
+            block_hash=hex_bytes(log["blockHash"]),
+            log_index=hex_int(log["logIndex"]),
+        )
+    except (KeyError, TypeError, ValueError, DecodingError) as exc:
+        raise ChainError(f"an Anchored log does not decode: {exc}") from exc
+
+
+def parse_receipt(raw: Mapping[str, Any]) -> Receipt:
+    """A receipt as ``eth_getTransactionReceipt`` sends it, with its ``Anchored`` events.
+
+    Raises:
+        ChainError: the receipt or one of its Anchored logs is malformed.
+    """
+    try:
+        return Receipt(
+            tx_hash=hex_bytes(raw["transactionHash"]),
+            status=hex_int(raw["status"]),
+            block_number=hex_int(raw["blockNumber"]),
+            block_hash=hex_bytes(raw["blockHash"]),
+            anchored=tuple(
+                event for log in raw.get("logs", ()) if (event := decode_anchored(log)) is not None
+            ),
+            gas_used=hex_int(raw["gasUsed"]),
+            effective_gas_price=hex_int(raw.get("effectiveGasPrice") or "0x0"),
+        )
+    except (KeyError, TypeError) as exc:
+        raise ChainError(f"a transaction receipt is malformed: {exc}") from exc
 
 
 class AnchorChain(Protocol):
@@ -197,8 +251,11 @@ def checksum(address: str) -> ChecksumAddress:
         raise ChainError(f"not an address: {address!r}") from exc
 
 
-class Web3AnchorChain:
-    """`AnchorChain` over a JSON-RPC endpoint with web3 (read-only; batched calls)."""
+class AnchorReader:
+    """The read-only binding of RegistryAnchor: `AnchorChain` over one JSON-RPC endpoint, sent
+    through the node's one transport (node/chain/rpc.py; batched calls, the one log scanner).
+    The auditor reads with it; the publisher's writer (anchoring/chain.py) shares its event,
+    receipt and root types."""
 
     def __init__(self, rpc_url: str, contract: str, *, timeout: float = RPC_TIMEOUT_S) -> None:
         """Connect lazily to ``rpc_url`` (nothing is sent until the first read).
@@ -208,10 +265,9 @@ class Web3AnchorChain:
         """
         self.rpc_url = rpc_url
         self._contract_address = checksum(contract)
-        self.w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+        self.client = RpcClient([rpc_url], timeout=timeout)
+        self.w3 = web3_for(self.client)
         self._contract = self.w3.eth.contract(address=self._contract_address, abi=anchor_abi())
-        self._event = self._contract.events.Anchored()
-        self._topic = HexBytes(self.w3.keccak(text=event_signature("Anchored")))
 
     @property
     def contract(self) -> str:
@@ -235,7 +291,11 @@ class Web3AnchorChain:
         """
         with _rpc(self.rpc_url, "eth_getBlockByNumber"):
             block = self.w3.eth.get_block("latest")
-        return BlockRef(number=int(block["number"]), hash=bytes(block["hash"]))
+        return BlockRef(
+            number=int(block["number"]),
+            hash=bytes(block["hash"]),
+            timestamp=int(block["timestamp"]),
+        )
 
     def block_hashes(self, numbers: Iterable[int]) -> dict[int, bytes]:
         """Canonical block hashes, in JSON-RPC batches.
@@ -253,33 +313,20 @@ class Web3AnchorChain:
         Raises:
             ChainError: the endpoint refuses even a one-block range, or fails otherwise.
         """
-        topics: list[Any] = [self._topic]
+        topics: list[Any] = [ANCHORED_TOPIC]
         if tree_size is not None:
-            topics.append(HexBytes(tree_size.to_bytes(32, "big")))
+            topics.append("0x" + tree_size.to_bytes(32, "big").hex())
+        scanner = LogScanner(self.client, max_range=LOG_CHUNK_BLOCKS)
         events: list[AnchoredEvent] = []
-        start = from_block
-        span = LOG_CHUNK_BLOCKS
-        while start <= to_block:
-            end = min(to_block, start + span - 1)
-            try:
-                logs = self.w3.eth.get_logs(
-                    {
-                        "address": self._contract_address,
-                        "fromBlock": start,
-                        "toBlock": end,
-                        "topics": topics,
-                    }
-                )
-            except OSError as exc:
-                raise ChainError(f"eth_getLogs failed at {self.rpc_url}: {exc}") from exc
-            except (Web3Exception, ValueError) as exc:
-                # A provider may refuse a wide range (too many results): split it.
-                if end > start:
-                    span = max(1, (end - start + 1) // 2)
-                    continue
-                raise ChainError(f"eth_getLogs failed at {self.rpc_url}: {exc}") from exc
-            events.extend(self._decode(log) for log in logs)
-            start = end + 1
+        with _rpc(self.rpc_url, "eth_getLogs"):
+            for _first, _last, logs in scanner.ranges(
+                addresses=[self._contract_address],
+                topics=topics,
+                start=from_block,
+                end=to_block,
+                result_type=list[dict[str, Any]],
+            ):
+                events.extend(e for log in logs if (e := decode_anchored(log)) is not None)
         return events
 
     def roots_at(self, sizes: Iterable[int], *, block: int) -> dict[int, AnchoredRoot]:
@@ -327,26 +374,9 @@ class Web3AnchorChain:
         Raises:
             ChainError: the endpoint failed.
         """
-        try:
-            raw = self.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
-        except Web3Exception as exc:
-            if "not found" in str(exc).lower():
-                return None
-            raise ChainError(f"eth_getTransactionReceipt failed at {self.rpc_url}: {exc}") from exc
-        except (OSError, ValueError) as exc:
-            raise ChainError(f"eth_getTransactionReceipt failed at {self.rpc_url}: {exc}") from exc
-        anchored = tuple(
-            self._decode(log)
-            for log in raw["logs"]
-            if log["topics"] and HexBytes(log["topics"][0]) == self._topic
-        )
-        return Receipt(
-            tx_hash=bytes(raw["transactionHash"]),
-            status=int(raw["status"]),
-            block_number=int(raw["blockNumber"]),
-            block_hash=bytes(raw["blockHash"]),
-            anchored=anchored,
-        )
+        with _rpc(self.rpc_url, "eth_getTransactionReceipt"):
+            raw = self.client.call("eth_getTransactionReceipt", ["0x" + tx_hash.hex()])
+        return None if raw is None else parse_receipt(raw)
 
     def call(self, *, to: str, data: bytes, block: int) -> bytes:
         """A raw ``eth_call``.
@@ -393,28 +423,10 @@ class Web3AnchorChain:
                 blocks: list[Any] = list(batch.execute())
             for number, block in zip(chunk, blocks, strict=True):
                 if block is not None and "hash" in block:
-                    found[number] = BlockInfo(
+                    found[number] = BlockRef(
                         number=number, hash=bytes(block["hash"]), timestamp=int(block["timestamp"])
                     )
         return found
-
-    def _decode(self, log: Any) -> AnchoredEvent:
-        try:
-            event = self._event.process_log(log)
-        except (Web3Exception, ValueError, TypeError) as exc:
-            raise ChainError(f"an Anchored log does not decode: {exc}") from exc
-        args = event["args"]
-        return AnchoredEvent(
-            contract=checksum(str(event["address"])),
-            tree_size=int(args["treeSize"]),
-            log_root=bytes(args["logRoot"]),
-            state_root=bytes(args["stateRoot"]),
-            anchored_at=int(args["anchoredAt"]),
-            tx_hash=bytes(event["transactionHash"]),
-            block_number=int(event["blockNumber"]),
-            block_hash=bytes(event["blockHash"]),
-            log_index=int(event["logIndex"]),
-        )
 
 
 @contextmanager
@@ -710,12 +722,12 @@ def _span(numbers: Sequence[int]) -> str:
 
 
 def open_chain(rpc_urls: Sequence[str], contract: str) -> AnchorChain:
-    """One `Web3AnchorChain`, or a `CrossCheckedChain` over several RPC URLs.
+    """One `AnchorReader`, or a `CrossCheckedChain` over several RPC URLs.
 
     Raises:
         ChainError: no URL, or ``contract`` is not an address.
     """
-    chains = [Web3AnchorChain(url, contract) for url in rpc_urls]
+    chains = [AnchorReader(url, contract) for url in rpc_urls]
     if len(chains) == 1:
         return chains[0]
     return CrossCheckedChain(chains, names=list(rpc_urls))

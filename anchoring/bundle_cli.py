@@ -9,11 +9,12 @@ from typing import Annotated, Protocol
 
 import typer
 
-from anchoring.audit_chain import Web3AnchorChain
 from anchoring.audit_cli import audit_app
 from anchoring.bundle import build_bundle
 from anchoring.bundle_format import bundle_bytes, bundle_sha256, bundle_url
 from anchoring.extract_service import make_extract
+from anchoring.service import ChainSource, anchor_source
+from anchoring.store import AnchorStore
 from node.clock import Clock
 from node.errors import ConfigError
 from node.ledger.service import Ledger
@@ -65,15 +66,15 @@ def bundle_command(
 ) -> None:
     """Write the emission's proof bundle (docs/bundle-format.md); its SHA-256 goes to stderr."""
     rt = _runtime(ctx)
-    chain = _chain(rt.settings, rpc=rpc, contract=contract)
     with _ledger(rt) as ledger:
+        source = _chain(rt.settings, ledger, rpc=rpc, contract=contract)
         bundle = build_bundle(
             ledger,
             regno,
-            chain=chain,
+            chain=source.chain,
             checkpoint_size=checkpoint,
             block=block,
-            from_block=rt.settings.contract_deploy_block,
+            from_block=source.from_block,
         )
     data = bundle_bytes(bundle)
     sha = bundle_sha256(data)
@@ -103,18 +104,18 @@ def extract_command(
 ) -> None:
     """Print the emission's extract (Reg. §61) as a PDF, from its verified proof bundle."""
     rt = _runtime(ctx)
-    chain = _chain(rt.settings, rpc=rpc, contract=contract)
     with _ledger(rt) as ledger:
+        source = _chain(rt.settings, ledger, rpc=rpc, contract=contract)
         extract = make_extract(
             ledger,
             regno,
-            chain=chain,
+            chain=source.chain,
             base_url=base_url or rt.settings.api_public_url,
             printed_at=rt.clock.now(),
             calendar=ledger.calendar,
             checkpoint_size=checkpoint,
             block=block,
-            from_block=rt.settings.contract_deploy_block,
+            from_block=source.from_block,
         )
     _write(out, extract.pdf)
     if bundle_out is not None:
@@ -132,15 +133,16 @@ def _runtime(ctx: typer.Context) -> _Runtime:
     return runtime
 
 
-def _chain(settings: Settings, *, rpc: str | None, contract: str | None) -> Web3AnchorChain:
-    url = rpc or settings.rpc_url
-    address = contract or settings.contract_address
-    if not url or not address:
+def _chain(
+    settings: Settings, ledger: Ledger, *, rpc: str | None, contract: str | None
+) -> ChainSource:
+    source = anchor_source(settings, AnchorStore(ledger.store.engine), rpc=rpc, contract=contract)
+    if source is None:
         raise ConfigError(
             "no chain to read the anchors from: give --rpc and --contract "
-            "(or set TAMGA_RPC_URL and TAMGA_CONTRACT_ADDRESS)"
+            "(or set TAMGA_RPC_URL and TAMGA_CONTRACT_ADDRESS, or run `tamga up`)"
         )
-    return Web3AnchorChain(url, address, timeout=settings.rpc_timeout_seconds)
+    return source
 
 
 @contextmanager

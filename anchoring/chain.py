@@ -1,8 +1,9 @@
-"""JSON-RPC access to an EVM chain and to the RegistryAnchor contract, every error wrapped.
+"""The publisher's binding of an EVM chain and the RegistryAnchor contract, every error wrapped.
 
-Connection failures become ``ChainUnavailable``; a revert of the contract becomes
-``ContractRejected`` with the decoded custom error; anything else the node or web3 refuses
-becomes ``ChainError``. Nothing here connects until a method is called.
+Requests go through the node's one JSON-RPC transport (node/chain/rpc.py, web3.py on top for
+ABI encoding and receipts). Connection failures become ``ChainUnavailable``; a revert of the
+contract becomes ``ContractRejected`` with the decoded custom error; anything else the node or
+web3 refuses becomes ``ChainError``. Nothing here connects until a method is called.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 import requests
 from eth_abi.abi import decode as abi_decode
@@ -21,23 +21,32 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
-from web3 import HTTPProvider, Web3
 from web3.contract import Contract
 from web3.exceptions import (
     ContractCustomError,
     ContractLogicError,
     ContractPanicError,
-    ProviderConnectionError,
     TransactionNotFound,
     Web3Exception,
     Web3RPCError,
 )
 
-from anchoring.artifacts import REGISTRY_ANCHOR, ContractArtifact, load_artifact
+from anchoring.artifacts import REGISTRY_ANCHOR, load_artifact
+from anchoring.audit_chain import (
+    ANCHORED_TOPIC,
+    AnchoredEvent,
+    AnchoredRoot,
+    Receipt,
+    decode_anchored,
+    parse_receipt,
+)
 from anchoring.errors import ChainUnavailable, ContractRejected
 from anchoring.fees import Fees, initial_fees
-from node.chain.retry import NO_RETRY, RetryingHTTPProvider, RetryPolicy
+from node.chain.artifacts import ContractArtifact
+from node.chain.logs import LogScanner
+from node.chain.retry import NO_RETRY, RetryPolicy
 from node.chain.retry import describe as describe_transport
+from node.chain.rpc import RpcClient, hex_int, web3_for
 from node.checkpoint import Checkpoint, SignedCheckpoint, format_time
 from node.errors import ChainError
 
@@ -45,11 +54,6 @@ logger = logging.getLogger("tamga.anchoring.chain")
 
 TIME_LENGTH = 27
 """Length of a checkpoint's time text, e.g. ``2026-11-22T01:47:16.000000Z`` (``bytes27``)."""
-
-ANCHORED_SIGNATURE = "Anchored(uint64,bytes32,bytes32,uint64)"
-ANCHORED_TOPIC = "0x" + keccak(text=ANCHORED_SIGNATURE).hex()
-"""topic0 of ``event Anchored(uint64 indexed treeSize, bytes32 logRoot, bytes32 stateRoot,
-uint64 anchoredAt)``."""
 
 CHECKPOINT_SIGNER_SET_SIGNATURE = "CheckpointSignerSet(address,bool)"
 CHECKPOINT_SIGNER_SET_TOPIC = "0x" + keccak(text=CHECKPOINT_SIGNER_SET_SIGNATURE).hex()
@@ -81,58 +85,6 @@ _RANGE_TOO_LARGE = (
 )
 
 
-def redact_url(url: str) -> str:
-    """``scheme://host:port`` of an RPC URL: paths and queries often carry API keys."""
-    parts = urlsplit(url)
-    host = parts.hostname or "?"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme or 'http'}://{host}{port}"
-
-
-def connect(url: str, *, timeout: float) -> Web3:
-    """A web3 client for ``url`` that fails fast (no silent retries; the publisher retries).
-
-    Nothing is sent until a call is made.
-    """
-    provider = HTTPProvider(
-        url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
-    )
-    return Web3(provider)
-
-
-@dataclass(frozen=True)
-class OnChainHead:
-    """``latest()`` of the contract: all zero before the first anchor."""
-
-    tree_size: int
-    log_root: bytes
-    state_root: bytes
-    anchored_at: int
-
-
-@dataclass(frozen=True)
-class OnChainRoot:
-    """``rootAt(size)`` of the contract for an anchored size. The contract keeps no time per
-    size: an anchor's time is in its ``Anchored`` event (the block's timestamp)."""
-
-    log_root: bytes
-    state_root: bytes
-
-
-@dataclass(frozen=True)
-class AnchoredEvent:
-    """One ``Anchored`` log, with where it is on the chain."""
-
-    tree_size: int
-    log_root: bytes
-    state_root: bytes
-    anchored_at: int
-    tx_hash: str
-    block_number: int
-    block_hash: str
-    log_index: int
-
-
 @dataclass(frozen=True)
 class SignerEvent:
     """One ``CheckpointSignerSet`` log: a checkpoint key registered or revoked by the admin."""
@@ -142,19 +94,6 @@ class SignerEvent:
     tx_hash: str
     block_number: int
     log_index: int
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """The parts of a transaction receipt the publisher needs."""
-
-    tx_hash: str
-    success: bool
-    block_number: int
-    block_hash: str
-    gas_used: int
-    effective_gas_price: int
-    events: tuple[AnchoredEvent, ...]
 
 
 @dataclass(frozen=True)
@@ -189,32 +128,35 @@ def hex0x(value: bytes) -> str:
 class Chain:
     """One JSON-RPC endpoint: blocks, fees, nonces, raw transactions and receipts."""
 
-    def __init__(self, w3: Web3, *, url: str) -> None:
-        self.w3 = w3
-        self.where = redact_url(url)
+    def __init__(self, client: RpcClient) -> None:
+        self.client = client
+        self.w3 = web3_for(client)
+        self.where = client.url
 
     @classmethod
     def open(cls, url: str, *, timeout: float, retry: RetryPolicy = NO_RETRY) -> Chain:
         """A client for ``url`` (does not connect yet); transient failures (timeouts, HTTP 429
         and 5xx) are retried under ``retry`` (node/chain/retry.py), by default not at all."""
-        if retry.retries == 0:
-            return cls(connect(url, timeout=timeout), url=url)
-        return cls(Web3(RetryingHTTPProvider(url, timeout=timeout, policy=retry)), url=url)
+        return cls(RpcClient([url], timeout=timeout, retry=retry))
 
     @contextmanager
     def errors(self, action: str) -> Iterator[None]:
         """Re-raise web3 and transport errors of ``action`` as ChainError subclasses."""
         try:
             yield
-        except (requests.ConnectionError, requests.Timeout, ProviderConnectionError) as exc:
-            raise ChainUnavailable(
-                f"{action}: cannot reach the JSON-RPC endpoint {self.where} "
-                f"({exc.__class__.__name__})"
-            ) from exc
-        except requests.RequestException as exc:  # HTTP 429, 5xx: the endpoint is not serving
-            raise ChainUnavailable(
-                f"{action}: the JSON-RPC endpoint {self.where} failed ({describe_transport(exc)})"
-            ) from exc
+        except ChainUnavailable as exc:
+            cause = exc.__cause__
+            if isinstance(cause, requests.ConnectionError | requests.Timeout):
+                raise ChainUnavailable(
+                    f"{action}: cannot reach the JSON-RPC endpoint {self.where} "
+                    f"({cause.__class__.__name__})"
+                ) from exc
+            if isinstance(cause, requests.RequestException):
+                raise ChainUnavailable(
+                    f"{action}: the JSON-RPC endpoint {self.where} failed "
+                    f"({describe_transport(cause)})"
+                ) from exc
+            raise ChainUnavailable(f"{action}: {exc}") from exc
         except ContractCustomError as exc:
             raise rejected(str(exc.data or ""), action=action) from exc
         except ContractPanicError as exc:
@@ -235,7 +177,7 @@ class Chain:
             ChainError: the call returned an error.
         """
         with self.errors(method):
-            response = self.w3.provider.make_request(cast(Any, method), list(params))
+            response = self.client.request(method, list(params))
         if "error" in response:
             raise ChainError(f"{method} failed at {self.where}: {response['error']}")
         return response.get("result")
@@ -362,11 +304,8 @@ class Chain:
         Raises:
             ChainUnavailable, ChainError: the endpoint failed.
         """
-        with self.errors("eth_getTransactionReceipt"):
-            try:
-                return cast(Mapping[str, Any], self.w3.eth.get_transaction_receipt(tx_hash))  # type: ignore[arg-type]
-            except TransactionNotFound:
-                return None
+        result = self.rpc("eth_getTransactionReceipt", [tx_hash])
+        return cast(Mapping[str, Any], result) if isinstance(result, dict) else None
 
     def estimate_gas(self, *, sender: str, to: str | None, data: bytes) -> int:
         """``eth_estimateGas`` of a call; a revert raises ContractRejected with the decoded error.
@@ -396,22 +335,34 @@ class Chain:
         return bytes(result)
 
     def get_logs(
-        self, *, address: str, topics: Sequence[str | None], from_block: int, to_block: int
+        self,
+        *,
+        address: str,
+        topics: Sequence[str | None],
+        from_block: int,
+        to_block: int,
+        max_range: int = 10_000,
     ) -> list[Mapping[str, Any]]:
-        """``eth_getLogs`` over one block range.
+        """``eth_getLogs`` over ``[from_block, to_block]`` through the node's one log scanner
+        (node/chain/logs.py): ranges of at most ``max_range`` blocks, halved while the node
+        refuses them; the logs as JSON objects (hex strings), oldest first.
 
         Raises:
-            ChainUnavailable, ChainError: the endpoint failed or refused the range.
+            ChainUnavailable: the endpoint cannot be reached.
+            ChainError: the endpoint failed or refused even a one-block range.
         """
-        params: dict[str, Any] = {
-            "address": to_checksum_address(address),
-            "topics": list(topics),
-            "fromBlock": from_block,
-            "toBlock": to_block,
-        }
+        scanner = LogScanner(self.client, max_range=max_range)
+        found: list[Mapping[str, Any]] = []
         with self.errors("eth_getLogs"):
-            logs = self.w3.eth.get_logs(cast(Any, params))
-        return [cast(Mapping[str, Any], log) for log in logs]
+            for _first, _last, logs in scanner.ranges(
+                addresses=[to_checksum_address(address)],
+                topics=list(topics),
+                start=from_block,
+                end=to_block,
+                result_type=list[dict[str, Any]],
+            ):
+                found.extend(logs)
+        return found
 
 
 def sign_transaction(
@@ -563,9 +514,9 @@ class AnchorContract:
                 SignerEvent(
                     signer=to_checksum_address("0x" + topics[1][-40:]),
                     allowed=bool(allowed),
-                    tx_hash=hex0x(HexBytes(log["transactionHash"])),
-                    block_number=int(log["blockNumber"]),
-                    log_index=int(log["logIndex"]),
+                    tx_hash=str(log["transactionHash"]).lower(),
+                    block_number=hex_int(log["blockNumber"]),
+                    log_index=hex_int(log["logIndex"]),
                 )
             )
         return sorted(events, key=lambda e: (e.block_number, e.log_index))
@@ -598,21 +549,21 @@ class AnchorContract:
                 f"older version's contract stores and returns anchors differently): {outdated}"
             )
 
-    def latest(self) -> OnChainHead:
+    def latest(self) -> AnchoredRoot:
         """``latest()``.
 
         Raises:
             ChainUnavailable, ChainError: the endpoint failed.
         """
         size, log_root, state_root, anchored_at = self._read("latest")
-        return OnChainHead(
+        return AnchoredRoot(
             tree_size=int(size),
             log_root=bytes(log_root),
             state_root=bytes(state_root),
             anchored_at=int(anchored_at),
         )
 
-    def root_at(self, tree_size: int) -> OnChainRoot | None:
+    def root_at(self, tree_size: int) -> AnchoredRoot | None:
         """``rootAt(treeSize)``; None when that size was never anchored.
 
         Raises:
@@ -621,7 +572,12 @@ class AnchorContract:
         log_root, state_root = self._read("rootAt", tree_size)
         if bytes(log_root) == bytes(32):
             return None
-        return OnChainRoot(log_root=bytes(log_root), state_root=bytes(state_root))
+        return AnchoredRoot(
+            tree_size=tree_size,
+            log_root=bytes(log_root),
+            state_root=bytes(state_root),
+            anchored_at=None,
+        )
 
     def verify_inclusion(
         self, *, tree_size: int, index: int, leaf_hash: bytes, proof: Sequence[bytes]
@@ -650,44 +606,25 @@ class AnchorContract:
         """
         return bool(self._read("paused"))
 
-    def parse_receipt(self, receipt: Mapping[str, Any]) -> Receipt:
-        """The receipt's status, block and the ``Anchored`` events this contract logged."""
-        events = tuple(
-            event for log in receipt.get("logs", []) if (event := self.decode_log(log)) is not None
-        )
-        return Receipt(
-            tx_hash=hex0x(HexBytes(receipt["transactionHash"])),
-            success=int(receipt["status"]) == 1,
-            block_number=int(receipt["blockNumber"]),
-            block_hash=hex0x(HexBytes(receipt["blockHash"])),
-            gas_used=int(receipt["gasUsed"]),
-            effective_gas_price=int(receipt.get("effectiveGasPrice") or 0),
-            events=events,
-        )
+    def receipt(self, tx_hash: str) -> Receipt | None:
+        """The receipt of a mined transaction (its ``Anchored`` events from any contract), None
+        when it is not (or no longer) mined.
+
+        Raises:
+            ChainUnavailable, ChainError: the endpoint failed or the receipt is malformed.
+        """
+        raw = self.chain.receipt(tx_hash)
+        return None if raw is None else parse_receipt(raw)
 
     def decode_log(self, log: Mapping[str, Any]) -> AnchoredEvent | None:
-        """An ``Anchored`` log of this contract, decoded; None for any other log."""
+        """An ``Anchored`` log (JSON as sent) of this contract, decoded; None for any other log.
+
+        Raises:
+            ChainError: an Anchored log of this contract does not decode.
+        """
         if to_checksum_address(log["address"]) != self.address:
             return None
-        topics = [hex0x(HexBytes(t)) for t in log["topics"]]
-        if len(topics) != 2 or topics[0] != ANCHORED_TOPIC:
-            return None
-        try:
-            log_root, state_root, anchored_at = abi_decode(
-                ["bytes32", "bytes32", "uint64"], bytes(HexBytes(log["data"]))
-            )
-        except DecodingError:
-            return None
-        return AnchoredEvent(
-            tree_size=int(topics[1], 16),
-            log_root=bytes(log_root),
-            state_root=bytes(state_root),
-            anchored_at=int(anchored_at),
-            tx_hash=hex0x(HexBytes(log["transactionHash"])),
-            block_number=int(log["blockNumber"]),
-            block_hash=hex0x(HexBytes(log["blockHash"])),
-            log_index=int(log["logIndex"]),
-        )
+        return decode_anchored(log)
 
     def events(
         self,
@@ -708,28 +645,15 @@ class AnchorContract:
             raise ValueError("chunk must be >= 1")
         last = self.chain.block_number() if to_block is None else to_block
         size_topic = None if tree_size is None else "0x" + tree_size.to_bytes(32, "big").hex()
-        start = from_block
-        span = chunk
-        while start <= last:
-            end = min(start + span - 1, last)
-            try:
-                logs = self.chain.get_logs(
-                    address=self.address,
-                    topics=[ANCHORED_TOPIC, size_topic],
-                    from_block=start,
-                    to_block=end,
-                )
-            except ChainUnavailable:
-                raise
-            except ChainError as exc:
-                if span > 1 and any(m in str(exc).lower() for m in _RANGE_TOO_LARGE):
-                    span = max(1, span // 2)
-                    logger.info("eth_getLogs range refused; retrying with %d blocks", span)
-                    continue
-                raise
-            decoded = [e for log in logs if (e := self.decode_log(log)) is not None]
-            yield from sorted(decoded, key=lambda e: (e.block_number, e.log_index))
-            start = end + 1
+        logs = self.chain.get_logs(
+            address=self.address,
+            topics=[ANCHORED_TOPIC, size_topic],
+            from_block=from_block,
+            to_block=last,
+            max_range=chunk,
+        )
+        decoded = [e for log in logs if (e := self.decode_log(log)) is not None]
+        yield from sorted(decoded, key=lambda e: (e.block_number, e.log_index))
 
     def decode_error(self, data: str) -> tuple[str, tuple[object, ...]]:
         """The custom error (name, arguments) of revert ``data``; ("unknown", ()) otherwise."""
@@ -856,13 +780,13 @@ def send_transaction(
     return SentTransaction(
         tx_hash=tx_hash,
         receipt=Receipt(
-            tx_hash=tx_hash,
-            success=True,
+            tx_hash=bytes(HexBytes(tx_hash)),
+            status=1,
             block_number=int(receipt["blockNumber"]),
-            block_hash=hex0x(HexBytes(receipt["blockHash"])),
+            block_hash=bytes(HexBytes(receipt["blockHash"])),
+            anchored=(),
             gas_used=int(receipt["gasUsed"]),
             effective_gas_price=int(receipt.get("effectiveGasPrice") or 0),
-            events=(),
         ),
         contract_address=to_checksum_address(address) if address else None,
     )

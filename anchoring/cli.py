@@ -26,10 +26,10 @@ from anchoring.service import (
     current_deployment,
     make_publisher,
     open_anchoring,
-    remote_configured,
 )
 from anchoring.store import ACTIVE, AnchorStatus, AnchorStore
 from anchoring.up import AppFactory, print_line, run_node
+from node.chain.endpoint import configured_chain
 from node.clock import Clock
 from node.errors import ChainError, ConfigError, NotFound, RuleViolation, VerificationError
 from node.keys import load_account
@@ -200,7 +200,7 @@ def anchor_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
             str(e.tree_size),
             str(e.block_number),
             _utc(e.anchored_at),
-            e.tx_hash,
+            hex0x(e.tx_hash),
             hex0x(e.log_root),
             local,
         )
@@ -535,7 +535,7 @@ def make_up_command(app_factory: AppFactory) -> Callable[[typer.Context], None]:
         settings, clock = _runtime(ctx)
         _logging(logging.INFO)
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
-        mode = "remote chain" if remote_configured(settings) else "local anvil"
+        mode = "remote chain" if configured_chain(settings) else "local anvil"
         print_line(f"tamga up ({mode}), data directory {settings.data_dir.resolve()}")
         run_node(settings, clock=clock, app_factory=app_factory, announce=print_line)
 

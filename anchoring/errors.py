@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from node.errors import ChainError
+from node.errors import ChainError, ChainUnavailable
 
-
-class ChainUnavailable(ChainError):
-    """The JSON-RPC endpoint cannot be reached or timed out; the operation may be retried."""
+__all__ = ["ChainUnavailable", "ContractRejected"]
 
 
 class ContractRejected(ChainError):

@@ -35,12 +35,12 @@ from enum import StrEnum
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
+from anchoring.audit_chain import AnchoredEvent, Receipt, parse_receipt
 from anchoring.chain import (
     ANCHOR_ROLE,
     AnchorContract,
-    AnchoredEvent,
-    Receipt,
     gas_with_margin,
+    hex0x,
     sign_transaction,
 )
 from anchoring.errors import ChainUnavailable, ContractRejected
@@ -221,11 +221,12 @@ class Publisher:
         """Whether the receipt's block is the endpoint's canonical block of that number; if not
         (a lying or inconsistent node, or a reorg under way) nothing is recorded from it."""
         canonical = self.chain.block_hash(receipt.block_number)
-        if canonical == receipt.block_hash:
+        if canonical == hex0x(receipt.block_hash):
             return True
         reason = (
-            f"the receipt of {receipt.tx_hash} names block {receipt.block_number} "
-            f"{receipt.block_hash}, the endpoint's block {receipt.block_number} is {canonical}: "
+            f"the receipt of {hex0x(receipt.tx_hash)} names block {receipt.block_number} "
+            f"{hex0x(receipt.block_hash)}, the endpoint's block {receipt.block_number} is "
+            f"{canonical}: "
             "not recorded until they agree"
         )
         logger.warning("anchor of size %d: %s", anchor.tree_size, reason)
@@ -260,8 +261,8 @@ class Publisher:
         assert anchor.tx_hash is not None
         raw = self.chain.receipt(anchor.tx_hash)
         if raw is not None:
-            receipt = self.contract.parse_receipt(raw)
-            if receipt.block_hash == anchor.block_hash:
+            receipt = parse_receipt(raw)
+            if hex0x(receipt.block_hash) == anchor.block_hash:
                 return True
             if not self._pinned(anchor, receipt):
                 return False
@@ -271,7 +272,7 @@ class Publisher:
                     anchor.tree_size,
                     anchor.block_number,
                     receipt.block_number,
-                    receipt.block_hash,
+                    hex0x(receipt.block_hash),
                 )
                 self._record_mined(anchor, receipt)
                 return False
@@ -341,11 +342,13 @@ class Publisher:
             raw = self.chain.receipt(attempt.tx_hash)
             if raw is None:
                 continue
-            receipt = self.contract.parse_receipt(raw)
+            receipt = parse_receipt(raw)
             if not self._pinned(anchor, receipt):
                 return None
             if not receipt.success or self._event_of(anchor, receipt) is None:
-                reason = f"transaction {receipt.tx_hash} reverted in block {receipt.block_number}"
+                reason = (
+                    f"transaction {hex0x(receipt.tx_hash)} reverted in block {receipt.block_number}"
+                )
                 self.store.mark_ended(
                     anchor.id, status=AnchorStatus.FAILED, reason=reason, now=self._now()
                 )
@@ -463,9 +466,9 @@ class Publisher:
         self.store.mark_mined(
             anchor.id,
             at=MinedAt(
-                tx_hash=receipt.tx_hash,
+                tx_hash=hex0x(receipt.tx_hash),
                 block_number=receipt.block_number,
-                block_hash=receipt.block_hash,
+                block_hash=hex0x(receipt.block_hash),
                 anchored_at=event.anchored_at,
                 gas_used=receipt.gas_used,
             ),
@@ -485,10 +488,13 @@ class Publisher:
         logger.warning("anchor of size %d abandoned: %s", anchor.tree_size, reason)
         return PublishResult(PublishAction.FAILED, self.store.anchor(anchor.id), reason)
 
-    @staticmethod
-    def _event_of(anchor: AnchorRecord, receipt: Receipt) -> AnchoredEvent | None:
-        for event in receipt.events:
-            if event.tree_size == anchor.tree_size and event.log_root == anchor.log_root:
+    def _event_of(self, anchor: AnchorRecord, receipt: Receipt) -> AnchoredEvent | None:
+        for event in receipt.anchored:
+            if (
+                event.contract == self.contract.address
+                and event.tree_size == anchor.tree_size
+                and event.log_root == anchor.log_root
+            ):
                 return event
         return None
 
@@ -619,11 +625,12 @@ class Publisher:
             if event.tree_size in recorded:
                 continue
             self.check_chain_matches_log(event.tree_size, event.log_root)
-            tx = self.chain.rpc("eth_getTransactionByHash", [event.tx_hash])
-            raw = self.chain.receipt(event.tx_hash)
+            tx_hash = hex0x(event.tx_hash)
+            tx = self.chain.rpc("eth_getTransactionByHash", [tx_hash])
+            raw = self.chain.receipt(tx_hash)
             if tx is None or raw is None:
                 continue  # dropped by a reorg since the log was read: a later run adopts it
-            receipt = self.contract.parse_receipt(raw)
+            receipt = parse_receipt(raw)
             adopted = self.store.add_adopted(
                 deployment_id=self.deployment.id,
                 tree_size=event.tree_size,
@@ -633,9 +640,9 @@ class Publisher:
                 sender=to_checksum_address(str(tx["from"])),
                 nonce=int(str(tx["nonce"]), 0),  # JSON-RPC quantity: 0x-prefixed hex
                 at=MinedAt(
-                    tx_hash=event.tx_hash,
+                    tx_hash=tx_hash,
                     block_number=event.block_number,
-                    block_hash=event.block_hash,
+                    block_hash=hex0x(event.block_hash),
                     anchored_at=event.anchored_at,
                     gas_used=receipt.gas_used,
                 ),
@@ -645,7 +652,7 @@ class Publisher:
                 "adopted the anchor of tree size %d (tx %s, block %d) that this database had not "
                 "recorded: its root is the local log's root at that size",
                 event.tree_size,
-                event.tx_hash,
+                tx_hash,
                 event.block_number,
             )
         return adopted

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from anchoring.chain import AnchorContract, AnchoredEvent, OnChainHead, OnChainRoot, hex0x
+from anchoring.audit_chain import AnchoredEvent, AnchoredRoot
+from anchoring.chain import AnchorContract, hex0x
 from anchoring.store import AnchorRecord, AnchorStatus, AnchorStore, Deployment
 from node.errors import MerkleError
 from node.ledger.service import Ledger
@@ -18,7 +19,7 @@ class AnchorView:
     """One ``Anchored`` event with what the contract and the local node say about its size."""
 
     event: AnchoredEvent
-    root_at: OnChainRoot | None
+    root_at: AnchoredRoot | None
     checkpoint: CheckpointRecord | None
     local: AnchorRecord | None
     problems: tuple[str, ...]
@@ -36,9 +37,9 @@ class AnchorView:
             "log_root": hex0x(e.log_root),
             "state_root": hex0x(e.state_root),
             "anchored_at": e.anchored_at,
-            "tx_hash": e.tx_hash,
+            "tx_hash": hex0x(e.tx_hash),
             "block_number": e.block_number,
-            "block_hash": e.block_hash,
+            "block_hash": hex0x(e.block_hash),
             "local_checkpoint": self.checkpoint is not None,
             "local_status": None if self.local is None else self.local.status.value,
             "ok": self.ok,
@@ -52,7 +53,7 @@ class AnchorReport:
 
     chain_id: int
     contract: str
-    latest: OnChainHead
+    latest: AnchoredRoot
     views: tuple[AnchorView, ...]
     problems: tuple[str, ...]
 
@@ -133,13 +134,11 @@ def read_anchors(
         if previous is not None and event.tree_size <= previous.tree_size:
             problems.append(f"not larger than the previous anchored size {previous.tree_size}")
         local = records.get(event.tree_size)
-        if local is not None and (local.tx_hash, local.block_hash) != (
-            event.tx_hash,
-            event.block_hash,
-        ):
+        chain_at = (hex0x(event.tx_hash), hex0x(event.block_hash))
+        if local is not None and (local.tx_hash, local.block_hash) != chain_at:
             problems.append(
                 f"the local record has tx {local.tx_hash} in block {local.block_hash}, the chain "
-                f"{event.tx_hash} in block {event.block_hash}"
+                f"{chain_at[0]} in block {chain_at[1]}"
             )
         views.append(
             AnchorView(

@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from eth_utils.address import is_address, to_checksum_address
+from eth_utils.address import to_checksum_address
 
+from anchoring.audit_chain import AnchorChain, AnchorReader
 from anchoring.chain import AnchorContract, Chain
 from anchoring.keys import ensure_anchor_key, load_anchor_account
-from anchoring.localchain import ensure_local_deployment, local_chain
+from anchoring.localchain import ensure_local_deployment
 from anchoring.publisher import Publisher, PublisherConfig, StepHook
 from anchoring.store import AnchorStore, Deployment, export_anchors
+from node.chain.endpoint import ChainEndpoint, chain_for, configured_chain
 from node.chain.retry import retry_policy
 from node.checkpoint import format_time
 from node.clock import Clock
@@ -35,57 +37,27 @@ class Anchoring:
     description: str
 
 
-def remote_configured(settings: Settings) -> bool:
-    """Whether TAMGA_RPC_URL names the chain (else the node runs its own local anvil).
+def attach_remote(
+    settings: Settings, endpoint: ChainEndpoint, *, store: AnchorStore, clock: Clock
+) -> Anchoring:
+    """The configured chain and contract (``endpoint``, from :func:`chain_for`): checks the
+    chain id and that this version's contract is deployed there, and records the deployment.
 
     Raises:
-        ConfigError: TAMGA_RPC_URL is set without TAMGA_CHAIN_ID and TAMGA_CONTRACT_ADDRESS, or
-            the address is malformed.
-    """
-    if settings.rpc_url is None:
-        if settings.contract_address is not None:
-            raise ConfigError("TAMGA_CONTRACT_ADDRESS is set but TAMGA_RPC_URL is not")
-        return False
-    missing = [
-        name
-        for name, value in (
-            ("TAMGA_CHAIN_ID", settings.chain_id),
-            ("TAMGA_CONTRACT_ADDRESS", settings.contract_address),
-        )
-        if value is None
-    ]
-    if missing:
-        raise ConfigError(f"TAMGA_RPC_URL is set: {' and '.join(missing)} must be set too")
-    if not is_address(settings.contract_address):
-        raise ConfigError(f"TAMGA_CONTRACT_ADDRESS is not an address: {settings.contract_address}")
-    return True
-
-
-def attach_remote(settings: Settings, *, store: AnchorStore, clock: Clock) -> Anchoring:
-    """The configured chain and contract: checks the chain id and that this version's contract
-    is deployed there, and records the deployment.
-
-    Raises:
-        ConfigError: the settings are incomplete.
         ChainUnavailable: the endpoint cannot be reached.
         ChainError: the chain id differs, or no contract or another contract (e.g. an older
             RegistryAnchor) is deployed there.
         StorageError: the database failed.
     """
-    remote_configured(settings)
-    assert settings.rpc_url is not None
-    assert settings.chain_id is not None
-    assert settings.contract_address is not None
-    chain = Chain.open(
-        settings.rpc_url, timeout=settings.rpc_timeout_seconds, retry=retry_policy(settings)
-    )
+    assert endpoint.contract is not None
+    chain = _open_chain(settings, endpoint)
     actual = chain.chain_id()
-    if actual != settings.chain_id:
+    if actual != endpoint.chain_id:
         raise ChainError(
             f"wrong chain: the RPC endpoint {chain.where} is chain {actual}, TAMGA_CHAIN_ID is "
-            f"{settings.chain_id}"
+            f"{endpoint.chain_id}"
         )
-    contract = AnchorContract(chain, settings.contract_address)
+    contract = AnchorContract(chain, endpoint.contract)
     redeploy = (
         f"deploy this version's RegistryAnchor on chain {actual} and set TAMGA_CONTRACT_ADDRESS "
         "(and TAMGA_CONTRACT_DEPLOY_BLOCK) to it"
@@ -115,7 +87,7 @@ def open_anchoring(
     """The node's chain and contract for the duration of the block.
 
     With TAMGA_RPC_URL: that chain and TAMGA_CONTRACT_ADDRESS. Without: the node's own anvil
-    (started or attached, see anchoring/localchain.py) and the contract deployed on it once —
+    (started or attached, see node/chain/endpoint.py) and the contract deployed on it once —
     deployed now when ``deploy`` (needs the anchoring key, created when missing, and the node's
     checkpoint key, registered as the contract's checkpoint signer, with TAMGA_ORIGIN).
 
@@ -127,13 +99,12 @@ def open_anchoring(
         SigningKeyError: the anchoring key cannot be opened.
         StorageError: the database failed.
     """
-    if remote_configured(settings):
-        yield attach_remote(settings, store=store, clock=clock)
-        return
-    with local_chain(settings.data_dir, block_time=settings.anvil_block_time_seconds) as endpoint:
-        chain = Chain.open(
-            endpoint.url, timeout=settings.rpc_timeout_seconds, retry=retry_policy(settings)
-        )
+    with chain_for(settings) as endpoint:
+        assert endpoint is not None  # started or attached
+        if not endpoint.local:
+            yield attach_remote(settings, endpoint, store=store, clock=clock)
+            return
+        chain = _open_chain(settings, endpoint)
         if deploy:
             ensure_anchor_key(settings)
             deployment = ensure_local_deployment(
@@ -170,6 +141,53 @@ def open_anchoring(
         )
 
 
+def _open_chain(settings: Settings, endpoint: ChainEndpoint) -> Chain:
+    return Chain.open(
+        endpoint.url, timeout=settings.rpc_timeout_seconds, retry=retry_policy(settings)
+    )
+
+
+@dataclass(frozen=True)
+class ChainSource:
+    """The chain the node reads its anchors from (read-only), and where its event scans start."""
+
+    chain: AnchorChain
+    from_block: int
+
+
+def anchor_source(
+    settings: Settings, store: AnchorStore, *, rpc: str | None = None, contract: str | None = None
+) -> ChainSource | None:
+    """The node's anchor contract to read, without starting a chain (:func:`chain_for`): the
+    configured chain and contract, else the local anvil a running node serves with the latest
+    local deployment; None when neither is there. ``rpc`` and ``contract`` (given together:
+    the settings are not consulted) replace the URL and the address. Nothing is sent here.
+
+    Raises:
+        ConfigError: the chain settings are incomplete.
+        ChainError: the contract is not an address.
+        StorageError: the database failed.
+    """
+    timeout = settings.rpc_timeout_seconds
+    if rpc is not None and contract is not None:
+        return ChainSource(
+            AnchorReader(rpc, contract, timeout=timeout), settings.contract_deploy_block
+        )
+    with chain_for(settings, start=False) as endpoint:  # only attaches: nothing to stop
+        if endpoint is None:
+            return None
+        address, from_block = endpoint.contract, settings.contract_deploy_block
+        if endpoint.local:
+            deployment = store.latest_deployment(local=True)
+            if deployment is not None:
+                address, from_block = deployment.contract, deployment.deploy_block
+        address = contract or address
+        if address is None:
+            return None
+        reader = AnchorReader(rpc or endpoint.url, address, timeout=timeout)
+        return ChainSource(reader, from_block)
+
+
 def node_checkpoint_address(settings: Settings) -> str:
     """The address of the node's checkpoint signing key (TAMGA_KEY_FILE; opens the keystore).
 
@@ -188,7 +206,7 @@ def anchoring_account(settings: Settings) -> LocalAccount:
         ConfigError: the settings are incomplete.
         SigningKeyError: the keystore or its password is missing or wrong.
     """
-    if not remote_configured(settings):
+    if not configured_chain(settings):
         ensure_anchor_key(settings)
     return load_anchor_account(settings)
 
@@ -225,7 +243,7 @@ def current_deployment(settings: Settings, store: AnchorStore) -> Deployment | N
         ConfigError: the settings are incomplete.
         StorageError: the database failed.
     """
-    if remote_configured(settings):
+    if configured_chain(settings):
         assert settings.chain_id is not None
         assert settings.contract_address is not None
         return store.deployment(

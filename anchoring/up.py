@@ -9,7 +9,6 @@ import socket
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from functools import partial
 from types import FrameType
 from typing import Any
 
@@ -17,7 +16,6 @@ import httpx
 import uvicorn
 from eth_account.signers.local import LocalAccount
 
-from anchoring.localchain import local_chain
 from anchoring.publisher import PublishAction, PublishResult
 from anchoring.scheduler import node_scheduler
 from anchoring.service import anchoring_account, make_publisher, open_anchoring
@@ -87,9 +85,7 @@ def run_node(
         with (
             open_anchoring(settings, store=store, clock=clock, deploy=True) as anchoring,
             # Chains marked local (tamga-local) are read on this node's own anvil.
-            open_verifier(
-                settings, ledger, local_chain=partial(local_chain, block_time=None)
-            ) as verifier,
+            open_verifier(settings, ledger) as verifier,
             _witnesses(settings, signer=signer) as witnesses,
             httpx.Client(timeout=settings.witness_timeout_seconds) as http,
         ):

@@ -10,26 +10,23 @@ endpoint fails.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Annotated, Any, Final
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import Engine
 from starlette.responses import Response
 
-from anchoring.audit_chain import AnchorChain, Web3AnchorChain
 from anchoring.bundle import build_bundle
 from anchoring.bundle_format import Bundle, bundle_bytes, bundle_sha256
 from anchoring.extract_service import make_extract
-from anchoring.localchain import anvil_dir
+from anchoring.service import ChainSource, anchor_source
 from anchoring.store import AnchorStore
 from api.deps import get_runtime
 from api.problems import ApiProblem, problem_responses
 from api.public import EmissionKey
 from api.runtime import ApiRuntime
-from node.errors import ChainError, NotFound
+from node.chain.endpoint import chain_for
+from node.errors import ChainError, ConfigError, NotFound
 from node.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["public"])
@@ -132,61 +129,20 @@ BUNDLE_EXAMPLE: Final[dict[str, Any]] = {
 }
 
 
-@dataclass(frozen=True)
-class ChainSource:
-    """The chain the node reads its anchors from, and where its event scans start."""
-
-    chain: AnchorChain
-    from_block: int
-
-
-def anchor_source(settings: Settings, engine: Engine) -> ChainSource | None:
-    """The configured chain (TAMGA_RPC_URL and TAMGA_CONTRACT_ADDRESS), else the node's local
-    anvil (the endpoint `tamga up` publishes in its data directory) with the latest local
-    deployment; None when neither is there. Nothing is sent to the chain here.
-
-    Raises:
-        ChainError: the configured contract is not an address.
-        StorageError: the database failed.
-    """
-    timeout = settings.rpc_timeout_seconds
-    if settings.rpc_url is not None:
-        if settings.contract_address is None:
-            return None
-        return ChainSource(
-            Web3AnchorChain(settings.rpc_url, settings.contract_address, timeout=timeout),
-            settings.contract_deploy_block,
-        )
-    url = local_endpoint(settings)
-    if url is None:
-        return None
-    deployment = AnchorStore(engine).latest_deployment(local=True)
-    if deployment is None:
-        return None
-    return ChainSource(
-        Web3AnchorChain(url, deployment.contract, timeout=timeout), deployment.deploy_block
-    )
-
-
-def local_endpoint(settings: Settings) -> str | None:
-    """The JSON-RPC URL of the local anvil `tamga up` runs for this data directory, if any."""
-    try:
-        value = json.loads((anvil_dir(settings.data_dir) / "endpoint.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    url = value.get("url") if isinstance(value, dict) else None
-    return url if isinstance(url, str) and url else None
-
-
 def chain_configured(settings: Settings) -> bool:
     """Whether the node may serve bundles: a chain is configured or the local one runs."""
-    if settings.rpc_url is not None:
-        return settings.contract_address is not None
-    return local_endpoint(settings) is not None
+    try:
+        with chain_for(settings, start=False) as endpoint:  # only attaches: nothing to stop
+            return endpoint is not None
+    except ConfigError:
+        return False
 
 
 def _source(rt: ApiRuntime) -> ChainSource:
-    source = anchor_source(rt.settings, rt.ledger.store.engine)
+    try:
+        source = anchor_source(rt.settings, AnchorStore(rt.ledger.store.engine))
+    except ConfigError:
+        source = None
     if source is None:
         raise ApiProblem(
             status=409,

@@ -272,6 +272,36 @@ _TEXTS: Final[dict[str, tuple[str, str, str]]] = {
         "Аннулирование опубликовано",
         "Cancellation published",
     ),
+    "event.emission.quarter_reported": (
+        "Чейректик отчёт берилди",
+        "Квартальный отчёт представлен",
+        "Quarterly report filed",
+    ),
+    "event.emission.proceeds_returned": (
+        "Каражаттар ээлерине кайтарылды",
+        "Средства возвращены владельцам",
+        "Proceeds returned to holders",
+    ),
+    "event.emission.recognition_notified": (
+        "Таануу боюнча чечим эмитентке берилди",
+        "Решение о признании направлено эмитенту",
+        "Recognition decision delivered",
+    ),
+    "event.emission.results_disclosed": (
+        "Жыйынтыктар ачыкка чыгарылды",
+        "Итоги раскрыты",
+        "Results disclosed",
+    ),
+    "event.emission.cancellation_prenotified": (
+        "Жокко чыгаруу алдын ала кабарланды",
+        "Предварительное уведомление об аннулировании",
+        "Cancellation pre-notified",
+    ),
+    "event.emission.collateral_reappraised": (
+        "Күрөө кайра бааланды",
+        "Залог переоценён",
+        "Collateral reappraised",
+    ),
     "event.emission.cancelled": (
         "Каттоо номери жокко чыгарылды",
         "Номер аннулирован",
@@ -355,6 +385,11 @@ _TEXTS: Final[dict[str, tuple[str, str, str]]] = {
         "Токендин аталышын же белгисин окууга болбойт",
         "Не удаётся прочитать название или символ токена",
         "The token's name or symbol cannot be read",
+    ),
+    "check.erc20.name-mismatch": (
+        "Токендин name() катталган аталышка дал келбейт",
+        "name() токена не совпадает с зарегистрированным наименованием",
+        "The token's name() is not the registered name",
     ),
     "check.erc20.symbol-mismatch": (
         "Блокчейндеги аталышы же белгиси реестрге дал келбейт",
@@ -486,6 +521,32 @@ _TEXTS: Final[dict[str, tuple[str, str, str]]] = {
     "deadline.publication": ("Жарыялоо", "Опубликование", "Publication"),
     "deadline.register_entry": ("Реестрге жазуу", "Запись в реестр", "Register entry"),
     "deadline.fee_installment": ("Алымдын бөлүгү", "Часть сбора", "Fee installment"),
+    "deadline.fee_report": ("Чейректик отчёт", "Квартальный отчёт", "Quarterly report"),
+    "deadline.recognition_notice": (
+        "Таануу боюнча чечимди берүү",
+        "Направление решения о признании",
+        "Recognition decision notice",
+    ),
+    "deadline.results_disclosure": (
+        "Жыйынтыктарды ачыкка чыгаруу",
+        "Раскрытие итогов",
+        "Disclosure of results",
+    ),
+    "deadline.appraisal_validity": (
+        "Күрөөнү баалоонун мөөнөтү",
+        "Срок действия оценки залога",
+        "Collateral appraisal valid until",
+    ),
+    "deadline.prenotice": (
+        "Алдын ала кабарлоо",
+        "Предварительное уведомление",
+        "Preliminary notice",
+    ),
+    "deadline.unplaced_cancellation": (
+        "Жайгаштырылбаганды жокко чыгаруу",
+        "Аннулирование неразмещённых",
+        "Cancellation of unplaced VAs",
+    ),
 }
 
 

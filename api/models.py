@@ -99,6 +99,15 @@ class DeadlineOut(_Out):
     rule: str
 
 
+class QuarterOut(_Out):
+    """One quarter of placement: the VAs the issuer reported placed in it and what it paid for
+    it (Reg. §28)."""
+
+    quarter_end: dt.date
+    placed: str | None
+    paid: str
+
+
 class AmendmentOut(_Out):
     """A white-paper amendment awaiting consent (Reg. §7, §59)."""
 
@@ -203,6 +212,22 @@ class EmissionOut(_Out):
     verification: VerificationStateOut | None = Field(
         default=None,
         description="On-chain verification: present once the first `verification.*` entry is.",
+    )
+    fee_upfront: str | None = Field(
+        default=None, description="Fee paid with the documents, counted toward the fee (Reg. §28)."
+    )
+    fee_credit: str | None = Field(
+        default=None, description="Paid beyond the fee: the issuer's credit (Reg. §26-28)."
+    )
+    quarters: list[QuarterOut] = Field(
+        default_factory=list, description="Quarterly reports and installments (Reg. §28)."
+    )
+    withdrawn: str | None = Field(
+        default=None,
+        description="VAs withdrawn from circulation on failure or invalidity (Reg. §25, §53).",
+    )
+    proceeds_returned: str | None = Field(
+        default=None, description="Proceeds returned to holders so far (Reg. §25, §53)."
     )
 
 

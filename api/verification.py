@@ -8,10 +8,7 @@ The writes go through the same code as `tamga verify statement|prove|source`
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
-from dataclasses import dataclass
-from pathlib import Path as FsPath
+from contextlib import ExitStack
 from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -19,7 +16,6 @@ from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
 from api.auth import Principal
-from api.bundles import local_endpoint
 from api.deps import get_runtime
 from api.models import (
     SourceFilingIn,
@@ -34,7 +30,7 @@ from api.views import dumps
 from api.writes import JSON, Body, body_schema, check_own_emission, idempotent, writer
 from node.domain.entries import Entry, VerificationFinding, VerificationObserved, field_path
 from node.domain.model import EmissionState
-from node.errors import ChainError, ConfigError, NotFound, RuleViolation, VerificationError
+from node.errors import ChainError, NotFound, RuleViolation, VerificationError
 from node.ledger.store import EntryRecord
 from node.services import verification
 from node.services.verification import PROOF_PARAGRAPH, VerificationRecorded
@@ -170,24 +166,6 @@ def _parse(model: type[_M], body: dict[str, Any]) -> _M:
         ) from exc
 
 
-@dataclass(frozen=True)
-class _Endpoint:
-    url: str
-
-
-def _running_local_chain(url: str | None) -> Callable[[FsPath], AbstractContextManager[_Endpoint]]:
-    """The local chain for chains marked local: only the anvil `tamga up` already runs (a request
-    never starts one)."""
-
-    @contextmanager
-    def attach(data_dir: FsPath) -> Iterator[_Endpoint]:
-        if url is None:
-            raise ConfigError(f"the local chain of {data_dir} is not running (`tamga up`)")
-        yield _Endpoint(url)
-
-    return attach
-
-
 def _replay(exc: RuleViolation) -> ApiProblem:
     """A stale or replayed nonce conflicts with the register's state: 409 (the rule named)."""
     return ApiProblem(
@@ -271,11 +249,9 @@ def wallet_proof(
         _own(principal, state)
         signature = bytes.fromhex(proof.signature.removeprefix("0x"))
         with ExitStack() as stack:
-            clients = ChainClients(
-                rt.settings,
-                stack,
-                local_chain=_running_local_chain(local_endpoint(rt.settings)),
-            )
+            # Chains marked local: only the anvil `tamga up` already runs (a request never
+            # starts one).
+            clients = ChainClients(rt.settings, stack, start_local=False)
             try:
                 written = verification.prove_wallet(
                     rt.db,

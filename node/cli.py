@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -56,8 +55,6 @@ from node.settings import Settings
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
-
-    from node.verification.runtime import LocalChain
 
 # Start-up time: web3, eth_account, the HTTP API, PDF/QR, compilers, APScheduler and the
 # chain code are imported by the commands that use them (inside their bodies, or in the
@@ -191,13 +188,6 @@ def lazy_command(name: str) -> Any:
     return typer.main.get_group(holder).commands[name]
 
 
-def _local_chain() -> LocalChain:
-    """The node's own anvil (anchoring/localchain.py) for the demo and `tamga verify`."""
-    from anchoring.localchain import local_chain
-
-    return partial(local_chain, block_time=None)
-
-
 @_lazy("token", summary="API tokens: create (shown once, stored hashed), list, revoke.", group=True)
 def _token(holder: typer.Typer) -> None:
     from api.cli import token_app
@@ -236,7 +226,7 @@ def _witness(holder: typer.Typer) -> None:
 def _verify(holder: typer.Typer) -> None:
     from node.verification.cli import make_verify_app
 
-    holder.add_typer(make_verify_app(local_chain=_local_chain()), name="verify")
+    holder.add_typer(make_verify_app(), name="verify")
 
 
 @_lazy(
@@ -472,7 +462,7 @@ def demo(
         if if_empty and size > 0:
             _out().print(f"the ledger already holds {size} entries; demo not loaded again")
             return
-        with open_demo_chain(rt.settings, _local_chain()) as (chain, where):
+        with open_demo_chain(rt.settings) as (chain, where):
             report = load_demo(ledger, clock=clock, chain=chain)
             if chain is not None:
                 chain.finish(now=rt.clock.now())

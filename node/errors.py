@@ -100,6 +100,11 @@ class ChainError(RegistryError):
     """An EVM chain or RPC endpoint failed or answered inconsistently."""
 
 
+class ChainUnavailable(ChainError):
+    """No JSON-RPC endpoint could be reached, or each timed out or answered HTTP 429/5xx; the
+    operation may be retried."""
+
+
 def _show(value: Any) -> str:
     if isinstance(value, bytes):
         return value.hex()

@@ -45,9 +45,9 @@ from hexbytes import HexBytes  # noqa: E402
 
 from anchoring.artifacts import EVENT_ONLY_ANCHOR, REGISTRY_ANCHOR, load_artifact  # noqa: E402
 from anchoring.chain import AnchorContract, Chain, send_transaction  # noqa: E402
-from anchoring.localchain import AnvilProcess  # noqa: E402
 from anchoring.publisher import PublishAction, Publisher, PublisherConfig  # noqa: E402
 from anchoring.store import AnchorStore  # noqa: E402
+from node.chain.anvil import AnvilProcess  # noqa: E402
 from node.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint  # noqa: E402
 from node.clock import SystemClock  # noqa: E402
 from node.domain.filings import parse_issuer_filing  # noqa: E402

@@ -43,11 +43,11 @@ from web3 import Web3  # noqa: E402
 from anchoring.artifacts import load_artifact  # noqa: E402
 from anchoring.audit import audit_export  # noqa: E402
 from anchoring.audit_bundle import audit_bundle  # noqa: E402
-from anchoring.audit_chain import Web3AnchorChain, anchor_abi  # noqa: E402
+from anchoring.audit_chain import AnchorReader, anchor_abi  # noqa: E402
 from anchoring.audit_source import DirectorySource  # noqa: E402
 from anchoring.bundle import build_bundle  # noqa: E402
 from anchoring.bundle_format import bundle_bytes  # noqa: E402
-from anchoring.localchain import AnvilProcess  # noqa: E402
+from node.chain.anvil import AnvilProcess  # noqa: E402
 from node.clock import FixedClock  # noqa: E402
 from node.domain.calendar import kyrgyz_calendar  # noqa: E402
 from node.ledger.export import export_ledger  # noqa: E402
@@ -212,7 +212,7 @@ def main() -> None:
             meta.update(contract=contract, anchor_s=time.perf_counter() - t, anchors=len(anchors))
             export_ledger(ledger.store, export, anchors=anchors)
             meta_file.write_text(json.dumps(meta), encoding="utf-8")
-        chain = Web3AnchorChain(anvil.url, meta["contract"])
+        chain = AnchorReader(anvil.url, meta["contract"])
         audits: list[tuple[float, float, float]] = []
         report = None
         for run in range(args.runs):
@@ -287,7 +287,7 @@ def _series_point(
     export_ledger(ledger.store, export, anchors=anchors)
     hashing = _hash_rate(ledger)
     ledger.close()
-    chain = Web3AnchorChain(rpc_url, contract)
+    chain = AnchorReader(rpc_url, contract)
     calendar = kyrgyz_calendar()
     walls = []
     for _ in range(args.runs):

@@ -7,11 +7,8 @@ except :func:`send_transaction` and :func:`deploy`, which work on any EVM chain.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any, Final
 
 from eth_abi.abi import encode as abi_encode
@@ -19,9 +16,10 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
 from node.chain.abi import selector
+from node.chain.artifacts import ContractArtifact, read_artifact
 from node.chain.reads import MULTICALL3_ADDRESS
 from node.chain.rpc import RpcClient, hex_bytes, hex_int
-from node.errors import ChainError, ConfigError
+from node.errors import ChainError
 
 ARTIFACTS: Final = "chain/artifacts"
 """Package directory of the committed artifacts (scripts/compile_contracts.py writes them)."""
@@ -30,51 +28,13 @@ GAS_PRICE_WEI: Final = 2_000_000_000
 """Max fee per gas of development transactions (anvil's base fee starts at 1 gwei)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Artifact:
-    """A compiled contract: ABI, creation and runtime bytecode, compiler version."""
-
-    name: str
-    abi: tuple[dict[str, Any], ...]
-    bytecode: bytes
-    deployed_bytecode: bytes
-    compiler: str
-
-    def constructor_types(self) -> list[str]:
-        """The ABI types of the constructor's parameters."""
-        for item in self.abi:
-            if item.get("type") == "constructor":
-                return [_abi_type(i) for i in item.get("inputs", [])]
-        return []
-
-
-def _abi_type(item: dict[str, Any]) -> str:
-    kind = str(item["type"])
-    if kind.startswith("tuple"):
-        inner = ",".join(_abi_type(c) for c in item["components"])
-        return f"({inner}){kind[5:]}"
-    return kind
-
-
-@cache
-def load_artifact(name: str) -> Artifact:
+def load_artifact(name: str) -> ContractArtifact:
     """The committed artifact of a test/demo contract (node/chain/artifacts/<name>.json).
 
     Raises:
         ConfigError: there is no such artifact, or it is malformed.
     """
-    try:
-        text = resources.files("node").joinpath(f"{ARTIFACTS}/{name}.json").read_text("utf-8")
-        data = json.loads(text)
-        return Artifact(
-            name=data["contract"],
-            abi=tuple(data["abi"]),
-            bytecode=bytes.fromhex(data["bytecode"].removeprefix("0x")),
-            deployed_bytecode=bytes.fromhex(data["deployedBytecode"].removeprefix("0x")),
-            compiler=data["compiler"]["version"],
-        )
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"contract artifact {name!r} is missing or malformed: {exc}") from exc
+    return read_artifact("node", ARTIFACTS, name)
 
 
 def encode_call(signature: str, *args: Any) -> bytes:

@@ -1,11 +1,14 @@
-"""ERC-20 ``Transfer`` logs: ranged ``eth_getLogs`` with adaptive splitting, and a fast decoder.
+"""The node's one ``eth_getLogs`` scanner (ranges split when refused), and a fast ERC-20
+``Transfer`` decoder.
 
 Providers cap ``eth_getLogs`` by block range or result count and answer a JSON-RPC error
-("query returned more than 10000 results", "block range too large", …). A refused range is
-halved until it passes (down to one block); the working size is remembered for the next
-ranges, so a capped provider costs a few extra requests, not one per block. The answers are
-decoded by msgspec straight into :class:`RawLog` (only the fields a Transfer needs), see
-:meth:`node.chain.rpc.RpcClient.call_typed`. One scanner may serve several threads at once.
+("query returned more than 10000 results", "block range too large", …; :func:`refuses_range`
+knows them). A refused range is halved until it passes (down to one block); the working size is
+remembered for the next ranges, so a capped provider costs a few extra requests, not one per
+block. The answers are decoded by msgspec straight into :class:`RawLog` (only the fields a log
+reader needs) or any shape the caller names, see :meth:`node.chain.rpc.RpcClient.call_typed`.
+One scanner may serve several threads at once. The verification's Transfer scan, the
+publisher's and the auditor's ``Anchored`` and ``CheckpointSignerSet`` reads all use it.
 """
 
 from __future__ import annotations
@@ -26,9 +29,21 @@ from node.errors import ChainError
 logger = logging.getLogger("tamga.chain.logs")
 
 _REFUSED_RANGE: Final = re.compile(
-    r"range|too (many|large|big|wide)|more than|limit|exceed|response size|timeout|timed out",
+    r"range|too (many|large|big|wide)|more than|greater than|limit|exceed|response size"
+    r"|timeout|timed out",
     re.IGNORECASE,
 )
+_LIMIT_EXCEEDED: Final = -32005
+"""EIP-1474's "limit exceeded" error code (Infura, Alchemy, Ankr, … use it for log caps)."""
+
+
+def refuses_range(exc: RpcError) -> bool:
+    """Whether an ``eth_getLogs`` error answer refuses the size of the range (or of its result),
+    so that a smaller range may pass: code -32005 (EIP-1474 limit exceeded), or a message about
+    a range, a count, a limit or a timeout ("query returned more than 10000 results", "block
+    range too large", "exceed maximum block range", "Log response size exceeded", "requested
+    too many blocks", "query timeout exceeded", …). Any other error answer is not retried."""
+    return exc.code == _LIMIT_EXCEEDED or bool(_REFUSED_RANGE.search(exc.rpc_message))
 
 
 class RawLog(msgspec.Struct, frozen=True, rename="camel"):
@@ -144,8 +159,11 @@ class LogScanner:
         topics: Sequence[Any],
         start: int,
         end: int,
-    ) -> Iterator[tuple[int, int, list[RawLog]]]:
-        """Yield ``(first, last, logs)`` for consecutive ranges covering ``start..end``.
+        result_type: Any = list[RawLog],
+    ) -> Iterator[tuple[int, int, list[Any]]]:
+        """Yield ``(first, last, logs)`` for consecutive ranges covering ``start..end``, in
+        order; ``logs`` decoded into ``result_type`` (default :class:`RawLog`; e.g.
+        ``list[dict[str, Any]]`` for the JSON objects as sent).
 
         Raises:
             RpcError: a single block is refused.
@@ -168,10 +186,10 @@ class LogScanner:
                             "toBlock": hex(last),
                         }
                     ],
-                    list[RawLog],
+                    result_type,
                 )
             except RpcError as exc:
-                if first == last or not _REFUSED_RANGE.search(exc.rpc_message):
+                if first == last or not refuses_range(exc):
                     raise
                 middle = (first + last) // 2
                 with self._lock:

@@ -27,29 +27,39 @@ EMPTY_CODE_HASH: Final = "0x" + keccak(b"").hex()
 
 
 @dataclass(frozen=True, slots=True)
-class BlockPin:
-    """The block a set of readings was taken at (chain id, number, hash, timestamp)."""
+class BlockRef:
+    """A block by number and hash (with its timestamp, and its chain when the reader knows it):
+    what a set of pinned readings names, the verification's and the audit's alike."""
 
-    chain_id: int
     number: int
-    hash: str
+    hash: bytes
     timestamp: int
+    chain_id: int | None = None
+
+    @property
+    def hash_hex(self) -> str:
+        """The hash as ``0x``-prefixed lowercase hex."""
+        return "0x" + self.hash.hex()
 
     def param(self) -> dict[str, Any]:
         """The EIP-1898 block parameter naming this block by hash."""
-        return {"blockHash": self.hash, "requireCanonical": True}
+        return {"blockHash": self.hash_hex, "requireCanonical": True}
 
     def to_record(self) -> dict[str, str]:
-        """JSON-able form (numbers as decimal strings)."""
+        """JSON-able form with the chain (numbers as decimal strings)."""
         return {
             "chain_id": str(self.chain_id),
             "block_number": str(self.number),
-            "block_hash": self.hash,
+            "block_hash": self.hash_hex,
             "block_time": str(self.timestamp),
         }
 
+    def to_json(self) -> dict[str, Any]:
+        """JSON form of number and hash."""
+        return {"number": self.number, "hash": self.hash_hex}
 
-def block_at(client: RpcClient, number: int | str, *, chain_id: int) -> BlockPin:
+
+def block_at(client: RpcClient, number: int | str, *, chain_id: int | None) -> BlockRef:
     """The block ``number`` (or a tag like "latest") as a pin.
 
     Raises:
@@ -59,10 +69,10 @@ def block_at(client: RpcClient, number: int | str, *, chain_id: int) -> BlockPin
     block = client.call("eth_getBlockByNumber", [tag, False])
     if not isinstance(block, dict):
         raise ChainError(f"block {number} of chain {chain_id} not found")
-    pin = BlockPin(
+    pin = BlockRef(
         chain_id=chain_id,
         number=hex_int(block.get("number")),
-        hash=str(block.get("hash")).lower(),
+        hash=hex_bytes(block.get("hash")),
         timestamp=hex_int(block.get("timestamp")),
     )
     if isinstance(number, int) and pin.number != number:
@@ -73,7 +83,7 @@ def block_at(client: RpcClient, number: int | str, *, chain_id: int) -> BlockPin
     return pin
 
 
-def confirm_pin(client: RpcClient, pin: BlockPin) -> None:
+def confirm_pin(client: RpcClient, pin: BlockRef) -> None:
     """Check, after reading, that the pinned block is still block ``pin.number`` with the same
     hash: an endpoint that answers another hash for that number (a lying or inconsistent node,
     or a reorg deeper than the confirmations) leaves the readings without a block to pin them to.
@@ -85,12 +95,12 @@ def confirm_pin(client: RpcClient, pin: BlockPin) -> None:
     if again.hash != pin.hash:
         raise ChainError(
             f"block {pin.number} of chain {pin.chain_id} changed its hash during the run "
-            f"(pinned {pin.hash}, now {again.hash} at {client.url}): the endpoint is "
+            f"(pinned {pin.hash_hex}, now {again.hash_hex} at {client.url}): the endpoint is "
             "inconsistent or the chain reorganised; nothing read at that block is recorded"
         )
 
 
-def pin_block(client: RpcClient, *, chain_id: int, confirmations: int) -> BlockPin:
+def pin_block(client: RpcClient, *, chain_id: int, confirmations: int) -> BlockRef:
     """The newest block with ``confirmations`` confirmations (itself included), as a pin.
 
     Raises:
@@ -117,7 +127,7 @@ class PinnedReader:
     def __init__(
         self,
         client: RpcClient,
-        pin: BlockPin,
+        pin: BlockRef,
         *,
         chunk: int = 500,
         multicall: bool | None = None,

@@ -1,4 +1,5 @@
-"""Bounded retries with exponential backoff for JSON-RPC over HTTP (timeouts, 5xx, HTTP 429).
+"""Bounded retries with exponential backoff for JSON-RPC over HTTP (timeouts, 5xx, HTTP 429):
+the policy and the classification of transport errors that node/chain/rpc.py applies.
 
 A transient failure — the connection refused or reset, a timeout, HTTP 429 Too Many Requests or
 a 5xx answer — is retried a bounded number of times, waiting ``backoff_seconds`` doubled each
@@ -9,20 +10,15 @@ The sleep is injected so tests run fast.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import requests
-from web3 import HTTPProvider
-from web3.types import RPCEndpoint
 
 if TYPE_CHECKING:
     from node.settings import Settings
-
-logger = logging.getLogger("tamga.chain.retry")
 
 
 @dataclass(frozen=True)
@@ -93,40 +89,6 @@ def retry_after(exc: BaseException) -> float | None:
     except ValueError:
         return None
     return seconds if seconds >= 0 else None
-
-
-class RetryingHTTPProvider(HTTPProvider):
-    """web3's HTTPProvider that retries transient failures of a request under a RetryPolicy.
-
-    Every JSON-RPC method the node uses is safe to send again: reads are idempotent, and a raw
-    transaction sent twice is refused as already known.
-    """
-
-    def __init__(self, url: str, *, timeout: float, policy: RetryPolicy) -> None:
-        super().__init__(
-            url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
-        )
-        self.policy = policy
-
-    def _make_request(self, method: RPCEndpoint, request_data: bytes) -> bytes:
-        attempt = 0
-        while True:
-            try:
-                return super()._make_request(method, request_data)
-            except requests.RequestException as exc:
-                if attempt >= self.policy.retries or not is_transient(exc):
-                    raise
-                attempt += 1
-                wait = self.policy.delay(attempt, retry_after=retry_after(exc))
-                logger.info(
-                    "JSON-RPC %s failed (%s); retry %d of %d in %.2f s",
-                    method,
-                    describe(exc),
-                    attempt,
-                    self.policy.retries,
-                    wait,
-                )
-                self.policy.sleep(wait)
 
 
 def describe(exc: BaseException) -> str:

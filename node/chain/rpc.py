@@ -1,4 +1,5 @@
-"""JSON-RPC over HTTP through web3.py's HTTPProvider: failover across URLs, batching.
+"""The node's one JSON-RPC transport (HTTP through web3.py's HTTPProvider): failover across
+URLs, batching, bounded retries, redacted URLs, a chain-id check.
 
 Several URLs serve one chain; a URL that cannot be reached, answers garbage or reports another
 chain id is skipped for the next one (failover), and the client stays on the URL that answered.
@@ -10,6 +11,11 @@ A request may name the shape of its result (:meth:`RpcClient.call_typed`): the a
 decoded by msgspec straight into that shape, which parses a large ``eth_getLogs`` answer several
 times faster than ``json.loads`` into dicts (docs/benchmarks.md, burn scan). The client may be
 used from several threads at once (the log scan keeps several ranges in flight).
+
+Every other chain reader is built on it: :func:`web3_for` gives web3.py (ABI encoding, contract
+calls, receipts) this client as its provider, so the publisher's and the auditor's reads get the
+same failover, retries and errors. When no URL answers, :class:`~node.errors.ChainUnavailable`
+is raised (from the last transport failure) if every URL failed in transport, else ChainError.
 """
 
 from __future__ import annotations
@@ -25,13 +31,14 @@ from urllib.parse import urlsplit
 
 import msgspec
 import requests
-from web3 import HTTPProvider
+from web3 import HTTPProvider, Web3
 from web3.exceptions import Web3Exception
-from web3.types import RPCEndpoint
+from web3.providers import JSONBaseProvider
+from web3.types import RPCEndpoint, RPCResponse
 
 from node.chain.retry import NO_RETRY, RetryPolicy, is_transient, retry_after
 from node.chain.retry import describe as describe_transport
-from node.errors import ChainError
+from node.errors import ChainError, ChainUnavailable
 
 logger = logging.getLogger("tamga.chain.rpc")
 
@@ -71,11 +78,15 @@ def _answer_decoder(result_type: Any) -> msgspec.json.Decoder[Any]:
 class RpcError(ChainError):
     """An endpoint answered a request with a JSON-RPC error object."""
 
-    def __init__(self, message: str, *, code: int | None, method: str, url: str) -> None:
+    def __init__(
+        self, message: str, *, code: int | None, method: str, url: str, data: Any = None
+    ) -> None:
         super().__init__(f"{method} failed at {url}: {message} (code {code})")
         self.code = code
         self.method = method
         self.rpc_message = message
+        self.data = data
+        """The error object's ``data`` (e.g. a contract's revert data), as sent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +95,8 @@ class RpcReply:
 
     result: Any = None
     error: RpcError | None = None
+    raw: Any = None
+    """The JSON-RPC response object as the endpoint sent it (None for typed answers)."""
 
     def value(self) -> Any:
         """The result.
@@ -106,10 +119,20 @@ def redact_url(url: str) -> str:
 class _Unusable(Exception):
     """This URL cannot serve the chain (unreachable, garbage, wrong chain id)."""
 
-    def __init__(self, message: str, *, transient: bool = False, wait: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool = False,
+        wait: float | None = None,
+        transport: bool = False,
+    ) -> None:
         super().__init__(message)
         self.transient = transient
         self.wait = wait
+        self.transport = transport
+        """Whether the HTTP exchange itself failed (unreachable, timeout, HTTP error)."""
+        self.where = "?"
 
 
 class RpcClient:
@@ -174,6 +197,26 @@ class RpcClient:
             lambda i: self._single_typed(i, method, list(params), decoder)
         ).value()
 
+    def request(self, method: str, params: Sequence[Any] = ()) -> dict[str, Any]:
+        """One request's JSON-RPC response object as the endpoint sent it: an error answer is
+        returned, not raised (web3's request manager decodes it, e.g. a contract's revert).
+
+        Raises:
+            ChainUnavailable: no URL could be reached.
+            ChainError: no URL could be used.
+        """
+        raw: dict[str, Any] = self._failover(lambda i: self._single(i, method, list(params))).raw
+        return raw
+
+    def request_batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[dict[str, Any]]:
+        """Many requests' response objects, as :meth:`request` (sent as :meth:`batch`).
+
+        Raises:
+            ChainUnavailable: no URL could be reached.
+            ChainError: no URL could be used.
+        """
+        return [reply.raw for reply in self.batch(calls)]
+
     def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[RpcReply]:
         """Many requests, sent as JSON-RPC batches of at most ``batch_limit``; one reply each.
 
@@ -196,7 +239,7 @@ class RpcClient:
 
     # ------------------------------------------------------------------------------------
     def _failover(self, attempt: Any) -> Any:
-        problems: list[str] = []
+        problems: list[_Unusable] = []
         for round_ in range(self.retry.retries + 1):
             transient, wait, found = self._round(attempt, problems)
             if found is not _NOTHING:
@@ -207,9 +250,14 @@ class RpcClient:
             logger.info("no RPC endpoint answered; round %d in %.2f s", round_ + 2, delay)
             self.retry.sleep(delay)
         chain = f"chain {self.expected_chain_id}" if self.expected_chain_id else "the chain"
-        raise ChainError(f"no JSON-RPC endpoint of {chain} answered: " + "; ".join(problems))
+        message = f"no JSON-RPC endpoint of {chain} answered: " + "; ".join(
+            f"{p.where}: {p}" for p in problems
+        )
+        if problems and all(p.transport for p in problems):
+            raise ChainUnavailable(message) from problems[-1].__cause__
+        raise ChainError(message)
 
-    def _round(self, attempt: Any, problems: list[str]) -> tuple[bool, float | None, Any]:
+    def _round(self, attempt: Any, problems: list[_Unusable]) -> tuple[bool, float | None, Any]:
         """Try every URL once, starting with the current one: (any transient failure, the
         longest Retry-After asked, the result or ``_NOTHING``)."""
         transient, wait = False, None
@@ -221,7 +269,8 @@ class RpcClient:
                 result = attempt(index)
             except _Unusable as exc:
                 _count_error(self.urls[index], "unusable")
-                problems.append(f"{redact_url(self.urls[index])}: {exc}")
+                exc.where = redact_url(self.urls[index])
+                problems.append(exc)
                 logger.warning("RPC %s unusable: %s", redact_url(self.urls[index]), exc)
                 transient = transient or exc.transient
                 if exc.wait is not None:
@@ -284,8 +333,8 @@ class RpcClient:
         provider = self._providers[index]
         try:
             self._count_request()
-            # web3's own transport (session per thread, timeout; RetryingHTTPProvider overrides
-            # the same method), without its json.loads of the answer.
+            # web3's own transport (session per thread, timeout), without its json.loads of
+            # the answer.
             raw = provider._make_request(
                 RPCEndpoint(method), provider.encode_rpc_request(RPCEndpoint(method), params)
             )
@@ -306,24 +355,32 @@ class RpcClient:
             raise _Unusable(f"answered {type(response).__name__} instead of a JSON-RPC object")
         error = response.get("error")
         if error is not None:
-            return self._error_reply(index, method, error)
+            return self._error_reply(index, method, error, raw=response)
         if "result" not in response:
             raise _Unusable("answered neither a result nor an error")
-        return RpcReply(result=response["result"])
+        return RpcReply(result=response["result"], raw=response)
 
-    def _error_reply(self, index: int, method: str, error: Any) -> RpcReply:
+    def _error_reply(
+        self, index: int, method: str, error: Any, *, raw: dict[str, Any] | None = None
+    ) -> RpcReply:
         _count_error(self.urls[index], "error_answer")
         if isinstance(error, dict):
-            message, code = str(error.get("message", error)), error.get("code")
+            message, code, data = (
+                str(error.get("message", error)),
+                error.get("code"),
+                error.get("data"),
+            )
         else:
-            message, code = str(error), None
+            message, code, data = str(error), None, None
         return RpcReply(
             error=RpcError(
                 message,
                 code=code if isinstance(code, int) else None,
                 method=method,
                 url=redact_url(self.urls[index]),
-            )
+                data=data,
+            ),
+            raw=raw if raw is not None else {"jsonrpc": "2.0", "id": 0, "error": error},
         )
 
 
@@ -333,7 +390,42 @@ _NOTHING: Final = object()
 
 def _transport(exc: BaseException) -> _Unusable:
     """A transport failure as _Unusable: transient (timeouts, HTTP 429/5xx) or not."""
-    return _Unusable(describe_transport(exc), transient=is_transient(exc), wait=retry_after(exc))
+    return _Unusable(
+        describe_transport(exc),
+        transient=is_transient(exc),
+        wait=retry_after(exc),
+        transport=isinstance(exc, requests.RequestException | OSError),
+    )
+
+
+class _ClientProvider(JSONBaseProvider):
+    """web3.py's provider interface over an :class:`RpcClient` (web3 encodes and decodes; the
+    client sends, fails over and retries)."""
+
+    def __init__(self, client: RpcClient) -> None:
+        super().__init__()
+        self.client = client
+
+    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        return cast(RPCResponse, self.client.request(method, params))
+
+    def make_batch_request(self, requests: list[tuple[RPCEndpoint, Any]]) -> list[RPCResponse]:
+        return cast(list[RPCResponse], self.client.request_batch(requests))
+
+    def is_connected(self, show_traceback: bool = False) -> bool:
+        try:
+            self.client.chain_id()
+        except ChainError:
+            if show_traceback:
+                raise
+            return False
+        return True
+
+
+def web3_for(client: RpcClient) -> Web3:
+    """web3.py over ``client``: ABI encoding, contract calls and receipts with the client's
+    transport (failover, retries, errors). Nothing is sent until a call is made."""
+    return Web3(_ClientProvider(client))
 
 
 def hex_int(value: Any) -> int:

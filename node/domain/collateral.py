@@ -232,6 +232,17 @@ def check_appraisal_current(
             )
 
 
+def appraisal_valid_until(items: Sequence[CollateralItem]) -> date | None:
+    """The last day every appraisal is still current (six months, Reg. §3-6), None when no
+    item needs one (cash). Raises nothing: items without an appraisal date are skipped."""
+    ends = [
+        _add_months(item.appraised_on, APPRAISAL_VALID_MONTHS)
+        for item in items
+        if item.kind.needs_appraisal and item.appraised_on is not None
+    ]
+    return min(ends) if ends else None
+
+
 def check_collateral_registered(
     items: Sequence[CollateralItem], *, on: date, field: str = "collateral"
 ) -> None:
@@ -276,6 +287,37 @@ def check_collateral_registered(
                     else "the exchange operator or the bank where it is deposited)"
                 ),
             )
+
+
+def check_collateral_before_filing(
+    items: Sequence[CollateralItem], *, documents_filed_on: date, field: str = "collateral"
+) -> None:
+    """Check that every item was registered and deposited no later than the day the documents
+    are filed: securities with the registrar or depository (Reg. §3-8), gold, cash and mineral
+    rights with the exchange operator or the bank (Reg. §3-9); the registration document is part
+    of the filing (Reg. §9.11).
+
+    Raises:
+        RuleViolation: field ``field[i].registered_on``, rule "collateral-registered-after-filing"
+            (paragraph Reg. §3-8 or §3-9) for an item with no registration date or one after
+            ``documents_filed_on``.
+    """
+    for index, item in enumerate(items):
+        if item.registered_on is not None and item.registered_on <= documents_filed_on:
+            continue
+        paragraph = item.kind.registration_paragraph
+        when = (
+            "has no registration"
+            if item.registered_on is None
+            else (f"was registered on {item.registered_on}")
+        )
+        raise RuleViolation(
+            field=f"{field}[{index}].registered_on",
+            rule="collateral-registered-after-filing",
+            paragraph=f"{paragraph}, §9.11",
+            message=f"the {item.kind} {when}; it must be registered and deposited before the "
+            f"documents are filed on {documents_filed_on}",
+        )
 
 
 def check_manager(manager: CollateralManager | None, *, field: str = "collateral_manager") -> None:
@@ -345,7 +387,7 @@ def _check_value(item: CollateralItem, *, field: str) -> None:
             rule="collateral-value",
             paragraph="Reg. §3-5",
             message=f"the value of the {item.kind} must be a positive decimal below "
-            f"10^{MAX_DIGITS}, not {value!r}",
+            f"10^{MAX_DIGITS}, not {value}",
         )
 
 

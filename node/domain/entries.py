@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import re
+import typing
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -516,6 +518,62 @@ class EmissionCancellationPublished(EmissionEntry):
     uri: Uri
 
 
+class Reappraisal(WireModel):
+    """A new independent appraisal of one collateral item (Reg. §3-6)."""
+
+    index: Quantity
+    appraised_on: dt.date
+    assessed_value: PositiveAmount
+
+
+class EmissionCollateralReappraised(EmissionEntry):
+    """The collateral is appraised anew while the issue is placed or circulates, its six-month
+    appraisal having run or about to run out (Reg. §3-5, §3-6)."""
+
+    kind: Literal["emission.collateral_reappraised"] = "emission.collateral_reappraised"
+    items: Annotated[tuple[Reappraisal, ...], Field(min_length=1, max_length=100)]
+
+
+class EmissionQuarterReported(EmissionEntry):
+    """The issuer reports the VAs placed in a quarter of placement (Reg. §28): due within 10
+    working days after the quarter ends, a quarter without placement included."""
+
+    kind: Literal["emission.quarter_reported"] = "emission.quarter_reported"
+    quarter_end: dt.date
+    placed_in_quarter: Quantity
+
+
+class EmissionProceedsReturned(EmissionEntry):
+    """Proceeds of a failed or invalid issue returned to the holders as the white paper sets
+    (Reg. §25, §53); one entry per return, the register keeps the total."""
+
+    kind: Literal["emission.proceeds_returned"] = "emission.proceeds_returned"
+    amount: PositiveAmount
+
+
+class EmissionRecognitionNotified(EmissionEntry):
+    """The authority delivers its decision on recognition to the issuer: the recognition
+    (Reg. §38) or the refusal with its grounds (Reg. §39), within 3 working days."""
+
+    kind: Literal["emission.recognition_notified"] = "emission.recognition_notified"
+
+
+class EmissionResultsDisclosed(EmissionEntry):
+    """The issuer discloses the results through the exchange operator within 5 working days of
+    the recognition (Reg. §40)."""
+
+    kind: Literal["emission.results_disclosed"] = "emission.results_disclosed"
+    uri: Uri
+
+
+class EmissionCancellationPrenotified(EmissionEntry):
+    """The day after the cancellation decision, the issuer and the exchange operator are told by
+    telephone, fax or other electronic means (Reg. §55, the preliminary notice); the written
+    confirmation follows as ``emission.cancellation_notified``."""
+
+    kind: Literal["emission.cancellation_prenotified"] = "emission.cancellation_prenotified"
+
+
 class EmissionFeePaid(EmissionEntry):
     """A registration-fee payment: a quarterly installment or an increase fee (Reg. §28)."""
 
@@ -693,6 +751,12 @@ AnyEmissionEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
     EmissionCancellationNotified,
     EmissionCancellationPublished,
     EmissionCancelled,
+    EmissionQuarterReported,
+    EmissionProceedsReturned,
+    EmissionRecognitionNotified,
+    EmissionResultsDisclosed,
+    EmissionCancellationPrenotified,
+    EmissionCollateralReappraised,
 ]
 """Any emission entry."""
 
@@ -739,6 +803,12 @@ ENTRY_TYPES: Final[dict[str, type[IssuerEntry] | type[EmissionEntry]]] = {
         EmissionCancellationNotified,
         EmissionCancellationPublished,
         EmissionCancelled,
+        EmissionQuarterReported,
+        EmissionProceedsReturned,
+        EmissionRecognitionNotified,
+        EmissionResultsDisclosed,
+        EmissionCancellationPrenotified,
+        EmissionCollateralReappraised,
         VerificationObserved,
         VerificationFinding,
         VerificationFindingResolved,
@@ -844,21 +914,99 @@ def field_path(loc: Sequence[int | str]) -> str:
 
 
 def validation_violation(
-    exc: ValidationError, *, rule: str, paragraph: str, skip_tag: bool = False
+    exc: ValidationError,
+    *,
+    rule: str,
+    paragraph: str,
+    skip_tag: bool = False,
+    model: type[BaseModel] | None = None,
 ) -> RuleViolation:
-    """Turn a pydantic ValidationError into a RuleViolation naming the first bad field.
+    """Turn a pydantic ValidationError into a RuleViolation naming the first bad field, in the
+    register's own words: "must be …", "is required", "is not a field …; did you mean …?".
 
     ``skip_tag`` drops the discriminator tag (the kind) that pydantic puts first in the location
-    of errors inside a discriminated union.
+    of errors inside a discriminated union (the tag's model then names the known fields);
+    ``model`` is the model validated, for the hint on a misspelt field.
     """
     errors = exc.errors(include_url=False)
-    first = errors[0]
+    # a misspelt field makes two errors, the unknown name and the missing one: name the first
+    misspelt = [e for e in errors if e["type"] == "extra_forbidden"]
+    first = misspelt[0] if misspelt and errors[0]["type"] == "missing" else errors[0]
     loc = list(first["loc"])
     if skip_tag and loc and isinstance(loc[0], str) and loc[0] in ENTRY_TYPES:
+        model = ENTRY_TYPES[loc[0]]
         loc = loc[1:]
     field = field_path(loc)
     if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
         field = "kind"
     field = field or "entry"
+    known = _known_fields(model, loc[:-1]) if model is not None else []
+    message = _plain_message(first, known=known)
     more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-    return RuleViolation(field=field, rule=rule, paragraph=paragraph, message=first["msg"] + more)
+    return RuleViolation(field=field, rule=rule, paragraph=paragraph, message=message + more)
+
+
+# pydantic's wording -> the register's (every refusal reads "<field>: must …")
+_PYDANTIC_WORDS: Final = (
+    ("Value error, ", ""),
+    ("Assertion failed, ", ""),
+    ("Input should be a valid date or datetime", "must be a date written YYYY-MM-DD"),
+    ("Input should be a valid datetime", "must be a moment written YYYY-MM-DDTHH:MM:SSZ"),
+    ("Input should be", "must be"),
+    ("String should have at most", "must have at most"),
+    ("String should have at least", "must have at least"),
+    ("String should match pattern", "must match the pattern"),
+    ("Tuple should have at most", "must have at most"),
+    ("Tuple should have at least", "must have at least"),
+    ("List should have at most", "must have at most"),
+    ("List should have at least", "must have at least"),
+    ("Decimal input should be", "must be"),
+)
+
+
+def _plain_message(error: Any, *, known: Sequence[str]) -> str:
+    """One error of pydantic's in the register's words."""
+    kind = error["type"]
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        name = str(error["loc"][-1]) if error["loc"] else ""
+        hint = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        if hint:
+            return f"is not a field here; did you mean {hint[0]!r}?"
+        listed = f" (the fields are: {', '.join(sorted(known))})" if known else ""
+        return "is not a field here" + listed
+    message = str(error["msg"])
+    for theirs, ours in _PYDANTIC_WORDS:
+        if message.startswith(theirs):
+            rest = message[len(theirs) :]
+            # "…, input is too short" reads as a reason: "must be … (input is too short)"
+            message = ours + (f" ({rest[2:]})" if rest.startswith(", ") and ours else rest)
+            break
+    return message
+
+
+def _known_fields(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
+    """The field names (as written on the wire) of the model found at ``loc`` in ``model``."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        current = _sub_model(current, part)
+    if current is None:
+        return []
+    return [info.alias or name for name, info in current.model_fields.items()]
+
+
+def _sub_model(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    """The model of field ``name`` of ``model`` (through Optional, tuples, lists, Annotated)."""
+    info = next((i for n, i in model.model_fields.items() if name in (n, i.alias)), None)
+    if info is None:
+        return None
+    pending: list[Any] = [info.annotation]
+    while pending:
+        annotation = pending.pop()
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return annotation
+        pending.extend(typing.get_args(annotation))
+    return None

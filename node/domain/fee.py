@@ -106,10 +106,13 @@ def minimum_upfront(fee: Decimal) -> Decimal:
 def check_upfront_payment(*, fee: Decimal, paid: Decimal, field: str = "fee_paid") -> None:
     """Check the payment made with the documents against the fee (Reg. §28).
 
+    Paying more than the fee is not a ground to refuse anything: the excess is the issuer's
+    credit (see :func:`split_payment`).
+
     Raises:
         RuleViolation: rule "money" when ``fee`` or ``paid`` is not a finite, non-negative amount
-            in whole cents; rule "fee-upfront-minimum" when ``paid`` is below 20 % of ``fee``;
-            rule "fee-overpaid" when ``paid`` exceeds ``fee``. Paragraph "Reg. §28" throughout.
+            in whole cents; rule "fee-upfront-minimum" when ``paid`` is below 20 % of ``fee``.
+            Paragraph "Reg. §28" throughout.
     """
     minimum = minimum_upfront(fee)
     _check_money(paid, field=field)
@@ -121,13 +124,35 @@ def check_upfront_payment(*, fee: Decimal, paid: Decimal, field: str = "fee_paid
             message=f"{paid} paid with the documents is less than 20% of the fee {fee} "
             f"(at least {minimum})",
         )
-    if paid > fee:
+
+
+def split_payment(*, outstanding: Decimal, paid: Decimal) -> tuple[Decimal, Decimal]:
+    """A payment as (counted toward the fee, credit beyond it): an overpayment is recorded as
+    the issuer's credit, never refused (Reg. §26-28 name no such ground)."""
+    counted = min(paid, max(outstanding, Decimal("0.00")))
+    return counted, _EXACT.subtract(paid, counted)
+
+
+def proportional_fee(*, fee: Decimal, upfront: Decimal, quantity: int, placed: int) -> Decimal:
+    """The fee of an issue once its placement is known: the part paid with the documents plus
+    the rest in proportion to the VAs actually placed (Reg. §28), to the cent (half up).
+
+    Raises:
+        RuleViolation: rule "money" (Reg. §28) for a bad ``fee`` or ``upfront``; rule
+            "placed-exceeds-quantity" when ``placed`` is outside 0…``quantity``.
+    """
+    _check_money(fee, field="fee")
+    _check_money(upfront, field="upfront")
+    if quantity < 1 or not 0 <= placed <= quantity:
         raise RuleViolation(
-            field=field,
-            rule="fee-overpaid",
+            field="placed",
+            rule="placed-exceeds-quantity",
             paragraph="Reg. §28",
-            message=f"{paid} paid is more than the whole fee {fee}",
+            message=f"{placed} placed of an issue of {quantity}",
         )
+    counted = min(upfront, fee)
+    rest = Fraction(_EXACT.subtract(fee, counted))
+    return _EXACT.add(counted, _fraction_to_cents(rest * placed / quantity))
 
 
 def quarter_end(day: date) -> date:
@@ -167,6 +192,7 @@ def installment_schedule(
     """
     _check_money(fee, field="fee")
     check_upfront_payment(fee=fee, paid=paid_upfront, field="paid_upfront")
+    paid_upfront = min(paid_upfront, fee)  # an overpayment is a credit, not part of the fee
     if isinstance(total_quantity, bool) or total_quantity < 1:
         raise RuleViolation(
             field="total_quantity",
@@ -221,6 +247,31 @@ def installment_schedule(
     return schedule
 
 
+def installment_amount(
+    *, fee: Decimal, upfront: Decimal, quantity: int, placed_before: int, placed: int
+) -> Decimal:
+    """One quarter's installment: the growth of ``rest × placed so far / quantity`` (to the cent,
+    half up) over the quarter, ``rest`` being the fee less what was paid with the documents
+    (Reg. §28; the same arithmetic as :func:`installment_schedule`, for a register whose fee may
+    have grown by an increase fee since the documents were filed, Law art. 22).
+
+    Raises:
+        RuleViolation: rule "placed-exceeds-quantity" (Reg. §28) when the placed quantities are
+            negative or add up to more than ``quantity``.
+    """
+    if quantity < 1 or placed_before < 0 or placed < 0 or placed_before + placed > quantity:
+        raise RuleViolation(
+            field="placed",
+            rule="placed-exceeds-quantity",
+            paragraph="Reg. §28",
+            message=f"{placed_before} + {placed} placed of an issue of {quantity}",
+        )
+    rest = Fraction(_EXACT.subtract(fee, min(upfront, fee)))
+    before = _fraction_to_cents(rest * placed_before / quantity)
+    after = _fraction_to_cents(rest * (placed_before + placed) / quantity)
+    return _EXACT.subtract(after, before)
+
+
 def _to_cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=decimal.ROUND_HALF_UP, context=_ROUNDING)
 
@@ -238,7 +289,7 @@ def _check_positive(value: Decimal, *, field: str, paragraph: str) -> None:
             rule="nominal-positive",
             paragraph=paragraph,
             message=f"the total nominal value must be a positive decimal below 10^{MAX_DIGITS}, "
-            f"not {value!r}",
+            f"not {value}",
         )
 
 
@@ -253,7 +304,7 @@ def _check_money(value: Decimal, *, field: str) -> None:
             rule="money",
             paragraph="Reg. §28",
             message=f"an amount of money must be a non-negative decimal below 10^{MAX_DIGITS} "
-            f"in whole tyiyn (0.01), not {value!r}",
+            f"in whole tyiyn (0.01), not {value}",
         )
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from node.domain.entries import (
     ENTRY_ADAPTER,
@@ -111,10 +111,15 @@ _EMISSION_PARAGRAPHS: Final[dict[str, str]] = {
 }
 
 
-def _violation(exc: ValidationError, paragraphs: Mapping[str, str], default: str) -> RuleViolation:
+def _violation(
+    exc: ValidationError,
+    paragraphs: Mapping[str, str],
+    default: str,
+    model: type[BaseModel],
+) -> RuleViolation:
     top = exc.errors(include_url=False)[0]["loc"]
     paragraph = paragraphs.get(str(top[0]), default) if top else default
-    return validation_violation(exc, rule="filing-field", paragraph=paragraph)
+    return validation_violation(exc, rule="filing-field", paragraph=paragraph, model=model)
 
 
 def parse_issuer_filing(data: Any) -> IssuerFiling:
@@ -126,7 +131,7 @@ def parse_issuer_filing(data: Any) -> IssuerFiling:
     try:
         return IssuerFiling.model_validate(data)
     except ValidationError as exc:
-        raise _violation(exc, _ISSUER_PARAGRAPHS, "Reg. §62") from exc
+        raise _violation(exc, _ISSUER_PARAGRAPHS, "Reg. §62", IssuerFiling) from exc
 
 
 def parse_emission_filing(data: Any) -> EmissionFiling:
@@ -138,7 +143,7 @@ def parse_emission_filing(data: Any) -> EmissionFiling:
     try:
         return EmissionFiling.model_validate(data)
     except ValidationError as exc:
-        raise _violation(exc, _EMISSION_PARAGRAPHS, "Annex 1") from exc
+        raise _violation(exc, _EMISSION_PARAGRAPHS, "Annex 1", EmissionFiling) from exc
 
 
 def founders_record(filing: IssuerFiling) -> list[dict[str, Any]]:

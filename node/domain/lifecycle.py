@@ -18,7 +18,13 @@ Statuses and events (``*`` = allowed from every status of the box; ``=`` = statu
          * and SUSPENDED ──invalidated (court, Reg. §25.3, §52)──────────────────────────► INVALID
 
     REGISTERED … CIRCULATING, SUSPENDED, FAILED, INVALID ──cancelled (Reg. §45, §47)──► CANCELLED
-    CANCELLED ──cancellation_notified (Reg. §54-55) / cancellation_published (Reg. §56)──► =
+    CANCELLED ──cancellation_prenotified (next day, Reg. §55) / cancellation_notified (Reg. §54-55)
+              / cancellation_published (Reg. §56)──► =
+    CIRCULATING, FAILED, CANCELLED ──recognition_notified (Reg. §38-39)──► =
+    CIRCULATING ──results_disclosed (Reg. §40)──► =
+    FAILED, INVALID, CANCELLED ──proceeds_returned (Reg. §25, §53)──► =
+    placement started, not refused ──quarter_reported (Reg. §28)──► =
+    REGISTERED … CIRCULATING, SUSPENDED ──collateral_reappraised (Reg. §3-6)──► =
     CIRCULATING ──partial_burn (Reg. §45)──► =      REPORTED, CIRCULATING ──unplaced_cancelled──► =
     REGISTERED … CIRCULATING, SUSPENDED ──whitepaper_amendment_requested / _amended (Reg. §7)──► =
     every status but REFUSED ──fee_paid (Reg. §28)──► =
@@ -126,6 +132,32 @@ TRANSITIONS: Final[Mapping[str, Transition]] = {
         _t("emission.cancellation_notified", _ONE({S.CANCELLED}), "same", "Reg. §54-55"),
         _t("emission.cancellation_published", _ONE({S.CANCELLED}), "same", "Reg. §56"),
         _t("emission.fee_paid", frozenset(S) - {S.REFUSED}, "same", "Reg. §28"),
+        _t("emission.quarter_reported", frozenset(S) - {S.REFUSED}, "same", "Reg. §28"),
+        _t(
+            "emission.proceeds_returned",
+            _ONE({S.FAILED, S.INVALID, S.CANCELLED}),
+            "same",
+            "Reg. §25, §53",
+        ),
+        _t(
+            "emission.recognition_notified",
+            _ONE({S.CIRCULATING, S.FAILED, S.CANCELLED, S.SUSPENDED}),
+            "same",
+            "Reg. §38-39",
+        ),
+        _t(
+            "emission.results_disclosed",
+            _ONE({S.CIRCULATING, S.SUSPENDED}),
+            "same",
+            "Reg. §40",
+        ),
+        _t("emission.cancellation_prenotified", _ONE({S.CANCELLED}), "same", "Reg. §55"),
+        _t(
+            "emission.collateral_reappraised",
+            ACTIVE_REGISTERED | {S.SUSPENDED},
+            "same",
+            "Reg. §3-6",
+        ),
     )
 }
 """The emission transition table: kind -> allowed from-statuses -> to-status."""
@@ -175,6 +207,12 @@ NOTIFICATION: Final = "notification"
 PUBLICATION: Final = "publication"
 REGISTER_ENTRY: Final = "register_entry"
 FEE_INSTALLMENT: Final = "fee_installment"
+FEE_REPORT: Final = "fee_report"
+RECOGNITION_NOTICE: Final = "recognition_notice"
+RESULTS_DISCLOSURE: Final = "results_disclosure"
+PRENOTICE: Final = "prenotice"
+UNPLACED_CANCELLATION: Final = "unplaced_cancellation"
+APPRAISAL_VALIDITY: Final = "appraisal_validity"
 
 
 def recorded_on(recorded_at: datetime) -> date:
@@ -241,6 +279,47 @@ def publication_deadline(cancelled_on: date, calendar: WorkingCalendar) -> Deadl
     return Deadline(PUBLICATION, calendar.add_working_days(cancelled_on, 5), "Reg. §56")
 
 
+def recognition_notice_deadline(decided_on: date, calendar: WorkingCalendar) -> Deadline:
+    """The decision on recognition reaches the issuer within 3 working days (Reg. §38-39)."""
+    return Deadline(RECOGNITION_NOTICE, calendar.add_working_days(decided_on, 3), "Reg. §38-39")
+
+
+def results_disclosure_deadline(recognized_on: date, calendar: WorkingCalendar) -> Deadline:
+    """The issuer discloses the results through the exchange operator within 5 working days of
+    the recognition (Reg. §40)."""
+    return Deadline(RESULTS_DISCLOSURE, calendar.add_working_days(recognized_on, 5), "Reg. §40")
+
+
+def prenotice_deadline(decided_on: date) -> Deadline:
+    """The preliminary notice of a cancellation goes out the day after the decision (Reg. §55:
+    "the day following", a calendar day; see docs/regulatory-notes.md)."""
+    return Deadline(PRENOTICE, add_calendar_days(decided_on, 1), "Reg. §55")
+
+
+def unplaced_cancellation_deadline(recognized_on: date, calendar: WorkingCalendar) -> Deadline:
+    """The unplaced VAs are cancelled and the register updated (Reg. §45) within 3 working days
+    of the ground (Reg. §65): the recognition that fixes how many were placed."""
+    return Deadline(
+        UNPLACED_CANCELLATION, calendar.add_working_days(recognized_on, 3), "Reg. §45, §65"
+    )
+
+
+def appraisal_deadline(valid_until: date) -> Deadline:
+    """The collateral's appraisals are current until ``valid_until`` (six months, Reg. §3-6):
+    placement must end by then, or the collateral be appraised anew."""
+    return Deadline(APPRAISAL_VALIDITY, valid_until, "Reg. §3-6")
+
+
+def quarter_report_deadline(quarter_end: date, calendar: WorkingCalendar) -> Deadline:
+    """The issuer reports the quarter's placement and payment within 10 working days after the
+    quarter ends (Reg. §28)."""
+    return Deadline(
+        f"{FEE_REPORT}:{quarter_end.isoformat()}",
+        calendar.add_working_days(quarter_end, 10),
+        "Reg. §28",
+    )
+
+
 def installment_deadline(quarter_end: date, calendar: WorkingCalendar) -> Deadline:
     """A fee installment is due within 5 working days after its quarter ends (Reg. §28)."""
     return Deadline(
@@ -267,9 +346,24 @@ def installment_deadlines(start: date, end: date, calendar: WorkingCalendar) -> 
     return found
 
 
+def quarter_deadlines(start: date, end: date, calendar: WorkingCalendar) -> list[Deadline]:
+    """Installment payment (5 working days) and report (10 working days) deadlines of every
+    quarter from the one holding ``start`` to ``end`` (Reg. §28).
+
+    Raises:
+        ValueError: ``end`` precedes ``start``.
+    """
+    found: list[Deadline] = []
+    for payment in installment_deadlines(start, end, calendar):
+        q = installment_quarter(payment)
+        assert q is not None
+        found.extend((payment, quarter_report_deadline(q, calendar)))
+    return found
+
+
 def installment_quarter(deadline: Deadline) -> date | None:
-    """The quarter end of an installment deadline, None for any other deadline."""
+    """The quarter end of an installment payment or quarterly report deadline, else None."""
     prefix, _, quarter = deadline.name.partition(":")
-    if prefix != FEE_INSTALLMENT or not quarter:
+    if prefix not in (FEE_INSTALLMENT, FEE_REPORT) or not quarter:
         return None
     return date.fromisoformat(quarter)

@@ -81,6 +81,32 @@ class Deadline:
 
 
 @dataclass(frozen=True, slots=True)
+class QuarterReport:
+    """What the issuer reported and paid for one quarter of placement (Reg. §28)."""
+
+    quarter_end: date
+    placed: int | None = None  # VAs placed in the quarter, once reported
+    paid: Decimal = Decimal("0.00")  # installment payments made for the quarter
+
+    def to_record(self) -> dict[str, str | None]:
+        """The quarter as JSON-able data."""
+        return {
+            "quarter_end": self.quarter_end.isoformat(),
+            "placed": _opt_int(self.placed),
+            "paid": dec_str(self.paid),
+        }
+
+    @classmethod
+    def from_record(cls, r: dict[str, Any]) -> QuarterReport:
+        """Inverse of :meth:`to_record`."""
+        return cls(
+            quarter_end=date.fromisoformat(r["quarter_end"]),
+            placed=_int_opt(r["placed"]),
+            paid=Decimal(r["paid"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class WhitePaperRef:
     """A registered white-paper version: its digest and where it is published (Reg. §6, Annex 2)."""
 
@@ -273,6 +299,13 @@ class EmissionState:
     deadlines: tuple[Deadline, ...] = ()
     missed: tuple[Deadline, ...] = ()
     verification: VerificationState | None = None  # on-chain verification (verification.*)
+    # The register office's fields (Reg. §25, §28, §53); in the public record only once set, so
+    # the records of emissions that never had them stay as they were.
+    fee_upfront: Decimal | None = None  # paid with the documents, counted toward the fee
+    fee_credit: Decimal = Decimal("0.00")  # paid beyond the fee: a credit, not a refusal
+    quarters: tuple[QuarterReport, ...] = ()  # quarterly reports and installments (Reg. §28)
+    withdrawn: int = 0  # withdrawn from circulation on failure or invalidity (Reg. §25, §53)
+    proceeds_returned: Decimal | None = None  # returned to holders (Reg. §25, §53)
 
     @property
     def key(self) -> str:
@@ -286,8 +319,9 @@ class EmissionState:
 
     @property
     def circulating(self) -> int:
-        """VAs in circulation: placed minus burned (0 before the results are reported)."""
-        return (self.placed or 0) - self.burned
+        """VAs in circulation: placed minus burned and withdrawn (0 before the results are
+        reported; 0 once a failed or invalid issue is withdrawn, Reg. §25, §53)."""
+        return (self.placed or 0) - self.burned - self.withdrawn
 
     @property
     def unplaced(self) -> int:
@@ -359,6 +393,16 @@ class EmissionState:
         if self.verification is not None:
             # Present only once verified, so the records of other emissions stay unchanged.
             record["verification"] = self.verification.to_record()
+        if self.fee_upfront is not None:
+            record["fee_upfront"] = dec_str(self.fee_upfront)
+        if self.fee_credit:
+            record["fee_credit"] = dec_str(self.fee_credit)
+        if self.quarters:
+            record["quarters"] = [q.to_record() for q in self.quarters]
+        if self.withdrawn:
+            record["withdrawn"] = str(self.withdrawn)
+        if self.proceeds_returned is not None:
+            record["proceeds_returned"] = dec_str(self.proceeds_returned)
         return record
 
     @classmethod
@@ -416,6 +460,11 @@ class EmissionState:
             deadlines=tuple(Deadline.from_record(d) for d in r["deadlines"]),
             missed=tuple(Deadline.from_record(d) for d in r["missed"]),
             verification=VerificationState.from_record(vs) if vs is not None else None,
+            fee_upfront=_dec_opt(r.get("fee_upfront")),
+            fee_credit=Decimal(r.get("fee_credit", "0.00")),
+            quarters=tuple(QuarterReport.from_record(q) for q in r.get("quarters", ())),
+            withdrawn=int(r.get("withdrawn", "0")),
+            proceeds_returned=_dec_opt(r.get("proceeds_returned")),
         )
 
 

@@ -230,6 +230,19 @@ def forbidden_words(text: str) -> list[str]:
     return [word for word in FORBIDDEN_WORDS if word in found]
 
 
+def same_name(a: str, b: str) -> bool:
+    """Whether two spellings name the same thing: equal once normalised (step 0-1: look-alike
+    letters, NFKC, accents), case-folded and with punctuation and spacing ignored, or equal in
+    their phonetic Latin reading ("Ала-Тоо Сом" and "Ala-Too Som"). Raises nothing."""
+    return _plain(a) == _plain(b) or _plain(a).translate(_PHONETIC) == _plain(b).translate(
+        _PHONETIC
+    )
+
+
+def _plain(text: str) -> str:
+    return "".join(char for char in _normalize(text).casefold() if char.isalnum())
+
+
 def check_name(text: str, *, field: str) -> None:
     """Check a name or symbol (issuer name, token name, ticker) against Law art. 37.3.
 

@@ -13,8 +13,10 @@ from typing import Any, Final, Protocol, assert_never
 from node.domain import lifecycle as lc
 from node.domain.calendar import WorkingCalendar
 from node.domain.collateral import (
+    appraisal_valid_until,
     check_appraisal_current,
     check_collateral,
+    check_collateral_before_filing,
     check_collateral_registered,
     check_manager,
     requirement_met,
@@ -27,13 +29,17 @@ from node.domain.entries import (
     EmissionCancellationNotified,
     EmissionCancellationPublished,
     EmissionCancelled,
+    EmissionCollateralReappraised,
     EmissionDeclaredFailed,
+    EmissionEntry,
     EmissionFeePaid,
     EmissionInvalidated,
     EmissionOfferDisclosed,
     EmissionPartialBurn,
     EmissionPlacementEnded,
     EmissionPlacementStarted,
+    EmissionProceedsReturned,
+    EmissionQuarterReported,
     EmissionRecognizedFailed,
     EmissionRecognizedSuccessful,
     EmissionRefused,
@@ -58,7 +64,15 @@ from node.domain.entries import (
     VerificationSourceFiled,
     VerificationWalletProof,
 )
-from node.domain.fee import check_upfront_payment, increase_fee, quarter_end, registration_fee
+from node.domain.fee import (
+    check_upfront_payment,
+    increase_fee,
+    installment_amount,
+    proportional_fee,
+    quarter_end,
+    registration_fee,
+    split_payment,
+)
 from node.domain.model import (
     AmendmentProposal,
     CancellationGround,
@@ -69,6 +83,7 @@ from node.domain.model import (
     IssuerState,
     IssuerStatus,
     LegalRegistration,
+    QuarterReport,
     total_nominal,
 )
 from node.domain.names import check_name
@@ -85,6 +100,7 @@ from node.errors import IllegalTransition, RuleViolation
 
 S = EmissionStatus
 _CENT: Final = Decimal("0.01")
+_MAX_VOLUME: Final = 10**40  # node.domain.fee.MAX_DIGITS: the bound of exact money arithmetic
 # Exact cents of any amount the wire admits: the default context (28 digits) cannot quantize
 # an amount of 27 or more digits and would raise InvalidOperation instead of a rule violation.
 _EXACT: Final = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
@@ -367,8 +383,9 @@ def _apply_emission_entry(
             f" (allowed from: {allowed})",
         )
     _check_recorded_after(entry)
-    if kind != "emission.fee_paid" and entry.effective_on < state.last_event_on:
-        # Reg. §4: the stages follow one another; a fee payment may be recorded out of order.
+    if kind not in _ANY_ORDER and entry.effective_on < state.last_event_on:
+        # Reg. §4: the stages follow one another; fee payments and quarterly reports (Reg. §28)
+        # may be recorded out of order.
         raise _violation(
             "effective_on",
             "date-order",
@@ -395,6 +412,9 @@ def _apply_emission_entry(
         bumped = dataclasses.replace(issuer, serials_used=issuer.serials_used + 1)
         return Effects(issuers=(bumped,), emissions=(new,))
     return Effects(emissions=(new,))
+
+
+_ANY_ORDER: Final = frozenset({"emission.fee_paid", "emission.quarter_reported"})
 
 
 def _active_issuer(view: RegisterView, code: str, *, field: str, paragraph: str) -> IssuerState:
@@ -487,13 +507,24 @@ def _applied(
                 f"collateral valued in {c.currency} but the emission's nominal value is in "
                 f"{entry.currency}; value it in {entry.currency}",
             )
+    if entry.quantity >= _MAX_VOLUME or entry.nominal_value * entry.quantity >= _MAX_VOLUME:
+        raise _violation(
+            "quantity",
+            "emission-volume",
+            "Reg. §26",
+            f"quantity × nominal value ({entry.quantity} × {entry.nominal_value}) must stay below "
+            "10^40: no issue is that large",
+        )
     volume = total_nominal(entry.nominal_value, entry.quantity)
     items = tuple(c.to_item() for c in entry.collateral)
     check_collateral(items, emission_volume=volume, documents_filed_on=entry.documents_filed_on)
+    # Reg. §3-8, §3-9, §9.11: pledged and deposited before the documents are filed
+    check_collateral_before_filing(items, documents_filed_on=entry.documents_filed_on)
     manager = entry.collateral_manager
     check_manager(manager.to_manager() if manager is not None else None)
     fee = registration_fee(volume)
     _check_fee_paid(fee, entry.fee_paid)
+    counted, credit = split_payment(outstanding=fee, paid=entry.fee_paid)
     return EmissionState(
         application_no=entry.emission,
         regno=None,
@@ -520,13 +551,15 @@ def _applied(
         status_since=entry.effective_on,
         last_event_on=entry.effective_on,
         fee_total=fee,
-        fee_paid=entry.fee_paid,
+        fee_paid=counted,
+        fee_upfront=counted,
+        fee_credit=credit,
         deadlines=(lc.decision_deadline(entry.documents_filed_on, calendar),),
     )
 
 
 def _check_fee_paid(fee: Decimal, paid: Decimal) -> None:
-    # Reg. §28: at least 20% with the documents, never more than the fee.
+    # Reg. §28: at least 20% with the documents; more than the fee is a credit.
     check_upfront_payment(fee=fee, paid=paid)
 
 
@@ -724,7 +757,7 @@ def _reschedule_installments(
     after_old = quarter_end(state.placement_end) + timedelta(days=1)
     if after_old > new_end:
         return kept
-    return (*kept, *lc.installment_deadlines(after_old, new_end, cal))
+    return (*kept, *lc.quarter_deadlines(after_old, new_end, cal))
 
 
 def _offer_disclosed(
@@ -748,6 +781,13 @@ def _placement_started(
     view: RegisterView, entry: EmissionPlacementStarted, state: EmissionState, cal: WorkingCalendar
 ) -> Changes:
     _not_terminated(view, state, "Reg. §20, §45")
+    if not entry.venue.strip():
+        raise _violation(
+            "venue",
+            "venue-required",
+            "Reg. §22",
+            "name the VA trading operator (crypto exchange) on whose platform the VAs are placed",
+        )
     on = entry.effective_on
     earliest = state.placement_earliest
     assert earliest is not None  # set by emission.offer_disclosed
@@ -770,7 +810,15 @@ def _placement_started(
     deadlines = state.deadlines
     if state.fee_outstanding > 0:
         # Reg. §28: the rest of the fee is paid quarterly over the whole placement period.
-        deadlines = (*deadlines, *lc.installment_deadlines(on, state.placement_end, cal))
+        deadlines = (*deadlines, *lc.quarter_deadlines(on, state.placement_end, cal))
+    else:
+        # Reg. §28: the quarterly reports are due even when the fee is paid in full.
+        reports = lc.quarter_deadlines(on, state.placement_end, cal)
+        deadlines = (*deadlines, *(d for d in reports if d.name.startswith(lc.FEE_REPORT)))
+    valid_until = appraisal_valid_until(state.collateral)
+    if valid_until is not None:
+        # Reg. §3-6: the appraisals must stay current while the VAs are placed
+        deadlines = (*deadlines, lc.appraisal_deadline(valid_until))
     return dict(placement_started_on=on, deadlines=deadlines)
 
 
@@ -785,14 +833,17 @@ def _placement_ended(
             "Reg. §20",
             f"placement had to end by {state.placement_end}, the end of the white paper's period",
         )
+    # Reg. §3-6: placement that ran past the appraisals' six months is recorded as late.
+    open_deadlines, missed = _close(state, lc.APPRAISAL_VALIDITY, on)
     # Reg. §28: no installments fall due for quarters after the placement ended.
     last = quarter_end(on)
     deadlines = tuple(
-        d for d in state.deadlines if (q := lc.installment_quarter(d)) is None or q <= last
+        d for d in open_deadlines if (q := lc.installment_quarter(d)) is None or q <= last
     )
     return dict(
         placement_ended_on=on,
         deadlines=(*deadlines, lc.report_deadline(on)),
+        missed=missed,
     )
 
 
@@ -840,10 +891,23 @@ def _results_reported(
             f"{entry.placed} of {state.quantity} is {share}% placed, not {entry.share_placed_pct}%",
         )
     deadlines, missed = _close(state, lc.RESULTS_REPORT, entry.effective_on)
+    # Reg. §28: the rest of the fee is owed in proportion to what was actually placed.
+    upfront = state.fee_upfront if state.fee_upfront is not None else state.fee_paid
+    fee_total = proportional_fee(
+        fee=state.fee_total, upfront=upfront, quantity=state.quantity, placed=entry.placed
+    )
+    fee_paid, credit = state.fee_paid, state.fee_credit
+    if fee_paid > fee_total:
+        fee_paid, credit = fee_total, credit + (fee_paid - fee_total)
+    if fee_paid == fee_total:
+        deadlines = tuple(d for d in deadlines if not d.name.startswith(lc.FEE_INSTALLMENT))
     return dict(
         placed=entry.placed,
         proceeds=entry.proceeds,
         reported_on=entry.effective_on,
+        fee_total=fee_total,
+        fee_paid=fee_paid,
+        fee_credit=credit,
         deadlines=(*deadlines, lc.recognition_deadline(entry.effective_on, cal)),
         missed=missed,
     )
@@ -866,7 +930,15 @@ def _recognized_successful(
             "Reg. §29",
             f"only {placed} placed; success needs {need}",
         )
-    deadlines, missed = _close(state, lc.RECOGNITION, entry.effective_on)
+    on = entry.effective_on
+    deadlines, missed = _close(state, lc.RECOGNITION, on)
+    deadlines = (
+        *deadlines,
+        lc.recognition_notice_deadline(on, cal),  # Reg. §38
+        lc.results_disclosure_deadline(on, cal),  # Reg. §40
+    )
+    if state.unplaced > 0:
+        deadlines = (*deadlines, lc.unplaced_cancellation_deadline(on, cal))  # Reg. §45, §65
     return dict(deadlines=deadlines, missed=missed)
 
 
@@ -889,7 +961,13 @@ def _recognized_failed(
             "no longer recognize the emission failed",
         )
     # Reg. §44: refusal of recognition = failed; the number is cancelled (Reg. §36).
-    return _to_be_cancelled(lc.cancellation_after_decision(entry.effective_on, cal))
+    changes = _to_be_cancelled(lc.cancellation_after_decision(entry.effective_on, cal))
+    # Reg. §39: the refusal and its grounds reach the issuer within 3 working days.
+    changes["deadlines"] = (
+        *changes["deadlines"],
+        lc.recognition_notice_deadline(entry.effective_on, cal),
+    )
+    return changes
 
 
 def _suspended(
@@ -975,7 +1053,12 @@ def _unplaced_cancelled(
             "Reg. §45",
             f"exactly the {unplaced} unplaced VAs are cancelled, not {entry.amount}",
         )
-    return dict(unplaced_cancelled=state.unplaced_cancelled + entry.amount)
+    deadlines, missed = _close(state, lc.UNPLACED_CANCELLATION, entry.effective_on)
+    return dict(
+        unplaced_cancelled=state.unplaced_cancelled + entry.amount,
+        deadlines=deadlines,
+        missed=missed,
+    )
 
 
 _GROUND_STATUS: Final[dict[CancellationGround, EmissionStatus]] = {
@@ -1013,13 +1096,24 @@ def _cancelled(
             )
     on = entry.effective_on
     _, missed = _close(state, lc.CANCELLATION, on, extra_missed=_entry_lateness(entry, cal))
-    return dict(
+    # Obligations that survive the cancellation: telling the issuer of a recognition refusal.
+    kept = tuple(d for d in state.deadlines if d.name == lc.RECOGNITION_NOTICE)
+    changes: Changes = dict(
         cancellation_ground=ground,
         pending_amendment=None,
         suspended_from=None,
-        deadlines=(lc.notification_deadline(on, cal), lc.publication_deadline(on, cal)),
+        deadlines=(
+            *kept,
+            lc.prenotice_deadline(on),  # Reg. §55: the next day
+            lc.notification_deadline(on, cal),  # Reg. §55: written, within 3 working days
+            lc.publication_deadline(on, cal),  # Reg. §56
+        ),
         missed=missed,
     )
+    if ground in (CancellationGround.FAILED, CancellationGround.INVALID):
+        # Reg. §25, §53: every VA of a failed or invalid issue is withdrawn from circulation.
+        changes["withdrawn"] = state.withdrawn + state.circulating
+    return changes
 
 
 def _notified(
@@ -1057,31 +1151,235 @@ def _fee_paid(
         raise _violation(
             "amount", "money", "Reg. §28", f"{entry.amount} is not a whole number of tyiyn (0.01)"
         )
-    if entry.amount > state.fee_outstanding:
-        raise _violation(
-            "amount",
-            "fee-overpaid",
-            "Reg. §26-28",
-            f"paying {entry.amount} but only {state.fee_outstanding} of the fee is outstanding",
-        )
-    deadlines, missed = state.deadlines, state.missed
+    # Reg. §26-28: paying more than is outstanding is the issuer's credit, not a refusal.
+    counted, credit = split_payment(outstanding=state.fee_outstanding, paid=entry.amount)
+    paid = state.fee_paid + counted
+    changes: Changes = dict(fee_paid=paid, fee_credit=state.fee_credit + credit)
+    quarters, deadlines, missed = state.quarters, state.deadlines, state.missed
     q = entry.quarter_end
     if q is not None:
-        if quarter_end(q) != q:
-            raise _violation(
-                "quarter_end",
-                "quarter-end",
-                "Reg. §28",
-                f"{q} is not the last day of a quarter",
+        _check_quarter(state, q, field="quarter_end")
+        quarters = _with_quarter(quarters, q, paid=entry.amount)
+        if entry.placed_in_quarter is not None:
+            quarters, deadlines, missed = _report_quarter(
+                state, quarters, deadlines, missed, q, entry.placed_in_quarter, entry.effective_on
             )
-        due = lc.installment_deadline(q, cal)
-        deadlines = tuple(d for d in deadlines if d.name != due.name)
-        if entry.effective_on > due.due:
-            missed = (*missed, due)  # Reg. §28: within 5 working days after the quarter
-    paid = state.fee_paid + entry.amount
+        deadlines, missed = _settle_installment(
+            state, quarters, deadlines, missed, q, entry.effective_on
+        )
     if paid == state.fee_total:
-        deadlines = tuple(d for d in deadlines if lc.installment_quarter(d) is None)
-    return dict(fee_paid=paid, deadlines=deadlines, missed=missed)
+        deadlines = tuple(d for d in deadlines if not d.name.startswith(lc.FEE_INSTALLMENT))
+    changes.update(quarters=quarters, deadlines=deadlines, missed=missed)
+    return changes
+
+
+def _check_quarter(state: EmissionState, q: date, *, field: str) -> None:
+    """A quarter of placement: a quarter's last day, from the quarter placement started in to
+    the quarter it ended (or is to end) in (Reg. §28)."""
+    if quarter_end(q) != q:
+        raise _violation(field, "quarter-end", "Reg. §28", f"{q} is not the last day of a quarter")
+    started = state.placement_started_on
+    last = state.placement_ended_on or state.placement_end
+    if started is None or not quarter_end(started) <= q <= quarter_end(last):
+        period = (
+            "placement has not started" if started is None else f"placement ran {started} – {last}"
+        )
+        raise _violation(
+            field,
+            "quarter-outside-placement",
+            "Reg. §28",
+            f"the quarter ending {q} is not a quarter of placement ({period})",
+        )
+
+
+def _with_quarter(
+    quarters: tuple[QuarterReport, ...],
+    q: date,
+    *,
+    paid: Decimal = Decimal("0.00"),
+    placed: int | None = None,
+) -> tuple[QuarterReport, ...]:
+    """The quarters with quarter ``q`` updated (added in order when new)."""
+    found = next((r for r in quarters if r.quarter_end == q), QuarterReport(quarter_end=q))
+    updated = QuarterReport(
+        quarter_end=q,
+        placed=placed if placed is not None else found.placed,
+        paid=found.paid + paid,
+    )
+    rest = [r for r in quarters if r.quarter_end != q]
+    return tuple(sorted((*rest, updated), key=lambda r: r.quarter_end))
+
+
+def _report_quarter(
+    state: EmissionState,
+    quarters: tuple[QuarterReport, ...],
+    deadlines: tuple[Deadline, ...],
+    missed: tuple[Deadline, ...],
+    q: date,
+    placed: int,
+    on: date,
+) -> tuple[tuple[QuarterReport, ...], tuple[Deadline, ...], tuple[Deadline, ...]]:
+    """Record the VAs placed in quarter ``q`` and close its report deadline (Reg. §28)."""
+    if on <= q:
+        raise _violation(
+            "quarter_end", "quarter-not-ended", "Reg. §28", f"the quarter ending {q} has not ended"
+        )
+    if any(r.quarter_end == q and r.placed is not None for r in quarters):
+        raise _violation(
+            "quarter_end", "quarter-reported", "Reg. §28", f"the quarter ending {q} was reported"
+        )
+    total = sum(r.placed or 0 for r in quarters) + placed
+    if total > state.quantity:
+        raise _violation(
+            "placed_in_quarter",
+            "placed-exceeds-quantity",
+            "Reg. §28",
+            f"{total} VAs reported placed, more than the {state.quantity} of the issue",
+        )
+    quarters = _with_quarter(quarters, q, placed=placed)
+    name = f"{lc.FEE_REPORT}:{q.isoformat()}"
+    report = next((d for d in deadlines if d.name == name), None)
+    if report is not None:
+        deadlines = tuple(d for d in deadlines if d.name != name)
+        if on > report.due:
+            missed = (*missed, report)
+    return quarters, deadlines, missed
+
+
+def _settle_installment(
+    state: EmissionState,
+    quarters: tuple[QuarterReport, ...],
+    deadlines: tuple[Deadline, ...],
+    missed: tuple[Deadline, ...],
+    q: date,
+    on: date,
+) -> tuple[tuple[Deadline, ...], tuple[Deadline, ...]]:
+    """Close quarter ``q``'s installment deadline once its placement is reported and what was
+    paid for it covers the installment (the rest of the fee in proportion to the VAs placed in
+    the quarter, Reg. §28); late if closed after it was due."""
+    report = next((r for r in quarters if r.quarter_end == q), None)
+    if report is None or report.placed is None:
+        return deadlines, missed
+    upfront = state.fee_upfront if state.fee_upfront is not None else state.fee_paid
+    due = installment_amount(
+        fee=state.fee_total,
+        upfront=upfront,
+        quantity=state.quantity,
+        placed_before=sum(r.placed or 0 for r in quarters if r.quarter_end < q),
+        placed=report.placed,
+    )
+    if report.paid < due:
+        return deadlines, missed
+    name = f"{lc.FEE_INSTALLMENT}:{q.isoformat()}"
+    deadline = next((d for d in deadlines if d.name == name), None)
+    if deadline is None:
+        return deadlines, missed
+    kept = tuple(d for d in deadlines if d.name != name)
+    return kept, ((*missed, deadline) if on > deadline.due else missed)
+
+
+def _quarter_reported(
+    view: RegisterView, entry: EmissionQuarterReported, state: EmissionState, cal: WorkingCalendar
+) -> Changes:
+    q = entry.quarter_end
+    _check_quarter(state, q, field="quarter_end")
+    quarters, deadlines, missed = _report_quarter(
+        state,
+        state.quarters,
+        state.deadlines,
+        state.missed,
+        q,
+        entry.placed_in_quarter,
+        entry.effective_on,
+    )
+    deadlines, missed = _settle_installment(
+        state, quarters, deadlines, missed, q, entry.effective_on
+    )
+    return dict(quarters=quarters, deadlines=deadlines, missed=missed)
+
+
+def _proceeds_returned(
+    view: RegisterView, entry: EmissionProceedsReturned, state: EmissionState, cal: WorkingCalendar
+) -> Changes:
+    if state.status is S.CANCELLED and state.cancellation_ground not in (
+        CancellationGround.FAILED,
+        CancellationGround.INVALID,
+    ):
+        raise _violation(
+            "emission",
+            "not-failed-or-invalid",
+            "Reg. §25, §53",
+            "proceeds are returned only for an issue recognized failed or invalid",
+        )
+    returned = (state.proceeds_returned or Decimal("0.00")) + entry.amount
+    proceeds = state.proceeds or Decimal("0.00")
+    if returned > proceeds:
+        raise _violation(
+            "amount",
+            "returned-exceeds-proceeds",
+            "Reg. §25, §53",
+            f"{returned} returned in all, more than the reported proceeds {proceeds}",
+        )
+    return dict(proceeds_returned=returned)
+
+
+def _collateral_reappraised(
+    view: RegisterView,
+    entry: EmissionCollateralReappraised,
+    state: EmissionState,
+    cal: WorkingCalendar,
+) -> Changes:
+    items = list(state.collateral)
+    for position, item in enumerate(entry.items):
+        field = f"items[{position}]"
+        if item.index >= len(items):
+            raise _violation(
+                f"{field}.index",
+                "collateral-index",
+                "Reg. §3-6",
+                f"the emission has {len(items)} collateral items (0 to {len(items) - 1})",
+            )
+        if item.appraised_on > entry.effective_on:
+            raise _violation(
+                f"{field}.appraised_on",
+                "collateral-appraisal-future",
+                "Reg. §3-6",
+                f"an appraisal dated {item.appraised_on} is after the entry ({entry.effective_on})",
+            )
+        items[item.index] = dataclasses.replace(
+            items[item.index], appraised_on=item.appraised_on, assessed_value=item.assessed_value
+        )
+    collateral = tuple(items)
+    met = requirement_met(collateral, emission_volume=state.total_nominal)
+    if met < 1:
+        raise _violation(
+            "items",
+            "collateral-coverage",
+            "Reg. §3-5",
+            f"at the new values the collateral covers {met:.2%} of what Reg. §3-5 requires",
+        )
+    deadlines = state.deadlines
+    valid_until = appraisal_valid_until(collateral)
+    if state.deadline(lc.APPRAISAL_VALIDITY) is not None and valid_until is not None:
+        deadlines = tuple(
+            lc.appraisal_deadline(valid_until) if d.name == lc.APPRAISAL_VALIDITY else d
+            for d in deadlines
+        )
+    return dict(collateral=collateral, deadlines=deadlines)
+
+
+def _deadline_met(name: str, rule: str, paragraph: str, what: str) -> _EmissionHandler:
+    """A handler that closes the open deadline ``name`` (late if after its due date)."""
+
+    def handler(
+        view: RegisterView, entry: EmissionEntry, state: EmissionState, cal: WorkingCalendar
+    ) -> Changes:
+        if state.deadline(name) is None:
+            raise _violation("emission", rule, paragraph, f"no {what} is due")
+        deadlines, missed = _close(state, name, entry.effective_on)
+        return dict(deadlines=deadlines, missed=missed)
+
+    return handler
 
 
 _EMISSION_HANDLERS: Final[dict[str, _EmissionHandler]] = {
@@ -1105,6 +1403,18 @@ _EMISSION_HANDLERS: Final[dict[str, _EmissionHandler]] = {
     "emission.cancellation_notified": _notified,
     "emission.cancellation_published": _published,
     "emission.fee_paid": _fee_paid,
+    "emission.quarter_reported": _quarter_reported,
+    "emission.collateral_reappraised": _collateral_reappraised,
+    "emission.proceeds_returned": _proceeds_returned,
+    "emission.recognition_notified": _deadline_met(
+        lc.RECOGNITION_NOTICE, "no-notice-due", "Reg. §38-39", "notice of a recognition decision"
+    ),
+    "emission.results_disclosed": _deadline_met(
+        lc.RESULTS_DISCLOSURE, "no-disclosure-due", "Reg. §40", "disclosure of the results"
+    ),
+    "emission.cancellation_prenotified": _deadline_met(
+        lc.PRENOTICE, "already-prenotified", "Reg. §55", "preliminary notice of the cancellation"
+    ),
 }
 
 

@@ -13,10 +13,10 @@ from datetime import date, datetime
 from typing import Final
 
 from node.chain.logs import TransferLog
-from node.chain.reads import BlockPin
+from node.chain.reads import BlockRef
 from node.domain.lifecycle import BISHKEK
 from node.domain.model import EmissionState
-from node.domain.names import forbidden_words
+from node.domain.names import forbidden_words, same_name
 from node.verification.findings import Check, Finding
 
 MAX_EVIDENCE_TXS: Final = 50
@@ -38,7 +38,7 @@ class TokenReading:
     """What one declared contract showed at the pinned block (None: unreadable)."""
 
     contract: str
-    pin: BlockPin
+    pin: BlockRef
     code_size: int
     code_hash: str
     code: bytes = b""  # the runtime code itself (compared with a filed source)
@@ -206,6 +206,14 @@ def _metadata(state: EmissionState, reading: TokenReading) -> list[Finding]:
                 Check.SYMBOL_MISMATCH,
                 expected=f"symbol {state.symbol!r}",
                 observed=f"symbol() = {reading.symbol!r}",
+            )
+        )
+    if reading.name is not None and not same_name(reading.name, state.name):
+        found.append(
+            Finding(
+                Check.NAME_MISMATCH,
+                expected=f"name {state.name!r}",
+                observed=f"name() = {reading.name!r}",
             )
         )
     for what, text in (("name", reading.name), ("symbol", reading.symbol)):

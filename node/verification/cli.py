@@ -31,7 +31,7 @@ from node.ledger.service import Ledger
 from node.settings import Settings
 from node.verification.jobs import run_verification_scheduler
 from node.verification.proof import accept_proof, statement_for, typed_data
-from node.verification.runtime import LocalChain, chain_table, open_verifier
+from node.verification.runtime import chain_table, open_verifier
 from node.verification.service import RunReport
 from node.verification.source import file_source, parse_source_filing
 from node.verification.store import VerificationStore
@@ -50,8 +50,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 _SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 
-def make_verify_app(*, local_chain: LocalChain | None = None) -> typer.Typer:
-    """The `tamga verify` sub-app; ``local_chain`` serves chains marked local (anvil)."""
+def make_verify_app() -> typer.Typer:
+    """The `tamga verify` sub-app; chains marked local are read on the node's own anvil."""
     verify_app = typer.Typer(
         cls=_RunByDefault,
         help="On-chain verification: declared contracts, wallets, supply and burns vs the register "
@@ -79,7 +79,7 @@ def make_verify_app(*, local_chain: LocalChain | None = None) -> typer.Typer:
             raise ConfigError("name the emissions to verify, or give --all (not both)")
         with (
             _ledger(settings, clock) as ledger,
-            open_verifier(settings, ledger, local_chain=local_chain) as verifier,
+            open_verifier(settings, ledger) as verifier,
         ):
             report = verifier.run(None if all_ else keys, record=not dry_run)
         if as_json:
@@ -173,7 +173,7 @@ def make_verify_app(*, local_chain: LocalChain | None = None) -> typer.Typer:
             raise ConfigError(f"--signature is not hex: {exc}") from exc
         with (
             _ledger(settings, clock) as ledger,
-            open_verifier(settings, ledger, local_chain=local_chain) as verifier,
+            open_verifier(settings, ledger) as verifier,
         ):
             state = ledger.emission(key)
             resolution = verifier.table.resolve(state.blockchain)
@@ -248,7 +248,7 @@ def make_verify_app(*, local_chain: LocalChain | None = None) -> typer.Typer:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr)
         with (
             _ledger(settings, clock) as ledger,
-            open_verifier(settings, ledger, local_chain=local_chain) as verifier,
+            open_verifier(settings, ledger) as verifier,
         ):
             run_verification_scheduler(verifier, interval_seconds=settings.verify_interval_seconds)
 
@@ -298,7 +298,7 @@ def print_report(report: RunReport, out: Console) -> None:
         table.add_column(column)
     for r in report.results:
         if r.outcome is ChainOutcome.CHECKED and r.block is not None:
-            where = f"block {r.block.number} ({r.block.hash[:10]}…)"
+            where = f"block {r.block.number} ({r.block.hash_hex[:10]}…)"
         else:
             where = r.outcome.value.replace("_", " ")
         counts = Counter(f.severity.value for f in r.findings)

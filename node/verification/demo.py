@@ -31,13 +31,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from node.chain import dev
 from node.chain.config import LOCAL_CHAIN_ID, ChainTable
+from node.chain.endpoint import chain_for
 from node.chain.rpc import RpcClient
 from node.domain.entries import WalletStatement
 from node.errors import ChainError, ConfigError
 from node.ledger.service import Ledger
 from node.settings import Settings
 from node.verification.proof import accept_proof, signable, statement_for
-from node.verification.runtime import LocalChain
 from node.verification.service import Verifier, VerifyConfig
 
 DECIMALS = 18
@@ -247,17 +247,13 @@ def _emission(emissions: dict[str, str], ref: str) -> str:
 
 
 @contextmanager
-def open_demo_chain(
-    settings: Settings, local_chain: LocalChain | None
-) -> Iterator[tuple[DemoChain | None, str]]:
-    """The node's local chain for the demo, and where it answers — or None and why not (the
-    demo register then loads without its on-chain part)."""
-    if local_chain is None:
-        yield None, "no local chain is available"
-        return
+def open_demo_chain(settings: Settings) -> Iterator[tuple[DemoChain | None, str]]:
+    """The node's local chain for the demo (started or attached), and where it answers — or
+    None and why not (the demo register then loads without its on-chain part)."""
     with ExitStack() as stack:
         try:
-            endpoint = stack.enter_context(local_chain(settings.data_dir))
+            endpoint = stack.enter_context(chain_for(settings, own=True))
+            assert endpoint is not None  # started or attached
             client = RpcClient(
                 [endpoint.url], chain_id=LOCAL_CHAIN_ID, timeout=settings.rpc_timeout_seconds
             )

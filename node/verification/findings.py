@@ -27,6 +27,7 @@ class Check(StrEnum):
     PROXY_IMPLEMENTATION_CHANGED = "proxy.implementation-changed"
     METADATA_UNREADABLE = "erc20.metadata-unreadable"
     SYMBOL_MISMATCH = "erc20.symbol-mismatch"
+    NAME_MISMATCH = "erc20.name-mismatch"
     FORBIDDEN_NAME = "names.forbidden-word"
     SUPPLY_EXCEEDS = "supply.exceeds-register"
     SUPPLY_BELOW = "supply.below-register"
@@ -82,6 +83,9 @@ CHECKS: Final[dict[Check, CheckInfo]] = {
     ),
     Check.SYMBOL_MISMATCH: CheckInfo(
         _W, "Reg. §5, Annex 1", "the token's symbol() is not the registered symbol"
+    ),
+    Check.NAME_MISMATCH: CheckInfo(
+        _W, "Reg. §5, Annex 1", "the token's name() is not the registered name"
     ),
     Check.FORBIDDEN_NAME: CheckInfo(
         _C, "Law art. 37.3", "name() or symbol() uses a word forbidden in names"

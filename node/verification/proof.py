@@ -19,8 +19,8 @@ from eth_utils.address import is_address, to_checksum_address
 from eth_utils.crypto import keccak
 from eth_utils.exceptions import ValidationError as EthValidationError
 
-from node.chain import abi
-from node.chain.reads import BlockPin, PinnedReader, pin_block
+from node.chain import abi, reads
+from node.chain.reads import PinnedReader, pin_block
 from node.chain.rpc import RpcClient
 from node.domain.entries import BlockRef, VerificationWalletProof, WalletStatement
 from node.domain.lifecycle import recorded_on
@@ -88,7 +88,7 @@ class CheckedSignature:
 
     method: ProofMethod
     signer: str | None
-    block: BlockPin | None
+    block: reads.BlockRef | None
 
 
 def check_signature(
@@ -202,7 +202,7 @@ def accept_proof(
         block = BlockRef(
             chain_id=pin.chain_id,
             block_number=pin.number,
-            block_hash=pin.hash,
+            block_hash=pin.hash_hex,
             block_time=pin.timestamp,
         )
     entry = VerificationWalletProof(

@@ -1,15 +1,15 @@
 """Build a verifier from Settings: the chain table, a JSON-RPC client per chain, the node's own
-local chain for chains marked ``local`` without URLs, the compilers for filed sources."""
+local chain (node/chain/endpoint.py ``chain_for``) for chains marked ``local`` without URLs, the
+compilers for filed sources."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
-from pathlib import Path
-from typing import Protocol
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 
 from node.chain.abi import DEAD_ADDRESS
 from node.chain.config import ChainSpec, ChainTable
+from node.chain.endpoint import chain_for
 from node.chain.retry import retry_policy
 from node.chain.rpc import RpcClient
 from node.errors import ChainError, ConfigError
@@ -18,20 +18,6 @@ from node.settings import Settings
 from node.verification.service import Verifier, VerifyConfig
 from node.verification.source import Compilers, SourceChecker, default_node_modules
 from node.verification.store import VerificationStore
-
-
-class Endpoint(Protocol):
-    """Where a chain answers."""
-
-    @property
-    def url(self) -> str:
-        """Its JSON-RPC URL."""
-        ...
-
-
-LocalChain = Callable[[Path], AbstractContextManager[Endpoint]]
-"""Starts (or attaches to) the node's local chain for a data directory; node/cli.py passes the
-anchoring package's ``local_chain`` (node does not import anchoring)."""
 
 
 def chain_table(settings: Settings) -> ChainTable:
@@ -52,14 +38,14 @@ def verify_config(settings: Settings) -> VerifyConfig:
 
 
 class ChainClients:
-    """One JSON-RPC client per chain, made on first use; local chains through ``local_chain``."""
+    """One JSON-RPC client per chain, made on first use; chains marked local without URLs on the
+    node's own anvil, started for the ``stack``'s duration when ``start_local`` and none runs
+    (else only the running one, as a request does)."""
 
-    def __init__(
-        self, settings: Settings, stack: ExitStack, *, local_chain: LocalChain | None
-    ) -> None:
+    def __init__(self, settings: Settings, stack: ExitStack, *, start_local: bool = True) -> None:
         self.settings = settings
         self.stack = stack
-        self.local_chain = local_chain
+        self.start_local = start_local
         self._clients: dict[str, RpcClient | None] = {}
 
     def __call__(self, spec: ChainSpec) -> RpcClient | None:
@@ -70,9 +56,16 @@ class ChainClients:
         """
         if spec.name not in self._clients:
             urls = spec.rpc_urls
-            if not urls and spec.local and self.local_chain is not None:
+            if not urls and spec.local:
                 try:
-                    endpoint = self.stack.enter_context(self.local_chain(self.settings.data_dir))
+                    endpoint = self.stack.enter_context(
+                        chain_for(self.settings, start=self.start_local, own=True)
+                    )
+                    if endpoint is None:
+                        raise ConfigError(
+                            f"the local chain of {self.settings.data_dir} is not running "
+                            "(`tamga up`)"
+                        )
                 except ConfigError as exc:
                     raise ChainError(f"the local chain is not available: {exc}") from exc
                 urls = (endpoint.url,)
@@ -92,9 +85,10 @@ class ChainClients:
 
 @contextmanager
 def open_verifier(
-    settings: Settings, ledger: Ledger, *, local_chain: LocalChain | None = None
+    settings: Settings, ledger: Ledger, *, start_local: bool = True
 ) -> Iterator[Verifier]:
-    """A verifier for ``ledger`` set up from ``settings``; local chains it started stop at exit."""
+    """A verifier for ``ledger`` set up from ``settings``; local chains it started stop at exit
+    (``start_local``: see :class:`ChainClients`)."""
     with ExitStack() as stack:
         compilers = Compilers(
             node_modules=default_node_modules(), allow_download=settings.verify_solc_download
@@ -102,7 +96,7 @@ def open_verifier(
         yield Verifier(
             ledger,
             table=chain_table(settings),
-            clients=ChainClients(settings, stack, local_chain=local_chain),
+            clients=ChainClients(settings, stack, start_local=start_local),
             config=verify_config(settings),
             sources=SourceChecker(VerificationStore(ledger.store.engine), compilers),
         )

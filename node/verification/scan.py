@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from node.chain.abi import TRANSFER_TOPIC, ZERO_ADDRESS
 from node.chain.logs import LogScanner, RawLog, TransferLog, decode_transfers, topic_address
-from node.chain.reads import BlockPin
+from node.chain.reads import BlockRef
 from node.chain.rpc import RpcClient, hex_int
 from node.errors import ChainError
 from node.verification.checks import Transfers
@@ -85,7 +85,7 @@ class TransferScanner:
         self.logs = LogScanner(client, max_range=max_range)
         self.stats = ScanStats()
 
-    def scan(self, contracts: Sequence[str], pin: BlockPin) -> dict[str, Transfers]:
+    def scan(self, contracts: Sequence[str], pin: BlockRef) -> dict[str, Transfers]:
         """Bring every contract's scan up to ``pin`` and return its transfers up to it.
 
         Raises:
@@ -111,7 +111,7 @@ class TransferScanner:
         return {c: self._transfers(c, cursors[c].scanned_to, fresh[c], pin=pin) for c in contracts}
 
     # ------------------------------------------------------------------------------------
-    def _undo_reorgs(self, cursors: dict[str, Cursor], pin: BlockPin) -> dict[str, Cursor]:
+    def _undo_reorgs(self, cursors: dict[str, Cursor], pin: BlockRef) -> dict[str, Cursor]:
         scanned = {c.scanned_to for c in cursors.values() if c.scanned_to is not None}
         canonical = self._hashes(sorted(n for n in scanned if n <= pin.number))
         reorgs = 0
@@ -167,7 +167,7 @@ class TransferScanner:
         return found
 
     def _scan_group(
-        self, pool: ThreadPoolExecutor, contracts: list[str], start: int, pin: BlockPin
+        self, pool: ThreadPoolExecutor, contracts: list[str], start: int, pin: BlockRef
     ) -> Iterator[StoredTransfer]:
         """Fetch the group's windows up to ``pin``, ``in_flight`` at a time, and store each in
         block order (a window whose fetch failed stops the scan there: the windows before it
@@ -200,7 +200,7 @@ class TransferScanner:
             for future in pending:
                 future.cancel()
 
-    def _fetch(self, contracts: list[str], first: int, last: int, pin: BlockPin) -> _Window:
+    def _fetch(self, contracts: list[str], first: int, last: int, pin: BlockRef) -> _Window:
         """One window's mints, burns and locks, decoded, checked against the headers of their
         blocks and given their block times; the hash of the window's end goes into the cursor.
         Runs in a worker thread.
@@ -243,7 +243,7 @@ class TransferScanner:
             for log in others
         ]
         transfers.sort(key=_chain_order)
-        end_hash = pin.hash if last == pin.number else headers[last][1]
+        end_hash = pin.hash_hex if last == pin.number else headers[last][1]
         return _Window(last, end_hash, transfers)
 
     def _headers(self, numbers: Sequence[int]) -> dict[int, tuple[int, str, int]]:
@@ -262,7 +262,7 @@ class TransferScanner:
         stored_to: int | None,
         fresh: list[StoredTransfer],
         *,
-        pin: BlockPin,
+        pin: BlockRef,
     ) -> Transfers:
         mints: list[TransferLog] = []
         burns: list[TransferLog] = []

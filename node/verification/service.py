@@ -17,9 +17,10 @@ from typing import Any, Final
 
 from eth_utils.address import is_address
 
+from node.chain import reads
 from node.chain.abi import DEAD_ADDRESS
 from node.chain.config import ChainKind, ChainSpec, ChainTable
-from node.chain.reads import BlockPin, PinnedReader, confirm_pin, pin_block
+from node.chain.reads import PinnedReader, confirm_pin, pin_block
 from node.chain.rpc import RpcClient
 from node.domain.entries import (
     BlockRef,
@@ -95,7 +96,7 @@ class EmissionResult:
     blockchain: str
     outcome: ChainOutcome
     chain_id: int | None
-    block: BlockPin | None
+    block: reads.BlockRef | None
     detail: str
     findings: tuple[ShownFinding, ...]
     opened: tuple[str, ...]
@@ -136,7 +137,7 @@ class _Work:
     state: EmissionState
     outcome: ChainOutcome = ChainOutcome.CHECKED
     chain_id: int | None = None
-    pin: BlockPin | None = None
+    pin: reads.BlockRef | None = None
     detail: str = ""
     evaluation: Evaluation | None = None
     readings: Readings = field(default_factory=Readings)
@@ -480,11 +481,11 @@ def _invalid_address(state: EmissionState, invalid: list[str]) -> Evaluation:
     return Evaluation(findings=(finding,), ran=_ALWAYS)
 
 
-def _block_ref(pin: BlockPin) -> BlockRef:
+def _block_ref(pin: reads.BlockRef) -> BlockRef:
     return BlockRef(
         chain_id=pin.chain_id,
         block_number=pin.number,
-        block_hash=pin.hash,
+        block_hash=pin.hash_hex,
         block_time=pin.timestamp,
     )
 

@@ -12,10 +12,10 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from anchoring.chain import AnchorContract, Chain, SentTransaction, deploy_anchor
-from anchoring.localchain import AnvilProcess
 from anchoring.publisher import Publisher, PublisherConfig, StepHook
 from anchoring.service import node_checkpoint_address
 from anchoring.store import AnchorStore, Deployment
+from node.chain.anvil import AnvilProcess
 from node.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint
 from node.clock import FixedClock
 from node.ledger.service import Ledger

@@ -6,7 +6,7 @@ import contextlib
 import socket
 import threading
 
-from anchoring.localchain import free_port
+from node.chain.anvil import free_port
 
 
 class TcpProxy:

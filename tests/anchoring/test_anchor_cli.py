@@ -16,8 +16,8 @@ from typer.testing import CliRunner, Result
 from anchoring.artifacts import REGISTRY_ANCHOR, load_artifact
 from anchoring.chain import ANCHOR_ROLE, AnchorContract, Chain
 from anchoring.keys import anchor_key_file
-from anchoring.localchain import AnvilProcess, local_chain
 from anchoring.service import node_checkpoint_address
+from node.chain.anvil import AnvilProcess, local_chain
 from node.cli import CliOverrides, app
 from node.clock import FixedClock
 from node.keys import create_keystore
@@ -289,7 +289,7 @@ def test_a_contract_of_another_version_is_refused_with_a_clear_error(
 
 
 def test_status_reports_an_unreachable_chain(tamga: Invoke, data_dir: Path) -> None:
-    from anchoring.localchain import free_port
+    from node.chain.anvil import free_port
 
     down = {
         "TAMGA_RPC_URL": f"http://127.0.0.1:{free_port()}",

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from anchoring.chain import AnchorContract, Chain
-from anchoring.localchain import AnvilProcess
 from anchoring.publisher import PublishAction, Publisher, PublisherConfig, PublishResult
 from anchoring.scheduler import anchor_job, node_scheduler
 from anchoring.store import Deployment
+from node.chain.anvil import AnvilProcess
 from node.clock import FixedClock
 from node.ledger.service import Ledger
 from tests.anchoring.conftest import PublisherFactory, grow

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from anchoring.chain import AnchorContract, Chain
-from anchoring.localchain import AnvilProcess
+from anchoring.chain import AnchorContract, Chain, hex0x
 from anchoring.publisher import PublishAction, PublishStep
 from anchoring.store import AnchorStatus, AnchorStore, Deployment
+from node.chain.anvil import AnvilProcess
 from node.ledger.service import Ledger
 from tests.anchoring.conftest import PublisherFactory
 
@@ -81,7 +81,7 @@ def test_killed_publisher_resumes_to_exactly_one_anchor(
     assert [(e.tree_size, e.log_root) for e in events] == [(checkpoint.size, checkpoint.log_root)]
     [row] = store.anchors(deployed.id)
     assert row.status is AnchorStatus.CONFIRMED
-    assert (row.tx_hash, row.block_hash) == (events[0].tx_hash, events[0].block_hash)
+    assert (row.tx_hash, row.block_hash) == (hex0x(events[0].tx_hash), hex0x(events[0].block_hash))
     # One transaction in all: no duplicate, not even a reverted one.
     assert chain.nonce(anchor_account.address, pending=False) == nonce_before + 1
     assert make_publisher().run().action is PublishAction.UP_TO_DATE

@@ -8,13 +8,16 @@ from typing import Any
 import pytest
 from eth_account import Account
 
-from anchoring import localchain
 from anchoring.chain import AnchorContract, Chain
-from anchoring.localchain import AnvilProcess, ensure_local_deployment, find_anvil, local_chain
+from anchoring.localchain import ensure_local_deployment
 from anchoring.store import AnchorStore
+from node.chain import anvil as anvil_module
+from node.chain.anvil import AnvilProcess, find_anvil, local_chain
+from node.chain.endpoint import ChainEndpoint, chain_for
 from node.errors import ChainError, ConfigError
 from node.ledger import migrate
 from node.ledger.store import SqlLedgerStore
+from node.settings import Settings
 from tests.support.scenario import signer
 
 
@@ -80,7 +83,7 @@ def test_missing_or_broken_anvil_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(localchain, "REPO_ROOT", tmp_path)
+    monkeypatch.setattr(anvil_module, "REPO_ROOT", tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ConfigError, match="anvil is not installed: run `npm ci`"):
         find_anvil()
@@ -89,3 +92,30 @@ def test_missing_or_broken_anvil_is_a_clear_error(
     broken.chmod(0o755)
     with pytest.raises(ChainError, match="anvil did not start: exited with status 3"):
         AnvilProcess.start(anvil=broken, timeout=5)
+
+
+def test_chain_for_decides_between_the_configured_chain_and_the_own_anvil(tmp_path: Path) -> None:
+    configured = Settings(
+        data_dir=tmp_path,
+        rpc_url="http://127.0.0.1:9/rpc/secret-key",
+        chain_id=5,
+        contract_address="0x" + "ab" * 20,
+    )
+    with chain_for(configured) as endpoint:  # nothing is started or sent
+        assert endpoint == ChainEndpoint(
+            url="http://127.0.0.1:9/rpc/secret-key",
+            chain_id=5,
+            local=False,
+            contract="0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB",  # EIP-55
+        )
+    local = Settings(data_dir=tmp_path)
+    with chain_for(local, start=False) as none_runs:
+        assert none_runs is None  # a request never starts a chain
+    with chain_for(configured, own=True) as started:  # the register's dev chains: own anvil
+        assert started is not None and started.local and started.owner
+        assert started.chain_id == 31337 and started.contract is None
+        with chain_for(local, start=False) as found, chain_for(local) as attached:
+            assert found is not None and found.url == started.url  # through endpoint.json
+            assert attached is not None and attached.url == started.url and not attached.owner
+    with chain_for(local, start=False) as stopped:
+        assert stopped is None

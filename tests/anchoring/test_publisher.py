@@ -16,13 +16,14 @@ from anchoring.chain import (
     AnchorContract,
     Chain,
     deploy_anchor,
+    hex0x,
     send_transaction,
 )
 from anchoring.errors import ChainUnavailable, ContractRejected
-from anchoring.localchain import AnvilProcess
 from anchoring.lock import PublisherLock
 from anchoring.publisher import PublishAction, Publisher, PublisherConfig, PublishStep
 from anchoring.store import AnchorRecord, AnchorStatus, AnchorStore, Deployment
+from node.chain.anvil import AnvilProcess
 from node.clock import FixedClock
 from node.errors import ChainError, VerificationError
 from node.ledger.service import Ledger
@@ -350,7 +351,7 @@ def test_an_anchor_dropped_by_a_reorg_is_anchored_again(
     assert again.anchor.id == first.anchor.id  # the same anchor, re-published
     assert contract.latest().tree_size == 3
     events = list(contract.events(from_block=0, chunk=1000))
-    assert [(e.tree_size, e.tx_hash, e.block_hash) for e in events] == [
+    assert [(e.tree_size, hex0x(e.tx_hash), hex0x(e.block_hash)) for e in events] == [
         (3, again.anchor.tx_hash, again.anchor.block_hash)
     ]
     assert [r.status for r in AnchorStore(ledger.store.engine).anchors(deployed.id)] == [

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import update
 
-from anchoring.chain import AnchorContract, Chain, send_transaction
+from anchoring.chain import AnchorContract, Chain, hex0x, send_transaction
 from anchoring.publisher import PublishAction
 from anchoring.reader import read_anchors
 from anchoring.schema import anchors
@@ -17,6 +16,7 @@ from anchoring.store import Deployment
 from node.errors import ChainError
 from node.ledger.service import Ledger
 from tests.anchoring.conftest import PublisherFactory, grow, signed_checkpoint
+from tests.verification.support import LimitedProvider
 
 
 @pytest.fixture
@@ -40,39 +40,35 @@ def test_anchors_match_the_local_checkpoints(
         assert view.root_at is not None
         assert view.root_at.log_root == view.checkpoint.log_root
         assert view.local is not None
-        assert view.local.tx_hash == view.event.tx_hash
+        assert view.local.tx_hash == hex0x(view.event.tx_hash)
     assert report.latest.tree_size == 6
     assert report.to_json()["ok"] is True
 
 
+@pytest.fixture
+def capped(chain: Chain) -> Iterator[LimitedProvider]:
+    """A provider in front of the test anvil that refuses eth_getLogs over more than 2 blocks."""
+    provider = LimitedProvider(chain.client.urls[0], max_range=2)
+    try:
+        yield provider
+    finally:
+        provider.close()
+
+
 def test_small_and_refused_ranges_read_the_same_events(
-    two_anchors: Ledger, contract: AnchorContract, chain: Chain, monkeypatch: pytest.MonkeyPatch
+    two_anchors: Ledger, contract: AnchorContract, capped: LimitedProvider
 ) -> None:
     whole = list(contract.events(from_block=0, chunk=10_000))
     assert list(contract.events(from_block=0, chunk=1)) == whole
-    calls: list[tuple[int, int]] = []
-    real = chain.get_logs
-
-    def limited(
-        *, address: str, topics: Sequence[str | None], from_block: int, to_block: int
-    ) -> list[Mapping[str, Any]]:
-        calls.append((from_block, to_block))
-        if to_block - from_block + 1 > 2:
-            raise ChainError("eth_getLogs failed: query exceeds max block range 2")
-        return real(address=address, topics=topics, from_block=from_block, to_block=to_block)
-
-    monkeypatch.setattr(chain, "get_logs", limited)
-    assert list(contract.events(from_block=0, chunk=64)) == whole
-    assert any(b - a + 1 > 2 for a, b in calls)  # refused, then halved down to 2 blocks
-    by_size = list(contract.events(from_block=0, chunk=64, tree_size=6))
+    through = AnchorContract(Chain.open(capped.url, timeout=5), contract.address)
+    assert list(through.events(from_block=0, chunk=64)) == whole
+    assert capped.refused > 0  # refused, then halved down to 2 blocks
+    by_size = list(through.events(from_block=0, chunk=64, tree_size=6))
     assert [e.tree_size for e in by_size] == [6]
 
-    def broken(**_: object) -> list[Mapping[str, Any]]:
-        raise ChainError("eth_getLogs failed: internal error")
-
-    monkeypatch.setattr(chain, "get_logs", broken)
-    with pytest.raises(ChainError, match="internal error"):
-        list(contract.events(from_block=0, chunk=64))
+    capped.fail_after = 0  # every further eth_getLogs: "backend unavailable", not a refusal
+    with pytest.raises(ChainError, match="backend unavailable"):
+        list(through.events(from_block=0, chunk=64))
 
 
 def test_wrong_local_records_are_reported(
@@ -86,8 +82,9 @@ def test_wrong_local_records_are_reported(
     assert not report.ok
     assert report.all_problems() == [
         "tree size 3: the local record has tx 0x" + "00" * 32 + " in block "
-        f"{report.views[0].event.block_hash}, the chain {report.views[0].event.tx_hash} in block "
-        f"{report.views[0].event.block_hash}"
+        f"{hex0x(report.views[0].event.block_hash)}, the chain "
+        f"{hex0x(report.views[0].event.tx_hash)} in block "
+        f"{hex0x(report.views[0].event.block_hash)}"
     ]
 
 

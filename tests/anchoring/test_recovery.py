@@ -13,14 +13,14 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from anchoring.audit import audit_export
-from anchoring.audit_chain import Web3AnchorChain
+from anchoring.audit_chain import AnchorReader
 from anchoring.audit_report import Check
 from anchoring.audit_source import DirectorySource
 from anchoring.chain import ANCHOR_ROLE, AnchorContract, Chain, deploy_anchor, send_transaction
 from anchoring.errors import ContractRejected
-from anchoring.localchain import AnvilProcess
 from anchoring.publisher import PublishAction, Publisher, PublisherConfig
 from anchoring.store import AnchorStore, Deployment, export_anchors
+from node.chain.anvil import AnvilProcess
 from node.clock import FixedClock
 from node.domain.calendar import kyrgyz_calendar
 from node.errors import ChainError
@@ -189,7 +189,7 @@ def test_key_compromise_recovery_rehearsal(
         #    old key fails at the first checkpoint the new key signed.
         export = tmp_path / "export"
         export_ledger(rotated.store, export, anchors=export_anchors(store, deployment))
-        audit_chain = Web3AnchorChain(anvil.url, contract.address)
+        audit_chain = AnchorReader(anvil.url, contract.address)
         both = audit_export(
             DirectorySource(export),
             chain=audit_chain,

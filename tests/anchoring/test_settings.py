@@ -8,26 +8,26 @@ from pathlib import Path
 import pytest
 
 from anchoring.keys import ensure_anchor_key, load_anchor_account
-from anchoring.service import remote_configured
+from node.chain.endpoint import configured_chain
 from node.errors import ConfigError, SigningKeyError
 from node.settings import Settings
 
 
 def test_remote_chain_settings_must_be_complete(tmp_path: Path) -> None:
-    assert not remote_configured(Settings(data_dir=tmp_path))
+    assert not configured_chain(Settings(data_dir=tmp_path))
     complete = Settings(
         data_dir=tmp_path,
         rpc_url="http://127.0.0.1:8545",
         chain_id=1,
         contract_address="0x" + "11" * 20,
     )
-    assert remote_configured(complete)
+    assert configured_chain(complete)
     with pytest.raises(ConfigError, match="TAMGA_CHAIN_ID and TAMGA_CONTRACT_ADDRESS must be"):
-        remote_configured(Settings(data_dir=tmp_path, rpc_url="http://x"))
+        configured_chain(Settings(data_dir=tmp_path, rpc_url="http://x"))
     with pytest.raises(ConfigError, match="TAMGA_RPC_URL is not"):
-        remote_configured(Settings(data_dir=tmp_path, contract_address="0x" + "11" * 20))
+        configured_chain(Settings(data_dir=tmp_path, contract_address="0x" + "11" * 20))
     with pytest.raises(ConfigError, match="not an address"):
-        remote_configured(complete.model_copy(update={"contract_address": "0x1234"}))
+        configured_chain(complete.model_copy(update={"contract_address": "0x1234"}))
 
 
 def test_password_from_file_or_environment(tmp_path: Path) -> None:

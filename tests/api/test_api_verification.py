@@ -342,12 +342,14 @@ def test_findings_and_history_are_public_and_on_the_page(chain: TestChain, venv:
         "critical",
     )
     assert finding["paragraph"] == "Reg. §5.5, §9.4" and "empty" in finding["observed"]
-    assert finding["expected"] and finding["evidence"]["block"]["block_hash"] == result.block.hash
+    assert (
+        finding["expected"] and finding["evidence"]["block"]["block_hash"] == result.block.hash_hex
+    )
     run = data["last_run"]
     assert run["outcome"] == "checked" and run["run"] == report.run
     assert (int(run["block"]["block_number"]), run["block"]["block_hash"]) == (
         result.block.number,
-        result.block.hash,
+        result.block.hash_hex,
     )
     kinds = [h["kind"] for h in data["history"]]
     assert kinds == ["verification.observed", "verification.finding"]
@@ -367,7 +369,7 @@ def test_findings_and_history_are_public_and_on_the_page(chain: TestChain, venv:
         html = env.client.get(f"/emissions/{regno}?lang={lang}").text
         assert f'<span class="sev sev-critical">{severity}</span>' in html, lang
         assert check in html and event in html, lang
-        assert result.block.hash in html  # the block the run read
+        assert result.block.hash_hex in html  # the block the run read
     problem(env.client.get("/v1/emissions/KG9999Z9999/verification"), 404)
 
 

@@ -11,9 +11,9 @@ import pytest
 
 from anchoring.audit import audit_export
 from anchoring.audit_source import HttpSource
-from anchoring.localchain import AnvilProcess, free_port
 from anchoring.services import AnchoringDatabase, export_anchor_objects
 from api.i18n import LANGUAGES, keys, text, translations
+from node.chain.anvil import AnvilProcess, free_port
 from node.chain.config import ChainTable
 from node.chain.rpc import RpcClient
 from node.domain.calendar import kyrgyz_calendar

@@ -16,13 +16,13 @@ from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 
 from anchoring.audit_bundle import audit_bundle
-from anchoring.audit_chain import Web3AnchorChain
+from anchoring.audit_chain import AnchorReader
 from anchoring.bundle_format import bundle_sha256, parse_bundle_url
 from anchoring.chain import AnchorContract, Chain, deploy_anchor
-from anchoring.localchain import AnvilProcess, anvil_dir, free_port
 from anchoring.publisher import PublishAction, Publisher, PublisherConfig
 from anchoring.store import AnchorStore, Deployment
 from api.app import create_app
+from node.chain.anvil import AnvilProcess, anvil_dir, free_port
 from node.clock import FixedClock
 from node.domain.calendar import kyrgyz_calendar
 from node.settings import Settings
@@ -67,9 +67,9 @@ class Anchored:
         )
         assert publisher.run().action is PublishAction.CONFIRMED
 
-    def audit_chain(self) -> Web3AnchorChain:
+    def audit_chain(self) -> AnchorReader:
         """The auditor's own read-only client of the contract."""
-        return Web3AnchorChain(self.url, self.contract)
+        return AnchorReader(self.url, self.contract)
 
 
 def _anchored(anvil: AnvilProcess, tmp_path: Path, *, publish: bool) -> Iterator[Anchored]:

@@ -15,7 +15,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from anchoring.audit_chain import Web3AnchorChain, anchor_abi
+from anchoring.audit_chain import AnchorReader, anchor_abi
 from node.checkpoint import Checkpoint, SignedCheckpoint, format_time, sign_checkpoint
 from node.clock import FixedClock
 from node.ledger.export import export_ledger
@@ -52,9 +52,9 @@ class World:
         """The register's checkpoint key."""
         return signer().address
 
-    def chain(self, contract: str | None = None) -> Web3AnchorChain:
+    def chain(self, contract: str | None = None) -> AnchorReader:
         """A read-only chain client for the contract (default: the register's)."""
-        return Web3AnchorChain(self.rpc_url, contract or self.contract)
+        return AnchorReader(self.rpc_url, contract or self.contract)
 
     def copy_db(self, directory: Path) -> Path:
         """A private copy of the ledger's database file (for tampering)."""
@@ -269,7 +269,7 @@ def anchor_all(
     ledger = world.open(db)
     try:
         rows = [r for r in ledger.checkpoints() if sizes is None or r.size in sizes]
-        latest = Web3AnchorChain(world.rpc_url, contract)
+        latest = AnchorReader(world.rpc_url, contract)
         previous = latest.latest(block=w3.eth.block_number).tree_size
         anchors: dict[int, dict[str, Any]] = {}
         for row in rows:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from audit_world import World, build_world
 
-from anchoring.localchain import AnvilProcess
+from node.chain.anvil import AnvilProcess
 from node.domain.calendar import WorkingCalendar, kyrgyz_calendar
 
 

@@ -23,12 +23,12 @@ from audit_world import (
     new_contract,
 )
 
-from anchoring.artifacts import ContractArtifact
 from anchoring.audit import audit_export
-from anchoring.audit_chain import CrossCheckedChain, Web3AnchorChain, code_mismatch
+from anchoring.audit_chain import AnchorReader, CrossCheckedChain, code_mismatch
 from anchoring.audit_report import AuditReport, Check
 from anchoring.audit_source import DirectorySource, HttpSource, SuppliedProof, parse_proof
-from anchoring.localchain import AnvilProcess
+from node.chain.anvil import AnvilProcess
+from node.chain.artifacts import ContractArtifact
 from node.domain.calendar import WorkingCalendar
 from tests.reliability.fault_proxy import FaultKind, FaultProxy
 
@@ -302,7 +302,7 @@ def test_another_contract_s_code_is_named(
     report = _audit(world, clean_export, calendar, contract=token)
     finding = report.first(Check.CONTRACT_CODE)
     assert finding is not None, _lines(report)
-    assert finding.where.startswith(f"contract {Web3AnchorChain(world.rpc_url, token).contract}")
+    assert finding.where.startswith(f"contract {AnchorReader(world.rpc_url, token).contract}")
     assert "not the RegistryAnchor contract" in finding.message
     empty = _audit(world, clean_export, calendar, contract="0x" + "00" * 19 + "01")
     finding = empty.first(Check.CONTRACT_CODE)
@@ -342,7 +342,7 @@ def proxy(audit_anvil: AnvilProcess) -> Iterator[FaultProxy]:
 def test_two_rpcs_that_agree_pass(
     world: World, clean_export: Path, calendar: WorkingCalendar, proxy: FaultProxy
 ) -> None:
-    chain = CrossCheckedChain([world.chain(), Web3AnchorChain(proxy.url, world.contract)])
+    chain = CrossCheckedChain([world.chain(), AnchorReader(proxy.url, world.contract)])
     report = _audit(world, clean_export, calendar, chain=chain)
     assert report.ok, _lines(report)
     assert {t.check: t.checked for t in report.tallies}[Check.RPC_AGREEMENT] == 1
@@ -366,7 +366,7 @@ def test_two_rpcs_that_disagree_are_named(
 ) -> None:
     proxy.arm(fault, **options)
     chain = CrossCheckedChain(
-        [world.chain(), Web3AnchorChain(proxy.url, world.contract)],
+        [world.chain(), AnchorReader(proxy.url, world.contract)],
         names=[world.rpc_url, proxy.url],
     )
     report = _audit(world, clean_export, calendar, chain=chain)
@@ -382,7 +382,7 @@ def test_a_second_anvil_is_another_chain(
     other = AnvilProcess.start()
     try:
         chain = CrossCheckedChain(
-            [world.chain(), Web3AnchorChain(other.url, world.contract)],
+            [world.chain(), AnchorReader(other.url, world.contract)],
             names=[world.rpc_url, other.url],
         )
         report = _audit(world, clean_export, calendar, chain=chain)

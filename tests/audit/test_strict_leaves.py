@@ -23,7 +23,7 @@ from web3 import Web3
 
 from anchoring.audit import audit_export
 from anchoring.audit_bundle import audit_bundle
-from anchoring.audit_chain import Web3AnchorChain
+from anchoring.audit_chain import AnchorReader
 from anchoring.audit_report import AuditReport, Check
 from anchoring.audit_source import DirectorySource, parse_entry_line
 from anchoring.bundle import build_bundle
@@ -112,7 +112,7 @@ def _reanchored(world: World, export: Path, changes: dict[int, bytes], *, copy: 
 def _audit(world: World, export: Path, contract: str, calendar: WorkingCalendar) -> AuditReport:
     return audit_export(
         DirectorySource(export),
-        chain=Web3AnchorChain(world.rpc_url, contract),
+        chain=AnchorReader(world.rpc_url, contract),
         calendar=calendar,
         signers=[world.signer],
     )

@@ -295,11 +295,13 @@ def test_bad_registration_leaves_even_the_application_unwritten(
     code = _issuer(initialised, tmp_path)
     before = head_size(initialised)
     data = emission_filing(code)
-    data["collateral"][0]["registered_on"] = "2026-11-19"
+    data["collateral"][0]["registered_on"] = "2026-11-19"  # after the filing (Reg. §3-9)
     data["registration"] = registration(on="2026-11-18")  # before the collateral (Reg. §3-10)
     result = initialised("emission", "register", str(write_yaml(tmp_path / "e.yaml", data)))
     assert result.exit_code == 3
-    assert "[collateral-not-registered; Reg. §3-10]" in _one_error_line(result.stderr)
+    assert "[collateral-registered-after-filing; Reg. §3-9, §9.11]" in _one_error_line(
+        result.stderr
+    )
     assert head_size(initialised) == before
     assert json.loads(initialised("emission", "list", "--json").stdout) == []
 

@@ -27,6 +27,9 @@ TAMGA = Path(sys.executable).with_name("tamga")
 
 pytestmark = pytest.mark.slow
 
+# entries `tamga demo` writes (node/demo_data/demo.yaml, with the chain steps on its own anvil)
+DEMO_ENTRIES = 149
+
 
 def _env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAMGA_")}
@@ -60,16 +63,16 @@ def test_console_script_end_to_end(tmp_path: Path) -> None:
         assert symbol in listed.stdout
     checkpoint = _tamga(data_dir, "log", "checkpoint")
     assert checkpoint.returncode == 0, checkpoint.stderr
-    assert json.loads(checkpoint.stdout)["tree_size"] == 119
+    assert json.loads(checkpoint.stdout)["tree_size"] == DEMO_ENTRIES
     check = _tamga(data_dir, "check")
     assert check.returncode == 0, check.stderr
     assert "passed" in check.stdout
     export = _tamga(data_dir, "export", "--out", str(tmp_path / "export"))
     assert export.returncode == 0, export.stderr
     manifest = json.loads((tmp_path / "export" / "manifest.json").read_text())
-    assert manifest["tree_size"] == 119
+    assert manifest["tree_size"] == DEMO_ENTRIES
     entries = (tmp_path / "export" / "entries.jsonl").read_text(encoding="utf-8")
-    assert len(entries.splitlines()) == 119
+    assert len(entries.splitlines()) == DEMO_ENTRIES
 
 
 def _lines(stream: object, sink: queue.Queue[str]) -> None:

@@ -17,9 +17,9 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from anchoring.chain import AnchorContract, Chain, deploy_anchor
-from anchoring.localchain import AnvilProcess
 from anchoring.publisher import PublishAction, Publisher, PublisherConfig
 from anchoring.store import AnchorStatus, AnchorStore, Deployment
+from node.chain.anvil import AnvilProcess
 from node.clock import FixedClock
 from node.domain.calendar import kyrgyz_calendar
 from node.errors import ConfigError, VerificationError

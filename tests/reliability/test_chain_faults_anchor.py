@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 
 from anchoring.chain import AnchorContract, Chain, deploy_anchor
 from anchoring.errors import ChainUnavailable
-from anchoring.localchain import AnvilProcess
 from anchoring.publisher import PublishAction, Publisher, PublisherConfig, PublishStep
 from anchoring.store import AnchorRecord, AnchorStatus, AnchorStore, Deployment
 from api.app import create_app
+from node.chain.anvil import AnvilProcess
 from node.chain.retry import NO_RETRY, RetryPolicy
 from node.cli import CliOverrides, app
 from node.clock import FixedClock

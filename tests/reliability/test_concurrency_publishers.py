@@ -11,9 +11,9 @@ from pathlib import Path
 
 from anchoring.chain import AnchorContract, Chain, deploy_anchor
 from anchoring.keys import ensure_anchor_key, load_anchor_account
-from anchoring.localchain import AnvilProcess
 from anchoring.service import node_checkpoint_address
 from anchoring.store import AnchorStatus, AnchorStore
+from node.chain.anvil import AnvilProcess
 from node.clock import FixedClock
 from node.settings import Settings
 from tests.reliability.concurrency_support import (

@@ -26,10 +26,10 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from anchoring.chain import AnchorContract, Chain, deploy_anchor
-from anchoring.localchain import AnvilProcess
 from anchoring.publisher import PublishAction, Publisher, PublisherConfig
 from anchoring.store import AnchorStore, Deployment
 from node.chain import dev
+from node.chain.anvil import AnvilProcess
 from node.chain.rpc import RpcClient
 from node.clock import FixedClock, SystemClock
 from node.domain.calendar import kyrgyz_calendar

@@ -90,6 +90,64 @@ def test_verifiers_import_only_the_hasher() -> None:
     assert project <= {"node.merkle.hasher", "node.errors", "node.types"}, project
 
 
+TRANSPORT_MODULE = "node.chain.rpc"
+"""The one JSON-RPC transport (failover, batching, retries, redaction, chain-id check)."""
+_TRANSPORT_NAMES = {
+    "Web3",
+    "AsyncWeb3",
+    "HTTPProvider",
+    "AsyncHTTPProvider",
+    "WebSocketProvider",
+    "LegacyWebSocketProvider",
+    "IPCProvider",
+    "AutoProvider",
+    "BaseProvider",
+    "JSONBaseProvider",
+}
+
+
+def _json_rpc_transports(path: Path) -> list[str]:
+    """What in ``path`` builds a JSON-RPC transport of its own: web3's providers or ``Web3``
+    imported, constructed or subclassed, or a JSON-RPC request body written by hand (a
+    ``"jsonrpc"`` key)."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "web3":
+            for alias in node.names:
+                if alias.name in _TRANSPORT_NAMES or (node.module or "").startswith(
+                    "web3.providers"
+                ):
+                    found.append(f"line {line}: imports {node.module}.{alias.name}")
+        elif isinstance(node, ast.Attribute) and node.attr in _TRANSPORT_NAMES:
+            found.append(f"line {line}: uses .{node.attr}")
+        elif isinstance(node, ast.Name) and node.id in _TRANSPORT_NAMES:
+            found.append(f"line {line}: uses {node.id}")
+        elif isinstance(node, ast.Dict) and any(
+            isinstance(k, ast.Constant) and k.value == "jsonrpc" for k in node.keys
+        ):
+            found.append(f"line {line}: writes a JSON-RPC request body")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str | bytes):
+            text = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
+            if '"jsonrpc"' in text:
+                found.append(f"line {line}: writes a JSON-RPC request body")
+    return found
+
+
+def test_one_json_rpc_transport() -> None:
+    """Only node/chain/rpc.py talks JSON-RPC: every other chain reader or writer (the publisher's
+    and the auditor's contract bindings, the verification, the local anvil's probe) goes through
+    its RpcClient (``web3_for`` gives web3.py that client as its provider)."""
+    offenders = {
+        module: found
+        for module, path in MODULES
+        if module != TRANSPORT_MODULE and (found := _json_rpc_transports(path))
+    }
+    assert offenders == {}
+    transport = dict(MODULES)[TRANSPORT_MODULE]
+    assert _json_rpc_transports(transport)  # the check sees the one transport's provider
+
+
 SERVICES = [
     (name, path)
     for name, path in MODULES

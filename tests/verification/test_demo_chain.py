@@ -28,7 +28,7 @@ PLANTED = {
     "Chuy Grain Receipt": {"burn.unregistered", "supply.below-register"},
     "Osh Silk Token": {"mint.beyond-quantity", "supply.exceeds-register"},
     "Issyk-Kul Water Token": {"proxy.upgradeable", "proxy.implementation-changed"},
-    "Talas Gold Token": {"names.forbidden-word"},
+    "Talas Gold Token": {"names.forbidden-word", "erc20.name-mismatch"},
     "Naryn Wool Coin": {"code.missing"},
     "Naryn Yak Wool": {"chain.unsupported"},  # TON: not EVM, reported, never skipped
     "Chuy Agro Harvest": {"chain.unsupported"},

@@ -92,7 +92,7 @@ def test_a_failed_scan_resumes_from_its_cursor(
     resumed = _scanner(client, ledger, max_range=pin.number).scan([token], pin)[token]
     assert [log.tx_hash for log in resumed.burns] == burns
     assert capped.get_logs == 2  # only the rest: one window, two filters
-    assert store.cursors(31337, [token])[token].scanned_hash == pin.hash
+    assert store.cursors(31337, [token])[token].scanned_hash == pin.hash_hex
 
 
 def test_windows_in_flight_are_stored_in_block_order(
@@ -111,7 +111,7 @@ def test_windows_in_flight_are_stored_in_block_order(
     store = VerificationStore(ledger.store.engine)
     stored = store.transfers(31337, token, up_to=pin.number)
     assert [t.log.tx_hash for t in stored if t.kind == "burn"] == burns
-    assert store.cursors(31337, [token])[token].scanned_hash == pin.hash
+    assert store.cursors(31337, [token])[token].scanned_hash == pin.hash_hex
 
 
 class SlowStore(VerificationStore):
@@ -146,7 +146,7 @@ def test_windows_that_arrived_meanwhile_are_stored_in_one_transaction(
     windows = -(-(pin.number + 1) // (pin.number // 8 + 1))
     assert 1 < len(store.saves) < windows  # fewer commits than windows, in block order
     assert store.saves == sorted(store.saves) and store.saves[-1] == pin.number
-    assert store.cursors(31337, [token])[token].scanned_hash == pin.hash
+    assert store.cursors(31337, [token])[token].scanned_hash == pin.hash_hex
 
 
 def test_a_failed_window_keeps_the_windows_before_it_and_drops_those_after(
@@ -174,7 +174,7 @@ def test_a_failed_window_keeps_the_windows_before_it_and_drops_those_after(
     capped.fail_at = None
     resumed = _scanner(client, ledger, max_range=2, in_flight=4).scan([token], pin)[token]
     assert [log.tx_hash for log in resumed.burns] == burns
-    assert store.cursors(31337, [token])[token].scanned_hash == pin.hash
+    assert store.cursors(31337, [token])[token].scanned_hash == pin.hash_hex
 
 
 def test_a_reorg_between_two_scans_is_undone(chain: TestChain, ledger: Ledger) -> None:

@@ -60,7 +60,7 @@ def test_a_clean_token_has_no_findings_and_records_its_baseline(
     assert observed[-1].readings.treasury_balance == 200_000 * VA
     assert observed[-1].readings.minted == 1_000_000 * VA
     assert observed[-1].block is not None
-    assert observed[-1].block.block_hash == result.block.hash  # pinned: chain id, number, hash
+    assert observed[-1].block.block_hash == result.block.hash_hex  # pinned: chain id, number, hash
     again = verifier(ledger, chain.client).run()
     assert again.entries == 1  # only the observation: nothing new to record
 
@@ -136,6 +136,7 @@ def test_metadata_name_rule_and_symbol(chain: TestChain, ledger: Ledger) -> None
         "names.forbidden-word:name",
         "names.forbidden-word:symbol",
         "erc20.symbol-mismatch",
+        "erc20.name-mismatch",  # registered under another name
     }
     (result,) = [r for r in report.results if r.key == first]
     name = next(f for f in result.findings if f.id == "names.forbidden-word:name")

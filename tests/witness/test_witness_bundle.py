@@ -13,7 +13,7 @@ from anchoring.audit_report import Check
 from anchoring.audit_witness import parse_policy
 from anchoring.bundle import build_bundle
 from anchoring.bundle_format import bundle_bytes
-from anchoring.localchain import AnvilProcess
+from node.chain.anvil import AnvilProcess
 from node.domain.calendar import kyrgyz_calendar
 from tests.audit.audit_world import build_world
 from tests.witness.witness_support import TAMGA, WitnessServer, cosigner

@@ -187,7 +187,7 @@ def sample_event(kind: str, on: date, emission: str) -> Entry:
         },
         "whitepaper_amended": {"consented": True, "basis": authority(on)},
         "offer_disclosed": {"uri": "https://x.example/offer"},
-        "placement_started": {},
+        "placement_started": {"venue": "Bishkek Crypto Exchange"},
         "placement_ended": {},
         "results_reported": {
             "actual_start": on,
@@ -209,6 +209,14 @@ def sample_event(kind: str, on: date, emission: str) -> Entry:
         "cancellation_notified": {},
         "cancellation_published": {"uri": "https://x.example/notice"},
         "fee_paid": {"amount": "1.00"},
+        "quarter_reported": {"quarter_end": date(2026, 6, 30), "placed_in_quarter": "0"},
+        "proceeds_returned": {"amount": "1.00"},
+        "recognition_notified": {},
+        "results_disclosed": {"uri": "https://x.example/results"},
+        "cancellation_prenotified": {},
+        "collateral_reappraised": {
+            "items": [{"index": "0", "appraised_on": on, "assessed_value": "10000000.00"}]
+        },
     }[kind.removeprefix("emission.")]
     return ev(kind.removeprefix("emission."), on, emission=emission, **data)
 

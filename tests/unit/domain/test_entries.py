@@ -64,6 +64,12 @@ KINDS = [
     "emission.cancellation_notified",
     "emission.cancellation_published",
     "emission.fee_paid",
+    "emission.quarter_reported",
+    "emission.proceeds_returned",
+    "emission.recognition_notified",
+    "emission.results_disclosed",
+    "emission.cancellation_prenotified",
+    "emission.collateral_reappraised",
     *VERIFICATION_KINDS,
 ]
 ON = date(2026, 9, 1)

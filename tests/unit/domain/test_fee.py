@@ -17,8 +17,10 @@ from node.domain.fee import (
     increase_fee,
     installment_schedule,
     minimum_upfront,
+    proportional_fee,
     quarter_end,
     registration_fee,
+    split_payment,
 )
 from node.errors import RuleViolation
 
@@ -135,10 +137,33 @@ def test_minimum_upfront_rejects_bad_fee(fee: str) -> None:
     )
 
 
-def test_upfront_payment_accepted_from_twenty_percent_to_the_whole_fee() -> None:
+def test_upfront_payment_accepted_from_twenty_percent_and_beyond_the_fee() -> None:
     check_upfront_payment(fee=D("100.00"), paid=D("20.00"))
     check_upfront_payment(fee=D("100.00"), paid=D("100.00"))
     check_upfront_payment(fee=D("1.01"), paid=D("0.21"))
+    # Reg. §26-28 name no ground to refuse an overpayment: it becomes the issuer's credit
+    check_upfront_payment(fee=D("100.00"), paid=D("100.01"))
+    assert split_payment(outstanding=D("100.00"), paid=D("100.01")) == (D("100.00"), D("0.01"))
+    assert split_payment(outstanding=D("100.00"), paid=D("40.00")) == (D("40.00"), D("0.00"))
+    assert split_payment(outstanding=D("0.00"), paid=D("5.00")) == (D("0.00"), D("5.00"))
+
+
+@pytest.mark.parametrize(
+    ("placed", "expected"),
+    [(0, "200.00"), (250_000, "400.00"), (1_000_000, "1000.00"), (333_333, "466.67")],
+)
+def test_proportional_fee_counts_the_upfront_part_and_the_rest_by_what_was_placed(
+    placed: int, expected: str
+) -> None:
+    # Reg. §28: 20% with the documents, the rest in proportion to the VAs actually placed
+    fee = proportional_fee(fee=D("1000.00"), upfront=D("200.00"), quantity=1_000_000, placed=placed)
+    assert fee == D(expected)
+
+
+def test_proportional_fee_refuses_more_placed_than_issued() -> None:
+    with pytest.raises(RuleViolation) as caught:
+        proportional_fee(fee=D("1000.00"), upfront=D("200.00"), quantity=10, placed=11)
+    assert caught.value.rule == "placed-exceeds-quantity"
 
 
 @pytest.mark.parametrize(
@@ -146,7 +171,6 @@ def test_upfront_payment_accepted_from_twenty_percent_to_the_whole_fee() -> None
     [
         ("100.00", "19.99", "fee_paid", "fee-upfront-minimum"),
         ("1.01", "0.20", "fee_paid", "fee-upfront-minimum"),
-        ("100.00", "100.01", "fee_paid", "fee-overpaid"),
         ("100.00", "20.001", "fee_paid", "money"),
         ("100.00", "-1.00", "fee_paid", "money"),
         ("100.00", "Infinity", "fee_paid", "money"),

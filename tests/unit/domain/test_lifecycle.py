@@ -53,6 +53,15 @@ EXPECTED: dict[str, tuple[set[EmissionStatus], EmissionStatus | str | None]] = {
     "emission.cancellation_notified": ({S.CANCELLED}, None),  # Reg. §54-55
     "emission.cancellation_published": ({S.CANCELLED}, None),  # Reg. §56
     "emission.fee_paid": (ALL - {S.REFUSED}, None),  # Reg. §28
+    "emission.quarter_reported": (ALL - {S.REFUSED}, None),  # Reg. §28
+    "emission.proceeds_returned": ({S.FAILED, S.INVALID, S.CANCELLED}, None),  # Reg. §25, §53
+    "emission.recognition_notified": (  # Reg. §38-39
+        {S.CIRCULATING, S.FAILED, S.CANCELLED, S.SUSPENDED},
+        None,
+    ),
+    "emission.results_disclosed": ({S.CIRCULATING, S.SUSPENDED}, None),  # Reg. §40
+    "emission.cancellation_prenotified": ({S.CANCELLED}, None),  # Reg. §55
+    "emission.collateral_reappraised": (ACTIVE | {S.SUSPENDED}, None),  # Reg. §3-6
 }
 
 

@@ -407,3 +407,13 @@ def test_a_broken_lexicon_is_refused_by_name(
     broken.write_text(change(LEXICON.read_text("utf-8")), "utf-8")
     with pytest.raises(ConfigError, match=message):
         load_lexicon(broken)
+
+
+def test_same_name_ignores_case_spacing_punctuation_script_and_look_alikes() -> None:
+    from node.domain.names import same_name
+
+    assert same_name("Ala-Too Real Estate Token", "ALA TOO real estate  token")
+    assert same_name("Ала-Тоо Сом", "Ala-Too Som")  # the same name, transliterated
+    assert same_name("Ala-Too Som", "\u0391la-Too Som")  # Greek capital alpha
+    assert not same_name("Ala-Too Real Estate Token", "Ala-Too Real Estate Coin")
+    assert not same_name("Talas Gold Token", "Kyrgyz Gold Token")

@@ -41,7 +41,13 @@ from node.domain.entries import (
     IssuerRegistered,
 )
 from node.domain.filings import application_entry
-from node.domain.model import CancellationGround, Deadline, EmissionStatus, IssuerStatus
+from node.domain.model import (
+    CancellationGround,
+    Deadline,
+    EmissionStatus,
+    IssuerStatus,
+    QuarterReport,
+)
 from node.domain.register import Effects, MemoryRegister, apply_entry
 from node.errors import IllegalTransition, RuleViolation
 
@@ -127,17 +133,32 @@ def test_full_lifecycle_walk() -> None:
     assert disclosed.status is S.OFFER_DISCLOSED
     assert disclosed.placement_earliest == date(2026, 5, 15)
 
-    placing = walk_one(reg, "placement_started", STARTED_ON)
+    placing = walk_one(reg, "placement_started", STARTED_ON, venue="Bishkek Crypto Exchange")
     assert placing.status is S.PLACING and placing.placement_started_on == STARTED_ON
     assert [d.name for d in placing.deadlines] == [
         "fee_installment:2026-06-30",
+        "fee_report:2026-06-30",
         "fee_installment:2026-09-30",
+        "fee_report:2026-09-30",
+        "appraisal_validity",  # Reg. §3-6: appraised 20 Feb, current until 20 Aug 2026
     ]
+    # Reg. §28: the quarter's installment is the rest of the fee (800.00) in proportion to what
+    # was placed in it: 500,000 of 1,000,000 -> 400.00; paid with the quarter's report
     paid = walk_one(
-        reg, "fee_paid", date(2026, 7, 3), amount="300.00", quarter_end=date(2026, 6, 30)
+        reg,
+        "fee_paid",
+        date(2026, 7, 3),
+        amount="400.00",
+        quarter_end=date(2026, 6, 30),
+        placed_in_quarter="500000",
     )
-    assert paid.fee_paid == Decimal("500.00") and paid.status is S.PLACING
-    assert [d.name for d in paid.deadlines] == ["fee_installment:2026-09-30"]
+    assert paid.fee_paid == Decimal("600.00") and paid.status is S.PLACING
+    assert [d.name for d in paid.deadlines] == [
+        "fee_installment:2026-09-30",
+        "fee_report:2026-09-30",
+        "appraisal_validity",
+    ]
+    assert paid.quarters == (QuarterReport(date(2026, 6, 30), 500_000, Decimal("400.00")),)
 
     ended = walk_one(reg, "placement_ended", ENDED_ON)
     assert ended.status is S.PLACEMENT_ENDED
@@ -156,6 +177,8 @@ def test_full_lifecycle_walk() -> None:
         share_placed_pct="80",
     )
     assert reported.status is S.REPORTED and reported.placed == 800_000
+    # Reg. §28: 200.00 paid with the documents + 800.00 × 800,000 / 1,000,000 placed
+    assert reported.fee_total == Decimal("840.00") and reported.fee_outstanding == Decimal("240.00")
     assert reported.deadline("recognition") == Deadline(
         "recognition", date(2026, 8, 24), "Reg. §34"
     )
@@ -166,6 +189,13 @@ def test_full_lifecycle_walk() -> None:
     )
     assert circulating.status is S.CIRCULATING and circulating.status_since == RECOGNIZED_ON
     assert circulating.circulating == 800_000 and circulating.unplaced == 200_000
+    assert [d.name for d in circulating.deadlines][-3:] == [
+        "recognition_notice",  # Reg. §38: 3 working days
+        "results_disclosure",  # Reg. §40: 5 working days
+        "unplaced_cancellation",  # Reg. §45, §65: 3 working days
+    ]
+    walk_one(reg, "recognition_notified", date(2026, 8, 21))
+    walk_one(reg, "results_disclosed", date(2026, 8, 24), uri="https://x.example/results")
 
     unplaced = walk_one(
         reg, "unplaced_cancelled", date(2026, 8, 24), amount="200000", tx_hashes=[TX]
@@ -181,10 +211,18 @@ def test_full_lifecycle_walk() -> None:
     assert burned.burned == 100_000 and burned.circulating == 700_000
     assert burned.regno == REGNO and burned.status is S.CIRCULATING  # the number stays
 
+    # Q3: 300,000 more placed (800,000 in all): cumulative due 640.00, installment 240.00; paid
+    # two days late with an extra 10.00, which is the issuer's credit
     late_q3 = walk_one(
-        reg, "fee_paid", date(2026, 10, 9), amount="500.00", quarter_end=date(2026, 9, 30)
+        reg,
+        "fee_paid",
+        date(2026, 10, 9),
+        amount="250.00",
+        quarter_end=date(2026, 9, 30),
+        placed_in_quarter="300000",
     )
     assert late_q3.fee_outstanding == 0 and late_q3.deadlines == ()
+    assert late_q3.fee_credit == Decimal("10.00")
     assert late_q3.missed == (
         Deadline("fee_installment:2026-09-30", date(2026, 10, 7), "Reg. §28"),
     )
@@ -228,9 +266,12 @@ def test_full_lifecycle_walk() -> None:
     assert cancelled.status is S.CANCELLED and cancelled.regno == REGNO
     assert cancelled.cancellation_ground is CancellationGround.AUTHORITY_DECISION
     assert cancelled.deadlines == (
+        Deadline("prenotice", date(2026, 12, 2), "Reg. §55"),
         Deadline("notification", date(2026, 12, 4), "Reg. §55"),
         Deadline("publication", date(2026, 12, 8), "Reg. §56"),
     )
+    assert cancelled.withdrawn == 0  # an authority decision, not a failure: nothing withdrawn
+    walk_one(reg, "cancellation_prenotified", date(2026, 12, 2))
     walk_one(reg, "cancellation_notified", date(2026, 12, 2))
     done = walk_one(reg, "cancellation_published", date(2026, 12, 9), uri="https://a.example/n")
     assert done.deadlines == ()
@@ -277,7 +318,10 @@ def test_failed_recognition_leads_to_cancellation() -> None:
     )
     assert failed.status is S.FAILED
     # Reg. §36: the number is cancelled no later than the next working day
-    assert failed.deadlines == (Deadline("cancellation", date(2026, 8, 25), "Reg. §36"),)
+    assert failed.deadlines == (
+        Deadline("cancellation", date(2026, 8, 25), "Reg. §36"),
+        Deadline("recognition_notice", date(2026, 8, 27), "Reg. §38-39"),
+    )
     late = walk_one(
         reg, "cancelled", date(2026, 8, 26), ground="failed", basis=authority(date(2026, 8, 26))
     )
@@ -441,7 +485,6 @@ def test_suspension_remedy_date_and_resumption_to_prior_status() -> None:
             "fee-upfront-minimum",
             "Reg. §28",
         ),
-        ({"fee_paid": "1000.01"}, "fee_paid", "fee-overpaid", "Reg. §28"),
         (
             {
                 "decision": {
@@ -595,11 +638,34 @@ def test_registration_basis() -> None:
     violates(reg, court, "basis.type", "basis-type", "Reg. §64")
 
 
-def test_collateral_must_be_registered_first() -> None:
-    reg = fresh(collateral=_collateral(registered_on=date(2026, 3, 17)))
-    violates(
-        reg, _register(), "collateral[0].registered_on", "collateral-not-registered", "Reg. §3-10"
+def test_collateral_must_be_registered_and_deposited_before_filing() -> None:
+    # Reg. §3-8 (securities: registrar or depository), §9.11 (the registration is filed): a
+    # pledge registered after the documents were filed on 2 March 2026 is refused, and with it
+    # any emission registration before the collateral's (Reg. §3-10)
+    reg = fresh()
+    late = app_entry(
+        documents_filed_on=FILED_ON, collateral=_collateral(registered_on=date(2026, 3, 3))
     )
+    violates(
+        reg,
+        late,
+        "collateral[0].registered_on",
+        "collateral-registered-after-filing",
+        "Reg. §3-8, §9.11",
+    )
+    unregistered = app_entry(collateral=_collateral(registered_on=None))
+    violates(
+        reg,
+        unregistered,
+        "collateral[0].registered_on",
+        "collateral-registered-after-filing",
+        "Reg. §3-8, §9.11",
+    )
+    same_day = app_entry(
+        documents_filed_on=FILED_ON, collateral=_collateral(registered_on=FILED_ON)
+    )
+    reg.apply(same_day, calendar=CAL)
+    assert state(reg, "APP-000002").collateral[0].registered_on == FILED_ON
 
 
 def test_appraisal_must_be_current_at_registration() -> None:
@@ -660,7 +726,7 @@ def test_placement_not_before_the_fifth_working_day() -> None:
     reg = fresh("offer_disclosed")
     violates(
         reg,
-        ev("placement_started", date(2026, 5, 14)),
+        ev("placement_started", date(2026, 5, 14), venue="Bishkek Crypto Exchange"),
         "effective_on",
         "placement-too-early",
         "Reg. §21",
@@ -671,7 +737,7 @@ def test_placement_within_the_white_paper_period() -> None:
     reg = fresh("offer_disclosed", placement_start=date(2026, 5, 20))
     violates(
         reg,
-        ev("placement_started", date(2026, 5, 15)),
+        ev("placement_started", date(2026, 5, 15), venue="Bishkek Crypto Exchange"),
         "effective_on",
         "placement-outside-period",
         "Reg. §20",
@@ -689,7 +755,11 @@ def test_placement_within_the_white_paper_period() -> None:
 def test_early_end_drops_later_installments() -> None:
     reg = fresh("placement_started")
     ended = walk_one(reg, "placement_ended", date(2026, 6, 10))
-    assert [d.name for d in ended.deadlines] == ["fee_installment:2026-06-30", "results_report"]
+    assert [d.name for d in ended.deadlines] == [
+        "fee_installment:2026-06-30",
+        "fee_report:2026-06-30",
+        "results_report",
+    ]
 
 
 def _report(**changes: Any) -> Entry:
@@ -766,8 +836,9 @@ def test_amendment_of_quantity_and_nominal_costs_the_increase_fee() -> None:
     reg.apply(_decide(date(2026, 9, 16)), calendar=CAL)
     done = state(reg)
     assert (done.quantity, done.nominal_value) == (1_200_000, Decimal("12.00"))
-    # total nominal 10 000 000 -> 14 400 000: 0.01% of the increase = 440.00 (Law art. 22)
-    assert done.fee_total == Decimal("1440.00")
+    # total nominal 10 000 000 -> 14 400 000: 0.01% of the increase = 440.00 (Law art. 22), on
+    # top of the fee owed for the 800,000 of 1,000,000 placed: 200.00 + 800.00 × 0.8 (Reg. §28)
+    assert done.fee_total == Decimal("840.00") + Decimal("440.00")
     assert done.missed[-1] == Deadline("whitepaper_review", date(2026, 9, 15), "Reg. §7")
 
 
@@ -826,8 +897,12 @@ def test_extending_placement_adds_installments() -> None:
     assert extended.placement_end == date(2026, 11, 30)
     assert [d.name for d in extended.deadlines] == [
         "fee_installment:2026-06-30",
+        "fee_report:2026-06-30",
         "fee_installment:2026-09-30",
+        "fee_report:2026-09-30",
+        "appraisal_validity",
         "fee_installment:2026-12-31",
+        "fee_report:2026-12-31",
     ]
 
 
@@ -920,7 +995,6 @@ def test_fee_payment_rules() -> None:
     reg = fresh("placement_started")
     on = date(2026, 7, 1)
     violates(reg, ev("fee_paid", on, amount="0.001"), "amount", "money", "Reg. §28")
-    violates(reg, ev("fee_paid", on, amount="800.01"), "amount", "fee-overpaid", "Reg. §26-28")
     violates(
         reg,
         ev("fee_paid", on, amount="1.00", quarter_end=date(2026, 6, 29)),
@@ -933,7 +1007,13 @@ def test_fee_payment_rules() -> None:
 def test_fee_payment_may_be_recorded_out_of_order() -> None:
     reg = fresh("placement_started")
     paid = walk_one(reg, "fee_paid", date(2026, 5, 10), amount="800.00")
-    assert paid.fee_outstanding == 0 and paid.deadlines == ()
+    # paid in full: no installment is due, the quarterly reports still are (Reg. §28)
+    assert paid.fee_outstanding == 0
+    assert [d.name for d in paid.deadlines] == [
+        "fee_report:2026-06-30",
+        "fee_report:2026-09-30",
+        "appraisal_validity",
+    ]
     assert paid.last_event_on == STARTED_ON
 
 

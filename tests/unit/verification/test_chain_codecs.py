@@ -1,5 +1,6 @@
 """Chain helpers without a chain: the Multicall3 codec (against eth_abi), return-data decoders,
-EIP-1967 slots, Transfer log decoding, the chain table and its settings."""
+EIP-1967 slots, Transfer log decoding, the eth_getLogs refusal detection, the chain table and its
+settings."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from pydantic import ValidationError
 
 from node.chain import abi
 from node.chain.config import ChainKind, ChainSetting, ChainTable, normalize_name
-from node.chain.logs import decode_transfers, topic_address
+from node.chain.logs import decode_transfers, refuses_range, topic_address
+from node.chain.rpc import RpcError
 from node.errors import ChainError
 from node.settings import Settings
 
@@ -165,3 +167,38 @@ def test_chains_come_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 
     config = verify_config(settings)
     assert config.sinks == (abi.DEAD_ADDRESS, "0x000000000000000000000000000000000000beef")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # what the verification scan recognised
+        "query returned more than 10000 results",
+        "block range too large",
+        "query timeout exceeded",
+        "request timed out",
+        "too big range",
+        "block range is too wide",
+        # what the publisher's Anchored scan recognised
+        "eth_getLogs is limited to a 10,000 range",
+        "too many blocks requested",
+        "Log response size exceeded",
+        "exceed maximum block range: 5000",
+        # what other providers send
+        "block range greater than 10000 max",
+        "Block range limit exceeded",
+    ],
+)
+def test_refused_log_ranges_are_recognised(message: str) -> None:
+    refusal = RpcError(message, code=-32000, method="eth_getLogs", url="http://rpc")
+    assert refuses_range(refusal)
+
+
+def test_limit_exceeded_is_a_refusal_and_other_errors_are_not() -> None:
+    def error(message: str, code: int) -> RpcError:
+        return RpcError(message, code=code, method="eth_getLogs", url="http://rpc")
+
+    assert refuses_range(error("please narrow your filter", -32005))  # EIP-1474
+    assert not refuses_range(error("backend unavailable", -32000))
+    assert not refuses_range(error("internal error", -32603))
+    assert not refuses_range(error("invalid params", -32602))

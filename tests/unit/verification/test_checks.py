@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from node.chain.logs import TransferLog
-from node.chain.reads import BlockPin
+from node.chain.reads import BlockRef
 from node.domain.model import EmissionState
 from node.domain.verification import OpenFinding, Severity, VerificationState
 from node.verification.checks import (
@@ -23,7 +23,7 @@ from node.verification.checks import (
 from node.verification.findings import CHECKS, Check, Finding
 from tests.unit.domain.lifecycle_samples import fresh, walk
 
-PIN = BlockPin(chain_id=1, number=100, hash="0x" + "aa" * 32, timestamp=1_790_000_000)
+PIN = BlockRef(chain_id=1, number=100, hash=b"\xaa" * 32, timestamp=1_790_000_000)
 WALLET = "0x1111111111111111111111111111111111111111"
 TOKEN = "0x2222222222222222222222222222222222222222"
 VA = 10**18
@@ -134,8 +134,15 @@ def test_metadata_and_the_name_rule() -> None:
     assert "name(), decimals()" in unreadable.findings[0].observed
     assert Check.SUPPLY_EXCEEDS not in unreadable.ran  # no decimals: no supply checks
     named = evaluate(state, _reading(name="Kyrgyz Real Estate", symbol="atre "))
-    assert _ids(named.findings) == {"names.forbidden-word:name"}  # the symbol matches, folded
-    assert named.findings[0].paragraph == "Law art. 37.3"
+    # the symbol matches, folded; the name is not the registered one and breaks Law art. 37.3
+    assert _ids(named.findings) == {"names.forbidden-word:name", "erc20.name-mismatch"}
+    forbidden = next(f for f in named.findings if f.check is Check.FORBIDDEN_NAME)
+    assert forbidden.paragraph == "Law art. 37.3"
+    renamed = evaluate(state, _reading(name="Ala-Too Real Estate Coin"))
+    assert _ids(renamed.findings) == {"erc20.name-mismatch"}
+    assert renamed.findings[0].expected == "name 'Ala-Too Real Estate Token'"
+    spelled = evaluate(state, _reading(name="ALA TOO real-estate  token"))
+    assert _ids(spelled.findings) == set()  # case, spacing and punctuation do not count
     symbol = evaluate(state, _reading(symbol="MANAS"))
     assert _ids(symbol.findings) == {"erc20.symbol-mismatch", "names.forbidden-word:symbol"}
 

@@ -1,0 +1,324 @@
+"""The registry office's cases: quarterly reports and installments in proportion to placement,
+credits for overpayments, recognition and cancellation notices, withdrawal and return of proceeds
+of a failed issue, the unplaced VAs' cancellation term, the placement venue (Reg. §22-56)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from node.domain.model import Deadline, EmissionStatus, QuarterReport
+from node.domain.register import MemoryRegister
+from node.errors import RuleViolation
+from tests.unit.domain.lifecycle_samples import (
+    APP,
+    CAL,
+    RECOGNIZED_ON,
+    STARTED_ON,
+    apply_for,
+    authority,
+    ev,
+    fresh,
+    register_issuer,
+)
+
+S = EmissionStatus
+Q2, Q3 = date(2026, 6, 30), date(2026, 9, 30)
+
+
+def _state(reg: MemoryRegister) -> Any:
+    found = reg.emission(APP)
+    assert found is not None
+    return found
+
+
+def _do(reg: MemoryRegister, kind: str, on: date, **data: Any) -> Any:
+    reg.apply(ev(kind, on, **data), calendar=CAL)
+    return _state(reg)
+
+
+def _refused(reg: MemoryRegister, kind: str, on: date, rule: str, **data: Any) -> RuleViolation:
+    before = _state(reg)
+    with pytest.raises(RuleViolation) as caught:
+        reg.apply(ev(kind, on, **data), calendar=CAL)
+    assert caught.value.rule == rule, caught.value
+    assert _state(reg) == before  # nothing lost, nothing half-written
+    return caught.value
+
+
+# ---- fee: quarterly reports and installments (Reg. §28) --------------------------------------
+
+
+def test_a_quarter_without_placement_is_reported_and_owes_nothing() -> None:
+    reg = fresh("placement_started")
+    reported = _do(reg, "quarter_reported", date(2026, 7, 2), quarter_end=Q2, placed_in_quarter="0")
+    # the report closes its own deadline and, with nothing placed, the installment (0.00)
+    assert [d.name for d in reported.deadlines] == [
+        "fee_installment:2026-09-30",
+        "fee_report:2026-09-30",
+        "appraisal_validity",
+    ]
+    assert reported.quarters == (QuarterReport(Q2, 0, Decimal("0.00")),)
+    assert reported.missed == ()
+
+
+def test_installment_is_the_rest_in_proportion_to_the_quarter_s_placement() -> None:
+    reg = fresh("placement_started")  # fee 1000.00, 200.00 paid with the documents
+    _do(reg, "quarter_reported", date(2026, 7, 2), quarter_end=Q2, placed_in_quarter="250000")
+    # due: 800.00 × 250,000 / 1,000,000 = 200.00; a partial payment leaves it open
+    short = _do(reg, "fee_paid", date(2026, 7, 3), amount="150.00", quarter_end=Q2)
+    assert short.deadline("fee_installment:2026-06-30") is not None
+    assert short.fee_paid == Decimal("350.00")
+    # the rest paid after the 5th working day (7 Jul 2026): closed, and recorded as late
+    done = _do(reg, "fee_paid", date(2026, 7, 8), amount="50.00", quarter_end=Q2)
+    assert done.deadline("fee_installment:2026-06-30") is None
+    assert done.missed == (Deadline("fee_installment:2026-06-30", date(2026, 7, 7), "Reg. §28"),)
+    assert done.quarters == (QuarterReport(Q2, 250_000, Decimal("200.00")),)
+
+
+def test_late_quarterly_report_is_recorded_as_missed() -> None:
+    reg = fresh("placement_started")
+    # 10 working days after 30 Jun 2026 is 14 Jul 2026
+    late = _do(reg, "quarter_reported", date(2026, 7, 15), quarter_end=Q2, placed_in_quarter="0")
+    assert Deadline("fee_report:2026-06-30", date(2026, 7, 14), "Reg. §28") in late.missed
+
+
+@pytest.mark.parametrize(
+    ("on", "data", "rule"),
+    [
+        (
+            date(2026, 7, 2),
+            {"quarter_end": date(2026, 6, 29), "placed_in_quarter": "0"},
+            "quarter-end",
+        ),
+        (
+            date(2026, 7, 2),
+            {"quarter_end": date(2026, 3, 31), "placed_in_quarter": "0"},
+            "quarter-outside-placement",
+        ),
+        (
+            date(2026, 12, 1),
+            {"quarter_end": date(2026, 12, 31), "placed_in_quarter": "0"},
+            "quarter-outside-placement",
+        ),
+        (date(2026, 6, 30), {"quarter_end": Q2, "placed_in_quarter": "0"}, "quarter-not-ended"),
+        (
+            date(2026, 7, 2),
+            {"quarter_end": Q2, "placed_in_quarter": "1000001"},
+            "placed-exceeds-quantity",
+        ),
+    ],
+)
+def test_quarterly_report_rules(on: date, data: dict[str, Any], rule: str) -> None:
+    error = _refused(fresh("placement_started"), "quarter_reported", on, rule, **data)
+    assert error.paragraph == "Reg. §28"
+
+
+def test_a_quarter_is_reported_once_and_not_before_placement() -> None:
+    reg = fresh("placement_started")
+    _do(reg, "quarter_reported", date(2026, 7, 2), quarter_end=Q2, placed_in_quarter="1")
+    _refused(
+        reg,
+        "quarter_reported",
+        date(2026, 7, 3),
+        "quarter-reported",
+        quarter_end=Q2,
+        placed_in_quarter="1",
+    )
+    not_started = fresh("offer_disclosed")
+    _refused(
+        not_started,
+        "quarter_reported",
+        date(2026, 5, 20),
+        "quarter-outside-placement",
+        quarter_end=date(2026, 3, 31),
+        placed_in_quarter="0",
+    )
+
+
+def test_the_fee_after_partial_placement_is_proportional_and_excess_is_credit() -> None:
+    reg = fresh("placement_started")
+    _do(reg, "fee_paid", date(2026, 7, 3), amount="800.00")  # everything, before the results
+    _do(reg, "placement_ended", date(2026, 7, 31))
+    reported = _do(
+        reg,
+        "results_reported",
+        date(2026, 8, 10),
+        actual_start=STARTED_ON,
+        actual_end=date(2026, 7, 31),
+        placed="400000",
+        prices=["10.00"],
+        proceeds="4000000.00",
+        share_placed_pct="40",
+    )
+    # Reg. §28: 200.00 + 800.00 × 0.4 = 520.00 owed; 480.00 paid beyond it is the issuer's credit
+    assert reported.fee_total == Decimal("520.00")
+    assert reported.fee_paid == Decimal("520.00") and reported.fee_credit == Decimal("480.00")
+    assert not any(d.name.startswith("fee_installment") for d in reported.deadlines)
+
+
+def test_an_overpayment_is_a_credit_not_a_refusal() -> None:
+    reg = MemoryRegister()
+    register_issuer(reg)
+    applied = apply_for(reg, fee_paid="1000.01")  # the fee is 1000.00
+    assert applied.fee_paid == Decimal("1000.00") and applied.fee_credit == Decimal("0.01")
+    assert applied.fee_upfront == Decimal("1000.00")
+    placing = fresh("placement_started")
+    paid = _do(placing, "fee_paid", date(2026, 7, 3), amount="900.00")
+    assert paid.fee_outstanding == 0 and paid.fee_credit == Decimal("100.00")
+
+
+# ---- recognition, disclosure, unplaced VAs (Reg. §38-40, §45, §65) ---------------------------
+
+
+def test_recognition_notice_and_disclosure_terms_across_a_holiday() -> None:
+    reg = fresh("recognized_successful")  # recognized Thu 20 Aug 2026
+    state = _state(reg)
+    # 3 working days: Fri 21, Mon 24, Tue 25 Aug; 5: … Thu 27 Aug 2026
+    assert state.deadline("recognition_notice") == Deadline(
+        "recognition_notice", date(2026, 8, 25), "Reg. §38-39"
+    )
+    assert state.deadline("results_disclosure") == Deadline(
+        "results_disclosure", date(2026, 8, 27), "Reg. §40"
+    )
+    assert state.deadline("unplaced_cancellation") == Deadline(
+        "unplaced_cancellation", date(2026, 8, 25), "Reg. §45, §65"
+    )
+    # Fri 28 Aug, (31 Aug: Independence Day), Tue 1, Wed 2 Sep
+    assert CAL.add_working_days(date(2026, 8, 27), 3) == date(2026, 9, 2)
+    late = _do(reg, "recognition_notified", date(2026, 8, 26))
+    assert Deadline("recognition_notice", date(2026, 8, 25), "Reg. §38-39") in late.missed
+    _refused(reg, "recognition_notified", date(2026, 8, 26), "no-notice-due")
+    _do(reg, "results_disclosed", date(2026, 8, 27), uri="https://x.example/results")
+    _refused(
+        reg, "results_disclosed", date(2026, 8, 28), "no-disclosure-due", uri="https://x.example/r"
+    )
+    unplaced = _do(reg, "unplaced_cancelled", date(2026, 8, 28), amount="200000")
+    assert Deadline("unplaced_cancellation", date(2026, 8, 25), "Reg. §45, §65") in unplaced.missed
+
+
+def test_no_unplaced_term_when_everything_was_placed() -> None:
+    from tests.unit.domain.lifecycle_samples import walk
+
+    reg = MemoryRegister()
+    register_issuer(reg)
+    apply_for(reg)
+    done = walk(reg, "recognized_successful", placed=1_000_000)
+    assert done.deadline("unplaced_cancellation") is None
+
+
+# ---- failure, withdrawal, proceeds, cancellation notices (Reg. §25, §53-56) --------------------
+
+
+def _failed() -> MemoryRegister:
+    reg = fresh("results_reported")  # 800,000 placed for 8,000,000.00
+    on = date(2026, 8, 24)
+    _do(reg, "recognized_failed", on, grounds=["untrue_information"], basis=authority(on))
+    return reg
+
+
+def test_a_failed_issue_is_withdrawn_and_its_proceeds_returned() -> None:
+    reg = _failed()
+    failed = _state(reg)
+    assert failed.status is S.FAILED and failed.circulating == 800_000  # until the cancellation
+    _do(reg, "proceeds_returned", date(2026, 8, 24), amount="3000000.00")
+    on = date(2026, 8, 25)
+    cancelled = _do(reg, "cancelled", on, ground="failed", basis=authority(on))
+    # Reg. §25, §53: every VA of the issue is withdrawn from circulation
+    assert cancelled.circulating == 0 and cancelled.withdrawn == 800_000
+    assert cancelled.to_record()["withdrawn"] == "800000"
+    returned = _do(reg, "proceeds_returned", date(2026, 8, 28), amount="5000000.00")
+    assert returned.proceeds_returned == Decimal("8000000.00") == returned.proceeds
+    _refused(
+        reg, "proceeds_returned", date(2026, 9, 16), "returned-exceeds-proceeds", amount="0.01"
+    )
+
+
+def test_proceeds_are_returned_only_for_failed_or_invalid_issues() -> None:
+    reg = fresh("recognized_successful")
+    on = date(2026, 9, 1)
+    _do(reg, "cancelled", on, ground="authority_decision", basis=authority(on))
+    _refused(reg, "proceeds_returned", date(2026, 9, 2), "not-failed-or-invalid", amount="1.00")
+
+
+def test_cancellation_is_prenotified_the_next_calendar_day() -> None:
+    reg = fresh("recognized_successful")
+    on = date(2026, 8, 28)  # a Friday: the preliminary notice is due on Saturday (Reg. §55)
+    cancelled = _do(reg, "cancelled", on, ground="authority_decision", basis=authority(on))
+    assert cancelled.deadline("prenotice") == Deadline("prenotice", date(2026, 8, 29), "Reg. §55")
+    # the written notice: 3 working days, past the 31 August holiday
+    assert cancelled.deadline("notification") == Deadline(
+        "notification", date(2026, 9, 3), "Reg. §55"
+    )
+    late = _do(reg, "cancellation_prenotified", date(2026, 8, 31))
+    assert Deadline("prenotice", date(2026, 8, 29), "Reg. §55") in late.missed
+    _refused(reg, "cancellation_prenotified", date(2026, 8, 31), "already-prenotified")
+
+
+# ---- placement venue (Reg. §22) ----------------------------------------------------------------
+
+
+def test_placement_names_its_exchange_operator() -> None:
+    reg = fresh("offer_disclosed")
+    error = _refused(reg, "placement_started", STARTED_ON, "venue-required", venue="  ")
+    assert (error.field, error.paragraph) == ("venue", "Reg. §22")
+    assert (
+        _do(reg, "placement_started", STARTED_ON, venue="Bishkek Crypto Exchange").status
+        is S.PLACING
+    )
+
+
+def test_recognized_on_is_the_sample_s() -> None:
+    assert date(2026, 8, 20) == RECOGNIZED_ON
+
+
+# ---- collateral appraisal while placed (Reg. §3-5, §3-6) ---------------------------------------
+
+
+def _placing_until_september() -> MemoryRegister:
+    from tests.unit.domain.lifecycle_samples import walk
+
+    reg = MemoryRegister()
+    register_issuer(reg)
+    apply_for(reg, placement_end=date(2026, 9, 30))  # appraised 20 Feb 2026
+    walk(reg, "placement_started")
+    return reg
+
+
+def test_the_appraisal_must_stay_current_while_placed() -> None:
+    reg = _placing_until_september()
+    placing = _state(reg)
+    # six months from 20 Feb 2026 (Reg. §3-6)
+    due = Deadline("appraisal_validity", date(2026, 8, 20), "Reg. §3-6")
+    assert placing.deadline("appraisal_validity") == due
+    ended = _do(reg, "placement_ended", date(2026, 8, 25))
+    assert due in ended.missed and ended.deadline("appraisal_validity") is None
+
+
+def test_a_new_appraisal_renews_the_term_and_is_checked() -> None:
+    reg = _placing_until_september()
+    on = date(2026, 8, 3)
+    item = {"index": "0", "appraised_on": on, "assessed_value": "10000000.00"}
+    _refused(reg, "collateral_reappraised", on, "collateral-index", items=[{**item, "index": "1"}])
+    _refused(
+        reg,
+        "collateral_reappraised",
+        on,
+        "collateral-appraisal-future",
+        items=[{**item, "appraised_on": date(2026, 8, 4)}],
+    )
+    _refused(
+        reg,
+        "collateral_reappraised",
+        on,
+        "collateral-coverage",
+        items=[{**item, "assessed_value": "9999999.99"}],
+    )
+    renewed = _do(reg, "collateral_reappraised", on, items=[item])
+    assert renewed.deadline("appraisal_validity").due == date(2027, 2, 3)
+    assert renewed.collateral[0].appraised_on == on
+    ended = _do(reg, "placement_ended", date(2026, 8, 25))
+    assert ended.missed == ()
