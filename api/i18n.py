@@ -297,6 +297,16 @@ _TEXTS: Final[dict[str, tuple[str, str, str]]] = {
         "Предварительное уведомление об аннулировании",
         "Cancellation pre-notified",
     ),
+    "event.emission.remedy_requested": (
+        "Кемчиликтерди оңдоо талап кылынды",
+        "Направлено требование устранить нарушения",
+        "Remedy of defects requested",
+    ),
+    "event.emission.documents_amended": (
+        "Оңдолгон документтер берилди",
+        "Представлены исправленные документы",
+        "Amended documents filed",
+    ),
     "event.emission.collateral_reappraised": (
         "Күрөө кайра бааланды",
         "Залог переоценён",
@@ -531,6 +541,11 @@ _TEXTS: Final[dict[str, tuple[str, str, str]]] = {
         "Жыйынтыктарды ачыкка чыгаруу",
         "Раскрытие итогов",
         "Disclosure of results",
+    ),
+    "deadline.documents_remedy": (
+        "Документтердеги кемчиликтерди оңдоо",
+        "Устранение нарушений в документах",
+        "Remedy of the documents' defects",
     ),
     "deadline.appraisal_validity": (
         "Күрөөнү баалоонун мөөнөтү",

@@ -99,6 +99,15 @@ class DeadlineOut(_Out):
     rule: str
 
 
+class DefectOut(_Out):
+    """A rule the filed documents break: the field, the rule and its paragraph (Reg. §17, §37)."""
+
+    field: str
+    rule: str
+    paragraph: str
+    message: str
+
+
 class QuarterOut(_Out):
     """One quarter of placement: the VAs the issuer reported placed in it and what it paid for
     it (Reg. §28)."""
@@ -228,6 +237,11 @@ class EmissionOut(_Out):
     )
     proceeds_returned: str | None = Field(
         default=None, description="Proceeds returned to holders so far (Reg. §25, §53)."
+    )
+    defects: list[DefectOut] = Field(
+        default_factory=list,
+        description="What the filed documents break, recorded with the application for the "
+        "authority to have remedied (Reg. §37) or to refuse on (Reg. §17).",
     )
 
 

@@ -686,19 +686,27 @@ def emission_register(
     submission = parse_emission_submission(read_document(file))
     with _ledger(rt) as ledger:
         submitted = submit_emission(ledger, submission)
+        received = ledger.emission(submitted.application_no)
+    # Reg. §10, §17, §37: a defective application is received; its defects are for the authority
+    defects = received.defects if received is not None else ()
     if as_json:
         _echo_json(
             {
                 "application_no": submitted.application_no,
                 "regno": submitted.regno,
                 "size": submitted.size,
+                "defects": [d.to_record() for d in defects],
             }
         )
         return
     text = f"application {submitted.application_no} filed"
     if submitted.regno is not None:
         text += f"; registered as {submitted.regno}"
+    if defects:
+        text += f" with {len(defects)} defect(s) to remedy (Reg. §37) or refuse on (Reg. §17):"
     _out().print(text)
+    for d in defects:
+        _out().print(f"  {d.field}: {d.message} [{d.rule}; {d.paragraph}]", markup=False)
 
 
 @emission_app.command(

@@ -370,6 +370,22 @@ class EmissionApplied(EmissionEntry, EmissionTerms):
     emission: ApplicationNo
 
 
+class EmissionRemedyRequested(EmissionEntry):
+    """The authority's written notice to remedy the application's defects by ``remedy_by``,
+    at most 10 working days (Reg. §37); the defects are those recorded with the application."""
+
+    kind: Literal["emission.remedy_requested"] = "emission.remedy_requested"
+    remedy_by: dt.date
+    note: str = Field(default="", max_length=2000)
+
+
+class EmissionDocumentsAmended(EmissionEntry, EmissionTerms):
+    """The issuer files amended or completed documents (Reg. §37): the application's terms as
+    they now stand; they are checked again as on filing."""
+
+    kind: Literal["emission.documents_amended"] = "emission.documents_amended"
+
+
 class EmissionRegistered(EmissionEntry):
     """The authority registers the emission and assigns its number (Reg. §10, §57, §67-68)."""
 
@@ -757,6 +773,8 @@ AnyEmissionEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
     EmissionResultsDisclosed,
     EmissionCancellationPrenotified,
     EmissionCollateralReappraised,
+    EmissionRemedyRequested,
+    EmissionDocumentsAmended,
 ]
 """Any emission entry."""
 
@@ -809,6 +827,8 @@ ENTRY_TYPES: Final[dict[str, type[IssuerEntry] | type[EmissionEntry]]] = {
         EmissionResultsDisclosed,
         EmissionCancellationPrenotified,
         EmissionCollateralReappraised,
+        EmissionRemedyRequested,
+        EmissionDocumentsAmended,
         VerificationObserved,
         VerificationFinding,
         VerificationFindingResolved,

@@ -4,7 +4,8 @@ Statuses and events (``*`` = allowed from every status of the box; ``=`` = statu
 
     emission.applied ──► APPLIED ──registered──► REGISTERED ──offer_disclosed──► OFFER_DISCLOSED
                            │                        Reg. §10, §57                    Reg. §21
-                           └─refused──► REFUSED (terminal, Reg. §17)                     │
+                           ├─refused──► REFUSED (terminal, Reg. §17)                     │
+                           └─remedy_requested / documents_amended (Reg. §37)──► =        │
                                                                               placement_started
                                                                                  Reg. §20-21
                                                                                          ▼
@@ -98,6 +99,8 @@ TRANSITIONS: Final[Mapping[str, Transition]] = {
         # creates the emission; it must not exist yet
         _t("emission.applied", _NONE, S.APPLIED, "Reg. §9"),
         _t("emission.registered", _ONE({S.APPLIED}), S.REGISTERED, "Reg. §10, §57"),
+        _t("emission.remedy_requested", _ONE({S.APPLIED}), "same", "Reg. §37"),
+        _t("emission.documents_amended", _ONE({S.APPLIED}), "same", "Reg. §37"),
         _t("emission.refused", _ONE({S.APPLIED}), S.REFUSED, "Reg. §10, §17"),
         _t(
             "emission.whitepaper_amendment_requested",
@@ -213,6 +216,7 @@ RESULTS_DISCLOSURE: Final = "results_disclosure"
 PRENOTICE: Final = "prenotice"
 UNPLACED_CANCELLATION: Final = "unplaced_cancellation"
 APPRAISAL_VALIDITY: Final = "appraisal_validity"
+DOCUMENTS_REMEDY: Final = "documents_remedy"
 
 
 def recorded_on(recorded_at: datetime) -> date:
@@ -302,6 +306,11 @@ def unplaced_cancellation_deadline(recognized_on: date, calendar: WorkingCalenda
     return Deadline(
         UNPLACED_CANCELLATION, calendar.add_working_days(recognized_on, 3), "Reg. §45, §65"
     )
+
+
+def documents_remedy_deadline(remedy_by: date) -> Deadline:
+    """The term the authority gives to remedy the defects of filed documents (Reg. §37)."""
+    return Deadline(DOCUMENTS_REMEDY, remedy_by, "Reg. §37")
 
 
 def appraisal_deadline(valid_until: date) -> Deadline:

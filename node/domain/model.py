@@ -81,6 +81,31 @@ class Deadline:
 
 
 @dataclass(frozen=True, slots=True)
+class Defect:
+    """What is wrong with filed documents, as the rule it breaks (Reg. §17, §37): recorded with
+    the application, for the authority to have remedied or to refuse on."""
+
+    field: str
+    rule: str
+    paragraph: str
+    message: str
+
+    def to_record(self) -> dict[str, str]:
+        """The defect as JSON-able data."""
+        return {
+            "field": self.field,
+            "rule": self.rule,
+            "paragraph": self.paragraph,
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_record(cls, r: dict[str, Any]) -> Defect:
+        """Inverse of :meth:`to_record`."""
+        return cls(field=r["field"], rule=r["rule"], paragraph=r["paragraph"], message=r["message"])
+
+
+@dataclass(frozen=True, slots=True)
 class QuarterReport:
     """What the issuer reported and paid for one quarter of placement (Reg. §28)."""
 
@@ -306,6 +331,7 @@ class EmissionState:
     quarters: tuple[QuarterReport, ...] = ()  # quarterly reports and installments (Reg. §28)
     withdrawn: int = 0  # withdrawn from circulation on failure or invalidity (Reg. §25, §53)
     proceeds_returned: Decimal | None = None  # returned to holders (Reg. §25, §53)
+    defects: tuple[Defect, ...] = ()  # what the filed documents break (Reg. §17, §37)
 
     @property
     def key(self) -> str:
@@ -403,6 +429,8 @@ class EmissionState:
             record["withdrawn"] = str(self.withdrawn)
         if self.proceeds_returned is not None:
             record["proceeds_returned"] = dec_str(self.proceeds_returned)
+        if self.defects:
+            record["defects"] = [d.to_record() for d in self.defects]
         return record
 
     @classmethod
@@ -465,6 +493,7 @@ class EmissionState:
             quarters=tuple(QuarterReport.from_record(q) for q in r.get("quarters", ())),
             withdrawn=int(r.get("withdrawn", "0")),
             proceeds_returned=_dec_opt(r.get("proceeds_returned")),
+            defects=tuple(Defect.from_record(d) for d in r.get("defects", ())),
         )
 
 

@@ -31,6 +31,7 @@ from node.domain.entries import (
     EmissionCancelled,
     EmissionCollateralReappraised,
     EmissionDeclaredFailed,
+    EmissionDocumentsAmended,
     EmissionEntry,
     EmissionFeePaid,
     EmissionInvalidated,
@@ -44,9 +45,11 @@ from node.domain.entries import (
     EmissionRecognizedSuccessful,
     EmissionRefused,
     EmissionRegistered,
+    EmissionRemedyRequested,
     EmissionResultsReported,
     EmissionResumed,
     EmissionSuspended,
+    EmissionTerms,
     EmissionUnplacedCancelled,
     EmissionWhitepaperAmended,
     EmissionWhitepaperAmendmentRequested,
@@ -77,6 +80,7 @@ from node.domain.model import (
     AmendmentProposal,
     CancellationGround,
     Deadline,
+    Defect,
     EmissionState,
     EmissionStatus,
     IssuerKind,
@@ -447,6 +451,8 @@ def _not_terminated(view: RegisterView, state: EmissionState, paragraph: str) ->
 def _applied(
     view: RegisterView, entry: EmissionApplied, calendar: WorkingCalendar
 ) -> EmissionState:
+    # At the door: only what makes the record itself impossible. Everything the documents get
+    # wrong is recorded with them as defects, for the authority to decide on (Reg. §10, §17, §37).
     _active_issuer(view, entry.issuer, field="issuer", paragraph="Reg. §62")
     if view.emission(entry.emission) is not None:
         raise _violation(
@@ -466,96 +472,152 @@ def _applied(
             f"an application takes effect on the filing date {entry.documents_filed_on}, "
             f"not {entry.effective_on}",
         )
-    if entry.decision.date > entry.documents_filed_on:
+    return _application_state(entry, application_no=entry.emission, calendar=calendar)
+
+
+def _application_state(
+    terms: EmissionTerms, *, application_no: str, calendar: WorkingCalendar
+) -> EmissionState:
+    """The state of an application from its terms as filed (or amended), with its defects."""
+    _check_volume(terms)
+    volume = total_nominal(terms.nominal_value, terms.quantity)
+    items = tuple(c.to_item() for c in terms.collateral)
+    manager = terms.collateral_manager
+    fee = registration_fee(volume)
+    counted, credit = split_payment(outstanding=fee, paid=terms.fee_paid)
+    return EmissionState(
+        application_no=application_no,
+        regno=None,
+        issuer=terms.issuer,
+        va_type=terms.va_type,
+        status=S.APPLIED,
+        name=terms.name,
+        symbol=terms.symbol,
+        quantity=terms.quantity,
+        nominal_value=terms.nominal_value,
+        currency=terms.currency,
+        placement_price=terms.placement_price,
+        pricing_method=terms.pricing_method,
+        placement_start=terms.placement_start,
+        placement_end=terms.placement_end,
+        min_success_quantity=terms.min_success_quantity,
+        blockchain=terms.blockchain,
+        issuer_wallet=terms.issuer_wallet,
+        contract_address=terms.contract_address,
+        whitepaper=terms.whitepaper.to_ref(),
+        collateral=items,
+        collateral_manager=manager.name if manager is not None else None,
+        documents_filed_on=terms.documents_filed_on,
+        status_since=terms.documents_filed_on,
+        last_event_on=terms.documents_filed_on,
+        fee_total=fee,
+        fee_paid=counted,
+        fee_upfront=counted,
+        fee_credit=credit,
+        deadlines=(lc.decision_deadline(terms.documents_filed_on, calendar),),
+        defects=application_defects(terms),
+    )
+
+
+def application_defects(terms: EmissionTerms) -> tuple[Defect, ...]:
+    """Every rule the filed documents break, each as a Defect (Reg. §3-1…3-10, §5, §17, §23,
+    §28, Annex 1, Annex 3, Law art. 37.3). Pure; raises nothing."""
+    found: list[Defect] = []
+
+    def check(rule: Callable[[], object]) -> bool:
+        try:
+            rule()
+        except RuleViolation as violation:
+            found.append(
+                Defect(
+                    field=violation.field,
+                    rule=violation.rule,
+                    paragraph=violation.paragraph,
+                    message=violation.message,
+                )
+            )
+            return False
+        return True
+
+    check(lambda: _check_decision_date(terms))
+    check(lambda: check_name(terms.name, field="name"))  # Law art. 37.3
+    check(lambda: check_name(terms.symbol, field="symbol"))  # Law art. 37.3
+    check(lambda: _check_terms(terms))
+    volume = total_nominal(terms.nominal_value, terms.quantity)
+    items = tuple(c.to_item() for c in terms.collateral)
+    if check(lambda: _check_collateral_currency(terms)):
+        check(
+            lambda: check_collateral(
+                items, emission_volume=volume, documents_filed_on=terms.documents_filed_on
+            )
+        )
+    # Reg. §3-8, §3-9, §9.11: pledged and deposited before the documents are filed
+    check(
+        lambda: check_collateral_before_filing(items, documents_filed_on=terms.documents_filed_on)
+    )
+    manager = terms.collateral_manager
+    check(lambda: check_manager(manager.to_manager() if manager is not None else None))
+    check(lambda: _check_fee_paid(registration_fee(volume), terms.fee_paid))  # Reg. §17, §28
+    return tuple(found)
+
+
+def _check_volume(terms: EmissionTerms) -> None:
+    if terms.quantity >= _MAX_VOLUME or terms.nominal_value * terms.quantity >= _MAX_VOLUME:
+        raise _violation(
+            "quantity",
+            "emission-volume",
+            "Reg. §26",
+            f"quantity × nominal value ({terms.quantity} × {terms.nominal_value}) must stay below "
+            "10^40: no issue is that large",
+        )
+
+
+def _check_decision_date(terms: EmissionTerms) -> None:
+    if terms.decision.date > terms.documents_filed_on:
         raise _violation(
             "decision.date",
             "decision-date",
             "Reg. §5, Annex 3",
             "the decision on issue must be taken before the documents are filed",
         )
-    check_name(entry.name, field="name")  # Law art. 37.3
-    check_name(entry.symbol, field="symbol")  # Law art. 37.3
-    if entry.placement_end < entry.placement_start:
+
+
+def _check_terms(terms: EmissionTerms) -> None:
+    if terms.placement_end < terms.placement_start:
         raise _violation(
             "placement_end",
             "placement-period",
             "Reg. §5.3, Annex 1 item 5",
-            f"placement ends ({entry.placement_end}) before it starts ({entry.placement_start})",
+            f"placement ends ({terms.placement_end}) before it starts ({terms.placement_start})",
         )
-    if entry.placement_price is None and entry.pricing_method is None:
+    if terms.placement_price is None and terms.pricing_method is None:
         raise _violation(
             "placement_price",
             "placement-price",
             "Reg. §23",
             "give the placement price in figures or the procedure that determines it",
         )
-    if entry.min_success_quantity is not None and entry.min_success_quantity > entry.quantity:
+    if terms.min_success_quantity is not None and terms.min_success_quantity > terms.quantity:
         raise _violation(
             "min_success_quantity",
             "min-success-quantity",
             "Annex 1 item 9",
-            f"the minimum for success ({entry.min_success_quantity}) exceeds the quantity "
-            f"({entry.quantity})",
+            f"the minimum for success ({terms.min_success_quantity}) exceeds the quantity "
+            f"({terms.quantity})",
         )
-    for i, c in enumerate(entry.collateral):
-        if c.currency != entry.currency:
+
+
+def _check_collateral_currency(terms: EmissionTerms) -> None:
+    for i, c in enumerate(terms.collateral):
+        if c.currency != terms.currency:
             # Reg. §3-5: coverage is a share of the emission volume, counted in one currency.
             raise _violation(
                 f"collateral[{i}].currency",
                 "collateral-currency",
                 "Reg. §3-5",
                 f"collateral valued in {c.currency} but the emission's nominal value is in "
-                f"{entry.currency}; value it in {entry.currency}",
+                f"{terms.currency}; value it in {terms.currency}",
             )
-    if entry.quantity >= _MAX_VOLUME or entry.nominal_value * entry.quantity >= _MAX_VOLUME:
-        raise _violation(
-            "quantity",
-            "emission-volume",
-            "Reg. §26",
-            f"quantity × nominal value ({entry.quantity} × {entry.nominal_value}) must stay below "
-            "10^40: no issue is that large",
-        )
-    volume = total_nominal(entry.nominal_value, entry.quantity)
-    items = tuple(c.to_item() for c in entry.collateral)
-    check_collateral(items, emission_volume=volume, documents_filed_on=entry.documents_filed_on)
-    # Reg. §3-8, §3-9, §9.11: pledged and deposited before the documents are filed
-    check_collateral_before_filing(items, documents_filed_on=entry.documents_filed_on)
-    manager = entry.collateral_manager
-    check_manager(manager.to_manager() if manager is not None else None)
-    fee = registration_fee(volume)
-    _check_fee_paid(fee, entry.fee_paid)
-    counted, credit = split_payment(outstanding=fee, paid=entry.fee_paid)
-    return EmissionState(
-        application_no=entry.emission,
-        regno=None,
-        issuer=entry.issuer,
-        va_type=entry.va_type,
-        status=S.APPLIED,
-        name=entry.name,
-        symbol=entry.symbol,
-        quantity=entry.quantity,
-        nominal_value=entry.nominal_value,
-        currency=entry.currency,
-        placement_price=entry.placement_price,
-        pricing_method=entry.pricing_method,
-        placement_start=entry.placement_start,
-        placement_end=entry.placement_end,
-        min_success_quantity=entry.min_success_quantity,
-        blockchain=entry.blockchain,
-        issuer_wallet=entry.issuer_wallet,
-        contract_address=entry.contract_address,
-        whitepaper=entry.whitepaper.to_ref(),
-        collateral=items,
-        collateral_manager=manager.name if manager is not None else None,
-        documents_filed_on=entry.documents_filed_on,
-        status_since=entry.effective_on,
-        last_event_on=entry.effective_on,
-        fee_total=fee,
-        fee_paid=counted,
-        fee_upfront=counted,
-        fee_credit=credit,
-        deadlines=(lc.decision_deadline(entry.documents_filed_on, calendar),),
-    )
 
 
 def _check_fee_paid(fee: Decimal, paid: Decimal) -> None:
@@ -567,6 +629,16 @@ def _registered(
     view: RegisterView, entry: EmissionRegistered, state: EmissionState, cal: WorkingCalendar
 ) -> Changes:
     issuer = _active_issuer(view, state.issuer, field="issuer", paragraph="Reg. §62, §64")
+    if state.defects:
+        # Reg. §10, §17: documents that break the rules are remedied (Reg. §37) or refused
+        listed = "; ".join(f"{d.field}: {d.rule} ({d.paragraph})" for d in state.defects)
+        raise _violation(
+            "defects",
+            "defects-open",
+            "Reg. §10, §17",
+            f"the application has {len(state.defects)} open defect(s): {listed}; have them "
+            "remedied (Reg. §37) or refuse the registration (Reg. §17)",
+        )
     regno = RegNo.parse(entry.regno, field="regno")
     if regno.va_type is not state.va_type:
         raise _violation(
@@ -615,6 +687,70 @@ def _registered(
         deadlines=deadlines,
         missed=missed,
     )
+
+
+def _remedy_requested(
+    view: RegisterView, entry: EmissionRemedyRequested, state: EmissionState, cal: WorkingCalendar
+) -> Changes:
+    if not state.defects:
+        raise _violation(
+            "emission",
+            "no-defects",
+            "Reg. §37",
+            f"application {state.application_no} has no recorded defects to remedy",
+        )
+    latest = cal.add_working_days(entry.effective_on, 10)
+    if not entry.effective_on < entry.remedy_by <= latest:
+        raise _violation(
+            "remedy_by",
+            "remedy-term",
+            "Reg. §37",
+            f"the term to remedy runs at most 10 working days: after {entry.effective_on}, "
+            f"until {latest} at the latest",
+        )
+    deadlines = tuple(d for d in state.deadlines if d.name != lc.DOCUMENTS_REMEDY)
+    return dict(deadlines=(*deadlines, lc.documents_remedy_deadline(entry.remedy_by)))
+
+
+def _documents_amended(
+    view: RegisterView, entry: EmissionDocumentsAmended, state: EmissionState, cal: WorkingCalendar
+) -> Changes:
+    if entry.issuer != state.issuer:
+        raise _violation(
+            "issuer",
+            "issuer-changed",
+            "Reg. §37",
+            f"application {state.application_no} is the issuer {state.issuer}'s",
+        )
+    if entry.documents_filed_on != entry.effective_on:
+        raise _violation(
+            "documents_filed_on",
+            "effective-date",
+            "Reg. §10, §37",
+            f"amended documents are received on {entry.effective_on}: file them with that date",
+        )
+    if entry.fee_paid < state.fee_paid:
+        raise _violation(
+            "fee_paid",
+            "fee-paid-decreased",
+            "Reg. §28",
+            f"{state.fee_paid} was already paid with the documents; give what is paid in all",
+        )
+    amended = _application_state(entry, application_no=state.application_no, calendar=cal)
+    _, missed = _close(state, lc.DOCUMENTS_REMEDY, entry.effective_on)
+    # Reg. §10, §37: the decision's 20 working days run from the receipt of the amended documents
+    changes: Changes = {name: getattr(amended, name) for name in _AMENDABLE}
+    changes["missed"] = missed
+    return changes
+
+
+_AMENDABLE: Final = (
+    "va_type", "name", "symbol", "quantity", "nominal_value", "currency", "placement_price",
+    "pricing_method", "placement_start", "placement_end", "min_success_quantity", "blockchain",
+    "issuer_wallet", "contract_address", "whitepaper", "collateral", "collateral_manager",
+    "documents_filed_on", "fee_total", "fee_paid", "fee_upfront", "fee_credit", "deadlines",
+    "defects",
+)  # fmt: skip
 
 
 def _refused(
@@ -1384,6 +1520,8 @@ def _deadline_met(name: str, rule: str, paragraph: str, what: str) -> _EmissionH
 
 _EMISSION_HANDLERS: Final[dict[str, _EmissionHandler]] = {
     "emission.registered": _registered,
+    "emission.remedy_requested": _remedy_requested,
+    "emission.documents_amended": _documents_amended,
     "emission.refused": _refused,
     "emission.whitepaper_amendment_requested": _amendment_requested,
     "emission.whitepaper_amended": _amended,

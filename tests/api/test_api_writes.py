@@ -158,13 +158,36 @@ def test_role_and_ownership_errors_are_403(env: ApiEnv) -> None:
 
 def test_rule_violation_is_422_naming_field_rule_paragraph(env: ApiEnv) -> None:
     before = size(env)
-    body = emission_body(env.code, name="Kyrgyz National Token")
-    response = env.client.post("/v1/emissions", json=body, headers=env.auth("regulator"))
-    problem_body = problem(response, 422)
+    burn = env.client.post(
+        f"/v1/emissions/{env.key}/events",
+        json={
+            "kind": "partial_burn",
+            "data": {
+                "amount": "999999999",
+                "basis": {
+                    "type": "issuer_decision",
+                    "number": "B-1",
+                    "date": env.clock.now().date().isoformat(),
+                    "issued_by": "Board",
+                },
+            },
+        },
+        headers=env.auth("regulator"),
+    )
+    problem_body = problem(burn, 422)
     assert problem_body["type"] == "/v1/problems/rule-violation"
-    assert problem_body["field"] == "name"
-    assert problem_body["paragraph"].startswith("Law art. 37")
-    assert problem_body["rule"]
+    assert problem_body["field"] == "amount"
+    assert problem_body["paragraph"] == "Reg. §45"
+    assert problem_body["rule"] == "burn-exceeds-circulating"
+    assert size(env) == before
+    # a defective filing is received (Reg. §10, §37) and names its defects; it writes one entry
+    body = emission_body(env.code, name="Kyrgyz National Token")
+    received = env.client.post("/v1/emissions", json=body, headers=env.auth("regulator"))
+    assert received.status_code == 201, received.text
+    key = received.json()["key"]
+    shown = env.client.get(f"/v1/emissions/{key}").json()
+    assert [(d["field"], d["paragraph"]) for d in shown["defects"]] == [("name", "Law art. 37.3")]
+    before = size(env)
     missing = env.client.post(
         "/v1/emissions", json={"filing": {"issuer": env.code}}, headers=env.auth("regulator")
     )

@@ -255,7 +255,12 @@ def test_emission_register_files_and_registers(initialised: Invoke, tmp_path: Pa
     )
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
-    assert body == {"application_no": "APP-000001", "regno": f"KG0101{code}1", "size": 3}
+    assert body == {
+        "application_no": "APP-000001",
+        "regno": f"KG0101{code}1",
+        "size": 3,
+        "defects": [],
+    }
     shown = json.loads(initialised("emission", "show", body["regno"], "--json").stdout)
     assert shown["emission"]["status"] == "registered"
     assert shown["emission"]["registered_on"] == "2026-11-19"
@@ -281,12 +286,14 @@ def test_bad_emission_filing_changes_nothing(initialised: Invoke, tmp_path: Path
     code = _issuer(initialised, tmp_path)
     before = head_size(initialised)
     path = write_yaml(tmp_path / "e.yaml", emission_filing(code, fee_paid="10.00"))
+    # Reg. §10, §17, §37: the office receives the documents and records what is wrong with them
     result = initialised("emission", "register", str(path))
-    assert result.exit_code == 3
-    line = _one_error_line(result.stderr)
-    assert line.startswith("error: fee_paid:")
-    assert "[fee-upfront-minimum; Reg. §28]" in line
-    assert head_size(initialised) == before
+    assert result.exit_code == 0, result.output
+    assert "with 1 defect(s)" in result.stdout
+    assert "fee_paid: " in result.stdout and "[fee-upfront-minimum; Reg. §28]" in result.stdout
+    assert head_size(initialised) == before + 1
+    listed = json.loads(initialised("emission", "list", "--json").stdout)
+    assert [d["rule"] for d in listed[0]["defects"]] == ["fee-upfront-minimum"]
 
 
 def test_bad_registration_leaves_even_the_application_unwritten(
@@ -299,9 +306,10 @@ def test_bad_registration_leaves_even_the_application_unwritten(
     data["registration"] = registration(on="2026-11-18")  # before the collateral (Reg. §3-10)
     result = initialised("emission", "register", str(write_yaml(tmp_path / "e.yaml", data)))
     assert result.exit_code == 3
-    assert "[collateral-registered-after-filing; Reg. §3-9, §9.11]" in _one_error_line(
-        result.stderr
-    )
+    # the collateral registered after the filing is a defect: no registration while it is open
+    line = _one_error_line(result.stderr)
+    assert "[defects-open; Reg. §10, §17]" in line
+    assert "collateral[0].registered_on: collateral-registered-after-filing" in line
     assert head_size(initialised) == before
     assert json.loads(initialised("emission", "list", "--json").stdout) == []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -214,6 +215,8 @@ def sample_event(kind: str, on: date, emission: str) -> Entry:
         "recognition_notified": {},
         "results_disclosed": {"uri": "https://x.example/results"},
         "cancellation_prenotified": {},
+        "remedy_requested": {"remedy_by": on + dt.timedelta(days=7)},
+        "documents_amended": {**dict(emission_filing()), "documents_filed_on": on},
         "collateral_reappraised": {
             "items": [{"index": "0", "appraised_on": on, "assessed_value": "10000000.00"}]
         },

@@ -70,6 +70,8 @@ KINDS = [
     "emission.results_disclosed",
     "emission.cancellation_prenotified",
     "emission.collateral_reappraised",
+    "emission.remedy_requested",
+    "emission.documents_amended",
     *VERIFICATION_KINDS,
 ]
 ON = date(2026, 9, 1)

@@ -62,6 +62,8 @@ EXPECTED: dict[str, tuple[set[EmissionStatus], EmissionStatus | str | None]] = {
     "emission.results_disclosed": ({S.CIRCULATING, S.SUSPENDED}, None),  # Reg. §40
     "emission.cancellation_prenotified": ({S.CANCELLED}, None),  # Reg. §55
     "emission.collateral_reappraised": (ACTIVE | {S.SUSPENDED}, None),  # Reg. §3-6
+    "emission.remedy_requested": ({S.APPLIED}, None),  # Reg. §37
+    "emission.documents_amended": ({S.APPLIED}, None),  # Reg. §37
 }
 
 

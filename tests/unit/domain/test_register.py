@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -44,6 +44,7 @@ from node.domain.filings import application_entry
 from node.domain.model import (
     CancellationGround,
     Deadline,
+    Defect,
     EmissionStatus,
     IssuerStatus,
     QuarterReport,
@@ -514,7 +515,30 @@ def test_suspension_remedy_date_and_resumption_to_prior_status() -> None:
 )
 def test_application_rules(changes: dict[str, Any], field: str, rule: str, paragraph: str) -> None:
     reg = fresh()
-    violates(reg, app_entry(**changes), field, rule, paragraph)
+    defective(reg, app_entry(**changes), field, rule, paragraph)
+
+
+def defective(
+    reg: MemoryRegister, entry: EmissionApplied, field: str, rule: str, paragraph: str
+) -> Defect:
+    """Assert that the application is received with this defect (Reg. §10, §17, §37), and
+    that it cannot be registered while the defect is open."""
+    reg.apply(entry, calendar=CAL)
+    received = state(reg, entry.emission)
+    assert received.status is S.APPLIED
+    found = [
+        d for d in received.defects if (d.field, d.rule, d.paragraph) == (field, rule, paragraph)
+    ]
+    assert found, received.defects
+    assert received.to_record()["defects"][0]["rule"] == received.defects[0].rule
+    on = entry.documents_filed_on + timedelta(days=7)
+    with pytest.raises(RuleViolation) as refused:
+        reg.apply(
+            ev("registered", on, emission=entry.emission, regno="KG0202A0011", basis=authority(on)),
+            calendar=CAL,
+        )
+    assert (refused.value.field, refused.value.rule) == ("defects", "defects-open")
+    return found[0]
 
 
 def _collateral(**item: Any) -> list[dict[str, Any]]:
@@ -536,14 +560,14 @@ def _collateral(**item: Any) -> list[dict[str, Any]]:
 )
 def test_application_collateral_rules(item: dict[str, Any], field: str, rule: str) -> None:
     reg = fresh()
-    err = violates(
+    found = defective(
         reg,
         app_entry(collateral=_collateral(**item)),
         field,
         rule,
         "Reg. §3-5" if rule != "collateral-appraisal-too-old" else "Reg. §3-6",
     )
-    assert err.rule == rule
+    assert found.rule == rule
 
 
 def test_mixed_collateral_sample_is_accepted() -> None:
@@ -640,21 +664,21 @@ def test_registration_basis() -> None:
 
 def test_collateral_must_be_registered_and_deposited_before_filing() -> None:
     # Reg. §3-8 (securities: registrar or depository), §9.11 (the registration is filed): a
-    # pledge registered after the documents were filed on 2 March 2026 is refused, and with it
-    # any emission registration before the collateral's (Reg. §3-10)
+    # pledge registered after the documents were filed on 2 March 2026 is a defect of the
+    # application, and with it no registration is possible (Reg. §3-10, §17)
     reg = fresh()
     late = app_entry(
         documents_filed_on=FILED_ON, collateral=_collateral(registered_on=date(2026, 3, 3))
     )
-    violates(
+    defective(
         reg,
         late,
         "collateral[0].registered_on",
         "collateral-registered-after-filing",
         "Reg. §3-8, §9.11",
     )
-    unregistered = app_entry(collateral=_collateral(registered_on=None))
-    violates(
+    unregistered = app_entry("APP-000003", collateral=_collateral(registered_on=None))
+    defective(
         reg,
         unregistered,
         "collateral[0].registered_on",
@@ -662,10 +686,11 @@ def test_collateral_must_be_registered_and_deposited_before_filing() -> None:
         "Reg. §3-8, §9.11",
     )
     same_day = app_entry(
-        documents_filed_on=FILED_ON, collateral=_collateral(registered_on=FILED_ON)
+        "APP-000004", documents_filed_on=FILED_ON, collateral=_collateral(registered_on=FILED_ON)
     )
     reg.apply(same_day, calendar=CAL)
-    assert state(reg, "APP-000002").collateral[0].registered_on == FILED_ON
+    assert state(reg, "APP-000004").collateral[0].registered_on == FILED_ON
+    assert state(reg, "APP-000004").defects == ()
 
 
 def test_appraisal_must_be_current_at_registration() -> None:

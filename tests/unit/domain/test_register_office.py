@@ -36,12 +36,16 @@ def _state(reg: MemoryRegister) -> Any:
 
 
 def _do(reg: MemoryRegister, kind: str, on: date, **data: Any) -> Any:
+    if _state(reg).status is S.APPLIED:
+        data.setdefault("emission", APP)  # before registration: the application number
     reg.apply(ev(kind, on, **data), calendar=CAL)
     return _state(reg)
 
 
 def _refused(reg: MemoryRegister, kind: str, on: date, rule: str, **data: Any) -> RuleViolation:
     before = _state(reg)
+    if before.status is S.APPLIED:
+        data.setdefault("emission", APP)
     with pytest.raises(RuleViolation) as caught:
         reg.apply(ev(kind, on, **data), calendar=CAL)
     assert caught.value.rule == rule, caught.value
@@ -322,3 +326,103 @@ def test_a_new_appraisal_renews_the_term_and_is_checked() -> None:
     assert renewed.collateral[0].appraised_on == on
     ended = _do(reg, "placement_ended", date(2026, 8, 25))
     assert ended.missed == ()
+
+
+# ---- defective applications: received, remedied or refused (Reg. §10, §17, §37) ---------------
+
+
+def _defective_application() -> MemoryRegister:
+    reg = MemoryRegister()
+    register_issuer(reg)
+    # a forbidden word in the name, and 10% of the fee paid instead of 20%
+    apply_for(reg, name="Kyrgyz Real Estate Token", fee_paid="100.00")
+    assert _state(reg).documents_filed_on == date(2026, 3, 2)
+    return reg
+
+
+def test_a_defective_application_is_received_with_its_defects() -> None:
+    reg = _defective_application()
+    received = _state(reg)
+    assert received.status is S.APPLIED
+    assert [(d.field, d.rule, d.paragraph) for d in received.defects] == [
+        ("name", "forbidden-word", "Law art. 37.3"),
+        ("fee_paid", "fee-upfront-minimum", "Reg. §28"),
+    ]
+    # Reg. §10: the decision is due in 20 working days all the same
+    assert received.deadline("decision") == Deadline("decision", date(2026, 3, 31), "Reg. §10")
+    record = received.to_record()
+    assert [d["rule"] for d in record["defects"]] == ["forbidden-word", "fee-upfront-minimum"]
+    assert type(received).from_record(record) == received  # the record round-trips
+
+
+def _amended_terms(**changes: Any) -> dict[str, Any]:
+    from tests.unit.domain.lifecycle_samples import emission_filing
+
+    return {**dict(emission_filing()), **changes}
+
+
+def test_notice_to_remedy_then_amended_documents_then_registration() -> None:
+    reg = _defective_application()
+    notice_on = date(2026, 3, 5)
+    # Reg. §37: at most 10 working days (from Thu 5 Mar: 6, 10-13 (9 Mar holiday), 16-19 Mar)
+    _refused(reg, "remedy_requested", notice_on, "remedy-term", remedy_by=date(2026, 3, 20))
+    _refused(reg, "remedy_requested", notice_on, "remedy-term", remedy_by=notice_on)
+    noticed = _do(reg, "remedy_requested", notice_on, remedy_by=date(2026, 3, 19))
+    assert noticed.deadline("documents_remedy") == Deadline(
+        "documents_remedy", date(2026, 3, 19), "Reg. §37"
+    )
+    amend_on = date(2026, 3, 12)
+    _refused(
+        reg,
+        "documents_amended",
+        amend_on,
+        "fee-paid-decreased",
+        **_amended_terms(documents_filed_on=amend_on, fee_paid="50.00"),
+    )
+    amended = _do(reg, "documents_amended", amend_on, **_amended_terms(documents_filed_on=amend_on))
+    assert amended.defects == () and amended.name == "Ala-Too Real Estate Token"
+    assert amended.fee_paid == Decimal("200.00") and amended.missed == ()
+    # Reg. §10, §37: the 20 working days run from the amended documents
+    assert amended.deadline("decision").due == CAL.add_working_days(amend_on, 20)
+    assert amended.deadline("documents_remedy") is None
+    on = date(2026, 3, 16)
+    registered = _do(reg, "registered", on, regno="KG0201A0011", basis=authority(on))
+    assert registered.status is S.REGISTERED
+
+
+def test_defects_stay_until_remedied_and_late_amendments_are_recorded() -> None:
+    reg = _defective_application()
+    _do(reg, "remedy_requested", date(2026, 3, 5), remedy_by=date(2026, 3, 10))
+    still = _do(
+        reg,
+        "documents_amended",
+        date(2026, 3, 11),  # after the term
+        **_amended_terms(documents_filed_on=date(2026, 3, 11), fee_paid="100.00"),
+    )
+    assert [d.rule for d in still.defects] == ["fee-upfront-minimum"]  # the name was fixed
+    assert Deadline("documents_remedy", date(2026, 3, 10), "Reg. §37") in still.missed
+    on = date(2026, 3, 20)
+    refused = _do(
+        reg,
+        "refused",
+        on,
+        grounds=["fees_unpaid"],
+        reason="20% of the fee was not paid with the documents",
+        basis=authority(on),
+    )
+    assert refused.status is S.REFUSED
+
+
+def test_remedy_needs_defects_and_amendments_keep_the_issuer() -> None:
+    clean = MemoryRegister()
+    register_issuer(clean)
+    apply_for(clean)
+    _refused(clean, "remedy_requested", date(2026, 3, 5), "no-defects", remedy_by=date(2026, 3, 10))
+    reg = _defective_application()
+    _refused(
+        reg,
+        "documents_amended",
+        date(2026, 3, 6),
+        "issuer-changed",
+        **_amended_terms(documents_filed_on=date(2026, 3, 6), issuer="B002"),
+    )
