@@ -20,7 +20,6 @@ from anchoring.bundle import build_bundle
 from anchoring.bundle_format import Bundle, bundle_bytes, bundle_sha256
 from anchoring.extract_service import make_extract
 from anchoring.service import ChainSource, anchor_source
-from anchoring.store import AnchorStore
 from api.deps import get_runtime
 from api.problems import ApiProblem, problem_responses
 from api.public import EmissionKey
@@ -140,7 +139,7 @@ def chain_configured(settings: Settings) -> bool:
 
 def _source(rt: ApiRuntime) -> ChainSource:
     try:
-        source = anchor_source(rt.settings, AnchorStore(rt.ledger.store.engine))
+        source = anchor_source(rt.settings, rt.db.anchors)
     except ConfigError:
         source = None
     if source is None:

@@ -73,8 +73,9 @@ def problem_for(exc: Exception, request: Request) -> tuple[dict[str, Any], dict[
             slug="rule-violation",
             detail=str(exc),
             instance=instance,
-            rule="tree-range",
-            paragraph="RFC 9162 §2.1",
+            field=exc.field,
+            rule=exc.rule,
+            paragraph=exc.paragraph,
             request_id=rid,
         ), None
     if isinstance(exc, VerificationError):

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, Response
 
-from api.anchors import AnchorView, confirmed_anchors, covering
+from anchoring.services import AnchorView, confirmed_anchors, covering
 from api.bundles import chain_configured
 from api.deps import get_runtime
 from api.i18n import LANGUAGE_NAMES, LANGUAGES, pick_language, region_name, text
@@ -23,8 +23,8 @@ from api.views import decode_cursor, encode_cursor
 from node.domain.entries import VERIFICATION_KINDS, VerificationFinding
 from node.domain.model import EmissionStatus
 from node.domain.regno import Region, VAType
-from node.errors import NotFound
 from node.ledger.export import checkpoint_json
+from node.services import emissions, log
 
 router = APIRouter(include_in_schema=False)
 Runtime = Annotated[ApiRuntime, Depends(get_runtime)]
@@ -135,8 +135,8 @@ def emission_page(request: Request, rt: Runtime, key: str) -> Response:
     if item is None:
         return _render(request, "not_found.html", status=404, key=key)
     state = item.state
-    history = rt.ledger.history(state.application_no)
-    anchors = confirmed_anchors(rt.ledger.store.engine)
+    history = emissions.history(rt.db, key=state.application_no)
+    anchors = confirmed_anchors(rt.db)
     anchored: dict[int, AnchorView] = {}
     for record, _entry in history:
         anchor = covering(anchors, record.idx)
@@ -175,8 +175,8 @@ def emission_page(request: Request, rt: Runtime, key: str) -> Response:
 @router.get("/checkpoints", response_class=HTMLResponse)
 def checkpoints_page(request: Request, rt: Runtime) -> Response:
     """The newest checkpoint and the list of checkpoints with their anchors."""
-    rows = list(reversed(rt.ledger.checkpoints()))
-    anchors = {a.tree_size: a for a in confirmed_anchors(rt.ledger.store.engine)}
+    rows = list(reversed(log.checkpoints(rt.db)))
+    anchors = {a.tree_size: a for a in confirmed_anchors(rt.db)}
     views = [(checkpoint_json(r), anchors.get(r.size)) for r in rows[:200]]
     return _render(request, "checkpoints.html", checkpoints=views, focus=None)
 
@@ -184,11 +184,8 @@ def checkpoints_page(request: Request, rt: Runtime) -> Response:
 @router.get("/checkpoints/{size}", response_class=HTMLResponse)
 def checkpoint_page(request: Request, rt: Runtime, size: int) -> Response:
     """One checkpoint."""
-    with rt.ledger.store.read() as reader:
-        row = reader.checkpoint(size)
-    if row is None:
-        raise NotFound(kind="checkpoint", key=str(size))
-    anchors = {a.tree_size: a for a in confirmed_anchors(rt.ledger.store.engine)}
+    row = log.checkpoint(rt.db, size=size)
+    anchors = {a.tree_size: a for a in confirmed_anchors(rt.db)}
     return _render(
         request, "checkpoints.html", checkpoints=[], focus=(checkpoint_json(row), anchors.get(size))
     )

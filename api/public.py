@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 from starlette.responses import Response
 
-from api.anchors import AnchorView, confirmed_anchors, covering
+from anchoring.services import AnchorView, confirmed_anchors, entry_anchors
 from api.deps import get_runtime
 from api.index import EmissionFilter
 from api.models import (
@@ -31,7 +31,7 @@ from api.models import (
     LogHead,
     StateProofOut,
 )
-from api.problems import PROBLEM_TYPES, ApiProblem, problem_responses
+from api.problems import PROBLEM_TYPES, problem_responses
 from api.runtime import ApiRuntime
 from api.views import decode_cursor, dumps, emission_json, encode_cursor, history_json, issuer_json
 from node.domain.model import EmissionStatus, IssuerStatus
@@ -39,7 +39,7 @@ from node.domain.regno import Region, VAType
 from node.errors import NotFound
 from node.ledger.export import checkpoint_json, entry_json, witness_members
 from node.ledger.store import CheckpointRecord
-from node.ledger.witness_store import cosignatures, notes
+from node.services import emissions, log
 
 router = APIRouter(prefix="/v1", tags=["public"])
 Runtime = Annotated[ApiRuntime, Depends(get_runtime)]
@@ -142,7 +142,7 @@ def issuer_history(rt: Runtime, code: IssuerCode) -> Response:
     """Every log entry about the issuer, oldest first (founders only as the commitment)."""
     if code not in rt.index.current().issuers:
         raise NotFound(kind="issuer", key=code)
-    items = [history_json(r, e) for r, e in rt.ledger.history(code)]
+    items = [history_json(r, e) for r, e in emissions.history(rt.db, key=code)]
     return _json({"key": code, "items": items})
 
 
@@ -236,7 +236,8 @@ def emission_history(rt: Runtime, key: EmissionKey) -> Response:
     item = rt.index.current().emission(key)
     if item is None:
         raise NotFound(kind="emission", key=key)
-    items = [history_json(r, e) for r, e in rt.ledger.history(item.state.application_no)]
+    history = emissions.history(rt.db, key=item.state.application_no)
+    items = [history_json(r, e) for r, e in history]
     return _json({"key": item.state.key, "items": items})
 
 
@@ -273,17 +274,14 @@ def emission_anchors(rt: Runtime, key: EmissionKey) -> Response:
     item = rt.index.current().emission(key)
     if item is None:
         raise NotFound(kind="emission", key=key)
-    anchors = confirmed_anchors(rt.ledger.store.engine)
-    entries = []
-    for record, entry in rt.ledger.history(item.state.application_no):
-        anchor = covering(anchors, record.idx)
-        entries.append(
-            {
-                "index": record.idx,
-                "kind": entry.kind,
-                "anchor": anchor.to_json() if anchor is not None else None,
-            }
-        )
+    entries = [
+        {
+            "index": found.index,
+            "kind": found.kind,
+            "anchor": found.anchor.to_json() if found.anchor is not None else None,
+        }
+        for found in entry_anchors(rt.db, key=item.state.application_no)
+    ]
     return _json({"key": item.state.key, "entries": entries})
 
 
@@ -301,8 +299,8 @@ def emission_state_proof(
     ] = None,
 ) -> Response:
     """Inclusion of the emission's public record in the checkpoint's state tree."""
-    proof = rt.ledger.state_proof(key, checkpoint_size=checkpoint)
-    row = _checkpoint_at(rt, proof.checkpoint_size)
+    proof = log.state_proof(rt.db, key=key, checkpoint=checkpoint)
+    row = log.checkpoint(rt.db, size=proof.checkpoint_size)
     return _json({**proof.to_json(), "state_root": row.state_root.hex()})
 
 
@@ -313,22 +311,14 @@ def _checkpoint_view(
     row: CheckpointRecord, anchors: list[AnchorView], rt: ApiRuntime
 ) -> dict[str, Any]:
     """A checkpoint with its anchors, its C2SP signed note and its witnesses' cosignatures."""
-    engine = rt.ledger.store.engine
-    note = notes(engine, sizes=[row.size]).get(row.size)
-    cosigned = cosignatures(engine, sizes=[row.size]).get(row.size)
+    witnesses = rt.db.witnesses
+    note = witnesses.notes(sizes=[row.size]).get(row.size)
+    cosigned = witnesses.cosignatures(sizes=[row.size]).get(row.size)
     return {
         **checkpoint_json(row),
         "anchors": [a.to_json() for a in anchors if a.tree_size == row.size],
         **witness_members(note, cosigned),
     }
-
-
-def _checkpoint_at(rt: ApiRuntime, size: int) -> CheckpointRecord:
-    with rt.ledger.store.read() as reader:
-        row = reader.checkpoint(size)
-    if row is None:
-        raise NotFound(kind="checkpoint", key=str(size))
-    return row
 
 
 @router.get(
@@ -339,14 +329,11 @@ def _checkpoint_at(rt: ApiRuntime, size: int) -> CheckpointRecord:
 )
 def log_head(rt: Runtime) -> Response:
     """Size and root of the Merkle log, and the newest checkpoint."""
-    size, root = rt.ledger.head()
-    try:
-        latest: dict[str, Any] | None = _checkpoint_view(
-            rt.ledger.latest_checkpoint(), confirmed_anchors(rt.ledger.store.engine), rt
-        )
-    except NotFound:
-        latest = None
-    return _json({"tree_size": size, "root": root.hex(), "latest_checkpoint": latest})
+    head = log.head(rt.db)
+    latest = (
+        None if head.latest is None else _checkpoint_view(head.latest, confirmed_anchors(rt.db), rt)
+    )
+    return _json({"tree_size": head.size, "root": head.root.hex(), "latest_checkpoint": latest})
 
 
 @router.get(
@@ -361,8 +348,7 @@ def log_entries(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
     """Entries ``start`` … ``start + limit - 1`` as in entries.jsonl (exact leaf bytes, base64)."""
-    size, _ = rt.ledger.head()
-    records = rt.ledger.entries(start, start + limit) if start < size else []
+    size, records = log.entries(rt.db, start=start, limit=limit)
     end = start + len(records)
     return _json(
         {
@@ -381,10 +367,7 @@ def log_entries(
 )
 def log_entry(rt: Runtime, index: Annotated[int, Path(ge=0, le=2**62)]) -> Response:
     """Entry ``index`` with its exact leaf bytes."""
-    records = rt.ledger.entries(index, index + 1)
-    if not records:
-        raise NotFound(kind="entry", key=str(index))
-    return _json(entry_json(records[0]))
+    return _json(entry_json(log.entry(rt.db, index=index)))
 
 
 @router.get(
@@ -396,9 +379,9 @@ def log_entry(rt: Runtime, index: Annotated[int, Path(ge=0, le=2**62)]) -> Respo
 def list_checkpoints(rt: Runtime, limit: Limit = 20, cursor: Cursor = None) -> Response:
     """Checkpoints, newest first, with their on-chain anchors."""
     after = decode_cursor(cursor, "checkpoints")
-    rows = [r for r in reversed(rt.ledger.checkpoints()) if after is None or r.size < after]
+    rows = [r for r in reversed(log.checkpoints(rt.db)) if after is None or r.size < after]
     page, more = rows[:limit], len(rows) > limit
-    anchors = confirmed_anchors(rt.ledger.store.engine) if page else []
+    anchors = confirmed_anchors(rt.db) if page else []
     return _json(
         {
             "items": [_checkpoint_view(r, anchors, rt) for r in page],
@@ -418,8 +401,8 @@ def list_checkpoints(rt: Runtime, limit: Limit = 20, cursor: Cursor = None) -> R
 )
 def latest_checkpoint(rt: Runtime) -> Response:
     """The newest signed checkpoint and its anchors."""
-    row = rt.ledger.latest_checkpoint()
-    return _json(_checkpoint_view(row, confirmed_anchors(rt.ledger.store.engine), rt))
+    row = log.checkpoint(rt.db)
+    return _json(_checkpoint_view(row, confirmed_anchors(rt.db), rt))
 
 
 @router.get(
@@ -430,8 +413,8 @@ def latest_checkpoint(rt: Runtime) -> Response:
 )
 def checkpoint_at(rt: Runtime, size: Annotated[int, Path(ge=0, le=2**62)]) -> Response:
     """The checkpoint cut at exactly ``size`` entries."""
-    row = _checkpoint_at(rt, size)
-    return _json(_checkpoint_view(row, confirmed_anchors(rt.ledger.store.engine), rt))
+    row = log.checkpoint(rt.db, size=size)
+    return _json(_checkpoint_view(row, confirmed_anchors(rt.db), rt))
 
 
 @router.get(
@@ -446,27 +429,7 @@ def inclusion_proof(
     tree_size: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> Response:
     """Proof that entry ``index`` is in the tree of ``tree_size`` entries (default: head)."""
-    head, _ = rt.ledger.head()
-    size = head if tree_size is None else tree_size
-    if size > head:
-        raise ApiProblem(
-            status=422,
-            slug="rule-violation",
-            field="tree_size",
-            rule="tree-size-in-range",
-            paragraph="RFC 9162 §2.1.3",
-            detail=f"the log has {head} entries, not {size}",
-        )
-    if index >= size:
-        raise ApiProblem(
-            status=422,
-            slug="rule-violation",
-            field="index",
-            rule="index-in-range",
-            paragraph="RFC 9162 §2.1.3",
-            detail=f"entry {index} is not in a tree of {size} entries",
-        )
-    return _json(rt.ledger.prove_inclusion(index, size=size).to_json())
+    return _json(log.prove_inclusion(rt.db, index=index, size=tree_size).to_json())
 
 
 @router.get(
@@ -481,27 +444,7 @@ def consistency_proof(
     second: Annotated[int | None, Query(ge=1, le=2**62, description="Default: head.")] = None,
 ) -> Response:
     """Proof that the tree of ``second`` entries extends the tree of ``first`` entries."""
-    head, _ = rt.ledger.head()
-    size2 = head if second is None else second
-    if size2 > head:
-        raise ApiProblem(
-            status=422,
-            slug="rule-violation",
-            field="second",
-            rule="tree-size-in-range",
-            paragraph="RFC 9162 §2.1.4",
-            detail=f"the log has {head} entries, not {size2}",
-        )
-    if first > size2:
-        raise ApiProblem(
-            status=422,
-            slug="rule-violation",
-            field="first",
-            rule="sizes-ordered",
-            paragraph="RFC 9162 §2.1.4",
-            detail=f"the first tree size {first} is larger than the second {size2}",
-        )
-    return _json(rt.ledger.prove_consistency(first, size2).to_json())
+    return _json(log.prove_consistency(rt.db, first=first, second=second).to_json())
 
 
 @router.get(
@@ -511,7 +454,7 @@ def consistency_proof(
 )
 def list_anchors(rt: Runtime) -> Response:
     """Every confirmed anchor (chain id, contract, transaction hash, block), oldest first."""
-    return _json({"items": [a.to_json() for a in confirmed_anchors(rt.ledger.store.engine)]})
+    return _json({"items": [a.to_json() for a in confirmed_anchors(rt.db)]})
 
 
 @router.get(

@@ -1,4 +1,5 @@
-"""What one app instance holds: settings, clock, the ledger, the API store, the read index."""
+"""What one app instance holds: settings, clock, the Database (ledger and every store), the read
+index."""
 
 from __future__ import annotations
 
@@ -10,20 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
-
-from api.anchors import confirmed_anchors
+from anchoring.services import confirmed_anchors
 from api.auth import Principal, secret_matches, split_token
 from api.index import RegisterIndex
 from api.metrics import ApiMetrics, LogStatus, VerificationStatus
 from api.ratelimit import RateLimiter
-from api.store import ApiStore
+from api.store import ApiDatabase, ApiStore
 from node.chain.rpc import rpc_error_counts
 from node.checkpoint import parse_time
 from node.clock import Clock
-from node.errors import NotFound, RegistryError
-from node.ledger.schema import log_entries
+from node.errors import RegistryError
 from node.ledger.service import Ledger
+from node.services import log
 from node.settings import Settings
 
 
@@ -51,21 +50,28 @@ class ApiRuntime:
             per_minute=settings.api_token_rate_limit_per_minute, clock=monotonic
         )
         self._open_lock = threading.Lock()
-        self._ledger: Ledger | None = None
-        self._store: ApiStore | None = None
+        self._db: ApiDatabase | None = None
         self._index: RegisterIndex | None = None
 
-    def _open(self) -> Ledger:
+    def _open(self) -> ApiDatabase:
         with self._open_lock:
-            if self._ledger is None:
-                ledger = Ledger.open(self.settings, clock=self.clock)
+            if self._db is None:
+                db = ApiDatabase.open(self.settings, clock=self.clock)
                 # Writes from the request threads are integrated by one committer thread, the
                 # ones that queue while a commit is in flight in one transaction (group commit).
-                ledger.start_group_commit(monotonic=self._monotonic)
-                self._store = ApiStore(ledger.store.engine)
-                self._index = RegisterIndex(ledger)
-                self._ledger = ledger
-            return self._ledger
+                db.ledger.start_group_commit(monotonic=self._monotonic)
+                self._index = RegisterIndex(db.ledger)
+                self._db = db
+            return self._db
+
+    @property
+    def db(self) -> ApiDatabase:
+        """The Database: the ledger and every store on its engine (opened on first use).
+
+        Raises:
+            ConfigError: the database URL is invalid.
+        """
+        return self._db if self._db is not None else self._open()
 
     @property
     def ledger(self) -> Ledger:
@@ -74,15 +80,12 @@ class ApiRuntime:
         Raises:
             ConfigError: the database URL is invalid.
         """
-        return self._ledger if self._ledger is not None else self._open()
+        return self.db.ledger
 
     @property
     def store(self) -> ApiStore:
         """The API's own tables."""
-        if self._store is None:
-            self._open()
-        assert self._store is not None
-        return self._store
+        return self.db.api
 
     @property
     def index(self) -> RegisterIndex:
@@ -95,9 +98,10 @@ class ApiRuntime:
     def close(self) -> None:
         """Finish queued writes, then release database connections."""
         with self._open_lock:
-            if self._ledger is not None:
-                self._ledger.close()
-            self._ledger = self._store = self._index = None
+            if self._db is not None:
+                self._db.close()
+            self._db = None
+            self._index = None
 
     def now(self) -> datetime:
         """The injected clock's time (UTC)."""
@@ -129,14 +133,13 @@ class ApiRuntime:
         """Log size, checkpoint age and anchor lag for /metrics; None when the database does
         not answer."""
         try:
-            ledger = self.ledger
-            size, _ = ledger.head()
-            anchors = confirmed_anchors(ledger.store.engine)
-            latest = ledger.latest_checkpoint()
-        except NotFound:
-            return LogStatus(size=size, checkpoint_size=None, checkpoint_age_seconds=None)
+            head = log.head(self.db)
+            anchors = confirmed_anchors(self.db)
         except RegistryError:
             return None
+        size, latest = head.size, head.latest
+        if latest is None:
+            return LogStatus(size=size, checkpoint_size=None, checkpoint_age_seconds=None)
         age = (self.now() - parse_time(latest.issued_at)).total_seconds()
         anchored = anchors[-1] if anchors else None
         anchored_at = anchored.data.get("anchored_at") if anchored is not None else None
@@ -155,7 +158,7 @@ class ApiRuntime:
         database does not answer."""
         try:
             snap = self.index.current()
-            last = self._observed.newest(self.ledger, snap.size)
+            last = self._observed.newest(self.db, snap.size)
         except RegistryError:
             return None
         counts: Counter[str] = Counter()
@@ -182,7 +185,7 @@ class _ObservedScan:
     scanned: int = 0
     recorded_at: str | None = None
 
-    def newest(self, ledger: Ledger, size: int) -> str | None:
+    def newest(self, db: ApiDatabase, size: int) -> str | None:
         """``recorded_at`` of the newest observation among the first ``size`` entries.
 
         Raises:
@@ -191,14 +194,9 @@ class _ObservedScan:
         if size < self.scanned:  # a replaced database: start over
             self.scanned, self.recorded_at = 0, None
         if size > self.scanned:
-            entries = log_entries.c
-            query = (
-                select(func.max(entries.recorded_at))
-                .where(entries.kind == "verification.observed")
-                .where(entries.idx >= self.scanned, entries.idx < size)
+            found = log.newest_recorded_at(
+                db, kind="verification.observed", start=self.scanned, end=size
             )
-            with ledger.store.engine.connect() as conn:
-                found = conn.execute(query).scalar()
             if found is not None:
                 self.recorded_at = max(found, self.recorded_at or found)
             self.scanned = size

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from anchoring.services import AnchoringDatabase
 from api.auth import Principal, Role, Scope, TokenKind
 from api.schema import api_challenges, api_idempotency, api_tokens
 from node.checkpoint import format_time, parse_time
@@ -253,6 +255,17 @@ class ApiStore:
         where = (api_idempotency.c.principal == principal) & (api_idempotency.c.key == key)
         with write_transaction(self._engine) as conn:
             conn.execute(delete(api_idempotency).where(where))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiDatabase(AnchoringDatabase):
+    """The Database of a process that serves the API or manages its tokens: the ledger, the
+    anchoring tables and the API's own tables, on one engine."""
+
+    @cached_property
+    def api(self) -> ApiStore:
+        """Tokens, sign-in challenges and idempotency keys."""
+        return ApiStore(self.engine)
 
 
 def _token(m: object) -> TokenRecord:

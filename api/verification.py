@@ -28,21 +28,15 @@ from api.problems import ApiProblem, problem_responses
 from api.runtime import ApiRuntime
 from api.views import dumps
 from api.writes import JSON, Body, body_schema, check_own_emission, idempotent, writer
-from node.chain.config import ChainKind, ChainSpec
-from node.domain.entries import (
-    VERIFICATION_KINDS,
-    Entry,
-    VerificationFinding,
-    VerificationObserved,
-    field_path,
-)
+from node.domain.entries import Entry, VerificationFinding, VerificationObserved, field_path
 from node.domain.model import EmissionState
 from node.errors import ChainError, NotFound, RuleViolation, VerificationError
 from node.ledger.store import EntryRecord
-from node.verification.proof import accept_proof, digest, statement_for, typed_data
-from node.verification.runtime import ChainClients, chain_table
-from node.verification.source import file_source, parse_source_filing
-from node.verification.store import VerificationStore
+from node.services import verification
+from node.services.verification import PROOF_PARAGRAPH, VerificationRecorded
+from node.verification.proof import digest, typed_data
+from node.verification.runtime import ChainClients
+from node.verification.source import parse_source_filing
 
 router = APIRouter(prefix="/v1")
 Runtime = Annotated[ApiRuntime, Depends(get_runtime)]
@@ -55,9 +49,6 @@ EmissionKey = Annotated[
         examples=["KG0201A0011"],
     ),
 ]
-PROOF_PARAGRAPH: Final = "Reg. §5.5, §9.4"
-STATEMENT_TTL_SECONDS: Final = 3600
-"""Default lifetime of a statement asked for without an expiry."""
 JSON_SAFE: Final = 2**53 - 1
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -67,14 +58,6 @@ def _json(value: Any, status: int = 200) -> Response:
 
 
 # ---- public: findings and history ------------------------------------------------------------
-
-
-def _history(rt: ApiRuntime, state: EmissionState) -> list[tuple[EntryRecord, Entry]]:
-    return [
-        (record, entry)
-        for record, entry in rt.ledger.history(state.application_no)
-        if entry.kind in VERIFICATION_KINDS
-    ]
 
 
 def verification_view(
@@ -154,8 +137,8 @@ def emission_verification(
     item = rt.index.current().emission(key)
     if item is None:
         raise NotFound(kind="emission", key=key)
-    state = item.state
-    return _json(verification_view(state, _history(rt, state), limit=limit))
+    state, history = verification.verification_history(rt.db, key=item.state.application_no)
+    return _json(verification_view(state, history, limit=limit))
 
 
 # ---- the issuer's writes -------------------------------------------------------------------
@@ -183,23 +166,6 @@ def _parse(model: type[_M], body: dict[str, Any]) -> _M:
         ) from exc
 
 
-def _chain(rt: ApiRuntime, state: EmissionState) -> ChainSpec:
-    """The EVM chain the emission's token is declared on (as `tamga verify prove` resolves it).
-
-    Raises:
-        RuleViolation: the declared blockchain is not an EVM chain of the chain table.
-    """
-    resolution = chain_table(rt.settings).resolve(state.blockchain)
-    if resolution.kind is not ChainKind.EVM or resolution.spec is None:
-        raise RuleViolation(
-            field="blockchain",
-            rule="evm-chain",
-            paragraph=PROOF_PARAGRAPH,
-            message=f"{state.blockchain!r} is not an EVM chain Tamga can read",
-        )
-    return resolution.spec
-
-
 def _replay(exc: RuleViolation) -> ApiProblem:
     """A stale or replayed nonce conflicts with the register's state: 409 (the rule named)."""
     return ApiProblem(
@@ -210,11 +176,6 @@ def _replay(exc: RuleViolation) -> ApiProblem:
         paragraph=exc.paragraph,
         detail=exc.message,
     )
-
-
-def _next_nonce(state: EmissionState) -> int:
-    proof = state.verification.wallet_proof if state.verification is not None else None
-    return 1 if proof is None else proof.nonce + 1
 
 
 @router.get(
@@ -242,37 +203,20 @@ def wallet_statement(
     expiry (Reg. §5.5, §9.4). A contract wallet signs the same `digest` (EIP-1271)."""
     state = rt.ledger.emission(key)
     _own(principal, state)
-    now = int(rt.now().timestamp())
-    nonce = _next_nonce(state) if nonce is None else nonce
-    expiry = now + STATEMENT_TTL_SECONDS if expiry is None else expiry
-    last = _next_nonce(state) - 1
-    if nonce <= last:
-        raise ApiProblem(
-            status=409,
-            slug="rule-violation",
-            field="nonce",
-            rule="proof-replay",
-            paragraph=PROOF_PARAGRAPH,
-            detail=f"nonce {nonce} is not above the last accepted nonce {last}",
+    try:
+        statement = verification.wallet_statement(
+            rt.db, settings=rt.settings, key=key, nonce=nonce, expiry=expiry
         )
-    if expiry <= now:
-        raise ApiProblem(
-            status=422,
-            slug="rule-violation",
-            field="expiry",
-            rule="proof-expired",
-            paragraph=PROOF_PARAGRAPH,
-            detail=f"expiry {expiry} (Unix time) is not in the future",
-        )
-    statement = statement_for(
-        rt.ledger, key, chain_id=_chain(rt, state).chain_id, nonce=nonce, expiry=expiry
-    )
+    except RuleViolation as exc:
+        if exc.rule == "proof-replay":
+            raise _replay(exc) from exc
+        raise
     return _json(
         {
             "key": state.key,
             "chain_id": statement.chain_id,
-            "nonce": nonce,
-            "expiry": expiry,
+            "nonce": statement.nonce,
+            "expiry": statement.expiry,
             "digest": "0x" + digest(statement).hex(),
             "typed_data": typed_data(statement),
         }
@@ -303,22 +247,20 @@ def wallet_proof(
         proof = _parse(WalletProofIn, body)
         state = rt.ledger.emission(key)
         _own(principal, state)
-        spec = _chain(rt, state)
         signature = bytes.fromhex(proof.signature.removeprefix("0x"))
         with ExitStack() as stack:
             # Chains marked local: only the anvil `tamga up` already runs (a request never
             # starts one).
             clients = ChainClients(rt.settings, stack, start_local=False)
             try:
-                result = accept_proof(
-                    rt.ledger,
-                    key,
+                written = verification.prove_wallet(
+                    rt.db,
+                    settings=rt.settings,
+                    key=key,
                     signature=signature,
                     nonce=proof.nonce,
                     expiry=proof.expiry,
-                    client=clients(spec),
-                    chain_id=spec.chain_id,
-                    confirmations=rt.settings.verify_confirmations,
+                    clients=clients,
                 )
             except VerificationError as exc:
                 raise ApiProblem(
@@ -340,12 +282,8 @@ def wallet_proof(
                     detail=f"the chain of {state.key} cannot be read: {exc}",
                     headers={"retry-after": "30"},
                 ) from exc
-        rt.metrics.appends.labels("verification.wallet_proof").inc()
-        (record,) = result.entries
-        entry = rt.ledger.history(state.application_no)[-1][1]
-        after = rt.ledger.emission(state.application_no)
-        detail = entry.model_dump(mode="json") if entry.kind == record.kind else {}
-        return 201, _written(after, record.kind, result.first_index, result.size, detail), {}
+        rt.metrics.appends.labels(written.kind).inc()
+        return 201, _written(written, written.entry.model_dump(mode="json")), {}
 
     return idempotent(request, rt, principal, body, action)
 
@@ -357,14 +295,13 @@ def _verification_detail(exc: VerificationError) -> str:
     return detail + (f" ({exc.where})" if exc.where else "")
 
 
-def _written(
-    state: EmissionState, kind: str, index: int, size: int, detail: dict[str, Any]
-) -> dict[str, Any]:
+def _written(written: VerificationRecorded, detail: dict[str, Any]) -> dict[str, Any]:
+    state = written.emission
     return {
         "key": state.key,
-        "kind": kind,
-        "index": index,
-        "tree_size": size,
+        "kind": written.kind,
+        "index": written.index,
+        "tree_size": written.size,
         "detail": detail,
         "verification": state.verification.to_record() if state.verification else None,
     }
@@ -399,11 +336,9 @@ def file_contract_source(
             else json.dumps(filing_in.standard_json, ensure_ascii=False)
         )
         filing = parse_source_filing(text, compiler=filing_in.compiler, contract=filing_in.contract)
-        result = file_source(rt.ledger, VerificationStore(rt.ledger.store.engine), key, filing)
-        rt.metrics.appends.labels("verification.source_filed").inc()
-        after = rt.ledger.emission(state.application_no)
+        written = verification.file_source(rt.db, key=key, filing=filing)
+        rt.metrics.appends.labels(written.kind).inc()
         detail = {"sha256": filing.sha256, "compiler": filing.compiler, "contract": filing.contract}
-        kind = "verification.source_filed"
-        return 201, _written(after, kind, result.first_index, result.size, detail), {}
+        return 201, _written(written, detail), {}
 
     return idempotent(request, rt, principal, body, action)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response, StreamingResponse
 
-from anchoring.service import anchors_for_export
+from anchoring.services import export_anchor_objects
 from api.auth import Principal, Role, Scope
 from api.deps import get_principal, get_runtime, require
 from api.errors import problem_for
@@ -21,22 +21,15 @@ from api.problems import PROBLEM_MEDIA_TYPE, ApiProblem, problem_responses
 from api.runtime import ApiRuntime
 from api.store import Claim
 from api.views import dumps, emission_record_json, issuer_json
-from node.domain.canonical import parse_json, parse_untrusted_json
+from node.domain.canonical import parse_untrusted_json
 from node.domain.entries import field_path
 from node.domain.filings import parse_issuer_filing
-from node.domain.lifecycle import recorded_on
 from node.domain.model import EmissionState
 from node.errors import RegistryError, RuleViolation, StorageError
-from node.ledger.export import EXPORT_FORMAT, checkpoint_json, entry_json, witness_members
-from node.ledger.store import iter_all
-from node.ledger.witness_store import cosignatures, notes
-from node.operations import (
-    issuer_event,
-    normalize_kind,
-    parse_emission_submission,
-    record_emission_event,
-    submit_emission,
-)
+from node.ledger.export import entry_json
+from node.services import emissions, issuers, log
+from node.services.emissions import EmissionWritten
+from node.services.issuers import normalize_kind
 
 router = APIRouter(prefix="/v1", tags=["writes"])
 
@@ -250,9 +243,10 @@ def _response(status: int, payload: dict[str, Any], headers: dict[str, str]) -> 
     return Response(content=dumps(payload), status_code=status, media_type=JSON, headers=headers)
 
 
-def _effective(rt: ApiRuntime, value: Any, field: str) -> date:
+def _effective(value: Any, field: str) -> date | None:
+    """The ``effective_on`` member as a date (None: today, as the service decides)."""
     if value is None:
-        return recorded_on(rt.clock.now())
+        return None
     try:
         return date.fromisoformat(str(value))
     except ValueError as exc:
@@ -262,6 +256,18 @@ def _effective(rt: ApiRuntime, value: Any, field: str) -> date:
             paragraph="ISO 8601",
             message=f"expected a date YYYY-MM-DD, got {value!r}",
         ) from exc
+
+
+def _data(body: dict[str, Any]) -> dict[str, Any]:
+    data = body.get("data") or {}
+    if not isinstance(data, dict):
+        raise RuleViolation(
+            field="data",
+            rule="entry-field",
+            paragraph="docs/export-format.md",
+            message="data is a JSON object of the event's fields",
+        )
+    return data
 
 
 def _section(body: dict[str, Any], name: str, *, paragraph: str) -> Any:
@@ -303,17 +309,17 @@ def register_issuer(request: Request, rt: Runtime, principal: Regulator, body: B
     def action() -> tuple[int, dict[str, Any], dict[str, str]]:
         _extra_members(body, {"filing", "effective_on"}, "Reg. §62")
         filing = parse_issuer_filing(_section(body, "filing", paragraph="Reg. §62"))
-        effective_on = _effective(rt, body.get("effective_on"), "effective_on")
-        code, result = rt.ledger.register_issuer(filing, effective_on=effective_on)
-        rt.metrics.appends.labels("issuer.registered").inc()
-        issuer = rt.ledger.issuer(code)
+        written = issuers.register_issuer(
+            rt.db, filing=filing, effective_on=_effective(body.get("effective_on"), "effective_on")
+        )
+        rt.metrics.appends.labels(written.kind).inc()
         payload = {
-            "code": code,
-            "index": result.first_index,
-            "tree_size": result.size,
-            "issuer": issuer_json(issuer),
+            "code": written.code,
+            "index": written.index,
+            "tree_size": written.size,
+            "issuer": issuer_json(written.issuer),
         }
-        return 201, payload, {"location": f"/v1/issuers/{code}"}
+        return 201, payload, {"location": f"/v1/issuers/{written.code}"}
 
     return idempotent(request, rt, principal, body, action)
 
@@ -340,29 +346,19 @@ def issuer_event_route(
     def action() -> tuple[int, dict[str, Any], dict[str, str]]:
         _extra_members(body, {"kind", "effective_on", "data"}, "docs/export-format.md")
         rt.ledger.issuer(code)  # 404 before anything else
-        kind = str(_section(body, "kind", paragraph="docs/export-format.md"))
-        data = body.get("data") or {}
-        if not isinstance(data, dict):
-            raise RuleViolation(
-                field="data",
-                rule="entry-field",
-                paragraph="docs/export-format.md",
-                message="data is a JSON object of the event's fields",
-            )
-        entry = issuer_event(
-            kind,
-            issuer=code,
-            data=data,
-            recorded_at=rt.clock.now(),
-            effective_on=_effective(rt, body.get("effective_on"), "effective_on"),
+        written = issuers.record_issuer_event(
+            rt.db,
+            code=code,
+            kind=str(_section(body, "kind", paragraph="docs/export-format.md")),
+            data=_data(body),
+            effective_on=_effective(body.get("effective_on"), "effective_on"),
         )
-        result = rt.ledger.append([entry])
-        rt.metrics.appends.labels(entry.kind).inc()
+        rt.metrics.appends.labels(written.kind).inc()
         payload = {
             "code": code,
-            "index": result.first_index,
-            "tree_size": result.size,
-            "issuer": issuer_json(rt.ledger.issuer(code)),
+            "index": written.index,
+            "tree_size": written.size,
+            "issuer": issuer_json(written.issuer),
         }
         return 201, payload, {}
 
@@ -372,17 +368,15 @@ def issuer_event_route(
 # ---- emissions: applications and events ----------------------------------------------------
 
 
-def _emission_payload(rt: ApiRuntime, state: EmissionState, kind: str, size: int) -> dict[str, Any]:
-    # The issuer is read, not taken from the read model: refreshing that model rebuilds its
-    # ordering of every emission, which a write's answer does not need.
-    issuer = rt.ledger.issuer(state.issuer)
+def _emission_payload(written: EmissionWritten) -> dict[str, Any]:
+    state = written.emission
     return {
         "key": state.key,
         "application_no": state.application_no,
         "regno": state.regno,
-        "kind": kind,
-        "tree_size": size,
-        "emission": emission_record_json(state, issuer),
+        "kind": written.kind,
+        "tree_size": written.size,
+        "emission": emission_record_json(state, written.issuer),
     }
 
 
@@ -408,7 +402,7 @@ def file_emission(
         data = dict(filing_data) if isinstance(filing_data, dict) else filing_data
         if isinstance(data, dict) and body.get("registration") is not None:
             data["registration"] = body["registration"]
-        submission = parse_emission_submission(data)
+        submission = emissions.parse_emission_submission(data)
         if principal.role is Role.ISSUER:
             if submission.filing.issuer != principal.issuer:
                 raise ApiProblem(
@@ -433,18 +427,12 @@ def file_emission(
                     field="filing.issuer_wallet",
                     detail="a wallet session files only emissions declaring that wallet",
                 )
-        submitted = submit_emission(rt.ledger, submission)
+        written = emissions.submit_emission(rt.db, submission=submission)
         rt.metrics.appends.labels("emission.applied").inc()
-        if submitted.regno is not None:
+        if written.regno is not None:
             rt.metrics.appends.labels("emission.registered").inc()
-        state = rt.ledger.emission(submitted.application_no)
-        payload = _emission_payload(
-            rt,
-            state,
-            "emission.registered" if submitted.regno else "emission.applied",
-            submitted.size,
-        )
-        return 201, payload, {"location": f"/v1/emissions/{state.key}"}
+        location = f"/v1/emissions/{written.emission.key}"
+        return 201, _emission_payload(written), {"location": location}
 
     return idempotent(request, rt, principal, body, action)
 
@@ -478,24 +466,15 @@ def emission_event_route(
         )
         if principal.role is Role.ISSUER:
             _check_own(principal, state, kind)
-        data = body.get("data") or {}
-        if not isinstance(data, dict):
-            raise RuleViolation(
-                field="data",
-                rule="entry-field",
-                paragraph="docs/export-format.md",
-                message="data is a JSON object of the event's fields",
-            )
-        full, size = record_emission_event(
-            rt.ledger,
+        written = emissions.record_emission_event(
+            rt.db,
             key=key,
             kind=kind,
-            data=data,
-            effective_on=_effective(rt, body.get("effective_on"), "effective_on"),
+            data=_data(body),
+            effective_on=_effective(body.get("effective_on"), "effective_on"),
         )
-        rt.metrics.appends.labels(full).inc()
-        after = rt.ledger.emission(state.application_no)
-        return 201, _emission_payload(rt, after, full, size), {}
+        rt.metrics.appends.labels(written.kind).inc()
+        return 201, _emission_payload(written), {}
 
     return idempotent(request, rt, principal, body, action)
 
@@ -549,15 +528,15 @@ def issuer_founders(
     principal: Annotated[Principal, Depends(require(Scope.FOUNDERS_READ, Role.REGULATOR))],
     code: Annotated[str, Path(pattern=r"^[A-Z0-9]{4}$")],
 ) -> Response:
-    """Founders' data is not public (Reg. §66): only a regulator token with founders:read."""
-    issuer = rt.ledger.issuer(code)
-    private = rt.ledger.private_value(issuer.founders_commitment)
-    founders = parse_json(private.value.encode("utf-8"), field="founders")
+    """Founders' data is not public (Reg. §66): only a regulator token with founders:read. The
+    kept value is checked against the commitment in the issuer's registration entry and that
+    entry against the log's root (as `tamga issuer founders` checks it); a failed check is 422."""
+    founders = issuers.founders(rt.db, code=code)
     payload = {
         "issuer": code,
-        "founders": founders if isinstance(founders, list) else [],
-        "commitment": issuer.founders_commitment,
-        "salt": private.salt.hex(),
+        "founders": list(founders.founders),
+        "commitment": founders.commitment,
+        "salt": founders.salt.hex(),
     }
     return Response(content=dumps(payload), media_type=JSON, headers={"cache-control": "no-store"})
 
@@ -575,16 +554,11 @@ Exporter = Annotated[Principal, Depends(require(Scope.EXPORTS_READ))]
 )
 def export_entries(rt: Runtime, principal: Exporter) -> StreamingResponse:
     """The log as entries.jsonl (docs/export-format.md), streamed from one snapshot."""
-    size, _ = rt.ledger.head()
-
-    def lines() -> Iterator[bytes]:
-        with rt.ledger.store.read() as reader:
-            for record in iter_all(reader):
-                if record.idx >= size:
-                    break
-                yield dumps(entry_json(record)) + b"\n"
-
-    return StreamingResponse(lines(), media_type="application/x-ndjson")
+    records = log.export_entry_records(rt.db)
+    return StreamingResponse(
+        (dumps(entry_json(record)) + b"\n" for record in records),
+        media_type="application/x-ndjson",
+    )
 
 
 @router.get(
@@ -599,16 +573,12 @@ def export_checkpoints(rt: Runtime, principal: Exporter) -> Response:
     """Every signed checkpoint, oldest first, each with its ``anchor`` on the chain (null when
     this exact size was not anchored or not yet confirmed), as `tamga export` writes them
     (docs/export-format.md)."""
-    anchors = anchors_for_export(rt.settings, rt.ledger)
-    signed_notes = notes(rt.ledger.store.engine)  # C2SP notes and witness cosignatures
-    cosigned = cosignatures(rt.ledger.store.engine)
-    lines = []
-    for row in rt.ledger.checkpoints():
-        anchor = anchors.get(row.size)
-        line = {**checkpoint_json(row), "anchor": None if anchor is None else dict(anchor)}
-        line.update(witness_members(signed_notes.get(row.size), cosigned.get(row.size)))
-        lines.append(dumps(line) + b"\n")
-    return Response(content=b"".join(lines), media_type="application/x-ndjson")
+    anchors = export_anchor_objects(rt.db, settings=rt.settings)
+    lines = log.export_checkpoint_lines(rt.db, anchors=anchors)
+    return Response(
+        content=b"".join(dumps(line) + b"\n" for line in lines),
+        media_type="application/x-ndjson",
+    )
 
 
 @router.get(
@@ -618,15 +588,9 @@ def export_checkpoints(rt: Runtime, principal: Exporter) -> Response:
 )
 def export_manifest(rt: Runtime, principal: Exporter) -> Response:
     """Format, tree size and root of the head (docs/export-format.md)."""
-    size, root = rt.ledger.head()
-    manifest = {
-        "format": EXPORT_FORMAT,
-        "tree_size": size,
-        "root": root.hex(),
-        "entries": "/v1/export/entries",
-        "checkpoints": "/v1/export/checkpoints",
-        "hashing": "RFC 9162 §2.1: SHA-256, leaf H(0x00 || leaf), node H(0x01 || left || right)",
-    }
+    manifest = log.export_manifest(
+        rt.db, entries="/v1/export/entries", checkpoints="/v1/export/checkpoints"
+    )
     return Response(content=dumps(manifest), media_type=JSON)
 
 

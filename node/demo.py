@@ -17,14 +17,11 @@ from node.domain.filings import parse_emission_filing, parse_issuer_filing
 from node.domain.lifecycle import BISHKEK
 from node.errors import ConfigError, LedgerError, RuleViolation
 from node.ledger.service import Ledger
-from node.operations import (
-    EmissionSubmission,
-    issuer_event,
-    parse_document,
-    read_document,
-    record_emission_event,
-    submit_emission,
-)
+from node.operations import parse_document, read_document
+from node.services import emissions as emission_services
+from node.services import issuers as issuer_services
+from node.services.database import Database
+from node.services.emissions import EmissionSubmission
 from node.verification.demo import ChainStep, DemoChain, ProveStep, VerifyStep
 
 DEMO_FORMAT: Final = "tamga.demo.v1"
@@ -217,20 +214,22 @@ def _step_time(step: Step, *, previous: dt.datetime, number: int) -> dt.datetime
 def _run_step(
     ledger: Ledger, step: _Step, *, issuers: dict[str, str], emissions: dict[str, str]
 ) -> None:
+    db = Database(ledger=ledger)
     if isinstance(step, IssuerStep):
         if step.ref in issuers:
             raise ConfigError(f"demo: issuer ref {step.ref!r} is used twice")
-        code, _ = ledger.register_issuer(parse_issuer_filing(step.filing), effective_on=step.on)
-        issuers[step.ref] = code
+        registered = issuer_services.register_issuer(
+            db, filing=parse_issuer_filing(step.filing), effective_on=step.on
+        )
+        issuers[step.ref] = registered.code
     elif isinstance(step, IssuerEventStep):
-        entry = issuer_event(
-            step.kind,
-            issuer=_ref(issuers, step.issuer, "issuer"),
+        issuer_services.record_issuer_event(
+            db,
+            code=_ref(issuers, step.issuer, "issuer"),
+            kind=step.kind,
             data=step.data,
-            recorded_at=ledger.clock.now(),
             effective_on=step.on,
         )
-        ledger.append([entry])
     elif isinstance(step, ApplyStep):
         if step.ref in emissions:
             raise ConfigError(f"demo: emission ref {step.ref!r} is used twice")
@@ -241,11 +240,12 @@ def _run_step(
             raise ConfigError(
                 f"demo: {step.ref} is filed on {filing.documents_filed_on}, not on its step date"
             )
-        submitted = submit_emission(ledger, EmissionSubmission(filing=filing, registration=None))
-        emissions[step.ref] = submitted.application_no
+        submission = EmissionSubmission(filing=filing, registration=None)
+        written = emission_services.submit_emission(db, submission=submission)
+        emissions[step.ref] = written.application_no
     elif isinstance(step, EventStep):
-        record_emission_event(
-            ledger,
+        emission_services.record_emission_event(
+            db,
             key=_ref(emissions, step.emission, "emission"),
             kind=step.kind,
             data=step.data,

@@ -50,7 +50,21 @@ class NotFound(RegistryError):
 
 
 class MerkleError(RegistryError):
-    """Bad arguments to Merkle-tree operations (e.g. an index beyond the tree size)."""
+    """Bad arguments to Merkle-tree operations (e.g. an index beyond the tree size); names the
+    argument (``field``), the rule and the paragraph when the caller knows them."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        rule: str = "tree-range",
+        paragraph: str = "RFC 9162 §2.1",
+    ) -> None:
+        self.field = field
+        self.rule = rule
+        self.paragraph = paragraph
+        super().__init__(message)
 
 
 class VerificationError(RegistryError):

@@ -1,4 +1,5 @@
-"""Operator workflows on the ledger, shared by the CLI and the demo loader."""
+"""Reading filings (JSON / YAML, ``--set``) for the CLI and the demo, and the CLI's adapters to
+the use cases in ``node.services``."""
 
 from __future__ import annotations
 
@@ -8,38 +9,43 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Final
-
-from pydantic import BaseModel, ConfigDict, ValidationError
+from typing import Any
 
 from node.domain.canonical import parse_untrusted_json
-from node.domain.entries import (
-    ENTRY_TYPES,
-    Document,
-    Entry,
-    validation_violation,
-)
-from node.domain.filings import (
-    EmissionFiling,
-    application_entry,
-    event_entry,
-    issuer_event_entry,
-    parse_emission_filing,
-)
-from node.domain.register import Effects, MemoryRegister
+from node.domain.entries import Entry
+from node.domain.filings import issuer_event_entry
 from node.errors import ConfigError, RuleViolation
-from node.ledger.service import Ledger, allocate_regno
-
-REGISTRATION_KEY: Final = "registration"
-"""Top-level member of an emission file that also records the registration decision."""
-
-EMISSION_EVENT_KINDS: Final = tuple(
-    sorted(k for k in ENTRY_TYPES if k.startswith("emission.") and k != "emission.applied")
+from node.ledger.service import Ledger
+from node.services import emissions
+from node.services.database import Database
+from node.services.emissions import (
+    EMISSION_EVENT_KINDS,
+    REGISTRATION_KEY,
+    EmissionSubmission,
+    Registration,
+    parse_emission_submission,
+    registration_data,
 )
-"""Emission events recorded after filing (an application is filed with its own workflow)."""
+from node.services.issuers import normalize_kind
 
-
-_DRY_RUN_APPLICATION: Final = "APP-000000"
+__all__ = [
+    "EMISSION_EVENT_KINDS",
+    "REGISTRATION_KEY",
+    "EmissionSubmission",
+    "Registration",
+    "Submitted",
+    "apply_assignments",
+    "issuer_event",
+    "normalize_kind",
+    "parse_assignment_value",
+    "parse_document",
+    "parse_emission_submission",
+    "read_document",
+    "read_mapping",
+    "record_emission_event",
+    "registration_data",
+    "submit_emission",
+]
 
 
 # ---- reading files --------------------------------------------------------------------------
@@ -145,75 +151,7 @@ def read_mapping(path: Path) -> dict[str, Any]:
     return data
 
 
-# ---- emission registration ---------------------------------------------------------------
-
-
-class Registration(BaseModel):
-    """The ``registration:`` section of an emission file: the authority's registration decision.
-
-    ``on`` is the date of the decision (Reg. §10, §57); ``document`` the decision itself (Reg. §64,
-    an ``authority_decision``); ``regno`` is optional: when given it must be the number the
-    register assigns next (Reg. §68(в)), otherwise that number is assigned.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    on: dt.date
-    document: Document
-    regno: str | None = None
-
-
-@dataclass(frozen=True)
-class EmissionSubmission:
-    """An emission file split into the filing and the optional registration decision."""
-
-    filing: EmissionFiling
-    registration: Registration | None
-
-
-def parse_emission_submission(data: Any) -> EmissionSubmission:
-    """Validate an emission file: an EmissionFiling plus an optional ``registration`` section.
-
-    Raises:
-        RuleViolation: rule "filing-field" naming the first bad field (``registration.…`` for
-            the registration section, paragraph "Reg. §10, §57").
-    """
-    if not isinstance(data, Mapping):
-        raise RuleViolation(
-            field="filing",
-            rule="filing-field",
-            paragraph="Reg. §9",
-            message="an emission filing is a mapping of its fields",
-        )
-    body = dict(data)
-    section = body.pop(REGISTRATION_KEY, None)
-    filing = parse_emission_filing(body)
-    registration = None
-    if section is not None:
-        try:
-            registration = Registration.model_validate(section)
-        except ValidationError as exc:
-            inner = validation_violation(exc, rule="filing-field", paragraph="Reg. §10, §57")
-            raise RuleViolation(
-                field=f"{REGISTRATION_KEY}.{inner.field}",
-                rule=inner.rule,
-                paragraph=inner.paragraph,
-                message=inner.message,
-            ) from exc
-    return EmissionSubmission(filing=filing, registration=registration)
-
-
-def registration_data(registration: Registration, *, regno: str | None = None) -> dict[str, Any]:
-    """The ``emission.registered`` event data for a registration decision.
-
-    Without a number (here or in the section) the ledger allocates the next one inside its
-    transaction (Reg. §67-68).
-    """
-    data: dict[str, Any] = {"basis": registration.document.model_dump(mode="json")}
-    number = regno or registration.regno
-    if number is not None:
-        data["regno"] = number
-    return data
+# ---- emission registration (the use cases live in node.services.emissions) ------------------
 
 
 @dataclass(frozen=True)
@@ -226,70 +164,19 @@ class Submitted:
 
 
 def submit_emission(ledger: Ledger, submission: EmissionSubmission) -> Submitted:
-    """File the application and, if the submission has one, record the registration decision.
-
-    Before anything is written, both entries are checked together against the issuer's current
-    state in memory (a dry run). The two entries are then integrated as one atomic batch, so a
-    concurrent writer's entry never lands between them and a failure writes neither.
+    """``node.services.emissions.submit_emission`` on ``ledger`` (for the CLI until it holds a
+    Database).
 
     Raises:
         RuleViolation: the filing or the registration breaks a rule (nothing written).
         NotFound: the filing names an unknown issuer while a registration is given.
         StorageError: the database failed.
     """
-    registration = submission.registration
-    if registration is not None:
-        _dry_run(ledger, submission.filing, registration)
-    if registration is None:
-        application_no, integrated = ledger.file_application(submission.filing)
-        return Submitted(application_no=application_no, regno=None, size=integrated.size)
-    application_no, result = ledger.file_and_register(
-        submission.filing,
-        registration=registration_data(registration),
-        effective_on=registration.on,
-    )
-    regno = ledger.emission(application_no).regno
-    return Submitted(application_no=application_no, regno=regno, size=result.size)
-
-
-def _dry_run(ledger: Ledger, filing: EmissionFiling, registration: Registration) -> str:
-    """Apply application + registration to a scratch register holding only the issuer."""
-    issuer = ledger.issuer(filing.issuer)
-    scratch = MemoryRegister()
-    scratch.store(Effects(issuers=(issuer,)))
-    recorded_at = ledger.clock.now()
-    scratch.apply(
-        application_entry(filing, application_no=_DRY_RUN_APPLICATION, recorded_at=recorded_at),
-        calendar=ledger.calendar,
-    )
-    regno = str(allocate_regno(scratch, _DRY_RUN_APPLICATION))
-    if registration.regno is not None and registration.regno != regno:
-        raise RuleViolation(
-            field=f"{REGISTRATION_KEY}.regno",
-            rule="regno-serial-order",
-            paragraph="Reg. §68(в)",
-            message=f"the number to assign is {regno}, not {registration.regno}",
-        )
-    scratch.apply(
-        event_entry(
-            "emission.registered",
-            emission=_DRY_RUN_APPLICATION,
-            data=registration_data(registration, regno=regno),
-            recorded_at=recorded_at,
-            effective_on=registration.on,
-        ),
-        calendar=ledger.calendar,
-    )
-    return regno
+    written = emissions.submit_emission(Database(ledger=ledger), submission=submission)
+    return Submitted(application_no=written.application_no, regno=written.regno, size=written.size)
 
 
 # ---- events --------------------------------------------------------------------------------
-
-
-def normalize_kind(kind: str, *, prefix: str) -> str:
-    """Accept ``partial_burn`` as well as ``emission.partial_burn`` (and ``-`` for ``_``)."""
-    name = kind.strip().replace("-", "_")
-    return name if name.startswith(f"{prefix}.") else f"{prefix}.{name}"
 
 
 def parse_assignment_value(text: str) -> Any:
@@ -343,28 +230,18 @@ def record_emission_event(
     data: Mapping[str, Any],
     effective_on: dt.date,
 ) -> tuple[str, int]:
-    """Record one emission event; ``emission.registered`` without ``regno`` gets the next number
-    (allocated by the ledger inside its transaction, Reg. §67-68).
-
-    Returns the full kind and the log size after the entry.
+    """``node.services.emissions.record_emission_event`` on ``ledger`` (for the CLI until it
+    holds a Database); returns the full kind and the log size after the entry.
 
     Raises:
-        RuleViolation: the event is unknown (``emission.applied`` included: applications are
-            filed with :func:`submit_emission`), malformed or breaks a rule (nothing written).
-        NotFound: a registration is recorded for an unknown emission.
+        RuleViolation: the event is unknown, malformed or breaks a rule (nothing written).
+        NotFound: no emission has this key.
         StorageError: the database failed.
     """
-    full = normalize_kind(kind, prefix="emission")
-    if full == "emission.applied":
-        raise RuleViolation(
-            field="kind",
-            rule="unknown-kind",
-            paragraph="Reg. §9",
-            message="an application is filed with its filing (`tamga emission register`), "
-            "which assigns its application number",
-        )
-    result = ledger.record_event(kind=full, emission=key, data=data, effective_on=effective_on)
-    return full, result.size
+    written = emissions.record_emission_event(
+        Database(ledger=ledger), key=key, kind=kind, data=data, effective_on=effective_on
+    )
+    return written.kind, written.size
 
 
 def issuer_event(

@@ -64,6 +64,34 @@ def witness_members(
     }
 
 
+def checkpoint_line(
+    row: CheckpointRecord,
+    *,
+    anchor: Mapping[str, Any] | None,
+    note: NoteRecord | None,
+    cosigned: list[CosignatureRecord] | None,
+) -> dict[str, Any]:
+    """One line of checkpoints.jsonl: the checkpoint, its ``anchor`` (null when this size was
+    not anchored) and its C2SP members (``witness_members``)."""
+    line = checkpoint_json(row)
+    line["anchor"] = None if anchor is None else dict(anchor)
+    line.update(witness_members(note, cosigned))
+    return line
+
+
+def manifest_json(*, size: int, root: bytes, entries: str, checkpoints: str) -> dict[str, Any]:
+    """manifest.json of an export of ``size`` entries with ``root``: the format, where the two
+    files are, and the hashing."""
+    return {
+        "format": EXPORT_FORMAT,
+        "tree_size": size,
+        "root": root.hex(),
+        "entries": entries,
+        "checkpoints": checkpoints,
+        "hashing": "RFC 9162 §2.1: SHA-256, leaf H(0x00 || leaf), node H(0x01 || left || right)",
+    }
+
+
 def export_ledger(
     store: LedgerStore,
     directory: Path,
@@ -96,20 +124,17 @@ def export_ledger(
         cosigned = cosignatures(store.engine) if isinstance(store, SqlLedgerStore) else {}
         with (directory / "checkpoints.jsonl").open("w", encoding="utf-8") as out:
             for row in checkpoints:
-                line = checkpoint_json(row)
-                anchor = (anchors or {}).get(row.size)
-                line["anchor"] = None if anchor is None else dict(anchor)
-                line.update(witness_members(signed_notes.get(row.size), cosigned.get(row.size)))
+                line = checkpoint_line(
+                    row,
+                    anchor=(anchors or {}).get(row.size),
+                    note=signed_notes.get(row.size),
+                    cosigned=cosigned.get(row.size),
+                )
                 out.write(json.dumps(line, separators=(",", ":")))
                 out.write("\n")
-    manifest = {
-        "format": EXPORT_FORMAT,
-        "tree_size": size,
-        "root": root.hex(),
-        "entries": "entries.jsonl",
-        "checkpoints": "checkpoints.jsonl",
-        "hashing": "RFC 9162 §2.1: SHA-256, leaf H(0x00 || leaf), node H(0x01 || left || right)",
-    }
+    manifest = manifest_json(
+        size=size, root=root, entries="entries.jsonl", checkpoints="checkpoints.jsonl"
+    )
     (directory / "manifest.json").write_text(
         json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
     )

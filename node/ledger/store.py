@@ -248,6 +248,10 @@ class LedgerReader(Protocol):
         """Every stored emission version, by (from_size, state key)."""
         ...
 
+    def newest_recorded_at(self, kind: str, start: int, end: int) -> str | None:
+        """The latest ``recorded_at`` of the ``kind`` entries with ``start <= idx < end``."""
+        ...
+
 
 class LedgerWriter(LedgerReader, Protocol):
     """Write operations inside one transaction that commits all or nothing."""
@@ -436,6 +440,13 @@ class SqlReader:
     def versions(self) -> list[VersionRecord]:
         rows = [VersionRecord(**row._mapping) for row in self._conn.execute(select(_versions))]
         return sorted(rows, key=lambda r: (r.from_size, r.state_key.encode()))
+
+    def newest_recorded_at(self, kind: str, start: int, end: int) -> str | None:
+        query = select(func.max(_entries.c.recorded_at)).where(
+            _entries.c.kind == kind, _entries.c.idx >= start, _entries.c.idx < end
+        )
+        found = self._conn.execute(query).scalar()
+        return None if found is None else str(found)
 
 
 class SqlWriter(SqlReader):

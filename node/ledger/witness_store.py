@@ -155,3 +155,28 @@ def _upsert(engine: Engine, table: Table, values: dict[str, object]) -> None:
     statement = dialect(table).values(**values).on_conflict_do_nothing()
     with write_transaction(engine) as conn:
         conn.execute(statement)
+
+
+class WitnessStore:
+    """The signed notes and witness cosignatures on one engine (the functions above, bound)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def notes(self, *, sizes: Collection[int] | None = None) -> dict[int, NoteRecord]:
+        """See :func:`notes`.
+
+        Raises:
+            StorageError: the database failed.
+        """
+        return notes(self._engine, sizes=sizes)
+
+    def cosignatures(
+        self, *, sizes: Collection[int] | None = None
+    ) -> dict[int, list[CosignatureRecord]]:
+        """See :func:`cosignatures`.
+
+        Raises:
+            StorageError: the database failed.
+        """
+        return cosignatures(self._engine, sizes=sizes)

@@ -11,7 +11,7 @@ import pytest
 
 from anchoring.audit import audit_export
 from anchoring.audit_source import HttpSource
-from anchoring.service import anchors_for_export
+from anchoring.services import AnchoringDatabase, export_anchor_objects
 from api.i18n import LANGUAGES, keys, text, translations
 from node.chain.anvil import AnvilProcess, free_port
 from node.chain.config import ChainTable
@@ -83,7 +83,8 @@ def test_exported_checkpoints_carry_their_anchor(anchored: Anchored, tmp_path: P
         anchor["block_hash"],
     )
     assert second["anchor"] is None  # cut after the anchor: not anchored yet
-    export_ledger(env.ledger.store, tmp_path, anchors=anchors_for_export(env.settings, env.ledger))
+    anchors = export_anchor_objects(AnchoringDatabase(ledger=env.ledger), settings=env.settings)
+    export_ledger(env.ledger.store, tmp_path, anchors=anchors)
     written = _lines((tmp_path / "checkpoints.jsonl").read_text(encoding="utf-8"))
     assert written == lines
 

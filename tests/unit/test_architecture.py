@@ -174,7 +174,7 @@ def replays(tree: ast.AST) -> list[int]:
 
 # The one replay, and the one scratch register of a dry run (a filing checked before it is
 # written: one entry, not a replay).
-REPLAY_HOMES = {"node.replay", "node.domain.register", "node.operations"}
+REPLAY_HOMES = {"node.replay", "node.domain.register", "node.services.emissions"}
 
 
 @pytest.mark.parametrize(("module", "path"), MODULES, ids=[m for m, _ in MODULES])
@@ -197,3 +197,49 @@ def test_the_replay_check_finds_a_second_replay() -> None:
     assert replays(ast.parse("from x import MemoryRegister\nr = MemoryRegister()\n")) == [2]
     core = (ROOT / "node" / "replay.py").read_text(encoding="utf-8")
     assert "self.register.apply(entry, calendar=self._calendar)" in core
+
+
+SERVICES = [
+    (name, path)
+    for name, path in MODULES
+    if name.startswith("node.services") or name == "anchoring.services"
+]
+CLOCK_READS = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"), ("time", "time")}
+
+
+def test_services_found() -> None:
+    names = {name for name, _ in SERVICES}
+    assert {"node.services.database", "node.services.issuers", "anchoring.services"} <= names
+
+
+@pytest.mark.parametrize(("module", "path"), SERVICES, ids=[m for m, _ in SERVICES])
+def test_services_read_no_clock_and_raise_no_http_errors(module: str, path: Path) -> None:
+    """Time comes from the Database's injected clock; HTTP errors exist only in api/."""
+    assert not {i for i in _imports(path) if i.split(".")[0] in ("fastapi", "starlette", "api")}
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            assert (node.value.id, node.attr) not in CLOCK_READS, f"{module} reads the clock"
+
+
+@pytest.mark.parametrize(("module", "path"), SERVICES, ids=[m for m, _ in SERVICES])
+def test_service_functions_take_the_database_then_keywords(module: str, path: Path) -> None:
+    """Every public service function takes ``db`` first and the rest keyword-only, and says what
+    it raises when it touches the database."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
+            continue
+        positional = [a.arg for a in node.args.posonlyargs + node.args.args]
+        if positional[:1] != ["db"]:
+            continue
+        assert positional == ["db"], f"{module}.{node.name}: {positional[1:]} not keyword-only"
+        doc = ast.get_docstring(node) or ""
+        assert "Raises:" in doc, f"{module}.{node.name} does not say what it raises"
+
+
+def test_the_api_reads_no_ledger_table() -> None:
+    """The API reaches the ledger's tables through its store and the services only."""
+    for name, path in MODULES:
+        if name.startswith("api."):
+            assert "node.ledger.schema" not in _imports(path), name

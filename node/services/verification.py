@@ -1,0 +1,185 @@
+"""On-chain verification: an emission's findings and history, the issuer's wallet-control proof
+(EIP-712, EOA or EIP-1271) and contract source filing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+from node.chain.config import ChainKind, ChainSpec
+from node.chain.rpc import RpcClient
+from node.domain.entries import VERIFICATION_KINDS, Entry, WalletStatement, decode_entry
+from node.domain.model import EmissionState
+from node.errors import RuleViolation
+from node.ledger.sequencer import Integrated
+from node.ledger.store import EntryRecord
+from node.services.database import Database
+from node.settings import Settings
+from node.verification import source
+from node.verification.proof import accept_proof, statement_for
+from node.verification.runtime import chain_table
+
+PROOF_PARAGRAPH: Final = "Reg. §5.5, §9.4"
+STATEMENT_TTL_SECONDS: Final = 3600
+"""Lifetime of a statement asked for without an expiry."""
+
+
+@dataclass(frozen=True)
+class VerificationRecorded:
+    """A verification entry just written: its kind, index, the log size after it, the entry's
+    fields and the emission after it."""
+
+    kind: str
+    index: int
+    size: int
+    entry: Entry
+    emission: EmissionState
+
+
+def verification_history(
+    db: Database, *, key: str
+) -> tuple[EmissionState, list[tuple[EntryRecord, Entry]]]:
+    """An emission and its ``verification.*`` entries, oldest first (all public, Reg. §66).
+
+    Raises:
+        NotFound: no emission has this key.
+        StorageError: the database failed.
+    """
+    state = db.ledger.emission(key)
+    history = [
+        (record, entry)
+        for record, entry in db.ledger.history(state.application_no)
+        if entry.kind in VERIFICATION_KINDS
+    ]
+    return state, history
+
+
+def evm_chain(settings: Settings, *, state: EmissionState) -> ChainSpec:
+    """The EVM chain the emission's token is declared on.
+
+    Raises:
+        RuleViolation: rule "evm-chain": the declared blockchain is not an EVM chain of the
+            chain table.
+    """
+    resolution = chain_table(settings).resolve(state.blockchain)
+    if resolution.kind is not ChainKind.EVM or resolution.spec is None:
+        raise RuleViolation(
+            field="blockchain",
+            rule="evm-chain",
+            paragraph=PROOF_PARAGRAPH,
+            message=f"{state.blockchain!r} is not an EVM chain Tamga can read",
+        )
+    return resolution.spec
+
+
+def next_nonce(state: EmissionState) -> int:
+    """One above the emission's last accepted wallet-proof nonce (1 before the first)."""
+    proof = state.verification.wallet_proof if state.verification is not None else None
+    return 1 if proof is None else proof.nonce + 1
+
+
+def wallet_statement(
+    db: Database,
+    *,
+    settings: Settings,
+    key: str,
+    nonce: int | None = None,
+    expiry: int | None = None,
+) -> WalletStatement:
+    """The EIP-712 statement of wallet control the issuer signs: the state registration number,
+    chain id, token contract and declared wallet, a nonce (default: one above the last accepted)
+    and an expiry in Unix seconds (default: in one hour by the injected clock), Reg. §5.5, §9.4.
+
+    Raises:
+        NotFound: no emission has this key.
+        RuleViolation: rule "proof-replay" when ``nonce`` is not above the last accepted one,
+            "proof-expired" when ``expiry`` is not in the future, "evm-chain",
+            "proof-needs-regno" or "evm-address" when no statement can name the token.
+        StorageError: the database failed.
+    """
+    state = db.ledger.emission(key)
+    now = int(db.clock.now().timestamp())
+    last = next_nonce(state) - 1
+    nonce = last + 1 if nonce is None else nonce
+    expiry = now + STATEMENT_TTL_SECONDS if expiry is None else expiry
+    if nonce <= last:
+        raise RuleViolation(
+            field="nonce",
+            rule="proof-replay",
+            paragraph=PROOF_PARAGRAPH,
+            message=f"nonce {nonce} is not above the last accepted nonce {last}",
+        )
+    if expiry <= now:
+        raise RuleViolation(
+            field="expiry",
+            rule="proof-expired",
+            paragraph=PROOF_PARAGRAPH,
+            message=f"expiry {expiry} (Unix time) is not in the future",
+        )
+    spec = evm_chain(settings, state=state)
+    return statement_for(db.ledger, key, chain_id=spec.chain_id, nonce=nonce, expiry=expiry)
+
+
+def prove_wallet(
+    db: Database,
+    *,
+    settings: Settings,
+    key: str,
+    signature: bytes,
+    nonce: int,
+    expiry: int,
+    clients: Callable[[ChainSpec], RpcClient | None],
+) -> VerificationRecorded:
+    """Check a signed statement (ECDSA recovery for a key; EIP-1271 ``isValidSignature`` at a
+    block pinned ``verify_confirmations`` deep for a contract wallet) and record the accepted
+    proof as a ``verification.wallet_proof`` entry; ``clients`` gives the chain's JSON-RPC
+    client (None: no endpoint, keys only).
+
+    Raises:
+        NotFound: no emission has this key.
+        VerificationError: the signature is not the declared wallet's.
+        RuleViolation: the register refuses it (rule "proof-replay" for a nonce not above the
+            last accepted one, "proof-expired", "evm-chain", …); nothing is written.
+        ChainError: the chain cannot be read.
+        StorageError: the database failed.
+    """
+    state = db.ledger.emission(key)
+    spec = evm_chain(settings, state=state)
+    result = accept_proof(
+        db.ledger,
+        key,
+        signature=signature,
+        nonce=nonce,
+        expiry=expiry,
+        client=clients(spec),
+        chain_id=spec.chain_id,
+        confirmations=settings.verify_confirmations,
+    )
+    return _written(db, state, result)
+
+
+def file_source(db: Database, *, key: str, filing: source.SourceFiling) -> VerificationRecorded:
+    """Keep a filed contract source (solc standard-JSON, compiler, ``path:Name``) beside the log
+    and record its filing as a ``verification.source_filed`` entry; later verification runs
+    compile it and compare with the code on chain.
+
+    Raises:
+        NotFound: no emission has this key.
+        RuleViolation: the register refuses the entry (e.g. a cancelled emission).
+        StorageError: the database failed.
+    """
+    state = db.ledger.emission(key)
+    result = source.file_source(db.ledger, db.verification, key, filing)
+    return _written(db, state, result)
+
+
+def _written(db: Database, state: EmissionState, result: Integrated) -> VerificationRecorded:
+    (record,) = result.entries
+    return VerificationRecorded(
+        kind=record.kind,
+        index=result.first_index,
+        size=result.size,
+        entry=decode_entry(record.leaf),
+        emission=db.ledger.emission(state.application_no),
+    )
