@@ -25,7 +25,6 @@ import typer
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from anchoring.audit_chain import AnchorChain, RpcDisagreement, open_chain
-from anchoring.audit_cli import EXIT_ALARM, EXIT_EQUIVOCATION
 from anchoring.audit_source import CheckpointLine, SuppliedProof, parse_proof
 from anchoring.audit_witness import monitor_hook, parse_policy
 from anchoring.equivocation import (
@@ -35,6 +34,7 @@ from anchoring.equivocation import (
     write_evidence,
 )
 from node.checkpoint import Checkpoint, parse_time, recover_signer
+from node.cli.errors import EXIT_ALARM, EXIT_EQUIVOCATION
 from node.errors import ChainError, ConfigError, VerificationError
 from node.merkle.verify import verify_consistency
 

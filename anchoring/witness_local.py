@@ -46,7 +46,7 @@ def local_witnesses(
                     [
                         sys.executable,
                         "-m",
-                        "anchoring.witness_cli",
+                        "node.cli.witness",
                         "serve",
                         str(directory),
                         "--log",

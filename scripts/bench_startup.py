@@ -2,7 +2,7 @@
 
 Each command runs in a fresh process (as a person or a script calls it), on a demo register
 (`tamga init` + `tamga demo` in a temporary TAMGA_DATA_DIR); the figure is the median of the runs
-with (min–max). `python -X importtime -c "import node.cli"` names the modules that cost most.
+with (min–max). `python -X importtime -c "import node.cli.root"` names the modules that cost most.
 """
 
 from __future__ import annotations
@@ -48,9 +48,9 @@ def _timings(command: Sequence[str], env: dict[str, str], runs: int) -> dict[str
 
 
 def import_costs(top: int = 10) -> list[tuple[str, float]]:
-    """The direct imports of node.cli that cost most (cumulative ms, one run)."""
+    """The direct imports of the root CLI that cost most (cumulative ms, one run)."""
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import node.cli"],
+        [sys.executable, "-X", "importtime", "-c", "import node.cli.root"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -59,7 +59,7 @@ def import_costs(top: int = 10) -> list[tuple[str, float]]:
     costs: list[tuple[str, float]] = []
     for line in done.stderr.splitlines():
         match = IMPORTTIME.match(line)
-        if match and len(match.group(3)) in (0, 2):  # node.cli itself and what it imports
+        if match and len(match.group(3)) in (0, 2):  # node.cli.root itself and what it imports
             costs.append((match.group(4), int(match.group(2)) / 1000))
     return sorted(costs, key=lambda item: -item[1])[:top]
 
@@ -89,7 +89,7 @@ def section(results: dict[str, Any]) -> str:
             "|---|---|---|",
             *rows,
             "",
-            f'`python -X importtime -c "import node.cli"`, cumulative ms: {imports}.',
+            f'`python -X importtime -c "import node.cli.root"`, cumulative ms: {imports}.',
             "",
             END,
         ]

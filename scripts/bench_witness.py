@@ -4,7 +4,7 @@
     python scripts/bench_witness.py --quick --out /tmp/report.md  # smoke run
     python scripts/bench_witness.py --json /tmp/witness.json    # figures for scripts/bench.py
 
-A real witness process (`python -m anchoring.witness_cli serve`, uvicorn on 127.0.0.1, its state
+A real witness process (`python -m node.cli.witness serve`, uvicorn on 127.0.0.1, its state
 in a SQLite file with synchronous=FULL) witnesses one log. The client submits checkpoints of a
 growing in-memory RFC 9162 tree (random leaves; every size 1, 2, 3, …), each a C2SP signed note
 with the log's Ed25519 key, with ``old`` = the previous size and its consistency proof, one
@@ -62,7 +62,7 @@ def one_run(requests: int, workdir: Path) -> float:
         [
             sys.executable,
             "-m",
-            "anchoring.witness_cli",
+            "node.cli.witness",
             "serve",
             str(witness_dir),
             "--log",

@@ -34,9 +34,9 @@ def test_quick_run_writes_its_section_and_json(tmp_path: Path) -> None:
     for command in ("`tamga --help`", "`tamga emission show KG0101A0011`"):
         row = next(line for line in section.splitlines() if line.startswith(f"| {command}"))
         assert re.search(r"\| [\d.]+ \([\d.]+–[\d.]+\) \| ≤ 0.5: (met|\*\*missed\*\*) \|$", row)
-    assert re.search(r"import node.cli\"`, cumulative ms: node\.cli \d+, ", section)
+    assert re.search(r"import node.cli.root\"`, cumulative ms: node\.cli\.root \d+, ", section)
     data = json.loads(figures.read_text(encoding="utf-8"))
     assert (data["script"], data["mode"], data["runs"]) == ("bench_startup", "quick", 3)
     for name in ("help", "show"):
         assert 0 < data[name]["min"] <= data[name]["median"] <= data[name]["max"]
-    assert data["imports"][0][0] == "node.cli"
+    assert data["imports"][0][0] == "node.cli.root"

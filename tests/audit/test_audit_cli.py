@@ -130,7 +130,7 @@ def test_bundle_without_a_chain_says_what_to_give(
 def test_stand_alone_tamga_audit_runs_without_the_node(world: World, clean_export: Path) -> None:
     """The auditor's entry point imports no ledger or database code, and works."""
     probe = (
-        "import sys; from anchoring.audit_cli import main; "
+        "import sys; from node.cli.audit import main; "
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
         "{'sqlalchemy', 'sqlmodel', 'alembic', 'psycopg', 'fastapi', 'apscheduler', 'api'} "
         "or m.startswith('node.ledger')); print(bad)"

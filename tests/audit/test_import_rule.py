@@ -17,7 +17,7 @@ AUDITOR = (
     "anchoring.audit",
     "anchoring.audit_bundle",
     "anchoring.audit_chain",
-    "anchoring.audit_cli",
+    "node.cli.audit",
     "anchoring.audit_replay",
     "anchoring.audit_report",
     "anchoring.audit_source",
@@ -27,7 +27,18 @@ AUDITOR = (
     "anchoring.extract",
     "anchoring.monitor",
 )
-FORBIDDEN_PROJECT = ("node.ledger", "node.cli", "node.scheduler", "node.operations", "api")
+FORBIDDEN_PROJECT = (
+    "node.ledger",
+    "node.cli.root",
+    "node.cli.anchor",
+    "node.cli.token",
+    "node.cli.verify",
+    "node.cli.witness",
+    "node.cli.bundle",
+    "node.scheduler",
+    "node.operations",
+    "api",
+)
 FORBIDDEN_THIRD_PARTY = {"sqlalchemy", "sqlmodel", "alembic", "psycopg", "fastapi", "apscheduler"}
 # anchoring.artifacts reads the committed ABI and runtime code (stdlib JSON only).
 ALLOWED_ANCHORING = set(AUDITOR) | {

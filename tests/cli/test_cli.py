@@ -20,7 +20,8 @@ from eth_account import Account
 
 from node.checkpoint import Checkpoint, parse_time, verify_checkpoint_signature
 from node.checkpoint import SignedCheckpoint as Signed
-from node.cli import _safe_url, error_line, exit_code
+from node.cli import _safe_url
+from node.cli.errors import error_line, exit_code
 from node.errors import (
     IllegalTransition,
     LedgerError,

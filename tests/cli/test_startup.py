@@ -79,7 +79,7 @@ def _modules_after(
 
 
 def test_importing_the_cli_loads_no_heavy_module() -> None:
-    code = "import node.cli, sys; print(sorted(m for m in sys.modules))"
+    code = "import node.cli.root, sys; print(sorted(m for m in sys.modules))"
     result = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -89,7 +89,7 @@ def test_importing_the_cli_loads_no_heavy_module() -> None:
         check=True,
     )
     modules = ast.literal_eval(result.stdout)
-    assert "node.cli" in modules and "typer" in modules  # the probe sees the real import
+    assert "node.cli.root" in modules and "typer" in modules  # the probe sees the real import
     assert _heavy(modules) == []
 
 
@@ -114,7 +114,7 @@ def test_a_lazy_command_loads_its_modules_when_it_runs(tmp_path: Path) -> None:
     """The probe is not blind: `tamga anchor --help` does import the anchoring code and web3."""
     result, modules = _modules_after(tmp_path, "anchor", "--help")
     assert result.returncode == 0, result.stderr
-    assert "anchoring.cli" in modules
+    assert "node.cli.anchor" in modules
     assert "web3" in _heavy(modules) or "eth_account" in _heavy(modules)
 
 
@@ -152,8 +152,14 @@ def test_root_help_is_the_same_with_the_real_commands(monkeypatch: pytest.Monkey
     assert lazy.output == eager.output
 
 
-def test_exit_codes_written_out_match_the_auditors() -> None:
-    from anchoring.audit_cli import EXIT_ALARM, EXIT_EQUIVOCATION
+def test_one_exit_code_table_for_tamga_and_tamga_audit() -> None:
+    from node.cli import audit, errors
+    from node.errors import ConfigError, NotFound, RuleViolation, VerificationError
 
-    assert cli.EXIT_EQUIVOCATION_PROVEN == EXIT_EQUIVOCATION
-    assert cli.EXIT_MONITOR_ALARM == EXIT_ALARM
+    assert audit.EXIT_FAILED == errors.EXIT_VERIFICATION == 4
+    assert (errors.EXIT_EQUIVOCATION, errors.EXIT_ALARM) == (6, 7)
+    assert audit.AuditGroup.invoke is cli._TamgaGroup.invoke is errors.ReportsErrors.invoke
+    assert errors.exit_code(RuleViolation(field="f", rule="r", paragraph="p", message="m")) == 3
+    assert errors.exit_code(VerificationError("bad")) == 4
+    assert errors.exit_code(NotFound(kind="emission", key="KG0")) == 5  # tamga-audit too (was 1)
+    assert errors.exit_code(ConfigError("cfg")) == 1

@@ -57,7 +57,7 @@ def test_modules_found() -> None:
 @pytest.mark.parametrize(("module", "path"), MODULES, ids=[m for m, _ in MODULES])
 def test_import_direction(module: str, path: Path) -> None:
     imports = _imports(path)
-    if module.startswith("node") and module != "node.cli":
+    if module.startswith("node") and not module.startswith("node.cli"):
         bad = {i for i in imports if i.split(".")[0] in {"anchoring", "api"}}
         assert not bad, f"{module} imports {bad}: node may not import anchoring or api"
     if module.startswith("anchoring"):
@@ -243,3 +243,56 @@ def test_the_api_reads_no_ledger_table() -> None:
     for name, path in MODULES:
         if name.startswith("api."):
             assert "node.ledger.schema" not in _imports(path), name
+
+
+def error_mappers(tree: ast.AST) -> list[str]:
+    """Functions that map exception classes to exit statuses: ``isinstance(…, SomeError)`` in a
+    function that raises ``typer.Exit``/``SystemExit`` or returns an ``EXIT_…`` name or an int."""
+    found = []
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        checks_errors = any(
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "isinstance"
+            and len(node.args) == 2
+            and any(
+                isinstance(name, ast.Name)
+                and name.id.endswith(("Error", "Violation", "NotFound", "Exception"))
+                for name in ast.walk(node.args[1])
+            )
+            for node in ast.walk(func)
+        )
+        exits = any(
+            (
+                isinstance(node, ast.Raise)
+                and isinstance(node.exc, ast.Call)
+                and isinstance(node.exc.func, ast.Name | ast.Attribute)
+                and (
+                    node.exc.func.id if isinstance(node.exc.func, ast.Name) else node.exc.func.attr
+                )
+                in {"Exit", "SystemExit"}
+            )
+            or (
+                isinstance(node, ast.Return)
+                and (
+                    (isinstance(node.value, ast.Name) and node.value.id.startswith("EXIT_"))
+                    or (isinstance(node.value, ast.Constant) and type(node.value.value) is int)
+                )
+            )
+            for node in ast.walk(func)
+        )
+        if checks_errors and exits:
+            found.append(func.name)
+    return found
+
+
+@pytest.mark.parametrize(("module", "path"), MODULES, ids=[m for m, _ in MODULES])
+def test_one_cli_error_mapper(module: str, path: Path) -> None:
+    """Errors become exit statuses in node/cli/errors.py alone (`tamga` and `tamga-audit`)."""
+    if module == "node.cli.errors":
+        assert error_mappers(ast.parse(path.read_text(encoding="utf-8"))) == ["exit_code"]
+        return
+    found = error_mappers(ast.parse(path.read_text(encoding="utf-8")))
+    assert not found, f"{module} maps errors to exit statuses in {found}: use node.cli.errors"

@@ -22,6 +22,9 @@ from sqlalchemy.exc import ArgumentError
 from typer.core import TyperCommand, TyperGroup
 
 from node.checkpoint import SignedCheckpoint, format_time
+from node.cli.errors import (
+    ReportsErrors,
+)
 from node.clock import Clock, SystemClock
 from node.domain.entries import IssuerRegistered, decode_entry
 from node.domain.filings import ISSUER_EVENT_KINDS, parse_issuer_filing
@@ -30,9 +33,6 @@ from node.domain.model import EmissionState, EmissionStatus, IssuerState
 from node.domain.privacy import verify_commitment
 from node.errors import (
     ConfigError,
-    NotFound,
-    RegistryError,
-    RuleViolation,
     VerificationError,
 )
 from node.keys import create_keystore, load_account, note_signer
@@ -61,49 +61,11 @@ if TYPE_CHECKING:
 # modules of the lazily loaded commands below), never by `import node.cli`;
 # tests/cli/test_startup.py holds that.
 
-EXIT_RULE_VIOLATION = 3
-EXIT_VERIFICATION = 4
-EXIT_NOT_FOUND = 5
-EXIT_OTHER = 1
-# `tamga audit` and `tamga monitor` exit with these themselves (anchoring/audit_cli.py
-# EXIT_EQUIVOCATION and EXIT_ALARM; written out here so that the module is not imported at start,
-# tests/cli/test_startup.py holds them equal):
-EXIT_EQUIVOCATION_PROVEN = 6  # equivocation evidence written
-EXIT_MONITOR_ALARM = 7  # any other monitor alarm
-
 DATE_FORMATS = ["%Y-%m-%d"]
 
 
-def exit_code(exc: RegistryError) -> int:
-    """The process exit status for an error: 3 rule, 4 verification, 5 not found, 1 other.
-
-    (6 and 7 are not errors: `tamga audit`/`tamga monitor` exit with them on proven
-    equivocation and on other monitor alarms.)
-    """
-    if isinstance(exc, RuleViolation):
-        return EXIT_RULE_VIOLATION
-    if isinstance(exc, VerificationError):
-        return EXIT_VERIFICATION
-    if isinstance(exc, NotFound):
-        return EXIT_NOT_FOUND
-    return EXIT_OTHER
-
-
-def error_line(exc: RegistryError) -> str:
-    """One line for stderr; a rule violation reads ``field: message [rule; paragraph]``."""
-    if isinstance(exc, RuleViolation):
-        text = f"error: {exc.field}: {exc.message} [{exc.rule}; {exc.paragraph}]"
-    elif isinstance(exc, VerificationError):
-        text = f"error: verification failed: {exc}"
-    elif isinstance(exc, NotFound):
-        text = f"error: not found: {exc}"
-    else:
-        text = f"error: {exc}"
-    return " ".join(text.split())
-
-
-class _TamgaGroup(TyperGroup):
-    """Turns every RegistryError into one line on stderr and its exit status, never a traceback.
+class _TamgaGroup(ReportsErrors, TyperGroup):
+    """The root group: errors as one line and an exit status (node/cli/errors.py).
 
     Commands registered with ``_lazy`` stand in the group as placeholders (name and help, for
     the command list); the real command, and the modules it needs, load when it is resolved.
@@ -114,13 +76,6 @@ class _TamgaGroup(TyperGroup):
         if name is not None and isinstance(command, _Placeholder | _PlaceholderGroup):
             command = self.commands[name] = lazy_command(name)
         return name, command, rest
-
-    def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context is not public API
-        try:
-            return super().invoke(ctx)
-        except RegistryError as exc:
-            typer.echo(error_line(exc), err=True)
-            raise typer.Exit(exit_code(exc)) from None
 
 
 class _Placeholder(TyperCommand):
@@ -190,7 +145,7 @@ def lazy_command(name: str) -> Any:
 
 @_lazy("token", summary="API tokens: create (shown once, stored hashed), list, revoke.", group=True)
 def _token(holder: typer.Typer) -> None:
-    from api.cli import token_app
+    from node.cli.token import token_app
 
     holder.add_typer(token_app, name="token")
 
@@ -201,7 +156,7 @@ def _token(holder: typer.Typer) -> None:
     group=True,
 )
 def _anchor(holder: typer.Typer) -> None:
-    from anchoring.cli import anchor_app
+    from node.cli.anchor import anchor_app
 
     holder.add_typer(anchor_app, name="anchor")
 
@@ -212,7 +167,7 @@ def _anchor(holder: typer.Typer) -> None:
     group=True,
 )
 def _witness(holder: typer.Typer) -> None:
-    from anchoring.witness_cli import witness_app
+    from node.cli.witness import witness_app
 
     holder.add_typer(witness_app, name="witness")
 
@@ -224,7 +179,7 @@ def _witness(holder: typer.Typer) -> None:
     group=True,
 )
 def _verify(holder: typer.Typer) -> None:
-    from node.verification.cli import make_verify_app
+    from node.cli.verify import make_verify_app
 
     holder.add_typer(make_verify_app(), name="verify")
 
@@ -235,14 +190,14 @@ def _verify(holder: typer.Typer) -> None:
     group=False,
 )
 def _up(holder: typer.Typer) -> None:
-    from anchoring.cli import make_up_command
     from api.app import create_app
+    from node.cli.anchor import make_up_command
 
     holder.command("up")(make_up_command(create_app))
 
 
 def _audit_commands(holder: typer.Typer) -> None:
-    from anchoring.bundle_cli import register
+    from node.cli.bundle import register
 
     register(holder)  # `tamga audit …`, `tamga bundle`, `tamga extract`
 

@@ -9,12 +9,12 @@ from typing import Annotated, Protocol
 
 import typer
 
-from anchoring.audit_cli import audit_app
 from anchoring.bundle import build_bundle
 from anchoring.bundle_format import bundle_bytes, bundle_sha256, bundle_url
 from anchoring.extract_service import make_extract
 from anchoring.service import ChainSource, anchor_source
 from anchoring.store import AnchorStore
+from node.cli.audit import audit_app
 from node.clock import Clock
 from node.errors import ConfigError
 from node.ledger.service import Ledger

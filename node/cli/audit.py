@@ -37,19 +37,15 @@ from anchoring.audit_source import (
 from anchoring.audit_witness import parse_policy
 from anchoring.bundle_format import parse_bundle_url
 from anchoring.equivocation import parse_evidence, verify_evidence, write_evidence
+from node.cli.errors import EXIT_EQUIVOCATION, EXIT_VERIFICATION, ReportsErrors
 from node.domain.calendar import kyrgyz_calendar
-from node.errors import ConfigError, RegistryError, VerificationError
+from node.errors import ConfigError, VerificationError
 
-EXIT_FAILED = 4
+EXIT_FAILED = EXIT_VERIFICATION
 """Exit status when the audit finds a failure (as `tamga check`)."""
-EXIT_ERROR = 1
-EXIT_EQUIVOCATION = 6
-"""Exit status when the audit (or the monitor) proves an equivocation and wrote evidence."""
-EXIT_ALARM = 7
-"""Exit status of `tamga monitor` when it raised any other alarm."""
 
 
-class AuditGroup(TyperGroup):
+class AuditGroup(ReportsErrors, TyperGroup):
     """`tamga audit SOURCE …` means `tamga audit export SOURCE …`; errors are one line."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's click is vendored
@@ -57,14 +53,6 @@ class AuditGroup(TyperGroup):
             args = ["export", *args]
         result: list[str] = super().parse_args(ctx, args)
         return result
-
-    def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except RegistryError as exc:
-            typer.echo(" ".join(f"error: {exc}".split()), err=True)
-            code = EXIT_FAILED if isinstance(exc, VerificationError) else EXIT_ERROR
-            raise typer.Exit(code) from None
 
 
 audit_app = typer.Typer(

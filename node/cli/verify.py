@@ -1,7 +1,7 @@
 """`tamga verify …`: run verification, show findings, prove wallet control, file sources.
 
 ``tamga verify REGNO…`` and ``tamga verify --all`` run the checks (the ``run`` command is the
-default); node/cli.py registers the sub-app with the anchoring package's local chain.
+default); node/cli/root.py registers the sub-app with the anchoring package's local chain.
 """
 
 from __future__ import annotations

@@ -60,5 +60,5 @@ def serve(
     serve_witness(witness, host=host, port=port, port_file=port_file)
 
 
-if __name__ == "__main__":  # `python -m anchoring.witness_cli`: what `tamga up` starts
+if __name__ == "__main__":  # `python -m node.cli.witness`: what `tamga up` starts
     witness_app()

@@ -1,4 +1,4 @@
-"""`tamga anchor …` and `tamga up`: anchoring commands, registered by node/cli.py."""
+"""`tamga anchor …` and `tamga up`: anchoring commands, registered by node/cli/root.py."""
 
 from __future__ import annotations
 
@@ -522,7 +522,7 @@ def signer_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 
 def make_up_command(app_factory: AppFactory) -> Callable[[typer.Context], None]:
-    """The `tamga up` command serving ``app_factory(settings)`` (node/cli.py passes the API)."""
+    """The `tamga up` command serving ``app_factory(settings)`` (node/cli/root.py: the API)."""
 
     def up(ctx: typer.Context) -> None:
         """Run the node: HTTP API, scheduled checkpoints and anchoring, until Ctrl-C/SIGTERM.
