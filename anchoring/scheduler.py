@@ -6,15 +6,14 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 
 from anchoring.errors import ChainUnavailable
 from anchoring.publisher import PublishAction, Publisher, PublishResult
 from anchoring.witness_client import Cosigner, WitnessOutcome
 from node.errors import RegistryError
 from node.ledger.service import Ledger
-from node.scheduler import run_job_safely
+from node.scheduler import Job, job_scheduler, run_job_safely
 from node.verification.jobs import verification_job
 from node.verification.service import RunReport, Verifier
 
@@ -68,7 +67,7 @@ def node_scheduler(
     on_verified: Callable[[RunReport], None] | None = None,
     cosigner: Cosigner | None = None,
     on_cosigned: Callable[[list[WitnessOutcome]], None] | None = None,
-) -> BackgroundScheduler:
+) -> BaseScheduler:
     """A (not yet started) scheduler with the checkpoint job, the anchoring job and, given a
     ``verifier``, the on-chain verification job, all first run at ``start_at``. One worker
     thread: jobs never overlap, so the checkpoint and the anchoring job never cut the same
@@ -77,40 +76,23 @@ def node_scheduler(
     Raises:
         ValueError: an interval is below 1 second.
     """
-    if min(checkpoint_interval_seconds, anchor_interval_seconds, verify_interval_seconds) < 1:
-        raise ValueError("intervals must be >= 1 second")
-    scheduler = BackgroundScheduler(
-        timezone=start_at.tzinfo,
-        executors={"default": ThreadPoolExecutor(max_workers=1)},
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-    )
-    scheduler.add_job(
-        checkpoint_and_cosign,
-        "interval",
-        args=(publisher.ledger, cosigner, on_cosigned),
-        seconds=checkpoint_interval_seconds,
-        id="checkpoint",
-        next_run_time=start_at,
-    )
-    scheduler.add_job(
-        anchor_job,
-        "interval",
-        args=(publisher,),
-        kwargs={"cut_checkpoint": True, "on_result": on_result},
-        seconds=anchor_interval_seconds,
-        id="anchor",
-        next_run_time=start_at,
-    )
+    jobs = [
+        Job(
+            "checkpoint",
+            lambda: checkpoint_and_cosign(publisher.ledger, cosigner, on_cosigned),
+            checkpoint_interval_seconds,
+        ),
+        Job(
+            "anchor",
+            lambda: anchor_job(publisher, cut_checkpoint=True, on_result=on_result),
+            anchor_interval_seconds,
+        ),
+    ]
     if verifier is not None:
-        scheduler.add_job(
-            _verify,
-            "interval",
-            args=(verifier, on_verified),
-            seconds=verify_interval_seconds,
-            id="verification",
-            next_run_time=start_at,
+        jobs.append(
+            Job("verification", lambda: _verify(verifier, on_verified), verify_interval_seconds)
         )
-    return scheduler
+    return job_scheduler(jobs, start_at=start_at)
 
 
 def checkpoint_and_cosign(

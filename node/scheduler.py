@@ -1,14 +1,19 @@
-"""The scheduled checkpoint job: cut a signed checkpoint whenever the log has grown."""
+"""The node's one job runner (checkpoints, anchors, witnesses, verification) and the checkpoint
+job: cut a signed checkpoint whenever the log has grown."""
 
 from __future__ import annotations
 
 import logging
 import signal
-import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from types import FrameType
+from typing import Any
 
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from node.checkpoint import SignedCheckpoint
@@ -73,44 +78,80 @@ def run_job_safely(ledger: Ledger) -> JobOutcome | None:
         return None
 
 
-def run_scheduler(ledger: Ledger, *, interval_seconds: int) -> None:
-    """Run the checkpoint job now and then every ``interval_seconds`` until Ctrl-C or SIGTERM.
+@dataclass(frozen=True)
+class Job:
+    """A scheduled job: ``run`` every ``interval_seconds``; a RegistryError it raises is logged
+    and the job runs again on its next tick."""
 
-    Blocks. One job at a time (overlapping runs are coalesced); on a stop signal the scheduler
-    waits for a running job to finish, then returns.
+    id: str
+    run: Callable[[], object]
+    interval_seconds: int
+
+
+def job_scheduler(
+    jobs: Sequence[Job], *, start_at: datetime, blocking: bool = False
+) -> BaseScheduler:
+    """The one job runner of the node (checkpoints, anchors, witnesses, verification): a not yet
+    started APScheduler whose jobs first run at ``start_at``, then on their intervals, on ONE
+    worker thread of its own (never a request thread): jobs never overlap, each other or
+    themselves, and a late run is coalesced. ``blocking`` runs it in the calling thread.
 
     Raises:
-        ValueError: ``interval_seconds`` < 1.
+        ValueError: an interval is below 1 second.
     """
-    if interval_seconds < 1:
-        raise ValueError(f"interval_seconds must be >= 1, got {interval_seconds}")
-    scheduler = BlockingScheduler(timezone=UTC)
-    scheduler.add_job(
-        run_job_safely,
-        "interval",
-        args=(ledger,),
-        seconds=interval_seconds,
-        id="checkpoint",
-        max_instances=1,
-        coalesce=True,
+    for job in jobs:
+        if job.interval_seconds < 1:
+            raise ValueError(
+                f"interval_seconds must be >= 1 second, got {job.interval_seconds} (job {job.id})"
+            )
+    options: dict[str, Any] = {
+        "timezone": start_at.tzinfo or UTC,
+        "executors": {"default": ThreadPoolExecutor(max_workers=1)},
+        "job_defaults": {"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    }
+    scheduler: BaseScheduler = (
+        BlockingScheduler(**options) if blocking else (BackgroundScheduler(**options))
     )
+    for job in jobs:
+        scheduler.add_job(
+            _guarded,
+            "interval",
+            args=(job,),
+            seconds=job.interval_seconds,
+            id=job.id,
+            next_run_time=start_at,
+        )
+    return scheduler
 
-    stopping = threading.Event()
+
+def _guarded(job: Job) -> None:
+    try:
+        job.run()
+    except RegistryError as exc:
+        logger.error("%s job failed: %s", job.id, exc)
+
+
+def run_until_stopped(jobs: Sequence[Job], *, start_at: datetime) -> None:
+    """Run the jobs at ``start_at`` and then on their intervals until Ctrl-C or SIGTERM; blocks.
+    On a stop signal a running job finishes first.
+
+    Raises:
+        ValueError: an interval is below 1 second.
+    """
+    scheduler = job_scheduler(jobs, start_at=start_at, blocking=True)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         logger.info("received %s; stopping", signal.Signals(signum).name)
-        stopping.set()
         if scheduler.running:
             scheduler.shutdown(wait=True)
 
     # SIGINT gets the same handler: Ctrl-C stops cleanly even when the process was started with
     # SIGINT ignored (as background jobs of a non-interactive shell are).
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    logger.info("checkpoint job every %d s (Ctrl-C or SIGTERM stops)", interval_seconds)
+    for job in jobs:
+        logger.info("%s job every %d s (Ctrl-C or SIGTERM stops)", job.id, job.interval_seconds)
     try:
-        run_job_safely(ledger)
-        if not stopping.is_set():
-            scheduler.start()
+        scheduler.start()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -1138,7 +1138,7 @@ def run(
     ] = None,
 ) -> None:
     """Cut a signed checkpoint every interval when the log has grown; stop with Ctrl-C/SIGTERM."""
-    from node.scheduler import run_scheduler
+    from node.scheduler import Job, run_job_safely, run_until_stopped
 
     rt = _runtime(ctx)
     seconds = interval or rt.settings.checkpoint_interval_seconds
@@ -1149,7 +1149,8 @@ def run(
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     with _ledger(rt, signer=True) as ledger:
-        run_scheduler(ledger, interval_seconds=seconds)
+        job = Job("checkpoint", lambda: run_job_safely(ledger), seconds)
+        run_until_stopped([job], start_at=rt.clock.now())
 
 
 # ============================================================================================

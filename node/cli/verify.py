@@ -28,8 +28,9 @@ from node.domain.entries import VERIFICATION_KINDS
 from node.domain.verification import ChainOutcome
 from node.errors import ConfigError, RuleViolation
 from node.ledger.service import Ledger
+from node.scheduler import Job, run_until_stopped
 from node.settings import Settings
-from node.verification.jobs import run_verification_scheduler
+from node.verification.jobs import verification_job
 from node.verification.proof import accept_proof, statement_for, typed_data
 from node.verification.runtime import chain_table, open_verifier
 from node.verification.service import RunReport
@@ -250,7 +251,12 @@ def make_verify_app() -> typer.Typer:
             _ledger(settings, clock) as ledger,
             open_verifier(settings, ledger) as verifier,
         ):
-            run_verification_scheduler(verifier, interval_seconds=settings.verify_interval_seconds)
+            job = Job(
+                "verification",
+                lambda: verification_job(verifier),
+                settings.verify_interval_seconds,
+            )
+            run_until_stopped([job], start_at=clock.now())
 
     return verify_app
 

@@ -1,15 +1,9 @@
-"""The scheduled verification job: verify every emission every ``verify_interval_seconds``."""
+"""The verification job (run by node.scheduler's one job runner): verify every emission."""
 
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from collections import Counter
-from datetime import UTC
-from types import FrameType
-
-from apscheduler.schedulers.blocking import BlockingScheduler
 
 from node.errors import RegistryError
 from node.verification.service import RunReport, Verifier
@@ -36,41 +30,3 @@ def verification_job(verifier: Verifier) -> RunReport | None:
         ", ".join(f"{k} {v}" for k, v in sorted(severities.items())) or "none",
     )
     return report
-
-
-def run_verification_scheduler(verifier: Verifier, *, interval_seconds: int) -> None:
-    """Run the job now and then every ``interval_seconds`` until Ctrl-C or SIGTERM (blocks).
-
-    Raises:
-        ValueError: ``interval_seconds`` < 1.
-    """
-    if interval_seconds < 1:
-        raise ValueError(f"interval_seconds must be >= 1, got {interval_seconds}")
-    scheduler = BlockingScheduler(timezone=UTC)
-    scheduler.add_job(
-        verification_job,
-        "interval",
-        args=(verifier,),
-        seconds=interval_seconds,
-        id="verification",
-        max_instances=1,
-        coalesce=True,
-    )
-    stopping = threading.Event()
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        logger.info("received %s; stopping", signal.Signals(signum).name)
-        stopping.set()
-        if scheduler.running:
-            scheduler.shutdown(wait=True)
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    logger.info("verification every %d s (Ctrl-C or SIGTERM stops)", interval_seconds)
-    try:
-        verification_job(verifier)
-        if not stopping.is_set():
-            scheduler.start()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    logger.info("stopped")

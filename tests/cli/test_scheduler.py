@@ -18,7 +18,7 @@ from node.clock import FixedClock
 from node.domain.filings import parse_issuer_filing
 from node.errors import LedgerError
 from node.ledger.service import Ledger
-from node.scheduler import checkpoint_job, run_job_safely, run_scheduler
+from node.scheduler import Job, checkpoint_job, run_job_safely, run_until_stopped
 from node.settings import Settings
 
 SIGNER = Account.from_key(b"\x22" * 32)
@@ -95,7 +95,7 @@ def test_job_without_a_key_raises_and_the_safe_runner_logs(
 
 def test_run_scheduler_rejects_a_bad_interval(ledger: Ledger) -> None:
     with pytest.raises(ValueError, match="interval_seconds"):
-        run_scheduler(ledger, interval_seconds=0)
+        run_until_stopped([Job("checkpoint", lambda: None, 0)], start_at=datetime.now(UTC))
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -108,7 +108,9 @@ def test_run_scheduler_cuts_at_start_and_stops_on_a_signal(
     timer.start()
     try:
         with caplog.at_level(logging.INFO, logger="tamga.scheduler"):
-            run_scheduler(ledger, interval_seconds=60)  # returns only when the signal stops it
+            job = Job("checkpoint", lambda: run_job_safely(ledger), 60)
+            # returns only when the signal stops it
+            run_until_stopped([job], start_at=datetime.now(UTC))
     finally:
         timer.cancel()
     assert [row.size for row in ledger.checkpoints()] == [1]

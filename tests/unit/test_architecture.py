@@ -296,3 +296,20 @@ def test_one_cli_error_mapper(module: str, path: Path) -> None:
         return
     found = error_mappers(ast.parse(path.read_text(encoding="utf-8")))
     assert not found, f"{module} maps errors to exit statuses in {found}: use node.cli.errors"
+
+
+SCHEDULERS = {
+    "apscheduler.schedulers.blocking",
+    "apscheduler.schedulers.background",
+    "apscheduler.schedulers.asyncio",
+}
+
+
+@pytest.mark.parametrize(("module", "path"), MODULES, ids=[m for m, _ in MODULES])
+def test_one_job_runner(module: str, path: Path) -> None:
+    """Checkpoints, anchors, witnesses and verification run on node.scheduler's one runner."""
+    if module == "node.scheduler":
+        assert SCHEDULERS & _imports(path)
+        return
+    found = SCHEDULERS & _imports(path)
+    assert not found, f"{module} builds a scheduler of its own ({found}): use node.scheduler"
