@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,7 +12,6 @@ from typing import Annotated, Any
 import typer
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import is_address, to_checksum_address
-from rich.console import Console
 from rich.table import Table
 
 from anchoring.chain import ANCHOR_ROLE, AnchorContract, SentTransaction, hex0x, send_transaction
@@ -30,10 +27,11 @@ from anchoring.service import (
 from anchoring.store import ACTIVE, AnchorStatus, AnchorStore
 from anchoring.up import AppFactory, print_line, run_node
 from node.chain.endpoint import configured_chain
-from node.clock import Clock
+from node.cli.output import echo_json
+from node.cli.output import out as console
+from node.cli.runtime import open_ledger, runtime
 from node.errors import ChainError, ConfigError, NotFound, RuleViolation, VerificationError
 from node.keys import load_account
-from node.ledger.service import Ledger
 from node.scheduler import checkpoint_job
 from node.settings import Settings
 
@@ -50,42 +48,6 @@ signer_app = typer.Typer(
 anchor_app.add_typer(signer_app, name="signer")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-
-def _runtime(ctx: typer.Context) -> tuple[Settings, Clock]:
-    obj = ctx.find_root().obj
-    settings = getattr(obj, "settings", None)
-    clock = getattr(obj, "clock", None)
-    if not isinstance(settings, Settings) or clock is None:  # pragma: no cover - root callback
-        raise ConfigError("the command ran without the root callback")
-    return settings, clock
-
-
-@contextmanager
-def _ledger(settings: Settings, clock: Clock, *, signer: bool = False) -> Iterator[Ledger]:
-    account = (
-        load_account(
-            key_file=settings.resolved_key_file,
-            password_file=settings.resolved_key_password_file,
-        )
-        if signer
-        else None
-    )
-    ledger = Ledger.open(settings, clock=clock, signer=account)
-    try:
-        ledger.require_initialized()
-        yield ledger
-    finally:
-        ledger.close()
-
-
-def _out() -> Console:
-    width = None if sys.stdout.isatty() else 160
-    return Console(highlight=False, soft_wrap=True, width=width)
-
-
-def _echo_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
 def _logging(level: int) -> None:
@@ -124,9 +86,10 @@ def anchor_now(
     up` is not running) and the contract is deployed on it if needed. Exits 0 when the chain
     holds the latest checkpoint, 1 when the anchor is still pending or failed.
     """
-    settings, clock = _runtime(ctx)
+    rt = runtime(ctx)
+    settings, clock = rt.settings, rt.clock
     _logging(logging.INFO if verbose else logging.WARNING)
-    with _ledger(settings, clock, signer=not no_checkpoint) as ledger:
+    with open_ledger(rt, signer=not no_checkpoint) as ledger:
         if not no_checkpoint:
             checkpoint_job(ledger)
         account = anchoring_account(settings)
@@ -139,7 +102,7 @@ def anchor_now(
             deployment = anchoring.deployment
     anchor = result.anchor
     if as_json:
-        _echo_json(
+        echo_json(
             {
                 "action": result.action.value,
                 "message": result.message,
@@ -157,7 +120,7 @@ def anchor_now(
             }
         )
     else:
-        _out().print(f"{result.action.value}: {result.message}")
+        console().print(f"{result.action.value}: {result.message}")
     if result.action not in (
         PublishAction.CONFIRMED,
         PublishAction.UP_TO_DATE,
@@ -167,8 +130,9 @@ def anchor_now(
 
 
 def _report(ctx: typer.Context, *, with_roots: bool) -> AnchorReport:
-    settings, clock = _runtime(ctx)
-    with _ledger(settings, clock) as ledger:
+    rt = runtime(ctx)
+    settings, clock = rt.settings, rt.clock
+    with open_ledger(rt) as ledger:
         store = AnchorStore(ledger.store.engine)
         with open_anchoring(settings, store=store, clock=clock, deploy=False) as anchoring:
             return read_anchors(
@@ -186,7 +150,7 @@ def anchor_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     with the local checkpoint of its size."""
     report = _report(ctx, with_roots=False)
     if as_json:
-        _echo_json(report.to_json())
+        echo_json(report.to_json())
         return
     table = Table(title=f"Anchors on chain {report.chain_id}, contract {report.contract}")
     for column in ("tree size", "block", "anchored at", "tx", "log root", "local"):
@@ -204,7 +168,7 @@ def anchor_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
             hex0x(e.log_root),
             local,
         )
-    out = _out()
+    out = console()
     out.print(table)
     out.print(f"latest() tree size {report.latest.tree_size}; {len(report.views)} anchors")
 
@@ -215,9 +179,9 @@ def anchor_check(ctx: typer.Context, as_json: JsonOption = False) -> None:
     latest(), and the publisher's records. Exits 4 at any disagreement."""
     report = _report(ctx, with_roots=True)
     if as_json:
-        _echo_json(report.to_json())
+        echo_json(report.to_json())
     else:
-        out = _out()
+        out = console()
         for problem in report.all_problems():
             out.print(f"MISMATCH {problem}")
         if report.ok:
@@ -238,8 +202,9 @@ def anchor_check(ctx: typer.Context, as_json: JsonOption = False) -> None:
 def anchor_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """The publisher's state: contract, anchors by status, pending ones with their last error,
     and the chain's latest() (or why the chain cannot be reached)."""
-    settings, clock = _runtime(ctx)
-    with _ledger(settings, clock) as ledger:
+    rt = runtime(ctx)
+    settings, clock = rt.settings, rt.clock
+    with open_ledger(rt) as ledger:
         store = AnchorStore(ledger.store.engine)
         deployment = current_deployment(settings, store)
         rows = [] if deployment is None else store.anchors(deployment.id)
@@ -266,7 +231,7 @@ def anchor_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     active = [r for r in rows if r.status in ACTIVE]
     last_confirmed = confirmed[-1].tree_size if confirmed else None
     if as_json:
-        _echo_json(
+        echo_json(
             {
                 "chain_id": None if deployment is None else deployment.chain_id,
                 "contract": None if deployment is None else deployment.contract,
@@ -286,7 +251,7 @@ def anchor_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
             }
         )
         return
-    out = _out()
+    out = console()
     where = "-" if deployment is None else f"{deployment.contract} (chain {deployment.chain_id})"
     out.print(f"contract           {where}")
     out.print(f"latest checkpoint  {_opt(checkpoint_size)}")
@@ -319,17 +284,17 @@ def _opt(value: object) -> str:
 def key_create(ctx: typer.Context) -> None:
     """Create the anchoring keystore (and its password file, unless TAMGA_ANCHOR_KEY_PASSWORD is
     set) if missing; print its address. Fund it and grant it ANCHOR_ROLE on a real chain."""
-    settings, _ = _runtime(ctx)
+    settings = runtime(ctx).settings
     address, created = ensure_anchor_key(settings)
     state = "created" if created else "existing"
-    _out().print(f"anchoring key {address} ({state} keystore {anchor_key_file(settings)})")
+    console().print(f"anchoring key {address} ({state} keystore {anchor_key_file(settings)})")
 
 
 @key_app.command("show")
 def key_show(ctx: typer.Context) -> None:
     """Print the anchoring key's address (opens the keystore)."""
-    settings, _ = _runtime(ctx)
-    _out().print(load_anchor_account(settings).address)
+    settings = runtime(ctx).settings
+    console().print(load_anchor_account(settings).address)
 
 
 AdminKeyOption = Annotated[
@@ -381,9 +346,10 @@ def _admin_transaction(
 ) -> tuple[SentTransaction, object]:
     """Send the admin call ``call(contract)`` signed by the admin key; return the sent
     transaction and ``after(contract)`` read once it is mined."""
-    settings, clock = _runtime(ctx)
+    rt = runtime(ctx)
+    settings, clock = rt.settings, rt.clock
     account = _admin_account(settings, *admin)
-    with _ledger(settings, clock) as ledger:
+    with open_ledger(rt) as ledger:
         store = AnchorStore(ledger.store.engine)
         with open_anchoring(settings, store=store, clock=clock, deploy=False) as anchoring:
             contract = anchoring.contract
@@ -408,7 +374,7 @@ def _role_command(
         lambda c: c.has_role(ANCHOR_ROLE, checked),
     )
     verb = "granted to" if grant else "revoked from"
-    _out().print(
+    console().print(
         f"ANCHOR_ROLE {verb} {checked} (tx {sent.tx_hash}, block "
         f"{sent.receipt.block_number}); holds it now: {holds}"
     )
@@ -450,7 +416,7 @@ def _signer_command(
         lambda c: c.is_checkpoint_signer(checked),
     )
     verb = "registered" if allowed else "revoked"
-    _out().print(
+    console().print(
         f"checkpoint signer {checked} {verb} (CheckpointSignerSet, tx {sent.tx_hash}, block "
         f"{sent.receipt.block_number}); registered now: {registered}"
     )
@@ -483,15 +449,16 @@ def signer_remove(
 def signer_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Every CheckpointSignerSet event of the contract (the history of the node checkpoint
     keys) and which keys are registered now."""
-    settings, clock = _runtime(ctx)
-    with _ledger(settings, clock) as ledger:
+    rt = runtime(ctx)
+    settings, clock = rt.settings, rt.clock
+    with open_ledger(rt) as ledger:
         store = AnchorStore(ledger.store.engine)
         with open_anchoring(settings, store=store, clock=clock, deploy=False) as anchoring:
             contract = anchoring.contract
             events = contract.signer_events(from_block=anchoring.deployment.deploy_block)
             current = {e.signer: contract.is_checkpoint_signer(e.signer) for e in events}
     if as_json:
-        _echo_json(
+        echo_json(
             {
                 "events": [
                     {
@@ -511,9 +478,9 @@ def signer_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
         table.add_row(
             str(e.block_number), e.signer, "registered" if e.allowed else "revoked", e.tx_hash
         )
-    _out().print(table)
+    console().print(table)
     registered = sorted(k for k, v in current.items() if v)
-    _out().print(f"registered now: {', '.join(registered) or 'none'}")
+    console().print(f"registered now: {', '.join(registered) or 'none'}")
 
 
 # ============================================================================================
@@ -532,7 +499,8 @@ def make_up_command(app_factory: AppFactory) -> Callable[[typer.Context], None]:
         TAMGA_CHAIN_ID and TAMGA_CONTRACT_ADDRESS it uses that chain and contract. Prints the
         URL it serves and every confirmed anchor.
         """
-        settings, clock = _runtime(ctx)
+        rt = runtime(ctx)
+        settings, clock = rt.settings, rt.clock
         _logging(logging.INFO)
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         mode = "remote chain" if configured_chain(settings) else "local anvil"

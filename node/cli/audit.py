@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,7 +18,6 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from typer.core import TyperGroup
 
@@ -38,6 +36,7 @@ from anchoring.audit_witness import parse_policy
 from anchoring.bundle_format import parse_bundle_url
 from anchoring.equivocation import parse_evidence, verify_evidence, write_evidence
 from node.cli.errors import EXIT_EQUIVOCATION, EXIT_VERIFICATION, ReportsErrors
+from node.cli.output import progress
 from node.domain.calendar import kyrgyz_calendar
 from node.errors import ConfigError, VerificationError
 
@@ -192,7 +191,7 @@ def audit_export_command(
     export = open_source(source, token=token)
     others: list[ExportSource] = [open_source(other, token=token) for other in compare or ()]
     try:
-        with _progress() as report:
+        with progress(11) as report:
             result = audit_export(
                 export,
                 chain=chain,
@@ -411,27 +410,6 @@ def _finish(
         raise typer.Exit(EXIT_EQUIVOCATION)
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)
-
-
-@contextmanager
-def _progress() -> Iterator[Callable[[str, int, int], None]]:
-    bars = Progress(
-        TextColumn("{task.description:<11}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    tasks: dict[str, Any] = {}
-
-    def report(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = bars.add_task(stage, total=total)
-        bars.update(tasks[stage], completed=done, total=total)
-
-    with bars:
-        yield report
 
 
 def main() -> None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import Annotated
 
 import typer
 
@@ -15,17 +13,10 @@ from anchoring.extract_service import make_extract
 from anchoring.service import ChainSource, anchor_source
 from anchoring.store import AnchorStore
 from node.cli.audit import audit_app
-from node.clock import Clock
+from node.cli.runtime import open_ledger, runtime
 from node.errors import ConfigError
 from node.ledger.service import Ledger
 from node.settings import Settings
-
-
-class _Runtime(Protocol):
-    """What node.cli's root callback puts in the context (settings and the injected clock)."""
-
-    settings: Settings
-    clock: Clock
 
 
 def register(app: typer.Typer) -> None:
@@ -65,8 +56,8 @@ def bundle_command(
     contract: ContractOption = None,
 ) -> None:
     """Write the emission's proof bundle (docs/bundle-format.md); its SHA-256 goes to stderr."""
-    rt = _runtime(ctx)
-    with _ledger(rt) as ledger:
+    rt = runtime(ctx)
+    with open_ledger(rt) as ledger:
         source = _chain(rt.settings, ledger, rpc=rpc, contract=contract)
         bundle = build_bundle(
             ledger,
@@ -103,8 +94,8 @@ def extract_command(
     ] = None,
 ) -> None:
     """Print the emission's extract (Reg. §61) as a PDF, from its verified proof bundle."""
-    rt = _runtime(ctx)
-    with _ledger(rt) as ledger:
+    rt = runtime(ctx)
+    with open_ledger(rt) as ledger:
         source = _chain(rt.settings, ledger, rpc=rpc, contract=contract)
         extract = make_extract(
             ledger,
@@ -125,14 +116,6 @@ def extract_command(
     typer.echo(f"url     {extract.url}")
 
 
-def _runtime(ctx: typer.Context) -> _Runtime:
-    obj = ctx.find_root().obj
-    if not (hasattr(obj, "settings") and hasattr(obj, "clock")):
-        raise ConfigError("the command ran without the root callback")
-    runtime: _Runtime = obj
-    return runtime
-
-
 def _chain(
     settings: Settings, ledger: Ledger, *, rpc: str | None, contract: str | None
 ) -> ChainSource:
@@ -143,16 +126,6 @@ def _chain(
             "(or set TAMGA_RPC_URL and TAMGA_CONTRACT_ADDRESS, or run `tamga up`)"
         )
     return source
-
-
-@contextmanager
-def _ledger(rt: _Runtime) -> Iterator[Ledger]:
-    ledger = Ledger.open(rt.settings, clock=rt.clock)
-    try:
-        ledger.require_initialized()
-        yield ledger
-    finally:
-        ledger.close()
 
 
 def _write(path: Path, data: bytes) -> None:

@@ -5,17 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -25,7 +21,14 @@ from node.checkpoint import SignedCheckpoint, format_time
 from node.cli.errors import (
     ReportsErrors,
 )
-from node.clock import Clock, SystemClock
+from node.cli.output import echo_json as _echo_json
+from node.cli.output import out as _out
+from node.cli.output import progress as _progress
+from node.cli.runtime import CliOverrides, Runtime
+from node.cli.runtime import load_signer as _load_signer
+from node.cli.runtime import open_ledger as _ledger
+from node.cli.runtime import runtime as _runtime
+from node.clock import SystemClock
 from node.domain.entries import IssuerRegistered, decode_entry
 from node.domain.filings import ISSUER_EVENT_KINDS, parse_issuer_filing
 from node.domain.lifecycle import recorded_on
@@ -35,7 +38,7 @@ from node.errors import (
     ConfigError,
     VerificationError,
 )
-from node.keys import create_keystore, load_account, note_signer
+from node.keys import create_keystore, note_signer
 from node.ledger.export import checkpoint_json
 from node.ledger.service import Ledger
 from node.ledger.store import CheckpointRecord
@@ -231,21 +234,6 @@ def _monitor(holder: typer.Typer) -> None:
     holder.command("monitor")(monitor_command)
 
 
-@dataclass(frozen=True)
-class CliOverrides:
-    """What an embedding caller (tests) may inject through ``obj``: the clock."""
-
-    clock: Clock | None = None
-
-
-@dataclass(frozen=True)
-class Runtime:
-    """Settings and clock built once in the root callback and passed to every command."""
-
-    settings: Settings
-    clock: Clock
-
-
 @app.callback()
 def _root(ctx: typer.Context) -> None:
     """Node of the Unified State Register of Virtual Asset Emissions (Kyrgyz Republic).
@@ -263,55 +251,10 @@ def _root(ctx: typer.Context) -> None:
     ctx.obj = Runtime(settings=settings, clock=overrides.clock or SystemClock())
 
 
-def _runtime(ctx: typer.Context) -> Runtime:
-    obj = ctx.find_root().obj
-    if not isinstance(obj, Runtime):  # pragma: no cover - the root callback always sets it
-        raise ConfigError("the command ran without the root callback")
-    return obj
-
-
 def _load_signer_optional(settings: Settings) -> LocalAccount | None:
     if not settings.resolved_key_file.exists():
         return None
     return _load_signer(settings)
-
-
-def _load_signer(settings: Settings) -> LocalAccount:
-    return load_account(
-        key_file=settings.resolved_key_file, password_file=settings.resolved_key_password_file
-    )
-
-
-@contextmanager
-def _ledger(
-    rt: Runtime, *, signer: bool = False, clock: Clock | None = None, initialized: bool = True
-) -> Iterator[Ledger]:
-    account = _load_signer(rt.settings) if signer else None
-    ledger = Ledger.open(rt.settings, clock=clock or rt.clock, signer=account)
-    try:
-        if initialized:
-            ledger.require_initialized()
-        yield ledger
-    finally:
-        ledger.close()
-
-
-def _out() -> Console:
-    # Piped output (make run, CI logs) is not a terminal: give tables room instead of 80 columns.
-    width = None if sys.stdout.isatty() else 160
-    return Console(highlight=False, soft_wrap=True, width=width)
-
-
-def _echo_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=_json_default))
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal | date | datetime):
-        return str(value)
-    if isinstance(value, bytes):
-        return value.hex()
-    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
 def _today(rt: Runtime) -> date:
@@ -946,29 +889,6 @@ def prove_state(
 # ============================================================================================
 
 
-@contextmanager
-def _progress() -> Iterator[Callable[[str, int, int], None]]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bars = Progress(
-        TextColumn("{task.description:<8}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    tasks: dict[str, Any] = {}
-
-    def report(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = bars.add_task(stage, total=total)
-        bars.update(tasks[stage], completed=done, total=total)
-
-    with bars:
-        yield report
-
-
 @app.command()
 def export(
     ctx: typer.Context,
@@ -986,7 +906,7 @@ def export(
 
     rt = _runtime(ctx)
     account = _load_signer_optional(rt.settings)
-    with _ledger(rt) as ledger, _progress() as report:
+    with _ledger(rt) as ledger, _progress(8) as report:
         if account is not None:  # sign the C2SP notes of checkpoints that have none yet
             with httpx.Client() as http:
                 Cosigner(
@@ -1017,7 +937,7 @@ def rebuild(ctx: typer.Context) -> None:
     from node.ledger.rebuild import rebuild_projection
 
     rt = _runtime(ctx)
-    with _ledger(rt) as ledger, _progress() as report:
+    with _ledger(rt) as ledger, _progress(8) as report:
         size, _ = ledger.head()
         result = rebuild_projection(
             ledger.store,
@@ -1042,7 +962,7 @@ def check(ctx: typer.Context, as_json: JsonOption = False) -> None:
     rt = _runtime(ctx)
     account = _load_signer_optional(rt.settings)
     expected = account.address if account is not None else None
-    with _ledger(rt) as ledger, _progress() as report:
+    with _ledger(rt) as ledger, _progress(8) as report:
         result = check_ledger(
             ledger.store, calendar=ledger.calendar, expected_signer=expected, progress=report
         )

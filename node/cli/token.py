@@ -21,7 +21,8 @@ from api.auth import (
     parse_scopes,
 )
 from api.store import ApiStore, TokenRecord
-from node.clock import Clock, SystemClock
+from node.cli.runtime import runtime
+from node.clock import Clock
 from node.errors import ConfigError
 from node.ledger.service import Ledger
 from node.settings import Settings
@@ -29,17 +30,6 @@ from node.settings import Settings
 token_app = typer.Typer(
     help="API tokens: create (shown once, stored hashed), list, revoke.", no_args_is_help=True
 )
-
-
-def _context(ctx: typer.Context) -> tuple[Settings, Clock]:
-    """Settings and clock from the root command (``tamga``), or from the environment."""
-    obj = ctx.find_root().obj
-    settings = getattr(obj, "settings", None)
-    clock = getattr(obj, "clock", None)
-    return (
-        settings if isinstance(settings, Settings) else Settings(),
-        clock if clock is not None and hasattr(clock, "now") else SystemClock(),
-    )
 
 
 def _open(settings: Settings, clock: Clock) -> tuple[Ledger, ApiStore]:
@@ -85,7 +75,8 @@ def create(
     as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout.")] = False,
 ) -> None:
     """Create a token; its text is printed once and only its SHA-256 digest is stored."""
-    settings, clock = _context(ctx)
+    rt = runtime(ctx)
+    settings, clock = rt.settings, rt.clock
     if not name.strip() or len(name) > 200:
         raise ConfigError("--name must be 1-200 characters")
     if role is Role.ISSUER and issuer is None:
@@ -140,7 +131,8 @@ def list_tokens(
     as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout.")] = False,
 ) -> None:
     """List tokens (never their secrets)."""
-    settings, clock = _context(ctx)
+    rt = runtime(ctx)
+    settings, clock = rt.settings, rt.clock
     ledger, store = _open(settings, clock)
     try:
         records = store.tokens(include_sessions=sessions)
@@ -169,7 +161,8 @@ def list_tokens(
 @token_app.command("revoke")
 def revoke(ctx: typer.Context, token_id: Annotated[str, typer.Argument(help="Token id.")]) -> None:
     """Revoke a token: requests with it are refused (401) from now on."""
-    settings, clock = _context(ctx)
+    rt = runtime(ctx)
+    settings, clock = rt.settings, rt.clock
     ledger, store = _open(settings, clock)
     try:
         record = store.revoke_token(token_id, at=clock.now())

@@ -6,12 +6,9 @@ default); node/cli/root.py registers the sub-app with the anchoring package's lo
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,7 +20,9 @@ from typer.core import TyperGroup
 
 from node.chain.config import ChainKind
 from node.chain.rpc import redact_url
-from node.clock import Clock
+from node.cli.output import echo_json as _echo_json
+from node.cli.output import out as _out
+from node.cli.runtime import open_ledger, runtime
 from node.domain.entries import VERIFICATION_KINDS
 from node.domain.verification import ChainOutcome
 from node.errors import ConfigError, RuleViolation
@@ -75,11 +74,12 @@ def make_verify_app() -> typer.Typer:
         as_json: JsonOption = False,
     ) -> None:
         """Verify emissions on their declared chains and record the findings in the ledger."""
-        settings, clock = _runtime(ctx)
+        rt = runtime(ctx)
+        settings = rt.settings
         if all_ == bool(keys):
             raise ConfigError("name the emissions to verify, or give --all (not both)")
         with (
-            _ledger(settings, clock) as ledger,
+            open_ledger(rt) as ledger,
             open_verifier(settings, ledger) as verifier,
         ):
             report = verifier.run(None if all_ else keys, record=not dry_run)
@@ -91,8 +91,8 @@ def make_verify_app() -> typer.Typer:
     @verify_app.command("findings")
     def findings(ctx: typer.Context, key: str, as_json: JsonOption = False) -> None:
         """An emission's open findings and its verification history."""
-        settings, clock = _runtime(ctx)
-        with _ledger(settings, clock) as ledger:
+        rt = runtime(ctx)
+        with open_ledger(rt) as ledger:
             state = ledger.emission(key)
             history = [
                 (record, entry)
@@ -150,8 +150,9 @@ def make_verify_app() -> typer.Typer:
         expiry: Annotated[str, typer.Option(help="Until when (ISO 8601 UTC, or Unix seconds).")],
     ) -> None:
         """Print the EIP-712 statement (typed data, JSON) the issuer signs with its wallet."""
-        settings, clock = _runtime(ctx)
-        with _ledger(settings, clock) as ledger:
+        rt = runtime(ctx)
+        settings = rt.settings
+        with open_ledger(rt) as ledger:
             chain_id = _chain_id(settings, ledger, key)
             signed = statement_for(
                 ledger, key, chain_id=chain_id, nonce=nonce, expiry=_unix(expiry)
@@ -167,13 +168,14 @@ def make_verify_app() -> typer.Typer:
         expiry: Annotated[str, typer.Option(help="As in the signed statement.")],
     ) -> None:
         """Check a signed statement (EOA recovery or EIP-1271) and record the accepted proof."""
-        settings, clock = _runtime(ctx)
+        rt = runtime(ctx)
+        settings = rt.settings
         try:
             raw = bytes.fromhex(signature.removeprefix("0x"))
         except ValueError as exc:
             raise ConfigError(f"--signature is not hex: {exc}") from exc
         with (
-            _ledger(settings, clock) as ledger,
+            open_ledger(rt) as ledger,
             open_verifier(settings, ledger) as verifier,
         ):
             state = ledger.emission(key)
@@ -207,20 +209,20 @@ def make_verify_app() -> typer.Typer:
         contract: Annotated[str, typer.Option(help="The contract, as path:Name.")],
     ) -> None:
         """File the contract's source; later runs compile it and compare with the chain."""
-        settings, clock = _runtime(ctx)
+        rt = runtime(ctx)
         try:
             text = file.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"cannot read {file}: {exc.strerror}") from exc
         filing = parse_source_filing(text, compiler=compiler, contract=contract)
-        with _ledger(settings, clock) as ledger:
+        with open_ledger(rt) as ledger:
             result = file_source(ledger, VerificationStore(ledger.store.engine), key, filing)
         _out().print(f"source {filing.sha256} filed for {key} (entry {result.first_index})")
 
     @verify_app.command("chains")
     def chains(ctx: typer.Context, as_json: JsonOption = False) -> None:
         """The chain table: blockchain names, chain ids, endpoints (hosts only)."""
-        settings, _ = _runtime(ctx)
+        settings = runtime(ctx).settings
         specs = chain_table(settings).specs()
         rows: list[dict[str, Any]] = [
             {
@@ -245,10 +247,11 @@ def make_verify_app() -> typer.Typer:
     @verify_app.command("watch")
     def watch(ctx: typer.Context) -> None:
         """Verify every emission now and every TAMGA_VERIFY_INTERVAL_SECONDS (Ctrl-C stops)."""
-        settings, clock = _runtime(ctx)
+        rt = runtime(ctx)
+        settings, clock = rt.settings, rt.clock
         logging.basicConfig(level=logging.INFO, stream=sys.stderr)
         with (
-            _ledger(settings, clock) as ledger,
+            open_ledger(rt) as ledger,
             open_verifier(settings, ledger) as verifier,
         ):
             job = Job(
@@ -368,25 +371,6 @@ def _detail(entry: Any) -> str:
 # ---- plumbing ----------------------------------------------------------------------------
 
 
-def _runtime(ctx: typer.Context) -> tuple[Settings, Clock]:
-    obj = ctx.find_root().obj
-    settings = getattr(obj, "settings", None)
-    clock = getattr(obj, "clock", None)
-    if not isinstance(settings, Settings) or clock is None:  # pragma: no cover - root callback
-        raise ConfigError("the command ran without the root callback")
-    return settings, clock
-
-
-@contextmanager
-def _ledger(settings: Settings, clock: Clock) -> Iterator[Ledger]:
-    ledger = Ledger.open(settings, clock=clock)
-    try:
-        ledger.require_initialized()
-        yield ledger
-    finally:
-        ledger.close()
-
-
 def _chain_id(settings: Settings, ledger: Ledger, key: str) -> int:
     state = ledger.emission(key)
     resolution = chain_table(settings).resolve(state.blockchain)
@@ -410,12 +394,3 @@ def _unix(text: str) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp())
-
-
-def _out() -> Console:
-    width = None if sys.stdout.isatty() else 160
-    return Console(highlight=False, soft_wrap=True, width=width)
-
-
-def _echo_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
