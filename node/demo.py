@@ -12,12 +12,12 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from node.checkpoint import SignedCheckpoint
+from node.cli.filings import parse_document, read_document
 from node.clock import FixedClock
 from node.domain.filings import parse_emission_filing, parse_issuer_filing
 from node.domain.lifecycle import BISHKEK
 from node.errors import ConfigError, LedgerError, RuleViolation
 from node.ledger.service import Ledger
-from node.operations import parse_document, read_document
 from node.services import emissions as emission_services
 from node.services import issuers as issuer_services
 from node.services.database import Database

@@ -21,6 +21,7 @@ from node.checkpoint import SignedCheckpoint, format_time
 from node.cli.errors import (
     ReportsErrors,
 )
+from node.cli.filings import apply_assignments, read_document, read_mapping
 from node.cli.output import echo_json as _echo_json
 from node.cli.output import out as _out
 from node.cli.output import progress as _progress
@@ -46,11 +47,8 @@ from node.merkle.hasher import hash_leaf
 from node.merkle.verify import verify_inclusion
 from node.operations import (
     EMISSION_EVENT_KINDS,
-    apply_assignments,
     issuer_event,
     parse_emission_submission,
-    read_document,
-    read_mapping,
     record_emission_event,
     submit_emission,
 )

@@ -12,6 +12,7 @@ import yaml
 from eth_account import Account
 from eth_utils.address import is_checksum_address
 
+from node.cli.filings import parse_document
 from node.clock import FixedClock
 from node.demo import DemoReport, demo_clock, demo_text, load_demo
 from node.domain.calendar import kyrgyz_calendar
@@ -21,7 +22,6 @@ from node.domain.model import CancellationGround, EmissionStatus, IssuerStatus
 from node.errors import ConfigError, LedgerError, RuleViolation
 from node.ledger.check import check_ledger
 from node.ledger.service import Ledger
-from node.operations import parse_document
 from node.settings import Settings
 
 SIGNER = Account.from_key(b"\x11" * 32)

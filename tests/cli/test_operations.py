@@ -9,19 +9,21 @@ from pathlib import Path
 import pytest
 from cli_support import emission_filing, issuer_filing, registration
 
+from node.cli.filings import (
+    apply_assignments,
+    parse_assignment_value,
+    parse_document,
+    read_document,
+    read_mapping,
+)
 from node.clock import FixedClock
 from node.domain.filings import ISSUER_EVENT_KINDS, parse_issuer_filing
 from node.errors import ConfigError, NotFound, RuleViolation
 from node.ledger.service import Ledger
 from node.operations import (
-    apply_assignments,
     issuer_event,
     normalize_kind,
-    parse_assignment_value,
-    parse_document,
     parse_emission_submission,
-    read_document,
-    read_mapping,
     record_emission_event,
     submit_emission,
 )
