@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -30,21 +29,16 @@ from node.cli.runtime import load_signer as _load_signer
 from node.cli.runtime import open_ledger as _ledger
 from node.cli.runtime import runtime as _runtime
 from node.clock import SystemClock
-from node.domain.entries import IssuerRegistered, decode_entry
 from node.domain.filings import ISSUER_EVENT_KINDS, parse_issuer_filing
 from node.domain.lifecycle import recorded_on
 from node.domain.model import EmissionState, EmissionStatus, IssuerState
-from node.domain.privacy import verify_commitment
 from node.errors import (
     ConfigError,
-    VerificationError,
 )
 from node.keys import create_keystore, note_signer
 from node.ledger.export import checkpoint_json
 from node.ledger.service import Ledger
 from node.ledger.store import CheckpointRecord
-from node.merkle.hasher import hash_leaf
-from node.merkle.verify import verify_inclusion
 from node.operations import (
     EMISSION_EVENT_KINDS,
     issuer_event,
@@ -453,34 +447,14 @@ def issuer_founders(ctx: typer.Context, code: str, as_json: JsonOption = False) 
     The value is checked against the commitment of the issuer.registered entry in the log, and
     that entry against the log's root (RFC 9162 inclusion proof). Never publish this output.
     """
+    from node.services import issuers
+    from node.services.database import Database
+
     rt = _runtime(ctx)
     with _ledger(rt) as ledger:
-        issuer = ledger.issuer(code)
-        private = ledger.private_value(issuer.founders_commitment)
-        founders = json.loads(private.value)
-        verify_commitment(issuer.founders_commitment, founders, private.salt)
-        record = ledger.entries(private.entry_idx, private.entry_idx + 1)[0]
-        entry = decode_entry(record.leaf)
-        if not isinstance(entry, IssuerRegistered) or entry.issuer != code:
-            raise VerificationError(
-                "the private value is not attached to this issuer's registration entry",
-                where=f"entry {record.idx}",
-            )
-        if entry.founders_commitment != issuer.founders_commitment:
-            raise VerificationError(
-                "the commitment in the log differs from the register's",
-                expected=entry.founders_commitment,
-                actual=issuer.founders_commitment,
-                where=f"entry {record.idx}",
-            )
-        proof = ledger.prove_inclusion(record.idx)
-        verify_inclusion(
-            index=record.idx,
-            size=proof.size,
-            leaf_hash=hash_leaf(record.leaf),
-            proof=proof.proof,
-            root=proof.root,
-        )
+        # the one use case, as the API's GET /v1/issuers/{code}/founders
+        checked = issuers.founders(Database(ledger=ledger), code=code)
+    founders = list(checked.founders)
     if as_json:
         _echo_json(
             {
@@ -488,11 +462,11 @@ def issuer_founders(ctx: typer.Context, code: str, as_json: JsonOption = False) 
                 "private": True,
                 "paragraph": "Reg. §66",
                 "founders": founders,
-                "salt": private.salt.hex(),
-                "commitment": issuer.founders_commitment,
-                "entry_index": record.idx,
-                "tree_size": proof.size,
-                "root": proof.root.hex(),
+                "salt": checked.salt.hex(),
+                "commitment": checked.commitment,
+                "entry_index": checked.entry_index,
+                "tree_size": checked.tree_size,
+                "root": checked.root.hex(),
                 "verified": True,
             }
         )
@@ -512,11 +486,12 @@ def issuer_founders(ctx: typer.Context, code: str, as_json: JsonOption = False) 
             str(f.get("address")),
         )
     out.print(table)
-    out.print(f"salt        {private.salt.hex()}")
-    out.print(f"commitment  {issuer.founders_commitment}")
+    out.print(f"salt        {checked.salt.hex()}")
+    out.print(f"commitment  {checked.commitment}")
     out.print(
-        f"verified: the commitment opens to these founders and is in entry {record.idx}, "
-        f"included in the log of size {proof.size} with root {proof.root.hex()}"
+        f"verified: the commitment opens to these founders and is in entry "
+        f"{checked.entry_index}, included in the log of size {checked.tree_size} with root "
+        f"{checked.root.hex()}"
     )
 
 
