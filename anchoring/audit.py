@@ -23,12 +23,14 @@ from anchoring.audit_chain import (
     AnchorChain,
     AnchoredEvent,
     AnchoredRoot,
+    AnchorMismatch,
     BlockInfo,
     BlockRef,
     NoContractCode,
     RpcDisagreement,
     chain_identity,
     checksum,
+    compare_anchor,
 )
 from anchoring.audit_replay import LocalReplay, ReplayOutcome, ReplayProcess, privacy_problems
 from anchoring.audit_report import AuditReport, Check, Recorder
@@ -604,13 +606,20 @@ def _chain_checks(
             else:
                 unanchored += 1
             continue
-        if (root.log_root, root.state_root) != (cp.checkpoint.log_root, cp.checkpoint.state_root):
+        try:
+            compare_anchor(
+                root,
+                cp.checkpoint,
+                message=f"the checkpoint differs from rootAt({cp.size}) on chain",
+                where=cp.where,
+            )
+        except AnchorMismatch as exc:
             rec.failed(
                 Check.ANCHOR,
-                where=cp.where,
-                message=f"the checkpoint differs from rootAt({cp.size}) on chain",
-                expected=f"{root.log_root.hex()}/{root.state_root.hex()}",
-                actual=f"{cp.checkpoint.log_root.hex()}/{cp.checkpoint.state_root.hex()}",
+                where=exc.where,
+                message=exc.message,
+                expected=exc.expected,
+                actual=exc.actual,
             )
         else:
             rec.passed(Check.ANCHOR)
@@ -906,16 +915,21 @@ def _latest(
     if supplied is not None and size >= anchored:
         rec.note(f"--proof was not needed: the signed head {size} is not older than {anchored}")
     if size == anchored:
-        expected = (latest.log_root, latest.state_root)
-        actual = (root, signed.checkpoint.state_root)
-        if actual != expected:
-            rec.failed(
-                Check.LATEST_ANCHOR,
-                where=signed.where,
+        try:
+            compare_anchor(
+                latest,
+                signed.checkpoint,
                 message="the export's signed head differs from the latest anchor of the same "
                 "tree size (a fork)",
-                expected=f"{latest.log_root.hex()}/{latest.state_root.hex()}",
-                actual=f"{root.hex()}/{signed.checkpoint.state_root.hex()}",
+                where=signed.where,
+            )
+        except AnchorMismatch as exc:
+            rec.failed(
+                Check.LATEST_ANCHOR,
+                where=exc.where,
+                message=exc.message,
+                expected=exc.expected,
+                actual=exc.actual,
             )
         else:
             rec.passed(Check.LATEST_ANCHOR)
