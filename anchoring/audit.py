@@ -614,13 +614,7 @@ def _chain_checks(
                 where=cp.where,
             )
         except AnchorMismatch as exc:
-            rec.failed(
-                Check.ANCHOR,
-                where=exc.where,
-                message=exc.message,
-                expected=exc.expected,
-                actual=exc.actual,
-            )
+            _mismatch(rec, Check.ANCHOR, exc)
         else:
             rec.passed(Check.ANCHOR)
     if unanchored:
@@ -808,6 +802,12 @@ def _anchored_state_roots(
             rec.passed(Check.CHAIN)
 
 
+def _mismatch(rec: Recorder, check: Check, exc: AnchorMismatch) -> None:
+    rec.failed(
+        check, where=exc.where, message=exc.message, expected=exc.expected, actual=exc.actual
+    )
+
+
 def _event_where(event: AnchoredEvent) -> str:
     return f"anchor {event.tree_size} (tx 0x{event.tx_hash.hex()}, block {event.block_number})"
 
@@ -924,13 +924,7 @@ def _latest(
                 where=signed.where,
             )
         except AnchorMismatch as exc:
-            rec.failed(
-                Check.LATEST_ANCHOR,
-                where=exc.where,
-                message=exc.message,
-                expected=exc.expected,
-                actual=exc.actual,
-            )
+            _mismatch(rec, Check.LATEST_ANCHOR, exc)
         else:
             rec.passed(Check.LATEST_ANCHOR)
         return

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from anchoring.audit_replay import LocalReplay
 from node.domain.entries import Entry, encode_entry
-from node.domain.filings import application_entry, founders_record, issuer_entry
-from node.domain.privacy import commit
+from node.domain.filings import application_entry
 from node.errors import VerificationError
 from node.ledger.replay import replay as ledger_replay
 from node.ledger.store import EntryRecord
@@ -21,25 +18,16 @@ from tests.unit.domain.lifecycle_samples import (
     CAL,
     CODE,
     REGNO,
-    SALT,
     at,
     emission_filing,
     ev,
     happy_path,
-    issuer_filing,
+    issuer_sample_entry,
 )
 
 
 def _entries() -> list[Entry]:
-    on = date(2026, 2, 2)
-    filing = issuer_filing()
-    issuer = issuer_entry(
-        filing,
-        code=CODE,
-        founders_commitment=commit(founders_record(filing), SALT),
-        recorded_at=at(on),
-        effective_on=on,
-    )
+    issuer = issuer_sample_entry()
     emission = emission_filing()
     application = application_entry(
         emission, application_no=APP, recorded_at=at(emission.documents_filed_on)
