@@ -23,12 +23,14 @@ from anchoring.audit_chain import (
     AnchorChain,
     AnchoredEvent,
     AnchoredRoot,
+    AnchorMismatch,
     BlockInfo,
     BlockRef,
     NoContractCode,
     RpcDisagreement,
     chain_identity,
     checksum,
+    compare_anchor,
 )
 from anchoring.audit_replay import LocalReplay, ReplayOutcome, ReplayProcess, privacy_problems
 from anchoring.audit_report import AuditReport, Check, Recorder
@@ -604,14 +606,15 @@ def _chain_checks(
             else:
                 unanchored += 1
             continue
-        if (root.log_root, root.state_root) != (cp.checkpoint.log_root, cp.checkpoint.state_root):
-            rec.failed(
-                Check.ANCHOR,
-                where=cp.where,
+        try:
+            compare_anchor(
+                root,
+                cp.checkpoint,
                 message=f"the checkpoint differs from rootAt({cp.size}) on chain",
-                expected=f"{root.log_root.hex()}/{root.state_root.hex()}",
-                actual=f"{cp.checkpoint.log_root.hex()}/{cp.checkpoint.state_root.hex()}",
+                where=cp.where,
             )
+        except AnchorMismatch as exc:
+            _mismatch(rec, Check.ANCHOR, exc)
         else:
             rec.passed(Check.ANCHOR)
     if unanchored:
@@ -799,6 +802,12 @@ def _anchored_state_roots(
             rec.passed(Check.CHAIN)
 
 
+def _mismatch(rec: Recorder, check: Check, exc: AnchorMismatch) -> None:
+    rec.failed(
+        check, where=exc.where, message=exc.message, expected=exc.expected, actual=exc.actual
+    )
+
+
 def _event_where(event: AnchoredEvent) -> str:
     return f"anchor {event.tree_size} (tx 0x{event.tx_hash.hex()}, block {event.block_number})"
 
@@ -906,17 +915,16 @@ def _latest(
     if supplied is not None and size >= anchored:
         rec.note(f"--proof was not needed: the signed head {size} is not older than {anchored}")
     if size == anchored:
-        expected = (latest.log_root, latest.state_root)
-        actual = (root, signed.checkpoint.state_root)
-        if actual != expected:
-            rec.failed(
-                Check.LATEST_ANCHOR,
-                where=signed.where,
+        try:
+            compare_anchor(
+                latest,
+                signed.checkpoint,
                 message="the export's signed head differs from the latest anchor of the same "
                 "tree size (a fork)",
-                expected=f"{latest.log_root.hex()}/{latest.state_root.hex()}",
-                actual=f"{root.hex()}/{signed.checkpoint.state_root.hex()}",
+                where=signed.where,
             )
+        except AnchorMismatch as exc:
+            _mismatch(rec, Check.LATEST_ANCHOR, exc)
         else:
             rec.passed(Check.LATEST_ANCHOR)
         return

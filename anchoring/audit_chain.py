@@ -27,7 +27,7 @@ from node.chain.artifacts import ContractArtifact
 from node.chain.logs import LogScanner
 from node.chain.reads import BlockRef as BlockRef  # the audit's block type (re-exported)
 from node.chain.rpc import RpcClient, hex_bytes, hex_int, web3_for
-from node.errors import ChainError, ConfigError
+from node.errors import ChainError, ConfigError, VerificationError
 
 """The committed ABI and bytecode of the anchor contract."""
 
@@ -85,6 +85,51 @@ class AnchoredRoot:
     def anchored(self) -> bool:
         """Whether a root is stored (the contract refuses a zero log root)."""
         return self.log_root != bytes(32)
+
+
+class Roots(Protocol):
+    """A log root and a state root: an anchor (event, ``rootAt``, ``latest()``) or a checkpoint."""
+
+    @property
+    def log_root(self) -> bytes: ...
+
+    @property
+    def state_root(self) -> bytes: ...
+
+
+class AnchorMismatch(VerificationError):
+    """An on-chain anchor differs from a signed checkpoint of the same tree size."""
+
+    def __init__(self, message: str, *, anchored: Roots, checkpoint: Roots, where: str) -> None:
+        self.message = message
+        self.anchored = anchored
+        self.checkpoint = checkpoint
+        self.differs = tuple(
+            name
+            for name in ("log_root", "state_root")
+            if getattr(anchored, name) != getattr(checkpoint, name)
+        )
+        """The fields that differ: ``log_root``, ``state_root`` or both."""
+        super().__init__(
+            message,
+            expected=f"{anchored.log_root.hex()}/{anchored.state_root.hex()}",
+            actual=f"{checkpoint.log_root.hex()}/{checkpoint.state_root.hex()}",
+            where=where,
+        )
+
+
+def compare_anchor(anchored: Roots, checkpoint: Roots, *, message: str, where: str = "") -> None:
+    """Hold a signed checkpoint to the anchor of its tree size: the same log and state roots.
+
+    The caller pairs them by tree size (the contract keys anchors by it). Used by the node's
+    ``tamga anchors`` (anchoring.reader) and by the auditor (anchoring.audit).
+
+    Raises:
+        AnchorMismatch: a root differs; expected is the anchor's ``log/state`` roots, actual
+            the checkpoint's, ``differs`` names the fields.
+    """
+    if (anchored.log_root, anchored.state_root) != (checkpoint.log_root, checkpoint.state_root):
+        raise AnchorMismatch(message, anchored=anchored, checkpoint=checkpoint, where=where)
 
 
 @dataclass(frozen=True)

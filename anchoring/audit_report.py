@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Final
 
 from anchoring.equivocation import Evidence
 from node.errors import VerificationError
+from node.findings import CheckName, Finding
 
 REPORT_FORMAT: Final = "tamga.audit-report.v1"
 
 
-class Check(StrEnum):
-    """The checks of `tamga audit`; each finding names one."""
+class Check(CheckName):
+    """The checks of `tamga audit`; each finding (`node.findings.Finding`) names one."""
 
     EXPORT_FORMAT = "export-format"
     ENTRY_ORDER = "entry-order"
@@ -83,34 +83,6 @@ def show(value: object) -> str:
     if isinstance(value, bytes | bytearray):
         return bytes(value).hex()
     return str(value)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One failed check: which, where (entry index, checkpoint size, …), what, and the values."""
-
-    check: Check
-    where: str
-    message: str
-    expected: str | None = None
-    actual: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON form."""
-        return {
-            "check": self.check.value,
-            "where": self.where,
-            "message": self.message,
-            "expected": self.expected,
-            "actual": self.actual,
-        }
-
-    def line(self) -> str:
-        """One line: ``where: message (expected …, got …) [check]``."""
-        text = f"{self.where}: {self.message}"
-        if self.expected is not None or self.actual is not None:
-            text += f" (expected {self.expected}, got {self.actual})"
-        return f"{text} [{self.check.value}]"
 
 
 @dataclass(frozen=True)

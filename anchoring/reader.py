@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from anchoring.audit_chain import AnchoredEvent, AnchoredRoot
+from anchoring.audit_chain import AnchoredEvent, AnchoredRoot, AnchorMismatch, compare_anchor
 from anchoring.chain import AnchorContract, hex0x
 from anchoring.store import AnchorRecord, AnchorStatus, AnchorStore, Deployment
 from node.errors import MerkleError
@@ -114,16 +114,14 @@ def read_anchors(
         if checkpoint is None:
             problems.append("no local checkpoint at this size")
         else:
-            if checkpoint.log_root != event.log_root:
-                problems.append(
-                    f"log root {hex0x(event.log_root)} differs from the local checkpoint's "
-                    f"{hex0x(checkpoint.log_root)}"
-                )
-            if checkpoint.state_root != event.state_root:
-                problems.append(
-                    f"state root {hex0x(event.state_root)} differs from the local checkpoint's "
-                    f"{hex0x(checkpoint.state_root)}"
-                )
+            try:
+                compare_anchor(event, checkpoint, message="differs from the local checkpoint")
+            except AnchorMismatch as exc:
+                problems += [
+                    f"{name.replace('_', ' ')} {hex0x(getattr(event, name))} differs from the "
+                    f"local checkpoint's {hex0x(getattr(checkpoint, name))}"
+                    for name in exc.differs
+                ]
         problems += _log_root_problems(ledger, event, head=head, checkpoint=checkpoint)
         root = contract.root_at(event.tree_size) if with_roots else None
         if with_roots:

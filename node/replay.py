@@ -121,10 +121,8 @@ class ReplayCore:
         try:
             effects = self.register.apply(entry, calendar=self._calendar)
         except RuleViolation as exc:
-            self.failure = VerificationError(
-                f"entry does not replay: {exc.field}: {exc.message} [{exc.rule}; {exc.paragraph}]",
-                where=f"entry {index}",
-            )
+            # the auditor's words (its text and JSON output are pinned): where, then the rule
+            self.failure = VerificationError(f"does not replay: {exc}", where=f"entry {index}")
             raise self.failure from exc
         for issuer in effects.issuers:
             self.issuer_idx[issuer.code] = index

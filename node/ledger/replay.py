@@ -95,9 +95,7 @@ def replay(
             entry = decode_entry(record.leaf)
         except RuleViolation as exc:
             replayer.check_order(record)
-            raise VerificationError(
-                f"entry does not replay: {exc}", where=f"entry {record.idx}"
-            ) from exc
+            raise VerificationError(f"does not replay: {exc}", where=f"entry {record.idx}") from exc
         replayer.apply(record, entry)
         if on_entry is not None:
             on_entry(record.idx)

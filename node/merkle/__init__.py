@@ -8,6 +8,7 @@ from node.merkle.proof import ProofNodes, consistency_nodes, inclusion_nodes
 from node.merkle.reader import MemoryNodeStore, NodeReader
 from node.merkle.tree import (
     CompactRange,
+    Levels,
     build_tree,
     prove_consistency,
     prove_inclusion,
@@ -21,6 +22,7 @@ __all__ = [
     "HASH_SIZE",
     "MAX_TREE_SIZE",
     "CompactRange",
+    "Levels",
     "MemoryNodeStore",
     "NodeID",
     "NodeReader",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from node.errors import MerkleError
 from node.merkle.hasher import EMPTY_ROOT, HASH_SIZE, hash_children
 from node.merkle.nodes import MAX_TREE_SIZE, NodeID, check_size, full_nodes_of_range
 from node.merkle.proof import ProofNodes, consistency_nodes, inclusion_nodes
-from node.merkle.reader import MemoryNodeStore, NodeReader
+from node.merkle.reader import NodeReader
 from node.types import Hash32
 
 
@@ -188,29 +188,42 @@ def prove_consistency(reader: NodeReader, size1: int, size2: int) -> list[Hash32
 class Levels:
     """Every level of the Merkle tree over the leaf hashes, held in memory (RFC 9162 §2.1.1:
     level 0 the leaves, each node above the hash of its two children; a last odd node waits for
-    its sibling), as a ``NodeReader`` of the perfect-subtree nodes. The one in-memory tree of
-    `tamga check`, the auditor and proofs over state leaves."""
+    its sibling), as a ``NodeReader`` of the perfect-subtree nodes (0-based). The one in-memory
+    tree: `build_tree`, `tamga check`, the auditor and proofs over state leaves."""
 
-    def __init__(self, leaf_hashes: Sequence[bytes]) -> None:
-        levels: list[list[bytes]] = [list(leaf_hashes)]
-        while len(levels[-1]) > 1:
-            below = levels[-1]
-            levels.append(
-                [hash_children(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
-            )
-        self.levels = levels
-        self.size = len(levels[0])
+    __slots__ = ("levels", "size")
 
-    def get_nodes(self, ids: Sequence[NodeID]) -> Sequence[bytes]:
-        """Hashes of perfect-subtree nodes.
+    def __init__(self, leaf_hashes: Iterable[bytes]) -> None:
+        """Build every level, one list comprehension per level.
 
         Raises:
-            MerkleError: a node is outside the tree.
+            MerkleError: a leaf hash is not 32 bytes, or there are too many leaves.
         """
+        below = list(leaf_hashes)
+        for value in below:
+            _check_hash(value, what="leaf hash")
+        check_size(len(below))
+        levels: list[list[bytes]] = [below]
+        while len(below) > 1:
+            below = [hash_children(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
+            levels.append(below)
+        self.levels: list[list[bytes]] = levels
+        self.size: int = len(levels[0])
+
+    def get_nodes(self, ids: Sequence[NodeID]) -> Sequence[bytes]:
+        """Hashes of perfect-subtree nodes, in the order of ``ids``.
+
+        Raises:
+            MerkleError: a node is outside the tree (not stored).
+        """
+        levels = self.levels
         try:
-            return [self.levels[node.level][node.index] for node in ids]
-        except IndexError as exc:
-            raise MerkleError(f"node outside the tree of size {self.size}") from exc
+            return [levels[node.level][node.index] for node in ids]
+        except IndexError:
+            missing = next(node for node in ids if node not in self)
+            raise MerkleError(
+                f"node {missing} is not stored (outside the tree of size {self.size})"
+            ) from None
 
     def root(self, size: int | None = None) -> bytes:
         """The RFC 9162 root of the first ``size`` leaves (all by default).
@@ -223,17 +236,32 @@ class Levels:
             raise MerkleError(f"size {size} exceeds the tree of size {self.size}")
         return root_at(self, size)
 
+    def __len__(self) -> int:
+        """The number of perfect-subtree nodes (leaves included)."""
+        return sum(len(level) for level in self.levels)
 
-def build_tree(leaf_hashes: Iterable[bytes]) -> tuple[MemoryNodeStore, int]:
-    """Store every perfect node of the tree of these leaf hashes; return the store and size.
+    def __contains__(self, node: object) -> bool:
+        return (
+            isinstance(node, NodeID)
+            and node.level < len(self.levels)
+            and 0 <= node.index < len(self.levels[node.level])
+        )
+
+    def items(self) -> Iterator[tuple[NodeID, Hash32]]:
+        """Every (id, hash) pair, level by level."""
+        for level, hashes in enumerate(self.levels):
+            for index, value in enumerate(hashes):
+                yield NodeID(level, index), Hash32(value)
+
+
+def build_tree(leaf_hashes: Iterable[bytes]) -> tuple[Levels, int]:
+    """Every perfect node of the tree of these leaf hashes, in memory; return it and the size.
 
     Raises:
         MerkleError: a leaf hash is not 32 bytes.
     """
-    compact = CompactRange.empty()
-    store = MemoryNodeStore()
-    store.put_nodes(compact.extend(leaf_hashes))
-    return store, compact.size
+    tree = Levels(leaf_hashes)
+    return tree, tree.size
 
 
 def _build(reader: NodeReader, nodes: ProofNodes) -> list[Hash32]:

@@ -141,7 +141,7 @@ def _code_missing(reading: TokenReading) -> Finding:
     return Finding(
         Check.CODE_MISSING,
         expected="a token contract at the declared address",
-        observed=what,
+        actual=what,
         addresses=(reading.contract,),
     )
 
@@ -154,7 +154,7 @@ def _code(state: EmissionState, reading: TokenReading) -> list[Finding]:
             Finding(
                 Check.CODE_CHANGED,
                 expected=f"code hash {baseline.code_hash} (block {baseline.baseline_block})",
-                observed=f"code hash {reading.code_hash}",
+                actual=f"code hash {reading.code_hash}",
                 addresses=(reading.contract,),
             )
         )
@@ -163,7 +163,7 @@ def _code(state: EmissionState, reading: TokenReading) -> list[Finding]:
             Finding(
                 Check.PROXY_UPGRADEABLE,
                 expected="a contract whose logic cannot be replaced",
-                observed="an EIP-1967 proxy" + (" behind a beacon" if reading.beacon else ""),
+                actual="an EIP-1967 proxy" + (" behind a beacon" if reading.beacon else ""),
                 addresses=tuple(a for a in (reading.implementation, reading.beacon) if a),
             )
         )
@@ -173,7 +173,7 @@ def _code(state: EmissionState, reading: TokenReading) -> list[Finding]:
                 Finding(
                     Check.PROXY_IMPLEMENTATION_CHANGED,
                     expected=f"implementation {recorded}",
-                    observed=f"implementation {reading.implementation}",
+                    actual=f"implementation {reading.implementation}",
                     addresses=(recorded, reading.implementation),
                 )
             )
@@ -196,7 +196,7 @@ def _metadata(state: EmissionState, reading: TokenReading) -> list[Finding]:
             Finding(
                 Check.METADATA_UNREADABLE,
                 expected="name(), symbol() and decimals() of an ERC-20",
-                observed="cannot read " + ", ".join(missing),
+                actual="cannot read " + ", ".join(missing),
                 addresses=(reading.contract,),
             )
         )
@@ -205,7 +205,7 @@ def _metadata(state: EmissionState, reading: TokenReading) -> list[Finding]:
             Finding(
                 Check.SYMBOL_MISMATCH,
                 expected=f"symbol {state.symbol!r}",
-                observed=f"symbol() = {reading.symbol!r}",
+                actual=f"symbol() = {reading.symbol!r}",
             )
         )
     if reading.name is not None and not same_name(reading.name, state.name):
@@ -213,7 +213,7 @@ def _metadata(state: EmissionState, reading: TokenReading) -> list[Finding]:
             Finding(
                 Check.NAME_MISMATCH,
                 expected=f"name {state.name!r}",
-                observed=f"name() = {reading.name!r}",
+                actual=f"name() = {reading.name!r}",
             )
         )
     for what, text in (("name", reading.name), ("symbol", reading.symbol)):
@@ -223,7 +223,7 @@ def _metadata(state: EmissionState, reading: TokenReading) -> list[Finding]:
                 Finding(
                     Check.FORBIDDEN_NAME,
                     expected=f"a {what} without the words of Law art. 37.3",
-                    observed=f"{what}() = {text!r} uses {', '.join(words)}",
+                    actual=f"{what}() = {text!r} uses {', '.join(words)}",
                     subject=what,
                 )
             )
@@ -243,7 +243,7 @@ def _admin(state: EmissionState, reading: TokenReading) -> list[Finding]:
                 Finding(
                     Check.OWNER_MISMATCH,
                     expected=f"owner {wallet} (the declared issuer wallet)",
-                    observed=f"owner {owner}",
+                    actual=f"owner {owner}",
                     addresses=(owner, wallet),
                 )
             ]
@@ -253,7 +253,7 @@ def _admin(state: EmissionState, reading: TokenReading) -> list[Finding]:
             Finding(
                 Check.WALLET_NOT_ADMIN,
                 expected=f"DEFAULT_ADMIN_ROLE held by {wallet} (the declared issuer wallet)",
-                observed="hasRole(DEFAULT_ADMIN_ROLE, wallet) = false",
+                actual="hasRole(DEFAULT_ADMIN_ROLE, wallet) = false",
                 addresses=(wallet,),
             )
         ]
@@ -277,7 +277,7 @@ def _supply(state: EmissionState, reading: TokenReading, decimals: int) -> list[
             Finding(
                 Check.SUPPLY_EXCEEDS,
                 expected=f"at most {basis}",
-                observed=f"totalSupply() = {amount_text(total, decimals)}",
+                actual=f"totalSupply() = {amount_text(total, decimals)}",
             )
         )
     elif total < expected and state.placement_ended_on is not None:
@@ -286,7 +286,7 @@ def _supply(state: EmissionState, reading: TokenReading, decimals: int) -> list[
             Finding(
                 Check.SUPPLY_BELOW,
                 expected=basis,
-                observed=f"totalSupply() = {amount_text(total, decimals)}",
+                actual=f"totalSupply() = {amount_text(total, decimals)}",
             )
         )
     treasury, locked = reading.treasury_balance, reading.locked_balance
@@ -298,7 +298,7 @@ def _supply(state: EmissionState, reading: TokenReading, decimals: int) -> list[
                 Finding(
                     Check.CIRCULATING_MISMATCH,
                     expected=f"{placed} VAs (placed {state.placed} − burned {state.burned})",
-                    observed=(
+                    actual=(
                         f"{amount_text(circulating, decimals)} = totalSupply − issuer wallet "
                         f"{amount_text(treasury, decimals)} − locked "
                         f"{amount_text(locked, decimals)}"
@@ -339,7 +339,7 @@ def _burns(
                     Finding(
                         Check.BURN_LOCKED_NOT_BURNED,
                         expected=f"a burn (Transfer to 0x0) as entry {entry.index} registers",
-                        observed=(
+                        actual=(
                             f"{amount_text(locked[tx], decimals)} sent to a locked sink in "
                             f"block {blocks[tx]}: locked, not burned (totalSupply unchanged)"
                         ),
@@ -352,7 +352,7 @@ def _burns(
                     Finding(
                         Check.BURN_UNMATCHED_ENTRY,
                         expected=f"the burn that entry {entry.index} ({entry.kind}) cites",
-                        observed="no burn of this token in the cited transaction",
+                        actual="no burn of this token in the cited transaction",
                         subject=tx,
                         tx_hashes=(tx,),
                     )
@@ -362,7 +362,7 @@ def _burns(
                 Finding(
                     Check.BURN_AMOUNT_MISMATCH,
                     expected=f"{entry.amount} VAs burned (entry {entry.index})",
-                    observed=f"{amount_text(total, decimals)} burned in the cited transactions",
+                    actual=f"{amount_text(total, decimals)} burned in the cited transactions",
                     subject=f"entry-{entry.index}",
                     tx_hashes=tuple(t for t in entry.tx_hashes if t in burned),
                 )
@@ -379,7 +379,7 @@ def _burns(
             Finding(
                 Check.BURN_UNMATCHED_ENTRY,
                 expected=f"a burn of {entry.amount} VAs (entry {entry.index}, {entry.kind})",
-                observed="no unmatched burn of that amount on chain",
+                actual="no unmatched burn of that amount on chain",
                 subject=f"entry-{entry.index}",
             )
         )
@@ -389,7 +389,7 @@ def _burns(
                 Finding(
                     Check.BURN_UNREGISTERED,
                     expected="a burn entry in the register for every burn on chain (Reg. §46)",
-                    observed=f"{amount_text(value, decimals)} burned in block {blocks[tx]}",
+                    actual=f"{amount_text(value, decimals)} burned in block {blocks[tx]}",
                     subject=tx,
                     tx_hashes=(tx,),
                 )
@@ -406,7 +406,7 @@ def _mints(state: EmissionState, transfers: Transfers, decimals: int) -> list[Fi
             Finding(
                 Check.MINT_BEYOND_QUANTITY,
                 expected=f"at most the registered quantity, {state.quantity} VAs",
-                observed=f"minted {amount_text(minted, decimals)} in all",
+                actual=f"minted {amount_text(minted, decimals)} in all",
                 tx_hashes=tuple(dict.fromkeys(log.tx_hash for log in transfers.mints))[
                     -MAX_EVIDENCE_TXS:
                 ],
@@ -429,7 +429,7 @@ def _mints(state: EmissionState, transfers: Transfers, decimals: int) -> list[Fi
                     f"mints within the placement period {state.placement_start} – "
                     f"{state.placement_end}"
                 ),
-                observed=(
+                actual=(
                     f"{len(outside)} mint(s) outside it, the first on {day} "
                     f"({amount_text(first.value, decimals)}, block {first.block_number})"
                 ),

@@ -9,14 +9,16 @@ sees them (node/domain/register.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Final
 
 from node.domain.verification import Severity
+from node.findings import CheckName, Finding
+
+__all__ = ["CHECKS", "SEVERITY_ORDER", "Check", "CheckInfo", "Finding"]
 
 
-class Check(StrEnum):
-    """Every check of a verification run."""
+class Check(CheckName):
+    """Every check of a verification run (findings are `node.findings.Finding`)."""
 
     CHAIN_UNSUPPORTED = "chain.unsupported"
     CHAIN_UNKNOWN = "chain.unknown"
@@ -44,6 +46,16 @@ class Check(StrEnum):
     SOURCE_PARTIAL_MATCH = "source.partial-match"
     SOURCE_COMPILER_UNAVAILABLE = "source.compiler-unavailable"
     SOURCE_COMPILE_FAILED = "source.compile-failed"
+
+    @property
+    def default_severity(self) -> Severity:
+        """The check's default severity (`CHECKS`)."""
+        return CHECKS[self].severity
+
+    @property
+    def paragraph(self) -> str:
+        """The paragraph the check enforces (`CHECKS`)."""
+        return CHECKS[self].paragraph
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,35 +151,6 @@ CHECKS: Final[dict[Check, CheckInfo]] = {
     ),
 }
 """Every check's default severity, paragraph and meaning."""
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A check that failed for one emission: expected (register), observed (chain), evidence."""
-
-    check: Check
-    expected: str
-    observed: str
-    subject: str = ""
-    tx_hashes: tuple[str, ...] = ()
-    addresses: tuple[str, ...] = ()
-    note: str = ""
-    severity: Severity | None = None  # None: the check's default
-
-    @property
-    def id(self) -> str:
-        """The finding's id: the check, and the subject when there is one."""
-        return f"{self.check.value}:{self.subject}" if self.subject else self.check.value
-
-    @property
-    def level(self) -> Severity:
-        """The severity (the check's default unless overridden)."""
-        return self.severity or CHECKS[self.check].severity
-
-    @property
-    def paragraph(self) -> str:
-        """The paragraph the check enforces."""
-        return CHECKS[self.check].paragraph
 
 
 SEVERITY_ORDER: Final = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}

@@ -415,7 +415,7 @@ class Verifier:
         opened: list[VerificationFinding] = []
         current = {f.id: f for f in evaluation.findings}
         for finding in evaluation.findings:
-            values = (finding.level.value, finding.expected[:500], finding.observed[:500])
+            values = (finding.level.value, (finding.expected or "")[:500], finding.observed[:500])
             if last.get(finding.id) == values:
                 continue
             opened.append(
@@ -442,7 +442,7 @@ class Verifier:
             if f.id not in current and f.check in ran
         ]
         shown = [
-            ShownFinding(f.id, f.check.value, f.level, f.expected, f.observed)
+            ShownFinding(f.id, f.check.value, f.level, f.expected or "", f.observed)
             for f in evaluation.findings
         ]
         shown += [
@@ -467,7 +467,7 @@ def _chain_finding(state: EmissionState, check: Check) -> Evaluation:
     finding = Finding(
         check,
         expected="an EVM chain Tamga can read",
-        observed=f"{state.blockchain!r} is {what}",
+        actual=f"{state.blockchain!r} is {what}",
     )
     return Evaluation(findings=(finding,), ran=_ALWAYS)
 
@@ -476,7 +476,7 @@ def _invalid_address(state: EmissionState, invalid: list[str]) -> Evaluation:
     finding = Finding(
         Check.ADDRESS_INVALID,
         expected="0x-prefixed 20-byte EVM addresses",
-        observed="not an EVM address: " + ", ".join(invalid),
+        actual="not an EVM address: " + ", ".join(invalid),
     )
     return Evaluation(findings=(finding,), ran=_ALWAYS)
 

@@ -339,7 +339,7 @@ class SourceChecker:
             return Finding(
                 Check.SOURCE_COMPILER_UNAVAILABLE,
                 expected=f"solc {record.compiler}",
-                observed="not available to the node (no solc-js package, no installed binary)",
+                actual="not available to the node (no solc-js package, no installed binary)",
             )
         try:
             full, output = self.compilers.compile(
@@ -398,7 +398,7 @@ class SourceChecker:
                 Finding(
                     Check.SOURCE_PARTIAL_MATCH,
                     expected=f"{record.contract} (solc {compiled.compiled_with}) with its metadata",
-                    observed=f"the code at {where} matches without the metadata hash",
+                    actual=f"the code at {where} matches without the metadata hash",
                     addresses=(where,),
                 )
             ]
@@ -406,7 +406,7 @@ class SourceChecker:
             Finding(
                 Check.SOURCE_MISMATCH,
                 expected=f"the runtime code of {record.contract} (solc {compiled.compiled_with})",
-                observed="different code at " + ", ".join(a for a, _ in codes),
+                actual="different code at " + ", ".join(a for a, _ in codes),
                 addresses=tuple(a for a, _ in codes),
             )
         ]
@@ -434,7 +434,7 @@ def _compile_failed(record: SourceRecord, message: str) -> Finding:
     return Finding(
         Check.SOURCE_COMPILE_FAILED,
         expected=f"{record.contract} compiles with solc {record.compiler}",
-        observed=message[:480],
+        actual=message[:480],
     )
 
 

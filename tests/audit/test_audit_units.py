@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anchoring.audit_replay import LocalReplay, privacy_problems
+from anchoring.audit_replay import privacy_problems
 from anchoring.audit_report import Check, Recorder
 from anchoring.audit_source import parse_entry_line, parse_manifest
-from node.domain.calendar import WorkingCalendar
 from node.domain.canonical import canonical_json
 from node.errors import VerificationError
 from node.merkle.hasher import hash_leaf
@@ -104,17 +103,6 @@ def test_recorder_keeps_at_most_the_limit_and_counts_the_rest() -> None:
     tally = report.tallies[0]
     assert (tally.checked, tally.failed) == (8, 5)
     assert report.to_json()["findings_omitted"] == 3
-
-
-def test_an_undecodable_leaf_stops_the_replay_where_it_is(calendar: WorkingCalendar) -> None:
-    replay = LocalReplay(calendar=calendar, cut_sizes={1})
-    replay.feed(0, b'{"format":"tamga.entry.v1","kind":"nope"}')
-    replay.feed(1, b"{}")
-    outcome = replay.finish()
-    assert outcome.decode_failures[0][0] == 0
-    assert outcome.decode_failed == 2
-    assert outcome.stopped == "entry 0"
-    assert outcome.roots == {}
 
 
 def test_the_anchored_topic_comes_from_the_committed_abi() -> None:

@@ -58,19 +58,23 @@ def emission_filing(sample: str = "emission-digital-token.yaml", **changes: Any)
     return parse_emission_filing({**load(sample), **changes})
 
 
-def register_issuer(
-    reg: MemoryRegister, *, code: str = CODE, on: date = date(2026, 2, 2), **changes: Any
-) -> None:
-    """Enter the sample issuer under ``code``."""
+def issuer_sample_entry(*, code: str = CODE, on: date = date(2026, 2, 2), **changes: Any) -> Entry:
+    """The entry that enters the sample issuer under ``code``."""
     filing = issuer_filing(**changes)
-    entry = issuer_entry(
+    return issuer_entry(
         filing,
         code=code,
         founders_commitment=commit(founders_record(filing), SALT),
         recorded_at=at(on),
         effective_on=on,
     )
-    reg.apply(entry, calendar=CAL)
+
+
+def register_issuer(
+    reg: MemoryRegister, *, code: str = CODE, on: date = date(2026, 2, 2), **changes: Any
+) -> None:
+    """Enter the sample issuer under ``code``."""
+    reg.apply(issuer_sample_entry(code=code, on=on, **changes), calendar=CAL)
 
 
 def apply_for(

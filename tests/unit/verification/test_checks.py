@@ -281,7 +281,7 @@ def test_every_check_has_a_paragraph_and_a_kebab_id() -> None:
         assert info.paragraph.startswith(("Reg. §", "Law art.")), check
         area, _, what = check.value.partition(".")
         assert area and what and what == what.lower(), check
-    finding = Finding(Check.SUPPLY_EXCEEDS, expected="a", observed="b", severity=Severity.INFO)
+    finding = Finding(Check.SUPPLY_EXCEEDS, expected="a", actual="b", severity=Severity.INFO)
     assert finding.level is Severity.INFO and finding.id == "supply.exceeds-register"
 
 
