@@ -24,7 +24,8 @@ from anchoring.service import (
     make_publisher,
     open_anchoring,
 )
-from anchoring.store import ACTIVE, AnchorStatus, AnchorStore
+from anchoring.services import AnchoringDatabase
+from anchoring.store import ACTIVE, AnchorStatus
 from anchoring.up import AppFactory, print_line, run_node
 from node.chain.endpoint import configured_chain
 from node.cli.output import echo_json
@@ -93,7 +94,7 @@ def anchor_now(
         if not no_checkpoint:
             checkpoint_job(ledger)
         account = anchoring_account(settings)
-        store = AnchorStore(ledger.store.engine)
+        store = AnchoringDatabase(ledger=ledger).anchors
         with open_anchoring(settings, store=store, clock=clock, deploy=True) as anchoring:
             publisher = make_publisher(
                 settings, ledger=ledger, anchoring=anchoring, account=account, clock=clock
@@ -133,7 +134,7 @@ def _report(ctx: typer.Context, *, with_roots: bool) -> AnchorReport:
     rt = runtime(ctx)
     settings, clock = rt.settings, rt.clock
     with open_ledger(rt) as ledger:
-        store = AnchorStore(ledger.store.engine)
+        store = AnchoringDatabase(ledger=ledger).anchors
         with open_anchoring(settings, store=store, clock=clock, deploy=False) as anchoring:
             return read_anchors(
                 ledger,
@@ -205,7 +206,7 @@ def anchor_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     rt = runtime(ctx)
     settings, clock = rt.settings, rt.clock
     with open_ledger(rt) as ledger:
-        store = AnchorStore(ledger.store.engine)
+        store = AnchoringDatabase(ledger=ledger).anchors
         deployment = current_deployment(settings, store)
         rows = [] if deployment is None else store.anchors(deployment.id)
         try:
@@ -350,7 +351,7 @@ def _admin_transaction(
     settings, clock = rt.settings, rt.clock
     account = _admin_account(settings, *admin)
     with open_ledger(rt) as ledger:
-        store = AnchorStore(ledger.store.engine)
+        store = AnchoringDatabase(ledger=ledger).anchors
         with open_anchoring(settings, store=store, clock=clock, deploy=False) as anchoring:
             contract = anchoring.contract
             sent = send_transaction(
@@ -452,7 +453,7 @@ def signer_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     rt = runtime(ctx)
     settings, clock = rt.settings, rt.clock
     with open_ledger(rt) as ledger:
-        store = AnchorStore(ledger.store.engine)
+        store = AnchoringDatabase(ledger=ledger).anchors
         with open_anchoring(settings, store=store, clock=clock, deploy=False) as anchoring:
             contract = anchoring.contract
             events = contract.signer_events(from_block=anchoring.deployment.deploy_block)

@@ -11,7 +11,7 @@ from anchoring.bundle import build_bundle
 from anchoring.bundle_format import bundle_bytes, bundle_sha256, bundle_url
 from anchoring.extract_service import make_extract
 from anchoring.service import ChainSource, anchor_source
-from anchoring.store import AnchorStore
+from anchoring.services import AnchoringDatabase
 from node.cli.audit import audit_app
 from node.cli.runtime import open_ledger, runtime
 from node.errors import ConfigError
@@ -119,7 +119,8 @@ def extract_command(
 def _chain(
     settings: Settings, ledger: Ledger, *, rpc: str | None, contract: str | None
 ) -> ChainSource:
-    source = anchor_source(settings, AnchorStore(ledger.store.engine), rpc=rpc, contract=contract)
+    store = AnchoringDatabase(ledger=ledger).anchors
+    source = anchor_source(settings, store, rpc=rpc, contract=contract)
     if source is None:
         raise ConfigError(
             "no chain to read the anchors from: give --rpc and --contract "
