@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Engine, Row, and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from anchoring.schema import anchor_attempts, anchor_deployments, anchors
 from node.errors import StorageError
@@ -155,19 +156,26 @@ class AnchorStore:
         existing = self.deployment(chain_id=chain_id, contract=contract)
         if existing is not None:
             return existing
-        with write_transaction(self.engine) as conn:
-            new_id = conn.execute(
-                insert(anchor_deployments)
-                .values(
-                    chain_id=chain_id,
-                    contract=contract,
-                    local=local,
-                    deploy_tx=deploy_tx,
-                    deploy_block=deploy_block,
-                    created_at=now,
-                )
-                .returning(anchor_deployments.c.id)
-            ).scalar_one()
+        try:
+            with write_transaction(self.engine) as conn:
+                new_id = conn.execute(
+                    insert(anchor_deployments)
+                    .values(
+                        chain_id=chain_id,
+                        contract=contract,
+                        local=local,
+                        deploy_tx=deploy_tx,
+                        deploy_block=deploy_block,
+                        created_at=now,
+                    )
+                    .returning(anchor_deployments.c.id)
+                ).scalar_one()
+        except StorageError as exc:
+            # another process recorded the same contract between the read and the insert
+            raced = self.deployment(chain_id=chain_id, contract=contract)
+            if raced is None or not isinstance(exc.__cause__, IntegrityError):
+                raise
+            return raced
         return Deployment(
             id=int(new_id),
             chain_id=chain_id,

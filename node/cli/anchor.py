@@ -31,8 +31,16 @@ from node.chain.endpoint import configured_chain
 from node.cli.output import echo_json
 from node.cli.output import out as console
 from node.cli.runtime import open_ledger, runtime
-from node.errors import ChainError, ConfigError, NotFound, RuleViolation, VerificationError
+from node.errors import (
+    ChainError,
+    ConfigError,
+    LedgerError,
+    NotFound,
+    RuleViolation,
+    VerificationError,
+)
 from node.keys import load_account
+from node.ledger.service import Ledger
 from node.scheduler import checkpoint_job
 from node.settings import Settings
 
@@ -71,6 +79,22 @@ def _utc(seconds: int | None) -> str:
 # ============================================================================================
 
 
+def _cut_checkpoint(ledger: Ledger) -> None:
+    """Cut a checkpoint if the log grew; a concurrent publisher that cut the same size first is
+    not an error (its checkpoint, signed by the same key, is the one to anchor).
+
+    Raises:
+        LedgerError: no signing key, or the checkpoint failed otherwise.
+        StorageError: the database failed.
+    """
+    try:
+        checkpoint_job(ledger)
+    except LedgerError:
+        size, _ = ledger.head()
+        if ledger.latest_checkpoint().size != size:
+            raise
+
+
 @anchor_app.command("now")
 def anchor_now(
     ctx: typer.Context,
@@ -92,7 +116,7 @@ def anchor_now(
     _logging(logging.INFO if verbose else logging.WARNING)
     with open_ledger(rt, signer=not no_checkpoint) as ledger:
         if not no_checkpoint:
-            checkpoint_job(ledger)
+            _cut_checkpoint(ledger)
         account = anchoring_account(settings)
         store = AnchoringDatabase(ledger=ledger).anchors
         with open_anchoring(settings, store=store, clock=clock, deploy=True) as anchoring:

@@ -76,6 +76,7 @@ def test_two_publishers_at_once_anchor_once(database_url: str, tmp_path: Path) -
         for process in processes:
             out, err = process.communicate(timeout=120)
             assert process.returncode in (0, 1), err
+            assert out.strip(), (process.returncode, err)  # every run answers in JSON
             outcomes[json.loads(out)["action"]] += 1
         # Exactly one confirmed; the other was refused the lock or found the chain up to date.
         assert outcomes["confirmed"] == 1, outcomes
