@@ -20,11 +20,12 @@ from typer.core import TyperGroup
 
 from node.chain.config import ChainKind
 from node.chain.rpc import redact_url
+from node.cli.errors import EXIT_VERIFICATION
 from node.cli.output import echo_json as _echo_json
 from node.cli.output import out as _out
 from node.cli.runtime import open_ledger, runtime
 from node.domain.entries import VERIFICATION_KINDS
-from node.domain.verification import ChainOutcome
+from node.domain.verification import ChainOutcome, Severity
 from node.errors import ConfigError, RuleViolation
 from node.ledger.service import Ledger
 from node.scheduler import Job, run_until_stopped
@@ -71,6 +72,14 @@ def make_verify_app() -> typer.Typer:
         dry_run: Annotated[
             bool, typer.Option("--dry-run", help="Check, but record nothing in the ledger.")
         ] = False,
+        fail_on: Annotated[
+            Severity | None,
+            typer.Option(
+                "--fail-on",
+                help="Exit 4 when a finding of this severity or worse is open after the run "
+                "(for a scheduler or CI to act on).",
+            ),
+        ] = None,
         as_json: JsonOption = False,
     ) -> None:
         """Verify emissions on their declared chains and record the findings in the ledger."""
@@ -85,8 +94,10 @@ def make_verify_app() -> typer.Typer:
             report = verifier.run(None if all_ else keys, record=not dry_run)
         if as_json:
             _echo_json(report_json(report))
-            return
-        print_report(report, _out())
+        else:
+            print_report(report, _out())
+        if fail_on is not None and at_or_above(report, fail_on):
+            raise typer.Exit(EXIT_VERIFICATION)
 
     @verify_app.command("findings")
     def findings(ctx: typer.Context, key: str, as_json: JsonOption = False) -> None:
@@ -298,6 +309,20 @@ def report_json(report: RunReport) -> dict[str, Any]:
             for r in report.results
         ],
     }
+
+
+_SEVERITY_ORDER = (Severity.INFO, Severity.WARNING, Severity.CRITICAL)
+
+
+def at_or_above(report: RunReport, threshold: Severity) -> list[str]:
+    """The open findings of the run at ``threshold`` or more serious (info < warning <
+    critical), as ``KEY finding-id``."""
+    least = _SEVERITY_ORDER.index(threshold)
+    return [
+        f"{key} {f.id}"
+        for key, f in report.findings()
+        if _SEVERITY_ORDER.index(f.severity) >= least
+    ]
 
 
 def print_report(report: RunReport, out: Console) -> None:

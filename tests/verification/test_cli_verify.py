@@ -80,6 +80,11 @@ def test_verify_all_prints_the_summary_and_records_entries(
     assert findings["verification"]["open_findings"][0]["id"] == "code.missing"
     shown = invoke("verify", "findings", key)
     assert shown.exit_code == 0 and "code.missing" in shown.stdout
+    # --fail-on: a scheduler or CI acts on open findings (code.missing is critical)
+    assert invoke("verify", key, "--fail-on", "critical").exit_code == 4
+    assert invoke("verify", key, "--fail-on", "warning", "--json").exit_code == 4
+    assert invoke("verify", polygon, "--fail-on", "info").exit_code == 0  # nothing open there
+    assert invoke("verify", key, "--fail-on", "bad").exit_code == 2  # not a severity
 
 
 def test_verify_errors(tamga: tuple[Invoke, Settings]) -> None:
