@@ -68,7 +68,7 @@ def free_port(host: str = LOOPBACK) -> int:
 def rpc_ready(url: str, *, timeout: float = 0.5) -> bool:
     """Whether a JSON-RPC endpoint answers ``eth_chainId``."""
     try:
-        RpcClient([url], timeout=timeout).chain_id()
+        RpcClient([url], timeout=timeout, probe=True).chain_id()
     except (ChainError, ValueError):
         return False
     return True

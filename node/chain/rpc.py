@@ -146,6 +146,7 @@ class RpcClient:
         timeout: float = 10.0,
         batch_limit: int = 500,
         retry: RetryPolicy = NO_RETRY,
+        probe: bool = False,
     ) -> None:
         if not urls:
             raise ChainError("no JSON-RPC URL given")
@@ -155,6 +156,8 @@ class RpcClient:
         self.expected_chain_id = chain_id
         self.batch_limit = batch_limit
         self.retry = retry
+        # a readiness probe expects refusals until the endpoint is up: it logs them at DEBUG
+        self._unusable_level = logging.DEBUG if probe else logging.WARNING
         self._providers = [
             HTTPProvider(
                 url, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
@@ -271,7 +274,9 @@ class RpcClient:
                 _count_error(self.urls[index], "unusable")
                 exc.where = redact_url(self.urls[index])
                 problems.append(exc)
-                logger.warning("RPC %s unusable: %s", redact_url(self.urls[index]), exc)
+                logger.log(
+                    self._unusable_level, "RPC %s unusable: %s", redact_url(self.urls[index]), exc
+                )
                 transient = transient or exc.transient
                 if exc.wait is not None:
                     wait = max(wait or 0.0, exc.wait)
