@@ -181,5 +181,10 @@ class ApiMetrics:
             "POSTs answered from a stored response",
             registry=self.registry,
         )
+        self.idempotent_resumed = Counter(
+            "tamga_idempotent_resumed",
+            "Retried POSTs that completed a request whose first attempt was cut off",
+            registry=self.registry,
+        )
         self.registry.register(_LogCollector(read_status))
         self.registry.register(_VerificationCollector(read_verification, rpc_errors))

@@ -3,13 +3,15 @@ index."""
 
 from __future__ import annotations
 
+import logging
 import secrets
+import socket
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from anchoring.services import confirmed_anchors
 from api.auth import Principal, secret_matches, split_token
@@ -20,10 +22,12 @@ from api.store import ApiDatabase, ApiStore
 from node.chain.rpc import rpc_error_counts
 from node.checkpoint import parse_time
 from node.clock import Clock
-from node.errors import RegistryError
+from node.errors import RegistryError, StorageError
 from node.ledger.service import Ledger
 from node.services import log
 from node.settings import Settings
+
+logger = logging.getLogger("tamga.api")
 
 
 class ApiRuntime:
@@ -52,6 +56,13 @@ class ApiRuntime:
         self._open_lock = threading.Lock()
         self._db: ApiDatabase | None = None
         self._index: RegisterIndex | None = None
+        self.node_name = f"{socket.gethostname()}:{settings.data_dir.resolve()}"[:150]
+        """This server, across restarts (its host and data directory)."""
+        self.owner = f"{self.node_name}#{random_bytes(8).hex()}"
+        """This run of this server: the owner of the Idempotency-Keys it is working on."""
+        self.idempotency_lease = timedelta(seconds=settings.api_idempotency_lease_seconds)
+        self.idempotency_ttl = timedelta(seconds=settings.api_idempotency_ttl_seconds)
+        self._keys_expired_at: float | None = None
 
     def _open(self) -> ApiDatabase:
         with self._open_lock:
@@ -62,7 +73,38 @@ class ApiRuntime:
                 db.ledger.start_group_commit(monotonic=self._monotonic)
                 self._index = RegisterIndex(db.ledger)
                 self._db = db
+                self._resume_earlier_runs(db)
             return self._db
+
+    def _resume_earlier_runs(self, db: ApiDatabase) -> None:
+        """Whatever an earlier run of this server was writing died with it: end its leases so
+        that the clients' retries complete those requests at once (not after the lease)."""
+        try:
+            ended = db.api.end_leases_of_earlier_runs(
+                node=self.node_name, owner=self.owner, at=self.now()
+            )
+        except StorageError as exc:  # the leases then end by themselves
+            logger.warning("could not release the requests of an earlier run: %s", exc)
+            return
+        if ended:
+            logger.info("%d unfinished request(s) of an earlier run can be retried now", ended)
+
+    def expire_idempotency_keys(self) -> None:
+        """At most once an hour (and at the first write): forget the Idempotency-Keys and the
+        ledger's request ids older than ``api_idempotency_ttl_seconds``.
+
+        Raises:
+            StorageError: the database failed.
+        """
+        now = self._monotonic()
+        if self._keys_expired_at is not None and now - self._keys_expired_at < 3600:
+            return
+        self._keys_expired_at = now
+        before = self.now() - self.idempotency_ttl
+        keys = self.store.expire_keys(before=before)
+        requests = self.ledger.expire_requests(before=before)
+        if keys or requests:
+            logger.info("expired %d idempotency key(s), %d request id(s)", keys, requests)
 
     @property
     def db(self) -> ApiDatabase:

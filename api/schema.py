@@ -47,6 +47,10 @@ class ApiIdempotency(SQLModel, table=True):
     status: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     body: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     created_at: str = Field(sa_column=Column(String(40), nullable=False))
+    owner: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    """The server process running the request (``node#boot``) while it is unfinished."""
+    lease_until: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
+    """Until when an unfinished request is its owner's; after that a retry takes it over."""
 
 
 def _table(model: type[SQLModel]) -> Table:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 
@@ -71,6 +72,7 @@ class Claim(StrEnum):
 
     NEW = "new"  # first use: the request goes ahead and its response is stored
     REPLAY = "replay"  # done before with the same request: replay the stored response
+    RESUMED = "resumed"  # an unfinished request whose owner is gone: this retry completes it
     IN_FLIGHT = "in_flight"  # the first request with this key has not finished
     MISMATCH = "mismatch"  # the key was used for a different request
 
@@ -82,6 +84,10 @@ class IdempotencyClaim:
     claim: Claim
     status: int | None = None
     body: bytes | None = None
+    created_at: str | None = None
+    """NEW and RESUMED: when the key was first claimed (with the key, the request's id)."""
+    retry_after: int | None = None
+    """IN_FLIGHT: seconds until the running attempt's lease ends."""
 
 
 class ApiStore:
@@ -200,14 +206,31 @@ class ApiStore:
 
     # idempotency keys -----------------------------------------------------------------------
     def claim_key(
-        self, *, principal: str, key: str, target: str, request_hash: bytes, at: datetime
+        self,
+        *,
+        principal: str,
+        key: str,
+        target: str,
+        request_hash: bytes,
+        at: datetime,
+        owner: str,
+        lease: timedelta,
+        ttl: timedelta,
     ) -> IdempotencyClaim:
         """Claim an idempotency key for a request, or find what it was used for.
+
+        A new key (or one older than ``ttl``: expired keys are forgotten) is claimed by
+        ``owner`` for ``lease``. A key whose request has not finished is IN_FLIGHT while its
+        lease runs; once the lease has run out (its owner died, or gave it up after a database
+        failure) the first retry takes it over (RESUMED) with the same ``created_at``, hence the
+        same ledger request id: whether the first attempt was written or not, the retry then
+        completes it exactly once.
 
         Raises:
             StorageError: the database failed.
         """
         where = (api_idempotency.c.principal == principal) & (api_idempotency.c.key == key)
+        stamp = format_time(at)
         values = {
             "principal": principal,
             "key": key,
@@ -215,7 +238,9 @@ class ApiStore:
             "request_hash": request_hash,
             "status": None,
             "body": None,
-            "created_at": format_time(at),
+            "created_at": stamp,
+            "owner": owner,
+            "lease_until": format_time(at + lease),
         }
         # INSERT … ON CONFLICT DO NOTHING: two servers claiming the same key at the same moment
         # (PostgreSQL runs both transactions at once) get one NEW and one existing row, never a
@@ -227,34 +252,106 @@ class ApiStore:
         ).returning(api_idempotency.c.key)  # rowcount is not reliable across drivers
         with write_transaction(self._engine) as conn:
             if conn.execute(claim).first() is not None:
-                return IdempotencyClaim(Claim.NEW)
-            row = conn.execute(select(api_idempotency).where(where)).one()
-        m = row._mapping
-        if m["target"] != target or bytes(m["request_hash"]) != request_hash:
-            return IdempotencyClaim(Claim.MISMATCH)
-        if m["status"] is None:
-            return IdempotencyClaim(Claim.IN_FLIGHT)
-        return IdempotencyClaim(Claim.REPLAY, status=int(m["status"]), body=bytes(m["body"]))
+                return IdempotencyClaim(Claim.NEW, created_at=stamp)
+            m = conn.execute(select(api_idempotency).where(where)).one()._mapping
+            if parse_time(str(m["created_at"])) + ttl <= at:  # expired: a new request
+                conn.execute(update(api_idempotency).where(where).values(**values))
+                return IdempotencyClaim(Claim.NEW, created_at=stamp)
+            if m["target"] != target or bytes(m["request_hash"]) != request_hash:
+                return IdempotencyClaim(Claim.MISMATCH)
+            if m["status"] is not None:
+                return IdempotencyClaim(
+                    Claim.REPLAY, status=int(m["status"]), body=bytes(m["body"])
+                )
+            lease_until = None if m["lease_until"] is None else parse_time(str(m["lease_until"]))
+            if lease_until is not None and lease_until > at:
+                wait = max(1, math.ceil((lease_until - at).total_seconds()))
+                return IdempotencyClaim(Claim.IN_FLIGHT, retry_after=wait)
+            # Take over an abandoned claim; the condition on the old lease makes one of two
+            # concurrent retries win (the other sees the new lease: in flight).
+            taken = conn.execute(
+                update(api_idempotency)
+                .where(where)
+                .where(api_idempotency.c.status.is_(None))
+                .where(api_idempotency.c.owner == m["owner"])
+                .where(api_idempotency.c.lease_until == m["lease_until"])
+                .values(owner=owner, lease_until=values["lease_until"])
+                .returning(api_idempotency.c.key)
+            ).first()
+        if taken is None:
+            return IdempotencyClaim(Claim.IN_FLIGHT, retry_after=1)
+        return IdempotencyClaim(Claim.RESUMED, created_at=str(m["created_at"]))
 
     def finish_key(self, *, principal: str, key: str, status: int, body: bytes) -> None:
-        """Store the response of a request that claimed a key.
+        """Store the response of a request that claimed a key (the first response stays).
 
         Raises:
             StorageError: the database failed.
         """
-        where = (api_idempotency.c.principal == principal) & (api_idempotency.c.key == key)
+        where = (
+            (api_idempotency.c.principal == principal)
+            & (api_idempotency.c.key == key)
+            & api_idempotency.c.status.is_(None)
+        )
         with write_transaction(self._engine) as conn:
-            conn.execute(update(api_idempotency).where(where).values(status=status, body=body))
+            conn.execute(
+                update(api_idempotency)
+                .where(where)
+                .values(status=status, body=body, owner=None, lease_until=None)
+            )
 
-    def release_key(self, *, principal: str, key: str) -> None:
-        """Forget a claimed key whose request failed before writing anything (a retry may go on).
+    def yield_key(self, *, principal: str, key: str, at: datetime) -> None:
+        """End the lease of a claimed key whose request failed without an answer (a database
+        or chain failure: it may or may not have been written), so that a retry resumes it now.
 
         Raises:
             StorageError: the database failed.
         """
-        where = (api_idempotency.c.principal == principal) & (api_idempotency.c.key == key)
+        where = (
+            (api_idempotency.c.principal == principal)
+            & (api_idempotency.c.key == key)
+            & api_idempotency.c.status.is_(None)
+        )
         with write_transaction(self._engine) as conn:
-            conn.execute(delete(api_idempotency).where(where))
+            conn.execute(update(api_idempotency).where(where).values(lease_until=format_time(at)))
+
+    def end_leases_of_earlier_runs(self, *, node: str, owner: str, at: datetime) -> int:
+        """End the leases of the unfinished requests of ``node``'s earlier runs (a restarted
+        server: whatever it was running died with it), so that their retries resume at once;
+        returns how many.
+
+        Raises:
+            StorageError: the database failed.
+        """
+        unfinished = select(
+            api_idempotency.c.principal, api_idempotency.c.key, api_idempotency.c.owner
+        ).where(api_idempotency.c.status.is_(None))
+        ended = 0
+        with write_transaction(self._engine) as conn:
+            for principal, key, held_by in conn.execute(unfinished).all():
+                if held_by is None or held_by == owner or not held_by.startswith(node + "#"):
+                    continue
+                conn.execute(
+                    update(api_idempotency)
+                    .where(api_idempotency.c.principal == principal)
+                    .where(api_idempotency.c.key == key)
+                    .where(api_idempotency.c.owner == held_by)
+                    .values(lease_until=format_time(at))
+                )
+                ended += 1
+        return ended
+
+    def expire_keys(self, *, before: datetime) -> int:
+        """Forget the keys created before ``before``; returns how many.
+
+        Raises:
+            StorageError: the database failed.
+        """
+        with write_transaction(self._engine) as conn:
+            gone = conn.execute(
+                delete(api_idempotency).where(api_idempotency.c.created_at < format_time(before))
+            )
+            return int(gone.rowcount or 0)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -34,6 +34,7 @@ from node.errors import ChainError, NotFound, RuleViolation, VerificationError
 from node.ledger.store import EntryRecord
 from node.services import verification
 from node.services.verification import PROOF_PARAGRAPH, VerificationRecorded
+from node.types import RequestId
 from node.verification.proof import digest, typed_data
 from node.verification.runtime import ChainClients
 from node.verification.source import parse_source_filing
@@ -243,7 +244,7 @@ def wallet_proof(
     A replayed signature or a nonce not above the last accepted one is 409; an expired statement
     or a signature that is not the declared wallet's is 422; nothing is written then."""
 
-    def action() -> tuple[int, dict[str, Any], dict[str, str]]:
+    def action(request_id: RequestId | None) -> tuple[int, dict[str, Any], dict[str, str]]:
         proof = _parse(WalletProofIn, body)
         state = rt.ledger.emission(key)
         _own(principal, state)
@@ -261,6 +262,7 @@ def wallet_proof(
                     nonce=proof.nonce,
                     expiry=proof.expiry,
                     clients=clients,
+                    request=request_id,
                 )
             except VerificationError as exc:
                 raise ApiProblem(
@@ -326,7 +328,7 @@ def file_contract_source(
     (`path:Name`); later verification runs compile it and compare with the code on chain. The
     body is limited to TAMGA_API_MAX_BODY_BYTES (413 beyond)."""
 
-    def action() -> tuple[int, dict[str, Any], dict[str, str]]:
+    def action(request_id: RequestId | None) -> tuple[int, dict[str, Any], dict[str, str]]:
         filing_in = _parse(SourceFilingIn, body)
         state = rt.ledger.emission(key)
         _own(principal, state)
@@ -336,7 +338,7 @@ def file_contract_source(
             else json.dumps(filing_in.standard_json, ensure_ascii=False)
         )
         filing = parse_source_filing(text, compiler=filing_in.compiler, contract=filing_in.contract)
-        written = verification.file_source(rt.db, key=key, filing=filing)
+        written = verification.file_source(rt.db, key=key, filing=filing, request=request_id)
         rt.metrics.appends.labels(written.kind).inc()
         detail = {"sha256": filing.sha256, "compiler": filing.compiler, "contract": filing.contract}
         return 201, _written(written, detail), {}

@@ -3,6 +3,7 @@ emissions; every write goes through the same domain rules and ledger as the CLI.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from node.ledger.export import entry_json
 from node.services import emissions, issuers, log
 from node.services.emissions import EmissionWritten
 from node.services.issuers import normalize_kind
+from node.types import RequestId
 
 router = APIRouter(prefix="/v1", tags=["writes"])
 
@@ -159,17 +161,38 @@ async def json_body(request: Request) -> dict[str, Any]:
 Body = Annotated[dict[str, Any], Depends(json_body)]
 
 
+Action = Callable[[RequestId | None], tuple[int, dict[str, Any], dict[str, str]]]
+"""A write: given the ledger request id of its Idempotency-Key (None without one), it writes
+through the services and returns status, JSON body and headers."""
+
+
+def request_id_of(*, principal: str, key: str, created_at: str) -> RequestId:
+    """The ledger request id of an Idempotency-Key: one per principal, key and first claim (a
+    key used again after it expired is a new request)."""
+    material = "\0".join(("tamga-idempotency-key/1", principal, key, created_at))
+    return RequestId(hashlib.sha256(material.encode("utf-8")).digest())
+
+
 def idempotent(
     request: Request,
     rt: ApiRuntime,
     principal: Principal,
     body: dict[str, Any],
-    action: Callable[[], tuple[int, dict[str, Any], dict[str, str]]],
+    action: Action,
 ) -> Response:
-    """Run a write once per Idempotency-Key; a retry gets the stored response."""
+    """Run a write once per Idempotency-Key (draft-ietf-httpapi-idempotency-key-header); a
+    retry gets the stored response.
+
+    The key's request id is written by the ledger in the same transaction as the request's
+    entries, so a retry after a crash (of the server, of the database, or between the write
+    and the stored answer) completes the request exactly once: it answers from the entries
+    already written, or writes them. A retry while the first attempt still holds the key's
+    lease answers 409 with Retry-After; after the lease (or at once, when the server that held
+    it restarted) it resumes the request.
+    """
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is None:
-        status, payload, headers = _run(request, action)
+        status, payload, headers = _run(request, lambda: action(None))
         return _response(status, payload, headers)
     if not _KEY_RE.match(key):
         raise ApiProblem(
@@ -180,10 +203,18 @@ def idempotent(
             paragraph="draft-ietf-httpapi-idempotency-key-header",
             detail="the key is 1-255 visible ASCII characters",
         )
+    rt.expire_idempotency_keys()
     target = f"{request.method} {request.url.path}"
     digest = hashlib.sha256(dumps(body) if body else b"").digest()
     claim = rt.store.claim_key(
-        principal=principal.key, key=key, target=target, request_hash=digest, at=rt.now()
+        principal=principal.key,
+        key=key,
+        target=target,
+        request_hash=digest,
+        at=rt.now(),
+        owner=rt.owner,
+        lease=rt.idempotency_lease,
+        ttl=rt.idempotency_ttl,
     )
     if claim.claim is Claim.MISMATCH:
         raise ApiProblem(
@@ -201,7 +232,9 @@ def idempotent(
             field="Idempotency-Key",
             rule="idempotency-key-in-flight",
             paragraph="draft-ietf-httpapi-idempotency-key-header",
-            detail="the first request with this key has not finished",
+            detail="the first request with this key has not finished; retry after "
+            f"{claim.retry_after} s",
+            headers={"retry-after": str(claim.retry_after)},
         )
     if claim.claim is Claim.REPLAY:
         assert claim.status is not None
@@ -213,15 +246,18 @@ def idempotent(
             media_type=JSON if claim.status < 400 else PROBLEM_MEDIA_TYPE,
             headers={"idempotent-replayed": "true"},
         )
+    if claim.claim is Claim.RESUMED:
+        rt.metrics.idempotent_resumed.inc()
+    assert claim.created_at is not None
+    request_id = request_id_of(principal=principal.key, key=key, created_at=claim.created_at)
     try:
-        status, payload, headers = _run(request, action)
-    except StorageError:
-        rt.store.release_key(principal=principal.key, key=key)
-        raise
+        status, payload, headers = _run(request, lambda: action(request_id))
     except (ApiProblem, RegistryError) as exc:
         problem, _extra = problem_for(exc, request)
-        if int(problem["status"]) >= 500:
-            rt.store.release_key(principal=principal.key, key=key)
+        if isinstance(exc, StorageError) or int(problem["status"]) >= 500:
+            # No answer to keep: it may have been written (a commit cut off) or not; the next
+            # retry resumes it and the ledger's request id decides.
+            _yield(rt, principal=principal.key, key=key)
             raise
         rt.store.finish_key(
             principal=principal.key, key=key, status=int(problem["status"]), body=dumps(problem)
@@ -229,6 +265,11 @@ def idempotent(
         raise
     rt.store.finish_key(principal=principal.key, key=key, status=status, body=dumps(payload))
     return _response(status, payload, headers)
+
+
+def _yield(rt: ApiRuntime, *, principal: str, key: str) -> None:
+    with contextlib.suppress(StorageError):  # the database is down: the lease ends by itself
+        rt.store.yield_key(principal=principal, key=key, at=rt.now())
 
 
 def _run(
@@ -306,11 +347,14 @@ def register_issuer(request: Request, rt: Runtime, principal: Regulator, body: B
     """Enter an issuer in the register; founders are kept privately, the log holds only a
     salted commitment (Reg. §66)."""
 
-    def action() -> tuple[int, dict[str, Any], dict[str, str]]:
+    def action(request_id: RequestId | None) -> tuple[int, dict[str, Any], dict[str, str]]:
         _extra_members(body, {"filing", "effective_on"}, "Reg. §62")
         filing = parse_issuer_filing(_section(body, "filing", paragraph="Reg. §62"))
         written = issuers.register_issuer(
-            rt.db, filing=filing, effective_on=_effective(body.get("effective_on"), "effective_on")
+            rt.db,
+            filing=filing,
+            effective_on=_effective(body.get("effective_on"), "effective_on"),
+            request=request_id,
         )
         rt.metrics.appends.labels(written.kind).inc()
         payload = {
@@ -343,7 +387,7 @@ def issuer_event_route(
 ) -> Response:
     """Update, reorganization or liquidation of an issuer (Reg. §62, §64)."""
 
-    def action() -> tuple[int, dict[str, Any], dict[str, str]]:
+    def action(request_id: RequestId | None) -> tuple[int, dict[str, Any], dict[str, str]]:
         _extra_members(body, {"kind", "effective_on", "data"}, "docs/export-format.md")
         rt.ledger.issuer(code)  # 404 before anything else
         written = issuers.record_issuer_event(
@@ -352,6 +396,7 @@ def issuer_event_route(
             kind=str(_section(body, "kind", paragraph="docs/export-format.md")),
             data=_data(body),
             effective_on=_effective(body.get("effective_on"), "effective_on"),
+            request=request_id,
         )
         rt.metrics.appends.labels(written.kind).inc()
         payload = {
@@ -396,7 +441,7 @@ def file_emission(
     """File the decision on issue (Reg. §9, Annex 1). The regulator may record the registration
     decision in the same request (Reg. §10, §57); the number is assigned (Reg. §67-68)."""
 
-    def action() -> tuple[int, dict[str, Any], dict[str, str]]:
+    def action(request_id: RequestId | None) -> tuple[int, dict[str, Any], dict[str, str]]:
         _extra_members(body, {"filing", "registration"}, "Reg. §9")
         filing_data = _section(body, "filing", paragraph="Reg. §9")
         data = dict(filing_data) if isinstance(filing_data, dict) else filing_data
@@ -427,7 +472,7 @@ def file_emission(
                     field="filing.issuer_wallet",
                     detail="a wallet session files only emissions declaring that wallet",
                 )
-        written = emissions.submit_emission(rt.db, submission=submission)
+        written = emissions.submit_emission(rt.db, submission=submission, request=request_id)
         rt.metrics.appends.labels("emission.applied").inc()
         if written.regno is not None:
             rt.metrics.appends.labels("emission.registered").inc()
@@ -458,7 +503,7 @@ def emission_event_route(
     cancellation …) or an issuer's filings about its own emission: results report (Annex 6),
     burn decision (Reg. §45-46), offer and placement, fee payments (Reg. §28)."""
 
-    def action() -> tuple[int, dict[str, Any], dict[str, str]]:
+    def action(request_id: RequestId | None) -> tuple[int, dict[str, Any], dict[str, str]]:
         _extra_members(body, {"kind", "effective_on", "data"}, "docs/export-format.md")
         state = rt.ledger.emission(key)  # 404 before the role checks
         kind = normalize_kind(
@@ -472,6 +517,7 @@ def emission_event_route(
             kind=kind,
             data=_data(body),
             effective_on=_effective(body.get("effective_on"), "effective_on"),
+            request=request_id,
         )
         rt.metrics.appends.labels(written.kind).inc()
         return 201, _emission_payload(written), {}

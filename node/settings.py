@@ -85,6 +85,19 @@ class Settings(BaseSettings):
     api_challenge_ttl_seconds: int = Field(
         default=300, ge=30, description="Lifetime of a wallet sign-in challenge (EIP-4361)."
     )
+    api_idempotency_ttl_seconds: int = Field(
+        default=86_400,
+        ge=60,
+        description="How long an Idempotency-Key is remembered (its answer replayed, its "
+        "request never written twice); then it may be used again.",
+    )
+    api_idempotency_lease_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="How long a request holds its Idempotency-Key: a retry meanwhile answers 409 "
+        "(Retry-After); after it (the server died), the retry completes the request.",
+    )
     # Anchoring checkpoints on an EVM chain (anchoring/)
     rpc_url: str | None = Field(
         default=None,

@@ -18,3 +18,7 @@ BaseUnits = NewType("BaseUnits", int)
 
 Wei = NewType("Wei", int)
 """An amount of the chain's native currency in wei."""
+
+RequestId = NewType("RequestId", bytes)
+"""A client's id of one write request (32 bytes, e.g. derived from an HTTP Idempotency-Key):
+written with the request's entries, so that a retry never writes them twice."""

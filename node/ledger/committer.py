@@ -43,6 +43,7 @@ class CommitStats:
 class _Write:
     request: Sequence[EntryBuilder]
     checkpoint: bool
+    request_id: bytes | None
     future: Future[Integrated]
 
 
@@ -91,8 +92,16 @@ class GroupCommitter:
         self._thread.start()
 
     # callers ------------------------------------------------------------------------------
-    def submit(self, request: Sequence[EntryBuilder], *, checkpoint: bool = False) -> Integrated:
-        """Integrate one request (its entries atomically) and return once it is durable.
+    def submit(
+        self,
+        request: Sequence[EntryBuilder],
+        *,
+        checkpoint: bool = False,
+        request_id: bytes | None = None,
+    ) -> Integrated:
+        """Integrate one request (its entries atomically) and return once it is durable; a
+        ``request_id`` integrated before returns the first result and writes nothing
+        (``Sequencer.integrate_group``).
 
         Raises:
             RuleViolation, NotFound: the request breaks a rule; nothing of it was written.
@@ -104,7 +113,11 @@ class GroupCommitter:
         if checkpoint and self._sequencer.signer is None:
             raise LedgerError("cannot cut a checkpoint: no signing key is configured")
         future: Future[Integrated] = Future()
-        self._put(_Write(request=tuple(request), checkpoint=checkpoint, future=future))
+        self._put(
+            _Write(
+                request=tuple(request), checkpoint=checkpoint, request_id=request_id, future=future
+            )
+        )
         return future.result()
 
     def call(self, fn: Callable[[], T]) -> T:
@@ -188,7 +201,9 @@ class GroupCommitter:
         started = self._monotonic()
         try:
             results = self._sequencer.integrate_group(
-                [w.request for w in writes], checkpoint=any(w.checkpoint for w in writes)
+                [w.request for w in writes],
+                checkpoint=any(w.checkpoint for w in writes),
+                request_ids=[w.request_id for w in writes],
             )
         except Exception as exc:  # the whole group failed: nothing was written
             logger.error("group commit of %d requests failed: %s", len(writes), exc)

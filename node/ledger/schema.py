@@ -114,6 +114,19 @@ private_values = Table(
 )
 """Reg. §66: founders' data, kept off the public log; the log holds only its commitment."""
 
+ledger_requests = Table(
+    "ledger_requests",
+    LEDGER_METADATA,
+    Column("request_id", LargeBinary(32), primary_key=True),
+    Column("first_idx", BigInteger, nullable=False),
+    Column("end_idx", BigInteger, nullable=False),
+    Column("root", LargeBinary, nullable=False),
+    Column("recorded_at", String(40), nullable=False, index=True),
+)
+"""A client's request id (e.g. an HTTP Idempotency-Key) written in the transaction of its entries:
+a retry of a request already integrated gets its entries back and writes nothing (kept for
+``request_ttl``; not part of the log)."""
+
 LEDGER_TABLES = [
     log_head,
     log_entries,
@@ -123,6 +136,7 @@ LEDGER_TABLES = [
     emissions,
     emission_versions,
     private_values,
+    ledger_requests,
 ]
 """Every table, in creation order."""
 

@@ -21,6 +21,7 @@ from node.ledger.store import (
     LedgerStore,
     LedgerWriter,
     PrivateRecord,
+    RequestRecord,
 )
 from node.merkle.hasher import hash_leaf
 from node.merkle.nodes import NodeID
@@ -117,8 +118,9 @@ class Sequencer:
         """How many entries wait for integration."""
         return len(self._queue)
 
-    def integrate(self, *, checkpoint: bool = False) -> Integrated:
-        """Integrate every queued entry in one transaction.
+    def integrate(self, *, checkpoint: bool = False, request_id: bytes | None = None) -> Integrated:
+        """Integrate every queued entry in one transaction (as the client request
+        ``request_id``, if given: see ``integrate_group``).
 
         Raises:
             RuleViolation: an entry breaks a rule (the message names its position in the batch);
@@ -127,12 +129,18 @@ class Sequencer:
             StorageError: the database failed; nothing was written.
         """
         queue, self._queue = self._queue, []
-        outcome = self._integrate([queue], checkpoint=checkpoint, strict=True)[0]
+        outcome = self._integrate(
+            [queue], checkpoint=checkpoint, strict=True, request_ids=[request_id]
+        )[0]
         assert isinstance(outcome, Integrated)  # strict: a failure raised
         return outcome
 
     def integrate_group(
-        self, requests: Sequence[Sequence[EntryBuilder]], *, checkpoint: bool = False
+        self,
+        requests: Sequence[Sequence[EntryBuilder]],
+        *,
+        checkpoint: bool = False,
+        request_ids: Sequence[bytes | None] | None = None,
     ) -> list[Integrated | RegistryError]:
         """Group commit: integrate independent requests in ONE transaction, in order.
 
@@ -143,22 +151,37 @@ class Sequencer:
         result of an accepted request is what it would have been had it been integrated alone
         right after the one before it (its index, the tree size and root just after it).
 
+        ``request_ids`` (one per request, or None) name client requests (e.g. an HTTP
+        Idempotency-Key): an accepted request's id is recorded in the same transaction as its
+        entries, and a request whose id was recorded before (or earlier in the group) is not
+        built nor written again: its result is the first one's (its entries, the tree size and
+        root just after them; no checkpoint). A retry after a crash therefore never writes twice,
+        whichever side of the commit the crash fell on.
+
         Raises:
             LedgerError: a checkpoint was asked for but no signing key is configured.
             StorageError: the database failed; nothing of any request was written.
         """
         if self._queue:
             raise LedgerError("entries are queued on this sequencer; integrate them first")
-        return self._integrate(requests, checkpoint=checkpoint, strict=False)
+        ids = list(request_ids) if request_ids is not None else [None] * len(requests)
+        if len(ids) != len(requests):
+            raise LedgerError("one request id (or None) per request is needed")
+        return self._integrate(requests, checkpoint=checkpoint, strict=False, request_ids=ids)
 
     def _integrate(
-        self, requests: Sequence[Sequence[EntryBuilder]], *, checkpoint: bool, strict: bool
+        self,
+        requests: Sequence[Sequence[EntryBuilder]],
+        *,
+        checkpoint: bool,
+        strict: bool,
+        request_ids: Sequence[bytes | None],
     ) -> list[Integrated | RegistryError]:
         if checkpoint and self.signer is None:
             raise LedgerError("cannot cut a checkpoint: no signing key is configured")
         cached, self._tree = self._tree, None  # kept again only if this transaction commits
         known, self._known = self._known, None
-        outcomes: list[_Accepted | RegistryError] = []
+        outcomes: list[_Accepted | RegistryError | Integrated] = []
         with self.store.write() as writer:
             size, head_root = writer.lock_head()
             tree = _compact_range(writer, size=size, root=head_root, cached=cached)
@@ -170,7 +193,19 @@ class Sequencer:
             rows: list[EntryRecord] = []
             nodes: list[tuple[NodeID, bytes]] = []
             private: list[PrivateRecord] = []
-            for request in requests:
+            wanted = [rid for rid in request_ids if rid is not None]
+            done = writer.requests(wanted) if wanted else {}
+            in_group: dict[bytes, _Accepted] = {}
+            recorded: list[tuple[bytes, _Accepted]] = []
+            replayed = False
+            for request, rid in zip(requests, request_ids, strict=True):
+                if rid is not None and rid in done:  # integrated before: its first result
+                    outcomes.append(_earlier(writer, done[rid]))
+                    replayed = True
+                    continue
+                if rid is not None and rid in in_group:  # the same request twice in this group
+                    outcomes.append(in_group[rid])
+                    continue
                 first = size + len(rows)
                 if strict:
                     staged = self._stage(view, request, first=first)
@@ -214,7 +249,11 @@ class Sequencer:
                 end = size + len(rows)
                 # The root just after this request (one request alone: the new head's).
                 root = None if strict or len(requests) == 1 else tree.root()
-                outcomes.append(_Accepted(first=first, end=end, root=root))
+                accepted = _Accepted(first=first, end=end, root=root)
+                outcomes.append(accepted)
+                if rid is not None:
+                    in_group[rid] = accepted
+                    recorded.append((rid, accepted))
             new_size = size + len(rows)
             root = tree.root()
             if rows:
@@ -223,9 +262,22 @@ class Sequencer:
                 writer.add_private(private)
                 view.flush(writer)
                 writer.set_head(new_size, root)
+                at = format_time(self.clock.now())
+                writer.add_requests(
+                    [
+                        RequestRecord(
+                            request_id=rid,
+                            first_idx=a.first,
+                            end_idx=a.end,
+                            root=root if a.root is None else a.root,
+                            recorded_at=at,
+                        )
+                        for rid, a in recorded
+                    ]
+                )
             signed = (
                 self._checkpoint(writer, size=new_size, root=root)
-                if checkpoint and (rows or strict)
+                if checkpoint and (rows or (strict and not replayed))
                 else None
             )
         self._tree = (tree, root)
@@ -234,7 +286,7 @@ class Sequencer:
             self._known = KnownState(head=(new_size, root), issuers=issuers, emissions=emissions)
         results: list[Integrated | RegistryError] = []
         for outcome in outcomes:
-            if isinstance(outcome, RegistryError):
+            if isinstance(outcome, RegistryError | Integrated):
                 results.append(outcome)
                 continue
             results.append(
@@ -320,6 +372,17 @@ class Sequencer:
             )
         )
         return signed
+
+
+def _earlier(reader: LedgerReader, record: RequestRecord) -> Integrated:
+    """The result of a request integrated before, from its record and its entries."""
+    return Integrated(
+        first_index=record.first_idx,
+        size=record.end_idx,
+        root=record.root,
+        entries=tuple(reader.entries(record.first_idx, record.end_idx)),
+        checkpoint=None,
+    )
 
 
 def _compact_range(

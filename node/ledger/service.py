@@ -7,14 +7,14 @@ import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from node.checkpoint import Checkpoint, SignedCheckpoint, parse_time
+from node.checkpoint import Checkpoint, SignedCheckpoint, format_time, parse_time
 from node.clock import Clock
 from node.domain.calendar import WorkingCalendar, kyrgyz_calendar
 from node.domain.canonical import canonical_json
-from node.domain.entries import Entry, decode_entry
+from node.domain.entries import Entry, decode_entry, entry_subject
 from node.domain.filings import (
     EmissionFiling,
     IssuerFiling,
@@ -39,6 +39,7 @@ from node.merkle.reader import MemoryNodeStore, NodeReader
 from node.merkle.tree import build_tree, prove_consistency, prove_inclusion, root_at
 from node.settings import Settings
 from node.state import StateProof
+from node.types import RequestId
 
 if TYPE_CHECKING:  # the signer's class only; eth_account loads when a key is opened
     from eth_account.signers.local import LocalAccount
@@ -209,7 +210,12 @@ class Ledger:
 
     # writes -----------------------------------------------------------------------------
     def register_issuer(
-        self, filing: IssuerFiling, *, effective_on: date, checkpoint: bool = False
+        self,
+        filing: IssuerFiling,
+        *,
+        effective_on: date,
+        checkpoint: bool = False,
+        request: RequestId | None = None,
     ) -> tuple[str, Integrated]:
         """Register an issuer: assign its code (Reg. §68(г)), commit to its founders (Reg. §66).
 
@@ -252,11 +258,17 @@ class Ledger:
             )
             return Prepared(entry=entry, private=(private,))
 
-        result = self._integrate([build], checkpoint=checkpoint)
+        result = self._integrate([build], checkpoint=checkpoint, request=request)
+        if not codes:  # integrated before (a retried request): the code is in its entry
+            return entry_subject(decode_entry(result.entries[0].leaf))[1], result
         return codes[-1], result
 
     def file_application(
-        self, filing: EmissionFiling, *, checkpoint: bool = False
+        self,
+        filing: EmissionFiling,
+        *,
+        checkpoint: bool = False,
+        request: RequestId | None = None,
     ) -> tuple[str, Integrated]:
         """File an emission application (Reg. §9); returns its application number.
 
@@ -274,8 +286,8 @@ class Ledger:
                 entry=application_entry(filing, application_no=number, recorded_at=recorded_at)
             )
 
-        result = self._integrate([build], checkpoint=checkpoint)
-        return numbers[-1], result
+        result = self._integrate([build], checkpoint=checkpoint, request=request)
+        return _application_no(numbers, result), result
 
     def record_event(
         self,
@@ -285,6 +297,7 @@ class Ledger:
         data: Mapping[str, Any],
         effective_on: date,
         checkpoint: bool = False,
+        request: RequestId | None = None,
     ) -> Integrated:
         """Record a lifecycle event of an emission (any kind of the state machine).
 
@@ -311,7 +324,7 @@ class Ledger:
             )
             return Prepared(entry=entry)
 
-        return self._integrate([build], checkpoint=checkpoint)
+        return self._integrate([build], checkpoint=checkpoint, request=request)
 
     def file_and_register(
         self,
@@ -320,6 +333,7 @@ class Ledger:
         registration: Mapping[str, Any],
         effective_on: date,
         checkpoint: bool = False,
+        request: RequestId | None = None,
     ) -> tuple[str, Integrated]:
         """File an application (Reg. §9) and record its registration (Reg. §10) as ONE atomic
         batch: both entries or neither, adjacent in the log, the application number and the
@@ -353,19 +367,58 @@ class Ledger:
             )
             return Prepared(entry=entry)
 
-        result = self._integrate([apply, register], checkpoint=checkpoint)
-        return numbers[-1], result
+        result = self._integrate([apply, register], checkpoint=checkpoint, request=request)
+        return _application_no(numbers, result), result
 
     def append(
-        self, entries: Sequence[Entry | Prepared], *, checkpoint: bool = False
+        self,
+        entries: Sequence[Entry | Prepared],
+        *,
+        checkpoint: bool = False,
+        request: RequestId | None = None,
     ) -> Integrated:
         """Append ready-made entries as one atomic batch.
+
+        Every write method takes ``request``: the id of the client request it carries out. It
+        is written in the same transaction as the entries; a request integrated before is not
+        written again and returns its first result (``Sequencer.integrate_group``).
 
         Raises:
             RuleViolation: an entry breaks a rule; nothing is written.
             StorageError: the database failed.
         """
-        return self._integrate(list(entries), checkpoint=checkpoint)
+        return self._integrate(list(entries), checkpoint=checkpoint, request=request)
+
+    def integrated(self, request: RequestId) -> Integrated | None:
+        """The result of the client request ``request`` if it was integrated (and has not
+        expired), else None: a retry checks this before re-validating a request whose effects
+        are already in the register.
+
+        Raises:
+            StorageError: the database failed.
+        """
+        with self.store.read() as reader:
+            record = reader.requests([request]).get(request)
+            if record is None:
+                return None
+            entries = tuple(reader.entries(record.first_idx, record.end_idx))
+        return Integrated(
+            first_index=record.first_idx,
+            size=record.end_idx,
+            root=record.root,
+            entries=entries,
+            checkpoint=None,
+        )
+
+    def expire_requests(self, *, before: datetime) -> int:
+        """Forget the client request ids integrated before ``before`` (their entries stay);
+        returns how many were forgotten.
+
+        Raises:
+            StorageError: the database failed.
+        """
+        with self.store.write() as writer:
+            return writer.expire_requests(before=format_time(before))
 
     def cut_checkpoint(self) -> SignedCheckpoint:
         """Cut and sign a checkpoint at the current head.
@@ -378,14 +431,18 @@ class Ledger:
             return self._committer.call(self.sequencer.cut_checkpoint)
         return self.sequencer.cut_checkpoint()
 
-    def _integrate(self, items: list[Any], *, checkpoint: bool) -> Integrated:
+    def _integrate(
+        self, items: list[Any], *, checkpoint: bool, request: RequestId | None = None
+    ) -> Integrated:
         if self._committer is not None:
-            return self._committer.submit([as_builder(i) for i in items], checkpoint=checkpoint)
+            return self._committer.submit(
+                [as_builder(i) for i in items], checkpoint=checkpoint, request_id=request
+            )
         if self.sequencer.pending:
             raise LedgerError("another batch is being prepared on this ledger object")
         for item in items:
             self.sequencer.submit(item)
-        return self.sequencer.integrate(checkpoint=checkpoint)
+        return self.sequencer.integrate(checkpoint=checkpoint, request_id=request)
 
     # reads ------------------------------------------------------------------------------
     def head(self) -> tuple[int, bytes]:
@@ -574,6 +631,14 @@ def allocate_regno(view: RegisterView, emission: str) -> RegNo:
         issuer_code=issuer.code,
         region=issuer.region,
     )
+
+
+def _application_no(numbers: list[str], result: Integrated) -> str:
+    """The application number a filing was given: allocated now, or (a request integrated
+    before, whose builders did not run again) the subject of its first entry."""
+    if numbers:
+        return numbers[-1]
+    return entry_subject(decode_entry(result.entries[0].leaf))[1]
 
 
 def _prefetch(reader: NodeReader, ids: Sequence[NodeID]) -> MemoryNodeStore:

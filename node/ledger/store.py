@@ -26,6 +26,7 @@ from node.ledger.schema import checkpoints as _checkpoints
 from node.ledger.schema import emission_versions as _versions
 from node.ledger.schema import emissions as _emissions
 from node.ledger.schema import issuers as _issuers
+from node.ledger.schema import ledger_requests as _requests
 from node.ledger.schema import log_entries as _entries
 from node.ledger.schema import log_head as _head
 from node.ledger.schema import merkle_nodes as _nodes
@@ -162,6 +163,18 @@ class PrivateRecord:
     entry_idx: int
 
 
+@dataclass(frozen=True)
+class RequestRecord:
+    """A client request integrated with its entries ``first_idx <= idx < end_idx``."""
+
+    request_id: bytes
+    first_idx: int
+    end_idx: int
+    root: bytes
+    """The log's root just after the request's entries."""
+    recorded_at: str
+
+
 class LedgerReader(Protocol):
     """Read operations, all within one consistent snapshot."""
 
@@ -248,6 +261,10 @@ class LedgerReader(Protocol):
         """Every stored emission version, by (from_size, state key)."""
         ...
 
+    def requests(self, ids: Sequence[bytes]) -> dict[bytes, RequestRecord]:
+        """The integrated requests among ``ids``."""
+        ...
+
     def newest_recorded_at(self, kind: str, start: int, end: int) -> str | None:
         """The latest ``recorded_at`` of the ``kind`` entries with ``start <= idx < end``."""
         ...
@@ -290,6 +307,14 @@ class LedgerWriter(LedgerReader, Protocol):
 
     def add_checkpoint(self, row: CheckpointRecord) -> None:
         """Store a signed checkpoint."""
+        ...
+
+    def add_requests(self, rows: Sequence[RequestRecord]) -> None:
+        """Record client requests integrated in this transaction."""
+        ...
+
+    def expire_requests(self, *, before: str) -> int:
+        """Forget the requests recorded before ``before``; returns how many."""
         ...
 
     def clear_projection(self) -> None:
@@ -441,6 +466,22 @@ class SqlReader:
         rows = [VersionRecord(**row._mapping) for row in self._conn.execute(select(_versions))]
         return sorted(rows, key=lambda r: (r.from_size, r.state_key.encode()))
 
+    def requests(self, ids: Sequence[bytes]) -> dict[bytes, RequestRecord]:
+        if not ids:
+            return {}
+        query = select(_requests).where(_requests.c.request_id.in_(list(ids)))
+        found: dict[bytes, RequestRecord] = {}
+        for row in self._conn.execute(query):
+            m = row._mapping
+            found[bytes(m["request_id"])] = RequestRecord(
+                request_id=bytes(m["request_id"]),
+                first_idx=int(m["first_idx"]),
+                end_idx=int(m["end_idx"]),
+                root=bytes(m["root"]),
+                recorded_at=str(m["recorded_at"]),
+            )
+        return found
+
     def newest_recorded_at(self, kind: str, start: int, end: int) -> str | None:
         query = select(func.max(_entries.c.recorded_at)).where(
             _entries.c.kind == kind, _entries.c.idx >= start, _entries.c.idx < end
@@ -544,6 +585,14 @@ class SqlWriter(SqlReader):
 
     def add_checkpoint(self, row: CheckpointRecord) -> None:
         self._conn.execute(insert(_checkpoints).values(**row.__dict__))
+
+    def add_requests(self, rows: Sequence[RequestRecord]) -> None:
+        if rows:
+            self._conn.execute(insert(_requests), [r.__dict__ for r in rows])
+
+    def expire_requests(self, *, before: str) -> int:
+        gone = self._conn.execute(delete(_requests).where(_requests.c.recorded_at < before))
+        return int(gone.rowcount or 0)
 
     def clear_projection(self) -> None:
         for table in PROJECTION_TABLES:
@@ -674,6 +723,7 @@ __all__ = [
     "LedgerStore",
     "LedgerWriter",
     "PrivateRecord",
+    "RequestRecord",
     "SqlLedgerStore",
     "StorageError",
     "VersionRecord",

@@ -24,6 +24,7 @@ from node.ledger.service import allocate_regno
 from node.ledger.store import EntryRecord
 from node.services.database import Database
 from node.services.issuers import effective_date, normalize_kind
+from node.types import RequestId
 
 REGISTRATION_KEY: Final = "registration"
 """Top-level member of an emission filing that also records the registration decision."""
@@ -126,7 +127,9 @@ def registration_data(registration: Registration, *, regno: str | None = None) -
     return data
 
 
-def submit_emission(db: Database, *, submission: EmissionSubmission) -> EmissionWritten:
+def submit_emission(
+    db: Database, *, submission: EmissionSubmission, request: RequestId | None = None
+) -> EmissionWritten:
     """File the application (Reg. §9, Annex 1) and, if the submission has one, record the
     registration decision (Reg. §10, §57; the number assigned, Reg. §67-68).
 
@@ -140,9 +143,13 @@ def submit_emission(db: Database, *, submission: EmissionSubmission) -> Emission
         StorageError: the database failed.
     """
     ledger = db.ledger
+    if request is not None and (done := ledger.integrated(request)) is not None:
+        # A retry of a request already written (its dry run would now see its own entries).
+        application_no = done.entries[0].subject
+        return _written(db, kind=done.entries[-1].kind, key=application_no, result=done)
     registration = submission.registration
     if registration is None:
-        application_no, result = ledger.file_application(submission.filing)
+        application_no, result = ledger.file_application(submission.filing, request=request)
         kind = "emission.applied"
     else:
         _dry_run(db, submission.filing, registration)
@@ -150,6 +157,7 @@ def submit_emission(db: Database, *, submission: EmissionSubmission) -> Emission
             submission.filing,
             registration=registration_data(registration),
             effective_on=registration.on,
+            request=request,
         )
         kind = "emission.registered"
     return _written(db, kind=kind, key=application_no, result=result)
@@ -194,6 +202,7 @@ def record_emission_event(
     kind: str,
     data: Mapping[str, Any],
     effective_on: dt.date | None = None,
+    request: RequestId | None = None,
 ) -> EmissionWritten:
     """Record one emission event (``kind`` with or without the prefix ``emission.``), effective
     on ``effective_on`` (default: today in Kyrgyz time by the injected clock);
@@ -221,6 +230,7 @@ def record_emission_event(
         emission=key,
         data=data,
         effective_on=effective_date(effective_on, clock=db.clock),
+        request=request,
     )
     return _written(db, kind=full, key=key, result=result)
 

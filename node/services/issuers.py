@@ -15,9 +15,11 @@ from node.domain.lifecycle import recorded_on
 from node.domain.model import EmissionState, IssuerState
 from node.domain.privacy import verify_commitment
 from node.errors import RuleViolation, VerificationError
+from node.ledger.sequencer import Integrated
 from node.merkle.hasher import hash_leaf
 from node.merkle.verify import verify_inclusion
 from node.services.database import Database
+from node.types import RequestId
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,11 @@ def effective_date(effective_on: date | None, *, clock: Clock) -> date:
 
 
 def register_issuer(
-    db: Database, *, filing: IssuerFiling, effective_on: date | None = None
+    db: Database,
+    *,
+    filing: IssuerFiling,
+    effective_on: date | None = None,
+    request: RequestId | None = None,
 ) -> IssuerWritten:
     """Enter an issuer in the register; its code is assigned (Reg. §68(г)), its founders are kept
     privately and the log holds only a salted commitment (Reg. §66).
@@ -69,7 +75,7 @@ def register_issuer(
         StorageError: the database failed.
     """
     code, result = db.ledger.register_issuer(
-        filing, effective_on=effective_date(effective_on, clock=db.clock)
+        filing, effective_on=effective_date(effective_on, clock=db.clock), request=request
     )
     return IssuerWritten(
         code=code,
@@ -87,6 +93,7 @@ def record_issuer_event(
     kind: str,
     data: Mapping[str, Any],
     effective_on: date | None = None,
+    request: RequestId | None = None,
 ) -> IssuerWritten:
     """Record an issuer event: update, reorganization or liquidation (Reg. §62, §64); ``kind``
     may leave out the prefix ``issuer.``.
@@ -96,6 +103,8 @@ def record_issuer_event(
         RuleViolation: the event is unknown, malformed or breaks a rule (nothing written).
         StorageError: the database failed.
     """
+    if request is not None and (done := db.ledger.integrated(request)) is not None:
+        return _issuer_written(db, code=code, result=done)
     db.ledger.issuer(code)
     entry = issuer_event_entry(
         normalize_kind(kind, prefix="issuer"),
@@ -104,10 +113,14 @@ def record_issuer_event(
         recorded_at=db.clock.now(),
         effective_on=effective_date(effective_on, clock=db.clock),
     )
-    result = db.ledger.append([entry])
+    result = db.ledger.append([entry], request=request)
+    return _issuer_written(db, code=code, result=result)
+
+
+def _issuer_written(db: Database, *, code: str, result: Integrated) -> IssuerWritten:
     return IssuerWritten(
         code=code,
-        kind=entry.kind,
+        kind=result.entries[0].kind,
         index=result.first_index,
         size=result.size,
         issuer=db.ledger.issuer(code),

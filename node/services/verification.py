@@ -16,6 +16,7 @@ from node.ledger.sequencer import Integrated
 from node.ledger.store import EntryRecord
 from node.services.database import Database
 from node.settings import Settings
+from node.types import RequestId
 from node.verification import source
 from node.verification.proof import accept_proof, statement_for
 from node.verification.runtime import chain_table
@@ -130,6 +131,7 @@ def prove_wallet(
     nonce: int,
     expiry: int,
     clients: Callable[[ChainSpec], RpcClient | None],
+    request: RequestId | None = None,
 ) -> VerificationRecorded:
     """Check a signed statement (ECDSA recovery for a key; EIP-1271 ``isValidSignature`` at a
     block pinned ``verify_confirmations`` deep for a contract wallet) and record the accepted
@@ -145,6 +147,8 @@ def prove_wallet(
         StorageError: the database failed.
     """
     state = db.ledger.emission(key)
+    if request is not None and (done := db.ledger.integrated(request)) is not None:
+        return _written(db, state, done)  # a retry: the nonce is no longer fresh
     spec = evm_chain(settings, state=state)
     result = accept_proof(
         db.ledger,
@@ -155,11 +159,14 @@ def prove_wallet(
         client=clients(spec),
         chain_id=spec.chain_id,
         confirmations=settings.verify_confirmations,
+        request=request,
     )
     return _written(db, state, result)
 
 
-def file_source(db: Database, *, key: str, filing: source.SourceFiling) -> VerificationRecorded:
+def file_source(
+    db: Database, *, key: str, filing: source.SourceFiling, request: RequestId | None = None
+) -> VerificationRecorded:
     """Keep a filed contract source (solc standard-JSON, compiler, ``path:Name``) beside the log
     and record its filing as a ``verification.source_filed`` entry; later verification runs
     compile it and compare with the code on chain.
@@ -170,7 +177,7 @@ def file_source(db: Database, *, key: str, filing: source.SourceFiling) -> Verif
         StorageError: the database failed.
     """
     state = db.ledger.emission(key)
-    result = source.file_source(db.ledger, db.verification, key, filing)
+    result = source.file_source(db.ledger, db.verification, key, filing, request=request)
     return _written(db, state, result)
 
 

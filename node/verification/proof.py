@@ -28,6 +28,7 @@ from node.domain.verification import ProofMethod
 from node.errors import RuleViolation, VerificationError
 from node.ledger.sequencer import Integrated
 from node.ledger.service import Ledger
+from node.types import RequestId
 
 DOMAIN_NAME: Final = "Tamga: Unified State Register of Virtual Asset Emissions"
 DOMAIN_VERSION: Final = "1"
@@ -180,6 +181,7 @@ def accept_proof(
     client: RpcClient | None,
     chain_id: int,
     confirmations: int = 1,
+    request: RequestId | None = None,
 ) -> Integrated:
     """Check a signed statement and record the accepted proof as a ledger entry.
 
@@ -216,4 +218,4 @@ def accept_proof(
         signer=checked.signer,
         block=block,
     )
-    return ledger.append([entry])
+    return ledger.append([entry], request=request)

@@ -29,6 +29,7 @@ from node.domain.lifecycle import recorded_on
 from node.errors import RuleViolation
 from node.ledger.sequencer import Integrated
 from node.ledger.service import Ledger
+from node.types import RequestId
 from node.verification.findings import Check, Finding
 from node.verification.store import SourceRecord, VerificationStore
 
@@ -445,7 +446,12 @@ def default_node_modules() -> list[Path]:
 
 
 def file_source(
-    ledger: Ledger, store: VerificationStore, key: str, filing: SourceFiling
+    ledger: Ledger,
+    store: VerificationStore,
+    key: str,
+    filing: SourceFiling,
+    *,
+    request: RequestId | None = None,
 ) -> Integrated:
     """Keep a filed source beside the log and record its filing (digest, compiler, contract).
 
@@ -472,4 +478,4 @@ def file_source(
         compiler=filing.compiler,
         contract=filing.contract,
     )
-    return ledger.append([entry])
+    return ledger.append([entry], request=request)

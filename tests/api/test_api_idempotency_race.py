@@ -5,7 +5,7 @@ tests/reliability/test_concurrency_writers.py on PostgreSQL, where it was a 503)
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 
@@ -27,6 +27,9 @@ def test_a_concurrent_claim_of_the_same_key_is_in_flight(database_url: str) -> N
             "target": "POST /v1/issuers",
             "request_hash": b"\x01" * 32,
             "at": AT,
+            "owner": "server-b#1",
+            "lease": timedelta(seconds=60),
+            "ttl": timedelta(days=1),
         }
         results: list[object] = []
         first_inserted = threading.Event()
@@ -43,6 +46,8 @@ def test_a_concurrent_claim_of_the_same_key_is_in_flight(database_url: str) -> N
                         status=None,
                         body=None,
                         created_at="2026-11-20T09:00:00.000000Z",
+                        owner="server-a#1",
+                        lease_until="2026-11-20T09:01:00.000000Z",
                     )
                 )
                 first_inserted.set()

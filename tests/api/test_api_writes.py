@@ -298,25 +298,6 @@ def test_idempotency_key_replays_and_never_writes_twice(env: ApiEnv) -> None:
     assert size(env) == before + 2
 
 
-def test_idempotency_key_in_flight_is_409(env: ApiEnv) -> None:
-    store = ApiStore(env.ledger.store.engine)
-    body = {"kind": "partial_burn", "data": {"amount": "10", "basis": BURN_BASIS}}
-    import hashlib
-
-    from api.views import dumps
-
-    principal = "token:" + env.tokens["issuer"].split("_")[1]
-    store.claim_key(
-        principal=principal,
-        key="slow",
-        target=f"POST /v1/emissions/{env.key}/events",
-        request_hash=hashlib.sha256(dumps(body)).digest(),
-        at=env.clock.now(),
-    )
-    response = burn(env, env.key, "issuer", **{"Idempotency-Key": "slow"})
-    assert problem(response, 409)["type"] == "/v1/problems/idempotency-conflict"
-
-
 def test_body_limits_and_media_type(env: ApiEnv) -> None:
     huge = b'{"kind":"fee_paid","data":{"x":"' + b"a" * 2_000_000 + b'"}}'
     response = env.client.post(
