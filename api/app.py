@@ -43,7 +43,8 @@ The Unified State Register of Virtual Asset Emissions of the Kyrgyz Republic.
   and records decisions; an *issuer* files about its own emissions (tokens from
   `tamga token create`, or a wallet sign-in, EIP-4361), proves control of its declared wallet
   (EIP-712, EOA or EIP-1271) and files contract sources; an *auditor* reads exports.
-  POSTs accept an `Idempotency-Key`.
+  POSTs accept an `Idempotency-Key`: a retry gets the first answer and never writes twice,
+  also after a crash (409 with `Retry-After` while the first attempt runs; keys last 24 h).
 * **Errors** are RFC 9457 `application/problem+json` naming `field`, `rule` and `paragraph`.
 """
 

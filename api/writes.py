@@ -95,7 +95,9 @@ def body_schema(model: type) -> dict[str, Any]:
                 "in": "header",
                 "required": False,
                 "description": "Makes a retried POST return the first response instead of "
-                "writing again (draft-ietf-httpapi-idempotency-key-header).",
+                "writing again (draft-ietf-httpapi-idempotency-key-header), also after a crash: "
+                "the key is written with the request's entries. 409 with Retry-After while the "
+                "first attempt runs; remembered for TAMGA_API_IDEMPOTENCY_TTL_SECONDS (24 h).",
                 "schema": {"type": "string", "minLength": 1, "maxLength": 255},
             }
         ],
