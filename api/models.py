@@ -228,6 +228,11 @@ class EmissionOut(_Out):
     fee_credit: str | None = Field(
         default=None, description="Paid beyond the fee: the issuer's credit (Reg. §26-28)."
     )
+    fee_paid_som: str | None = Field(
+        default=None,
+        description="Paid after filing, in som; each payment's rate and its source are in its "
+        "`emission.fee_paid` entry (Reg. §26-27).",
+    )
     quarters: list[QuarterOut] = Field(
         default_factory=list, description="Quarterly reports and installments (Reg. §28)."
     )

@@ -253,6 +253,28 @@ class ManagerSpec(WireModel):
         )
 
 
+class RateBasis(StrEnum):
+    """What a fee paid in som is counted at (Reg. §26-27)."""
+
+    EXCHANGE_QUOTE = "exchange_quote"
+    """Reg. §26: the VAs are traded: the price of one VA on a crypto exchange at payment."""
+    DECLARED_NOMINAL = "declared_nominal"
+    """Reg. §27: no trades or quotes: the declared nominal value, at its currency's rate to the
+    som (the National Bank's official rate; 1 for an issue in som)."""
+
+
+class FeeRate(WireModel):
+    """The rate a payment in som was counted at, and where it was taken from (Reg. §26-27)."""
+
+    basis: RateBasis
+    som_per_unit: PositiveAmount
+    """exchange_quote: som per VA; declared_nominal: som per unit of the issue's currency."""
+    source: ShortText
+    """The exchange and its market, or the bank's rate publication."""
+    quoted_on: dt.date
+    """The day of the rate: the latest before or on the payment (no working day between)."""
+
+
 class EmissionTerms(WireModel):
     """The decision on issue as filed (Reg. §5, §9, Annex 1, Annex 3); all of it is public."""
 
@@ -283,6 +305,8 @@ class EmissionTerms(WireModel):
     decision: Document  # the issuer's decision on issue (Annex 3)
     documents_filed_on: dt.date  # Reg. §10: the 20 working days run from here
     fee_paid: Amount  # paid with the documents, >= 20% of the fee (Reg. §28)
+    fee_paid_som: PositiveAmount | None = None  # what that was in som (Reg. §26-27)
+    fee_rate: FeeRate | None = None  # the rate it was counted at (Reg. §27)
 
 
 # --------------------------------------------------------------------------------------------
@@ -591,12 +615,18 @@ class EmissionCancellationPrenotified(EmissionEntry):
 
 
 class EmissionFeePaid(EmissionEntry):
-    """A registration-fee payment: a quarterly installment or an increase fee (Reg. §28)."""
+    """A registration-fee payment: a quarterly installment or an increase fee (Reg. §28).
+
+    ``paid_som`` is what was paid, in som, with the ``rate`` it is counted at (Reg. §26-27);
+    ``amount`` is the part of the fee it settles in the issue's currency (computed from them
+    when left out; an issue in som may give ``amount`` alone)."""
 
     kind: Literal["emission.fee_paid"] = "emission.fee_paid"
-    amount: PositiveAmount
+    amount: PositiveAmount | None = None
     quarter_end: dt.date | None = None  # the quarter an installment is for (Reg. §28)
     placed_in_quarter: Quantity | None = None  # reported placed quantity (Reg. §28)
+    paid_som: PositiveAmount | None = None  # Reg. §26-27: the fee is paid in som
+    rate: FeeRate | None = None
 
 
 # --------------------------------------------------------------------------------------------

@@ -88,6 +88,41 @@ def increase_fee(*, old_total: Decimal, new_total: Decimal) -> Decimal:
     return _to_cents(_EXACT.multiply(_EXACT.subtract(new_total, old_total), FEE_RATE))
 
 
+SOM: str = "KGS"
+"""The fee is charged in som (Law art. 22, Reg. §26-27)."""
+
+
+def fee_settled_by_som(
+    *, paid_som: Decimal, som_per_unit: Decimal, quoted: bool, nominal_value: Decimal
+) -> Decimal:
+    """The part of the fee, in the issue's currency, that a payment of ``paid_som`` som settles,
+    to the cent (half up).
+
+    Reg. §26: where the VAs are traded, the fee is 0.01% of the issue's value at the VA's
+    crypto-exchange rate at the time of payment: ``som_per_unit`` is the price of ONE VA in som
+    (``quoted``), and the payment settles ``paid_som × nominal_value / som_per_unit`` of a fee
+    reckoned on the nominal value. Reg. §27: otherwise the declared nominal value counts:
+    ``som_per_unit`` is the som value of one unit of the issue's currency (1 for som), and the
+    payment settles ``paid_som / som_per_unit``.
+
+    Raises:
+        RuleViolation: field "paid_som" (rule "money") or "rate.som_per_unit" (rule
+            "fee-rate", Reg. §26-27) when a value is not a finite positive decimal.
+    """
+    _check_money(paid_som, field="paid_som")
+    if not _is_bounded_decimal(som_per_unit) or som_per_unit <= 0:
+        raise RuleViolation(
+            field="rate.som_per_unit",
+            rule="fee-rate",
+            paragraph="Reg. §26-27",
+            message=f"a rate is a positive decimal, not {som_per_unit}",
+        )
+    settled = Fraction(paid_som) / Fraction(som_per_unit)
+    if quoted:
+        settled *= Fraction(nominal_value)
+    return _fraction_to_cents(settled)
+
+
 def minimum_upfront(fee: Decimal) -> Decimal:
     """The least amount payable with the documents: 20 % of ``fee``, rounded UP to the cent.
 

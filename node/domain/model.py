@@ -328,6 +328,7 @@ class EmissionState:
     # the records of emissions that never had them stay as they were.
     fee_upfront: Decimal | None = None  # paid with the documents, counted toward the fee
     fee_credit: Decimal = Decimal("0.00")  # paid beyond the fee: a credit, not a refusal
+    fee_paid_som: Decimal | None = None  # paid after filing in som, at recorded rates (§26-27)
     quarters: tuple[QuarterReport, ...] = ()  # quarterly reports and installments (Reg. §28)
     withdrawn: int = 0  # withdrawn from circulation on failure or invalidity (Reg. §25, §53)
     proceeds_returned: Decimal | None = None  # returned to holders (Reg. §25, §53)
@@ -423,6 +424,8 @@ class EmissionState:
             record["fee_upfront"] = dec_str(self.fee_upfront)
         if self.fee_credit:
             record["fee_credit"] = dec_str(self.fee_credit)
+        if self.fee_paid_som is not None:
+            record["fee_paid_som"] = dec_str(self.fee_paid_som)
         if self.quarters:
             record["quarters"] = [q.to_record() for q in self.quarters]
         if self.withdrawn:
@@ -490,6 +493,7 @@ class EmissionState:
             verification=VerificationState.from_record(vs) if vs is not None else None,
             fee_upfront=_dec_opt(r.get("fee_upfront")),
             fee_credit=Decimal(r.get("fee_credit", "0.00")),
+            fee_paid_som=_dec_opt(r.get("fee_paid_som")),
             quarters=tuple(QuarterReport.from_record(q) for q in r.get("quarters", ())),
             withdrawn=int(r.get("withdrawn", "0")),
             proceeds_returned=_dec_opt(r.get("proceeds_returned")),

@@ -54,12 +54,14 @@ from node.domain.entries import (
     EmissionWhitepaperAmended,
     EmissionWhitepaperAmendmentRequested,
     Entry,
+    FeeRate,
     IssuerEntry,
     IssuerLiquidated,
     IssuerRegistered,
     IssuerReorganized,
     IssuerTermination,
     IssuerUpdated,
+    RateBasis,
     VerificationEntry,
     VerificationFinding,
     VerificationFindingResolved,
@@ -68,7 +70,9 @@ from node.domain.entries import (
     VerificationWalletProof,
 )
 from node.domain.fee import (
+    SOM,
     check_upfront_payment,
+    fee_settled_by_som,
     increase_fee,
     installment_amount,
     proportional_fee,
@@ -558,6 +562,7 @@ def application_defects(terms: EmissionTerms) -> tuple[Defect, ...]:
     manager = terms.collateral_manager
     check(lambda: check_manager(manager.to_manager() if manager is not None else None))
     check(lambda: _check_fee_paid(registration_fee(volume), terms.fee_paid))  # Reg. §17, §28
+    check(lambda: _check_upfront_in_som(terms))  # Reg. §26-27
     return tuple(found)
 
 
@@ -618,6 +623,68 @@ def _check_collateral_currency(terms: EmissionTerms) -> None:
                 f"collateral valued in {c.currency} but the emission's nominal value is in "
                 f"{terms.currency}; value it in {terms.currency}",
             )
+
+
+def _check_upfront_in_som(terms: EmissionTerms) -> None:
+    """The part of the fee paid with the documents, in som at the rate of its day (Reg. §26-27):
+    before placement the VAs have no exchange price, so the declared nominal value counts
+    (§27), at its currency's rate (1 for som)."""
+    paid_som, rate = terms.fee_paid_som, terms.fee_rate
+    if paid_som is None:
+        if rate is not None:
+            raise _violation("fee_paid_som", "fee-in-som", "Reg. §26-27", "the rate needs the som")
+        if terms.currency != SOM and terms.fee_paid > 0:
+            raise _violation(
+                "fee_paid_som",
+                "fee-in-som",
+                "Reg. §26-27",
+                f"the fee is paid in som: give fee_paid_som and fee_rate (the issue is in "
+                f"{terms.currency})",
+            )
+        return
+    if rate is None:
+        if terms.currency != SOM:
+            raise _violation(
+                "fee_rate",
+                "fee-rate",
+                "Reg. §26-27",
+                f"a payment in som for an issue in {terms.currency} needs its rate",
+            )
+        som_per_unit = Decimal(1)
+    else:
+        if rate.basis is not RateBasis.DECLARED_NOMINAL:
+            raise _violation(
+                "fee_rate.basis",
+                "fee-rate-basis",
+                "Reg. §26-27",
+                "before placement the VAs have no exchange quote: the declared nominal value "
+                "counts (basis declared_nominal, Reg. §27)",
+            )
+        if terms.currency == SOM and rate.som_per_unit != 1:
+            raise _violation(
+                "fee_rate.som_per_unit",
+                "fee-rate",
+                "Reg. §27",
+                f"the nominal value is declared in som: its rate is 1, not {rate.som_per_unit}",
+            )
+        if rate.quoted_on > terms.documents_filed_on:
+            raise _violation(
+                "fee_rate.quoted_on",
+                "fee-rate-date",
+                "Reg. §26",
+                f"a rate of {rate.quoted_on} is after the filing on {terms.documents_filed_on}",
+            )
+        som_per_unit = rate.som_per_unit
+    settled = fee_settled_by_som(
+        paid_som=paid_som, som_per_unit=som_per_unit, quoted=False, nominal_value=Decimal(1)
+    )
+    if settled != terms.fee_paid:
+        raise _violation(
+            "fee_paid",
+            "fee-rate-mismatch",
+            "Reg. §26-27",
+            f"{paid_som} som at the rate given is {settled} {terms.currency}, not {terms.fee_paid}",
+        )
 
 
 def _check_fee_paid(fee: Decimal, paid: Decimal) -> None:
@@ -1283,19 +1350,21 @@ def _published(
 def _fee_paid(
     view: RegisterView, entry: EmissionFeePaid, state: EmissionState, cal: WorkingCalendar
 ) -> Changes:
-    if entry.amount != entry.amount.quantize(_CENT, context=_EXACT):
-        raise _violation(
-            "amount", "money", "Reg. §28", f"{entry.amount} is not a whole number of tyiyn (0.01)"
-        )
+    amount = _fee_amount(entry, state, cal)
     # Reg. §26-28: paying more than is outstanding is the issuer's credit, not a refusal.
-    counted, credit = split_payment(outstanding=state.fee_outstanding, paid=entry.amount)
+    counted, credit = split_payment(outstanding=state.fee_outstanding, paid=amount)
     paid = state.fee_paid + counted
     changes: Changes = dict(fee_paid=paid, fee_credit=state.fee_credit + credit)
+    som = entry.paid_som if entry.paid_som is not None else None
+    if som is None and state.currency == SOM:
+        som = amount
+    if som is not None:
+        changes["fee_paid_som"] = (state.fee_paid_som or Decimal("0.00")) + som
     quarters, deadlines, missed = state.quarters, state.deadlines, state.missed
     q = entry.quarter_end
     if q is not None:
         _check_quarter(state, q, field="quarter_end")
-        quarters = _with_quarter(quarters, q, paid=entry.amount)
+        quarters = _with_quarter(quarters, q, paid=amount)
         if entry.placed_in_quarter is not None:
             quarters, deadlines, missed = _report_quarter(
                 state, quarters, deadlines, missed, q, entry.placed_in_quarter, entry.effective_on
@@ -1307,6 +1376,102 @@ def _fee_paid(
         deadlines = tuple(d for d in deadlines if not d.name.startswith(lc.FEE_INSTALLMENT))
     changes.update(quarters=quarters, deadlines=deadlines, missed=missed)
     return changes
+
+
+def _fee_amount(entry: EmissionFeePaid, state: EmissionState, cal: WorkingCalendar) -> Decimal:
+    """The part of the fee a payment settles, in the issue's currency (Reg. §26-28).
+
+    The fee is charged in som (Reg. §26-27): a payment names what was paid in som and the rate
+    it is counted at — the VA's crypto-exchange price where it is traded (§26), else the
+    declared nominal value at its currency's rate (§27) — with the rate's source and day. An
+    issue in som may give ``amount`` alone (§27 at the rate 1)."""
+    if entry.amount is not None and entry.amount != entry.amount.quantize(_CENT, context=_EXACT):
+        raise _violation(
+            "amount", "money", "Reg. §28", f"{entry.amount} is not a whole number of tyiyn (0.01)"
+        )
+    if entry.paid_som is None:
+        if entry.rate is not None:
+            raise _violation(
+                "paid_som", "fee-in-som", "Reg. §26-27", "a rate is given with the som paid"
+            )
+        if entry.amount is None:
+            raise _violation(
+                "amount", "fee-in-som", "Reg. §26-27", "give paid_som (and its rate) or amount"
+            )
+        if state.currency != SOM:
+            raise _violation(
+                "paid_som",
+                "fee-in-som",
+                "Reg. §26-27",
+                f"the fee is paid in som: give paid_som and the rate it is counted at "
+                f"(the issue is in {state.currency})",
+            )
+        return entry.amount
+    rate = entry.rate
+    if rate is None:
+        if state.currency != SOM:
+            raise _violation(
+                "rate",
+                "fee-rate",
+                "Reg. §26-27",
+                f"a payment in som for an issue in {state.currency} needs the rate it is "
+                "counted at (basis, som_per_unit, source, quoted_on)",
+            )
+        settled = fee_settled_by_som(
+            paid_som=entry.paid_som, som_per_unit=Decimal(1), quoted=False, nominal_value=Decimal(1)
+        )
+    else:
+        _check_rate(entry, rate, state, cal)
+        settled = fee_settled_by_som(
+            paid_som=entry.paid_som,
+            som_per_unit=rate.som_per_unit,
+            quoted=rate.basis is RateBasis.EXCHANGE_QUOTE,
+            nominal_value=state.nominal_value,
+        )
+    if entry.amount is not None and entry.amount != settled:
+        raise _violation(
+            "amount",
+            "fee-rate-mismatch",
+            "Reg. §26-27",
+            f"{entry.paid_som} som at the rate given settles {settled} {state.currency}, "
+            f"not {entry.amount}",
+        )
+    return settled
+
+
+def _check_rate(
+    entry: EmissionFeePaid, rate: FeeRate, state: EmissionState, cal: WorkingCalendar
+) -> None:
+    """The rate is the one in force when the fee is paid (Reg. §26: "at the time of payment"):
+    of the payment's day or the last day before it with no working day in between (a Sunday's
+    payment at Friday's rate); an exchange quote only once the VAs can trade (placement)."""
+    paid_on = entry.effective_on
+    if rate.quoted_on > paid_on or (
+        rate.quoted_on < paid_on and cal.next_working_day(rate.quoted_on) < paid_on
+    ):
+        raise _violation(
+            "rate.quoted_on",
+            "fee-rate-date",
+            "Reg. §26",
+            f"the rate of {rate.quoted_on} is not the one in force when the fee was paid on "
+            f"{paid_on}",
+        )
+    if rate.basis is RateBasis.EXCHANGE_QUOTE and state.placement_started_on is None:
+        raise _violation(
+            "rate.basis",
+            "fee-rate-basis",
+            "Reg. §26-27",
+            "the VAs are not placed yet, so they have no exchange quote: the declared nominal "
+            "value counts (basis declared_nominal, Reg. §27)",
+        )
+    declared_in_som = rate.basis is RateBasis.DECLARED_NOMINAL and state.currency == SOM
+    if declared_in_som and rate.som_per_unit != 1:
+        raise _violation(
+            "rate.som_per_unit",
+            "fee-rate",
+            "Reg. §27",
+            f"the nominal value is declared in som: its rate is 1, not {rate.som_per_unit}",
+        )
 
 
 def _check_quarter(state: EmissionState, q: date, *, field: str) -> None:

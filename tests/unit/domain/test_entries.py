@@ -35,7 +35,7 @@ from node.domain.entries import (
     entry_subject,
     field_path,
 )
-from node.domain.filings import application_entry
+from node.domain.filings import application_entry, event_entry
 from node.errors import RuleViolation
 
 KINDS = [
@@ -380,3 +380,18 @@ def test_field_path_names_every_member_unambiguously() -> None:
     assert field_path(["filing", ""]) == 'filing[""]'
     assert field_path(["data", "a.b", "c d", 'q"']) == 'data["a.b"]["c d"]["q\\""]'
     assert field_path(["кол", "x-y"]) == '["кол"].x-y'
+
+
+def test_a_fee_paid_in_som_with_its_rate_round_trips() -> None:
+    rate = {"basis": "exchange_quote", "som_per_unit": "12.5", "source": "X", "quoted_on": ON}
+    entry = event_entry(
+        "emission.fee_paid",
+        emission=REGNO,
+        data={"paid_som": "250.00", "rate": rate, "quarter_end": date(2026, 6, 30)},
+        recorded_at=at(ON),
+        effective_on=ON,
+    )
+    data = encode_entry(entry)
+    assert decode_entry(data) == entry and encode_entry(decode_entry(data)) == data
+    body = json.loads(data)
+    assert body["amount"] is None and body["rate"]["som_per_unit"] == "12.5"

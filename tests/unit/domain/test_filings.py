@@ -224,7 +224,13 @@ def test_event_entry() -> None:
     _fails(
         make("emission.fee_paid", {"amount": "x"}), "amount", "entry-field", "docs/export-format.md"
     )
-    _fails(make("emission.fee_paid", {}), "amount", "entry-field", "docs/export-format.md")
+    # amount may be left out for paid_som and its rate (Reg. §26-27; the register checks them)
+    _fails(
+        make("emission.fee_paid", {"paid_som": "100", "rate": {"basis": "guess"}}),
+        "rate.basis",
+        "entry-field",
+        "docs/export-format.md",
+    )
     _fails(
         make("emission.cancelled", {"ground": "boredom"}),
         "ground",

@@ -22,6 +22,7 @@ from tests.unit.domain.lifecycle_samples import (
     authority,
     ev,
     fresh,
+    load,
     register_issuer,
 )
 
@@ -426,3 +427,134 @@ def test_remedy_needs_defects_and_amendments_keep_the_issuer() -> None:
         "issuer-changed",
         **_amended_terms(documents_filed_on=date(2026, 3, 6), issuer="B002"),
     )
+
+
+# ---- the fee in som, at the rate of the day of payment (Reg. §26-27) ---------------------------
+
+THU, FRI, SAT, SUN = date(2026, 7, 2), date(2026, 7, 3), date(2026, 7, 4), date(2026, 7, 5)
+
+
+def _rate(basis: str, som_per_unit: str, on: date) -> dict[str, Any]:
+    return {"basis": basis, "som_per_unit": som_per_unit, "source": "Exchange X", "quoted_on": on}
+
+
+def _usd_issue(until: str = "placement_started", **changes: Any) -> MemoryRegister:
+    sample = load("emission-digital-token.yaml")
+    collateral = [{**item, "currency": "USD"} for item in sample["collateral"]]
+    filed = sample["documents_filed_on"]
+    upfront = {  # 200.00 USD paid with the documents, at 87.50 som per USD (Reg. §27)
+        "fee_paid_som": "17500.00",
+        "fee_rate": _rate("declared_nominal", "87.50", filed),
+    }
+    return fresh(until, currency="USD", collateral=collateral, **{**upfront, **changes})
+
+
+def test_the_part_paid_with_the_documents_is_in_som_too() -> None:
+    reg = MemoryRegister()
+    register_issuer(reg)
+    sample = load("emission-digital-token.yaml")
+    collateral = [{**item, "currency": "USD"} for item in sample["collateral"]]
+    filed = sample["documents_filed_on"]
+    usd = {"currency": "USD", "collateral": collateral}
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({}, "fee-in-som"),
+        ({"fee_paid_som": "17500.00"}, "fee-rate"),
+        (
+            {"fee_paid_som": "17500.00", "fee_rate": _rate("exchange_quote", "87.50", filed)},
+            "fee-rate-basis",
+        ),
+        (
+            {"fee_paid_som": "17000.00", "fee_rate": _rate("declared_nominal", "87.50", filed)},
+            "fee-rate-mismatch",
+        ),
+    ]
+    for n, (changes, rule) in enumerate(cases):
+        applied = apply_for(reg, app=f"APP-{n + 10:06d}", **usd, **changes)
+        assert [d.rule for d in applied.defects] == [rule], (changes, applied.defects)
+    clean = apply_for(
+        reg,
+        app="APP-000099",
+        **usd,
+        fee_paid_som="17500.00",
+        fee_rate=_rate("declared_nominal", "87.50", filed),
+    )
+    assert clean.defects == ()
+    in_som = apply_for(reg, app="APP-000098", fee_paid_som="200.00")  # an issue in som
+    assert in_som.defects == ()
+
+
+def test_a_payment_in_som_is_counted_at_the_va_s_exchange_price_once_traded() -> None:
+    reg = fresh("placement_started")  # fee 1,000.00 KGS on a nominal value of 10.00 per VA
+    # Reg. §26: one VA trades at 12.50 som: 250.00 som settle 250 × 10 / 12.5 = 200.00 of the fee
+    paid = _do(reg, "fee_paid", FRI, paid_som="250.00", rate=_rate("exchange_quote", "12.50", FRI))
+    assert paid.fee_paid == Decimal("400.00")  # 200.00 with the documents + 200.00
+    assert paid.fee_paid_som == Decimal("250.00")
+    assert paid.to_record()["fee_paid_som"] == "250.00"
+    # a stated amount must be what the som and the rate settle
+    mismatch = _refused(
+        reg,
+        "fee_paid",
+        FRI,
+        "fee-rate-mismatch",
+        amount="250.00",
+        paid_som="250.00",
+        rate=_rate("exchange_quote", "12.50", FRI),
+    )
+    assert mismatch.field == "amount" and "200.00" in mismatch.message
+
+
+def test_an_exchange_quote_needs_placed_vas_and_a_som_issue_counts_at_one() -> None:
+    registered = fresh("registered")
+    _refused(
+        registered,
+        "fee_paid",
+        FRI,
+        "fee-rate-basis",
+        paid_som="100.00",
+        rate=_rate("exchange_quote", "12.50", FRI),
+    )
+    _refused(
+        registered,
+        "fee_paid",
+        FRI,
+        "fee-rate",
+        paid_som="100.00",
+        rate=_rate("declared_nominal", "87.50", FRI),
+    )
+    plain = _do(registered, "fee_paid", FRI, paid_som="100.00")  # som, no rate: 1 to 1
+    assert plain.fee_paid == Decimal("300.00") and plain.fee_paid_som == Decimal("100.00")
+    amount_only = _do(registered, "fee_paid", FRI, amount="50.00")  # an issue in som
+    assert amount_only.fee_paid_som == Decimal("150.00")
+
+
+def test_an_issue_in_another_currency_is_paid_in_som_at_the_rate_recorded() -> None:
+    reg = _usd_issue()
+    _refused(reg, "fee_paid", FRI, "fee-in-som", amount="100.00")
+    _refused(reg, "fee_paid", FRI, "fee-rate", paid_som="8750.00")
+    # Reg. §27: the declared nominal value, at the official rate: 8,750 som / 87.50 = 100.00 USD
+    paid = _do(
+        reg, "fee_paid", FRI, paid_som="8750.00", rate=_rate("declared_nominal", "87.50", FRI)
+    )
+    assert paid.fee_paid == Decimal("300.00") and paid.fee_paid_som == Decimal("8750.00")
+    # half a cent rounds up: 1.00 som at 3 som per USD settles 0.33; 0.05 at 10 settles 0.01
+    tiny = _do(reg, "fee_paid", FRI, paid_som="0.05", rate=_rate("declared_nominal", "10", FRI))
+    assert tiny.fee_paid == Decimal("300.01")
+
+
+@pytest.mark.parametrize(
+    ("quoted", "paid", "ok"),
+    [
+        (FRI, FRI, True),
+        (FRI, SUN, True),  # no working day between Friday's rate and Sunday's payment
+        (THU, SAT, False),  # Friday's rate was in force on Saturday
+        (SAT, FRI, False),  # a rate after the payment
+    ],
+)
+def test_the_rate_is_the_one_in_force_when_paid(quoted: date, paid: date, ok: bool) -> None:
+    reg = _usd_issue()
+    data = {"paid_som": "87.50", "rate": _rate("declared_nominal", "87.50", quoted)}
+    if ok:
+        assert _do(reg, "fee_paid", paid, **data).fee_paid == Decimal("201.00")
+    else:
+        violation = _refused(reg, "fee_paid", paid, "fee-rate-date", **data)
+        assert violation.field == "rate.quoted_on"
