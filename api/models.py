@@ -79,6 +79,15 @@ class WhitePaperOut(_Out):
     uri: str
 
 
+class CollateralRateOut(_Out):
+    """Units of the emission's currency per unit of the item's (Reg. §3-5)."""
+
+    to_currency: str
+    value: str
+    source: str
+    quoted_on: dt.date
+
+
 class CollateralOut(_Out):
     """A collateral item (Reg. §3-5, §5.6)."""
 
@@ -89,6 +98,11 @@ class CollateralOut(_Out):
     registered_on: dt.date | None
     registrar: str | None
     description: str
+    rate: CollateralRateOut | None = Field(
+        default=None,
+        description="For an item in another currency (e.g. foreign cash, Reg. §3-5 item 4): the "
+        "rate it counts at, its source and day.",
+    )
 
 
 class DeadlineOut(_Out):

@@ -72,8 +72,20 @@ _KIND_RULES: dict[CollateralKind, tuple[Decimal, Decimal]] = {
 
 
 @dataclass(frozen=True)
+class CurrencyRate:
+    """The rate an item valued in another currency is counted at (e.g. foreign cash, Reg. §3-5
+    item 4): ``value`` units of ``to_currency`` (the emission volume's) per unit of the item's."""
+
+    to_currency: str
+    value: Decimal
+    source: str
+    quoted_on: date
+
+
+@dataclass(frozen=True)
 class CollateralItem:
-    """One item of collateral, valued in ``currency`` (ISO 4217, the emission volume's currency)."""
+    """One item of collateral, valued in ``currency`` (ISO 4217): the emission volume's, or
+    another with the ``rate`` it is counted at."""
 
     kind: CollateralKind
     assessed_value: Decimal
@@ -82,6 +94,19 @@ class CollateralItem:
     registered_on: date | None
     registrar: str | None
     description: str = ""
+    rate: CurrencyRate | None = None
+
+    @property
+    def counted_currency(self) -> str:
+        """The currency the item counts in: the rate's, or its own."""
+        return self.rate.to_currency if self.rate is not None else self.currency
+
+    @property
+    def value_in_counted_currency(self) -> Decimal:
+        """The assessed (for cash: nominal) value in the counted currency, exact."""
+        if self.rate is None:
+            return self.assessed_value
+        return self.assessed_value * self.rate.value
 
 
 @dataclass(frozen=True)
@@ -101,7 +126,7 @@ def counted_value(item: CollateralItem) -> Decimal:
             the value is not a finite positive decimal.
     """
     _check_value(item, field="collateral")
-    return item.assessed_value * item.kind.counted_share
+    return item.value_in_counted_currency * item.kind.counted_share
 
 
 def coverage(items: Sequence[CollateralItem], *, emission_volume: Decimal) -> Decimal:
@@ -368,14 +393,24 @@ def _check_items(items: Sequence[CollateralItem], *, field: str) -> None:
                 paragraph="Reg. §3-5",
                 message=f"{item.currency!r} is not a three-letter ISO 4217 currency code",
             )
-        currencies.add(item.currency)
+        if item.rate is not None and (
+            not _is_positive_amount(item.rate.value) or item.rate.to_currency == item.currency
+        ):
+            raise RuleViolation(
+                field=f"{field}[{index}].rate",
+                rule="collateral-rate",
+                paragraph="Reg. §3-5",
+                message=f"a rate is a positive value to another currency, not {item.rate.value} "
+                f"{item.currency}→{item.rate.to_currency}",
+            )
+        currencies.add(item.counted_currency)
     if len(currencies) > 1:
         raise RuleViolation(
             field=field,
             rule="collateral-currency",
             paragraph="Reg. §3-5",
             message=f"items are valued in different currencies ({', '.join(sorted(currencies))}); "
-            "convert them to the emission volume's currency before checking coverage",
+            "give each item in another currency the rate it is counted at",
         )
 
 

@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from node.domain.canonical import NotCanonical, canonical_json, parse_canonical
-from node.domain.collateral import CollateralItem, CollateralKind, CollateralManager
+from node.domain.collateral import CollateralItem, CollateralKind, CollateralManager, CurrencyRate
 from node.domain.model import CancellationGround, IssuerKind, WhitePaperRef, dec_str
 from node.domain.regno import Region, VAType
 from node.domain.verification import ChainOutcome, ProofMethod, Severity
@@ -213,6 +213,15 @@ class WhitePaper(WireModel):
         return WhitePaperRef(version=self.version, sha256=self.sha256, uri=self.uri)
 
 
+class RateSpec(WireModel):
+    """The rate an item valued in another currency counts at: ``value`` units of the emission's
+    currency per unit of the item's, its source and day (e.g. foreign cash, Reg. §3-5 item 4)."""
+
+    value: PositiveAmount
+    source: ShortText
+    quoted_on: dt.date
+
+
 class CollateralSpec(WireModel):
     """One collateral item as filed (Reg. §3-5, §3-6, §3-7…3-10, Annex 1 item 12)."""
 
@@ -223,9 +232,11 @@ class CollateralSpec(WireModel):
     registered_on: dt.date | None = None
     registrar: ShortText | None = None
     description: str = Field(default="", max_length=2000)
+    rate: RateSpec | None = None
 
-    def to_item(self) -> CollateralItem:
-        """The domain value checked by node.domain.collateral."""
+    def to_item(self, *, volume_currency: str) -> CollateralItem:
+        """The domain value checked by node.domain.collateral (a ``rate`` converts to
+        ``volume_currency``, the emission's)."""
         return CollateralItem(
             kind=self.kind,
             assessed_value=self.assessed_value,
@@ -234,6 +245,14 @@ class CollateralSpec(WireModel):
             registered_on=self.registered_on,
             registrar=self.registrar,
             description=self.description,
+            rate=None
+            if self.rate is None
+            else CurrencyRate(
+                to_currency=volume_currency,
+                value=self.rate.value,
+                source=self.rate.source,
+                quoted_on=self.rate.quoted_on,
+            ),
         )
 
 

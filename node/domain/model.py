@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from node.domain.collateral import CollateralItem, CollateralKind
+from node.domain.collateral import CollateralItem, CollateralKind, CurrencyRate
 from node.domain.regno import Region, VAType
 from node.domain.verification import VerificationState
 
@@ -520,7 +520,7 @@ def dec_str(value: Decimal) -> str:
 
 def collateral_record(item: CollateralItem) -> dict[str, Any]:
     """A collateral item (Reg. §5.6, Annex 1 item 12) as JSON-able data."""
-    return {
+    record: dict[str, Any] = {
         "kind": item.kind.value,
         "assessed_value": dec_str(item.assessed_value),
         "currency": item.currency,
@@ -529,6 +529,14 @@ def collateral_record(item: CollateralItem) -> dict[str, Any]:
         "registrar": item.registrar,
         "description": item.description,
     }
+    if item.rate is not None:  # only then: records of items in the volume's currency unchanged
+        record["rate"] = {
+            "to_currency": item.rate.to_currency,
+            "value": dec_str(item.rate.value),
+            "source": item.rate.source,
+            "quoted_on": item.rate.quoted_on.isoformat(),
+        }
+    return record
 
 
 def collateral_from_record(r: dict[str, Any]) -> CollateralItem:
@@ -541,6 +549,14 @@ def collateral_from_record(r: dict[str, Any]) -> CollateralItem:
         registered_on=_date_opt(r["registered_on"]),
         registrar=r["registrar"],
         description=r["description"],
+        rate=None
+        if r.get("rate") is None
+        else CurrencyRate(
+            to_currency=r["rate"]["to_currency"],
+            value=Decimal(r["rate"]["value"]),
+            source=r["rate"]["source"],
+            quoted_on=date.fromisoformat(r["rate"]["quoted_on"]),
+        ),
     )
 
 

@@ -485,7 +485,7 @@ def _application_state(
     """The state of an application from its terms as filed (or amended), with its defects."""
     _check_volume(terms)
     volume = total_nominal(terms.nominal_value, terms.quantity)
-    items = tuple(c.to_item() for c in terms.collateral)
+    items = tuple(c.to_item(volume_currency=terms.currency) for c in terms.collateral)
     manager = terms.collateral_manager
     fee = registration_fee(volume)
     counted, credit = split_payment(outstanding=fee, paid=terms.fee_paid)
@@ -548,7 +548,7 @@ def application_defects(terms: EmissionTerms) -> tuple[Defect, ...]:
     check(lambda: check_name(terms.symbol, field="symbol"))  # Law art. 37.3
     check(lambda: _check_terms(terms))
     volume = total_nominal(terms.nominal_value, terms.quantity)
-    items = tuple(c.to_item() for c in terms.collateral)
+    items = tuple(c.to_item(volume_currency=terms.currency) for c in terms.collateral)
     if check(lambda: _check_collateral_currency(terms)):
         check(
             lambda: check_collateral(
@@ -614,14 +614,29 @@ def _check_terms(terms: EmissionTerms) -> None:
 
 def _check_collateral_currency(terms: EmissionTerms) -> None:
     for i, c in enumerate(terms.collateral):
-        if c.currency != terms.currency:
-            # Reg. §3-5: coverage is a share of the emission volume, counted in one currency.
+        if c.currency != terms.currency and c.rate is None:
+            # Reg. §3-5: coverage is a share of the emission volume, counted in one currency;
+            # cash may be in a foreign currency (item 4): it counts at the rate recorded.
             raise _violation(
-                f"collateral[{i}].currency",
+                f"collateral[{i}].rate",
                 "collateral-currency",
                 "Reg. §3-5",
                 f"collateral valued in {c.currency} but the emission's nominal value is in "
-                f"{terms.currency}; value it in {terms.currency}",
+                f"{terms.currency}: give the rate it counts at (rate: value, source, quoted_on)",
+            )
+        if c.currency == terms.currency and c.rate is not None:
+            raise _violation(
+                f"collateral[{i}].rate",
+                "collateral-rate",
+                "Reg. §3-5",
+                f"the item is in {c.currency}, the emission's currency: it needs no rate",
+            )
+        if c.rate is not None and c.rate.quoted_on > terms.documents_filed_on:
+            raise _violation(
+                f"collateral[{i}].rate.quoted_on",
+                "collateral-rate",
+                "Reg. §3-5",
+                f"a rate of {c.rate.quoted_on} is after the filing on {terms.documents_filed_on}",
             )
 
 

@@ -549,7 +549,7 @@ def _collateral(**item: Any) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(
     ("item", "field", "rule"),
     [
-        ({"currency": "USD"}, "collateral[0].currency", "collateral-currency"),
+        ({"currency": "USD"}, "collateral[0].rate", "collateral-currency"),
         ({"assessed_value": "9999999.99"}, "collateral", "collateral-coverage"),
         (
             {"appraised_on": date(2026, 1, 31)},

@@ -558,3 +558,45 @@ def test_the_rate_is_the_one_in_force_when_paid(quoted: date, paid: date, ok: bo
     else:
         violation = _refused(reg, "fee_paid", paid, "fee-rate-date", **data)
         assert violation.field == "rate.quoted_on"
+
+
+# ---- cash collateral in a foreign currency counts at the rate recorded (Reg. §3-5 item 4) ------
+
+
+def test_foreign_cash_collateral_counts_at_its_recorded_rate() -> None:
+    sample = load("emission-digital-token.yaml")
+    filed = sample["documents_filed_on"]
+    volume = Decimal(10_000_000)  # 1,000,000 VAs × 10.00 KGS
+    usd_cash = {
+        "kind": "cash",
+        "assessed_value": "114300.00",
+        "currency": "USD",
+        "registered_on": filed,
+        "registrar": "Bank X",
+    }
+    rate = {"value": "87.50", "source": "National Bank, official rate", "quoted_on": filed}
+    reg = MemoryRegister()
+    register_issuer(reg)
+    # 114,300 USD × 87.50 = 10,001,250 KGS: covers the volume
+    ok = apply_for(reg, app="APP-000020", collateral=[{**usd_cash, "rate": rate}])
+    assert ok.defects == ()
+    assert ok.collateral[0].value_in_counted_currency > volume
+    assert ok.to_record()["collateral"][0]["rate"]["value"] == "87.50"
+    assert type(ok).from_record(ok.to_record()) == ok
+    # the same cash at a lower rate does not: 114,300 × 87.00 = 9,944,100
+    short = apply_for(
+        reg, app="APP-000021", collateral=[{**usd_cash, "rate": {**rate, "value": "87.00"}}]
+    )
+    assert [d.rule for d in short.defects] == ["collateral-coverage"]
+    # no rate: a defect naming the rate; a rate for an item in the volume's currency; a rate
+    # quoted after the filing
+    missing = apply_for(reg, app="APP-000022", collateral=[usd_cash])
+    assert [(d.field, d.rule) for d in missing.defects] == [
+        ("collateral[0].rate", "collateral-currency")
+    ]
+    kgs_cash = {**usd_cash, "currency": "KGS", "assessed_value": "10000000.00", "rate": rate}
+    needless = apply_for(reg, app="APP-000023", collateral=[kgs_cash])
+    assert [d.rule for d in needless.defects] == ["collateral-rate"]
+    late = {**rate, "quoted_on": date(2026, 3, 3)}
+    after = apply_for(reg, app="APP-000024", collateral=[{**usd_cash, "rate": late}])
+    assert [d.field for d in after.defects] == ["collateral[0].rate.quoted_on"]
