@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from node.domain.calendar import WorkingCalendar
 from node.domain.canonical import canonical_json
 from node.domain.entries import Entry
+from node.domain.miners import MINER_PREFIX, MinerState
 from node.domain.model import EmissionState, IssuerState
 from node.domain.register import Effects, MemoryRegister
 from node.errors import RuleViolation, VerificationError
@@ -49,11 +50,14 @@ def state_leaf_bytes(key: str, record: bytes) -> bytes:
     )
 
 
-def state_leaf_of(state: EmissionState, *, updated_idx: int) -> StateLeaf:
-    """The state leaf of an emission."""
+def state_leaf_of(state: EmissionState | MinerState, *, updated_idx: int) -> StateLeaf:
+    """The state leaf of an emission or a miner (``application_no``: the stable id, for a
+    miner its certificate number)."""
     record = canonical_json(state.to_record())
     return StateLeaf(
-        application_no=state.application_no,
+        application_no=state.application_no
+        if isinstance(state, EmissionState)
+        else state.certificate,
         key=state.key,
         record=record,
         leaf_hash=hash_leaf(state_leaf_bytes(state.key, record)),
@@ -64,9 +68,10 @@ def state_leaf_of(state: EmissionState, *, updated_idx: int) -> StateLeaf:
 class ReplayCore:
     """Applies entries in order to an empty register and cuts the state root at given sizes.
 
-    The state root is the RFC 9162 root over every emission's ``tamga.state.v1`` leaf, sorted by
-    the UTF-8 bytes of its key; leaves are recomputed only for emissions changed since the
-    previous cut. After the first failure the replay stops: later roots are unknown.
+    The state root is the RFC 9162 root over the ``tamga.state.v1`` leaf of every emission and
+    every miner, sorted by the UTF-8 bytes of its key; leaves are recomputed only for subjects
+    changed since the previous cut. After the first failure the replay stops: later roots are
+    unknown.
     """
 
     def __init__(
@@ -82,6 +87,7 @@ class ReplayCore:
         self.roots: dict[int, tuple[bytes, int]] = {}
         self.issuer_idx: dict[str, int] = {}
         self.emission_idx: dict[str, int] = {}
+        self.miner_idx: dict[str, int] = {}
         self.failure: VerificationError | None = None
         self._calendar = calendar
         self._cuts = frozenset(cut_sizes)
@@ -129,6 +135,9 @@ class ReplayCore:
         for emission in effects.emissions:
             self.emission_idx[emission.application_no] = index
             self._dirty.add(emission.application_no)
+        for miner in effects.miners:
+            self.miner_idx[miner.certificate] = index
+            self._dirty.add(miner.certificate)
         self.size += 1
         self._next = index + 1
         if self.size in self._cuts:
@@ -148,18 +157,27 @@ class ReplayCore:
         """The issuer's state now."""
         return self.register.issuer(code)
 
+    def miner(self, certificate: str) -> MinerState | None:
+        """The miner's state now."""
+        return self.register.miner(certificate)
+
     def leaves(self) -> list[StateLeaf]:
-        """The state leaves of every emission now, sorted by the UTF-8 bytes of their keys."""
+        """The state leaves of every emission and miner now, by the UTF-8 bytes of their keys."""
         self._refresh()
         return sorted(self._leaves.values(), key=lambda leaf: leaf.key.encode())
 
     def _refresh(self) -> list[StateLeaf]:
         changed = []
-        for app in sorted(self._dirty):
-            state = self.register.emission(app)
-            assert state is not None  # it was just stored
-            leaf = state_leaf_of(state, updated_idx=self.emission_idx[app])
-            self._leaves[app] = leaf
+        for stable in sorted(self._dirty):
+            if stable.startswith(MINER_PREFIX):
+                miner = self.register.miner(stable)
+                assert miner is not None  # it was just stored
+                leaf = state_leaf_of(miner, updated_idx=self.miner_idx[stable])
+            else:
+                state = self.register.emission(stable)
+                assert state is not None  # it was just stored
+                leaf = state_leaf_of(state, updated_idx=self.emission_idx[stable])
+            self._leaves[stable] = leaf
             changed.append(leaf)
         self._dirty.clear()
         return changed

@@ -144,6 +144,8 @@ class DocumentType(StrEnum):
     PAYMENT_DOCUMENT = "payment_document"  # Reg. §9.8, §28
     PUBLICATION = "publication"  # Reg. §21, §56
     NOTICE = "notice"  # Reg. §54-55
+    CONTRACT = "contract"  # a miner's power supply or equipment purchase (Law art. 16.2)
+    CONCLUSION = "conclusion"  # a safety authority's conclusion on premises (Law art. 16.2)
     OTHER = "other"
 
 
@@ -786,6 +788,148 @@ class VerificationSourceFiled(VerificationEntry):
     contract: Annotated[str, StringConstraints(pattern=r"^\S+:[A-Za-z_][A-Za-z0-9_]*$")]
 
 
+# --------------------------------------------------------------------------------------------
+# The digital register of miners (Law art. 13-16): one log, one state root with the emissions.
+# --------------------------------------------------------------------------------------------
+
+MinerCertificate: TypeAlias = Annotated[str, StringConstraints(pattern=r"^MN-[1-9]-[0-9]{6}$")]
+"""A miner's certificate number: "MN-", the Annex 7 region digit of its first site, "-", a
+serial over all miners, never reused (docs/regulatory-notes.md)."""
+
+
+class MinerKind(StrEnum):
+    """Law art. 13: who mines."""
+
+    INDIVIDUAL = "individual"
+    """Individual mining: an individual entrepreneur, resident or not."""
+    INDUSTRIAL = "industrial"
+    """Industrial mining: a legal entity, resident or not."""
+
+
+class CertificateForm(StrEnum):
+    """Law art. 14: the certificate on paper or as a digital document."""
+
+    PAPER = "paper"
+    DIGITAL = "digital"
+
+
+class MiningEquipment(WireModel):
+    """Mining equipment owned at a site (Law art. 16.2 item 3): per unit power and hash rate."""
+
+    model: ShortText
+    count: PositiveQuantity
+    rated_power_kw: PositiveAmount
+    hash_rate_ths: PositiveAmount  # TH/s per unit
+    ownership: Document  # the document proving ownership ("in ownership", art. 16.2 item 3)
+
+
+class MiningSite(WireModel):
+    """Where equipment is installed, with its power supply (Law art. 16.2 item 5)."""
+
+    region: Region  # Annex 7 of the regulation
+    address: Text
+    power_supply: Document  # the supply contract; issued_by names the supplier
+    capacity_kw: PositiveAmount  # the capacity the contract allows
+    safety: Document  # fire, sanitary and technical safety of the premises (item 5)
+    equipment: Annotated[tuple[MiningEquipment, ...], Field(min_length=1, max_length=200)]
+
+
+class MinerWallet(WireModel):
+    """The VA wallet for mining proceeds (Law art. 16.2 item 4), on a named chain."""
+
+    chain: ShortText
+    address: Token
+
+
+class MinerEntry(_EntryBase):
+    """Base of entries about a miner; ``miner`` is its certificate number."""
+
+    miner: MinerCertificate
+
+
+class MinerFiling(WireModel):
+    """What a miner files to be registered (Law art. 13, 16.2; Cabinet's procedure)."""
+
+    name: ShortText  # Law art. 37.3 applies
+    miner_kind: MinerKind
+    resident: bool
+    registration: LegalRegistrationData  # state registration of the entrepreneur or entity
+    fee_paid: PositiveAmount  # som (art. 16.2 item 2)
+    fee_document: Document
+    wallet: MinerWallet
+    sites: Annotated[tuple[MiningSite, ...], Field(min_length=1, max_length=50)]
+    no_hidden_mining: bool  # the declaration of art. 13, 16.2 item 6; must be true
+    certificate_form: CertificateForm
+
+
+class MinerRegistered(MinerEntry, MinerFiling):
+    """A miner is registered and gets its certificate at once, without human discretion, on a
+    complete and valid filing (Law art. 14, 15.2, 16.2); the right to mine arises with it."""
+
+    kind: Literal["miner.registered"] = "miner.registered"
+
+
+class MinerUpdated(MinerEntry):
+    """The miner's data change (Law art. 14: the right changes with the entry); a member left
+    out stays as it was, a member given replaces the old value whole."""
+
+    kind: Literal["miner.updated"] = "miner.updated"
+    name: ShortText | None = None
+    wallet: MinerWallet | None = None
+    sites: Annotated[tuple[MiningSite, ...], Field(min_length=1, max_length=50)] | None = None
+    registration: LegalRegistrationData | None = None
+
+
+class MinerSuspended(MinerEntry):
+    """The authority suspends the right to mine, on a recorded basis (Law art. 14)."""
+
+    kind: Literal["miner.suspended"] = "miner.suspended"
+    reason: Text
+
+
+class MinerResumed(MinerEntry):
+    """The suspension ends, on a recorded basis (Law art. 14)."""
+
+    kind: Literal["miner.resumed"] = "miner.resumed"
+
+
+class MinerTerminated(MinerEntry):
+    """The right to mine ends (Law art. 14): at the miner's request or by the authority."""
+
+    kind: Literal["miner.terminated"] = "miner.terminated"
+    by: Literal["miner", "authority"]
+    reason: Text
+
+
+class MinerInfoRequested(MinerEntry):
+    """The authority asks for information on the mining activity, due by ``due`` (Law art. 16.2
+    item 7: given free of charge within the term the request names)."""
+
+    kind: Literal["miner.info_requested"] = "miner.info_requested"
+    request_no: ShortText
+    subject: Text
+    due: dt.date
+
+
+class MinerInfoProvided(MinerEntry):
+    """The miner answers an information request (Law art. 16.2 item 7)."""
+
+    kind: Literal["miner.info_provided"] = "miner.info_provided"
+    request_no: ShortText
+
+
+AnyMinerEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
+    MinerRegistered,
+    MinerUpdated,
+    MinerSuspended,
+    MinerResumed,
+    MinerTerminated,
+    MinerInfoRequested,
+    MinerInfoProvided,
+]
+"""Any entry of the register of miners."""
+
+
 AnyIssuerEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
     IssuerRegistered,
     IssuerUpdated,
@@ -837,12 +981,12 @@ AnyVerificationEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
 """Any on-chain verification entry."""
 
 Entry: TypeAlias = Annotated[
-    Union[AnyIssuerEntry, AnyEmissionEntry, AnyVerificationEntry],  # noqa: UP007
+    Union[AnyIssuerEntry, AnyEmissionEntry, AnyVerificationEntry, AnyMinerEntry],  # noqa: UP007
     Field(discriminator="kind"),
 ]
 """Any register entry; ``kind`` selects the model."""
 
-ENTRY_TYPES: Final[dict[str, type[IssuerEntry] | type[EmissionEntry]]] = {
+ENTRY_TYPES: Final[dict[str, type[IssuerEntry] | type[EmissionEntry] | type[MinerEntry]]] = {
     cls.model_fields["kind"].default: cls
     for cls in (
         IssuerRegistered,
@@ -883,6 +1027,13 @@ ENTRY_TYPES: Final[dict[str, type[IssuerEntry] | type[EmissionEntry]]] = {
         VerificationFindingResolved,
         VerificationWalletProof,
         VerificationSourceFiled,
+        MinerRegistered,
+        MinerUpdated,
+        MinerSuspended,
+        MinerResumed,
+        MinerTerminated,
+        MinerInfoRequested,
+        MinerInfoProvided,
     )
 }
 """Every entry kind and its model."""
@@ -890,6 +1041,7 @@ ENTRY_TYPES: Final[dict[str, type[IssuerEntry] | type[EmissionEntry]]] = {
 ISSUER_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("issuer."))
 EMISSION_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("emission."))
 VERIFICATION_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("verification."))
+MINER_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("miner."))
 
 ENTRY_ADAPTER: Final[TypeAdapter[Entry]] = TypeAdapter(Entry, config=ConfigDict(defer_build=True))
 """Validates any entry by its ``kind``; built on first use, like the models."""
@@ -958,9 +1110,12 @@ def decode_entry(data: bytes) -> Entry:
 
 
 def entry_subject(entry: Entry) -> tuple[str, str]:
-    """What the entry is about: ``("issuer", code)`` or ``("emission", key-as-given)``."""
+    """What the entry is about: ``("issuer", code)``, ``("miner", certificate)`` or
+    ``("emission", key-as-given)``."""
     if isinstance(entry, IssuerEntry):
         return ("issuer", entry.issuer)
+    if isinstance(entry, MinerEntry):
+        return ("miner", entry.miner)
     return ("emission", entry.emission)
 
 

@@ -19,6 +19,7 @@ from node.domain.entries import (
     IssuerCode,
     IssuerRegistered,
     LegalRegistrationData,
+    MinerFiling,
     Percent,
     ShortText,
     Text,
@@ -300,6 +301,57 @@ def issuer_event_entry(
     )
 
 
+MINER_EVENT_KINDS: Final = tuple(
+    sorted(k for k in ENTRY_TYPES if k.startswith("miner.") and k != "miner.registered")
+)
+"""Events of a registered miner (``miner.registered`` comes from :func:`parse_miner_filing`)."""
+
+
+def miner_event_entry(
+    kind: str,
+    *,
+    miner: str,
+    data: Mapping[str, Any],
+    recorded_at: dt.datetime,
+    effective_on: dt.date,
+) -> Entry:
+    """Build a miner event (update, suspension, resumption, termination, information request or
+    answer) from loose data (Law art. 14, 16.2 item 7).
+
+    Raises:
+        RuleViolation: field "kind", rule "unknown-kind" for another kind; rule "reserved-field"
+            when ``data`` sets kind/miner/dates; rule "entry-field" naming the first bad field.
+    """
+    return _loose_entry(
+        kind,
+        kinds=MINER_EVENT_KINDS,
+        what="a miner event",
+        subject=("miner", miner),
+        data=data,
+        recorded_at=recorded_at,
+        effective_on=effective_on,
+    )
+
+
+def parse_miner_filing(data: Any) -> MinerFiling:
+    """Validate a miner's filing (Law art. 16.2) from loose data (YAML, JSON).
+
+    Raises:
+        RuleViolation: rule "filing-field" (Law art. 16.2) naming the first bad or missing field.
+    """
+    if not isinstance(data, Mapping):
+        raise RuleViolation(
+            field="filing",
+            rule="filing-field",
+            paragraph="Law art. 16.2",
+            message="a miner's filing is a mapping of its fields",
+        )
+    try:
+        return MinerFiling.model_validate(dict(data))
+    except ValidationError as exc:
+        raise validation_violation(exc, rule="filing-field", paragraph="Law art. 16.2") from exc
+
+
 def _loose_entry(
     kind: str,
     *,
@@ -343,6 +395,7 @@ def _loose_entry(
 
 __all__ = [
     "ISSUER_EVENT_KINDS",
+    "MINER_EVENT_KINDS",
     "EmissionFiling",
     "Founder",
     "FounderKind",
@@ -353,6 +406,8 @@ __all__ = [
     "founders_record",
     "issuer_entry",
     "issuer_event_entry",
+    "miner_event_entry",
     "parse_emission_filing",
     "parse_issuer_filing",
+    "parse_miner_filing",
 ]

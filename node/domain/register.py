@@ -61,6 +61,7 @@ from node.domain.entries import (
     IssuerReorganized,
     IssuerTermination,
     IssuerUpdated,
+    MinerEntry,
     RateBasis,
     VerificationEntry,
     VerificationFinding,
@@ -80,6 +81,7 @@ from node.domain.fee import (
     registration_fee,
     split_payment,
 )
+from node.domain.miners import MinerState, apply_miner_entry
 from node.domain.model import (
     AmendmentProposal,
     CancellationGround,
@@ -137,13 +139,23 @@ class RegisterView(Protocol):
         """Every issuer code in use."""
         ...
 
+    def miner(self, certificate: str) -> MinerState | None:
+        """The miner with this certificate number, if any (Law art. 14)."""
+        ...
+
+    def miner_count(self) -> int:
+        """How many miners were ever registered."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Effects:
-    """New states of everything an entry changes (store each by code / application number)."""
+    """New states of everything an entry changes (store each by code / application number /
+    certificate number)."""
 
     issuers: tuple[IssuerState, ...] = ()
     emissions: tuple[EmissionState, ...] = ()
+    miners: tuple[MinerState, ...] = ()
 
 
 def apply_entry(view: RegisterView, entry: Entry, *, calendar: WorkingCalendar) -> Effects:
@@ -159,6 +171,12 @@ def apply_entry(view: RegisterView, entry: Entry, *, calendar: WorkingCalendar) 
     """
     if isinstance(entry, IssuerEntry):
         return _ISSUER_HANDLERS[entry.kind](view, entry, calendar)
+    if isinstance(entry, MinerEntry):
+        _check_recorded_after(entry)
+        miner = apply_miner_entry(
+            view.miner(entry.miner), entry, taken=lambda c: view.miner(c) is not None
+        )
+        return Effects(miners=(miner,))
     if isinstance(entry, VerificationEntry):
         return _apply_verification_entry(view, entry)
     return _apply_emission_entry(view, entry, calendar)
@@ -172,6 +190,7 @@ class MemoryRegister:
         self._emissions: dict[str, EmissionState] = {}  # by application number
         self._by_regno: dict[str, str] = {}  # regno -> application number
         self._by_issuer: dict[str, list[str]] = {}  # issuer code -> application numbers
+        self._miners: dict[str, MinerState] = {}  # by certificate number
 
     def issuer(self, code: str) -> IssuerState | None:
         """The issuer with this code, if any."""
@@ -193,6 +212,18 @@ class MemoryRegister:
         """Every issuer code in use."""
         return self._issuers.keys()
 
+    def miner(self, certificate: str) -> MinerState | None:
+        """The miner with this certificate number, if any."""
+        return self._miners.get(certificate)
+
+    def miner_count(self) -> int:
+        """How many miners were ever registered."""
+        return len(self._miners)
+
+    def miners(self) -> list[MinerState]:
+        """All miners, by certificate number."""
+        return [self._miners[c] for c in sorted(self._miners)]
+
     def apply(self, entry: Entry, *, calendar: WorkingCalendar) -> Effects:
         """Validate and apply ``entry``; the register is unchanged when it raises.
 
@@ -213,6 +244,8 @@ class MemoryRegister:
             self._emissions[e.application_no] = e
             if e.regno is not None:
                 self._by_regno[e.regno] = e.application_no
+        for m in effects.miners:
+            self._miners[m.certificate] = m
 
     def issuers(self) -> list[IssuerState]:
         """All issuers, sorted by code."""

@@ -31,6 +31,7 @@ class CheckReport:
     checkpoints: int
     issuers: int
     emissions: int
+    miners: int
     private_values: int
     root: bytes
 
@@ -156,10 +157,16 @@ def check_ledger(
             [r.__dict__ for r in reader.emission_rows()],
             "application_no",
         )
+        _compare(
+            "miner",
+            [r.__dict__ for r in replayed.miner_rows()],
+            [r.__dict__ for r in reader.miner_rows()],
+            "certificate",
+        )
         stored_versions = reader.versions()
         want_versions = sorted(replayed.versions, key=lambda r: (r.from_size, r.state_key.encode()))
         _compare(
-            "emission version",
+            "state version",
             [r.__dict__ for r in want_versions],
             [r.__dict__ for r in stored_versions],
             "application_no",
@@ -173,6 +180,7 @@ def check_ledger(
             checkpoints=len(checkpoints),
             issuers=len(replayed.issuer_idx),
             emissions=len(replayed.emission_idx),
+            miners=len(replayed.core.miner_idx),
             private_values=len(private),
             root=root,
         )

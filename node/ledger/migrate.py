@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # Alembic loads only to migrate: reading commands check the r
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD_REVISION: Final = "0006"
+HEAD_REVISION: Final = "0007"
 """The newest revision in migrations/versions (tests/db/test_ledger.py holds it equal to
 Alembic's head); written out so that checking a database's revision does not load Alembic."""
 VERSION_TABLE: Final = "alembic_version"

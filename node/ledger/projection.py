@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from node.domain.canonical import canonical_json
+from node.domain.miners import MinerState
 from node.domain.model import EmissionState, IssuerState
 from node.domain.register import Effects
 from node.ledger.store import (
@@ -14,6 +15,7 @@ from node.ledger.store import (
     IssuerRecord,
     LedgerReader,
     LedgerWriter,
+    MinerRecord,
     VersionRecord,
 )
 from node.merkle.hasher import hash_leaf
@@ -61,6 +63,25 @@ def state_leaf_of_json(key: str, record: bytes) -> bytes:
     return state_leaf_bytes(key, record)
 
 
+def miner_row(state: MinerState, *, updated_idx: int) -> MinerRecord:
+    """The projection row of a miner, with its state-tree leaf hash (keyed by certificate)."""
+    record = canonical_json(state.to_record())
+    return MinerRecord(
+        certificate=state.certificate,
+        name=state.name,
+        region=str(state.sites[0].region.value),
+        status=str(state.status.value),
+        record=record.decode("utf-8"),
+        state_leaf_hash=hash_leaf(state_leaf_of_json(state.key, record)),
+        updated_idx=updated_idx,
+    )
+
+
+def miner_from_row(row: MinerRecord) -> MinerState:
+    """Decode a stored miner row."""
+    return MinerState.from_record(json.loads(row.record))
+
+
 def issuer_from_row(row: IssuerRecord) -> IssuerState:
     """Decode a stored issuer row."""
     return IssuerState.from_record(json.loads(row.record))
@@ -90,6 +111,10 @@ class StagedView:
         self._alias: dict[str, str] = {}  # regno or application number -> application number
         self._dirty_issuers: dict[str, int] = {}
         self._dirty_emissions: dict[str, int] = {}
+        self._miners: dict[str, MinerState | None] = {}  # by certificate number
+        self._miner_exists: dict[str, bool] = {}
+        self._dirty_miners: dict[str, int] = {}
+        self._miner_count: int | None = None
         self._loaded_issuer_lists: set[str] = set()
         self._application_count: int | None = None
         self._issuer_codes: set[str] | None = None
@@ -132,6 +157,23 @@ class StagedView:
             self._issuer_codes = set(self._reader.issuer_codes())
         staged = {code for code, state in self._issuers.items() if state is not None}
         return self._issuer_codes | staged
+
+    def miner(self, certificate: str) -> MinerState | None:
+        if certificate not in self._miners:
+            row = self._reader.miner_row(certificate)
+            self._miners[certificate] = None if row is None else miner_from_row(row)
+            self._miner_exists[certificate] = row is not None
+        return self._miners[certificate]
+
+    def miner_count(self) -> int:
+        if self._miner_count is None:
+            self._miner_count = self._reader.miner_count()
+        staged = sum(
+            1
+            for cert, exists in self._miner_exists.items()
+            if not exists and self._miners.get(cert) is not None
+        )
+        return self._miner_count + staged
 
     # staging ----------------------------------------------------------------------------
     def seed(
@@ -187,6 +229,12 @@ class StagedView:
             if emission.regno:
                 put(self._alias, emission.regno, app)
             put(self._dirty_emissions, app, idx)
+        for miner in effects.miners:
+            cert = miner.certificate
+            if cert not in self._miner_exists:
+                self.miner(cert)
+            put(self._miners, cert, miner)
+            put(self._dirty_miners, cert, idx)
 
     def _put(self, table: MutableMapping[str, Any], key: str, value: Any) -> None:
         if self._journal is not None:
@@ -206,8 +254,14 @@ class StagedView:
                 exists=self._emission_exists[app],
             )
             self._emission_exists[app] = True
+        for cert, idx in self._dirty_miners.items():
+            miner = self._miners[cert]
+            assert miner is not None
+            writer.put_miner(miner_row(miner, updated_idx=idx), exists=self._miner_exists[cert])
+            self._miner_exists[cert] = True
         self._dirty_issuers.clear()
         self._dirty_emissions.clear()
+        self._dirty_miners.clear()
 
     def _remember(self, state: EmissionState, *, exists: bool) -> EmissionState:
         app = state.application_no
@@ -220,8 +274,9 @@ class StagedView:
 
 
 def versions_since(reader: LedgerReader, *, since: int, at_size: int) -> list[VersionRecord]:
-    """Version rows of every emission changed by entries ``>= since``, in force at ``at_size``."""
-    return [
+    """Version rows of every state-tree subject (emission, miner) changed by entries
+    ``>= since``, in force at ``at_size``, by state key."""
+    emissions = [
         VersionRecord(
             application_no=row.application_no,
             from_size=at_size,
@@ -231,3 +286,14 @@ def versions_since(reader: LedgerReader, *, since: int, at_size: int) -> list[Ve
         )
         for row in reader.emission_rows(updated_since=since)  # filtered by the database
     ]
+    miners = [
+        VersionRecord(
+            application_no=row.certificate,  # the stable id of a miner is its certificate
+            from_size=at_size,
+            state_key=row.certificate,
+            record=row.record,
+            state_leaf_hash=row.state_leaf_hash,
+        )
+        for row in reader.miner_rows(updated_since=since)
+    ]
+    return sorted([*emissions, *miners], key=lambda v: v.state_key.encode())

@@ -9,8 +9,14 @@ from node.domain.calendar import WorkingCalendar
 from node.domain.entries import Entry, decode_entry
 from node.domain.register import MemoryRegister
 from node.errors import RuleViolation, VerificationError
-from node.ledger.projection import emission_row, issuer_row
-from node.ledger.store import EmissionRecord, EntryRecord, IssuerRecord, VersionRecord
+from node.ledger.projection import emission_row, issuer_row, miner_row
+from node.ledger.store import (
+    EmissionRecord,
+    EntryRecord,
+    IssuerRecord,
+    MinerRecord,
+    VersionRecord,
+)
 from node.replay import ReplayCore, StateLeaf
 
 
@@ -51,6 +57,13 @@ class Replayed:
         return [
             issuer_row(state, updated_idx=self.issuer_idx[state.code])
             for state in sorted(self.register.issuers(), key=lambda s: s.code)
+        ]
+
+    def miner_rows(self) -> list[MinerRecord]:
+        """Projection rows of every miner, by certificate."""
+        return [
+            miner_row(state, updated_idx=self.core.miner_idx[state.certificate])
+            for state in self.register.miners()
         ]
 
     def emission_rows(self) -> list[EmissionRecord]:

@@ -92,6 +92,21 @@ emissions = Table(
 )
 """Projection: the current public record of an emission (application or registered issue)."""
 
+miners = Table(
+    "miners",
+    LEDGER_METADATA,
+    Column("certificate", String(16), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("region", String(32), nullable=False, index=True),
+    Column("status", String(32), nullable=False, index=True),
+    Column("record", Text, nullable=False),
+    Column("state_leaf_hash", LargeBinary, nullable=False),
+    Column("updated_idx", BigInteger, nullable=False),
+)
+"""Projection: the current public record of a miner (Law art. 14), keyed in the state tree by its
+certificate number; its versions at checkpoints are kept in ``emission_versions`` with the
+certificate in both ``application_no`` and ``state_key`` (one table of state-tree versions)."""
+
 emission_versions = Table(
     "emission_versions",
     LEDGER_METADATA,
@@ -101,7 +116,8 @@ emission_versions = Table(
     Column("record", Text, nullable=False),
     Column("state_leaf_hash", LargeBinary, nullable=False),
 )
-"""Every public state an emission has had, from the tree size at which it took effect."""
+"""Every public state a state-tree subject (an emission; a miner) has had, from the tree size at
+which it took effect."""
 
 private_values = Table(
     "private_values",
@@ -134,11 +150,12 @@ LEDGER_TABLES = [
     checkpoints,
     issuers,
     emissions,
+    miners,
     emission_versions,
     private_values,
     ledger_requests,
 ]
 """Every table, in creation order."""
 
-PROJECTION_TABLES = [issuers, emissions, emission_versions]
+PROJECTION_TABLES = [issuers, emissions, miners, emission_versions]
 """The tables `tamga rebuild` recreates from the journal."""

@@ -14,7 +14,7 @@ from node.checkpoint import Checkpoint, SignedCheckpoint, format_time, parse_tim
 from node.clock import Clock
 from node.domain.calendar import WorkingCalendar, kyrgyz_calendar
 from node.domain.canonical import canonical_json
-from node.domain.entries import Entry, decode_entry, entry_subject
+from node.domain.entries import Entry, MinerFiling, MinerRegistered, decode_entry, entry_subject
 from node.domain.filings import (
     EmissionFiling,
     IssuerFiling,
@@ -23,6 +23,7 @@ from node.domain.filings import (
     founders_record,
     issuer_entry,
 )
+from node.domain.miners import MinerState, certificate_number
 from node.domain.model import EmissionState, IssuerState
 from node.domain.privacy import commit
 from node.domain.register import RegisterView
@@ -30,7 +31,7 @@ from node.domain.regno import RegNo, allocate_issuer_code, next_serial, validate
 from node.errors import LedgerError, MerkleError, NotFound, RuleViolation
 from node.ledger import migrate
 from node.ledger.committer import DEFAULT_MAX_GROUP, DEFAULT_MAX_QUEUE, GroupCommitter
-from node.ledger.projection import emission_from_row, issuer_from_row
+from node.ledger.projection import emission_from_row, issuer_from_row, miner_from_row
 from node.ledger.sequencer import Integrated, Prepared, PrivateInput, Sequencer, as_builder
 from node.ledger.store import CheckpointRecord, EntryRecord, PrivateRecord, SqlLedgerStore
 from node.merkle.nodes import NodeID, full_nodes_of_range
@@ -370,6 +371,60 @@ class Ledger:
         result = self._integrate([apply, register], checkpoint=checkpoint, request=request)
         return _application_no(numbers, result), result
 
+    def register_miner(
+        self,
+        filing: MinerFiling,
+        *,
+        effective_on: date,
+        checkpoint: bool = False,
+        request: RequestId | None = None,
+    ) -> tuple[str, Integrated]:
+        """Register a miner on a complete, valid filing and issue its certificate at once,
+        without human discretion (Law art. 14, 15.2, 16.2); returns the certificate number,
+        allocated inside the transaction (never reused).
+
+        Raises:
+            RuleViolation: the filing is incomplete or breaks a rule (field and rule named).
+            StorageError: the database failed.
+        """
+        recorded_at = self.clock.now()
+        numbers: list[str] = []
+
+        def build(view: RegisterView) -> Prepared:
+            number = certificate_number(
+                region=filing.sites[0].region, serial=view.miner_count() + 1
+            )
+            numbers.append(number)
+            entry = MinerRegistered(
+                miner=number,
+                recorded_at=recorded_at,
+                effective_on=effective_on,
+                **{name: getattr(filing, name) for name in MinerFiling.model_fields},
+            )
+            return Prepared(entry=entry)
+
+        result = self._integrate([build], checkpoint=checkpoint, request=request)
+        if not numbers:  # integrated before (a retried request): the number is in its entry
+            return entry_subject(decode_entry(result.entries[0].leaf))[1], result
+        return numbers[-1], result
+
+    def miners(self) -> list[MinerState]:
+        """Every miner, by certificate number."""
+        with self.store.read() as reader:
+            return [miner_from_row(row) for row in reader.miner_rows()]
+
+    def miner(self, certificate: str) -> MinerState:
+        """One miner.
+
+        Raises:
+            NotFound: no miner has this certificate number.
+        """
+        with self.store.read() as reader:
+            row = reader.miner_row(certificate)
+        if row is None:
+            raise NotFound(kind="miner", key=certificate)
+        return miner_from_row(row)
+
     def append(
         self,
         entries: Sequence[Entry | Prepared],
@@ -489,7 +544,7 @@ class Ledger:
         return emission_from_row(row)
 
     def history(self, key: str) -> list[tuple[EntryRecord, Entry]]:
-        """Every entry about one emission (or issuer), oldest first, decoded.
+        """Every entry about one emission (or issuer, or miner), oldest first, decoded.
 
         Raises:
             NotFound: no such emission or issuer.
@@ -497,7 +552,7 @@ class Ledger:
         with self.store.read() as reader:
             row = reader.emission_row(key)
             subject = row.application_no if row is not None else key
-            if row is None and reader.issuer_row(key) is None:
+            if row is None and reader.issuer_row(key) is None and reader.miner_row(key) is None:
                 raise NotFound(kind="emission", key=key)
             records = reader.entries_of(subject)
         return [(record, decode_entry(record.leaf)) for record in records]
@@ -572,7 +627,7 @@ class Ledger:
         )
 
     def state_proof(self, key: str, *, checkpoint_size: int | None = None) -> StateProof:
-        """Proof that emission ``key`` had its recorded public state at a checkpoint.
+        """Proof that emission (or miner) ``key`` had its recorded public state at a checkpoint.
 
         Raises:
             NotFound: no such checkpoint, or the emission did not exist at it.

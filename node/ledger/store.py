@@ -30,6 +30,7 @@ from node.ledger.schema import ledger_requests as _requests
 from node.ledger.schema import log_entries as _entries
 from node.ledger.schema import log_head as _head
 from node.ledger.schema import merkle_nodes as _nodes
+from node.ledger.schema import miners as _miners
 from node.ledger.schema import private_values as _private
 from node.merkle.hasher import EMPTY_ROOT
 from node.merkle.nodes import NodeID
@@ -164,6 +165,19 @@ class PrivateRecord:
 
 
 @dataclass(frozen=True)
+class MinerRecord:
+    """A stored miner projection row (``record`` is the canonical JSON public state)."""
+
+    certificate: str
+    name: str
+    region: str
+    status: str
+    record: str
+    state_leaf_hash: bytes
+    updated_idx: int
+
+
+@dataclass(frozen=True)
 class RequestRecord:
     """A client request integrated with its entries ``first_idx <= idx < end_idx``."""
 
@@ -229,6 +243,18 @@ class LedgerReader(Protocol):
         """How many applications were ever filed."""
         ...
 
+    def miner_row(self, certificate: str) -> MinerRecord | None:
+        """One miner by certificate number."""
+        ...
+
+    def miner_rows(self, *, updated_since: int | None = None) -> list[MinerRecord]:
+        """All miners (last changed by an entry ``>= updated_since``), by certificate."""
+        ...
+
+    def miner_count(self) -> int:
+        """How many miners were ever registered (certificates are never reused)."""
+        ...
+
     def issuer_codes(self) -> list[str]:
         """Every issuer code in use."""
         ...
@@ -238,7 +264,7 @@ class LedgerReader(Protocol):
         ...
 
     def current_state_leaves(self) -> list[tuple[str, bytes]]:
-        """``(state_key, state_leaf_hash)`` of every emission now."""
+        """``(state_key, state_leaf_hash)`` of every state-tree subject now (emissions, miners)."""
         ...
 
     def private_value(self, commitment: str) -> PrivateRecord | None:
@@ -295,6 +321,10 @@ class LedgerWriter(LedgerReader, Protocol):
 
     def put_emission(self, row: EmissionRecord, *, exists: bool) -> None:
         """Insert or update an emission row."""
+        ...
+
+    def put_miner(self, row: MinerRecord, *, exists: bool) -> None:
+        """Insert or update a miner row."""
         ...
 
     def add_versions(self, rows: Sequence[VersionRecord]) -> None:
@@ -418,6 +448,23 @@ class SqlReader:
     def application_count(self) -> int:
         return int(self._conn.execute(select(func.count()).select_from(_emissions)).scalar_one())
 
+    def miner_row(self, certificate: str) -> MinerRecord | None:
+        row = self._conn.execute(
+            select(_miners).where(_miners.c.certificate == certificate)
+        ).first()
+        return None if row is None else _miner(row)
+
+    def miner_rows(self, *, updated_since: int | None = None) -> list[MinerRecord]:
+        query = select(_miners)
+        if updated_since is not None:
+            query = query.where(_miners.c.updated_idx >= updated_since)
+        return sorted(
+            (_miner(row) for row in self._conn.execute(query)), key=lambda r: r.certificate
+        )
+
+    def miner_count(self) -> int:
+        return int(self._conn.execute(select(func.count()).select_from(_miners)).scalar_one())
+
     def issuer_codes(self) -> list[str]:
         return [str(code) for code in self._conn.execute(select(_issuers.c.code)).scalars()]
 
@@ -437,7 +484,10 @@ class SqlReader:
         return sorted(rows, key=lambda r: r.state_key.encode())
 
     def current_state_leaves(self) -> list[tuple[str, bytes]]:
-        rows = self._conn.execute(select(_emissions.c.state_key, _emissions.c.state_leaf_hash))
+        rows = [
+            *self._conn.execute(select(_emissions.c.state_key, _emissions.c.state_leaf_hash)),
+            *self._conn.execute(select(_miners.c.certificate, _miners.c.state_leaf_hash)),
+        ]
         return sorted(((str(k), bytes(h)) for k, h in rows), key=lambda kh: kh[0].encode())
 
     def private_value(self, commitment: str) -> PrivateRecord | None:
@@ -575,6 +625,14 @@ class SqlWriter(SqlReader):
         else:
             self._conn.execute(_INSERT_EMISSION, values)
 
+    def put_miner(self, row: MinerRecord, *, exists: bool) -> None:
+        values = dict(row.__dict__)
+        if exists:
+            key = values.pop("certificate")
+            self._conn.execute(update(_miners).where(_miners.c.certificate == key).values(**values))
+        else:
+            self._conn.execute(insert(_miners).values(**values))
+
     def add_versions(self, rows: Sequence[VersionRecord]) -> None:
         if rows:
             self._conn.execute(insert(_versions), [r.__dict__ for r in rows])
@@ -697,6 +755,12 @@ def _checkpoint(row: object) -> CheckpointRecord:
     )
 
 
+def _miner(row: object) -> MinerRecord:
+    m = dict(row._mapping)  # type: ignore[attr-defined]
+    m["state_leaf_hash"] = bytes(m["state_leaf_hash"])
+    return MinerRecord(**m)
+
+
 def _emission(row: object) -> EmissionRecord:
     m = dict(row._mapping)  # type: ignore[attr-defined]
     m["state_leaf_hash"] = bytes(m["state_leaf_hash"])
@@ -722,6 +786,7 @@ __all__ = [
     "LedgerReader",
     "LedgerStore",
     "LedgerWriter",
+    "MinerRecord",
     "PrivateRecord",
     "RequestRecord",
     "SqlLedgerStore",

@@ -20,6 +20,7 @@ from node.domain.entries import (
     ENTRY_FORMAT,
     ENTRY_TYPES,
     ISSUER_KINDS,
+    MINER_KINDS,
     EmissionFeePaid,
     EmissionPartialBurn,
     EmissionRefused,
@@ -73,6 +74,7 @@ KINDS = [
     "emission.remedy_requested",
     "emission.documents_amended",
     *VERIFICATION_KINDS,
+    *MINER_KINDS,
 ]
 ON = date(2026, 9, 1)
 
@@ -112,7 +114,22 @@ def one_of_each() -> list[Entry]:
     applied = application_entry(emission_filing(), application_no=APP, recorded_at=at(ON))
     events = [sample_event(k, ON, REGNO) for k in EMISSION_EVENT_KINDS]
     checks = [sample_verification(k, ON, REGNO) for k in VERIFICATION_KINDS]
-    return [*issuer_entries(), applied, *events, *checks]
+    return [*issuer_entries(), applied, *events, *checks, *miner_entries()]
+
+
+def miner_entries() -> list[Entry]:
+    from tests.unit.domain.test_miners import DECISION, registered
+    from tests.unit.domain.test_miners import event as miner_event
+
+    return [
+        registered(on=ON),
+        miner_event("updated", ON, name="Ala-Too Hash 2"),
+        miner_event("suspended", ON, reason="x", basis=DECISION),
+        miner_event("resumed", ON, basis=DECISION),
+        miner_event("terminated", ON, by="miner", reason="closing", basis=DECISION),
+        miner_event("info_requested", ON, request_no="R-1", subject="s", due=ON),
+        miner_event("info_provided", ON, request_no="R-1"),
+    ]
 
 
 def test_the_kinds() -> None:
