@@ -14,13 +14,14 @@ from fastapi.openapi.utils import get_openapi
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
-from api import bundles, ops, pages, public, signin, verification, writes
+from api import bundles, miners, ops, pages, public, signin, verification, writes
 from api.errors import install_handlers
 from api.middleware import Gateway
 from api.models import (
     EmissionFilingIn,
     EventIn,
     IssuerRegistrationIn,
+    MinerRegistrationIn,
     SourceFilingIn,
     WalletProofIn,
 )
@@ -91,6 +92,7 @@ def create_app(
     app.include_router(bundles.router)
     app.include_router(writes.router)
     app.include_router(verification.router)
+    app.include_router(miners.router)
     app.include_router(signin.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
@@ -130,6 +132,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for model in (
         IssuerRegistrationIn,
+        MinerRegistrationIn,
         EmissionFilingIn,
         EventIn,
         WalletProofIn,

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from node.domain.entries import Document
+from node.domain.entries import Document, MinerFiling
 from node.domain.filings import EmissionFiling, IssuerFiling
 
 
@@ -650,3 +650,54 @@ class VerificationWritten(_Out):
     tree_size: int
     detail: dict[str, Any]
     verification: VerificationStateOut | None
+
+
+# ---- the digital register of miners (Law art. 13-16) ----------------------------------------
+
+
+class MinerRegistrationIn(BaseModel):
+    """Register a miner (regulator, for the remote registration of art. 15.2): a complete,
+    valid filing is registered at once and gets its certificate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filing: MinerFiling
+    effective_on: dt.date | None = Field(default=None, description="Default: today in Bishkek.")
+
+
+class MinerOut(_Out):
+    """A miner's public record (Law art. 14-16): certificate, owner, equipment, sites, wallet,
+    status, information requests; all of it public."""
+
+    model_config = ConfigDict(extra="allow")
+
+    certificate: str
+    name: str
+    kind: str
+    status: str
+    registered_on: dt.date
+    status_since: dt.date
+    installed_kw: str
+    hash_rate_ths: str
+
+
+class MinerList(_Out):
+    """A page of the register of miners."""
+
+    items: list[MinerOut]
+    page: Page
+
+
+class RegionStatsOut(_Out):
+    """Miners working now in a region (Law art. 15)."""
+
+    region: str
+    miners: int
+    installed_kw: str
+    hash_rate_ths: str
+
+
+class MinerStats(_Out):
+    """Statistics of the register of miners by Annex 7 region (Law art. 15)."""
+
+    regions: list[RegionStatsOut]

@@ -180,6 +180,18 @@ def _verify(holder: typer.Typer) -> None:
 
 
 @_lazy(
+    "miner",
+    summary="The digital register of miners (Law art. 13-16): register on a complete filing "
+    "(the certificate is issued at once), record events, list, show, statistics by region.",
+    group=True,
+)
+def _miner(holder: typer.Typer) -> None:
+    from node.cli.miner import miner_app
+
+    holder.add_typer(miner_app, name="miner")
+
+
+@_lazy(
     "up",
     summary="Run the node: HTTP API, scheduled checkpoints and anchoring, until Ctrl-C/SIGTERM.",
     group=False,

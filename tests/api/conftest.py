@@ -18,10 +18,12 @@ from api.app import create_app
 from api.auth import TOKEN_ID_BYTES, TOKEN_SECRET_BYTES, Role, Scope, TokenKind, make_token
 from api.store import ApiStore
 from node.clock import FixedClock
+from node.domain.filings import parse_miner_filing
 from node.ledger.service import Ledger
 from node.settings import Settings
 from tests.support.scenario import NOW, open_ledger
 from tests.unit.domain.lifecycle_samples import emission_filing, happy_path, issuer_filing
+from tests.unit.domain.test_miners import filing as miner_filing
 
 WALLET_KEY = bytes.fromhex("8f2a55949038a9610f50fb23b5883af3b4ecb3c3bb792cbcefbd1542c692be63")
 OTHER_KEY = bytes.fromhex("c87509a1c067bbde78beb793e6fa76530b6382a4c0241e5e4a9ec0a0f44dc0d3")
@@ -84,6 +86,7 @@ class ApiEnv:
     wallet_key: str  # its second emission (registered), declaring wallet()
     other_code: str  # a second issuer
     other_key: str  # its emission (application only)
+    certificate: str  # a registered miner (Law art. 14)
     tokens: dict[str, str]
     salt_hex: str
 
@@ -168,8 +171,12 @@ def populate_register(ledger: Ledger) -> dict[str, str]:
     other_app, _ = ledger.file_application(
         emission_filing("emission-stablecoin.yaml", issuer=other_code)
     )
+    certificate, _ = ledger.register_miner(
+        parse_miner_filing(miner_filing()), effective_on=date(2026, 11, 10)
+    )
     ledger.cut_checkpoint()
     return {
+        "certificate": certificate,
         "code": code,
         "key": key,
         "wallet_key": wallet_key,
@@ -222,6 +229,7 @@ def build_env(url: str, tmp_path: Path, **overrides: Any) -> Iterator[ApiEnv]:
             wallet_key=names["wallet_key"],
             other_code=names["other_code"],
             other_key=names["other_key"],
+            certificate=names["certificate"],
             tokens=tokens,
             salt_hex=private.salt.hex(),
         )

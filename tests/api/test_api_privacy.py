@@ -14,6 +14,7 @@ def _public_get_paths(env: ApiEnv) -> list[str]:
     fill = {
         "{key}": env.key,
         "{code}": env.code,
+        "{certificate}": env.certificate,
         "{size}": str(size),
         "{index}": "0",
         "{slug}": "rule-violation",
@@ -49,7 +50,7 @@ def test_planted_founders_never_leave_through_public_routes(env: ApiEnv) -> None
         "/docs",
         "/static/style.css",
     ]
-    assert len(paths) == 25  # every public GET of the OpenAPI document
+    assert len(paths) == 30  # every public GET of the OpenAPI document
     assert {
         "/v1/emissions",
         "/metrics",

@@ -33,7 +33,14 @@ PAGES = ("/", "/checkpoints", "/?lang=ru")
 def _operations(env: ApiEnv) -> list[tuple[str, str, str]]:
     """(method, template, concrete path) of every operation of the OpenAPI description, with
     path parameters taken from the populated register."""
-    values = {"code": env.code, "key": env.key, "index": "0", "size": "1", "slug": "not-found"}
+    values = {
+        "code": env.code,
+        "key": env.key,
+        "certificate": env.certificate,
+        "index": "0",
+        "size": "1",
+        "slug": "not-found",
+    }
     spec: dict[str, Any] = env.client.get("/openapi.json").json()
     found = []
     for template, operations in spec["paths"].items():
