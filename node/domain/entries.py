@@ -144,6 +144,7 @@ class DocumentType(StrEnum):
     PAYMENT_DOCUMENT = "payment_document"  # Reg. §9.8, §28
     PUBLICATION = "publication"  # Reg. §21, §56
     NOTICE = "notice"  # Reg. §54-55
+    GOVERNMENT_DECREE = "government_decree"  # moves working days and days off (calendar.corrected)
     OTHER = "other"
 
 
@@ -600,6 +601,42 @@ class EmissionFeePaid(EmissionEntry):
 
 
 # --------------------------------------------------------------------------------------------
+# Calendar entries: the government's decrees that move working days and days off, recorded so
+# that every replay of the log counts deadlines on the same calendar (node/domain/calendar.py).
+# --------------------------------------------------------------------------------------------
+
+CALENDAR_SUBJECT: Final = "calendar"
+"""The subject of every calendar entry (never an issuer code nor an application number)."""
+
+
+class DayStatus(StrEnum):
+    """What a day becomes by a decree."""
+
+    WORKING_DAY = "working_day"
+    DAY_OFF = "day_off"
+
+
+class CalendarDay(WireModel):
+    """One day a decree changes and what it becomes."""
+
+    day: dt.date
+    becomes: DayStatus
+
+
+class CalendarEntry(_EntryBase):
+    """Base of entries about the register's working calendar (subject ``calendar``)."""
+
+
+class CalendarCorrected(CalendarEntry):
+    """A decree moves working days and days off (e.g. a Saturday made a working day for a day
+    off moved next to a holiday); deadlines computed after the entry count with it. ``basis``
+    is the decree (a ``government_decree``)."""
+
+    kind: Literal["calendar.corrected"] = "calendar.corrected"
+    days: Annotated[tuple[CalendarDay, ...], Field(min_length=1, max_length=366)]
+
+
+# --------------------------------------------------------------------------------------------
 # On-chain verification entries (node/verification): what was read from the declared chain,
 # findings opened and resolved, accepted proofs of wallet control, filed contract sources.
 # They record observations; they never change an emission's lifecycle status.
@@ -787,13 +824,16 @@ AnyVerificationEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
 ]
 """Any on-chain verification entry."""
 
+AnyCalendarEntry: TypeAlias = CalendarCorrected
+"""Any calendar entry."""
+
 Entry: TypeAlias = Annotated[
-    Union[AnyIssuerEntry, AnyEmissionEntry, AnyVerificationEntry],  # noqa: UP007
+    Union[AnyIssuerEntry, AnyEmissionEntry, AnyVerificationEntry, AnyCalendarEntry],  # noqa: UP007
     Field(discriminator="kind"),
 ]
 """Any register entry; ``kind`` selects the model."""
 
-ENTRY_TYPES: Final[dict[str, type[IssuerEntry] | type[EmissionEntry]]] = {
+ENTRY_TYPES: Final[dict[str, type[IssuerEntry] | type[EmissionEntry] | type[CalendarEntry]]] = {
     cls.model_fields["kind"].default: cls
     for cls in (
         IssuerRegistered,
@@ -834,6 +874,7 @@ ENTRY_TYPES: Final[dict[str, type[IssuerEntry] | type[EmissionEntry]]] = {
         VerificationFindingResolved,
         VerificationWalletProof,
         VerificationSourceFiled,
+        CalendarCorrected,
     )
 }
 """Every entry kind and its model."""
@@ -841,6 +882,7 @@ ENTRY_TYPES: Final[dict[str, type[IssuerEntry] | type[EmissionEntry]]] = {
 ISSUER_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("issuer."))
 EMISSION_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("emission."))
 VERIFICATION_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("verification."))
+CALENDAR_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("calendar."))
 
 ENTRY_ADAPTER: Final[TypeAdapter[Entry]] = TypeAdapter(Entry, config=ConfigDict(defer_build=True))
 """Validates any entry by its ``kind``; built on first use, like the models."""
@@ -909,9 +951,12 @@ def decode_entry(data: bytes) -> Entry:
 
 
 def entry_subject(entry: Entry) -> tuple[str, str]:
-    """What the entry is about: ``("issuer", code)`` or ``("emission", key-as-given)``."""
+    """What the entry is about: ``("issuer", code)``, ``("emission", key-as-given)`` or
+    ``("calendar", "calendar")``."""
     if isinstance(entry, IssuerEntry):
         return ("issuer", entry.issuer)
+    if isinstance(entry, CalendarEntry):
+        return ("calendar", CALENDAR_SUBJECT)
     return ("emission", entry.emission)
 
 

@@ -20,6 +20,7 @@ from node.domain.entries import (
     ENTRY_FORMAT,
     ENTRY_TYPES,
     ISSUER_KINDS,
+    CalendarCorrected,
     EmissionFeePaid,
     EmissionPartialBurn,
     EmissionRefused,
@@ -73,8 +74,26 @@ KINDS = [
     "emission.remedy_requested",
     "emission.documents_amended",
     *VERIFICATION_KINDS,
+    "calendar.corrected",
 ]
 ON = date(2026, 9, 1)
+
+
+def calendar_entry() -> Entry:
+    return CalendarCorrected(
+        recorded_at=at(ON),
+        effective_on=ON,
+        basis={  # type: ignore[arg-type]
+            "type": "government_decree",
+            "number": "512",
+            "date": ON,
+            "issued_by": "Cabinet of Ministers",
+        },
+        days=(  # type: ignore[arg-type]
+            {"day": date(2026, 12, 26), "becomes": "working_day"},
+            {"day": date(2026, 12, 31), "becomes": "day_off"},
+        ),
+    )
 
 
 def issuer_entries() -> list[Entry]:
@@ -112,7 +131,7 @@ def one_of_each() -> list[Entry]:
     applied = application_entry(emission_filing(), application_no=APP, recorded_at=at(ON))
     events = [sample_event(k, ON, REGNO) for k in EMISSION_EVENT_KINDS]
     checks = [sample_verification(k, ON, REGNO) for k in VERIFICATION_KINDS]
-    return [*issuer_entries(), applied, *events, *checks]
+    return [*issuer_entries(), applied, *events, *checks, calendar_entry()]
 
 
 def test_the_kinds() -> None:
@@ -365,6 +384,7 @@ def test_entry_subject() -> None:
     assert subjects["emission.applied"] == ("emission", APP)
     assert subjects["emission.cancelled"] == ("emission", REGNO)
     assert {s[0] for k, s in subjects.items() if k.startswith("emission.")} == {"emission"}
+    assert subjects["calendar.corrected"] == ("calendar", "calendar")
 
 
 def test_entries_are_frozen() -> None:
