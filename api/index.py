@@ -208,6 +208,8 @@ class RegisterIndex:
         for record in self._ledger.entries(snap.size, size):
             if record.kind.startswith("issuer."):
                 issuer_codes.add(record.subject)
+            elif record.kind.startswith("calendar."):
+                continue  # changes no state of its own; later deadlines count with it
             else:
                 apps.add(record.subject)
         issuers = dict(snap.issuers)

@@ -6,15 +6,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from lifecycle_samples import (
-    APP,
-    CAL,
-    apply_for,
-    at,
-    emission_filing,
-    issuer_sample_entry,
-    register_issuer,
-)
 
 from node.domain.calendar import (
     CalendarCorrections,
@@ -29,6 +20,15 @@ from node.domain.model import Deadline
 from node.domain.register import MemoryRegister
 from node.errors import RuleViolation
 from node.replay import ReplayCore
+from tests.unit.domain.lifecycle_samples import (
+    APP,
+    CAL,
+    apply_for,
+    at,
+    emission_filing,
+    issuer_sample_entry,
+    register_issuer,
+)
 
 DECREED_ON = date(2026, 2, 20)
 SATURDAY = date(2026, 3, 14)  # an ordinary Saturday
