@@ -445,6 +445,40 @@ class EventIn(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+class CalendarCorrectionIn(BaseModel):
+    """Record a government decree that moves working days and days off (``calendar.corrected``,
+    docs/export-format.md); deadlines computed after it count with it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "effective_on": "2026-02-20",
+                    "days": [
+                        {"day": "2026-03-14", "becomes": "working_day"},
+                        {"day": "2026-03-23", "becomes": "day_off"},
+                    ],
+                    "basis": {
+                        "type": "government_decree",
+                        "number": "77",
+                        "date": "2026-02-20",
+                        "issued_by": "Cabinet of Ministers of the Kyrgyz Republic",
+                    },
+                }
+            ]
+        },
+    )
+
+    effective_on: dt.date | None = Field(default=None, description="Default: today in Bishkek.")
+    days: list[dict[str, Any]] = Field(
+        description="Each day (`day`) and what it becomes: `working_day` or `day_off`."
+    )
+    basis: dict[str, Any] = Field(
+        description="The decree: `type` `government_decree`, `number`, `date`, `issued_by`."
+    )
+
+
 class ChallengeIn(BaseModel):
     """Ask for a sign-in message for a wallet declared by the issuer (EIP-4361)."""
 
