@@ -9,13 +9,14 @@ from datetime import date
 import pytest
 
 from node.domain.calendar import KyrgyzCalendar, kyrgyz_calendar
-from node.domain.entries import Entry
+from node.domain.entries import Entry, decode_entry
 from node.domain.filings import application_entry
 from node.errors import RuleViolation, VerificationError
 from node.ledger.check import check_ledger
 from node.ledger.rebuild import rebuild_projection
 from node.ledger.sequencer import Integrated, as_builder
 from node.ledger.service import Ledger
+from node.replay import ReplayCore
 from tests.db.test_ledger import snapshot
 from tests.support.scenario import NOW, open_ledger, signer
 from tests.unit.domain.lifecycle_samples import APP, emission_filing, issuer_filing
@@ -125,3 +126,20 @@ class TestCalendarLedger:
             "calendar.corrected",
             "calendar",
         )
+
+    def test_a_bundle_carries_the_corrections_its_replay_needs(self, ledger: Ledger) -> None:
+        from anchoring.bundle import _closure
+
+        code = _issuer(ledger)
+        ledger.append([_fix(correction((MONDAY, "day_off")))])
+        ledger.append([_application(code)])
+        ledger.append([_fix(correction((SATURDAY, "working_day"), on=date(2026, 3, 3)))])
+        size = ledger.head()[0]
+        closure = _closure(ledger, issuer=code, application_no=APP, size=size)
+        assert [r.kind for r in closure].count("calendar.corrected") == 2
+        # the bundle verifier's replay: the closure alone, in order, with gaps
+        core = ReplayCore(calendar=CAL, contiguous=False)
+        for record in closure:
+            core.apply(decode_entry(record.leaf), index=record.idx)
+        assert core.emission(APP) == ledger.emission(APP)
+        assert _due(ledger) == date(2026, 4, 1)
