@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -349,6 +349,22 @@ class LogHead(_Out):
     tree_size: int
     root: str
     latest_checkpoint: CheckpointOut | None
+
+
+class CalendarCorrectionOut(_Out):
+    """One day a recorded decree set (``calendar.corrected``)."""
+
+    day: dt.date
+    becomes: Literal["working_day", "day_off"]
+    entry: int = Field(description="The index of the entry that recorded it.")
+    decree: str = Field(description="The decree: number, date and issuing body.")
+
+
+class CalendarCorrectionList(_Out):
+    """Every day the log's decrees set, in log order: the register counts deadlines on the
+    `holidays` library's Kyrgyz calendar with these corrections."""
+
+    items: list[CalendarCorrectionOut]
 
 
 class InclusionProofOut(_Out):

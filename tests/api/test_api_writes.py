@@ -441,6 +441,15 @@ def test_a_calendar_correction_is_the_regulator_s(env: ApiEnv) -> None:
     assert done.json()["entry"]["kind"] == "calendar.corrected"
     assert done.json()["index"] == before and size(env) == before + 1
     assert env.ledger.calendar_corrections().status(date(2026, 12, 26)) is True
+    shown = env.client.get("/v1/calendar/corrections").json()["items"]  # public
+    assert shown == [
+        {
+            "day": "2026-12-26",
+            "becomes": "working_day",
+            "entry": before,
+            "decree": "612 of 2026-11-20, Cabinet of Ministers",
+        }
+    ]
     # the public read model moves past the entry (it changes no emission)
     assert env.client.get(f"/v1/emissions/{env.key}").status_code == 200
     again = env.client.post("/v1/calendar/corrections", json=body, headers=env.auth("regulator"))
