@@ -1267,7 +1267,7 @@ def _cancelled(
         suspended_from=None,
         deadlines=(
             *kept,
-            lc.prenotice_deadline(on, cal),  # Reg. §55: the next day
+            lc.prenotice_deadline(on, cal),  # Reg. §55: the next day (a working one)
             lc.notification_deadline(on, cal),  # Reg. §55: written, within 3 working days
             lc.publication_deadline(on, cal),  # Reg. §56
         ),

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from node.domain.calendar import CalendarCorrections
-from node.domain.entries import CalendarCorrected, decode_entry
+from node.domain.entries import CalendarCorrected, DayStatus, decode_entry
 from node.domain.filings import calendar_entry
 from node.errors import LedgerError
 from node.services.database import Database
@@ -90,7 +90,7 @@ def calendar_corrections(db: Database) -> list[RecordedCorrection]:
         found.extend(
             RecordedCorrection(
                 day=item.day,
-                working=item.becomes.value == "working_day",
+                working=item.becomes is DayStatus.WORKING_DAY,
                 index=record.idx,
                 decree=decree,
             )
