@@ -158,7 +158,9 @@ def _closure(ledger: Ledger, *, issuer: str, application_no: str, size: int) -> 
     """Entries below ``size`` that replaying the emission needs, in index order.
 
     ``apply_entry`` reads only the entry's issuer (and a reorganization's successor), the
-    emission named, and the issuer's emissions. So: the emission's own entries; its issuer's
+    emission named, the issuer's emissions and the calendar corrections recorded before it. So:
+    every ``calendar.corrected`` entry (deadlines are counted with them); the emission's own
+    entries; its issuer's
     entries; the issuer entries of a successor before the reorganization names it; and of the
     issuer's other emissions, the entries up to their registration (a registration takes the
     issuer's next serial number, Reg. §68(в)); what happens to them afterwards cannot change
@@ -171,6 +173,7 @@ def _closure(ledger: Ledger, *, issuer: str, application_no: str, size: int) -> 
             if record.idx < below:
                 found[record.idx] = record
 
+    add(ledger.calendar_entries(), below=size)
     issuer_records = [record for record, _ in ledger.history(issuer)]
     add(issuer_records, below=size)
     for record in issuer_records:

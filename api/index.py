@@ -215,6 +215,8 @@ class RegisterIndex:
                 issuer_codes.add(record.subject)
             elif record.kind.startswith("miner."):
                 certificates.add(record.subject)
+            elif record.kind.startswith("calendar."):
+                continue  # changes no state of its own; later deadlines count with it
             else:
                 apps.add(record.subject)
         miners = dict(snap.miners)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -370,6 +370,22 @@ class LogHead(_Out):
     latest_checkpoint: CheckpointOut | None
 
 
+class CalendarCorrectionOut(_Out):
+    """One day a recorded decree set (``calendar.corrected``)."""
+
+    day: dt.date
+    becomes: Literal["working_day", "day_off"]
+    entry: int = Field(description="The index of the entry that recorded it.")
+    decree: str = Field(description="The decree: number, date and issuing body.")
+
+
+class CalendarCorrectionList(_Out):
+    """Every day the log's decrees set, in log order: the register counts deadlines on the
+    `holidays` library's Kyrgyz calendar with these corrections."""
+
+    items: list[CalendarCorrectionOut]
+
+
 class InclusionProofOut(_Out):
     """RFC 9162 §2.1.3 inclusion proof."""
 
@@ -462,6 +478,40 @@ class EventIn(BaseModel):
     kind: str = Field(description="An event kind, e.g. `emission.results_reported`.")
     effective_on: dt.date | None = Field(default=None, description="Default: today in Bishkek.")
     data: dict[str, Any] = Field(default_factory=dict)
+
+
+class CalendarCorrectionIn(BaseModel):
+    """Record a government decree that moves working days and days off (``calendar.corrected``,
+    docs/export-format.md); deadlines computed after it count with it."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "effective_on": "2026-02-20",
+                    "days": [
+                        {"day": "2026-03-14", "becomes": "working_day"},
+                        {"day": "2026-03-23", "becomes": "day_off"},
+                    ],
+                    "basis": {
+                        "type": "government_decree",
+                        "number": "77",
+                        "date": "2026-02-20",
+                        "issued_by": "Cabinet of Ministers of the Kyrgyz Republic",
+                    },
+                }
+            ]
+        },
+    )
+
+    effective_on: dt.date | None = Field(default=None, description="Default: today in Bishkek.")
+    days: list[dict[str, Any]] = Field(
+        description="Each day (`day`) and what it becomes: `working_day` or `day_off`."
+    )
+    basis: dict[str, Any] = Field(
+        description="The decree: `type` `government_decree`, `number`, `date`, `issued_by`."
+    )
 
 
 class ChallengeIn(BaseModel):

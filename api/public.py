@@ -16,6 +16,7 @@ from anchoring.services import AnchorView, confirmed_anchors, entry_anchors
 from api.deps import get_runtime
 from api.index import EmissionFilter
 from api.models import (
+    CalendarCorrectionList,
     CheckpointList,
     CheckpointOut,
     ConsistencyProofOut,
@@ -39,7 +40,7 @@ from node.domain.regno import Region, VAType
 from node.errors import NotFound
 from node.ledger.export import checkpoint_json, entry_json, witness_members
 from node.ledger.store import CheckpointRecord
-from node.services import emissions, log
+from node.services import calendar, emissions, log
 
 router = APIRouter(prefix="/v1", tags=["public"])
 Runtime = Annotated[ApiRuntime, Depends(get_runtime)]
@@ -368,6 +369,29 @@ def log_entries(
 def log_entry(rt: Runtime, index: Annotated[int, Path(ge=0, le=2**62)]) -> Response:
     """Entry ``index`` with its exact leaf bytes."""
     return _json(entry_json(log.entry(rt.db, index=index)))
+
+
+@router.get(
+    "/calendar/corrections",
+    response_model=CalendarCorrectionList,
+    summary="The working calendar's recorded corrections",
+    responses=problem_responses(429, 503),
+)
+def calendar_corrections(rt: Runtime) -> Response:
+    """Every day a recorded government decree made a working day or a day off, in log order."""
+    return _json(
+        {
+            "items": [
+                {
+                    "day": c.day.isoformat(),
+                    "becomes": "working_day" if c.working else "day_off",
+                    "entry": c.index,
+                    "decree": c.decree,
+                }
+                for c in calendar.calendar_corrections(rt.db)
+            ]
+        }
+    )
 
 
 @router.get(

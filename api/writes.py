@@ -17,7 +17,13 @@ from anchoring.services import export_anchor_objects
 from api.auth import Principal, Role, Scope
 from api.deps import get_principal, get_runtime, require
 from api.errors import problem_for
-from api.models import EmissionFilingIn, EventIn, FoundersOut, IssuerRegistrationIn
+from api.models import (
+    CalendarCorrectionIn,
+    EmissionFilingIn,
+    EventIn,
+    FoundersOut,
+    IssuerRegistrationIn,
+)
 from api.problems import PROBLEM_MEDIA_TYPE, ApiProblem, problem_responses
 from api.runtime import ApiRuntime
 from api.store import Claim
@@ -28,7 +34,7 @@ from node.domain.filings import parse_issuer_filing
 from node.domain.model import EmissionState
 from node.errors import RegistryError, RuleViolation, StorageError
 from node.ledger.export import entry_json
-from node.services import emissions, issuers, log
+from node.services import calendar, emissions, issuers, log
 from node.services.emissions import EmissionWritten
 from node.services.issuers import normalize_kind
 from node.types import RequestId
@@ -406,6 +412,43 @@ def issuer_event_route(
             "index": written.index,
             "tree_size": written.size,
             "issuer": issuer_json(written.issuer),
+        }
+        return 201, payload, {}
+
+    return idempotent(request, rt, principal, body, action)
+
+
+# ---- regulator: the working calendar --------------------------------------------------------
+
+
+@router.post(
+    "/calendar/corrections",
+    status_code=201,
+    summary="Record a decree moving working days and days off (regulator)",
+    openapi_extra=body_schema(CalendarCorrectionIn),
+    responses={
+        201: {"description": "Recorded; deadlines computed after it count with it"},
+        **problem_responses(401, 403, 409, 413, 415, 422, 429, 503),
+    },
+)
+def calendar_correction_route(
+    request: Request, rt: Runtime, principal: Regulator, body: Body
+) -> Response:
+    """A government decree's changes to the working calendar (``calendar.corrected``)."""
+
+    def action(request_id: RequestId | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+        _extra_members(body, {"effective_on", "days", "basis"}, "docs/export-format.md")
+        written = calendar.record_calendar_correction(
+            rt.db,
+            data={k: v for k, v in body.items() if k != "effective_on"},
+            effective_on=_effective(body.get("effective_on"), "effective_on"),
+            request=request_id,
+        )
+        rt.metrics.appends.labels(written.entry.kind).inc()
+        payload = {
+            "index": written.index,
+            "tree_size": written.size,
+            "entry": written.entry.model_dump(mode="json"),
         }
         return 201, payload, {}
 

@@ -34,6 +34,7 @@ from node.domain.lifecycle import recorded_on
 from node.domain.model import EmissionState, EmissionStatus, IssuerState
 from node.errors import (
     ConfigError,
+    RuleViolation,
 )
 from node.keys import create_keystore, note_signer
 from node.ledger.export import checkpoint_json
@@ -98,6 +99,11 @@ prove_app = typer.Typer(help="Proofs as JSON on stdout.", no_args_is_help=True)
 app.add_typer(issuer_app, name="issuer")
 app.add_typer(emission_app, name="emission")
 app.add_typer(log_app, name="log")
+calendar_app = typer.Typer(
+    help="The working calendar: record a decree that moves days, show the recorded corrections.",
+    no_args_is_help=True,
+)
+app.add_typer(calendar_app, name="calendar")
 log_app.add_typer(prove_app, name="prove")
 
 _Register = Callable[[typer.Typer], None]
@@ -712,6 +718,134 @@ def emission_history(ctx: typer.Context, key: str, as_json: JsonOption = False) 
             entry.kind,
             record.recorded_at,
             f"{basis.type.value} {basis.number}" if basis is not None else "",
+        )
+    _out().print(table)
+
+
+# ============================================================================================
+# calendar
+# ============================================================================================
+
+
+def _calendar_day(text: str) -> dict[str, str]:
+    """``2026-03-14=working_day`` as a day of a correction.
+
+    Raises:
+        RuleViolation: not DATE=working_day or DATE=day_off.
+    """
+    day, sep, becomes = text.partition("=")
+    becomes = becomes.strip().replace("-", "_")
+    try:
+        date.fromisoformat(day.strip())
+    except ValueError:
+        sep = ""
+    if not sep or becomes not in ("working_day", "day_off"):
+        raise RuleViolation(
+            field="--day",
+            rule="calendar-day",
+            paragraph="docs/regulatory-notes.md",
+            message=f"{text!r} must be YYYY-MM-DD=working_day or YYYY-MM-DD=day_off",
+        )
+    return {"day": day.strip(), "becomes": becomes}
+
+
+@calendar_app.command("correct")
+def calendar_correct(
+    ctx: typer.Context,
+    days: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--day",
+            help="DATE=working_day or DATE=day_off: what the decree makes the day (repeatable).",
+        ),
+    ] = None,
+    number: Annotated[
+        str | None, typer.Option("--decree-number", help="The decree's number.")
+    ] = None,
+    decree_date: Annotated[
+        datetime | None,
+        typer.Option("--decree-date", formats=DATE_FORMATS, help="The decree's date."),
+    ] = None,
+    issued_by: Annotated[
+        str | None, typer.Option("--issued-by", help="Who issued the decree.")
+    ] = None,
+    on: OnOption = None,
+    data: DataOption = None,
+    assignments: SetOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a government decree that moves working days and days off.
+
+    Deadlines computed after the entry count with it, on this node and in every replay of the
+    log (check, rebuild, the auditor), whatever version of the holiday library each has;
+    deadlines computed before keep their dates. E.g. a Saturday made a working day and the
+    Monday it lends made a day off:
+
+        tamga calendar correct --day 2026-03-14=working_day --day 2026-03-23=day_off
+        --decree-number 77 --decree-date 2026-02-20 --issued-by "Cabinet of Ministers"
+    """
+    from node.services.calendar import record_calendar_correction
+    from node.services.database import Database
+
+    rt = _runtime(ctx)
+    fields = apply_assignments(read_mapping(data) if data else {}, assignments or [])
+    if days:
+        fields["days"] = [_calendar_day(text) for text in days]
+    basis = dict(fields.get("basis") or {})
+    basis.setdefault("type", "government_decree")
+    for key, value in (
+        ("number", number),
+        ("date", decree_date.date().isoformat() if decree_date else None),
+        ("issued_by", issued_by),
+    ):
+        if value is not None:
+            basis[key] = value
+    fields["basis"] = basis
+    with _ledger(rt) as ledger:
+        written = record_calendar_correction(
+            Database(ledger=ledger), data=fields, effective_on=_to_date(on)
+        )
+    if as_json:
+        _echo_json(
+            {
+                "index": written.index,
+                "size": written.size,
+                "entry": written.entry.model_dump(mode="json"),
+            }
+        )
+        return
+    changed = ", ".join(f"{d.day} {d.becomes.value}" for d in written.entry.days)
+    _out().print(f"recorded calendar.corrected (entry {written.index}): {changed}")
+
+
+@calendar_app.command("show")
+def calendar_show(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Every day a recorded decree set, in log order."""
+    from node.services.calendar import calendar_corrections
+    from node.services.database import Database
+
+    rt = _runtime(ctx)
+    with _ledger(rt) as ledger:
+        found = calendar_corrections(Database(ledger=ledger))
+    if as_json:
+        _echo_json(
+            [
+                {
+                    "day": c.day.isoformat(),
+                    "becomes": "working_day" if c.working else "day_off",
+                    "entry": c.index,
+                    "decree": c.decree,
+                }
+                for c in found
+            ]
+        )
+        return
+    table = Table(title="Calendar corrections")
+    for column in ("day", "becomes", "entry", "decree"):
+        table.add_column(column)
+    for c in found:
+        table.add_row(
+            c.day.isoformat(), "working day" if c.working else "day off", str(c.index), c.decree
         )
     _out().print(table)
 

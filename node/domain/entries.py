@@ -146,6 +146,7 @@ class DocumentType(StrEnum):
     NOTICE = "notice"  # Reg. §54-55
     CONTRACT = "contract"  # a miner's power supply or equipment purchase (Law art. 16.2)
     CONCLUSION = "conclusion"  # a safety authority's conclusion on premises (Law art. 16.2)
+    GOVERNMENT_DECREE = "government_decree"  # moves working days and days off (calendar.corrected)
     OTHER = "other"
 
 
@@ -651,6 +652,42 @@ class EmissionFeePaid(EmissionEntry):
 
 
 # --------------------------------------------------------------------------------------------
+# Calendar entries: the government's decrees that move working days and days off, recorded so
+# that every replay of the log counts deadlines on the same calendar (node/domain/calendar.py).
+# --------------------------------------------------------------------------------------------
+
+CALENDAR_SUBJECT: Final = "calendar"
+"""The subject of every calendar entry (never an issuer code nor an application number)."""
+
+
+class DayStatus(StrEnum):
+    """What a day becomes by a decree."""
+
+    WORKING_DAY = "working_day"
+    DAY_OFF = "day_off"
+
+
+class CalendarDay(WireModel):
+    """One day a decree changes and what it becomes."""
+
+    day: dt.date
+    becomes: DayStatus
+
+
+class CalendarEntry(_EntryBase):
+    """Base of entries about the register's working calendar (subject ``calendar``)."""
+
+
+class CalendarCorrected(CalendarEntry):
+    """A decree moves working days and days off (e.g. a Saturday made a working day for a day
+    off moved next to a holiday); deadlines computed after the entry count with it. ``basis``
+    is the decree (a ``government_decree``)."""
+
+    kind: Literal["calendar.corrected"] = "calendar.corrected"
+    days: Annotated[tuple[CalendarDay, ...], Field(min_length=1, max_length=366)]
+
+
+# --------------------------------------------------------------------------------------------
 # On-chain verification entries (node/verification): what was read from the declared chain,
 # findings opened and resolved, accepted proofs of wallet control, filed contract sources.
 # They record observations; they never change an emission's lifecycle status.
@@ -980,13 +1017,20 @@ AnyVerificationEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
 ]
 """Any on-chain verification entry."""
 
+AnyCalendarEntry: TypeAlias = CalendarCorrected
+"""Any calendar entry."""
+
 Entry: TypeAlias = Annotated[
-    Union[AnyIssuerEntry, AnyEmissionEntry, AnyVerificationEntry, AnyMinerEntry],  # noqa: UP007
+    Union[  # noqa: UP007
+        AnyIssuerEntry, AnyEmissionEntry, AnyVerificationEntry, AnyMinerEntry, AnyCalendarEntry
+    ],
     Field(discriminator="kind"),
 ]
 """Any register entry; ``kind`` selects the model."""
 
-ENTRY_TYPES: Final[dict[str, type[IssuerEntry] | type[EmissionEntry] | type[MinerEntry]]] = {
+ENTRY_TYPES: Final[
+    dict[str, type[IssuerEntry] | type[EmissionEntry] | type[MinerEntry] | type[CalendarEntry]]
+] = {
     cls.model_fields["kind"].default: cls
     for cls in (
         IssuerRegistered,
@@ -1034,6 +1078,7 @@ ENTRY_TYPES: Final[dict[str, type[IssuerEntry] | type[EmissionEntry] | type[Mine
         MinerTerminated,
         MinerInfoRequested,
         MinerInfoProvided,
+        CalendarCorrected,
     )
 }
 """Every entry kind and its model."""
@@ -1042,6 +1087,7 @@ ISSUER_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("issuer."
 EMISSION_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("emission."))
 VERIFICATION_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("verification."))
 MINER_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("miner."))
+CALENDAR_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("calendar."))
 
 ENTRY_ADAPTER: Final[TypeAdapter[Entry]] = TypeAdapter(Entry, config=ConfigDict(defer_build=True))
 """Validates any entry by its ``kind``; built on first use, like the models."""
@@ -1110,12 +1156,14 @@ def decode_entry(data: bytes) -> Entry:
 
 
 def entry_subject(entry: Entry) -> tuple[str, str]:
-    """What the entry is about: ``("issuer", code)``, ``("miner", certificate)`` or
-    ``("emission", key-as-given)``."""
+    """What the entry is about: ``("issuer", code)``, ``("miner", certificate)``,
+    ``("calendar", "calendar")`` or ``("emission", key-as-given)``."""
     if isinstance(entry, IssuerEntry):
         return ("issuer", entry.issuer)
     if isinstance(entry, MinerEntry):
         return ("miner", entry.miner)
+    if isinstance(entry, CalendarEntry):
+        return ("calendar", CALENDAR_SUBJECT)
     return ("emission", entry.emission)
 
 

@@ -11,6 +11,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ValidationError
 
 from node.domain.entries import (
+    CALENDAR_KINDS,
     ENTRY_ADAPTER,
     ENTRY_TYPES,
     EmissionApplied,
@@ -333,6 +334,26 @@ def miner_event_entry(
     )
 
 
+def calendar_entry(
+    *, data: Mapping[str, Any], recorded_at: dt.datetime, effective_on: dt.date
+) -> Entry:
+    """Build a ``calendar.corrected`` entry from loose data (``days``, ``basis``).
+
+    Raises:
+        RuleViolation: rule "reserved-field" when ``data`` sets kind/dates itself; rule
+            "entry-field" naming the first bad field otherwise (docs/export-format.md).
+    """
+    return _loose_entry(
+        "calendar.corrected",
+        kinds=tuple(sorted(CALENDAR_KINDS)),
+        what="a calendar correction",
+        subject=None,
+        data=data,
+        recorded_at=recorded_at,
+        effective_on=effective_on,
+    )
+
+
 def parse_miner_filing(data: Any) -> MinerFiling:
     """Validate a miner's filing (Law art. 16.2) from loose data (YAML, JSON).
 
@@ -357,7 +378,7 @@ def _loose_entry(
     *,
     kinds: tuple[str, ...],
     what: str,
-    subject: tuple[str, str],
+    subject: tuple[str, str] | None,
     data: Mapping[str, Any],
     recorded_at: dt.datetime,
     effective_on: dt.date,
@@ -369,8 +390,8 @@ def _loose_entry(
             paragraph="docs/export-format.md",
             message=f"{kind!r} is not {what}; one of: {', '.join(kinds)}",
         )
-    subject_field, key = subject
-    clash = sorted({"kind", subject_field, "recorded_at", "effective_on"} & set(data))
+    reserved = {"kind", "recorded_at", "effective_on"} | ({subject[0]} if subject else set())
+    clash = sorted(reserved & set(data))
     if clash:
         raise RuleViolation(
             field=clash[0],
@@ -378,13 +399,9 @@ def _loose_entry(
             paragraph="docs/export-format.md",
             message=f"{clash[0]!r} is given separately, not inside the event data",
         )
-    payload = {
-        **data,
-        "kind": kind,
-        subject_field: key,
-        "recorded_at": recorded_at,
-        "effective_on": effective_on,
-    }
+    payload = {**data, "kind": kind, "recorded_at": recorded_at, "effective_on": effective_on}
+    if subject is not None:
+        payload[subject[0]] = subject[1]
     try:
         return ENTRY_ADAPTER.validate_python(payload)
     except ValidationError as exc:
@@ -401,6 +418,7 @@ __all__ = [
     "FounderKind",
     "IssuerFiling",
     "application_entry",
+    "calendar_entry",
     "check_issuer_filing",
     "event_entry",
     "founders_record",

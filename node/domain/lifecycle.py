@@ -30,7 +30,9 @@ Statuses and events (``*`` = allowed from every status of the box; ``=`` = statu
     REGISTERED … CIRCULATING, SUSPENDED ──whitepaper_amendment_requested / _amended (Reg. §7)──► =
     every status but REFUSED ──fee_paid (Reg. §28)──► =
 
-Deadlines are computed in Kyrgyz working days through an injected WorkingCalendar.
+Deadlines are computed in Kyrgyz working days through an injected WorkingCalendar; a term
+counted in calendar days that ends on a non-working day ends on the next working day (Civil
+Code of the KR; ``calendar.end_of_term``).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Final, Literal
 
-from node.domain.calendar import WorkingCalendar, add_calendar_days
+from node.domain.calendar import WorkingCalendar, add_calendar_days, end_of_term
 from node.domain.fee import quarter_end as _quarter_end
 from node.domain.model import Deadline, EmissionStatus, IssuerStatus
 
@@ -243,9 +245,12 @@ def earliest_placement(published_on: date, calendar: WorkingCalendar) -> date:
     return calendar.add_working_days(published_on, 5)
 
 
-def report_deadline(ended_on: date) -> Deadline:
-    """The results report is due within 30 calendar days after placement ends (Reg. §30)."""
-    return Deadline(RESULTS_REPORT, add_calendar_days(ended_on, 30), "Reg. §30")
+def report_deadline(ended_on: date, calendar: WorkingCalendar) -> Deadline:
+    """The results report is due within 30 calendar days after placement ends (Reg. §30); on
+    a non-working 30th day, on the next working day (Civil Code of the KR)."""
+    return Deadline(
+        RESULTS_REPORT, end_of_term(add_calendar_days(ended_on, 30), calendar), "Reg. §30"
+    )
 
 
 def recognition_deadline(reported_on: date, calendar: WorkingCalendar) -> Deadline:
@@ -294,10 +299,11 @@ def results_disclosure_deadline(recognized_on: date, calendar: WorkingCalendar) 
     return Deadline(RESULTS_DISCLOSURE, calendar.add_working_days(recognized_on, 5), "Reg. §40")
 
 
-def prenotice_deadline(decided_on: date) -> Deadline:
+def prenotice_deadline(decided_on: date, calendar: WorkingCalendar) -> Deadline:
     """The preliminary notice of a cancellation goes out the day after the decision (Reg. §55:
-    "the day following", a calendar day; see docs/regulatory-notes.md)."""
-    return Deadline(PRENOTICE, add_calendar_days(decided_on, 1), "Reg. §55")
+    "the day following", a calendar day); when that day is not a working day, on the next
+    working day (Civil Code of the KR; see docs/regulatory-notes.md)."""
+    return Deadline(PRENOTICE, end_of_term(add_calendar_days(decided_on, 1), calendar), "Reg. §55")
 
 
 def unplaced_cancellation_deadline(recognized_on: date, calendar: WorkingCalendar) -> Deadline:

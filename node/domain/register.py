@@ -11,7 +11,7 @@ from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decima
 from typing import Any, Final, Protocol, assert_never
 
 from node.domain import lifecycle as lc
-from node.domain.calendar import WorkingCalendar
+from node.domain.calendar import CalendarCorrections, WorkingCalendar, corrected_calendar
 from node.domain.collateral import (
     appraisal_valid_until,
     check_appraisal_current,
@@ -21,9 +21,11 @@ from node.domain.collateral import (
     check_manager,
     requirement_met,
 )
+from node.domain.corrections import correct_calendar
 from node.domain.entries import (
     AnyEmissionEntry,
     AnyVerificationEntry,
+    CalendarCorrected,
     DocumentType,
     EmissionApplied,
     EmissionCancellationNotified,
@@ -145,41 +147,58 @@ class RegisterView(Protocol):
 
     def miner_count(self) -> int:
         """How many miners were ever registered."""
+
+    def calendar_corrections(self) -> CalendarCorrections:
+        """The calendar corrections recorded so far (``calendar.corrected``, in log order)."""
         ...
 
 
 @dataclass(frozen=True, slots=True)
 class Effects:
     """New states of everything an entry changes (store each by code / application number /
-    certificate number)."""
+    certificate number; ``calendar``: the register's calendar corrections after the entry, when
+    it changed them)."""
 
     issuers: tuple[IssuerState, ...] = ()
     emissions: tuple[EmissionState, ...] = ()
     miners: tuple[MinerState, ...] = ()
+    calendar: CalendarCorrections | None = None
 
 
 def apply_entry(view: RegisterView, entry: Entry, *, calendar: WorkingCalendar) -> Effects:
     """Validate ``entry`` against ``view`` and return the new states it produces.
 
     Pure: reads ``view``, writes nothing. Emission states are keyed for storage by their
-    ``application_no`` (stable); ``emission.registered`` adds the regno to it.
+    ``application_no`` (stable); ``emission.registered`` adds the regno to it. Deadlines are
+    counted on ``calendar`` as corrected by the ``calendar.corrected`` entries before this one
+    (``view.calendar_corrections()``), so every replay counts them alike.
 
     Raises:
         IllegalTransition: the event is not allowed in the current status (lifecycle table).
         RuleViolation: any other rule is broken (field, rule and paragraph named); unknown issuer
             or emission included.
     """
-    if isinstance(entry, IssuerEntry):
-        return _ISSUER_HANDLERS[entry.kind](view, entry, calendar)
-    if isinstance(entry, MinerEntry):
+    if isinstance(entry, CalendarCorrected):
+        return _calendar_corrected(view, entry)
+    if isinstance(entry, VerificationEntry):
+        return _apply_verification_entry(view, entry)
+    if isinstance(entry, MinerEntry):  # Law art. 14-16: no term counted in working days
         _check_recorded_after(entry)
         miner = apply_miner_entry(
             view.miner(entry.miner), entry, taken=lambda c: view.miner(c) is not None
         )
         return Effects(miners=(miner,))
-    if isinstance(entry, VerificationEntry):
-        return _apply_verification_entry(view, entry)
+    calendar = corrected_calendar(calendar, view.calendar_corrections())
+    if isinstance(entry, IssuerEntry):
+        return _ISSUER_HANDLERS[entry.kind](view, entry, calendar)
     return _apply_emission_entry(view, entry, calendar)
+
+
+def _calendar_corrected(view: RegisterView, entry: CalendarCorrected) -> Effects:
+    _check_recorded_after(entry)
+    # the decree is the basis of the entry (Reg. §63)
+    _check_basis(entry, frozenset({DocumentType.GOVERNMENT_DECREE}), "Reg. §63")
+    return Effects(calendar=correct_calendar(view.calendar_corrections(), entry))
 
 
 class MemoryRegister:
@@ -191,6 +210,7 @@ class MemoryRegister:
         self._by_regno: dict[str, str] = {}  # regno -> application number
         self._by_issuer: dict[str, list[str]] = {}  # issuer code -> application numbers
         self._miners: dict[str, MinerState] = {}  # by certificate number
+        self._calendar = CalendarCorrections()
 
     def issuer(self, code: str) -> IssuerState | None:
         """The issuer with this code, if any."""
@@ -224,6 +244,10 @@ class MemoryRegister:
         """All miners, by certificate number."""
         return [self._miners[c] for c in sorted(self._miners)]
 
+    def calendar_corrections(self) -> CalendarCorrections:
+        """The calendar corrections applied so far."""
+        return self._calendar
+
     def apply(self, entry: Entry, *, calendar: WorkingCalendar) -> Effects:
         """Validate and apply ``entry``; the register is unchanged when it raises.
 
@@ -236,6 +260,8 @@ class MemoryRegister:
 
     def store(self, effects: Effects) -> None:
         """Store already validated states."""
+        if effects.calendar is not None:
+            self._calendar = effects.calendar
         for i in effects.issuers:
             self._issuers[i.code] = i
         for e in effects.emissions:
@@ -1093,7 +1119,7 @@ def _placement_ended(
     )
     return dict(
         placement_ended_on=on,
-        deadlines=(*deadlines, lc.report_deadline(on)),
+        deadlines=(*deadlines, lc.report_deadline(on, cal)),
         missed=missed,
     )
 
@@ -1355,7 +1381,7 @@ def _cancelled(
         suspended_from=None,
         deadlines=(
             *kept,
-            lc.prenotice_deadline(on),  # Reg. §55: the next day
+            lc.prenotice_deadline(on, cal),  # Reg. §55: the next day (a working one)
             lc.notification_deadline(on, cal),  # Reg. §55: written, within 3 working days
             lc.publication_deadline(on, cal),  # Reg. §56
         ),

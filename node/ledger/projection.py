@@ -6,7 +6,10 @@ import json
 from collections.abc import Collection, Mapping, MutableMapping, Sequence
 from typing import Any
 
+from node.domain.calendar import CalendarCorrections
 from node.domain.canonical import canonical_json
+from node.domain.corrections import correct_calendar
+from node.domain.entries import CALENDAR_SUBJECT, CalendarCorrected, decode_entry
 from node.domain.miners import MinerState
 from node.domain.model import EmissionState, IssuerState
 from node.domain.register import Effects
@@ -119,6 +122,8 @@ class StagedView:
         self._application_count: int | None = None
         self._issuer_codes: set[str] | None = None
         self._journal: list[tuple[MutableMapping[str, Any], str, Any]] | None = None
+        # the calendar corrections of the log (and of staged entries), under CALENDAR_SUBJECT
+        self._calendar: dict[str, CalendarCorrections] = {}
 
     # RegisterView -----------------------------------------------------------------------
     def issuer(self, code: str) -> IssuerState | None:
@@ -175,11 +180,31 @@ class StagedView:
         )
         return self._miner_count + staged
 
+    def calendar_corrections(self) -> CalendarCorrections:
+        """The log's ``calendar.corrected`` entries folded in order, plus staged ones (read from
+        the journal once per transaction: they have no projection rows of their own)."""
+        corrections = self._calendar.get(CALENDAR_SUBJECT)
+        if corrections is None:
+            corrections = CalendarCorrections()
+            for record in self._reader.entries_of(CALENDAR_SUBJECT):
+                entry = decode_entry(record.leaf)
+                if isinstance(entry, CalendarCorrected):  # validated when it was appended
+                    corrections = correct_calendar(corrections, entry)
+            self._calendar[CALENDAR_SUBJECT] = corrections
+        return corrections
+
     # staging ----------------------------------------------------------------------------
     def seed(
-        self, issuers: Mapping[str, IssuerState], emissions: Mapping[str, EmissionState]
+        self,
+        issuers: Mapping[str, IssuerState],
+        emissions: Mapping[str, EmissionState],
+        *,
+        calendar: CalendarCorrections | None = None,
     ) -> None:
-        """Start from states known to equal the stored rows (they exist; nothing is dirty)."""
+        """Start from states known to equal the stored rows (they exist; nothing is dirty) and,
+        when given, the log's calendar corrections."""
+        if calendar is not None:
+            self._calendar[CALENDAR_SUBJECT] = calendar
         for code, issuer in issuers.items():
             self._issuers[code] = issuer
             self._issuer_exists[code] = True
@@ -190,6 +215,10 @@ class StagedView:
         """Every issuer and emission state this view holds (after ``flush``, all stored)."""
         issuers = {code: state for code, state in self._issuers.items() if state is not None}
         return issuers, dict(self._emissions)
+
+    def known_calendar(self) -> CalendarCorrections | None:
+        """The calendar corrections, if this view read or staged them."""
+        return self._calendar.get(CALENDAR_SUBJECT)
 
     def begin(self) -> None:
         """Start a savepoint: ``rollback`` undoes everything staged after it (one request of a
@@ -212,6 +241,8 @@ class StagedView:
     def stage(self, effects: Effects, *, idx: int) -> None:
         """Record the new states produced by entry ``idx``."""
         put = self._put
+        if effects.calendar is not None:
+            put(self._calendar, CALENDAR_SUBJECT, effects.calendar)
         for issuer in effects.issuers:
             if issuer.code not in self._issuer_exists:
                 self.issuer(issuer.code)

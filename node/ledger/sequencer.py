@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from node.checkpoint import Checkpoint, SignedCheckpoint, format_time, sign_checkpoint
 from node.clock import Clock
-from node.domain.calendar import WorkingCalendar
+from node.domain.calendar import CalendarCorrections, WorkingCalendar
 from node.domain.entries import Entry, encode_entry, entry_subject
 from node.domain.model import EmissionState, IssuerState
 from node.domain.register import RegisterView, apply_entry
@@ -65,6 +65,7 @@ class KnownState:
     head: tuple[int, bytes]
     issuers: dict[str, IssuerState]
     emissions: dict[str, EmissionState]
+    calendar: CalendarCorrections | None = None
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ class Sequencer:
             if known is not None and known.head == (size, head_root):
                 # No other writer moved the log since our last commit: the states we left are
                 # still the projection's (rebuild rewrites it with identical rows).
-                view.seed(known.issuers, known.emissions)
+                view.seed(known.issuers, known.emissions, calendar=known.calendar)
             rows: list[EntryRecord] = []
             nodes: list[tuple[NodeID, bytes]] = []
             private: list[PrivateRecord] = []
@@ -283,7 +284,12 @@ class Sequencer:
         self._tree = (tree, root)
         issuers, emissions = view.known()
         if len(emissions) <= KNOWN_STATE_LIMIT:
-            self._known = KnownState(head=(new_size, root), issuers=issuers, emissions=emissions)
+            self._known = KnownState(
+                head=(new_size, root),
+                issuers=issuers,
+                emissions=emissions,
+                calendar=view.known_calendar(),
+            )
         results: list[Integrated | RegistryError] = []
         for outcome in outcomes:
             if isinstance(outcome, RegistryError | Integrated):

@@ -12,9 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 from node.checkpoint import Checkpoint, SignedCheckpoint, format_time, parse_time
 from node.clock import Clock
-from node.domain.calendar import WorkingCalendar, kyrgyz_calendar
+from node.domain.calendar import CalendarCorrections, WorkingCalendar, kyrgyz_calendar
 from node.domain.canonical import canonical_json
-from node.domain.entries import Entry, MinerFiling, MinerRegistered, decode_entry, entry_subject
+from node.domain.corrections import correct_calendar
+from node.domain.entries import (
+    CALENDAR_SUBJECT,
+    CalendarCorrected,
+    Entry,
+    MinerFiling,
+    MinerRegistered,
+    decode_entry,
+    entry_subject,
+)
 from node.domain.filings import (
     EmissionFiling,
     IssuerFiling,
@@ -556,6 +565,20 @@ class Ledger:
                 raise NotFound(kind="emission", key=key)
             records = reader.entries_of(subject)
         return [(record, decode_entry(record.leaf)) for record in records]
+
+    def calendar_entries(self) -> list[EntryRecord]:
+        """Every ``calendar.corrected`` entry, oldest first."""
+        with self.store.read() as reader:
+            return reader.entries_of(CALENDAR_SUBJECT)
+
+    def calendar_corrections(self) -> CalendarCorrections:
+        """The calendar corrections the log holds, folded in log order."""
+        corrections = CalendarCorrections()
+        for record in self.calendar_entries():
+            entry = decode_entry(record.leaf)
+            if isinstance(entry, CalendarCorrected):  # validated when it was appended
+                corrections = correct_calendar(corrections, entry)
+        return corrections
 
     def entries(self, start: int = 0, end: int | None = None) -> list[EntryRecord]:
         """Entries ``start <= idx < end`` (default: to the head)."""

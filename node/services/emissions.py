@@ -168,7 +168,7 @@ def _dry_run(db: Database, filing: EmissionFiling, registration: Registration) -
     ledger = db.ledger
     issuer = ledger.issuer(filing.issuer)
     scratch = MemoryRegister()
-    scratch.store(Effects(issuers=(issuer,)))
+    scratch.store(Effects(issuers=(issuer,), calendar=ledger.calendar_corrections()))
     recorded_at = db.clock.now()
     scratch.apply(
         application_entry(filing, application_no=_DRY_RUN_APPLICATION, recorded_at=recorded_at),

@@ -101,7 +101,11 @@ def _written(db: Database, *, certificate: str, result: Integrated) -> MinerWrit
 def miners(
     db: Database, *, region: str | None = None, status: str | None = None
 ) -> list[MinerState]:
-    """The register of miners (public, Law art. 14-15), filtered by a site's region or status."""
+    """The register of miners (public, Law art. 14-15), filtered by a site's region or status.
+
+    Raises:
+        StorageError: the database failed.
+    """
     found = db.ledger.miners()
     if region is not None:
         found = [m for m in found if any(s.region.value == region for s in m.sites)]
@@ -120,5 +124,9 @@ def miner(db: Database, *, certificate: str) -> MinerState:
 
 
 def statistics(db: Database) -> list[RegionStats]:
-    """Miners working now by region, their installed power and hash rate (Law art. 15)."""
+    """Miners working now by region, their installed power and hash rate (Law art. 15).
+
+    Raises:
+        StorageError: the database failed.
+    """
     return region_stats(db.ledger.miners())

@@ -50,7 +50,7 @@ def test_planted_founders_never_leave_through_public_routes(env: ApiEnv) -> None
         "/docs",
         "/static/style.css",
     ]
-    assert len(paths) == 30  # every public GET of the OpenAPI document
+    assert len(paths) == 31  # every public GET of the OpenAPI document
     assert {
         "/v1/emissions",
         "/metrics",

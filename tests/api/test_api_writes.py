@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -414,3 +414,51 @@ def test_writes_on_sqlite_and_postgres(env_any: ApiEnv) -> None:
     again = burn(env_any, env_any.key, "issuer", **{"Idempotency-Key": "pg-1"})
     assert again.headers["idempotent-replayed"] == "true"
     assert size(env_any) == before + 1
+
+
+# ---- the working calendar (regulator only) -----------------------------------------------------
+
+DECREE = {
+    "type": "government_decree",
+    "number": "612",
+    "date": "2026-11-20",
+    "issued_by": "Cabinet of Ministers",
+}
+
+
+def test_a_calendar_correction_is_the_regulator_s(env: ApiEnv) -> None:
+    before = size(env)
+    body = {
+        "effective_on": "2026-11-20",
+        "days": [{"day": "2026-12-26", "becomes": "working_day"}],
+        "basis": DECREE,
+    }
+    for who in ("issuer", "auditor"):
+        problem(env.client.post("/v1/calendar/corrections", json=body, headers=env.auth(who)), 403)
+    assert size(env) == before
+    done = env.client.post("/v1/calendar/corrections", json=body, headers=env.auth("regulator"))
+    assert done.status_code == 201, done.text
+    assert done.json()["entry"]["kind"] == "calendar.corrected"
+    assert done.json()["index"] == before and size(env) == before + 1
+    assert env.ledger.calendar_corrections().status(date(2026, 12, 26)) is True
+    shown = env.client.get("/v1/calendar/corrections").json()["items"]  # public
+    assert shown == [
+        {
+            "day": "2026-12-26",
+            "becomes": "working_day",
+            "entry": before,
+            "decree": "612 of 2026-11-20, Cabinet of Ministers",
+        }
+    ]
+    # the public read model moves past the entry (it changes no emission)
+    assert env.client.get(f"/v1/emissions/{env.key}").status_code == 200
+    again = env.client.post("/v1/calendar/corrections", json=body, headers=env.auth("regulator"))
+    assert problem(again, 422)["rule"] == "calendar-day-unchanged"
+    other = {**body, "basis": {**DECREE, "type": "authority_decision"}}
+    wrong = env.client.post("/v1/calendar/corrections", json=other, headers=env.auth("regulator"))
+    assert problem(wrong, 422)["field"] == "basis.type"
+    extra = env.client.post(
+        "/v1/calendar/corrections", json={**body, "kind": "x"}, headers=env.auth("regulator")
+    )
+    assert problem(extra, 422)["field"] == "kind"
+    assert size(env) == before + 1

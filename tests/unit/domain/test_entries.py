@@ -21,6 +21,7 @@ from node.domain.entries import (
     ENTRY_TYPES,
     ISSUER_KINDS,
     MINER_KINDS,
+    CalendarCorrected,
     EmissionFeePaid,
     EmissionPartialBurn,
     EmissionRefused,
@@ -75,8 +76,26 @@ KINDS = [
     "emission.documents_amended",
     *VERIFICATION_KINDS,
     *MINER_KINDS,
+    "calendar.corrected",
 ]
 ON = date(2026, 9, 1)
+
+
+def calendar_entry() -> Entry:
+    return CalendarCorrected(
+        recorded_at=at(ON),
+        effective_on=ON,
+        basis={  # type: ignore[arg-type]
+            "type": "government_decree",
+            "number": "512",
+            "date": ON,
+            "issued_by": "Cabinet of Ministers",
+        },
+        days=(  # type: ignore[arg-type]
+            {"day": date(2026, 12, 26), "becomes": "working_day"},
+            {"day": date(2026, 12, 31), "becomes": "day_off"},
+        ),
+    )
 
 
 def issuer_entries() -> list[Entry]:
@@ -114,7 +133,7 @@ def one_of_each() -> list[Entry]:
     applied = application_entry(emission_filing(), application_no=APP, recorded_at=at(ON))
     events = [sample_event(k, ON, REGNO) for k in EMISSION_EVENT_KINDS]
     checks = [sample_verification(k, ON, REGNO) for k in VERIFICATION_KINDS]
-    return [*issuer_entries(), applied, *events, *checks, *miner_entries()]
+    return [*issuer_entries(), applied, *events, *checks, *miner_entries(), calendar_entry()]
 
 
 def miner_entries() -> list[Entry]:
@@ -382,6 +401,7 @@ def test_entry_subject() -> None:
     assert subjects["emission.applied"] == ("emission", APP)
     assert subjects["emission.cancelled"] == ("emission", REGNO)
     assert {s[0] for k, s in subjects.items() if k.startswith("emission.")} == {"emission"}
+    assert subjects["calendar.corrected"] == ("calendar", "calendar")
 
 
 def test_entries_are_frozen() -> None:

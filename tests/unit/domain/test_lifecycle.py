@@ -154,8 +154,21 @@ def test_earliest_placement_after_the_may_holidays() -> None:
 
 
 def test_report_deadline_is_in_calendar_days() -> None:
-    assert lc.report_deadline(date(2026, 7, 31)) == Deadline(
-        "results_report", date(2026, 8, 30), "Reg. §30"
+    # ended Tue 30 June 2026: the 30th calendar day is Thu 30 July, a working day
+    assert lc.report_deadline(date(2026, 6, 30), CAL) == Deadline(
+        "results_report", date(2026, 7, 30), "Reg. §30"
+    )
+
+
+def test_a_calendar_day_term_ending_on_a_non_working_day_ends_on_the_next_working_day() -> None:
+    # Civil Code of the KR: ended Fri 31 July 2026, the 30th day is Sun 30 August, and Mon 31
+    # August is Independence Day: the term ends on Tue 1 September
+    assert lc.report_deadline(date(2026, 7, 31), CAL) == Deadline(
+        "results_report", date(2026, 9, 1), "Reg. §30"
+    )
+    # Reg. §55 "the day following": a decision of Fri 4 December 2026 -> Mon 7 December
+    assert lc.prenotice_deadline(date(2026, 12, 4), CAL) == Deadline(
+        "prenotice", date(2026, 12, 7), "Reg. §55"
     )
 
 

@@ -163,8 +163,10 @@ def test_full_lifecycle_walk() -> None:
 
     ended = walk_one(reg, "placement_ended", ENDED_ON)
     assert ended.status is S.PLACEMENT_ENDED
+    # the 30th day, Sun 30 August, and Mon 31 August (Independence Day) are days off: the term
+    # ends on the next working day (Civil Code of the KR)
     assert ended.deadline("results_report") == Deadline(
-        "results_report", date(2026, 8, 30), "Reg. §30"
+        "results_report", date(2026, 9, 1), "Reg. §30"
     )
     reported = walk_one(
         reg,
@@ -831,10 +833,20 @@ def test_results_report_rules(
 def test_late_report_is_recorded() -> None:
     reg = fresh("placement_ended")
     late = _report().model_copy(
-        update={"effective_on": date(2026, 8, 31), "recorded_at": at(date(2026, 8, 31))}
+        update={"effective_on": date(2026, 9, 2), "recorded_at": at(date(2026, 9, 2))}
     )
     reg.apply(late, calendar=CAL)
-    assert state(reg).missed == (Deadline("results_report", date(2026, 8, 30), "Reg. §30"),)
+    assert state(reg).missed == (Deadline("results_report", date(2026, 9, 1), "Reg. §30"),)
+
+
+def test_a_report_on_the_next_working_day_after_a_term_ending_on_a_day_off_is_on_time() -> None:
+    # Civil Code of the KR: the 30th day is Sun 30 August 2026, Mon 31 August a holiday
+    reg = fresh("placement_ended")
+    on_time = _report().model_copy(
+        update={"effective_on": date(2026, 9, 1), "recorded_at": at(date(2026, 9, 1))}
+    )
+    reg.apply(on_time, calendar=CAL)
+    assert state(reg).missed == ()
 
 
 # ============================================================================================

@@ -249,18 +249,28 @@ def test_proceeds_are_returned_only_for_failed_or_invalid_issues() -> None:
     _refused(reg, "proceeds_returned", date(2026, 9, 2), "not-failed-or-invalid", amount="1.00")
 
 
-def test_cancellation_is_prenotified_the_next_calendar_day() -> None:
+def test_cancellation_is_prenotified_the_next_day_or_the_next_working_day() -> None:
     reg = fresh("recognized_successful")
-    on = date(2026, 8, 28)  # a Friday: the preliminary notice is due on Saturday (Reg. §55)
+    on = date(2026, 8, 28)  # a Friday: "the day following" (Reg. §55) is Saturday 29 August,
+    # a day off, as are Sunday and Monday 31 August (Independence Day): the term ends on
+    # Tuesday 1 September (Civil Code of the KR, a term ending on a non-working day)
     cancelled = _do(reg, "cancelled", on, ground="authority_decision", basis=authority(on))
-    assert cancelled.deadline("prenotice") == Deadline("prenotice", date(2026, 8, 29), "Reg. §55")
+    assert cancelled.deadline("prenotice") == Deadline("prenotice", date(2026, 9, 1), "Reg. §55")
     # the written notice: 3 working days, past the 31 August holiday
     assert cancelled.deadline("notification") == Deadline(
         "notification", date(2026, 9, 3), "Reg. §55"
     )
-    late = _do(reg, "cancellation_prenotified", date(2026, 8, 31))
-    assert Deadline("prenotice", date(2026, 8, 29), "Reg. §55") in late.missed
-    _refused(reg, "cancellation_prenotified", date(2026, 8, 31), "already-prenotified")
+    late = _do(reg, "cancellation_prenotified", date(2026, 9, 2))
+    assert Deadline("prenotice", date(2026, 9, 1), "Reg. §55") in late.missed
+    _refused(reg, "cancellation_prenotified", date(2026, 9, 2), "already-prenotified")
+
+
+def test_a_prenotice_the_next_working_day_after_a_decision_before_a_weekend_is_on_time() -> None:
+    reg = fresh("recognized_successful")
+    on = date(2026, 8, 28)
+    _do(reg, "cancelled", on, ground="authority_decision", basis=authority(on))
+    done = _do(reg, "cancellation_prenotified", date(2026, 9, 1))
+    assert done.missed == ()
 
 
 # ---- placement venue (Reg. §22) ----------------------------------------------------------------
