@@ -236,3 +236,21 @@ def test_keys_expire_after_their_ttl(env: ApiEnv) -> None:
     assert store.expire_keys(before=env.clock.now() - timedelta(days=1)) == 1
     assert key_row(env, write, "k-6") is None
     assert env.ledger.expire_requests(before=env.clock.now() - timedelta(days=1)) == 2
+
+
+def test_a_token_the_database_cannot_read_now_is_503_not_401(
+    env: ApiEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the database down, a valid token cannot be checked: the client must retry (503 with
+    Retry-After), not give up on a 401 (the crash rounds met this with PostgreSQL stopped)."""
+    from node.errors import StorageError
+
+    def unavailable(_authorization: str | None) -> None:
+        raise StorageError("connection refused")
+
+    write = WRITES["emission-event"](env)
+    monkeypatch.setattr(runtime(env), "principal_for", unavailable)
+    response = post(env, write, "k-7")
+    body = problem(response, 503)
+    assert body["type"] == "/v1/problems/unavailable"
+    assert response.headers["retry-after"]

@@ -43,17 +43,24 @@ class PostgresServer:
     port: int
     bin_dir: Path
     run_as: str | None
+    durable: bool = False
 
     @classmethod
-    def start(cls) -> PostgresServer:
-        """initdb a cluster in a temporary directory and start it on a free loopback port."""
+    def start(cls, *, durable: bool = False) -> PostgresServer:
+        """initdb a cluster in a temporary directory and start it on a free loopback port.
+
+        ``durable``: a commit is acknowledged only once its WAL is written
+        (``synchronous_commit=on``), so an immediate stop (the server process dies, not the
+        machine: ``fsync`` stays off) loses no acknowledged transaction; the default suits
+        tests that never stop the server.
+        """
         bin_dir = _bin_dir()
         root = Path(tempfile.mkdtemp(prefix="tamga-pg-"))
         run_as = "postgres" if os.geteuid() == 0 else None  # postgres refuses to run as root
         if run_as:
             pw = pwd.getpwnam(run_as)
             os.chown(root, pw.pw_uid, pw.pw_gid)
-        server = cls(root=root, port=_free_port(), bin_dir=bin_dir, run_as=run_as)
+        server = cls(root=root, port=_free_port(), bin_dir=bin_dir, run_as=run_as, durable=durable)
         server._run(
             "initdb",
             "-D",
@@ -66,15 +73,33 @@ class PostgresServer:
             "-E",
             "UTF8",
         )
-        opts = (
-            f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
-        server._run(
-            "pg_ctl", "-D", str(root / "data"), "-o", opts, "-l", str(root / "log"), "-w", "start"
-        )
-        server._wait()
+        server.resume()
         return server
+
+    def resume(self) -> None:
+        """Start the server (again, after ``stop_immediate``) on the same port and data."""
+        commit = "on" if self.durable else "off"
+        opts = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-c synchronous_commit={commit} -c full_page_writes=off -c max_connections=200"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.root / "data"),
+            "-o",
+            opts,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "start",
+        )
+        self._wait()
+
+    def stop_immediate(self) -> None:
+        """``pg_ctl stop -m immediate``: every server process quits at once, without a
+        checkpoint (what a crash of the server looks like); ``resume`` recovers from the WAL."""
+        self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "stop")
 
     def _run(self, tool: str, *args: str) -> None:
         cmd = [str(self.bin_dir / tool), *args]
