@@ -1,4 +1,4 @@
-"""The state root: a Merkle tree over every emission's and miner's canonical public state, by key."""
+"""The state root: a Merkle tree over every emission's and miner's public state, by key."""
 
 from __future__ import annotations
 
