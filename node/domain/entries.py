@@ -390,6 +390,16 @@ class IssuerUpdated(IssuerEntry):
     legal_registration: LegalRegistrationData | None = None
 
 
+class IssuerNameReviewed(IssuerEntry):
+    """The authority's decision on an issuer's name put to review because it holds a word of
+    Law art. 37.3 only inside another word (a personal name built on it). ``basis`` required;
+    a refused name must be changed (``issuer.updated``) before the issuer's emissions are
+    registered."""
+
+    kind: Literal["issuer.name_reviewed"] = "issuer.name_reviewed"
+    decision: Literal["accepted", "refused"]
+
+
 class IssuerReorganized(IssuerEntry):
     """The issuer is reorganized into a successor issuer (Reg. §62, §64)."""
 
@@ -423,6 +433,16 @@ class EmissionRemedyRequested(EmissionEntry):
     kind: Literal["emission.remedy_requested"] = "emission.remedy_requested"
     remedy_by: dt.date
     note: str = Field(default="", max_length=2000)
+
+
+class EmissionNameReviewed(EmissionEntry):
+    """The authority's decision on a name or symbol put to review because it holds a word of
+    Law art. 37.3 only inside another word (a personal name built on it): ``accepted`` clears
+    it, ``refused`` makes it a defect of the application (Reg. §10, §17). ``basis`` required."""
+
+    kind: Literal["emission.name_reviewed"] = "emission.name_reviewed"
+    field: Literal["name", "symbol"]
+    decision: Literal["accepted", "refused"]
 
 
 class EmissionDocumentsAmended(EmissionEntry, EmissionTerms):
@@ -972,6 +992,7 @@ AnyIssuerEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
     IssuerUpdated,
     IssuerReorganized,
     IssuerLiquidated,
+    IssuerNameReviewed,
 ]
 """Any issuer entry."""
 
@@ -1005,6 +1026,7 @@ AnyEmissionEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
     EmissionCollateralReappraised,
     EmissionRemedyRequested,
     EmissionDocumentsAmended,
+    EmissionNameReviewed,
 ]
 """Any emission entry."""
 
@@ -1037,6 +1059,7 @@ ENTRY_TYPES: Final[
         IssuerUpdated,
         IssuerReorganized,
         IssuerLiquidated,
+        IssuerNameReviewed,
         EmissionApplied,
         EmissionRegistered,
         EmissionRefused,
@@ -1066,6 +1089,7 @@ ENTRY_TYPES: Final[
         EmissionCollateralReappraised,
         EmissionRemedyRequested,
         EmissionDocumentsAmended,
+        EmissionNameReviewed,
         VerificationObserved,
         VerificationFinding,
         VerificationFindingResolved,

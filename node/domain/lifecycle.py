@@ -103,6 +103,7 @@ TRANSITIONS: Final[Mapping[str, Transition]] = {
         _t("emission.registered", _ONE({S.APPLIED}), S.REGISTERED, "Reg. §10, §57"),
         _t("emission.remedy_requested", _ONE({S.APPLIED}), "same", "Reg. §37"),
         _t("emission.documents_amended", _ONE({S.APPLIED}), "same", "Reg. §37"),
+        _t("emission.name_reviewed", _ONE({S.APPLIED}), "same", "Reg. §10; Law art. 37.3"),
         _t("emission.refused", _ONE({S.APPLIED}), S.REFUSED, "Reg. §10, §17"),
         _t(
             "emission.whitepaper_amendment_requested",
@@ -183,6 +184,9 @@ ISSUER_TRANSITIONS: Final[Mapping[str, IssuerTransition]] = {
     for t in (
         IssuerTransition("issuer.registered", frozenset(), IssuerStatus.ACTIVE, "Reg. §62"),
         IssuerTransition("issuer.updated", frozenset({IssuerStatus.ACTIVE}), "same", "Reg. §62"),
+        IssuerTransition(
+            "issuer.name_reviewed", frozenset({IssuerStatus.ACTIVE}), "same", "Reg. §62"
+        ),
         IssuerTransition(
             "issuer.reorganized",
             frozenset({IssuerStatus.ACTIVE}),

@@ -81,6 +81,33 @@ class Deadline:
 
 
 @dataclass(frozen=True, slots=True)
+class NameReview:
+    """A name or symbol that holds a word of Law art. 37.3 only inside another word (a personal
+    name built on it): put to the authority, whose decision is recorded (None: pending)."""
+
+    field: str  # "name" or "symbol"
+    text: str
+    words: tuple[str, ...]
+    decision: str | None = None  # "accepted" or "refused"
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "field": self.field,
+            "text": self.text,
+            "words": list(self.words),
+            "decision": self.decision,
+        }
+
+    @classmethod
+    def from_record(cls, r: dict[str, Any]) -> NameReview:
+        """Inverse of :meth:`to_record`."""
+        return cls(
+            field=r["field"], text=r["text"], words=tuple(r["words"]), decision=r["decision"]
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Defect:
     """What is wrong with filed documents, as the rule it breaks (Reg. §17, §37): recorded with
     the application, for the authority to have remedied or to refuse on."""
@@ -227,11 +254,12 @@ class IssuerState:
     registered_on: date
     status_since: date
     successor: str | None = None
+    name_review: NameReview | None = None  # Law art. 37.3 words inside a personal name
 
     def to_record(self) -> dict[str, Any]:
         """The public record (JSON-able; no founders' data, Reg. §66)."""
         reg = self.legal_registration
-        return {
+        record: dict[str, Any] = {
             "code": self.code,
             "name": self.name,
             "region": self.region.value,
@@ -246,6 +274,9 @@ class IssuerState:
             "status_since": self.status_since.isoformat(),
             "successor": self.successor,
         }
+        if self.name_review is not None:  # only then: other issuers' records stay as they were
+            record["name_review"] = self.name_review.to_record()
+        return record
 
     @classmethod
     def from_record(cls, r: dict[str, Any]) -> IssuerState:
@@ -269,6 +300,7 @@ class IssuerState:
             registered_on=date.fromisoformat(r["registered_on"]),
             status_since=date.fromisoformat(r["status_since"]),
             successor=r["successor"],
+            name_review=NameReview.from_record(r["name_review"]) if r.get("name_review") else None,
         )
 
 
@@ -333,6 +365,7 @@ class EmissionState:
     withdrawn: int = 0  # withdrawn from circulation on failure or invalidity (Reg. §25, §53)
     proceeds_returned: Decimal | None = None  # returned to holders (Reg. §25, §53)
     defects: tuple[Defect, ...] = ()  # what the filed documents break (Reg. §17, §37)
+    name_reviews: tuple[NameReview, ...] = ()  # Law art. 37.3 words inside another word
 
     @property
     def key(self) -> str:
@@ -434,6 +467,8 @@ class EmissionState:
             record["proceeds_returned"] = dec_str(self.proceeds_returned)
         if self.defects:
             record["defects"] = [d.to_record() for d in self.defects]
+        if self.name_reviews:
+            record["name_reviews"] = [r.to_record() for r in self.name_reviews]
         return record
 
     @classmethod
@@ -498,6 +533,7 @@ class EmissionState:
             withdrawn=int(r.get("withdrawn", "0")),
             proceeds_returned=_dec_opt(r.get("proceeds_returned")),
             defects=tuple(Defect.from_record(d) for d in r.get("defects", ())),
+            name_reviews=tuple(NameReview.from_record(n) for n in r.get("name_reviews", ())),
         )
 
 

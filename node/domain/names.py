@@ -99,6 +99,7 @@ class Lexicon:
     min_dotted: int
     min_undotted: int
     glue_by_first: dict[str, tuple[str, ...]]
+    name_endings: tuple[str, ...] = ()  # surname and patronymic endings, longest first
 
 
 @lru_cache(maxsize=1)
@@ -155,6 +156,9 @@ def load_lexicon(path: Path) -> Lexicon:
             min_dotted=int(abbreviations["min_dotted"]),
             min_undotted=int(abbreviations["min_undotted"]),
             glue_by_first=glue,
+            name_endings=tuple(
+                sorted(set(data["names"]["endings"].split()), key=lambda e: (-len(e), e))
+            ),
         )
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, re.error) as exc:
         raise ConfigError(f"the name lexicon {path} is not usable: {exc}") from exc
@@ -211,23 +215,55 @@ class _Word:
     dotted: bool
 
 
-def forbidden_words(text: str) -> list[str]:
-    """The forbidden words of Law art. 37.3 that ``text`` uses, in the law's order and spelling.
+@dataclass(frozen=True)
+class NameVerdict:
+    """What Law art. 37.3 makes of a name: the law's words it uses as such (refused), and those
+    it only contains inside another word, a personal name above all (for the authority to
+    review: "Manasov", "Kyrgyzbekova", "Davlatov"), each in the law's order and spelling."""
 
-    Catches any language (Kyrgyz, Russian, Latin transliterations, English and close cognates),
-    any case, inflections, abbreviations, glued and camelCase words and look-alike letters; see
-    the comments at the top of this module for what counts and what does not. Raises nothing.
-    """
-    found: set[str] = set()
+    refused: tuple[str, ...]
+    review: tuple[str, ...]
+
+    @property
+    def clean(self) -> bool:
+        """Neither refused nor to review."""
+        return not self.refused and not self.review
+
+
+def judge_name(text: str) -> NameVerdict:
+    """Judge a name or symbol against Law art. 37.3 (see the comments at the top of this
+    module). A law word inside a word that is a personal name built on it (the word followed by
+    a surname or patronymic ending of the lexicon, ``[names]``), or after letters of another
+    word, is put to review instead of refused; ordinary words masked in the lexicon stay clean.
+    Raises nothing."""
+    refused: set[str] = set()
+    review: set[str] = set()
     lex = lexicon()
     normalized = _normalize(text)
-    found.update(law for literal, law in lex.literals if literal in normalized)
+    refused.update(law for literal, law in lex.literals if literal in normalized)
     for word in _words(text):
         for candidate, segmentwise in _candidates(word.text):
             for reading in _readings(candidate):
-                found.update(_match(reading, segmentwise=segmentwise))
-        found.update(_abbreviations(word.text, dotted=word.dotted))
-    return [word for word in FORBIDDEN_WORDS if word in found]
+                for law, as_such in _match(reading, segmentwise=segmentwise).items():
+                    (refused if as_such else review).add(law)
+        refused.update(_abbreviations(word.text, dotted=word.dotted))
+    return NameVerdict(
+        refused=tuple(w for w in FORBIDDEN_WORDS if w in refused),
+        review=tuple(w for w in FORBIDDEN_WORDS if w in review and w not in refused),
+    )
+
+
+def forbidden_words(text: str) -> list[str]:
+    """The forbidden words of Law art. 37.3 that ``text`` uses as such (refused), in the law's
+    order and spelling.
+
+    Catches any language (Kyrgyz, Russian, Latin transliterations, English and close cognates),
+    any case, inflections, abbreviations, glued and camelCase words and look-alike letters; see
+    the comments at the top of this module for what counts and what does not. A word only
+    contained in another word is not listed (:func:`judge_name` puts it to review). Raises
+    nothing.
+    """
+    return list(judge_name(text).refused)
 
 
 def same_name(a: str, b: str) -> bool:
@@ -463,8 +499,10 @@ def _readings(text: str) -> frozenset[str]:
     return frozenset(readings)
 
 
-def _match(reading: str, *, segmentwise: bool) -> set[str]:
-    found: set[str] = set()
+def _match(reading: str, *, segmentwise: bool) -> dict[str, bool]:
+    """The law's words found in ``reading``: True where one is used as such, False where it is
+    only inside another word (a name built on it, or after another word's letters)."""
+    found: dict[str, bool] = {}
     for stem in lexicon().stems:
         if stem.kind == _MASKED and not segmentwise:
             continue
@@ -472,12 +510,30 @@ def _match(reading: str, *, segmentwise: bool) -> set[str]:
         for occurrence in stem.pattern.finditer(reading):
             start, end = occurrence.span()
             covered = any(a <= start and end <= b for a, b in masked)
-            if (stem.kind != _BOUND and not covered) or _stands_free(
-                reading, start=start, end=end, suffixes=stem.suffixes
-            ):
-                found.add(stem.canonical)
+            if _stands_free(reading, start=start, end=end, suffixes=stem.suffixes):
+                found[stem.canonical] = True
                 break
+            if covered:
+                continue
+            inside = _in_a_name(reading, start=start, end=end) or not _is_glue(reading[:start])
+            if stem.kind != _BOUND and not inside:
+                found[stem.canonical] = True  # glued or inflected: the word as such
+                break
+            if inside and (stem.kind != _BOUND or _in_a_name(reading, start=start, end=end)):
+                found.setdefault(stem.canonical, False)
     return found
+
+
+def _in_a_name(reading: str, *, start: int, end: int) -> bool:
+    """Whether reading[start:end] begins a personal name: glue (or nothing) before it, a
+    surname or patronymic ending of the lexicon right after it, then glue or nothing."""
+    if not _is_glue(reading[:start]):
+        return False
+    right = reading[end:]
+    return any(
+        right.startswith(ending) and _is_glue(right[len(ending) :])
+        for ending in lexicon().name_endings
+    )
 
 
 def _stands_free(reading: str, *, start: int, end: int, suffixes: tuple[str, ...]) -> bool:

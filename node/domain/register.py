@@ -37,6 +37,7 @@ from node.domain.entries import (
     EmissionEntry,
     EmissionFeePaid,
     EmissionInvalidated,
+    EmissionNameReviewed,
     EmissionOfferDisclosed,
     EmissionPartialBurn,
     EmissionPlacementEnded,
@@ -59,6 +60,7 @@ from node.domain.entries import (
     FeeRate,
     IssuerEntry,
     IssuerLiquidated,
+    IssuerNameReviewed,
     IssuerRegistered,
     IssuerReorganized,
     IssuerTermination,
@@ -95,10 +97,11 @@ from node.domain.model import (
     IssuerState,
     IssuerStatus,
     LegalRegistration,
+    NameReview,
     QuarterReport,
     total_nominal,
 )
-from node.domain.names import check_name
+from node.domain.names import check_name, judge_name
 from node.domain.regno import RegNo, next_serial, validate_issuer_code
 from node.domain.verification import (
     ChainOutcome,
@@ -579,7 +582,26 @@ def _application_state(
         fee_credit=credit,
         deadlines=(lc.decision_deadline(terms.documents_filed_on, calendar),),
         defects=application_defects(terms),
+        name_reviews=name_reviews(terms),
     )
+
+
+def name_reviews(
+    terms: EmissionTerms, *, decided: tuple[NameReview, ...] = ()
+) -> tuple[NameReview, ...]:
+    """The name and symbol that hold a word of Law art. 37.3 only inside another word (a
+    personal name built on it: "Manasov Gold"), for the authority to decide; a text the
+    authority already decided on keeps its decision (``decided``). Pure; raises nothing."""
+    reviews = []
+    for field, text in (("name", terms.name), ("symbol", terms.symbol)):
+        verdict = judge_name(text)
+        if verdict.refused or not verdict.review:
+            continue  # refused words are defects (application_defects); clean needs nothing
+        earlier = next((r for r in decided if r.field == field and r.text == text), None)
+        reviews.append(
+            earlier or NameReview(field=field, text=text, words=verdict.review, decision=None)
+        )
+    return tuple(reviews)
 
 
 def application_defects(terms: EmissionTerms) -> tuple[Defect, ...]:
@@ -770,6 +792,24 @@ def _registered(
     view: RegisterView, entry: EmissionRegistered, state: EmissionState, cal: WorkingCalendar
 ) -> Changes:
     issuer = _active_issuer(view, state.issuer, field="issuer", paragraph="Reg. §62, §64")
+    review = issuer.name_review
+    if review is not None and review.decision != "accepted":
+        raise _violation(
+            "issuer",
+            "issuer-name-review",
+            "Law art. 37.3, Reg. §10",
+            f"the name of issuer {issuer.code} ({review.text!r}) is "
+            + ("awaiting review" if review.decision is None else "refused on review: change it"),
+        )
+    pending = [r for r in state.name_reviews if r.decision is None]
+    if pending:
+        listed = "; ".join(f"{r.field} {r.text!r} ({', '.join(r.words)})" for r in pending)
+        raise _violation(
+            "name_reviews",
+            "name-review-pending",
+            "Law art. 37.3, Reg. §10",
+            f"the authority has not decided on {listed}: record emission.name_reviewed first",
+        )
     if state.defects:
         # Reg. §10, §17: documents that break the rules are remedied (Reg. §37) or refused
         listed = "; ".join(f"{d.field}: {d.rule} ({d.paragraph})" for d in state.defects)
@@ -853,6 +893,38 @@ def _remedy_requested(
     return dict(deadlines=(*deadlines, lc.documents_remedy_deadline(entry.remedy_by)))
 
 
+def _name_reviewed(
+    view: RegisterView, entry: EmissionNameReviewed, state: EmissionState, cal: WorkingCalendar
+) -> Changes:
+    # Law art. 37.3 with Reg. §10, §17: the authority decides on a word inside a personal name
+    _check_basis(entry, frozenset({DocumentType.AUTHORITY_DECISION}), "Law art. 37.3")
+    pending = next(
+        (r for r in state.name_reviews if r.field == entry.field and r.decision is None), None
+    )
+    if pending is None:
+        raise _violation(
+            "field",
+            "no-name-review",
+            "Law art. 37.3",
+            f"the {entry.field} of {state.application_no} awaits no review",
+        )
+    decided = dataclasses.replace(pending, decision=entry.decision)
+    reviews = tuple(decided if r is pending else r for r in state.name_reviews)
+    changes: Changes = dict(name_reviews=reviews)
+    if entry.decision == "refused":
+        words = ", ".join(repr(w) for w in pending.words)
+        changes["defects"] = (
+            *state.defects,
+            Defect(
+                field=entry.field,
+                rule="forbidden-word",
+                paragraph="Law art. 37.3",
+                message=f"{pending.text!r} uses {words}: refused on review",
+            ),
+        )
+    return changes
+
+
 def _documents_amended(
     view: RegisterView, entry: EmissionDocumentsAmended, state: EmissionState, cal: WorkingCalendar
 ) -> Changes:
@@ -878,6 +950,9 @@ def _documents_amended(
             f"{state.fee_paid} was already paid with the documents; give what is paid in all",
         )
     amended = _application_state(entry, application_no=state.application_no, calendar=cal)
+    amended = dataclasses.replace(
+        amended, name_reviews=name_reviews(entry, decided=state.name_reviews)
+    )
     _, missed = _close(state, lc.DOCUMENTS_REMEDY, entry.effective_on)
     # Reg. §10, §37: the decision's 20 working days run from the receipt of the amended documents
     changes: Changes = {name: getattr(amended, name) for name in _AMENDABLE}
@@ -890,7 +965,7 @@ _AMENDABLE: Final = (
     "pricing_method", "placement_start", "placement_end", "min_success_quantity", "blockchain",
     "issuer_wallet", "contract_address", "whitepaper", "collateral", "collateral_manager",
     "documents_filed_on", "fee_total", "fee_paid", "fee_upfront", "fee_credit", "deadlines",
-    "defects",
+    "defects", "name_reviews",
 )  # fmt: skip
 
 
@@ -1761,6 +1836,7 @@ _EMISSION_HANDLERS: Final[dict[str, _EmissionHandler]] = {
     "emission.registered": _registered,
     "emission.remedy_requested": _remedy_requested,
     "emission.documents_amended": _documents_amended,
+    "emission.name_reviewed": _name_reviewed,
     "emission.refused": _refused,
     "emission.whitepaper_amendment_requested": _amendment_requested,
     "emission.whitepaper_amended": _amended,
@@ -2005,7 +2081,8 @@ def _issuer_transition(issuer: IssuerState, kind: str) -> None:
 
 
 def _existing_issuer(
-    view: RegisterView, entry: IssuerUpdated | IssuerReorganized | IssuerLiquidated
+    view: RegisterView,
+    entry: IssuerUpdated | IssuerReorganized | IssuerLiquidated | IssuerNameReviewed,
 ) -> IssuerState:
     issuer = view.issuer(entry.issuer)
     if issuer is None:
@@ -2075,8 +2152,36 @@ def _issuer_registered(
         founders_commitment=entry.founders_commitment,
         registered_on=entry.effective_on,
         status_since=entry.effective_on,
+        name_review=_issuer_name_review(entry.name),
     )
     return Effects(issuers=(issuer,))
+
+
+def _issuer_name_review(name: str) -> NameReview | None:
+    """A pending review of an issuer's name holding a Law art. 37.3 word only inside a
+    personal name built on it; None for a clean name (a refused one never gets here)."""
+    verdict = judge_name(name)
+    if not verdict.review:
+        return None
+    return NameReview(field="name", text=name, words=verdict.review, decision=None)
+
+
+def _issuer_name_reviewed(
+    view: RegisterView, entry: IssuerNameReviewed, cal: WorkingCalendar
+) -> Effects:
+    issuer = _existing_issuer(view, entry)
+    # Law art. 37.3: the authority decides on a word inside a personal name
+    _check_basis(entry, frozenset({DocumentType.AUTHORITY_DECISION}), "Law art. 37.3")
+    review = issuer.name_review
+    if review is None or review.decision is not None:
+        raise _violation(
+            "issuer",
+            "no-name-review",
+            "Law art. 37.3",
+            f"the name of issuer {issuer.code} awaits no review",
+        )
+    decided = dataclasses.replace(review, decision=entry.decision)
+    return Effects(issuers=(dataclasses.replace(issuer, name_review=decided),))
 
 
 def _legal_registration(data: Any) -> LegalRegistration | None:
@@ -2094,6 +2199,8 @@ def _issuer_updated(view: RegisterView, entry: IssuerUpdated, cal: WorkingCalend
     if entry.name is not None:
         check_name(entry.name, field="name")  # Law art. 37.3
         changes["name"] = entry.name
+        if entry.name != issuer.name:  # a new name is judged anew
+            changes["name_review"] = _issuer_name_review(entry.name)
     if entry.legal_form is not None:
         changes["legal_form"] = entry.legal_form
     if entry.legal_address is not None:
@@ -2152,6 +2259,7 @@ def _issuer_liquidated(
 
 _ISSUER_HANDLERS: Final[dict[str, _IssuerHandler]] = {
     "issuer.registered": _issuer_registered,
+    "issuer.name_reviewed": _issuer_name_reviewed,
     "issuer.updated": _issuer_updated,
     "issuer.reorganized": _issuer_reorganized,
     "issuer.liquidated": _issuer_liquidated,

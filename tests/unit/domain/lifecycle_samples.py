@@ -221,6 +221,7 @@ def sample_event(kind: str, on: date, emission: str) -> Entry:
         "cancellation_prenotified": {},
         "remedy_requested": {"remedy_by": on + dt.timedelta(days=7)},
         "documents_amended": {**dict(emission_filing()), "documents_filed_on": on},
+        "name_reviewed": {"field": "name", "decision": "accepted", "basis": authority(on)},
         "collateral_reappraised": {
             "items": [{"index": "0", "appraised_on": on, "assessed_value": "10000000.00"}]
         },

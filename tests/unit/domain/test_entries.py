@@ -28,6 +28,7 @@ from node.domain.entries import (
     EmissionResultsReported,
     Entry,
     IssuerLiquidated,
+    IssuerNameReviewed,
     IssuerRegistered,
     IssuerReorganized,
     IssuerUpdated,
@@ -45,6 +46,7 @@ KINDS = [
     "issuer.updated",
     "issuer.reorganized",
     "issuer.liquidated",
+    "issuer.name_reviewed",
     "emission.applied",
     "emission.registered",
     "emission.refused",
@@ -74,6 +76,7 @@ KINDS = [
     "emission.collateral_reappraised",
     "emission.remedy_requested",
     "emission.documents_amended",
+    "emission.name_reviewed",
     *VERIFICATION_KINDS,
     *MINER_KINDS,
     "calendar.corrected",
@@ -125,6 +128,18 @@ def issuer_entries() -> list[Entry]:
                 "date": ON,
                 "issued_by": "Ministry of Justice",
             },
+        ),
+        IssuerNameReviewed(
+            **{
+                **base,
+                "basis": {
+                    "type": "authority_decision",
+                    "number": "9",
+                    "date": ON,
+                    "issued_by": "Authority",
+                },
+            },
+            decision="accepted",
         ),
     ]
 

@@ -64,6 +64,7 @@ EXPECTED: dict[str, tuple[set[EmissionStatus], EmissionStatus | str | None]] = {
     "emission.collateral_reappraised": (ACTIVE | {S.SUSPENDED}, None),  # Reg. §3-6
     "emission.remedy_requested": ({S.APPLIED}, None),  # Reg. §37
     "emission.documents_amended": ({S.APPLIED}, None),  # Reg. §37
+    "emission.name_reviewed": ({S.APPLIED}, None),  # Law art. 37.3
 }
 
 

@@ -610,3 +610,92 @@ def test_foreign_cash_collateral_counts_at_its_recorded_rate() -> None:
     late = {**rate, "quoted_on": date(2026, 3, 3)}
     after = apply_for(reg, app="APP-000024", collateral=[{**usd_cash, "rate": late}])
     assert [d.field for d in after.defects] == ["collateral[0].rate.quoted_on"]
+
+
+# ---- a law word inside a personal name: the authority reviews it (Law art. 37.3) -------------
+
+
+def test_a_name_built_on_a_law_word_is_reviewed_not_refused() -> None:
+    reg = fresh(name="Manasov Gold Token")
+    applied = _state(reg)
+    assert applied.defects == ()
+    assert [(r.field, r.words, r.decision) for r in applied.name_reviews] == [
+        ("name", ("Манас",), None)
+    ]
+    assert applied.to_record()["name_reviews"][0]["text"] == "Manasov Gold Token"
+    assert type(applied).from_record(applied.to_record()) == applied
+    on = date(2026, 3, 16)
+    # Reg. §10 with Law art. 37.3: no registration before the authority decides
+    _refused(reg, "registered", on, "name-review-pending", regno="KG0201A0011", basis=authority(on))
+    _refused(reg, "name_reviewed", on, "basis-required", field="name", decision="accepted")
+    _refused(
+        reg,
+        "name_reviewed",
+        on,
+        "no-name-review",
+        field="symbol",
+        decision="accepted",
+        basis=authority(on),
+    )
+    accepted = _do(reg, "name_reviewed", on, field="name", decision="accepted", basis=authority(on))
+    assert accepted.name_reviews[0].decision == "accepted" and accepted.defects == ()
+    registered = _do(reg, "registered", on, regno="KG0201A0011", basis=authority(on))
+    assert registered.status is S.REGISTERED
+
+
+def test_a_name_refused_on_review_is_a_defect() -> None:
+    reg = fresh(name="Kyrgyzbekova Hash Token")
+    on = date(2026, 3, 16)
+    refused = _do(reg, "name_reviewed", on, field="name", decision="refused", basis=authority(on))
+    assert [(d.field, d.rule) for d in refused.defects] == [("name", "forbidden-word")]
+    _refused(reg, "registered", on, "defects-open", regno="KG0201A0011", basis=authority(on))
+
+
+def test_a_name_used_as_such_is_still_a_defect_and_a_clean_one_needs_no_review() -> None:
+    used = _state(fresh(name="Manas Gold Token"))
+    assert [d.rule for d in used.defects] == ["forbidden-word"] and used.name_reviews == ()
+    assert _state(fresh()).name_reviews == ()
+
+
+def test_an_issuer_name_built_on_a_law_word_is_reviewed_before_its_issues_register() -> None:
+    from tests.unit.domain.lifecycle_samples import CODE, issuer_sample_entry
+
+    reg = MemoryRegister()
+    reg.apply(issuer_sample_entry(name="Manasov Holding LLC"), calendar=CAL)
+    issuer = reg.issuer(CODE)
+    assert issuer is not None and issuer.name_review is not None
+    assert issuer.name_review.decision is None and issuer.name_review.words == ("Манас",)
+    assert type(issuer).from_record(issuer.to_record()) == issuer
+    apply_for(reg)
+    on = date(2026, 3, 16)
+    registration = {"regno": "KG0201A0011", "basis": authority(on)}
+    _refused(reg, "registered", on, "issuer-name-review", **registration)
+    issuer_event = "issuer.name_reviewed"
+    from node.domain.filings import issuer_event_entry
+    from tests.unit.domain.lifecycle_samples import at
+
+    def review(decision: str) -> Any:
+        return issuer_event_entry(
+            issuer_event,
+            issuer=CODE,
+            data={"decision": decision, "basis": authority(on)},
+            recorded_at=at(on),
+            effective_on=on,
+        )
+
+    reg.apply(review("refused"), calendar=CAL)
+    _refused(reg, "registered", on, "issuer-name-review", **registration)
+    with pytest.raises(RuleViolation) as caught:
+        reg.apply(review("accepted"), calendar=CAL)  # decided already
+    assert caught.value.rule == "no-name-review"
+    renamed = issuer_event_entry(
+        "issuer.updated",
+        issuer=CODE,
+        data={"name": "Asanov Holding LLC"},
+        recorded_at=at(on),
+        effective_on=on,
+    )
+    reg.apply(renamed, calendar=CAL)
+    issuer = reg.issuer(CODE)
+    assert issuer is not None and issuer.name_review is None
+    assert _do(reg, "registered", on, **registration).status is S.REGISTERED
