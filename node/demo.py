@@ -14,12 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from node.checkpoint import SignedCheckpoint
 from node.cli.filings import parse_document, read_document
 from node.clock import FixedClock
-from node.domain.filings import parse_emission_filing, parse_issuer_filing
+from node.domain.filings import parse_emission_filing, parse_issuer_filing, parse_miner_filing
 from node.domain.lifecycle import BISHKEK
 from node.errors import ConfigError, LedgerError, RuleViolation
 from node.ledger.service import Ledger
 from node.services import emissions as emission_services
 from node.services import issuers as issuer_services
+from node.services import miners as miner_services
 from node.services.database import Database
 from node.services.emissions import EmissionSubmission
 from node.verification.demo import ChainStep, DemoChain, ProveStep, VerifyStep
@@ -74,8 +75,33 @@ class EventStep(_Step):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+class MinerStep(_Step):
+    """Register a miner (Law art. 14-16); ``ref`` names it, its certificate is issued."""
+
+    do: Literal["miner"]
+    ref: str
+    filing: dict[str, Any]
+
+
+class MinerEventStep(_Step):
+    """Record an event of a miner (by ref)."""
+
+    do: Literal["miner_event"]
+    miner: str
+    kind: str
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
 Step = Annotated[
-    IssuerStep | IssuerEventStep | ApplyStep | EventStep | ChainStep | VerifyStep | ProveStep,
+    IssuerStep
+    | IssuerEventStep
+    | ApplyStep
+    | EventStep
+    | MinerStep
+    | MinerEventStep
+    | ChainStep
+    | VerifyStep
+    | ProveStep,
     Field(discriminator="do"),
 ]
 
@@ -98,6 +124,7 @@ class DemoReport:
     issuers: int
     emissions: int
     entries: int
+    miners: int
     by_status: dict[str, int]
     last_day: dt.date
     checkpoint: SignedCheckpoint | None
@@ -165,6 +192,7 @@ def load_demo(
         script = parse_demo(read_document(path))
     issuers: dict[str, str] = {}
     emissions: dict[str, str] = {}
+    miners: dict[str, str] = {}
     moment = clock.now()
     skipped = 0
     for number, step in enumerate(script.steps, start=1):
@@ -178,7 +206,7 @@ def load_demo(
                 else:
                     chain.run(step, ledger=ledger, emissions=emissions, moment=moment)
                 continue
-            _run_step(ledger, step, issuers=issuers, emissions=emissions)
+            _run_step(ledger, step, issuers=issuers, emissions=emissions, miners=miners)
         except RuleViolation as exc:
             raise type(exc)(
                 field=exc.field,
@@ -196,6 +224,7 @@ def load_demo(
         issuers=len(issuers),
         emissions=len(states),
         entries=final_size,
+        miners=len(miners),
         by_status=dict(Counter(e.status.value for e in states)),
         last_day=script.steps[-1].on if script.steps else clock.now().date(),
         checkpoint=signed,
@@ -212,7 +241,12 @@ def _step_time(step: Step, *, previous: dt.datetime, number: int) -> dt.datetime
 
 
 def _run_step(
-    ledger: Ledger, step: _Step, *, issuers: dict[str, str], emissions: dict[str, str]
+    ledger: Ledger,
+    step: _Step,
+    *,
+    issuers: dict[str, str],
+    emissions: dict[str, str],
+    miners: dict[str, str],
 ) -> None:
     db = Database(ledger=ledger)
     if isinstance(step, IssuerStep):
@@ -247,6 +281,21 @@ def _run_step(
         emission_services.record_emission_event(
             db,
             key=_ref(emissions, step.emission, "emission"),
+            kind=step.kind,
+            data=step.data,
+            effective_on=step.on,
+        )
+    elif isinstance(step, MinerStep):
+        if step.ref in miners:
+            raise ConfigError(f"demo: miner ref {step.ref!r} is used twice")
+        miner = miner_services.register_miner(
+            db, filing=parse_miner_filing(step.filing), effective_on=step.on
+        )
+        miners[step.ref] = miner.certificate
+    elif isinstance(step, MinerEventStep):
+        miner_services.record_miner_event(
+            db,
+            certificate=_ref(miners, step.miner, "miner"),
             kind=step.kind,
             data=step.data,
             effective_on=step.on,
