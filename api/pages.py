@@ -19,8 +19,10 @@ from api.index import EmissionFilter
 from api.problems import ApiProblem
 from api.runtime import ApiRuntime
 from api.verification import verification_view
-from api.views import decode_cursor, encode_cursor
+from api.views import decode_cursor, encode_cursor, history_json
 from node.domain.entries import VERIFICATION_KINDS, VerificationFinding
+from node.domain.lifecycle import recorded_on
+from node.domain.miners import region_stats
 from node.domain.model import EmissionStatus
 from node.domain.regno import Region, VAType
 from node.ledger.export import checkpoint_json
@@ -169,6 +171,39 @@ def emission_page(request: Request, rt: Runtime, key: str) -> Response:
         extract_url=f"/v1/emissions/{quote(state.key)}/extract.pdf" if provable else None,
         last_run=verification["last_run"],
         findings=verification["open_findings"],
+    )
+
+
+@router.get("/miners", response_class=HTMLResponse)
+def miners_page(request: Request, rt: Runtime) -> Response:
+    """The register of miners (Law art. 14-15): list by region, statistics by region."""
+    region = _enum(Region, request.query_params.get("region"))
+    everyone = sorted(rt.index.current().miners.values(), key=lambda m: m.certificate)
+    shown = [m for m in everyone if region is None or any(s.region is region for s in m.sites)]
+    return _render(
+        request,
+        "miners.html",
+        miner=None,
+        miners=shown,
+        regions=list(Region),
+        region=region,
+        stats=region_stats(everyone),
+    )
+
+
+@router.get("/miners/{certificate}", response_class=HTMLResponse)
+def miner_page(request: Request, rt: Runtime, certificate: str) -> Response:
+    """One miner: certificate, status, sites and equipment, requests, history (Law art. 14-16)."""
+    miner = rt.index.current().miners.get(certificate)
+    if miner is None:
+        return _render(request, "not_found.html", status=404, key=certificate)
+    history = [history_json(r, e) for r, e in emissions.history(rt.db, key=certificate)]
+    return _render(
+        request,
+        "miners.html",
+        miner=miner,
+        history=history,
+        today=recorded_on(rt.now()),
     )
 
 

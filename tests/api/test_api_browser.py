@@ -89,6 +89,10 @@ def test_search_open_switch_language_in_chromium(served: str, env: ApiEnv) -> No
     assert result["statusRu"] == "Зарегистрирована"
     assert result["langAfter"] == "ru"
     assert result["checkpointHeading"] == "Последняя контрольная точка"
+    assert result["minersHeading"] == "Цифровой реестр майнеров"
+    assert result["minerRows"] == 1
+    assert result["minerHeading"].endswith(env.certificate)
+    assert result["minerOverflows"] is False
     assert result["registerOverflows"] is False
     assert result["emissionOverflows"] is False
     for name in ("register-search.png", "emission-ru.png", "checkpoints-ru.png"):

@@ -89,3 +89,26 @@ def test_a_retried_registration_issues_one_certificate(env: ApiEnv) -> None:
     again = env.client.post("/v1/miners", json=body(), headers=headers)
     assert first.json() == again.json()
     assert len(env.client.get("/v1/miners").json()["items"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "status_word"),
+    [
+        ("ky", "Майнерлердин санарип реестри", "жарактуу"),
+        ("ru", "Цифровой реестр майнеров", "действует"),
+        ("en", "Digital register of miners", "active"),
+    ],
+)
+def test_the_pages_show_the_register_of_miners_in_three_languages(
+    env: ApiEnv, lang: str, heading: str, status_word: str
+) -> None:
+    listed = env.client.get("/miners", params={"lang": lang})
+    assert listed.status_code == 200
+    assert heading in listed.text and env.certificate in listed.text and status_word in listed.text
+    one = env.client.get(f"/miners/{env.certificate}", params={"lang": lang})
+    assert one.status_code == 200
+    assert "Antminer S21 × 300" in one.text and "1390.0 kW" in one.text
+    assert f"/v1/miners/{env.certificate}/state-proof" in one.text
+    filtered = env.client.get("/miners", params={"region": "talas", "lang": lang})
+    assert env.certificate not in filtered.text
+    assert env.client.get("/miners/MN-2-999999").status_code == 404

@@ -27,7 +27,7 @@ SECURITY = {
     "referrer-policy": "no-referrer",
     "cross-origin-opener-policy": "same-origin",
 }
-PAGES = ("/", "/checkpoints", "/?lang=ru")
+PAGES = ("/", "/checkpoints", "/?lang=ru", "/miners", "/miners/MN-2-000001?lang=en")
 
 
 def _operations(env: ApiEnv) -> list[tuple[str, str, str]]:

@@ -64,6 +64,19 @@ try {
   await Promise.all([page.waitForNavigation(), page.click("nav a[href='/checkpoints']")]);
   result.checkpointHeading = (await page.textContent("h1")).trim();
   await page.screenshot({ path: `${shots}/checkpoints-ru.png`, fullPage: true });
+  // the register of miners (Law art. 14-15), in Russian, and one miner's page
+  await Promise.all([page.waitForNavigation(), page.click("nav a[href='/miners']")]);
+  result.minersHeading = (await page.textContent("h1")).trim();
+  result.minerRows = await page.locator("table.register").first().locator("tbody tr").count();
+  await Promise.all([
+    page.waitForNavigation(),
+    page.locator("table.register").first().locator("tbody tr a").first().click(),
+  ]);
+  result.minerHeading = (await page.textContent("h1")).trim();
+  result.minerOverflows = await page.evaluate(
+    () => document.documentElement.scrollWidth > window.innerWidth + 1,
+  );
+  await page.screenshot({ path: `${shots}/miner-ru.png`, fullPage: true });
 } finally {
   await browser.close();
 }
