@@ -18,6 +18,7 @@ from api import bundles, miners, ops, pages, public, signin, verification, write
 from api.errors import install_handlers
 from api.middleware import Gateway
 from api.models import (
+    CalendarCorrectionIn,
     EmissionFilingIn,
     EventIn,
     IssuerRegistrationIn,
@@ -133,6 +134,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for model in (
         IssuerRegistrationIn,
         MinerRegistrationIn,
+        CalendarCorrectionIn,
         EmissionFilingIn,
         EventIn,
         WalletProofIn,

@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from node.ledger.service import Ledger
 from tests.api.conftest import ApiEnv, build_env, wallet
+from tests.unit.domain.test_miners import filing as miner_filing
 
 FILINGS: Final = Path(__file__).resolve().parents[1] / "data" / "filings"
 PROBLEM: Final = "application/problem+json"
@@ -93,6 +94,7 @@ def fill_path(env: ApiEnv, template: str) -> str:
     """``template`` with the first issuer's code and its circulating emission filled in."""
     return (
         template.replace("{code}", env.code)
+        .replace("{certificate}", env.certificate)
         .replace("{key}", env.key)
         .replace("{regno}", env.key)
         .replace("{size}", "1")
@@ -112,6 +114,11 @@ def valid_body(env: ApiEnv, template: str, operation: dict[str, Any], spec: Any)
         "/v1/emissions/{key}/events": {
             "kind": "partial_burn",
             "data": {"amount": "1", "basis": BURN_BASIS},
+        },
+        "/v1/miners": {"filing": _json_ready(miner_filing()), "effective_on": "2026-11-20"},
+        "/v1/miners/{certificate}/events": {
+            "kind": "info_requested",
+            "data": {"request_no": "R-7", "subject": "energy", "due": "2026-12-20"},
         },
         "/v1/auth/challenge": {"issuer": env.code, "address": wallet().address},
         "/v1/auth/signin": {"message": "x", "signature": "0x" + "11" * 65},

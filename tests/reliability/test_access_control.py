@@ -25,7 +25,13 @@ from tests.reliability.hostile_support import (
 )
 
 PUBLIC_WRITES = {"/v1/auth/challenge", "/v1/auth/signin"}  # sign-in itself needs no token
-REGULATOR_ONLY = {"/v1/issuers", "/v1/issuers/{code}/events"}
+REGULATOR_ONLY = {
+    "/v1/issuers",
+    "/v1/issuers/{code}/events",
+    "/v1/miners",
+    "/v1/miners/{certificate}/events",
+    "/v1/calendar/corrections",
+}
 OWN_EMISSION = {  # issuer routes acting on one emission: only the issuer of that emission
     "/v1/emissions/{key}/events",
     "/v1/emissions/{key}/wallet-proof",
