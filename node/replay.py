@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from node.domain.calendar import WorkingCalendar
 from node.domain.canonical import canonical_json
 from node.domain.entries import Entry
-from node.domain.miners import MINER_PREFIX, MinerState
 from node.domain.model import EmissionState, IssuerState
 from node.domain.register import Effects, MemoryRegister
+from node.domain.subjects import Subject, register_of_key
 from node.errors import RuleViolation, VerificationError
 from node.merkle.hasher import hash_leaf
 from node.state import STATE_LEAF_FORMAT, state_root
@@ -50,14 +50,12 @@ def state_leaf_bytes(key: str, record: bytes) -> bytes:
     )
 
 
-def state_leaf_of(state: EmissionState | MinerState, *, updated_idx: int) -> StateLeaf:
-    """The state leaf of an emission or a miner (``application_no``: the stable id, for a
-    miner its certificate number)."""
+def state_leaf_of(state: EmissionState | Subject, *, updated_idx: int) -> StateLeaf:
+    """The state leaf of an emission, a miner or a licence (``application_no``: the stable id,
+    for a miner or licence its number)."""
     record = canonical_json(state.to_record())
     return StateLeaf(
-        application_no=state.application_no
-        if isinstance(state, EmissionState)
-        else state.certificate,
+        application_no=state.application_no if isinstance(state, EmissionState) else state.key,
         key=state.key,
         record=record,
         leaf_hash=hash_leaf(state_leaf_bytes(state.key, record)),
@@ -68,8 +66,8 @@ def state_leaf_of(state: EmissionState | MinerState, *, updated_idx: int) -> Sta
 class ReplayCore:
     """Applies entries in order to an empty register and cuts the state root at given sizes.
 
-    The state root is the RFC 9162 root over the ``tamga.state.v1`` leaf of every emission and
-    every miner, sorted by the UTF-8 bytes of its key; leaves are recomputed only for subjects
+    The state root is the RFC 9162 root over the ``tamga.state.v1`` leaf of every emission,
+    miner and licence, sorted by the UTF-8 bytes of its key; leaves are recomputed only for subjects
     changed since the previous cut. After the first failure the replay stops: later roots are
     unknown.
     """
@@ -87,7 +85,7 @@ class ReplayCore:
         self.roots: dict[int, tuple[bytes, int]] = {}
         self.issuer_idx: dict[str, int] = {}
         self.emission_idx: dict[str, int] = {}
-        self.miner_idx: dict[str, int] = {}
+        self.subject_idx: dict[str, int] = {}  # miners and licences
         self.failure: VerificationError | None = None
         self._calendar = calendar
         self._cuts = frozenset(cut_sizes)
@@ -135,9 +133,9 @@ class ReplayCore:
         for emission in effects.emissions:
             self.emission_idx[emission.application_no] = index
             self._dirty.add(emission.application_no)
-        for miner in effects.miners:
-            self.miner_idx[miner.certificate] = index
-            self._dirty.add(miner.certificate)
+        for subject in effects.subjects:
+            self.subject_idx[subject.key] = index
+            self._dirty.add(subject.key)
         self.size += 1
         self._next = index + 1
         if self.size in self._cuts:
@@ -157,9 +155,9 @@ class ReplayCore:
         """The issuer's state now."""
         return self.register.issuer(code)
 
-    def miner(self, certificate: str) -> MinerState | None:
-        """The miner's state now."""
-        return self.register.miner(certificate)
+    def subject(self, key: str) -> Subject | None:
+        """A miner's or licence's state now."""
+        return self.register.subject(key)
 
     def leaves(self) -> list[StateLeaf]:
         """The state leaves of every emission and miner now, by the UTF-8 bytes of their keys."""
@@ -169,10 +167,10 @@ class ReplayCore:
     def _refresh(self) -> list[StateLeaf]:
         changed = []
         for stable in sorted(self._dirty):
-            if stable.startswith(MINER_PREFIX):
-                miner = self.register.miner(stable)
-                assert miner is not None  # it was just stored
-                leaf = state_leaf_of(miner, updated_idx=self.miner_idx[stable])
+            if register_of_key(stable) is not None:
+                subject = self.register.subject(stable)
+                assert subject is not None  # it was just stored
+                leaf = state_leaf_of(subject, updated_idx=self.subject_idx[stable])
             else:
                 state = self.register.emission(stable)
                 assert state is not None  # it was just stored

@@ -975,6 +975,153 @@ class MinerInfoProvided(MinerEntry):
     request_no: ShortText
 
 
+# --------------------------------------------------------------------------------------------
+# The register of licensed virtual-asset service providers (Law art. 25-32, 37.3, 38).
+# --------------------------------------------------------------------------------------------
+
+LicenceNumber: TypeAlias = Annotated[str, StringConstraints(pattern=r"^LIC-[0-9]{6}$")]
+"""A licence application's number, which the licence keeps once granted ("LIC-000001"),
+allocated by the ledger and never reused (docs/regulatory-notes.md)."""
+
+
+RequirementItem: TypeAlias = Annotated[int, BeforeValidator(_int_in), _int_out, Field(ge=1, le=7)]
+"""An item of Law art. 29.2 (1-7); a decimal string in JSON, like quantities."""
+
+
+class VaspService(StrEnum):
+    """The services of Law art. 26.1 items 1-5."""
+
+    BUY_SELL = "buy_sell"  # item 1: buying and selling (exchange for money)
+    EXCHANGE = "exchange"  # item 2: exchange between virtual assets
+    TRANSFER = "transfer"  # item 3: transfer of virtual assets
+    CUSTODY = "custody"  # item 4: custody, management and control
+    ISSUANCE = "issuance"  # item 5: financial services for an issuer's offer and sale
+
+
+class VaspDocument(WireModel):
+    """A document filed with the application (Law art. 30.1): named, and bound by its SHA-256
+    (the register keeps the digest, not the file)."""
+
+    title: ShortText
+    sha256: Sha256Hex
+    items: Annotated[tuple[RequirementItem, ...], Field(max_length=7)] = ()
+    """The art. 29.2 requirements (1-7) this document evidences."""
+
+
+class VaspApplicationData(WireModel):
+    """What a legal entity files to be licensed (Law art. 25, 28, 29.2, 30.1, 38)."""
+
+    name: ShortText  # Law art. 37.3 applies
+    legal_form: ShortText
+    joint_stock_company: bool  # Law art. 28.1: a crypto exchange is a joint-stock company
+    crypto_exchange: bool
+    supervised_by_national_bank: bool  # a bank or non-bank financial institution (art. 27.5)
+    exchange_operator: bool = False  # a VA exchange operator (the exception of art. 27.5)
+    registration: LegalRegistrationData  # art. 30.1 item 2
+    services: Annotated[tuple[VaspService, ...], Field(min_length=1, max_length=5)]
+    charter_capital_som: PositiveAmount  # art. 25: in som, paid in money by the founders
+    state_duty_paid: PositiveAmount  # art. 38, art. 30.1 item 3
+    state_duty_document: Document
+    platform: Text  # art. 29.2 item 1: the platform on servers in the Kyrgyz Republic
+    documents: Annotated[tuple[VaspDocument, ...], Field(max_length=100)]
+
+
+class VaspEntry(_EntryBase):
+    """Base of entries of the register of service providers; ``licence`` is the number."""
+
+    licence: LicenceNumber
+
+
+class VaspApplied(VaspEntry, VaspApplicationData):
+    """A licence application is received (Law art. 30.1); founders, managers and beneficial
+    owners (art. 29.2 item 2) only as a salted commitment, like issuers' founders (Reg. §66)."""
+
+    kind: Literal["vasp.applied"] = "vasp.applied"
+    owners_commitment: Sha256Hex
+    minimum_charter_capital_som: PositiveAmount
+    """The Cabinet's minimum in force when the application was received (art. 25.2): a node
+    setting, recorded with the entry so that every replay checks against the same figure."""
+
+
+class VaspDocumentsSupplemented(VaspEntry):
+    """Missing documents arrive; the month of review runs from the day they do (art. 30.2)."""
+
+    kind: Literal["vasp.documents_supplemented"] = "vasp.documents_supplemented"
+    documents: Annotated[tuple[VaspDocument, ...], Field(min_length=1, max_length=100)]
+
+
+class VaspLicenceGranted(VaspEntry):
+    """The licence is granted: unlimited in time, its holder named, not transferable (art. 29.1,
+    30.4); the right arises with it (art. 29.3). ``basis`` is the authority's decision."""
+
+    kind: Literal["vasp.licence_granted"] = "vasp.licence_granted"
+
+
+class VaspLicenceRefused(VaspEntry):
+    """The licence is refused with its grounds (art. 30.3)."""
+
+    kind: Literal["vasp.licence_refused"] = "vasp.licence_refused"
+    grounds: Text
+
+
+class VaspActivityReported(VaspEntry):
+    """The provider's activity starts, stops or resumes (what art. 31.2 item 1 counts)."""
+
+    kind: Literal["vasp.activity_reported"] = "vasp.activity_reported"
+    activity: Literal["started", "stopped", "resumed"]
+
+
+class VaspMeasure(StrEnum):
+    """Law art. 32.3: the measures of influence (revocation has its own entry)."""
+
+    WRITTEN_ORDER = "written_order"
+    FINE = "fine"
+    RESTRICTION = "restriction"
+    SUSPENSION = "suspension"
+
+
+class VaspMeasureApplied(VaspEntry):
+    """A measure of influence (art. 32.3 items 1-4) on its basis: a restriction names the
+    services it stops, a fine its amount."""
+
+    kind: Literal["vasp.measure_applied"] = "vasp.measure_applied"
+    measure: VaspMeasure
+    reason: Text
+    services: tuple[VaspService, ...] = ()
+    fine_som: PositiveAmount | None = None
+
+
+class VaspMeasureLifted(VaspEntry):
+    """A restriction or suspension ends (its services, or the whole licence, in force again)."""
+
+    kind: Literal["vasp.measure_lifted"] = "vasp.measure_lifted"
+    measure: Literal["restriction", "suspension"]
+    services: tuple[VaspService, ...] = ()
+
+
+class VaspLicenceRevoked(VaspEntry):
+    """The licence is revoked (art. 31): on a mandatory ground (31.1 items 1-2) or an optional
+    one (31.2 items 1-7), on the authority's decision."""
+
+    kind: Literal["vasp.licence_revoked"] = "vasp.licence_revoked"
+    ground: Literal[
+        "31.1.1", "31.1.2", "31.2.1", "31.2.2", "31.2.3", "31.2.4", "31.2.5", "31.2.6", "31.2.7"
+    ]
+
+
+AnyVaspEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
+    VaspApplied,
+    VaspDocumentsSupplemented,
+    VaspLicenceGranted,
+    VaspLicenceRefused,
+    VaspActivityReported,
+    VaspMeasureApplied,
+    VaspMeasureLifted,
+    VaspLicenceRevoked,
+]
+"""Any entry of the register of service providers."""
+
+
 AnyMinerEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
     MinerRegistered,
     MinerUpdated,
@@ -1044,14 +1191,26 @@ AnyCalendarEntry: TypeAlias = CalendarCorrected
 
 Entry: TypeAlias = Annotated[
     Union[  # noqa: UP007
-        AnyIssuerEntry, AnyEmissionEntry, AnyVerificationEntry, AnyMinerEntry, AnyCalendarEntry
+        AnyIssuerEntry,
+        AnyEmissionEntry,
+        AnyVerificationEntry,
+        AnyMinerEntry,
+        AnyVaspEntry,
+        AnyCalendarEntry,
     ],
     Field(discriminator="kind"),
 ]
 """Any register entry; ``kind`` selects the model."""
 
 ENTRY_TYPES: Final[
-    dict[str, type[IssuerEntry] | type[EmissionEntry] | type[MinerEntry] | type[CalendarEntry]]
+    dict[
+        str,
+        type[IssuerEntry]
+        | type[EmissionEntry]
+        | type[MinerEntry]
+        | type[VaspEntry]
+        | type[CalendarEntry],
+    ]
 ] = {
     cls.model_fields["kind"].default: cls
     for cls in (
@@ -1102,6 +1261,14 @@ ENTRY_TYPES: Final[
         MinerTerminated,
         MinerInfoRequested,
         MinerInfoProvided,
+        VaspApplied,
+        VaspDocumentsSupplemented,
+        VaspLicenceGranted,
+        VaspLicenceRefused,
+        VaspActivityReported,
+        VaspMeasureApplied,
+        VaspMeasureLifted,
+        VaspLicenceRevoked,
         CalendarCorrected,
     )
 }
@@ -1111,6 +1278,7 @@ ISSUER_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("issuer."
 EMISSION_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("emission."))
 VERIFICATION_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("verification."))
 MINER_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("miner."))
+VASP_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("vasp."))
 CALENDAR_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("calendar."))
 
 ENTRY_ADAPTER: Final[TypeAdapter[Entry]] = TypeAdapter(Entry, config=ConfigDict(defer_build=True))
@@ -1186,6 +1354,8 @@ def entry_subject(entry: Entry) -> tuple[str, str]:
         return ("issuer", entry.issuer)
     if isinstance(entry, MinerEntry):
         return ("miner", entry.miner)
+    if isinstance(entry, VaspEntry):
+        return ("vasp", entry.licence)
     if isinstance(entry, CalendarEntry):
         return ("calendar", CALENDAR_SUBJECT)
     return ("emission", entry.emission)

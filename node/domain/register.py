@@ -67,6 +67,7 @@ from node.domain.entries import (
     IssuerUpdated,
     MinerEntry,
     RateBasis,
+    VaspEntry,
     VerificationEntry,
     VerificationFinding,
     VerificationFindingResolved,
@@ -103,6 +104,8 @@ from node.domain.model import (
 )
 from node.domain.names import check_name, judge_name
 from node.domain.regno import RegNo, next_serial, validate_issuer_code
+from node.domain.subjects import MINER, Subject, register_of
+from node.domain.vasps import LicenceState, apply_vasp_entry
 from node.domain.verification import (
     ChainOutcome,
     FiledSource,
@@ -144,12 +147,13 @@ class RegisterView(Protocol):
         """Every issuer code in use."""
         ...
 
-    def miner(self, certificate: str) -> MinerState | None:
-        """The miner with this certificate number, if any (Law art. 14)."""
+    def subject(self, key: str) -> Subject | None:
+        """The miner (Law art. 14) or licence (art. 30.6) with this number, if any."""
         ...
 
-    def miner_count(self) -> int:
-        """How many miners were ever registered."""
+    def subject_count(self, register: str) -> int:
+        """How many subjects ``register`` ("miner", "vasp") ever held (numbers never reused)."""
+        ...
 
     def calendar_corrections(self) -> CalendarCorrections:
         """The calendar corrections recorded so far (``calendar.corrected``, in log order)."""
@@ -164,7 +168,7 @@ class Effects:
 
     issuers: tuple[IssuerState, ...] = ()
     emissions: tuple[EmissionState, ...] = ()
-    miners: tuple[MinerState, ...] = ()
+    subjects: tuple[Subject, ...] = ()  # miners and licences, by their numbers
     calendar: CalendarCorrections | None = None
 
 
@@ -187,10 +191,22 @@ def apply_entry(view: RegisterView, entry: Entry, *, calendar: WorkingCalendar) 
         return _apply_verification_entry(view, entry)
     if isinstance(entry, MinerEntry):  # Law art. 14-16: no term counted in working days
         _check_recorded_after(entry)
+        current = view.subject(entry.miner)
         miner = apply_miner_entry(
-            view.miner(entry.miner), entry, taken=lambda c: view.miner(c) is not None
+            current if isinstance(current, MinerState) else None,
+            entry,
+            taken=lambda c: view.subject(c) is not None,
         )
-        return Effects(miners=(miner,))
+        return Effects(subjects=(miner,))
+    if isinstance(entry, VaspEntry):  # Law art. 25-32: months and dates, not working days
+        _check_recorded_after(entry)
+        found = view.subject(entry.licence)
+        licence = apply_vasp_entry(
+            found if isinstance(found, LicenceState) else None,
+            entry,
+            taken=lambda c: view.subject(c) is not None,
+        )
+        return Effects(subjects=(licence,))
     calendar = corrected_calendar(calendar, view.calendar_corrections())
     if isinstance(entry, IssuerEntry):
         return _ISSUER_HANDLERS[entry.kind](view, entry, calendar)
@@ -212,7 +228,7 @@ class MemoryRegister:
         self._emissions: dict[str, EmissionState] = {}  # by application number
         self._by_regno: dict[str, str] = {}  # regno -> application number
         self._by_issuer: dict[str, list[str]] = {}  # issuer code -> application numbers
-        self._miners: dict[str, MinerState] = {}  # by certificate number
+        self._subjects: dict[str, Subject] = {}  # miners and licences, by number
         self._calendar = CalendarCorrections()
 
     def issuer(self, code: str) -> IssuerState | None:
@@ -235,17 +251,35 @@ class MemoryRegister:
         """Every issuer code in use."""
         return self._issuers.keys()
 
+    def subject(self, key: str) -> Subject | None:
+        """The miner or licence with this number, if any."""
+        return self._subjects.get(key)
+
+    def subject_count(self, register: str) -> int:
+        """How many subjects ``register`` ever held."""
+        return sum(1 for s in self._subjects.values() if register_of(s) == register)
+
+    def subjects(self) -> list[Subject]:
+        """Every miner and licence, by number."""
+        return [self._subjects[k] for k in sorted(self._subjects)]
+
     def miner(self, certificate: str) -> MinerState | None:
         """The miner with this certificate number, if any."""
-        return self._miners.get(certificate)
+        found = self._subjects.get(certificate)
+        return found if isinstance(found, MinerState) else None
 
     def miner_count(self) -> int:
         """How many miners were ever registered."""
-        return len(self._miners)
+        return self.subject_count(MINER)
 
     def miners(self) -> list[MinerState]:
         """All miners, by certificate number."""
-        return [self._miners[c] for c in sorted(self._miners)]
+        return [s for s in self.subjects() if isinstance(s, MinerState)]
+
+    def licence(self, number: str) -> LicenceState | None:
+        """The licence (application) with this number, if any."""
+        found = self._subjects.get(number)
+        return found if isinstance(found, LicenceState) else None
 
     def calendar_corrections(self) -> CalendarCorrections:
         """The calendar corrections applied so far."""
@@ -273,8 +307,8 @@ class MemoryRegister:
             self._emissions[e.application_no] = e
             if e.regno is not None:
                 self._by_regno[e.regno] = e.application_no
-        for m in effects.miners:
-            self._miners[m.certificate] = m
+        for subject in effects.subjects:
+            self._subjects[subject.key] = subject
 
     def issuers(self) -> list[IssuerState]:
         """All issuers, sorted by code."""

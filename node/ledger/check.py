@@ -31,7 +31,7 @@ class CheckReport:
     checkpoints: int
     issuers: int
     emissions: int
-    miners: int
+    subjects: int  # miners and licences
     private_values: int
     root: bytes
 
@@ -158,10 +158,10 @@ def check_ledger(
             "application_no",
         )
         _compare(
-            "miner",
-            [r.__dict__ for r in replayed.miner_rows()],
-            [r.__dict__ for r in reader.miner_rows()],
-            "certificate",
+            "miner or licence",
+            [r.__dict__ for r in replayed.subject_rows()],
+            [r.__dict__ for r in reader.subject_rows()],
+            "key",
         )
         stored_versions = reader.versions()
         want_versions = sorted(replayed.versions, key=lambda r: (r.from_size, r.state_key.encode()))
@@ -180,7 +180,7 @@ def check_ledger(
             checkpoints=len(checkpoints),
             issuers=len(replayed.issuer_idx),
             emissions=len(replayed.emission_idx),
-            miners=len(replayed.core.miner_idx),
+            subjects=len(replayed.core.subject_idx),
             private_values=len(private),
             root=root,
         )

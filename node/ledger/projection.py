@@ -10,15 +10,15 @@ from node.domain.calendar import CalendarCorrections
 from node.domain.canonical import canonical_json
 from node.domain.corrections import correct_calendar
 from node.domain.entries import CALENDAR_SUBJECT, CalendarCorrected, decode_entry
-from node.domain.miners import MinerState
 from node.domain.model import EmissionState, IssuerState
 from node.domain.register import Effects
+from node.domain.subjects import Subject, register_of, subject_from_record
 from node.ledger.store import (
     EmissionRecord,
     IssuerRecord,
     LedgerReader,
     LedgerWriter,
-    MinerRecord,
+    SubjectRecord,
     VersionRecord,
 )
 from node.merkle.hasher import hash_leaf
@@ -66,13 +66,13 @@ def state_leaf_of_json(key: str, record: bytes) -> bytes:
     return state_leaf_bytes(key, record)
 
 
-def miner_row(state: MinerState, *, updated_idx: int) -> MinerRecord:
-    """The projection row of a miner, with its state-tree leaf hash (keyed by certificate)."""
+def subject_row(state: Subject, *, updated_idx: int) -> SubjectRecord:
+    """The projection row of a miner or a licence, with its state-tree leaf hash."""
     record = canonical_json(state.to_record())
-    return MinerRecord(
-        certificate=state.certificate,
+    return SubjectRecord(
+        key=state.key,
+        register=register_of(state),
         name=state.name,
-        region=str(state.sites[0].region.value),
         status=str(state.status.value),
         record=record.decode("utf-8"),
         state_leaf_hash=hash_leaf(state_leaf_of_json(state.key, record)),
@@ -80,9 +80,9 @@ def miner_row(state: MinerState, *, updated_idx: int) -> MinerRecord:
     )
 
 
-def miner_from_row(row: MinerRecord) -> MinerState:
-    """Decode a stored miner row."""
-    return MinerState.from_record(json.loads(row.record))
+def subject_from_row(row: SubjectRecord) -> Subject:
+    """Decode a stored miner or licence row."""
+    return subject_from_record(row.register, json.loads(row.record))
 
 
 def issuer_from_row(row: IssuerRecord) -> IssuerState:
@@ -114,10 +114,10 @@ class StagedView:
         self._alias: dict[str, str] = {}  # regno or application number -> application number
         self._dirty_issuers: dict[str, int] = {}
         self._dirty_emissions: dict[str, int] = {}
-        self._miners: dict[str, MinerState | None] = {}  # by certificate number
-        self._miner_exists: dict[str, bool] = {}
-        self._dirty_miners: dict[str, int] = {}
-        self._miner_count: int | None = None
+        self._subjects: dict[str, Subject | None] = {}  # miners and licences, by number
+        self._subject_exists: dict[str, bool] = {}
+        self._dirty_subjects: dict[str, int] = {}
+        self._subject_counts: dict[str, int] = {}
         self._loaded_issuer_lists: set[str] = set()
         self._application_count: int | None = None
         self._issuer_codes: set[str] | None = None
@@ -163,22 +163,22 @@ class StagedView:
         staged = {code for code, state in self._issuers.items() if state is not None}
         return self._issuer_codes | staged
 
-    def miner(self, certificate: str) -> MinerState | None:
-        if certificate not in self._miners:
-            row = self._reader.miner_row(certificate)
-            self._miners[certificate] = None if row is None else miner_from_row(row)
-            self._miner_exists[certificate] = row is not None
-        return self._miners[certificate]
+    def subject(self, key: str) -> Subject | None:
+        if key not in self._subjects:
+            row = self._reader.subject_row(key)
+            self._subjects[key] = None if row is None else subject_from_row(row)
+            self._subject_exists[key] = row is not None
+        return self._subjects[key]
 
-    def miner_count(self) -> int:
-        if self._miner_count is None:
-            self._miner_count = self._reader.miner_count()
-        staged = sum(
-            1
-            for cert, exists in self._miner_exists.items()
-            if not exists and self._miners.get(cert) is not None
-        )
-        return self._miner_count + staged
+    def subject_count(self, register: str) -> int:
+        if register not in self._subject_counts:
+            self._subject_counts[register] = self._reader.subject_count(register)
+        staged = 0
+        for key, exists in self._subject_exists.items():
+            state = self._subjects.get(key)
+            if not exists and state is not None and register_of(state) == register:
+                staged += 1
+        return self._subject_counts[register] + staged
 
     def calendar_corrections(self) -> CalendarCorrections:
         """The log's ``calendar.corrected`` entries folded in order, plus staged ones (read from
@@ -260,12 +260,12 @@ class StagedView:
             if emission.regno:
                 put(self._alias, emission.regno, app)
             put(self._dirty_emissions, app, idx)
-        for miner in effects.miners:
-            cert = miner.certificate
-            if cert not in self._miner_exists:
-                self.miner(cert)
-            put(self._miners, cert, miner)
-            put(self._dirty_miners, cert, idx)
+        for subject in effects.subjects:
+            key = subject.key
+            if key not in self._subject_exists:
+                self.subject(key)
+            put(self._subjects, key, subject)
+            put(self._dirty_subjects, key, idx)
 
     def _put(self, table: MutableMapping[str, Any], key: str, value: Any) -> None:
         if self._journal is not None:
@@ -285,14 +285,16 @@ class StagedView:
                 exists=self._emission_exists[app],
             )
             self._emission_exists[app] = True
-        for cert, idx in self._dirty_miners.items():
-            miner = self._miners[cert]
-            assert miner is not None
-            writer.put_miner(miner_row(miner, updated_idx=idx), exists=self._miner_exists[cert])
-            self._miner_exists[cert] = True
+        for key, idx in self._dirty_subjects.items():
+            subject = self._subjects[key]
+            assert subject is not None
+            writer.put_subject(
+                subject_row(subject, updated_idx=idx), exists=self._subject_exists[key]
+            )
+            self._subject_exists[key] = True
         self._dirty_issuers.clear()
         self._dirty_emissions.clear()
-        self._dirty_miners.clear()
+        self._dirty_subjects.clear()
 
     def _remember(self, state: EmissionState, *, exists: bool) -> EmissionState:
         app = state.application_no
@@ -305,7 +307,7 @@ class StagedView:
 
 
 def versions_since(reader: LedgerReader, *, since: int, at_size: int) -> list[VersionRecord]:
-    """Version rows of every state-tree subject (emission, miner) changed by entries
+    """Version rows of every state-tree subject (emission, miner, licence) changed by entries
     ``>= since``, in force at ``at_size``, by state key."""
     emissions = [
         VersionRecord(
@@ -317,14 +319,14 @@ def versions_since(reader: LedgerReader, *, since: int, at_size: int) -> list[Ve
         )
         for row in reader.emission_rows(updated_since=since)  # filtered by the database
     ]
-    miners = [
+    subjects = [
         VersionRecord(
-            application_no=row.certificate,  # the stable id of a miner is its certificate
+            application_no=row.key,  # a miner's or licence's stable id is its number
             from_size=at_size,
-            state_key=row.certificate,
+            state_key=row.key,
             record=row.record,
             state_leaf_hash=row.state_leaf_hash,
         )
-        for row in reader.miner_rows(updated_since=since)
+        for row in reader.subject_rows(updated_since=since)
     ]
-    return sorted([*emissions, *miners], key=lambda v: v.state_key.encode())
+    return sorted([*emissions, *subjects], key=lambda v: v.state_key.encode())

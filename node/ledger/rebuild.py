@@ -47,8 +47,8 @@ def rebuild_projection(
             writer.put_issuer(issuer, exists=False)
         for emission in emissions:
             writer.put_emission(emission, exists=False)
-        for miner in result.miner_rows():
-            writer.put_miner(miner, exists=False)
+        for subject in result.subject_rows():
+            writer.put_subject(subject, exists=False)
         writer.add_versions(result.versions)
     return RebuildReport(
         entries=size, issuers=len(issuers), emissions=len(emissions), versions=len(result.versions)

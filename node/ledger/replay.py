@@ -9,12 +9,12 @@ from node.domain.calendar import WorkingCalendar
 from node.domain.entries import Entry, decode_entry
 from node.domain.register import MemoryRegister
 from node.errors import RuleViolation, VerificationError
-from node.ledger.projection import emission_row, issuer_row, miner_row
+from node.ledger.projection import emission_row, issuer_row, subject_row
 from node.ledger.store import (
     EmissionRecord,
     EntryRecord,
     IssuerRecord,
-    MinerRecord,
+    SubjectRecord,
     VersionRecord,
 )
 from node.replay import ReplayCore, StateLeaf
@@ -59,11 +59,11 @@ class Replayed:
             for state in sorted(self.register.issuers(), key=lambda s: s.code)
         ]
 
-    def miner_rows(self) -> list[MinerRecord]:
-        """Projection rows of every miner, by certificate."""
+    def subject_rows(self) -> list[SubjectRecord]:
+        """Projection rows of every miner and licence, by number."""
         return [
-            miner_row(state, updated_idx=self.core.miner_idx[state.certificate])
-            for state in self.register.miners()
+            subject_row(state, updated_idx=self.core.subject_idx[state.key])
+            for state in self.register.subjects()
         ]
 
     def emission_rows(self) -> list[EmissionRecord]:

@@ -92,20 +92,22 @@ emissions = Table(
 )
 """Projection: the current public record of an emission (application or registered issue)."""
 
-miners = Table(
-    "miners",
+subjects = Table(
+    "subjects",
     LEDGER_METADATA,
-    Column("certificate", String(16), primary_key=True),
+    Column("key", String(16), primary_key=True),
+    Column("register", String(16), nullable=False, index=True),
     Column("name", Text, nullable=False),
-    Column("region", String(32), nullable=False, index=True),
     Column("status", String(32), nullable=False, index=True),
     Column("record", Text, nullable=False),
     Column("state_leaf_hash", LargeBinary, nullable=False),
     Column("updated_idx", BigInteger, nullable=False),
 )
-"""Projection: the current public record of a miner (Law art. 14), keyed in the state tree by its
-certificate number; its versions at checkpoints are kept in ``emission_versions`` with the
-certificate in both ``application_no`` and ``state_key`` (one table of state-tree versions)."""
+"""Projection: the current public record of a subject of the Law's other registers — a miner
+(Law art. 14, keyed by certificate number) or a licence (art. 30.6, keyed by licence number) —
+a leaf of the same state tree as the emissions; its versions at checkpoints are kept in
+``emission_versions`` with the key in both ``application_no`` and ``state_key`` (one table of
+state-tree versions)."""
 
 emission_versions = Table(
     "emission_versions",
@@ -150,12 +152,12 @@ LEDGER_TABLES = [
     checkpoints,
     issuers,
     emissions,
-    miners,
+    subjects,
     emission_versions,
     private_values,
     ledger_requests,
 ]
 """Every table, in creation order."""
 
-PROJECTION_TABLES = [issuers, emissions, miners, emission_versions]
+PROJECTION_TABLES = [issuers, emissions, subjects, emission_versions]
 """The tables `tamga rebuild` recreates from the journal."""

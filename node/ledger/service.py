@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from node.checkpoint import Checkpoint, SignedCheckpoint, format_time, parse_time
@@ -21,6 +22,8 @@ from node.domain.entries import (
     Entry,
     MinerFiling,
     MinerRegistered,
+    VaspApplicationData,
+    VaspApplied,
     decode_entry,
     entry_subject,
 )
@@ -37,10 +40,12 @@ from node.domain.model import EmissionState, IssuerState
 from node.domain.privacy import commit
 from node.domain.register import RegisterView
 from node.domain.regno import RegNo, allocate_issuer_code, next_serial, validate_issuer_code
+from node.domain.subjects import MINER, VASP, Subject
+from node.domain.vasps import LicenceState, licence_number
 from node.errors import LedgerError, MerkleError, NotFound, RuleViolation
 from node.ledger import migrate
 from node.ledger.committer import DEFAULT_MAX_GROUP, DEFAULT_MAX_QUEUE, GroupCommitter
-from node.ledger.projection import emission_from_row, issuer_from_row, miner_from_row
+from node.ledger.projection import emission_from_row, issuer_from_row, subject_from_row
 from node.ledger.sequencer import Integrated, Prepared, PrivateInput, Sequencer, as_builder
 from node.ledger.store import CheckpointRecord, EntryRecord, PrivateRecord, SqlLedgerStore
 from node.merkle.nodes import NodeID, full_nodes_of_range
@@ -401,7 +406,7 @@ class Ledger:
 
         def build(view: RegisterView) -> Prepared:
             number = certificate_number(
-                region=filing.sites[0].region, serial=view.miner_count() + 1
+                region=filing.sites[0].region, serial=view.subject_count(MINER) + 1
             )
             numbers.append(number)
             entry = MinerRegistered(
@@ -417,10 +422,62 @@ class Ledger:
             return entry_subject(decode_entry(result.entries[0].leaf))[1], result
         return numbers[-1], result
 
+    def apply_for_licence(
+        self,
+        application: VaspApplicationData,
+        *,
+        owners: Sequence[Mapping[str, Any]],
+        minimum_charter_capital_som: Decimal,
+        effective_on: date,
+        checkpoint: bool = False,
+        request: RequestId | None = None,
+    ) -> tuple[str, Integrated]:
+        """Receive a licence application (Law art. 30.1); its number is allocated inside the
+        transaction and kept by the licence. The founders, managers and beneficial owners
+        (art. 29.2 item 2) are kept privately beside the log, which holds only their salted
+        commitment (as issuers' founders, Reg. §66). Returns the number.
+
+        Raises:
+            RuleViolation: the application breaks a rule (field and rule named).
+            StorageError: the database failed.
+        """
+        salt = self._random_bytes(SALT_BYTES)
+        commitment = commit(list(owners), salt)
+        recorded_at = self.clock.now()
+        numbers: list[str] = []
+
+        def build(view: RegisterView) -> Prepared:
+            number = licence_number(view.subject_count(VASP) + 1)
+            numbers.append(number)
+            entry = VaspApplied(
+                licence=number,
+                recorded_at=recorded_at,
+                effective_on=effective_on,
+                owners_commitment=commitment,
+                minimum_charter_capital_som=minimum_charter_capital_som,
+                **{name: getattr(application, name) for name in VaspApplicationData.model_fields},
+            )
+            private = PrivateInput(
+                commitment=commitment,
+                subject=number,
+                salt=salt,
+                value=canonical_json(list(owners)).decode("utf-8"),
+            )
+            return Prepared(entry=entry, private=(private,))
+
+        result = self._integrate([build], checkpoint=checkpoint, request=request)
+        if not numbers:
+            return entry_subject(decode_entry(result.entries[0].leaf))[1], result
+        return numbers[-1], result
+
+    def subjects(self, register: str) -> list[Subject]:
+        """Every miner (``register`` "miner") or licence ("vasp"), by number."""
+        with self.store.read() as reader:
+            return [subject_from_row(row) for row in reader.subject_rows(register=register)]
+
     def miners(self) -> list[MinerState]:
         """Every miner, by certificate number."""
-        with self.store.read() as reader:
-            return [miner_from_row(row) for row in reader.miner_rows()]
+        return [s for s in self.subjects(MINER) if isinstance(s, MinerState)]
 
     def miner(self, certificate: str) -> MinerState:
         """One miner.
@@ -428,11 +485,30 @@ class Ledger:
         Raises:
             NotFound: no miner has this certificate number.
         """
-        with self.store.read() as reader:
-            row = reader.miner_row(certificate)
-        if row is None:
+        found = self._subject(certificate)
+        if not isinstance(found, MinerState):
             raise NotFound(kind="miner", key=certificate)
-        return miner_from_row(row)
+        return found
+
+    def licences(self) -> list[LicenceState]:
+        """Every licence (and application), by number."""
+        return [s for s in self.subjects(VASP) if isinstance(s, LicenceState)]
+
+    def licence(self, number: str) -> LicenceState:
+        """One licence (or application).
+
+        Raises:
+            NotFound: no licence has this number.
+        """
+        found = self._subject(number)
+        if not isinstance(found, LicenceState):
+            raise NotFound(kind="licence", key=number)
+        return found
+
+    def _subject(self, key: str) -> Subject | None:
+        with self.store.read() as reader:
+            row = reader.subject_row(key)
+        return None if row is None else subject_from_row(row)
 
     def append(
         self,
@@ -561,7 +637,7 @@ class Ledger:
         with self.store.read() as reader:
             row = reader.emission_row(key)
             subject = row.application_no if row is not None else key
-            if row is None and reader.issuer_row(key) is None and reader.miner_row(key) is None:
+            if row is None and reader.issuer_row(key) is None and reader.subject_row(key) is None:
                 raise NotFound(kind="emission", key=key)
             records = reader.entries_of(subject)
         return [(record, decode_entry(record.leaf)) for record in records]

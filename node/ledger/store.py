@@ -30,8 +30,8 @@ from node.ledger.schema import ledger_requests as _requests
 from node.ledger.schema import log_entries as _entries
 from node.ledger.schema import log_head as _head
 from node.ledger.schema import merkle_nodes as _nodes
-from node.ledger.schema import miners as _miners
 from node.ledger.schema import private_values as _private
+from node.ledger.schema import subjects as _subjects
 from node.merkle.hasher import EMPTY_ROOT
 from node.merkle.nodes import NodeID
 
@@ -165,12 +165,12 @@ class PrivateRecord:
 
 
 @dataclass(frozen=True)
-class MinerRecord:
-    """A stored miner projection row (``record`` is the canonical JSON public state)."""
+class SubjectRecord:
+    """A stored projection row of a miner or a licence (``record``: canonical JSON state)."""
 
-    certificate: str
+    key: str
+    register: str  # "miner" or "vasp"
     name: str
-    region: str
     status: str
     record: str
     state_leaf_hash: bytes
@@ -243,16 +243,19 @@ class LedgerReader(Protocol):
         """How many applications were ever filed."""
         ...
 
-    def miner_row(self, certificate: str) -> MinerRecord | None:
-        """One miner by certificate number."""
+    def subject_row(self, key: str) -> SubjectRecord | None:
+        """One miner or licence by its number."""
         ...
 
-    def miner_rows(self, *, updated_since: int | None = None) -> list[MinerRecord]:
-        """All miners (last changed by an entry ``>= updated_since``), by certificate."""
+    def subject_rows(
+        self, *, register: str | None = None, updated_since: int | None = None
+    ) -> list[SubjectRecord]:
+        """Miners and licences (of one register; last changed by an entry ``>= updated_since``),
+        by key."""
         ...
 
-    def miner_count(self) -> int:
-        """How many miners were ever registered (certificates are never reused)."""
+    def subject_count(self, register: str) -> int:
+        """How many subjects a register ever held (their numbers are never reused)."""
         ...
 
     def issuer_codes(self) -> list[str]:
@@ -264,7 +267,8 @@ class LedgerReader(Protocol):
         ...
 
     def current_state_leaves(self) -> list[tuple[str, bytes]]:
-        """``(state_key, state_leaf_hash)`` of every state-tree subject now (emissions, miners)."""
+        """``(state_key, state_leaf_hash)`` of every state-tree subject now (emissions, miners,
+        licences)."""
         ...
 
     def private_value(self, commitment: str) -> PrivateRecord | None:
@@ -323,8 +327,8 @@ class LedgerWriter(LedgerReader, Protocol):
         """Insert or update an emission row."""
         ...
 
-    def put_miner(self, row: MinerRecord, *, exists: bool) -> None:
-        """Insert or update a miner row."""
+    def put_subject(self, row: SubjectRecord, *, exists: bool) -> None:
+        """Insert or update a miner's or a licence's row."""
         ...
 
     def add_versions(self, rows: Sequence[VersionRecord]) -> None:
@@ -448,22 +452,23 @@ class SqlReader:
     def application_count(self) -> int:
         return int(self._conn.execute(select(func.count()).select_from(_emissions)).scalar_one())
 
-    def miner_row(self, certificate: str) -> MinerRecord | None:
-        row = self._conn.execute(
-            select(_miners).where(_miners.c.certificate == certificate)
-        ).first()
-        return None if row is None else _miner(row)
+    def subject_row(self, key: str) -> SubjectRecord | None:
+        row = self._conn.execute(select(_subjects).where(_subjects.c.key == key)).first()
+        return None if row is None else _subject(row)
 
-    def miner_rows(self, *, updated_since: int | None = None) -> list[MinerRecord]:
-        query = select(_miners)
+    def subject_rows(
+        self, *, register: str | None = None, updated_since: int | None = None
+    ) -> list[SubjectRecord]:
+        query = select(_subjects)
+        if register is not None:
+            query = query.where(_subjects.c.register == register)
         if updated_since is not None:
-            query = query.where(_miners.c.updated_idx >= updated_since)
-        return sorted(
-            (_miner(row) for row in self._conn.execute(query)), key=lambda r: r.certificate
-        )
+            query = query.where(_subjects.c.updated_idx >= updated_since)
+        return sorted((_subject(row) for row in self._conn.execute(query)), key=lambda r: r.key)
 
-    def miner_count(self) -> int:
-        return int(self._conn.execute(select(func.count()).select_from(_miners)).scalar_one())
+    def subject_count(self, register: str) -> int:
+        query = select(func.count()).select_from(_subjects).where(_subjects.c.register == register)
+        return int(self._conn.execute(query).scalar_one())
 
     def issuer_codes(self) -> list[str]:
         return [str(code) for code in self._conn.execute(select(_issuers.c.code)).scalars()]
@@ -486,7 +491,7 @@ class SqlReader:
     def current_state_leaves(self) -> list[tuple[str, bytes]]:
         rows = [
             *self._conn.execute(select(_emissions.c.state_key, _emissions.c.state_leaf_hash)),
-            *self._conn.execute(select(_miners.c.certificate, _miners.c.state_leaf_hash)),
+            *self._conn.execute(select(_subjects.c.key, _subjects.c.state_leaf_hash)),
         ]
         return sorted(((str(k), bytes(h)) for k, h in rows), key=lambda kh: kh[0].encode())
 
@@ -625,13 +630,13 @@ class SqlWriter(SqlReader):
         else:
             self._conn.execute(_INSERT_EMISSION, values)
 
-    def put_miner(self, row: MinerRecord, *, exists: bool) -> None:
+    def put_subject(self, row: SubjectRecord, *, exists: bool) -> None:
         values = dict(row.__dict__)
         if exists:
-            key = values.pop("certificate")
-            self._conn.execute(update(_miners).where(_miners.c.certificate == key).values(**values))
+            key = values.pop("key")
+            self._conn.execute(update(_subjects).where(_subjects.c.key == key).values(**values))
         else:
-            self._conn.execute(insert(_miners).values(**values))
+            self._conn.execute(insert(_subjects).values(**values))
 
     def add_versions(self, rows: Sequence[VersionRecord]) -> None:
         if rows:
@@ -755,10 +760,10 @@ def _checkpoint(row: object) -> CheckpointRecord:
     )
 
 
-def _miner(row: object) -> MinerRecord:
+def _subject(row: object) -> SubjectRecord:
     m = dict(row._mapping)  # type: ignore[attr-defined]
     m["state_leaf_hash"] = bytes(m["state_leaf_hash"])
-    return MinerRecord(**m)
+    return SubjectRecord(**m)
 
 
 def _emission(row: object) -> EmissionRecord:
@@ -786,10 +791,10 @@ __all__ = [
     "LedgerReader",
     "LedgerStore",
     "LedgerWriter",
-    "MinerRecord",
     "PrivateRecord",
     "RequestRecord",
     "SqlLedgerStore",
     "StorageError",
+    "SubjectRecord",
     "VersionRecord",
 ]

@@ -75,19 +75,19 @@ class TestMinersOnTheLedger:
         history = [e.kind for _, e in ledger.history(cert)]
         assert history == ["miner.registered", "miner.suspended"]
         report = check_ledger(ledger.store, calendar=CAL)
-        assert report.miners == 1
+        assert report.subjects == 1
 
     def test_rebuild_restores_miners_and_check_catches_a_changed_row(self, ledger: Ledger) -> None:
         cert = register(ledger)
         ledger.cut_checkpoint()
         with ledger.store.read() as reader:
-            before = reader.miner_rows()
+            before = reader.subject_rows()
         rebuild_projection(ledger.store, calendar=CAL)
         with ledger.store.read() as reader:
-            assert reader.miner_rows() == before
+            assert reader.subject_rows() == before
         with ledger.store.engine.begin() as conn:
             conn.execute(
-                text("UPDATE miners SET status = 'terminated' WHERE certificate = :c"), {"c": cert}
+                text("UPDATE subjects SET status = 'terminated' WHERE key = :c"), {"c": cert}
             )
         with pytest.raises(VerificationError, match="miner"):
             check_ledger(ledger.store, calendar=CAL)

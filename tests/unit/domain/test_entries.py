@@ -21,6 +21,7 @@ from node.domain.entries import (
     ENTRY_TYPES,
     ISSUER_KINDS,
     MINER_KINDS,
+    VASP_KINDS,
     CalendarCorrected,
     EmissionFeePaid,
     EmissionPartialBurn,
@@ -79,6 +80,7 @@ KINDS = [
     "emission.name_reviewed",
     *VERIFICATION_KINDS,
     *MINER_KINDS,
+    *VASP_KINDS,
     "calendar.corrected",
 ]
 ON = date(2026, 9, 1)
@@ -148,7 +150,17 @@ def one_of_each() -> list[Entry]:
     applied = application_entry(emission_filing(), application_no=APP, recorded_at=at(ON))
     events = [sample_event(k, ON, REGNO) for k in EMISSION_EVENT_KINDS]
     checks = [sample_verification(k, ON, REGNO) for k in VERIFICATION_KINDS]
-    return [*issuer_entries(), applied, *events, *checks, *miner_entries(), calendar_entry()]
+    from tests.unit.domain.test_vasps import vasp_entries
+
+    return [
+        *issuer_entries(),
+        applied,
+        *events,
+        *checks,
+        *miner_entries(),
+        *vasp_entries(ON),
+        calendar_entry(),
+    ]
 
 
 def miner_entries() -> list[Entry]:

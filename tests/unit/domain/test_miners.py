@@ -120,7 +120,7 @@ def test_changes_suspension_and_termination() -> None:
     reg = fresh()
     wallet = {"chain": "Bitcoin", "address": "bc1qnew0000000000000000000000000000000000"}
     updated = reg.apply(event("updated", date(2026, 11, 12), wallet=wallet), calendar=CAL)
-    assert updated.miners[0].wallet.address.startswith("bc1qnew")
+    assert updated.subjects[0].wallet.address.startswith("bc1qnew")
     refused(reg, event("updated", date(2026, 11, 12)), "nothing-changed")
     refused(reg, event("suspended", date(2026, 11, 13), reason="inspection"), "basis-required")
     reg.apply(

@@ -1,4 +1,4 @@
-"""miners: the projection of the digital register of miners (Law art. 14)
+"""subjects: the projection of the Law's other registers (miners, art. 14; licences, art. 30.6)
 
 Revision ID: 0007
 Revises: 0006
@@ -18,21 +18,21 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
-        "miners",
-        sa.Column("certificate", sa.String(length=16), nullable=False),
+        "subjects",
+        sa.Column("key", sa.String(length=16), nullable=False),
+        sa.Column("register", sa.String(length=16), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
-        sa.Column("region", sa.String(length=32), nullable=False),
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("record", sa.Text(), nullable=False),
         sa.Column("state_leaf_hash", sa.LargeBinary(), nullable=False),
         sa.Column("updated_idx", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("certificate"),
+        sa.PrimaryKeyConstraint("key"),
     )
-    op.create_index(op.f("ix_miners_region"), "miners", ["region"], unique=False)
-    op.create_index(op.f("ix_miners_status"), "miners", ["status"], unique=False)
+    op.create_index(op.f("ix_subjects_register"), "subjects", ["register"], unique=False)
+    op.create_index(op.f("ix_subjects_status"), "subjects", ["status"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_miners_status"), table_name="miners")
-    op.drop_index(op.f("ix_miners_region"), table_name="miners")
-    op.drop_table("miners")
+    op.drop_index(op.f("ix_subjects_status"), table_name="subjects")
+    op.drop_index(op.f("ix_subjects_register"), table_name="subjects")
+    op.drop_table("subjects")
