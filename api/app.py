@@ -14,7 +14,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
-from api import bundles, miners, ops, pages, public, signin, verification, writes
+from api import bundles, miners, ops, pages, public, signin, vasps, verification, writes
 from api.errors import install_handlers
 from api.middleware import Gateway
 from api.models import (
@@ -24,6 +24,7 @@ from api.models import (
     IssuerRegistrationIn,
     MinerRegistrationIn,
     SourceFilingIn,
+    VaspApplicationIn,
     WalletProofIn,
 )
 from api.problems import Problem
@@ -94,6 +95,7 @@ def create_app(
     app.include_router(writes.router)
     app.include_router(verification.router)
     app.include_router(miners.router)
+    app.include_router(vasps.router)
     app.include_router(signin.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
@@ -134,6 +136,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for model in (
         IssuerRegistrationIn,
         MinerRegistrationIn,
+        VaspApplicationIn,
         CalendarCorrectionIn,
         EmissionFilingIn,
         EventIn,

@@ -13,6 +13,7 @@ from typing import Final
 from node.domain.miners import MinerState
 from node.domain.model import EmissionState, EmissionStatus, IssuerState
 from node.domain.regno import Region, VAType
+from node.domain.vasps import LicenceState
 from node.ledger.service import Ledger
 
 FREEZE_AT: Final = 1000
@@ -85,6 +86,7 @@ class Snapshot:
     keys: dict[str, str] = field(default_factory=dict)  # regno or application no -> application no
     ordered: tuple[str, ...] = ()  # application numbers in filing order
     miners: dict[str, MinerState] = field(default_factory=dict)  # by certificate number
+    licences: dict[str, LicenceState] = field(default_factory=dict)  # by licence number
 
     def emission(self, key: str) -> IndexedEmission | None:
         """An emission by registration number or application number."""
@@ -195,7 +197,11 @@ class RegisterIndex:
         issuers = {i.code: i for i in self._ledger.issuers()}
         emissions = self._ledger.emissions()
         snap = _build(size, issuers, {e.application_no: e for e in emissions})
-        snap = dataclasses.replace(snap, miners={m.certificate: m for m in self._ledger.miners()})
+        snap = dataclasses.replace(
+            snap,
+            miners={m.certificate: m for m in self._ledger.miners()},
+            licences={lic.licence: lic for lic in self._ledger.licences()},
+        )
         if len(snap.emissions) >= self._freeze_at:
             # The read model lives as long as the process. A full cyclic collection traverses
             # every tracked object (~200k for 10,000 emissions, 100-250 ms on a loaded core) and
@@ -210,11 +216,14 @@ class RegisterIndex:
         issuer_codes: set[str] = set()
         apps: set[str] = set()
         certificates: set[str] = set()
+        numbers: set[str] = set()
         for record in self._ledger.entries(snap.size, size):
             if record.kind.startswith("issuer."):
                 issuer_codes.add(record.subject)
             elif record.kind.startswith("miner."):
                 certificates.add(record.subject)
+            elif record.kind.startswith("vasp."):
+                numbers.add(record.subject)
             elif record.kind.startswith("calendar."):
                 continue  # changes no state of its own; later deadlines count with it
             else:
@@ -222,6 +231,9 @@ class RegisterIndex:
         miners = dict(snap.miners)
         for certificate in certificates:
             miners[certificate] = self._ledger.miner(certificate)
+        licences = dict(snap.licences)
+        for number in numbers:
+            licences[number] = self._ledger.licence(number)
         issuers = dict(snap.issuers)
         states = {app: item.state for app, item in snap.emissions.items()}
         touched: set[str] = set()  # issuers an emission entry may change (serials used)
@@ -240,7 +252,7 @@ class RegisterIndex:
         built = _build(
             size, issuers, states, previous=snap, changed=apps, changed_issuers=issuer_codes
         )
-        return dataclasses.replace(built, miners=miners)
+        return dataclasses.replace(built, miners=miners, licences=licences)
 
 
 def _build(

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from node.domain.entries import Document, MinerFiling
+from node.domain.entries import Document, MinerFiling, VaspFiling
 from node.domain.filings import EmissionFiling, IssuerFiling
 
 
@@ -751,3 +751,13 @@ class MinerStats(_Out):
     """Statistics of the register of miners by Annex 7 region (Law art. 15)."""
 
     regions: list[RegionStatsOut]
+
+
+class VaspApplicationIn(BaseModel):
+    """Receive a licence application (regulator): the filing (owners kept private, Law art.
+    29.2 item 2) and the date it was received."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filing: VaspFiling
+    effective_on: dt.date | None = Field(default=None, description="Default: today in Bishkek.")

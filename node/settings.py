@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -84,6 +85,13 @@ class Settings(BaseSettings):
     )
     api_challenge_ttl_seconds: int = Field(
         default=300, ge=30, description="Lifetime of a wallet sign-in challenge (EIP-4361)."
+    )
+    vasp_min_charter_capital_som: Decimal = Field(
+        default=Decimal("10000000"),
+        gt=0,
+        description="The minimum charter capital of a service provider, in som, as the Cabinet "
+        "of Ministers sets it (Law art. 25.2): recorded with each licence application. The "
+        "default is a placeholder, not the Cabinet's figure: set it.",
     )
     api_idempotency_ttl_seconds: int = Field(
         default=86_400,

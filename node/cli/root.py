@@ -198,6 +198,18 @@ def _miner(holder: typer.Typer) -> None:
 
 
 @_lazy(
+    "vasp",
+    summary="The register of licensed virtual-asset service providers (Law art. 25-32): receive "
+    "applications, record decisions and measures, list, show, and check a licence on a date.",
+    group=True,
+)
+def _vasp(holder: typer.Typer) -> None:
+    from node.cli.vasp import vasp_app
+
+    holder.add_typer(vasp_app, name="vasp")
+
+
+@_lazy(
     "up",
     summary="Run the node: HTTP API, scheduled checkpoints and anchoring, until Ctrl-C/SIGTERM.",
     group=False,

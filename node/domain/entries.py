@@ -1026,6 +1026,32 @@ class VaspApplicationData(WireModel):
     documents: Annotated[tuple[VaspDocument, ...], Field(max_length=100)]
 
 
+class VaspOwnerRole(StrEnum):
+    """Law art. 29.2 item 2: whose identity the application documents."""
+
+    FOUNDER = "founder"
+    MANAGER = "manager"
+    BENEFICIAL_OWNER = "beneficial_owner"
+
+
+class VaspOwner(WireModel):
+    """A founder, manager or beneficial owner (Law art. 29.2 item 2). PRIVATE: the log holds
+    only a salted commitment to the list (as issuers' founders, Reg. §66)."""
+
+    name: ShortText
+    role: VaspOwnerRole
+    identifier: ShortText  # passport or TIN
+    citizenship: ShortText | None = None
+    share_pct: Percent | None = None
+    address: Text
+
+
+class VaspFiling(VaspApplicationData):
+    """A licence application as filed: the public data and the private owners."""
+
+    owners: Annotated[tuple[VaspOwner, ...], Field(min_length=1, max_length=200)]
+
+
 class VaspEntry(_EntryBase):
     """Base of entries of the register of service providers; ``licence`` is the number."""
 

@@ -24,6 +24,7 @@ from node.domain.entries import (
     Percent,
     ShortText,
     Text,
+    VaspFiling,
     WireModel,
     validation_violation,
 )
@@ -354,6 +355,56 @@ def calendar_entry(
     )
 
 
+VASP_EVENT_KINDS: Final = tuple(
+    sorted(k for k in ENTRY_TYPES if k.startswith("vasp.") and k != "vasp.applied")
+)
+"""Events of a licence application or licence (``vasp.applied`` comes with the filing)."""
+
+
+def parse_vasp_filing(data: Any) -> VaspFiling:
+    """Validate a licence application (Law art. 25, 28, 29.2, 30.1, 38) from loose data.
+
+    Raises:
+        RuleViolation: rule "filing-field" (Law art. 30.1) naming the first bad or missing field.
+    """
+    if not isinstance(data, Mapping):
+        raise RuleViolation(
+            field="filing",
+            rule="filing-field",
+            paragraph="Law art. 30.1",
+            message="a licence application is a mapping of its fields",
+        )
+    try:
+        return VaspFiling.model_validate(dict(data))
+    except ValidationError as exc:
+        raise validation_violation(exc, rule="filing-field", paragraph="Law art. 30.1") from exc
+
+
+def vasp_event_entry(
+    kind: str,
+    *,
+    licence: str,
+    data: Mapping[str, Any],
+    recorded_at: dt.datetime,
+    effective_on: dt.date,
+) -> Entry:
+    """Build an event of a licence application or licence from loose data (Law art. 30-32).
+
+    Raises:
+        RuleViolation: field "kind", rule "unknown-kind" for another kind; rule "reserved-field"
+            when ``data`` sets kind/licence/dates; rule "entry-field" naming the first bad field.
+    """
+    return _loose_entry(
+        kind,
+        kinds=VASP_EVENT_KINDS,
+        what="a licence event",
+        subject=("licence", licence),
+        data=data,
+        recorded_at=recorded_at,
+        effective_on=effective_on,
+    )
+
+
 def parse_miner_filing(data: Any) -> MinerFiling:
     """Validate a miner's filing (Law art. 16.2) from loose data (YAML, JSON).
 
@@ -428,4 +479,6 @@ __all__ = [
     "parse_emission_filing",
     "parse_issuer_filing",
     "parse_miner_filing",
+    "parse_vasp_filing",
+    "vasp_event_entry",
 ]

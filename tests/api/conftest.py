@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +20,13 @@ from api.app import create_app
 from api.auth import TOKEN_ID_BYTES, TOKEN_SECRET_BYTES, Role, Scope, TokenKind, make_token
 from api.store import ApiStore
 from node.clock import FixedClock
-from node.domain.filings import parse_miner_filing
+from node.domain.filings import parse_miner_filing, parse_vasp_filing
 from node.ledger.service import Ledger
 from node.settings import Settings
 from tests.support.scenario import NOW, open_ledger
 from tests.unit.domain.lifecycle_samples import emission_filing, happy_path, issuer_filing
 from tests.unit.domain.test_miners import filing as miner_filing
+from tests.unit.domain.test_vasps import application as vasp_application
 
 WALLET_KEY = bytes.fromhex("8f2a55949038a9610f50fb23b5883af3b4ecb3c3bb792cbcefbd1542c692be63")
 OTHER_KEY = bytes.fromhex("c87509a1c067bbde78beb793e6fa76530b6382a4c0241e5e4a9ec0a0f44dc0d3")
@@ -87,12 +90,29 @@ class ApiEnv:
     other_code: str  # a second issuer
     other_key: str  # its emission (application only)
     certificate: str  # a registered miner (Law art. 14)
+    licence: str  # a licence application (Law art. 30.1), its owners planted (private)
     tokens: dict[str, str]
     salt_hex: str
 
     def auth(self, who: str) -> dict[str, str]:
         """The Authorization header of token ``who``."""
         return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+PLANTED_OWNERS: tuple[dict[str, str], ...] = (
+    {
+        "name": "Planted Owner Zhyldyzbek",
+        "role": "beneficial_owner",
+        "identifier": "ID PLANTED-OWNER-0421",
+        "address": "Planted street 9, Naryn",
+    },
+)
+"""A licence applicant's beneficial owner (Law art. 29.2 item 2): never on a public route."""
+
+
+def vasp_filing() -> dict[str, Any]:
+    """The sample licence application with the planted owners."""
+    return {**vasp_application(), "owners": list(PLANTED_OWNERS)}
 
 
 def _counter() -> Any:
@@ -174,8 +194,15 @@ def populate_register(ledger: Ledger) -> dict[str, str]:
     certificate, _ = ledger.register_miner(
         parse_miner_filing(miner_filing()), effective_on=date(2026, 11, 10)
     )
+    licence, _ = ledger.apply_for_licence(
+        parse_vasp_filing(json.loads(json.dumps(vasp_filing(), default=str))),
+        owners=[dict(o) for o in PLANTED_OWNERS],
+        minimum_charter_capital_som=Decimal("50000000"),
+        effective_on=date(2026, 11, 10),
+    )
     ledger.cut_checkpoint()
     return {
+        "licence": licence,
         "certificate": certificate,
         "code": code,
         "key": key,
@@ -230,6 +257,7 @@ def build_env(url: str, tmp_path: Path, **overrides: Any) -> Iterator[ApiEnv]:
             other_code=names["other_code"],
             other_key=names["other_key"],
             certificate=names["certificate"],
+            licence=names["licence"],
             tokens=tokens,
             salt_hex=private.salt.hex(),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import PLANTED, ApiEnv
+from tests.api.conftest import PLANTED, PLANTED_OWNERS, ApiEnv
 from tests.api.test_api_signin import sign_in
 
 PUBLIC_TAGS = {"public", "operations"}
@@ -15,6 +15,7 @@ def _public_get_paths(env: ApiEnv) -> list[str]:
         "{key}": env.key,
         "{code}": env.code,
         "{certificate}": env.certificate,
+        "{number}": env.licence,
         "{size}": str(size),
         "{index}": "0",
         "{slug}": "rule-violation",
@@ -29,13 +30,18 @@ def _public_get_paths(env: ApiEnv) -> list[str]:
         for marker, value in fill.items():
             path = path.replace(marker, value)
         assert "{" not in path, path
-        required = {"/v1/proofs/inclusion": "?index=0", "/v1/proofs/consistency": "?first=1"}
+        required = {
+            "/v1/proofs/inclusion": "?index=0",
+            "/v1/proofs/consistency": "?first=1",
+            f"/v1/licences/{env.licence}/covered": "?service=custody&on=2026-11-20",
+        }
         paths.append(path + required.get(path, ""))
     return paths
 
 
 def test_planted_founders_never_leave_through_public_routes(env: ApiEnv) -> None:
-    secrets = [*PLANTED.values(), env.salt_hex]
+    owners = [v for owner in PLANTED_OWNERS for k, v in owner.items() if k != "role"]
+    secrets = [*PLANTED.values(), *owners, env.salt_hex]
     paths = _public_get_paths(env)
     extra = [
         f"/v1/issuers/{env.code}/history",
@@ -50,7 +56,7 @@ def test_planted_founders_never_leave_through_public_routes(env: ApiEnv) -> None
         "/docs",
         "/static/style.css",
     ]
-    assert len(paths) == 31  # every public GET of the OpenAPI document
+    assert len(paths) == 36  # every public GET of the OpenAPI document
     assert {
         "/v1/emissions",
         "/metrics",

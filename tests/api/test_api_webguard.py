@@ -37,6 +37,7 @@ def _operations(env: ApiEnv) -> list[tuple[str, str, str]]:
         "code": env.code,
         "key": env.key,
         "certificate": env.certificate,
+        "number": env.licence,
         "index": "0",
         "size": "1",
         "slug": "not-found",

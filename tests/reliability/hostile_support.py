@@ -15,7 +15,7 @@ import yaml
 from sqlalchemy import text
 
 from node.ledger.service import Ledger
-from tests.api.conftest import ApiEnv, build_env, wallet
+from tests.api.conftest import ApiEnv, build_env, vasp_filing, wallet
 from tests.unit.domain.test_miners import filing as miner_filing
 
 FILINGS: Final = Path(__file__).resolve().parents[1] / "data" / "filings"
@@ -95,6 +95,7 @@ def fill_path(env: ApiEnv, template: str) -> str:
     return (
         template.replace("{code}", env.code)
         .replace("{certificate}", env.certificate)
+        .replace("{number}", env.licence)
         .replace("{key}", env.key)
         .replace("{regno}", env.key)
         .replace("{size}", "1")
@@ -119,6 +120,11 @@ def valid_body(env: ApiEnv, template: str, operation: dict[str, Any], spec: Any)
         "/v1/miners/{certificate}/events": {
             "kind": "info_requested",
             "data": {"request_no": "R-7", "subject": "energy", "due": "2026-12-20"},
+        },
+        "/v1/licences": {"filing": _json_ready(vasp_filing()), "effective_on": "2026-11-20"},
+        "/v1/licences/{number}/events": {
+            "kind": "documents_supplemented",
+            "data": {"documents": [{"title": "x", "sha256": "ab" * 32, "items": ["7"]}]},
         },
         "/v1/auth/challenge": {"issuer": env.code, "address": wallet().address},
         "/v1/auth/signin": {"message": "x", "signature": "0x" + "11" * 65},

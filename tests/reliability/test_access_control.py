@@ -31,6 +31,8 @@ REGULATOR_ONLY = {
     "/v1/miners",
     "/v1/miners/{certificate}/events",
     "/v1/calendar/corrections",
+    "/v1/licences",
+    "/v1/licences/{number}/events",
 }
 OWN_EMISSION = {  # issuer routes acting on one emission: only the issuer of that emission
     "/v1/emissions/{key}/events",
