@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
+import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -68,6 +69,7 @@ from node.domain.entries import (
     MinerEntry,
     RateBasis,
     VaspEntry,
+    VaspService,
     VerificationEntry,
     VerificationFinding,
     VerificationFindingResolved,
@@ -1175,6 +1177,7 @@ def _placement_started(
             "name the VA trading operator (crypto exchange) on whose platform the VAs are placed",
         )
     on = entry.effective_on
+    _check_venue_licence(view, entry.venue, on)
     earliest = state.placement_earliest
     assert earliest is not None  # set by emission.offer_disclosed
     if on < earliest:
@@ -1231,6 +1234,33 @@ def _placement_ended(
         deadlines=(*deadlines, lc.report_deadline(on, cal)),
         missed=missed,
     )
+
+
+_LICENCE_IN_TEXT: Final = re.compile(r"\bLIC-[0-9]{6}\b")
+_PLACEMENT_SERVICES: Final = (VaspService.ISSUANCE, VaspService.BUY_SELL)
+
+
+def _check_venue_licence(view: RegisterView, venue: str, on: date) -> None:
+    """A venue named by its licence number must hold a licence covering the placement of an
+    issuer's VAs (Law art. 26.1 item 5) or their sale (item 1) on the day placement starts: VA
+    services are provided only under a licence (Law art. 27.2, 30.5; Reg. §22)."""
+    for number in _LICENCE_IN_TEXT.findall(venue):
+        licence = view.subject(number)
+        if not isinstance(licence, LicenceState):
+            raise _violation(
+                "venue",
+                "venue-not-licensed",
+                "Law art. 27.2, 30.5; Reg. §22",
+                f"{number} is not in the register of service providers",
+            )
+        if not any(licence.covered(service, on) for service in _PLACEMENT_SERVICES):
+            raise _violation(
+                "venue",
+                "venue-not-licensed",
+                "Law art. 27.2, 30.5; Reg. §22",
+                f"{number} ({licence.name}) holds no licence for placing or selling VAs on {on} "
+                f"(status {licence.status.value})",
+            )
 
 
 def _results_reported(

@@ -699,3 +699,26 @@ def test_an_issuer_name_built_on_a_law_word_is_reviewed_before_its_issues_regist
     issuer = reg.issuer(CODE)
     assert issuer is not None and issuer.name_review is None
     assert _do(reg, "registered", on, **registration).status is S.REGISTERED
+
+
+def test_a_venue_named_by_licence_must_hold_a_placement_licence_that_day() -> None:
+    from tests.unit.domain.test_vasps import DECISION as LICENCE_DECISION
+    from tests.unit.domain.test_vasps import applied as licence_applied
+    from tests.unit.domain.test_vasps import event as licence_event
+
+    reg = fresh("offer_disclosed")
+    venue = "Tunduk Exchange (LIC-000001)"
+    missing = _refused(reg, "placement_started", STARTED_ON, "venue-not-licensed", venue=venue)
+    assert "not in the register" in missing.message
+    reg.apply(licence_applied(on=date(2026, 3, 2), services=["custody", "issuance"]), calendar=CAL)
+    unlicensed = _refused(reg, "placement_started", STARTED_ON, "venue-not-licensed", venue=venue)
+    assert "status applied" in unlicensed.message
+    reg.apply(
+        licence_event(
+            "licence_granted",
+            date(2026, 5, 14),
+            basis={**LICENCE_DECISION, "date": date(2026, 5, 14)},
+        ),
+        calendar=CAL,
+    )
+    assert _do(reg, "placement_started", STARTED_ON, venue=venue).status is S.PLACING
