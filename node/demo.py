@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
@@ -14,13 +15,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from node.checkpoint import SignedCheckpoint
 from node.cli.filings import parse_document, read_document
 from node.clock import FixedClock
-from node.domain.filings import parse_emission_filing, parse_issuer_filing, parse_miner_filing
+from node.domain.filings import (
+    parse_emission_filing,
+    parse_issuer_filing,
+    parse_miner_filing,
+    parse_vasp_filing,
+)
 from node.domain.lifecycle import BISHKEK
 from node.errors import ConfigError, LedgerError, RuleViolation
 from node.ledger.service import Ledger
 from node.services import emissions as emission_services
 from node.services import issuers as issuer_services
 from node.services import miners as miner_services
+from node.services import vasps as vasp_services
 from node.services.database import Database
 from node.services.emissions import EmissionSubmission
 from node.verification.demo import ChainStep, DemoChain, ProveStep, VerifyStep
@@ -92,6 +99,25 @@ class MinerEventStep(_Step):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+class VaspStep(_Step):
+    """Receive a licence application (Law art. 30.1); ``ref`` names it. ``minimum`` is the
+    charter-capital minimum in force (art. 25.2), recorded with it."""
+
+    do: Literal["vasp"]
+    ref: str
+    minimum: Decimal
+    filing: dict[str, Any]
+
+
+class VaspEventStep(_Step):
+    """Record an event of a licence (by ref)."""
+
+    do: Literal["vasp_event"]
+    licence: str
+    kind: str
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
 Step = Annotated[
     IssuerStep
     | IssuerEventStep
@@ -99,6 +125,8 @@ Step = Annotated[
     | EventStep
     | MinerStep
     | MinerEventStep
+    | VaspStep
+    | VaspEventStep
     | ChainStep
     | VerifyStep
     | ProveStep,
@@ -125,6 +153,7 @@ class DemoReport:
     emissions: int
     entries: int
     miners: int
+    licences: int
     by_status: dict[str, int]
     last_day: dt.date
     checkpoint: SignedCheckpoint | None
@@ -193,6 +222,7 @@ def load_demo(
     issuers: dict[str, str] = {}
     emissions: dict[str, str] = {}
     miners: dict[str, str] = {}
+    licences: dict[str, str] = {}
     moment = clock.now()
     skipped = 0
     for number, step in enumerate(script.steps, start=1):
@@ -206,7 +236,14 @@ def load_demo(
                 else:
                     chain.run(step, ledger=ledger, emissions=emissions, moment=moment)
                 continue
-            _run_step(ledger, step, issuers=issuers, emissions=emissions, miners=miners)
+            _run_step(
+                ledger,
+                step,
+                issuers=issuers,
+                emissions=emissions,
+                miners=miners,
+                licences=licences,
+            )
         except RuleViolation as exc:
             raise type(exc)(
                 field=exc.field,
@@ -225,6 +262,7 @@ def load_demo(
         emissions=len(states),
         entries=final_size,
         miners=len(miners),
+        licences=len(licences),
         by_status=dict(Counter(e.status.value for e in states)),
         last_day=script.steps[-1].on if script.steps else clock.now().date(),
         checkpoint=signed,
@@ -247,6 +285,7 @@ def _run_step(
     issuers: dict[str, str],
     emissions: dict[str, str],
     miners: dict[str, str],
+    licences: dict[str, str],
 ) -> None:
     db = Database(ledger=ledger)
     if isinstance(step, IssuerStep):
@@ -296,6 +335,24 @@ def _run_step(
         miner_services.record_miner_event(
             db,
             certificate=_ref(miners, step.miner, "miner"),
+            kind=step.kind,
+            data=step.data,
+            effective_on=step.on,
+        )
+    elif isinstance(step, VaspStep):
+        if step.ref in licences:
+            raise ConfigError(f"demo: licence ref {step.ref!r} is used twice")
+        licence = vasp_services.apply_for_licence(
+            db,
+            filing=parse_vasp_filing(step.filing),
+            minimum_charter_capital_som=step.minimum,
+            effective_on=step.on,
+        )
+        licences[step.ref] = licence.number
+    elif isinstance(step, VaspEventStep):
+        vasp_services.record_licence_event(
+            db,
+            number=_ref(licences, step.licence, "licence"),
             kind=step.kind,
             data=step.data,
             effective_on=step.on,

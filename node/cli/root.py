@@ -389,7 +389,7 @@ def demo(
     out = _out()
     out.print(
         f"demo loaded: {report.issuers} issuers, {report.emissions} emissions, "
-        f"{report.miners} miners, {report.entries} entries"
+        f"{report.miners} miners, {report.licences} licences, {report.entries} entries"
     )
     if chain is not None:
         out.print(f"on-chain part: {report.chain_steps} steps on the local chain at {where}")

@@ -28,7 +28,7 @@ TAMGA = Path(sys.executable).with_name("tamga")
 pytestmark = pytest.mark.slow
 
 # entries `tamga demo` writes (node/demo_data/demo.yaml, with the chain steps on its own anvil)
-DEMO_ENTRIES = 153
+DEMO_ENTRIES = 155
 
 
 def _env(data_dir: Path) -> dict[str, str]:
