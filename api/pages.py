@@ -207,6 +207,23 @@ def miner_page(request: Request, rt: Runtime, certificate: str) -> Response:
     )
 
 
+@router.get("/licences", response_class=HTMLResponse)
+def licences_page(request: Request, rt: Runtime) -> Response:
+    """The register of service providers (Law art. 30.6): licences, services, statuses."""
+    everyone = sorted(rt.index.current().licences.values(), key=lambda lic: lic.licence)
+    return _render(request, "licences.html", licence=None, licences=everyone)
+
+
+@router.get("/licences/{number}", response_class=HTMLResponse)
+def licence_page(request: Request, rt: Runtime, number: str) -> Response:
+    """One licence: status, services in force and restricted, periods, history."""
+    licence = rt.index.current().licences.get(number)
+    if licence is None:
+        return _render(request, "not_found.html", status=404, key=number)
+    history = [history_json(r, e) for r, e in emissions.history(rt.db, key=number)]
+    return _render(request, "licences.html", licence=licence, history=history)
+
+
 @router.get("/checkpoints", response_class=HTMLResponse)
 def checkpoints_page(request: Request, rt: Runtime) -> Response:
     """The newest checkpoint and the list of checkpoints with their anchors."""

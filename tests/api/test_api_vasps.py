@@ -93,3 +93,23 @@ def test_refusals_and_roles(env: ApiEnv) -> None:
         headers=env.auth("regulator"),
     )
     assert supplemented.status_code == 201, supplemented.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "status"),
+    [
+        ("ky", "Виртуалдык активдер кызмат көрсөтүүлөрүн берүүчүлөрдүн реестри", "арыз каралууда"),
+        ("ru", "Реестр поставщиков услуг виртуальных активов", "заявление на рассмотрении"),
+        ("en", "Register of virtual-asset service providers", "application under review"),
+    ],
+)
+def test_the_pages_show_the_register_of_providers_in_three_languages(
+    env: ApiEnv, lang: str, heading: str, status: str
+) -> None:
+    listed = env.client.get("/licences", params={"lang": lang})
+    assert listed.status_code == 200
+    assert heading in listed.text and env.licence in listed.text and status in listed.text
+    one = env.client.get(f"/licences/{env.licence}", params={"lang": lang})
+    assert one.status_code == 200 and "Tunduk Exchange" in one.text
+    assert PLANTED_OWNERS[0]["name"] not in one.text
+    assert env.client.get("/licences/LIC-999999").status_code == 404

@@ -27,7 +27,15 @@ SECURITY = {
     "referrer-policy": "no-referrer",
     "cross-origin-opener-policy": "same-origin",
 }
-PAGES = ("/", "/checkpoints", "/?lang=ru", "/miners", "/miners/MN-2-000001?lang=en")
+PAGES = (
+    "/",
+    "/checkpoints",
+    "/?lang=ru",
+    "/miners",
+    "/miners/MN-2-000001?lang=en",
+    "/licences",
+    "/licences/LIC-000001?lang=ky",
+)
 
 
 def _operations(env: ApiEnv) -> list[tuple[str, str, str]]:
