@@ -93,6 +93,9 @@ def test_search_open_switch_language_in_chromium(served: str, env: ApiEnv) -> No
     assert result["minerRows"] == 1
     assert result["minerHeading"].endswith(env.certificate)
     assert result["minerOverflows"] is False
+    assert result["licencesHeading"] == "Реестр поставщиков услуг виртуальных активов"
+    assert result["licenceHeading"].endswith(env.licence)
+    assert result["licenceOverflows"] is False
     assert result["registerOverflows"] is False
     assert result["emissionOverflows"] is False
     for name in ("register-search.png", "emission-ru.png", "checkpoints-ru.png"):

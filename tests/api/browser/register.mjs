@@ -77,6 +77,17 @@ try {
     () => document.documentElement.scrollWidth > window.innerWidth + 1,
   );
   await page.screenshot({ path: `${shots}/miner-ru.png`, fullPage: true });
+  // the register of service providers (Law art. 30.6), and one licence
+  await Promise.all([page.waitForNavigation(), page.click("nav a[href='/licences']")]);
+  result.licencesHeading = (await page.textContent("h1")).trim();
+  await Promise.all([
+    page.waitForNavigation(),
+    page.locator("table.register tbody tr a").first().click(),
+  ]);
+  result.licenceHeading = (await page.textContent("h1")).trim();
+  result.licenceOverflows = await page.evaluate(
+    () => document.documentElement.scrollWidth > window.innerWidth + 1,
+  );
 } finally {
   await browser.close();
 }
