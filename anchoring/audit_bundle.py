@@ -1,17 +1,20 @@
-"""`tamga audit bundle`: verify one emission's proof bundle offline, except for the chain reads.
+"""`tamga audit bundle`: verify one proof bundle (an emission's, a miner's or a licence's) offline,
+except for the chain reads.
 
 Checks the checkpoint's signature, every entry's inclusion proof (RFC 9162 §2.1.3), the entries'
 format and privacy, replays them through the domain rules and compares the result with the state
 proof (which must lead to the checkpoint's state root), checks the anchor transaction, block and
 ``Anchored`` log on chain, ``rootAt`` and ``latest`` at the pinned block, the consistency proof to
-the latest anchor (RFC 9162 §2.1.4) and re-reads every block-pinned observation. Like
-`anchoring.audit`, it imports no ledger or database code.
+the latest anchor (RFC 9162 §2.1.4) and re-reads every block-pinned observation. A licence's
+bundle also answers "was it licensed on day D for service S?" (Law art. 30.6) from the replayed
+and proven record. Like `anchoring.audit`, it imports no ledger or database code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from anchoring.audit_chain import (
@@ -26,8 +29,10 @@ from anchoring.audit_report import AuditReport, Check, Recorder
 from anchoring.audit_source import SuppliedProof
 from anchoring.audit_witness import WitnessPolicy, audit_checkpoint_witnesses
 from anchoring.bundle_format import (
+    AnyBundle,
     Bundle,
     BundleAnchor,
+    SubjectBundle,
     bundle_sha256,
     parse_bundle,
     read_bundle_json,
@@ -35,9 +40,19 @@ from anchoring.bundle_format import (
 from node.checkpoint import Checkpoint, parse_time, recover_signer
 from node.domain.calendar import WorkingCalendar
 from node.domain.canonical import canonical_json
-from node.domain.entries import EmissionEntry, Entry, IssuerEntry, decode_entry
+from node.domain.entries import (
+    EmissionEntry,
+    Entry,
+    IssuerEntry,
+    MinerEntry,
+    VaspEntry,
+    VaspService,
+    decode_entry,
+)
 from node.domain.model import EmissionState, IssuerState
 from node.domain.register import MemoryRegister
+from node.domain.subjects import Subject, register_of
+from node.domain.vasps import LicenceState
 from node.errors import RuleViolation, VerificationError
 from node.merkle.hasher import hash_leaf
 from node.merkle.verify import verify_consistency, verify_inclusion
@@ -56,11 +71,28 @@ class BundleView:
 
 
 @dataclass(frozen=True)
+class SubjectView:
+    """What a miner's or licence's bundle says once replayed: the record and its history."""
+
+    bundle: SubjectBundle
+    subject: Subject
+    history: tuple[tuple[int, Entry], ...]
+
+
+@dataclass(frozen=True)
+class CoverageQuestion:
+    """ "Was the licence in force for ``service`` on ``on``?" (Law art. 30.6)."""
+
+    service: VaspService
+    on: date
+
+
+@dataclass(frozen=True)
 class BundleAudit:
     """The report, and the replayed view when the entries replayed."""
 
     report: AuditReport
-    view: BundleView | None
+    view: BundleView | SubjectView | None
     sha256: str
 
 
@@ -76,14 +108,19 @@ def audit_bundle(
     head_proof: SuppliedProof | None = None,
     fetch_proof: Callable[[int, int], SuppliedProof | None] | None = None,
     witness_policy: WitnessPolicy | None = None,
+    question: CoverageQuestion | None = None,
 ) -> BundleAudit:
-    """Verify a bundle file (any JSON spelling of a ``tamga.bundle.v1`` bundle).
+    """Verify a bundle file (any JSON spelling of a ``tamga.bundle.v1`` or
+    ``tamga.subject-bundle.v1`` bundle).
 
     ``chain`` reads the pinned contract (its address is the auditor's, not the bundle's);
     without it the chain checks are skipped and a note says so. ``expected_key`` is the
-    emission asked for (registration or application number), ``expected_sha256`` the hash
-    printed on an extract. The bundle is also held to the chain's head: ``latest()`` now must
-    be the bundle's latest anchor, or extend it by a consistency proof (``head_proof``, or
+    record asked for (an emission's registration or application number, a certificate or
+    licence number), ``expected_sha256`` the hash printed on an extract. ``question`` asks a
+    licence's bundle whether it covered a service on a day: the answer (fact ``covered``) comes
+    from the record replayed from the entries, which must equal the proven state.
+    The bundle is also held to the chain's head: ``latest()`` now must be the bundle's latest
+    anchor, or extend it by a consistency proof (``head_proof``, or
     ``fetch_proof(first, second)``); ``chain_id`` is the chain the auditor expects.
 
     Raises:
@@ -100,10 +137,12 @@ def audit_bundle(
     except VerificationError as exc:
         rec.error(Check.BUNDLE, exc, where="bundle")
         return BundleAudit(rec.report(kind="bundle", subject="bundle", facts=facts), None, sha256)
-    subject = f"bundle of {bundle.emission}"
+    subject = f"bundle of {bundle.key}"
+    if isinstance(bundle, Bundle):
+        facts.update(emission=bundle.emission, application_no=bundle.application_no)
+    else:
+        facts.update(register=bundle.register, subject=bundle.subject)
     facts.update(
-        emission=bundle.emission,
-        application_no=bundle.application_no,
         checkpoint=bundle.checkpoint.tree_size,
         anchor={"tx_hash": bundle.anchor.tx_hash, "block": bundle.anchor.block_number},
         latest_anchor=bundle.latest_anchor.tree_size,
@@ -117,8 +156,14 @@ def audit_bundle(
         )
     )
     _inclusion(bundle, rec)
-    view = _replay(bundle, rec, calendar=calendar)
+    view: BundleView | SubjectView | None
+    if isinstance(bundle, Bundle):
+        view = _replay(bundle, rec, calendar=calendar)
+    else:
+        view = _replay_subject(bundle, rec, calendar=calendar)
     _state_proof(bundle, rec, view=view)
+    if question is not None:
+        facts["covered"] = _answer(bundle, rec, view=view, question=question)
     _consistency(bundle, rec)
     if chain is not None and checkpoint is not None:
         try:
@@ -147,7 +192,7 @@ def audit_bundle(
 
 
 def _identity(
-    bundle: Bundle,
+    bundle: AnyBundle,
     rec: Recorder,
     *,
     expected_key: str | None,
@@ -166,22 +211,27 @@ def _identity(
         else:
             rec.passed(Check.BUNDLE)
     if expected_key is not None:
-        if expected_key not in (bundle.emission, bundle.application_no):
+        names = (
+            (bundle.emission, bundle.application_no)
+            if isinstance(bundle, Bundle)
+            else (bundle.key,)
+        )
+        if expected_key not in names:
             rec.failed(
                 Check.BUNDLE,
                 where="bundle",
-                message="the bundle is for another emission",
+                message=f"the bundle is for another {_what(bundle)}",
                 expected=expected_key,
-                actual=bundle.emission,
+                actual=bundle.key,
             )
         else:
             rec.passed(Check.BUNDLE)
-    if bundle.state_proof.key != bundle.emission:
+    if bundle.state_proof.key != bundle.key:
         rec.failed(
             Check.BUNDLE,
             where="state proof",
-            message="the state proof is for another emission",
-            expected=bundle.emission,
+            message=f"the state proof is for another {_what(bundle)}",
+            expected=bundle.key,
             actual=bundle.state_proof.key,
         )
     indexes = [e.index for e in bundle.entries]
@@ -191,7 +241,13 @@ def _identity(
         )
 
 
-def _signature(bundle: Bundle, rec: Recorder, *, signers: Sequence[str]) -> Checkpoint | None:
+def _what(bundle: AnyBundle) -> str:
+    if isinstance(bundle, Bundle):
+        return "emission"
+    return "miner" if bundle.register == "miner" else "licence"
+
+
+def _signature(bundle: AnyBundle, rec: Recorder, *, signers: Sequence[str]) -> Checkpoint | None:
     cp = bundle.checkpoint
     where = f"checkpoint {cp.tree_size}"
     try:
@@ -235,7 +291,7 @@ def _signature(bundle: Bundle, rec: Recorder, *, signers: Sequence[str]) -> Chec
     return checkpoint
 
 
-def _inclusion(bundle: Bundle, rec: Recorder) -> None:
+def _inclusion(bundle: AnyBundle, rec: Recorder) -> None:
     size = bundle.checkpoint.tree_size
     root = bytes.fromhex(bundle.checkpoint.log_root)
     for item in bundle.entries:
@@ -259,12 +315,13 @@ def _inclusion(bundle: Bundle, rec: Recorder) -> None:
             rec.passed(Check.INCLUSION)
 
 
-def _replay(bundle: Bundle, rec: Recorder, *, calendar: WorkingCalendar) -> BundleView | None:
-    # the one replay core, over the bundle's entries only (in order, with gaps)
+def _replay_entries(
+    bundle: AnyBundle, rec: Recorder, *, calendar: WorkingCalendar
+) -> tuple[MemoryRegister, list[tuple[int, Entry]]] | None:
+    """The one replay core over the bundle's entries only (in order, with gaps); None when an
+    entry is malformed or breaks a rule (recorded)."""
     core = ReplayCore(calendar=calendar, contiguous=False)
-    register = core.register
-    history: list[tuple[int, Entry]] = []
-    own = {bundle.emission, bundle.application_no}
+    replayed: list[tuple[int, Entry]] = []
     for item in bundle.entries:
         where = f"entry {item.index}"
         leaf = item.leaf_bytes()
@@ -291,10 +348,22 @@ def _replay(bundle: Bundle, rec: Recorder, *, calendar: WorkingCalendar) -> Bund
             )
             return None
         rec.passed(Check.REPLAY)
-        if isinstance(entry, EmissionEntry) and (
-            entry.emission in own or _same_emission(register, entry.emission, bundle)
-        ):
-            history.append((item.index, entry))
+        replayed.append((item.index, entry))
+    return core.register, replayed
+
+
+def _replay(bundle: Bundle, rec: Recorder, *, calendar: WorkingCalendar) -> BundleView | None:
+    done = _replay_entries(bundle, rec, calendar=calendar)
+    if done is None:
+        return None
+    register, replayed = done
+    own = {bundle.emission, bundle.application_no}
+    history = [
+        (index, entry)
+        for index, entry in replayed
+        if isinstance(entry, EmissionEntry)
+        and (entry.emission in own or _same_emission(register, entry.emission, bundle))
+    ]
     emission = register.emission(bundle.application_no)
     if emission is None or emission.key != bundle.emission:
         rec.failed(
@@ -324,6 +393,79 @@ def _replay(bundle: Bundle, rec: Recorder, *, calendar: WorkingCalendar) -> Bund
     )
 
 
+def _replay_subject(
+    bundle: SubjectBundle, rec: Recorder, *, calendar: WorkingCalendar
+) -> SubjectView | None:
+    done = _replay_entries(bundle, rec, calendar=calendar)
+    if done is None:
+        return None
+    register, replayed = done
+    history = [
+        (index, entry)
+        for index, entry in replayed
+        if (isinstance(entry, MinerEntry) and entry.miner == bundle.subject)
+        or (isinstance(entry, VaspEntry) and entry.licence == bundle.subject)
+    ]
+    subject = register.subject(bundle.subject)
+    if subject is None or register_of(subject) != bundle.register:
+        rec.failed(
+            Check.BUNDLE,
+            where="entries",
+            message=f"the entries do not describe the {_what(bundle)} the bundle is for",
+            expected=f"{bundle.register} {bundle.subject}",
+            actual=None if subject is None else f"{register_of(subject)} {subject.key}",
+        )
+        return None
+    return SubjectView(bundle=bundle, subject=subject, history=tuple(history))
+
+
+def _answer(
+    bundle: AnyBundle,
+    rec: Recorder,
+    *,
+    view: BundleView | SubjectView | None,
+    question: CoverageQuestion,
+) -> dict[str, Any] | None:
+    """Whether the licence covered the service on the day, from its replayed record (Law art.
+    30.6). The record is the one at the bundle's checkpoint: an answer for a day after the
+    checkpoint's time holds only as far as the log went then (a note says so)."""
+    where = f"question {question.service.value} on {question.on}"
+    if not isinstance(bundle, SubjectBundle) or bundle.register != "vasp":
+        rec.failed(
+            Check.BUNDLE,
+            where=where,
+            message="only a licence's bundle answers whether a service was licensed on a day",
+            expected="vasp",
+            actual=bundle.register,
+        )
+        return None
+    if not isinstance(view, SubjectView) or not isinstance(view.subject, LicenceState):
+        rec.note(f"{where}: not answered, the entries did not replay")
+        return None
+    licence = view.subject
+    checkpoint_day = bundle.checkpoint.time[:10]
+    if question.on.isoformat() > checkpoint_day:
+        rec.note(
+            f"{where}: the day is after the checkpoint ({checkpoint_day}); the answer is the "
+            "register's as of that checkpoint, and a later bundle may change it"
+        )
+    answer = licence.covered(question.service, question.on)
+    rec.note(
+        f"{licence.key} ({licence.name}) {'WAS' if answer else 'was NOT'} licensed for "
+        f"{question.service.value} on {question.on} (Law art. 30.6), by its record at checkpoint "
+        f"{bundle.checkpoint.tree_size}"
+    )
+    return {
+        "licence": licence.key,
+        "holder": licence.name,
+        "service": question.service.value,
+        "on": question.on.isoformat(),
+        "answer": answer,
+        "status": licence.status.value,
+        "checkpoint": bundle.checkpoint.tree_size,
+    }
+
+
 def _same_emission(register: MemoryRegister, key: str, bundle: Bundle) -> bool:
     state = register.emission(key)
     return state is not None and state.application_no == bundle.application_no
@@ -337,7 +479,9 @@ def _about_issuer(leaf: bytes, code: str) -> bool:
     return isinstance(entry, IssuerEntry) and entry.issuer == code
 
 
-def _state_proof(bundle: Bundle, rec: Recorder, *, view: BundleView | None) -> None:
+def _state_proof(
+    bundle: AnyBundle, rec: Recorder, *, view: BundleView | SubjectView | None
+) -> None:
     proof = bundle.state_proof
     where = f"state of {proof.key} at checkpoint {bundle.checkpoint.tree_size}"
     leaf = state_leaf(proof.key, proof.state)
@@ -365,7 +509,9 @@ def _state_proof(bundle: Bundle, rec: Recorder, *, view: BundleView | None) -> N
     if view is None:
         rec.unchecked(Check.STATE_PROOF)
         return
-    replayed = view.emission.to_record()
+    replayed = (
+        view.emission.to_record() if isinstance(view, BundleView) else view.subject.to_record()
+    )
     if canonical_json(replayed) != canonical_json(proof.state):
         differing = sorted(
             k for k in set(replayed) | set(proof.state) if replayed.get(k) != proof.state.get(k)
@@ -380,7 +526,7 @@ def _state_proof(bundle: Bundle, rec: Recorder, *, view: BundleView | None) -> N
         rec.passed(Check.STATE_PROOF)
 
 
-def _consistency(bundle: Bundle, rec: Recorder) -> None:
+def _consistency(bundle: AnyBundle, rec: Recorder) -> None:
     latest = bundle.latest_anchor
     where = f"checkpoint {bundle.checkpoint.tree_size} -> anchor {latest.tree_size}"
     try:
@@ -397,7 +543,7 @@ def _consistency(bundle: Bundle, rec: Recorder) -> None:
         rec.passed(Check.CONSISTENCY)
 
 
-def _chain(bundle: Bundle, rec: Recorder, *, chain: AnchorChain) -> None:
+def _chain(bundle: AnyBundle, rec: Recorder, *, chain: AnchorChain) -> None:
     chain_id = chain.chain_id()
     contract = chain.contract.lower()
     cp = bundle.checkpoint
@@ -554,7 +700,7 @@ def _anchor(
 
 
 def _chain_head(
-    bundle: Bundle,
+    bundle: AnyBundle,
     rec: Recorder,
     *,
     chain: AnchorChain,

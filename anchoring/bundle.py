@@ -1,4 +1,4 @@
-"""Build the proof bundle of one emission (`tamga bundle`, and the API's bundle route).
+"""Build the proof bundle of one emission, miner or licence (`tamga bundle`, the API's routes).
 
 The node side: reads entries, proofs and the checkpoint from the ledger and the anchor from the
 chain itself (``Anchored`` events, ``latest``, ``rootAt``), so the bundle never repeats what the
@@ -15,6 +15,8 @@ from typing import Any
 from anchoring.audit_chain import AnchorChain, AnchoredEvent
 from anchoring.bundle_format import (
     BUNDLE_FORMAT,
+    SUBJECT_BUNDLE_FORMAT,
+    AnyBundle,
     Bundle,
     BundleAnchor,
     BundleCheckpoint,
@@ -22,8 +24,16 @@ from anchoring.bundle_format import (
     BundleLatestAnchor,
     BundleStateProof,
     Observation,
+    SubjectBundle,
 )
-from node.domain.entries import IssuerEntry, IssuerReorganized, decode_entry
+from node.domain.entries import (
+    EmissionPlacementStarted,
+    IssuerEntry,
+    IssuerReorganized,
+    decode_entry,
+)
+from node.domain.subjects import MINER, register_of_key
+from node.domain.vasps import licences_named
 from node.errors import ChainError, NotFound
 from node.ledger.export import witness_members
 from node.ledger.service import Ledger
@@ -39,19 +49,19 @@ def build_bundle(
     checkpoint_size: int | None = None,
     block: int | None = None,
     from_block: int = 0,
-) -> Bundle:
-    """The proof bundle of emission ``key`` (registration or application number).
+) -> AnyBundle:
+    """The proof bundle of ``key``: an emission (registration or application number), a miner
+    (certificate number) or a licence (licence number).
 
     The entries are proven in the anchored checkpoint of ``checkpoint_size`` leaves (default:
     the latest anchored tree size at ``block``), and that checkpoint consistent with the latest
-    anchor at ``block`` (default: the chain's latest block). Besides the emission's own entries
-    the bundle carries those its replay needs (see `_closure`): its issuer's, the issuer's
-    other emissions' up to their registration, and the issuer entries of a successor named in a
-    reorganization. Calls with the same arguments return the same bundle.
+    anchor at ``block`` (default: the chain's latest block). Besides the record's own entries
+    the bundle carries those its replay needs (`_closure`, `_subject_closure`). Calls with the
+    same arguments return the same bundle.
 
     Raises:
-        NotFound: no such emission, no anchor (at that size), no such checkpoint, or the
-            emission did not exist yet at the checkpoint.
+        NotFound: no such record, no anchor (at that size), no such checkpoint, or the record
+            did not exist yet at the checkpoint.
         ChainError: the RPC endpoint failed, or the chain's anchor is not the ledger's.
         MerkleError: the checkpoint is beyond the ledger's head.
     """
@@ -63,6 +73,18 @@ def build_bundle(
     if size > latest_root.tree_size:
         raise NotFound(kind="anchor", key=f"tree size {size} at block {pinned}")
     checkpoint = _checkpoint(ledger, size)
+    register = register_of_key(key)
+    if register is None:
+        emission = ledger.emission(key)
+        records = _closure(
+            ledger, issuer=emission.issuer, application_no=emission.application_no, size=size
+        )
+        own_key, kind = emission.application_no, "emission"
+    else:
+        records = _subject_closure(ledger, key, size=size)
+        own_key, kind = key, "miner" if register == MINER else "licence"
+    if not any(r.subject == own_key for r in records):
+        raise NotFound(kind=kind, key=f"{key} at checkpoint {size}")
     anchor = _event(chain, size, from_block=from_block, block=pinned)
     latest = _event(chain, latest_root.tree_size, from_block=from_block, block=pinned)
     if anchor.log_root != checkpoint.log_root or anchor.state_root != checkpoint.state_root:
@@ -70,15 +92,7 @@ def build_bundle(
             f"the chain's anchor at tree size {size} is not the ledger's checkpoint "
             f"(chain {anchor.log_root.hex()}, ledger {checkpoint.log_root.hex()})"
         )
-
-    emission = ledger.emission(key)
-    records = _closure(
-        ledger, issuer=emission.issuer, application_no=emission.application_no, size=size
-    )
-    own = [r for r in records if r.subject == emission.application_no]
-    if not own:
-        raise NotFound(kind="emission", key=f"{key} at checkpoint {size}")
-    state = ledger.state_proof(emission.application_no, checkpoint_size=size)
+    state = ledger.state_proof(own_key, checkpoint_size=size)
     consistency = ledger.prove_consistency(size, latest.tree_size)
     chain_id = chain.chain_id()
     head_hash = chain.block_hashes([pinned]).get(pinned)
@@ -91,11 +105,7 @@ def build_bundle(
             (f"RegistryAnchor.rootAt({size})", chain.encode_call("rootAt", size)),
         )
     )
-    return Bundle(
-        format=BUNDLE_FORMAT,
-        emission=state.key,
-        application_no=emission.application_no,
-        issuer=emission.issuer,
+    proven: dict[str, Any] = dict(
         checkpoint=BundleCheckpoint(
             origin=checkpoint.origin,
             tree_size=checkpoint.size,
@@ -128,6 +138,20 @@ def build_bundle(
             consistency_proof=tuple(h.hex() for h in consistency.proof),
         ),
         observations=observations,
+    )
+    if register is not None:
+        return SubjectBundle(
+            format=SUBJECT_BUNDLE_FORMAT,
+            register_="miner" if register == MINER else "vasp",
+            subject=key,
+            **proven,
+        )
+    return Bundle(
+        format=BUNDLE_FORMAT,
+        emission=state.key,
+        application_no=emission.application_no,
+        issuer=emission.issuer,
+        **proven,
     )
 
 
@@ -164,7 +188,8 @@ def _closure(ledger: Ledger, *, issuer: str, application_no: str, size: int) -> 
     entries; the issuer entries of a successor before the reorganization names it; and of the
     issuer's other emissions, the entries up to their registration (a registration takes the
     issuer's next serial number, Reg. §68(в)); what happens to them afterwards cannot change
-    this emission or the issuer.
+    this emission or the issuer; and where the emission's placement names a licensed venue,
+    that licence's entries before the placement began (Reg. §22, Law art. 30.5).
     """
     found: dict[int, EntryRecord] = {}
 
@@ -186,13 +211,28 @@ def _closure(ledger: Ledger, *, issuer: str, application_no: str, size: int) -> 
             ]
             add(successor, below=record.idx)
     for emission in ledger.emissions(issuer=issuer):
-        records = [record for record, _ in ledger.history(emission.application_no)]
+        history = ledger.history(emission.application_no)
+        records = [record for record, _ in history]
         if emission.application_no == application_no:
             add(records, below=size)
+            for record, entry in history:  # Reg. §22: the venue's licence on the day
+                if isinstance(entry, EmissionPlacementStarted) and record.idx < size:
+                    for venue in licences_named(entry.venue):
+                        add(_subject_closure(ledger, venue, size=record.idx), below=size)
             continue
         registered = next((r for r in records if r.kind == "emission.registered"), None)
         if registered is not None:
             add(records, below=min(size, registered.idx + 1))
+    return [found[idx] for idx in sorted(found)]
+
+
+def _subject_closure(ledger: Ledger, key: str, *, size: int) -> list[EntryRecord]:
+    """Entries below ``size`` that replaying a miner or licence needs: its own, and every
+    ``calendar.corrected`` entry. A miner's or licence's entries read nothing else (Law art.
+    14-16, 30-32: numbers are checked unique, and a number is in no other record's entries).
+    """
+    found = {r.idx: r for r in ledger.calendar_entries() if r.idx < size}
+    found.update((r.idx, r) for r, _ in ledger.history(key) if r.idx < size)
     return [found[idx] for idx in sorted(found)]
 
 

@@ -1,6 +1,7 @@
-"""The proof bundle of one emission (``tamga.bundle.v1``): wire models, bytes and hash.
+"""Proof bundles (``tamga.bundle.v1`` of an emission, ``tamga.subject-bundle.v1`` of a miner or
+a licence): wire models, bytes and hash.
 
-A bundle holds everything needed to check one emission offline except the chain reads: its
+A bundle holds everything needed to check one record offline except the chain reads: its
 entries (and the entries its replay needs) with RFC 9162 inclusion proofs, the signed
 checkpoint, the anchor transaction, the consistency proof to the latest anchor, the state proof
 and block-pinned on-chain observations. docs/bundle-format.md describes it with an example.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal, TypeAlias
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -20,6 +21,10 @@ from node.domain.canonical import NotCanonical, canonical_json, parse_json_stric
 from node.errors import VerificationError
 
 BUNDLE_FORMAT: Final = "tamga.bundle.v1"
+SUBJECT_BUNDLE_FORMAT: Final = "tamga.subject-bundle.v1"
+BUNDLE_FORMATS: Final = (BUNDLE_FORMAT, SUBJECT_BUNDLE_FORMAT)
+REGISTER_PATHS: Final = {"emission": "emissions", "miner": "miners", "vasp": "licences"}
+"""The API collection each register's bundles are fetched from (``/v1/{path}/{key}/bundle``)."""
 
 Hex32 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Hex0x32 = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-f]{64}$")]
@@ -104,13 +109,9 @@ class Observation(_Wire):
     result: HexData
 
 
-class Bundle(_Wire):
-    """A ``tamga.bundle.v1`` proof bundle for one emission."""
+class _Proven(_Wire):
+    """What every bundle carries: entries proven in an anchored checkpoint, one state proof."""
 
-    format: str = BUNDLE_FORMAT
-    emission: str
-    application_no: str
-    issuer: str
     checkpoint: BundleCheckpoint
     entries: tuple[BundleEntry, ...] = Field(min_length=1)
     state_proof: BundleStateProof
@@ -119,14 +120,60 @@ class Bundle(_Wire):
     observations: tuple[Observation, ...]
 
 
-def bundle_bytes(bundle: Bundle) -> bytes:
+class Bundle(_Proven):
+    """A ``tamga.bundle.v1`` proof bundle for one emission."""
+
+    format: str = BUNDLE_FORMAT
+    emission: str
+    application_no: str
+    issuer: str
+
+    @property
+    def key(self) -> str:
+        """The key its state is proven under (the registration or application number)."""
+        return self.emission
+
+    @property
+    def register(self) -> str:
+        """The register it belongs to."""
+        return "emission"
+
+
+class SubjectBundle(_Proven):
+    """A ``tamga.subject-bundle.v1`` proof bundle for one miner (Law art. 14) or licence
+    (Law art. 30.6): ``subject`` is its certificate or licence number."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    format: str = SUBJECT_BUNDLE_FORMAT
+    # "register" on the wire; the attribute is renamed because pydantic models are ABCs, whose
+    # class already has a ``register`` method
+    register_: Literal["miner", "vasp"] = Field(alias="register")
+    subject: str
+
+    @property
+    def register(self) -> str:
+        """The register it belongs to: "miner" or "vasp"."""
+        return self.register_
+
+    @property
+    def key(self) -> str:
+        """The key its state is proven under (the certificate or licence number)."""
+        return self.subject
+
+
+AnyBundle: TypeAlias = Bundle | SubjectBundle
+"""A proof bundle of any of the three registers."""
+
+
+def bundle_bytes(bundle: AnyBundle) -> bytes:
     """The bundle as a file: RFC 8785 canonical JSON (so its SHA-256 is stable).
 
     Raises:
         TypeError: the bundle holds a value RFC 8785 cannot encode (cannot happen for
             bundles built from the models).
     """
-    return canonical_json(bundle.model_dump(mode="json"))
+    return canonical_json(bundle.model_dump(mode="json", by_alias=True))
 
 
 def read_bundle_json(data: bytes) -> Any:
@@ -160,43 +207,51 @@ def bundle_sha256(data: bytes, *, value: Any = None) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
-def parse_bundle(data: bytes, *, value: Any = None) -> Bundle:
+def parse_bundle(data: bytes, *, value: Any = None) -> AnyBundle:
     """Read a bundle file (``value``: ``data`` already read by `read_bundle_json`).
 
     Raises:
-        VerificationError: not JSON, not a tamga.bundle.v1 bundle, or a member is malformed
+        VerificationError: not JSON, not a bundle of a known format, or a member is malformed
             (``where`` names it).
     """
     if value is None:
         value = read_bundle_json(data)
-    if not isinstance(value, dict) or value.get("format") != BUNDLE_FORMAT:
+    if not isinstance(value, dict) or value.get("format") not in BUNDLE_FORMATS:
         actual = value.get("format") if isinstance(value, dict) else type(value).__name__
         raise VerificationError(
-            "not a proof bundle", expected=BUNDLE_FORMAT, actual=actual, where="bundle"
+            "not a proof bundle",
+            expected=" or ".join(BUNDLE_FORMATS),
+            actual=actual,
+            where="bundle",
         )
+    model: type[AnyBundle] = Bundle if value["format"] == BUNDLE_FORMAT else SubjectBundle
     try:
-        return Bundle.model_validate_json(data)
+        return model.model_validate_json(data)
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
         location = ".".join(str(part) for part in error["loc"]) or "bundle"
         raise VerificationError(f"{location}: {error['msg']}", where="bundle") from exc
 
 
-def bundle_url(base_url: str, bundle: Bundle, *, sha256: str) -> str:
+def bundle_url(base_url: str, bundle: AnyBundle, *, sha256: str) -> str:
     """Where to fetch exactly this bundle, with its hash: the text of the extract's QR code.
 
-    ``{base}/v1/emissions/{emission}/bundle?checkpoint={size}&block={block}&sha256={hash}``:
-    the checkpoint and the pinned block make the node rebuild the same bytes (`build_bundle`).
+    ``{base}/v1/{emissions|miners|licences}/{key}/bundle?checkpoint={size}&block={block}&sha256=
+    {hash}``: the checkpoint and the pinned block make the node rebuild the same bytes
+    (`build_bundle`).
     """
     block = max((o.block_number for o in bundle.observations), default=0)
     query = urlencode({"checkpoint": bundle.checkpoint.tree_size, "block": block, "sha256": sha256})
-    return f"{base_url.rstrip('/')}/v1/emissions/{quote(bundle.emission)}/bundle?{query}"
+    path = REGISTER_PATHS[bundle.register]
+    return f"{base_url.rstrip('/')}/v1/{path}/{quote(bundle.key)}/bundle?{query}"
 
 
 def parse_bundle_url(url: str) -> tuple[str | None, str | None]:
-    """The emission and SHA-256 named by a bundle URL (a scanned QR code), where present."""
+    """The record (emission, miner or licence) and SHA-256 named by a bundle URL (a scanned QR
+    code), where present."""
     parts = urlsplit(url)
-    match = re.search(r"/emissions/([^/]+)/bundle$", parts.path)
+    paths = "|".join(REGISTER_PATHS.values())
+    match = re.search(rf"/(?:{paths})/([^/]+)/bundle$", parts.path)
     key = unquote(match.group(1)) if match else None
     values = parse_qs(parts.query).get("sha256", [])
     return key, (values[0].lower() if values else None)

@@ -1,4 +1,5 @@
-"""The printed extract of one emission (Reg. §61): a PDF from a verified proof bundle.
+"""Printed extracts (Reg. §61; Law art. 14, 30.6): a PDF from a verified proof bundle of an
+emission, of a miner (its certificate) or of a licence.
 
 Reg. §61 keeps the register electronic but requires that paper documents remain possible. The
 extract shows the Reg. §62 fields, the decision-on-issue data, the lifecycle, the findings, and
@@ -36,10 +37,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from anchoring.audit_bundle import BundleAudit, BundleView
+from anchoring.audit_bundle import BundleAudit, BundleView, SubjectView
 from node.checkpoint import format_time
 from node.domain.entries import Document, Entry
-from node.domain.model import EmissionState, IssuerState
+from node.domain.miners import MinerState
+from node.domain.model import Deadline, EmissionState, IssuerState
+from node.domain.vasps import LicenceState
 from node.errors import ConfigError
 
 FONT_DIRS: Final = (
@@ -57,6 +60,12 @@ FONTS: Final = {
 
 TITLE_KY: Final = "Виртуалдык активдер эмиссияларынын бирдиктүү мамлекеттик реестринен көчүрмө"
 TITLE_EN: Final = "Extract from the Unified State Register of Virtual Asset Emissions"
+MINER_TITLE_KY: Final = "Майнерлердин санариптик реестринен көчүрмө (майнинг күбөлүгү)"
+MINER_TITLE_EN: Final = "Extract from the digital register of miners (mining certificate)"
+LICENCE_TITLE_KY: Final = (
+    "Виртуалдык активдер боюнча кызмат көрсөтүүчүлөрдүн лицензиялар реестринен көчүрмө"
+)
+LICENCE_TITLE_EN: Final = "Extract from the register of licensed virtual asset service providers"
 
 
 @dataclass(frozen=True)
@@ -81,7 +90,12 @@ def render_extract(audit: BundleAudit, *, info: ExtractInfo, out: Path | BinaryI
         reason = first.line() if first is not None else "it did not replay"
         raise ConfigError(f"the bundle does not verify, no extract is printed: {reason}")
     _register_fonts()
-    story = _story(audit.view, audit=audit, info=info)
+    view = audit.view
+    if isinstance(view, BundleView):
+        story, title = _story(view, audit=audit, info=info), TITLE_EN
+    else:
+        story = _subject_story(view, audit=audit, info=info)
+        title = MINER_TITLE_EN if isinstance(view.subject, MinerState) else LICENCE_TITLE_EN
     try:
         doc = SimpleDocTemplate(
             str(out) if isinstance(out, Path) else out,
@@ -90,9 +104,9 @@ def render_extract(audit: BundleAudit, *, info: ExtractInfo, out: Path | BinaryI
             rightMargin=16 * mm,
             topMargin=14 * mm,
             bottomMargin=16 * mm,
-            title=f"{TITLE_EN}: {audit.view.bundle.emission}",
+            title=f"{title}: {view.bundle.key}",
             author="Tamga register node",
-            subject="Reg. §61 extract",
+            subject="Reg. §61 extract" if isinstance(view, BundleView) else "Law art. 14, 30.6",
             invariant=1,
         )
         doc.build(story, onFirstPage=_footer(info), onLaterPages=_footer(info))
@@ -186,6 +200,115 @@ def _story(view: BundleView, *, audit: BundleAudit, info: ExtractInfo) -> list[F
         ),
     ]
     return story
+
+
+def _subject_story(view: SubjectView, *, audit: BundleAudit, info: ExtractInfo) -> list[Flowable]:
+    """A miner's certificate (Law art. 14, 16.2) or a licence (Law art. 30.4, 30.6)."""
+    bundle = view.bundle
+    subject = view.subject
+    title = _style("title", font="Tamga-Bold", size=12, leading=15, centered=True)
+    subtitle = _style("subtitle", size=9.5, leading=12, centered=True)
+    heading = _style("heading", font="Tamga-Bold", size=10, leading=13, space_before=6)
+    small = _style("small", size=7.5, leading=9)
+    mono = _style("mono", font="Tamga-Mono", size=7, leading=8.5)
+    if isinstance(subject, MinerState):
+        titles = (MINER_TITLE_KY, f"{MINER_TITLE_EN} (Law art. 14, 16.2)")
+        rows = _miner_rows(subject)
+        record = "1. Certificate / Күбөлүк (Law art. 14)"
+    else:
+        titles = (LICENCE_TITLE_KY, f"{LICENCE_TITLE_EN} (Law art. 30.6)")
+        rows = _licence_rows(subject)
+        record = "1. Licence / Лицензия (Law art. 30.4, 30.6)"
+    anchor = bundle.anchor
+    return [
+        _p(titles[0], title),
+        _p(titles[1], subtitle),
+        Spacer(1, 3 * mm),
+        _p(
+            f"{subject.key} · {subject.name} · status {subject.status.value} since "
+            f"{subject.status_since.isoformat()}",
+            _style("lead", font="Tamga-Bold", size=10, leading=13, centered=True),
+        ),
+        _p(
+            f"As of checkpoint {bundle.checkpoint.tree_size} ({bundle.checkpoint.time}), "
+            f"anchored on chain {anchor.chain_id} in block {anchor.block_number}.",
+            subtitle,
+        ),
+        Spacer(1, 2 * mm),
+        _p(record, heading),
+        _table(rows, small),
+        _p("2. History / Тарыхы", heading),
+        _history_table(view.history, small),
+        _p("3. Deadlines / Мөөнөттөр", heading),
+        *_deadline_lines(subject.missed, subject_deadlines(subject), audit=audit, style=small),
+        KeepTogether(
+            [
+                _p("4. Checkpoint and anchor / Текшерүү чекити жана блокчейндеги бекитүү", heading),
+                _proof_block(view, audit=audit, info=info, small=small, mono=mono),
+            ]
+        ),
+    ]
+
+
+def subject_deadlines(subject: MinerState | LicenceState) -> tuple[Deadline, ...]:
+    """The open deadlines of a miner (information requests, Law art. 16.2 item 7) or a licence
+    (review, start of activity; Law art. 30.2, 31.2)."""
+    return subject.requests if isinstance(subject, MinerState) else subject.deadlines
+
+
+def _miner_rows(m: MinerState) -> list[tuple[str, str]]:
+    reg = m.registration
+    sites = "; ".join(
+        f"{s.region.value}: {s.address}, {s.capacity_kw} kW contracted, "
+        + ", ".join(f"{e.count} × {e.model}" for e in s.equipment)
+        for s in m.sites
+    )
+    return [
+        ("Күбөлүктүн номери / Certificate number", m.certificate),
+        ("Майнердин аталышы / Miner", m.name),
+        ("Майнингдин түрү / Kind of mining (art. 13)", m.kind.value),
+        ("Резидент / Resident", "yes" if m.resident else "no"),
+        (
+            "Мамлекеттик каттоо / State registration",
+            f"{reg.number}, {reg.registered_on.isoformat()}, {reg.authority}",
+        ),
+        ("Реестрге киргизилген / Registered on", m.registered_on.isoformat()),
+        ("Күбөлүктүн формасы / Certificate form (art. 14)", m.certificate_form.value),
+        ("Мөөнөтү / Term", "unlimited (Law art. 14)"),
+        ("Капчык / Wallet for mining proceeds", f"{m.wallet.chain}: {m.wallet.address}"),
+        (
+            "Кубаттуулук, хешрейт / Installed power, hash rate",
+            f"{m.installed_kw} kW, {m.hash_rate_ths} TH/s",
+        ),
+        ("Аянтчалар / Sites (Annex 7 regions)", sites),
+    ]
+
+
+def _licence_rows(lic: LicenceState) -> list[tuple[str, str]]:
+    reg = lic.registration
+    periods = "; ".join(
+        f"{p.start.isoformat()} – {p.end.isoformat() if p.end else 'in force'}: "
+        + ", ".join(s.value for s in p.services)
+        for p in lic.periods
+    )
+    return [
+        ("Лицензиянын номери / Licence number", lic.licence),
+        ("Лицензиянын ээси / Holder (not transferable, art. 30.4)", lic.name),
+        ("Уюштуруучулук-укуктук формасы / Legal form", lic.legal_form),
+        (
+            "Мамлекеттик каттоо / State registration",
+            f"{reg.number}, {reg.registered_on.isoformat()}, {reg.authority}",
+        ),
+        ("Арыз берилген / Applied on", lic.applied_on.isoformat()),
+        ("Мөөнөтү / Term", "unlimited (Law art. 30.4)"),
+        ("Кызматтар / Services applied for (art. 26.1)", ", ".join(s.value for s in lic.services)),
+        ("Күчүндө / In force now", ", ".join(s.value for s in lic.in_force) or "—"),
+        ("Чектелген / Restricted (art. 32.3)", ", ".join(s.value for s in lic.restricted) or "—"),
+        ("Мезгилдер / Periods in force", periods or "—"),
+        ("Айыптар / Fines, measures (art. 32)", f"{lic.fines_som} som, {lic.measures} measures"),
+        ("Кайтарып алуу негизи / Revocation ground (art. 31)", _opt(lic.revocation_ground)),
+        ("Ээлери / Owners (art. 29.2 item 2)", f"private; commitment {lic.owners_commitment}"),
+    ]
 
 
 def _reg62_rows(e: EmissionState, issuer: IssuerState | None) -> list[tuple[str, str]]:
@@ -295,7 +418,7 @@ def _history_table(history: Sequence[tuple[int, Entry]], style: ParagraphStyle) 
                 _p(str(index), style),
                 _p(entry.effective_on.isoformat(), style),
                 _p(entry.recorded_at.strftime("%Y-%m-%d %H:%M"), style),
-                _p(entry.kind.removeprefix("emission."), style),
+                _p(entry.kind.split(".", 1)[-1], style),
                 _p(_basis(entry.basis), style),
             ]
         )
@@ -312,25 +435,43 @@ def _basis(basis: Document | None) -> str:
 
 
 def _findings(e: EmissionState, *, audit: BundleAudit, style: ParagraphStyle) -> list[Flowable]:
-    lines: list[str] = []
-    for d in e.missed:
-        lines.append(f"Deadline missed: {d.name}, due {d.due.isoformat()} ({d.rule}).")
-    for d in e.deadlines:
-        lines.append(f"Open deadline: {d.name}, due {d.due.isoformat()} ({d.rule}).")
-    if not e.missed:
-        lines.append("No deadline of the regulation was missed.")
-    lines.append("No on-chain verification findings are recorded in the register for this issue.")
-    checks = sum(t.checked for t in audit.report.tallies)
+    lines = _deadline_lines(e.missed, e.deadlines, audit=None, style=style)
     lines.append(
+        _p("No on-chain verification findings are recorded in the register for this issue.", style)
+    )
+    return [*lines, _audit_line(audit, style)]
+
+
+def _deadline_lines(
+    missed: Sequence[Deadline],
+    open_: Sequence[Deadline],
+    *,
+    audit: BundleAudit | None,
+    style: ParagraphStyle,
+) -> list[Flowable]:
+    lines: list[str] = []
+    for d in missed:
+        lines.append(f"Deadline missed: {d.name}, due {d.due.isoformat()} ({d.rule}).")
+    for d in open_:
+        lines.append(f"Open deadline: {d.name}, due {d.due.isoformat()} ({d.rule}).")
+    if not missed:
+        lines.append("No deadline was missed.")
+    flow: list[Flowable] = [_p(line, style) for line in lines]
+    return flow if audit is None else [*flow, _audit_line(audit, style)]
+
+
+def _audit_line(audit: BundleAudit, style: ParagraphStyle) -> Flowable:
+    checks = sum(t.checked for t in audit.report.tallies)
+    line = (
         f"Proof bundle audit: pass ({checks} checks: signature, inclusion of every entry, "
         "replay through the rules, state proof, anchor transaction and rootAt, consistency "
         "with the latest anchor, block-pinned observations)."
     )
-    return [_p(line, style) for line in lines]
+    return _p(line, style)
 
 
 def _proof_block(
-    view: BundleView,
+    view: BundleView | SubjectView,
     *,
     audit: BundleAudit,
     info: ExtractInfo,
@@ -342,7 +483,7 @@ def _proof_block(
     rows = [
         f"checkpoint: tree size {cp.tree_size}, time {cp.time}",
         f"log root: {cp.log_root}",
-        f"state root: {cp.state_root} ({cp.state_size} emissions)",
+        f"state root: {cp.state_root} ({cp.state_size} records)",
         f"signed by: {cp.signer} (EIP-191)",
         f"chain {b.anchor.chain_id}, contract {b.anchor.contract}",
         f"anchor tx: {b.anchor.tx_hash}",

@@ -1,4 +1,4 @@
-"""One call for the CLI and the API: build an emission's bundle, verify it, print its extract."""
+"""One call for the CLI and the API: build a bundle, verify it, print its extract."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 from anchoring.audit_bundle import BundleAudit, audit_bundle
 from anchoring.audit_chain import AnchorChain
 from anchoring.bundle import build_bundle
-from anchoring.bundle_format import Bundle, bundle_bytes, bundle_url
+from anchoring.bundle_format import AnyBundle, bundle_bytes, bundle_url
 from anchoring.extract import ExtractInfo, render_extract
 from node.domain.calendar import WorkingCalendar
 from node.ledger.service import Ledger
@@ -20,7 +20,7 @@ class Extract:
     """A printed extract and the bundle it prints (whose hash and URL are in the QR code)."""
 
     pdf: bytes
-    bundle: Bundle
+    bundle: AnyBundle
     bundle_bytes: bytes
     sha256: str
     url: str
@@ -39,12 +39,13 @@ def make_extract(
     block: int | None = None,
     from_block: int = 0,
 ) -> Extract:
-    """Build the bundle of emission ``key``, audit it against ``chain`` and render the PDF.
+    """Build the bundle of ``key`` (an emission, a miner's certificate or a licence number),
+    audit it against ``chain`` and render the PDF.
 
     ``base_url`` is the public API's base URL (where `bundle_url` fetches the bundle).
 
     Raises:
-        NotFound: no such emission, checkpoint or anchor (see `build_bundle`).
+        NotFound: no such record, checkpoint or anchor (see `build_bundle`).
         ChainError: the RPC endpoint failed.
         ConfigError: the bundle does not verify (nothing is printed), or fonts are missing.
     """

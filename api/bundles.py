@@ -1,9 +1,9 @@
-"""An emission's proof bundle and printed extract over HTTP, for holders and offline checkers.
+"""Proof bundles and printed extracts over HTTP (emissions, miners, licences), for offline checks.
 
 Both are built on request from the ledger and the chain itself (`anchoring.bundle`), pinned to
 one block, so the same query returns the same bytes: that is what the URL in an extract's QR code
-relies on. Errors (RFC 9457): 404 unknown emission; 409 ``no-chain`` when the node reads no
-chain, 409 ``not-anchored`` while the emission is in no anchored checkpoint; 409
+relies on. Errors (RFC 9457): 404 unknown emission, miner or licence; 409 ``no-chain`` when the
+node reads no chain, 409 ``not-anchored`` while the record is in no anchored checkpoint; 409
 ``bundle-changed`` when ``sha256`` names other bytes; 503 ``chain-unavailable`` when the RPC
 endpoint fails.
 """
@@ -17,13 +17,15 @@ from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from anchoring.bundle import build_bundle
-from anchoring.bundle_format import Bundle, bundle_bytes, bundle_sha256
+from anchoring.bundle_format import Bundle, SubjectBundle, bundle_bytes, bundle_sha256
 from anchoring.extract_service import make_extract
 from anchoring.service import ChainSource, anchor_source
 from api.deps import get_runtime
+from api.miners import Certificate
 from api.problems import ApiProblem, problem_responses
 from api.public import EmissionKey
 from api.runtime import ApiRuntime
+from api.vasps import Number
 from node.chain.endpoint import chain_for
 from node.errors import ChainError, ConfigError, NotFound
 from node.settings import Settings
@@ -159,6 +161,18 @@ def _emission_key(rt: ApiRuntime, key: str) -> str:
     return item.state.key
 
 
+def _miner_key(rt: ApiRuntime, certificate: str) -> str:
+    if certificate not in rt.index.current().miners:
+        raise NotFound(kind="miner", key=certificate)
+    return certificate
+
+
+def _licence_key(rt: ApiRuntime, number: str) -> str:
+    if number not in rt.index.current().licences:
+        raise NotFound(kind="licence", key=number)
+    return number
+
+
 def _bundle_problem(exc: NotFound | ChainError, *, key: str, source: ChainSource) -> ApiProblem:
     if isinstance(exc, ChainError):
         return ApiProblem(
@@ -201,34 +215,16 @@ def _attachment(name: str, *, inline: bool = False) -> str:
     return f"{kind}; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
 
 
-@router.get(
-    "/emissions/{key}/bundle",
-    summary="Download an emission's proof bundle",
-    response_model=Bundle,
-    responses={
-        200: {
-            "description": "The `tamga.bundle.v1` proof bundle (RFC 8785 canonical JSON), as a "
-            "file; `ETag` is its SHA-256. Verify it with `tamga audit bundle`.",
-            "content": {"application/json": {"example": BUNDLE_EXAMPLE}},
-        },
-        **problem_responses(404, 409, 422, 429, 503),
-    },
-)
-def emission_bundle(
-    rt: Runtime,
-    key: EmissionKey,
-    checkpoint: CheckpointParam = None,
-    block: BlockParam = None,
-    sha256: Sha256Param = None,
+def _bundle_response(
+    rt: ApiRuntime,
+    key: str,
+    *,
+    name: str,
+    checkpoint: int | None,
+    block: int | None,
+    sha256: str | None,
 ) -> Response:
-    """Everything needed to check the emission offline against the chain: its entries (and
-    those its replay needs) with RFC 9162 inclusion proofs, the signed checkpoint, the anchor
-    transaction, the consistency proof to the latest anchor, the state proof and block-pinned
-    chain observations (docs/bundle-format.md). Founders' data is never in it (Reg. §66).
-
-    409 `no-chain` when the node reads no chain, 409 `not-anchored` while no anchored
-    checkpoint contains the emission (retry after the next anchor)."""
-    name = _emission_key(rt, key)
+    """The bundle of ``key`` (``name``: how the record is called in errors and the file)."""
     source = _source(rt)
     _check_block(source, block)
     try:
@@ -253,7 +249,7 @@ def emission_bundle(
             paragraph="docs/bundle-format.md",
             detail=f"the bundle at these parameters has SHA-256 {digest}, not {sha256.lower()}",
         )
-    filename = f"{bundle.emission}-{bundle.checkpoint.tree_size}.bundle.json"
+    filename = f"{bundle.key}-{bundle.checkpoint.tree_size}.bundle.json"
     return Response(
         content=data,
         media_type="application/json",
@@ -261,28 +257,10 @@ def emission_bundle(
     )
 
 
-@router.get(
-    "/emissions/{key}/extract.pdf",
-    summary="The emission's printed extract (PDF)",
-    response_class=Response,
-    responses={
-        200: {
-            "description": "The extract from the register (Reg. §61), printed from the verified "
-            "proof bundle; its QR code names the bundle's URL and SHA-256.",
-            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-        },
-        **problem_responses(404, 409, 422, 429, 503),
-    },
-)
-def emission_extract(
-    rt: Runtime,
-    key: EmissionKey,
-    checkpoint: CheckpointParam = None,
-    block: BlockParam = None,
+def _extract_response(
+    rt: ApiRuntime, key: str, *, name: str, checkpoint: int | None, block: int | None
 ) -> Response:
-    """The printed extract of the emission: built from its proof bundle only after the bundle
-    verifies against the chain. Same errors as the bundle."""
-    name = _emission_key(rt, key)
+    """The printed extract of ``key``, built only from its verified bundle."""
     source = _source(rt)
     _check_block(source, block)
     try:
@@ -299,9 +277,177 @@ def emission_extract(
         )
     except (NotFound, ChainError) as exc:
         raise _bundle_problem(exc, key=name, source=source) from exc
-    filename = f"{extract.bundle.emission}-{extract.bundle.checkpoint.tree_size}.extract.pdf"
+    filename = f"{extract.bundle.key}-{extract.bundle.checkpoint.tree_size}.extract.pdf"
     return Response(
         content=extract.pdf,
         media_type="application/pdf",
         headers={"content-disposition": _attachment(filename, inline=True)},
     )
+
+
+_BUNDLE_ERRORS: Final = problem_responses(404, 409, 422, 429, 503)
+_PDF: Final[dict[str, Any]] = {
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}}
+}
+
+
+@router.get(
+    "/emissions/{key}/bundle",
+    summary="Download an emission's proof bundle",
+    response_model=Bundle,
+    responses={
+        200: {
+            "description": "The `tamga.bundle.v1` proof bundle (RFC 8785 canonical JSON), as a "
+            "file; `ETag` is its SHA-256. Verify it with `tamga audit bundle`.",
+            "content": {"application/json": {"example": BUNDLE_EXAMPLE}},
+        },
+        **_BUNDLE_ERRORS,
+    },
+)
+def emission_bundle(
+    rt: Runtime,
+    key: EmissionKey,
+    checkpoint: CheckpointParam = None,
+    block: BlockParam = None,
+    sha256: Sha256Param = None,
+) -> Response:
+    """Everything needed to check the emission offline against the chain: its entries (and
+    those its replay needs) with RFC 9162 inclusion proofs, the signed checkpoint, the anchor
+    transaction, the consistency proof to the latest anchor, the state proof and block-pinned
+    chain observations (docs/bundle-format.md). Founders' data is never in it (Reg. §66).
+
+    409 `no-chain` when the node reads no chain, 409 `not-anchored` while no anchored
+    checkpoint contains the emission (retry after the next anchor)."""
+    name = _emission_key(rt, key)
+    return _bundle_response(rt, key, name=name, checkpoint=checkpoint, block=block, sha256=sha256)
+
+
+@router.get(
+    "/emissions/{key}/extract.pdf",
+    summary="The emission's printed extract (PDF)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The extract from the register (Reg. §61), printed from the verified "
+            "proof bundle; its QR code names the bundle's URL and SHA-256.",
+            "content": _PDF,
+        },
+        **_BUNDLE_ERRORS,
+    },
+)
+def emission_extract(
+    rt: Runtime,
+    key: EmissionKey,
+    checkpoint: CheckpointParam = None,
+    block: BlockParam = None,
+) -> Response:
+    """The printed extract of the emission: built from its proof bundle only after the bundle
+    verifies against the chain. Same errors as the bundle."""
+    name = _emission_key(rt, key)
+    return _extract_response(rt, key, name=name, checkpoint=checkpoint, block=block)
+
+
+@router.get(
+    "/miners/{certificate}/bundle",
+    summary="Download a miner's proof bundle",
+    response_model=SubjectBundle,
+    responses={
+        200: {
+            "description": "The `tamga.subject-bundle.v1` proof bundle of the miner (RFC 8785 "
+            "canonical JSON); `ETag` is its SHA-256. Verify it with `tamga audit bundle`.",
+        },
+        **_BUNDLE_ERRORS,
+    },
+)
+def miner_bundle(
+    rt: Runtime,
+    certificate: Certificate,
+    checkpoint: CheckpointParam = None,
+    block: BlockParam = None,
+    sha256: Sha256Param = None,
+) -> Response:
+    """The miner's entries with inclusion proofs, the signed checkpoint, its anchor, the
+    consistency proof to the latest anchor, the state proof of its record and block-pinned
+    observations: its right to mine (Law art. 14) checked from the bundle and the chain."""
+    name = _miner_key(rt, certificate)
+    return _bundle_response(
+        rt, certificate, name=name, checkpoint=checkpoint, block=block, sha256=sha256
+    )
+
+
+@router.get(
+    "/miners/{certificate}/extract.pdf",
+    summary="The miner's certificate extract (PDF)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The mining certificate as a digital document (Law art. 14, 16.2), "
+            "printed from the verified bundle; its QR code names the bundle's URL and SHA-256.",
+            "content": _PDF,
+        },
+        **_BUNDLE_ERRORS,
+    },
+)
+def miner_extract(
+    rt: Runtime,
+    certificate: Certificate,
+    checkpoint: CheckpointParam = None,
+    block: BlockParam = None,
+) -> Response:
+    """The printed certificate extract of the miner. Same errors as the bundle."""
+    name = _miner_key(rt, certificate)
+    return _extract_response(rt, certificate, name=name, checkpoint=checkpoint, block=block)
+
+
+@router.get(
+    "/licences/{number}/bundle",
+    summary="Download a licence's proof bundle",
+    response_model=SubjectBundle,
+    responses={
+        200: {
+            "description": "The `tamga.subject-bundle.v1` proof bundle of the licence (RFC "
+            "8785 canonical JSON); `ETag` is its SHA-256. `tamga audit bundle FILE --service S "
+            "--on D` answers whether it covered S on D from the bundle and the chain alone.",
+        },
+        **_BUNDLE_ERRORS,
+    },
+)
+def licence_bundle(
+    rt: Runtime,
+    number: Number,
+    checkpoint: CheckpointParam = None,
+    block: BlockParam = None,
+    sha256: Sha256Param = None,
+) -> Response:
+    """The licence's entries with inclusion proofs, the signed checkpoint, its anchor, the
+    consistency proof to the latest anchor, the state proof of its record (its periods in
+    force, Law art. 30.6) and block-pinned observations. The owners (art. 29.2 item 2) appear
+    only as a salted commitment."""
+    name = _licence_key(rt, number)
+    return _bundle_response(
+        rt, number, name=name, checkpoint=checkpoint, block=block, sha256=sha256
+    )
+
+
+@router.get(
+    "/licences/{number}/extract.pdf",
+    summary="The licence's extract (PDF)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The extract from the register of licences (Law art. 30.4, 30.6), "
+            "printed from the verified bundle; its QR code names the bundle's URL and SHA-256.",
+            "content": _PDF,
+        },
+        **_BUNDLE_ERRORS,
+    },
+)
+def licence_extract(
+    rt: Runtime,
+    number: Number,
+    checkpoint: CheckpointParam = None,
+    block: BlockParam = None,
+) -> Response:
+    """The printed extract of the licence. Same errors as the bundle."""
+    name = _licence_key(rt, number)
+    return _extract_response(rt, number, name=name, checkpoint=checkpoint, block=block)

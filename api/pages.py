@@ -197,13 +197,14 @@ def miner_page(request: Request, rt: Runtime, certificate: str) -> Response:
     miner = rt.index.current().miners.get(certificate)
     if miner is None:
         return _render(request, "not_found.html", status=404, key=certificate)
-    history = [history_json(r, e) for r, e in emissions.history(rt.db, key=certificate)]
+    records = emissions.history(rt.db, key=certificate)
     return _render(
         request,
         "miners.html",
         miner=miner,
-        history=history,
+        history=[history_json(r, e) for r, e in records],
         today=recorded_on(rt.now()),
+        **_proof_links(rt, "miners", certificate, [r.idx for r, _ in records]),
     )
 
 
@@ -220,8 +221,27 @@ def licence_page(request: Request, rt: Runtime, number: str) -> Response:
     licence = rt.index.current().licences.get(number)
     if licence is None:
         return _render(request, "not_found.html", status=404, key=number)
-    history = [history_json(r, e) for r, e in emissions.history(rt.db, key=number)]
-    return _render(request, "licences.html", licence=licence, history=history)
+    records = emissions.history(rt.db, key=number)
+    return _render(
+        request,
+        "licences.html",
+        licence=licence,
+        history=[history_json(r, e) for r, e in records],
+        **_proof_links(rt, "licences", number, [r.idx for r, _ in records]),
+    )
+
+
+def _proof_links(rt: ApiRuntime, collection: str, key: str, indexes: list[int]) -> dict[str, Any]:
+    """The bundle and extract links of a record, once one of its entries is anchored (a bundle
+    proves the entries in the latest anchor) and the node reads a chain."""
+    anchors = confirmed_anchors(rt.db)
+    provable = any(covering(anchors, i) is not None for i in indexes) and chain_configured(
+        rt.settings
+    )
+    if not provable:
+        return {"bundle_url": None, "extract_url": None}
+    base = f"/v1/{collection}/{quote(key)}"
+    return {"bundle_url": f"{base}/bundle", "extract_url": f"{base}/extract.pdf"}
 
 
 @router.get("/checkpoints", response_class=HTMLResponse)

@@ -22,7 +22,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from anchoring.audit import audit_export
-from anchoring.audit_bundle import audit_bundle
+from anchoring.audit_bundle import CoverageQuestion, audit_bundle
 from anchoring.audit_chain import open_chain
 from anchoring.audit_report import CHECK_TITLES, AuditReport
 from anchoring.audit_source import (
@@ -38,6 +38,7 @@ from anchoring.equivocation import parse_evidence, verify_evidence, write_eviden
 from node.cli.errors import EXIT_EQUIVOCATION, EXIT_VERIFICATION, ReportsErrors
 from node.cli.output import progress
 from node.domain.calendar import kyrgyz_calendar
+from node.domain.entries import VaspService
 from node.errors import ConfigError, VerificationError
 
 EXIT_FAILED = EXIT_VERIFICATION
@@ -246,7 +247,10 @@ def audit_bundle_command(
     signer: SignerOption = None,
     regno: Annotated[
         str | None,
-        typer.Option("--regno", help="The emission you asked for (default: from the URL)."),
+        typer.Option(
+            "--regno",
+            help="The emission, miner or licence you asked for (default: from the URL).",
+        ),
     ] = None,
     sha256: Annotated[
         str | None,
@@ -258,8 +262,23 @@ def audit_bundle_command(
     as_json: JsonOption = False,
     chain_id: ChainIdOption = None,
     proof: ProofOption = None,
+    service: Annotated[
+        VaspService | None,
+        typer.Option(
+            "--service",
+            help="With --on, for a licence's bundle: was the licence in force for this service "
+            "(Law art. 26.1) on that day? The answer is the fact `covered`.",
+        ),
+    ] = None,
+    on: Annotated[
+        datetime | None,
+        typer.Option("--on", formats=["%Y-%m-%d"], help="The day asked (YYYY-MM-DD)."),
+    ] = None,
 ) -> None:
-    """Verify one emission's proof bundle, offline except the chain reads; exits 4 on failure."""
+    """Verify one proof bundle (emission, miner or licence), offline except the chain reads;
+    exits 4 on failure."""
+    if (service is None) != (on is None):
+        raise ConfigError("--service and --on go together: the service and the day asked")
     policy = parse_policy(witness or (), threshold=witness_threshold, note_key=note_key)
     data = _read_bundle(source)
     url_key, url_sha = parse_bundle_url(source) if _is_url(source) else (None, None)
@@ -276,6 +295,11 @@ def audit_bundle_command(
         head_proof=_read_proof(proof) if proof is not None else None,
         fetch_proof=_api_proofs(source) if _is_url(source) else None,
         witness_policy=policy,
+        question=(
+            CoverageQuestion(service=service, on=on.date())
+            if service is not None and on is not None
+            else None
+        ),
     )
     report = audit.report
     if contract is None:

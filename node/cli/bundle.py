@@ -46,7 +46,13 @@ BlockOption = Annotated[
 
 def bundle_command(
     ctx: typer.Context,
-    regno: Annotated[str, typer.Argument(help="Registration number (or application number).")],
+    regno: Annotated[
+        str,
+        typer.Argument(
+            help="Registration number (or application number), miner's certificate number or "
+            "licence number."
+        ),
+    ],
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the bundle here (default: stdout).")
     ] = None,
@@ -55,7 +61,8 @@ def bundle_command(
     rpc: RpcOption = None,
     contract: ContractOption = None,
 ) -> None:
-    """Write the emission's proof bundle (docs/bundle-format.md); its SHA-256 goes to stderr."""
+    """Write the proof bundle of an emission, a miner or a licence (docs/bundle-format.md); its
+    SHA-256 goes to stderr."""
     rt = runtime(ctx)
     with open_ledger(rt) as ledger:
         source = _chain(rt.settings, ledger, rpc=rpc, contract=contract)
@@ -79,7 +86,13 @@ def bundle_command(
 
 def extract_command(
     ctx: typer.Context,
-    regno: Annotated[str, typer.Argument(help="Registration number (or application number).")],
+    regno: Annotated[
+        str,
+        typer.Argument(
+            help="Registration number (or application number), miner's certificate number or "
+            "licence number."
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", help="The PDF file to write.")],
     bundle_out: Annotated[
         Path | None, typer.Option("--bundle-out", help="Also write the bundle the QR names.")
@@ -93,7 +106,8 @@ def extract_command(
         typer.Option("--base-url", help="Public API URL for the QR code; default from settings."),
     ] = None,
 ) -> None:
-    """Print the emission's extract (Reg. §61) as a PDF, from its verified proof bundle."""
+    """Print the extract of an emission (Reg. §61), a miner's certificate (Law art. 14) or a
+    licence (Law art. 30.6) as a PDF, from its verified proof bundle."""
     rt = runtime(ctx)
     with open_ledger(rt) as ledger:
         source = _chain(rt.settings, ledger, rpc=rpc, contract=contract)
@@ -111,7 +125,7 @@ def extract_command(
     _write(out, extract.pdf)
     if bundle_out is not None:
         _write(bundle_out, extract.bundle_bytes)
-    typer.echo(f"extract {out} for {extract.bundle.emission}")
+    typer.echo(f"extract {out} for {extract.bundle.key}")
     typer.echo(f"sha256  {extract.sha256}")
     typer.echo(f"url     {extract.url}")
 

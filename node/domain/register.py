@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -107,7 +106,7 @@ from node.domain.model import (
 from node.domain.names import check_name, judge_name
 from node.domain.regno import RegNo, next_serial, validate_issuer_code
 from node.domain.subjects import MINER, Subject, register_of
-from node.domain.vasps import LicenceState, apply_vasp_entry
+from node.domain.vasps import LicenceState, apply_vasp_entry, licences_named
 from node.domain.verification import (
     ChainOutcome,
     FiledSource,
@@ -1236,7 +1235,6 @@ def _placement_ended(
     )
 
 
-_LICENCE_IN_TEXT: Final = re.compile(r"\bLIC-[0-9]{6}\b")
 _PLACEMENT_SERVICES: Final = (VaspService.ISSUANCE, VaspService.BUY_SELL)
 
 
@@ -1244,7 +1242,7 @@ def _check_venue_licence(view: RegisterView, venue: str, on: date) -> None:
     """A venue named by its licence number must hold a licence covering the placement of an
     issuer's VAs (Law art. 26.1 item 5) or their sale (item 1) on the day placement starts: VA
     services are provided only under a licence (Law art. 27.2, 30.5; Reg. §22)."""
-    for number in _LICENCE_IN_TEXT.findall(venue):
+    for number in licences_named(venue):
         licence = view.subject(number)
         if not isinstance(licence, LicenceState):
             raise _violation(

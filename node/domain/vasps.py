@@ -4,6 +4,7 @@ and rules, pure."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -195,6 +196,14 @@ def licence_number(serial: int) -> str:
     if not 1 <= serial <= 999_999:
         raise _violation("licence", "licence-serial", "Law art. 30", f"serial {serial} is out")
     return f"{LICENCE_PREFIX}{serial:06d}"
+
+
+_LICENCE_IN_TEXT: Final = re.compile(r"\bLIC-[0-9]{6}\b")
+
+
+def licences_named(text: str) -> tuple[str, ...]:
+    """The licence numbers written in ``text`` (a venue's name, Reg. §22), in order."""
+    return tuple(_LICENCE_IN_TEXT.findall(text))
 
 
 def add_months(day: date, months: int) -> date:

@@ -56,7 +56,7 @@ def test_planted_founders_never_leave_through_public_routes(env: ApiEnv) -> None
         "/docs",
         "/static/style.css",
     ]
-    assert len(paths) == 36  # every public GET of the OpenAPI document
+    assert len(paths) == 40  # every public GET of the OpenAPI document
     assert {
         "/v1/emissions",
         "/metrics",
@@ -65,7 +65,15 @@ def test_planted_founders_never_leave_through_public_routes(env: ApiEnv) -> None
     } <= set(paths)
     # this node reads no chain: bundle and extract answer 409 no-chain here; what they hold
     # when anchored is searched in tests/api/test_bundle_route.py
-    chained = {f"/v1/emissions/{env.key}/bundle", f"/v1/emissions/{env.key}/extract.pdf"}
+    chained = {
+        f"/v1/{collection}/{key}/{route}"
+        for collection, key in (
+            ("emissions", env.key),
+            ("miners", env.certificate),
+            ("licences", env.licence),
+        )
+        for route in ("bundle", "extract.pdf")
+    }
     assert chained <= set(paths)
     seen = 0
     for path in paths + extra:

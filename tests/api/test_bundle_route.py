@@ -26,7 +26,7 @@ from node.chain.anvil import AnvilProcess, anvil_dir, free_port
 from node.clock import FixedClock
 from node.domain.calendar import kyrgyz_calendar
 from node.settings import Settings
-from tests.api.conftest import PLANTED, ApiEnv, build_env
+from tests.api.conftest import PLANTED, PLANTED_OWNERS, ApiEnv, build_env
 from tests.support.scenario import NOW, ORIGIN, signer
 from tests.unit.domain.lifecycle_samples import emission_filing
 
@@ -185,6 +185,45 @@ def test_bundles_and_extracts_hold_no_founders_data(anchored: Anchored, tmp_path
         for secret in secrets:
             for where in (response.text, *leaves, text):
                 assert secret.lower() not in where.lower(), f"{secret!r} leaked in {key}"
+
+
+def test_miner_and_licence_bundles_verify_and_hold_no_owners(
+    anchored: Anchored, tmp_path: Path
+) -> None:
+    """Law art. 14, 30.6: a certificate's and a licence's bundle and extract over HTTP; the
+    licence's owners (art. 29.2 item 2) only as their commitment."""
+    env = anchored.env
+    owners = [v for owner in PLANTED_OWNERS for k, v in owner.items() if k != "role"]
+    for collection, key in (("miners", env.certificate), ("licences", env.licence)):
+        response = env.client.get(f"/v1/{collection}/{key}/bundle")
+        assert response.status_code == 200, response.text
+        assert f'filename="{key}-' in response.headers["content-disposition"]
+        page = env.client.get(f"/{collection}/{key}?lang=en").text
+        assert f'href="/v1/{collection}/{key}/bundle"' in page
+        assert f'href="/v1/{collection}/{key}/extract.pdf"' in page
+        audit = audit_bundle(
+            response.content,
+            chain=anchored.audit_chain(),
+            calendar=kyrgyz_calendar(),
+            signers=[signer().address],
+            expected_key=key,
+        )
+        assert audit.report.ok, audit.report.to_json()
+        assert json.loads(response.content)["format"] == "tamga.subject-bundle.v1"
+        pdf = env.client.get(f"/v1/{collection}/{key}/extract.pdf")
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        text = _pdf_text(pdf.content, tmp_path)
+        assert key in text
+        leaves = [
+            base64.b64decode(e["leaf"]).decode("utf-8")
+            for e in json.loads(response.content)["entries"]
+        ]
+        for secret in (*owners, env.salt_hex):
+            for where in (response.text, *leaves, text):
+                assert secret.lower() not in where.lower(), f"{secret!r} leaked in {key}"
+    _problem(env.client.get("/v1/miners/MN-1-999999/bundle"), 404, "not-found")
+    _problem(env.client.get("/v1/licences/LIC-999999/extract.pdf"), 404, "not-found")
+    _problem(env.client.get("/v1/licences/LIC-1/bundle"), 422, "invalid-request")
 
 
 def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
