@@ -28,7 +28,7 @@ from node.domain.entries import (
 from node.domain.model import Deadline, dec_str
 from node.domain.names import check_name
 from node.domain.regno import Region
-from node.errors import NotFound, RuleViolation
+from node.errors import RuleViolation
 
 MINER_PREFIX: Final = "MN-"
 """Certificate numbers start with it; the state tree keys miners by certificate number."""
@@ -266,8 +266,8 @@ def apply_miner_entry(
     are never reused). Pure.
 
     Raises:
-        NotFound: the entry names a certificate the register does not hold.
-        RuleViolation: a rule is broken (field, rule, paragraph named).
+        RuleViolation: a rule is broken (field, rule, paragraph named), or the entry names a
+            number the register does not hold (unknown-miner).
     """
     if isinstance(entry, MinerRegistered):
         if current is not None or taken(entry.miner):
@@ -293,7 +293,12 @@ def apply_miner_entry(
             status_since=entry.effective_on,
         )
     if current is None:
-        raise NotFound(kind="miner", key=entry.miner)
+        raise _violation(
+            "miner",
+            "unknown-miner",
+            "Law art. 14",
+            f"no miner with number {entry.miner} is in the register",
+        )
     if current.status is MinerStatus.TERMINATED:
         raise _violation(
             "miner",

@@ -30,7 +30,7 @@ from node.domain.entries import (
 )
 from node.domain.model import Deadline, dec_str
 from node.domain.names import check_name
-from node.errors import NotFound, RuleViolation
+from node.errors import RuleViolation
 
 LICENCE_PREFIX: Final = "LIC-"
 """Licence numbers start with it; the state tree keys providers by it."""
@@ -284,8 +284,8 @@ def apply_vasp_entry(
     """Validate ``entry`` against the licence's current state; return its new state. Pure.
 
     Raises:
-        NotFound: the entry names a licence the register does not hold.
-        RuleViolation: a rule is broken (field, rule, paragraph named).
+        RuleViolation: a rule is broken (field, rule, paragraph named), or the entry names a
+            number the register does not hold (unknown-licence).
     """
     if isinstance(entry, VaspApplied):
         if current is not None or taken(entry.licence):
@@ -311,7 +311,12 @@ def apply_vasp_entry(
             state = dataclasses.replace(state, deadlines=(_review_deadline(entry.effective_on),))
         return state
     if current is None:
-        raise NotFound(kind="licence", key=entry.licence)
+        raise _violation(
+            "licence",
+            "unknown-licence",
+            "Law art. 30.6",
+            f"no licence with number {entry.licence} is in the register",
+        )
     if entry.effective_on < current.status_since:
         raise _violation(
             "effective_on",

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,9 +22,11 @@ from audit_world import anchor, deploy
 from typer.testing import CliRunner
 from web3 import Web3
 
+from anchoring.audit import audit_export
 from anchoring.audit_bundle import CoverageQuestion, SubjectView, audit_bundle
 from anchoring.audit_chain import AnchorReader
-from anchoring.audit_report import Check
+from anchoring.audit_report import AuditReport, Check
+from anchoring.audit_source import DirectorySource
 from anchoring.bundle import build_bundle
 from anchoring.bundle_format import (
     Bundle,
@@ -36,11 +40,14 @@ from anchoring.extract_service import make_extract
 from node.chain.anvil import AnvilProcess
 from node.cli import app as cli_app
 from node.domain.calendar import WorkingCalendar
-from node.domain.entries import MinerFiling, VaspApplicationData
+from node.domain.entries import MinerFiling, VaspApplicationData, VaspService
 from node.domain.filings import vasp_event_entry
 from node.domain.miners import MinerState
-from node.domain.vasps import LicenceState, VaspService
+from node.domain.vasps import LicenceState
+from node.ledger.export import export_ledger
 from node.ledger.service import Ledger, signed_from_record
+from node.ledger.store import SqlLedgerStore
+from node.merkle.hasher import hash_leaf
 from tests.support.scenario import NOW, open_ledger, signer
 from tests.unit.domain.lifecycle_samples import (
     STARTED_ON,
@@ -69,6 +76,7 @@ class SubjectWorld:
     certificate: str
     licence: str
     regno: str
+    anchors: dict[int, dict[str, Any]]
 
     def open(self) -> Ledger:
         return open_ledger(f"sqlite:///{self.db}")
@@ -96,9 +104,10 @@ def sworld(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SubjectWorld]:
         db = directory / "ledger.sqlite"
         ledger = open_ledger(f"sqlite:///{db}")
         try:
-            yield _build(ledger, db=db, rpc_url=anvil.url)
+            built = _build(ledger, db=db, rpc_url=anvil.url)
         finally:
-            ledger.close()
+            ledger.close()  # the database file is complete once closed (tests copy it)
+        yield built
     finally:
         anvil.stop()
 
@@ -166,9 +175,10 @@ def _build(ledger: Ledger, *, db: Path, rpc_url: str) -> SubjectWorld:
     w3 = Web3(Web3.HTTPProvider(rpc_url))
     contract = deploy(w3, sender=w3.eth.accounts[0])
     previous = 0
+    anchors: dict[int, dict[str, Any]] = {}
     for row in ledger.checkpoints():
         proof = list(ledger.prove_consistency(previous, row.size).proof) if previous else []
-        anchor(
+        anchors[row.size] = anchor(
             w3,
             contract,
             size=row.size,
@@ -185,6 +195,7 @@ def _build(ledger: Ledger, *, db: Path, rpc_url: str) -> SubjectWorld:
         certificate=certificate,
         licence=licence,
         regno=key,
+        anchors=anchors,
     )
 
 
@@ -404,3 +415,109 @@ def test_licence_state_records_decode_the_proven_state(
     bundle = build_bundle(ledger, sworld.licence, chain=sworld.chain())
     state = LicenceState.from_record(bundle.state_proof.state)
     assert state.status.value == "revoked" and state.owners_commitment
+
+
+# ---- the whole export: three registers under one checkpoint, and tampering with the new ones ---
+
+
+def _export(sworld: SubjectWorld, directory: Path, db: Path | None = None) -> Path:
+    store = SqlLedgerStore.from_url(f"sqlite:///{db or sworld.db}")
+    try:
+        export_ledger(store, directory, anchors=sworld.anchors)
+    finally:
+        store.dispose()
+    return directory
+
+
+def _audit_export(sworld: SubjectWorld, export: Path, calendar: WorkingCalendar) -> AuditReport:
+    return audit_export(
+        DirectorySource(export),
+        chain=sworld.chain(),
+        calendar=calendar,
+        signers=[signer().address],
+    )
+
+
+def _tampered(sworld: SubjectWorld, tmp_path: Path) -> Path:
+    db = tmp_path / "db" / "ledger.sqlite"
+    db.parent.mkdir()
+    shutil.copyfile(sworld.db, db)
+    return db
+
+
+def _index_of(db: Path, kind: str) -> int:
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT idx FROM log_entries WHERE kind = ?", (kind,)).fetchone()
+    return int(row[0])
+
+
+def test_an_export_of_all_three_registers_audits_and_keeps_owners_private(
+    sworld: SubjectWorld, tmp_path: Path, calendar: WorkingCalendar
+) -> None:
+    export = _export(sworld, tmp_path / "export")
+    report = _audit_export(sworld, export, calendar)
+    assert report.ok, [f.line() for f in report.findings]
+    kinds = {
+        json.loads(base64.b64decode(json.loads(line)["leaf"]))["kind"].split(".")[0]
+        for line in (export / "entries.jsonl").read_text(encoding="utf-8").splitlines()
+    }
+    assert {"issuer", "emission", "miner", "vasp"} <= kinds
+    for path in export.iterdir():
+        text = path.read_bytes()
+        assert b"Hidden Owner" not in text and b"ID-SECRET" not in text, path.name
+
+
+def test_a_rewritten_revocation_is_caught_by_the_roots_and_the_chain(
+    sworld: SubjectWorld, tmp_path: Path, calendar: WorkingCalendar
+) -> None:
+    db = _tampered(sworld, tmp_path)
+    index = _index_of(db, "vasp.licence_revoked")
+    with sqlite3.connect(db) as conn:
+        (leaf,) = conn.execute("SELECT leaf FROM log_entries WHERE idx = ?", (index,)).fetchone()
+        forged = bytes(leaf).replace(b'"31.1.1"', b'"31.2.7"')
+        assert forged != bytes(leaf)
+        conn.execute(
+            "UPDATE log_entries SET leaf = ?, leaf_hash = ? WHERE idx = ?",
+            (forged, hash_leaf(forged), index),
+        )
+    report = _audit_export(sworld, _export(sworld, tmp_path / "export", db), calendar)
+    assert not report.ok
+    last = max(sworld.anchors)
+    assert f"checkpoint {last}" in report.where(Check.LOG_ROOT)
+    assert any(w.startswith(f"anchor {last}") for w in report.where(Check.CHAIN))
+
+
+def test_a_deleted_licence_grant_is_caught_at_its_index_and_by_the_replay(
+    sworld: SubjectWorld, tmp_path: Path, calendar: WorkingCalendar
+) -> None:
+    db = _tampered(sworld, tmp_path)
+    index = _index_of(db, "vasp.licence_granted")
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM log_entries WHERE idx = ?", (index,))
+    report = _audit_export(sworld, _export(sworld, tmp_path / "export", db), calendar)
+    finding = report.first(Check.ENTRY_ORDER)
+    assert finding is not None and finding.where == f"entry {index}"
+
+
+def test_a_licence_grant_moved_before_its_application_fails_the_replay(
+    sworld: SubjectWorld, tmp_path: Path, calendar: WorkingCalendar
+) -> None:
+    """Swap the licence's grant with its application: the grant of an unknown licence is refused
+    by the auditor's replay, at the first swapped index."""
+    db = _tampered(sworld, tmp_path)
+    first, second = _index_of(db, "vasp.applied"), _index_of(db, "vasp.licence_granted")
+    with sqlite3.connect(db) as conn:
+        rows = {
+            idx: bytes(leaf)
+            for idx, leaf in conn.execute(
+                "SELECT idx, leaf FROM log_entries WHERE idx IN (?, ?)", (first, second)
+            )
+        }
+        for idx, leaf in ((first, rows[second]), (second, rows[first])):
+            conn.execute(
+                "UPDATE log_entries SET leaf = ?, leaf_hash = ? WHERE idx = ?",
+                (leaf, hash_leaf(leaf), idx),
+            )
+    report = _audit_export(sworld, _export(sworld, tmp_path / "export", db), calendar)
+    replay = report.first(Check.REPLAY)
+    assert replay is not None and replay.where == f"entry {first}"

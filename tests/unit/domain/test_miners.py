@@ -23,7 +23,7 @@ from node.domain.miners import (
 )
 from node.domain.register import MemoryRegister
 from node.domain.regno import Region
-from node.errors import NotFound, RuleViolation
+from node.errors import RuleViolation
 from tests.unit.domain.lifecycle_samples import CAL, at
 
 FILING = Path(__file__).resolve().parents[2] / "data" / "filings" / "miner-industrial.yaml"
@@ -139,8 +139,7 @@ def test_changes_suspension_and_termination() -> None:
         calendar=CAL,
     )
     refused(reg, event("resumed", date(2026, 11, 18), basis=DECISION), "miner-terminated")
-    with pytest.raises(NotFound):
-        reg.apply(event("resumed", cert="MN-2-000002", basis=DECISION), calendar=CAL)
+    refused(reg, event("resumed", cert="MN-2-000002", basis=DECISION), "unknown-miner")
 
 
 def test_an_effective_date_before_the_last_change_is_refused() -> None:

@@ -19,7 +19,7 @@ from node.domain.vasps import (
     add_months,
     licence_number,
 )
-from node.errors import NotFound, RuleViolation
+from node.errors import RuleViolation
 from tests.unit.domain.lifecycle_samples import CAL, at
 
 NUMBER = "LIC-000001"
@@ -291,8 +291,9 @@ def test_activity_that_stops_for_more_than_six_months() -> None:
 def test_numbers_months_and_unknown_licences() -> None:
     assert licence_number(1) == "LIC-000001"
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
-    with pytest.raises(NotFound):
-        MemoryRegister().apply(event("licence_refused", grounds="x", basis=DECISION), calendar=CAL)
+    refused(
+        MemoryRegister(), event("licence_refused", grounds="x", basis=DECISION), "unknown-licence"
+    )
     reg = MemoryRegister()
     reg.apply(applied(), calendar=CAL)
     refused(reg, applied(), "licence-unique")
