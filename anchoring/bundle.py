@@ -28,6 +28,8 @@ from anchoring.bundle_format import (
 )
 from node.domain.entries import (
     EmissionPlacementStarted,
+    EmissionResultsReported,
+    Entry,
     IssuerEntry,
     IssuerReorganized,
     decode_entry,
@@ -189,7 +191,7 @@ def _closure(ledger: Ledger, *, issuer: str, application_no: str, size: int) -> 
     issuer's other emissions, the entries up to their registration (a registration takes the
     issuer's next serial number, Reg. §68(в)); what happens to them afterwards cannot change
     this emission or the issuer; and where the emission's placement names a licensed venue,
-    that licence's entries before the placement began (Reg. §22, Law art. 30.5).
+    that licence's entries as far as the emission reads them (`_venue_closure`).
     """
     found: dict[int, EntryRecord] = {}
 
@@ -215,15 +217,30 @@ def _closure(ledger: Ledger, *, issuer: str, application_no: str, size: int) -> 
         records = [record for record, _ in history]
         if emission.application_no == application_no:
             add(records, below=size)
-            for record, entry in history:  # Reg. §22: the venue's licence on the day
-                if isinstance(entry, EmissionPlacementStarted) and record.idx < size:
-                    for venue in licences_named(entry.venue):
-                        add(_subject_closure(ledger, venue, size=record.idx), below=size)
+            add(_venue_closure(history, ledger=ledger, size=size), below=size)
             continue
         registered = next((r for r in records if r.kind == "emission.registered"), None)
         if registered is not None:
             add(records, below=min(size, registered.idx + 1))
     return [found[idx] for idx in sorted(found)]
+
+
+def _venue_closure(
+    history: list[tuple[EntryRecord, Entry]], *, ledger: Ledger, size: int
+) -> list[EntryRecord]:
+    """The entries of the licences a placement venue is named by (Reg. §22), as far as the
+    emission's replay reads them: before the placement start (checked that day) or, once the
+    results are reported, before the report (which records the days they did not cover)."""
+    venues: tuple[str, ...] = ()
+    last = -1
+    for record, entry in history:
+        if record.idx >= size:
+            break
+        if isinstance(entry, EmissionPlacementStarted):
+            venues, last = licences_named(entry.venue), record.idx
+        elif isinstance(entry, EmissionResultsReported) and venues:
+            last = record.idx
+    return [r for venue in venues for r in _subject_closure(ledger, venue, size=last)]
 
 
 def _subject_closure(ledger: Ledger, key: str, *, size: int) -> list[EntryRecord]:

@@ -436,6 +436,14 @@ def _basis(basis: Document | None) -> str:
 
 def _findings(e: EmissionState, *, audit: BundleAudit, style: ParagraphStyle) -> list[Flowable]:
     lines = _deadline_lines(e.missed, e.deadlines, audit=None, style=style)
+    lines.extend(
+        _p(
+            f"Placed through {v.licence} while it held no licence for placing or selling VAs: "
+            f"{v.start.isoformat()} – {v.end.isoformat()} (Law art. 27.2; Reg. §22).",
+            style,
+        )
+        for v in e.venue_lapses
+    )
     lines.append(
         _p("No on-chain verification findings are recorded in the register for this issue.", style)
     )

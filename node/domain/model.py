@@ -108,6 +108,34 @@ class NameReview:
 
 
 @dataclass(frozen=True, slots=True)
+class VenueLapse:
+    """Days of the placement on which the exchange named by its licence number held no licence
+    for placing or selling VAs (Law art. 26.1 items 1, 5; 27.2; Reg. §22): a public finding
+    recorded with the results report, inclusive ``start``..``end``."""
+
+    licence: str
+    start: date
+    end: date
+
+    def to_record(self) -> dict[str, str]:
+        """JSON-able form."""
+        return {
+            "licence": self.licence,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+        }
+
+    @classmethod
+    def from_record(cls, r: dict[str, str]) -> VenueLapse:
+        """Inverse of :meth:`to_record`."""
+        return cls(
+            licence=r["licence"],
+            start=date.fromisoformat(r["start"]),
+            end=date.fromisoformat(r["end"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Defect:
     """What is wrong with filed documents, as the rule it breaks (Reg. §17, §37): recorded with
     the application, for the authority to have remedied or to refuse on."""
@@ -366,6 +394,8 @@ class EmissionState:
     proceeds_returned: Decimal | None = None  # returned to holders (Reg. §25, §53)
     defects: tuple[Defect, ...] = ()  # what the filed documents break (Reg. §17, §37)
     name_reviews: tuple[NameReview, ...] = ()  # Law art. 37.3 words inside another word
+    venue_licences: tuple[str, ...] = ()  # licences the placement venue is named by (Reg. §22)
+    venue_lapses: tuple[VenueLapse, ...] = ()  # placement days those licences did not cover
 
     @property
     def key(self) -> str:
@@ -469,6 +499,10 @@ class EmissionState:
             record["defects"] = [d.to_record() for d in self.defects]
         if self.name_reviews:
             record["name_reviews"] = [r.to_record() for r in self.name_reviews]
+        if self.venue_licences:
+            record["venue_licences"] = list(self.venue_licences)
+        if self.venue_lapses:
+            record["venue_lapses"] = [v.to_record() for v in self.venue_lapses]
         return record
 
     @classmethod
@@ -534,6 +568,8 @@ class EmissionState:
             proceeds_returned=_dec_opt(r.get("proceeds_returned")),
             defects=tuple(Defect.from_record(d) for d in r.get("defects", ())),
             name_reviews=tuple(NameReview.from_record(n) for n in r.get("name_reviews", ())),
+            venue_licences=tuple(r.get("venue_licences", ())),
+            venue_lapses=tuple(VenueLapse.from_record(v) for v in r.get("venue_lapses", ())),
         )
 
 

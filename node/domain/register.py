@@ -101,6 +101,7 @@ from node.domain.model import (
     LegalRegistration,
     NameReview,
     QuarterReport,
+    VenueLapse,
     total_nominal,
 )
 from node.domain.names import check_name, judge_name
@@ -1207,7 +1208,9 @@ def _placement_started(
     if valid_until is not None:
         # Reg. §3-6: the appraisals must stay current while the VAs are placed
         deadlines = (*deadlines, lc.appraisal_deadline(valid_until))
-    return dict(placement_started_on=on, deadlines=deadlines)
+    return dict(
+        placement_started_on=on, deadlines=deadlines, venue_licences=licences_named(entry.venue)
+    )
 
 
 def _placement_ended(
@@ -1261,6 +1264,37 @@ def _check_venue_licence(view: RegisterView, venue: str, on: date) -> None:
             )
 
 
+def _venue_lapses(
+    view: RegisterView, licences: tuple[str, ...], start: date, end: date
+) -> tuple[VenueLapse, ...]:
+    """The placement days (``start``..``end``) on which a licence the venue was named by did not
+    cover placing or selling VAs (Law art. 26.1 items 1, 5; 27.2; Reg. §22).
+
+    The start day was checked when placement began; a licence suspended, restricted or revoked
+    during the placement is not the issuer's false statement, and refusing the results report
+    would lose the Annex 6 facts the authority decides on (Reg. §30-34). So the report is
+    received and the lapse is recorded on the emission as a public finding.
+    """
+    lapses: list[VenueLapse] = []
+    for number in licences:
+        licence = view.subject(number)
+        if not isinstance(licence, LicenceState):
+            continue  # checked at the start: the licence was in the register then
+        run: date | None = None
+        day = start
+        while day <= end:
+            covered = any(licence.covered(service, day) for service in _PLACEMENT_SERVICES)
+            if not covered and run is None:
+                run = day
+            if covered and run is not None:
+                lapses.append(VenueLapse(licence=number, start=run, end=day - timedelta(days=1)))
+                run = None
+            day += timedelta(days=1)
+        if run is not None:
+            lapses.append(VenueLapse(licence=number, start=run, end=end))
+    return tuple(lapses)
+
+
 def _results_reported(
     view: RegisterView, entry: EmissionResultsReported, state: EmissionState, cal: WorkingCalendar
 ) -> Changes:
@@ -1305,6 +1339,7 @@ def _results_reported(
             f"{entry.placed} of {state.quantity} is {share}% placed, not {entry.share_placed_pct}%",
         )
     deadlines, missed = _close(state, lc.RESULTS_REPORT, entry.effective_on)
+    lapses = _venue_lapses(view, state.venue_licences, entry.actual_start, entry.actual_end)
     # Reg. §28: the rest of the fee is owed in proportion to what was actually placed.
     upfront = state.fee_upfront if state.fee_upfront is not None else state.fee_paid
     fee_total = proportional_fee(
@@ -1319,6 +1354,7 @@ def _results_reported(
         placed=entry.placed,
         proceeds=entry.proceeds,
         reported_on=entry.effective_on,
+        venue_lapses=lapses,
         fee_total=fee_total,
         fee_paid=fee_paid,
         fee_credit=credit,

@@ -61,6 +61,7 @@ from tests.unit.domain.test_vasps import DECISION, application
 
 S = VaspService
 GRANTED = date(2026, 4, 1)
+SUSPENDED, LIFTED = date(2026, 6, 1), date(2026, 6, 15)
 RESTRICTED = date(2026, 9, 1)
 REVOKED = date(2026, 10, 15)
 
@@ -147,10 +148,28 @@ def _build(ledger: Ledger, *, db: Path, rpc_url: str) -> SubjectWorld:
     code, _ = ledger.register_issuer(issuer_filing(), effective_on=date(2026, 2, 2))
     app, _ = ledger.file_application(emission_filing(issuer=code))
     key = app
-    for kind, on, data in happy_path()[:3]:
+    for kind, on, data in happy_path()[:5]:
         payload = {k: v for k, v in data.items() if k != "regno"}
         if kind == "placement_started":
             payload = {"venue": f"Tunduk Exchange ({licence})"}
+        if kind == "placement_ended":  # the exchange suspended for two weeks meanwhile
+            _licence_event(
+                ledger,
+                licence,
+                "measure_applied",
+                SUSPENDED,
+                measure="suspension",
+                reason="inspection",
+                basis=_decision(SUSPENDED),
+            )
+            _licence_event(
+                ledger,
+                licence,
+                "measure_lifted",
+                LIFTED,
+                measure="suspension",
+                basis=_decision(LIFTED),
+            )
         ledger.record_event(kind=f"emission.{kind}", emission=key, data=payload, effective_on=on)
         key = ledger.emission(app).regno or app
     _licence_event(
@@ -238,6 +257,8 @@ def test_a_licence_bundle_answers_by_date_and_service_from_the_chain_alone(
         "vasp.applied",
         "vasp.licence_granted",
         "vasp.measure_applied",
+        "vasp.measure_lifted",
+        "vasp.measure_applied",
         "vasp.licence_revoked",
     ]
     data = bundle_bytes(bundle)
@@ -256,6 +277,8 @@ def test_a_licence_bundle_answers_by_date_and_service_from_the_chain_alone(
         return answer
 
     assert ask(S.BUY_SELL, date(2026, 5, 15))["answer"] is True
+    assert ask(S.BUY_SELL, date(2026, 6, 10))["answer"] is False  # suspended (art. 32.3)
+    assert ask(S.BUY_SELL, LIFTED)["answer"] is True
     assert ask(S.BUY_SELL, date(2026, 3, 31))["answer"] is False  # before the grant
     assert ask(S.EXCHANGE, date(2026, 8, 31))["answer"] is True
     assert ask(S.EXCHANGE, date(2026, 9, 1))["answer"] is False  # restricted (art. 32.3)
@@ -326,12 +349,16 @@ def test_an_emission_placed_through_a_licensed_exchange_carries_the_licence(
     bundle = build_bundle(ledger, sworld.regno, chain=sworld.chain())
     assert isinstance(bundle, Bundle)
     kinds = [json.loads(base64.b64decode(e.leaf))["kind"] for e in bundle.entries]
-    # the licence as it stood before placement began (Reg. §22), not its later measures
+    # the licence as far as the emission reads it (Reg. §22): up to the results report, which
+    # records the suspension during placement; not its measures after the report
     assert kinds.count("vasp.applied") == 1 and kinds.count("vasp.licence_granted") == 1
+    assert kinds.count("vasp.measure_applied") == 1 and kinds.count("vasp.measure_lifted") == 1
     assert "vasp.licence_revoked" not in kinds and "miner.registered" not in kinds
     audit = _audit(sworld, bundle_bytes(bundle), calendar, key=sworld.regno)
     assert audit.report.ok, [f.line() for f in audit.report.findings]
     assert audit.view is not None and audit.view.emission.placement_started_on == STARTED_ON
+    lapses = [(v.licence, v.start, v.end) for v in audit.view.emission.venue_lapses]
+    assert lapses == [(sworld.licence, SUSPENDED, date(2026, 6, 14))]
 
 
 def test_subject_bundle_round_trips_and_urls_name_its_register(

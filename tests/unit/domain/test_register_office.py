@@ -722,3 +722,81 @@ def test_a_venue_named_by_licence_must_hold_a_placement_licence_that_day() -> No
         calendar=CAL,
     )
     assert _do(reg, "placement_started", STARTED_ON, venue=venue).status is S.PLACING
+
+
+def test_a_licence_lapsing_during_placement_is_a_finding_of_the_results_report() -> None:
+    """Reg. §22, Law art. 27.2: the venue's licence was checked on the start day; a suspension
+    during placement is recorded with the results report (the report itself is received)."""
+    from tests.unit.domain.lifecycle_samples import ENDED_ON, REPORTED_ON, happy_path
+    from tests.unit.domain.test_vasps import DECISION as LICENCE_DECISION
+    from tests.unit.domain.test_vasps import applied as licence_applied
+    from tests.unit.domain.test_vasps import event as licence_event
+
+    def decided(on: date) -> dict[str, Any]:
+        return {**LICENCE_DECISION, "date": on}
+
+    reg = fresh("offer_disclosed")
+    reg.apply(licence_applied(on=date(2026, 3, 2), services=["buy_sell"]), calendar=CAL)
+    reg.apply(
+        licence_event("licence_granted", date(2026, 4, 1), basis=decided(date(2026, 4, 1))),
+        calendar=CAL,
+    )
+    venue = "Tunduk Exchange (LIC-000001)"
+    started = _do(reg, "placement_started", STARTED_ON, venue=venue)
+    assert started.venue_licences == ("LIC-000001",)
+    suspended, lifted = date(2026, 6, 1), date(2026, 6, 15)
+    reg.apply(
+        licence_event(
+            "measure_applied",
+            suspended,
+            measure="suspension",
+            reason="inspection",
+            basis=decided(suspended),
+        ),
+        calendar=CAL,
+    )
+    reg.apply(
+        licence_event("measure_lifted", lifted, measure="suspension", basis=decided(lifted)),
+        calendar=CAL,
+    )
+    _do(reg, "placement_ended", ENDED_ON)
+    report = next(data for kind, _, data in happy_path() if kind == "results_reported")
+    state = _do(reg, "results_reported", REPORTED_ON, **report)
+    assert state.reported_on == REPORTED_ON
+    assert [(v.licence, v.start, v.end) for v in state.venue_lapses] == [
+        ("LIC-000001", suspended, date(2026, 6, 14))
+    ]
+    record = state.to_record()
+    assert record["venue_lapses"] == [
+        {"licence": "LIC-000001", "start": "2026-06-01", "end": "2026-06-14"}
+    ]
+    assert type(state).from_record(record) == state
+
+
+def test_a_venue_licensed_throughout_leaves_no_finding() -> None:
+    from tests.unit.domain.lifecycle_samples import ENDED_ON, REPORTED_ON, happy_path
+    from tests.unit.domain.test_vasps import DECISION as LICENCE_DECISION
+    from tests.unit.domain.test_vasps import applied as licence_applied
+    from tests.unit.domain.test_vasps import event as licence_event
+
+    reg = fresh("offer_disclosed")
+    reg.apply(licence_applied(on=date(2026, 3, 2), services=["issuance"]), calendar=CAL)
+    reg.apply(
+        licence_event(
+            "licence_granted",
+            date(2026, 4, 1),
+            basis={**LICENCE_DECISION, "date": date(2026, 4, 1)},
+        ),
+        calendar=CAL,
+    )
+    _do(reg, "placement_started", STARTED_ON, venue="LIC-000001")
+    _do(reg, "placement_ended", ENDED_ON)
+    report = next(data for kind, _, data in happy_path() if kind == "results_reported")
+    state = _do(reg, "results_reported", REPORTED_ON, **report)
+    assert state.venue_lapses == () and "venue_lapses" not in state.to_record()
+    # a venue named in words only is not checked against the register
+    plain = fresh("offer_disclosed")
+    assert (
+        _do(plain, "placement_started", STARTED_ON, venue="Bishkek Crypto Exchange").venue_licences
+        == ()
+    )
