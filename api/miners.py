@@ -169,7 +169,8 @@ def miner_state_proof(
     return _json({**proof.to_json(), "state_root": row.state_root.hex()})
 
 
-def _written(written: service.MinerWritten) -> dict[str, Any]:
+def miner_written_json(written: service.MinerWritten) -> dict[str, Any]:
+    """The answer to a miner write: certificate, entry kind and index, log size, the miner."""
     return {
         "certificate": written.certificate,
         "kind": written.kind,
@@ -204,7 +205,7 @@ def register_miner(request: Request, rt: Runtime, principal: Regulator, body: Bo
             request=request_id,
         )
         location = {"location": f"/v1/miners/{written.certificate}"}
-        return 201, _written(written), location
+        return 201, miner_written_json(written), location
 
     return idempotent(request, rt, principal, body, action)
 
@@ -236,6 +237,6 @@ def miner_event(
             effective_on=_effective(body.get("effective_on"), "effective_on"),
             request=request_id,
         )
-        return 201, _written(written), {}
+        return 201, miner_written_json(written), {}
 
     return idempotent(request, rt, principal, body, action)

@@ -1,5 +1,6 @@
-"""On-chain verification over HTTP: an emission's findings and history (public), and the issuer's
-proof of wallet control (EIP-712, EOA or EIP-1271) and contract source filing (its own emissions).
+"""On-chain verification over HTTP: an emission's findings and history (public), the issuer's
+proof of wallet control (EIP-712, EOA or EIP-1271) and contract source filing (its own emissions),
+and a miner's proof of control of its wallet for mining proceeds (Law art. 16.2 item 4).
 
 The writes go through the same code as `tamga verify statement|prove|source`
 (node/verification/proof.py and source.py) and the same ledger.
@@ -8,7 +9,8 @@ The writes go through the same code as `tamga verify statement|prove|source`
 from __future__ import annotations
 
 import json
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -17,6 +19,7 @@ from starlette.responses import Response
 
 from api.auth import Principal
 from api.deps import get_runtime
+from api.miners import Certificate, miner_written_json
 from api.models import (
     SourceFilingIn,
     StatementOut,
@@ -27,8 +30,9 @@ from api.models import (
 from api.problems import ApiProblem, problem_responses
 from api.runtime import ApiRuntime
 from api.views import dumps
-from api.writes import JSON, Body, body_schema, check_own_emission, idempotent, writer
+from api.writes import JSON, Body, Regulator, body_schema, check_own_emission, idempotent, writer
 from node.domain.entries import Entry, VerificationFinding, VerificationObserved, field_path
+from node.domain.miners import WALLET_PROOF_PARAGRAPH
 from node.domain.model import EmissionState
 from node.errors import ChainError, NotFound, RuleViolation, VerificationError
 from node.ledger.store import EntryRecord
@@ -249,43 +253,130 @@ def wallet_proof(
         state = rt.ledger.emission(key)
         _own(principal, state)
         signature = bytes.fromhex(proof.signature.removeprefix("0x"))
-        with ExitStack() as stack:
+        with ExitStack() as stack, _proof_problems(state.key, paragraph=PROOF_PARAGRAPH):
             # Chains marked local: only the anvil `tamga up` already runs (a request never
             # starts one).
-            clients = ChainClients(rt.settings, stack, start_local=False)
-            try:
-                written = verification.prove_wallet(
-                    rt.db,
-                    settings=rt.settings,
-                    key=key,
-                    signature=signature,
-                    nonce=proof.nonce,
-                    expiry=proof.expiry,
-                    clients=clients,
-                    request=request_id,
-                )
-            except VerificationError as exc:
-                raise ApiProblem(
-                    status=422,
-                    slug="rule-violation",
-                    field="signature",
-                    rule="proof-signature",
-                    paragraph=PROOF_PARAGRAPH,
-                    detail=_verification_detail(exc),
-                ) from exc
-            except RuleViolation as exc:
-                if exc.rule == "proof-replay":
-                    raise _replay(exc) from exc
-                raise
-            except ChainError as exc:
-                raise ApiProblem(
-                    status=503,
-                    slug="chain-unavailable",
-                    detail=f"the chain of {state.key} cannot be read: {exc}",
-                    headers={"retry-after": "30"},
-                ) from exc
+            written = verification.prove_wallet(
+                rt.db,
+                settings=rt.settings,
+                key=key,
+                signature=signature,
+                nonce=proof.nonce,
+                expiry=proof.expiry,
+                clients=ChainClients(rt.settings, stack, start_local=False),
+                request=request_id,
+            )
         rt.metrics.appends.labels(written.kind).inc()
         return 201, _written(written, written.entry.model_dump(mode="json")), {}
+
+    return idempotent(request, rt, principal, body, action)
+
+
+@contextmanager
+def _proof_problems(key: str, *, paragraph: str) -> Iterator[None]:
+    """A proof's failures as problems: a signature that is not the wallet's 422, a replayed or
+    stale nonce 409, an unreadable chain 503 (other rule violations pass through as 422)."""
+    try:
+        yield
+    except VerificationError as exc:
+        raise ApiProblem(
+            status=422,
+            slug="rule-violation",
+            field="signature",
+            rule="proof-signature",
+            paragraph=paragraph,
+            detail=_verification_detail(exc),
+        ) from exc
+    except RuleViolation as exc:
+        if exc.rule == "proof-replay":
+            raise _replay(exc) from exc
+        raise
+    except ChainError as exc:
+        raise ApiProblem(
+            status=503,
+            slug="chain-unavailable",
+            detail=f"the chain of {key} cannot be read: {exc}",
+            headers={"retry-after": "30"},
+        ) from exc
+
+
+# ---- a miner's wallet for mining proceeds (Law art. 16.2 item 4) ------------------------------
+
+
+@router.get(
+    "/miners/{certificate}/wallet-proof/statement",
+    response_model=StatementOut,
+    summary="The EIP-712 statement of a miner's wallet control to sign (regulator)",
+    tags=["writes"],
+    responses=problem_responses(401, 403, 404, 409, 422, 429, 503),
+)
+def miner_wallet_statement(
+    rt: Runtime,
+    principal: Regulator,
+    certificate: Certificate,
+    nonce: Annotated[
+        int | None,
+        Query(ge=0, le=JSON_SAFE, description="Default: one above the last accepted nonce."),
+    ] = None,
+    expiry: Annotated[
+        int | None,
+        Query(ge=0, le=JSON_SAFE, description="Unix seconds; default: in one hour."),
+    ] = None,
+) -> Response:
+    """Typed data (`MinerWalletControl`) naming the certificate, the chain id of the wallet's
+    declared chain and the wallet for mining proceeds, with a nonce and an expiry. Only an EVM
+    wallet can be proven (422 `evm-chain`/`evm-address` otherwise: it stays as declared)."""
+    with _proof_problems(certificate, paragraph=WALLET_PROOF_PARAGRAPH):
+        statement = verification.miner_wallet_statement(
+            rt.db, settings=rt.settings, certificate=certificate, nonce=nonce, expiry=expiry
+        )
+    return _json(
+        {
+            "key": certificate,
+            "chain_id": statement.chain_id,
+            "nonce": statement.nonce,
+            "expiry": statement.expiry,
+            "digest": "0x" + digest(statement).hex(),
+            "typed_data": typed_data(statement),
+        }
+    )
+
+
+@router.post(
+    "/miners/{certificate}/wallet-proof",
+    status_code=201,
+    summary="Record a miner's proof of wallet control (regulator)",
+    tags=["writes"],
+    openapi_extra=body_schema(WalletProofIn),
+    responses={
+        201: {"description": "Accepted and recorded as a `miner.wallet_proved` entry"},
+        **problem_responses(401, 403, 404, 409, 413, 415, 422, 429, 503),
+    },
+)
+def miner_wallet_proof(
+    request: Request, rt: Runtime, principal: Regulator, body: Body, certificate: Certificate
+) -> Response:
+    """Check the miner's signature of the statement (ECDSA recovery; EIP-1271 at a pinned block
+    for a contract wallet) and record the accepted proof on the miner's record. A replayed or
+    stale nonce is 409; an expired statement, a signature that is not the declared wallet's or
+    a wallet that is not on an EVM chain is 422; nothing is written then."""
+
+    def action(request_id: RequestId | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+        proof = _parse(WalletProofIn, body)
+        signature = bytes.fromhex(proof.signature.removeprefix("0x"))
+        with ExitStack() as stack, _proof_problems(certificate, paragraph=WALLET_PROOF_PARAGRAPH):
+            written = verification.prove_miner_wallet(
+                rt.db,
+                settings=rt.settings,
+                certificate=certificate,
+                signature=signature,
+                nonce=proof.nonce,
+                expiry=proof.expiry,
+                clients=ChainClients(rt.settings, stack, start_local=False),
+                request=request_id,
+            )
+        rt.metrics.appends.labels(written.kind).inc()
+        return 201, miner_written_json(written), {}
 
     return idempotent(request, rt, principal, body, action)
 

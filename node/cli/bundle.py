@@ -61,8 +61,9 @@ def bundle_command(
     rpc: RpcOption = None,
     contract: ContractOption = None,
 ) -> None:
-    """Write the proof bundle of an emission, a miner or a licence (docs/bundle-format.md); its
-    SHA-256 goes to stderr."""
+    """Write the proof bundle of an emission, miner or licence; its SHA-256 goes to stderr.
+
+    The format is in docs/bundle-format.md."""
     rt = runtime(ctx)
     with open_ledger(rt) as ledger:
         source = _chain(rt.settings, ledger, rpc=rpc, contract=contract)
@@ -106,8 +107,9 @@ def extract_command(
         typer.Option("--base-url", help="Public API URL for the QR code; default from settings."),
     ] = None,
 ) -> None:
-    """Print the extract of an emission (Reg. §61), a miner's certificate (Law art. 14) or a
-    licence (Law art. 30.6) as a PDF, from its verified proof bundle."""
+    """Print the extract of an emission, miner or licence as a PDF from its verified bundle.
+
+    Reg. §61 for emissions; the certificate of Law art. 14; the licence of Law art. 30.4."""
     rt = runtime(ctx)
     with open_ledger(rt) as ledger:
         source = _chain(rt.settings, ledger, rpc=rpc, contract=contract)

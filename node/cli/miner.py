@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -12,11 +13,15 @@ from node.cli.filings import apply_assignments, read_mapping
 from node.cli.output import echo_json, out
 from node.cli.root import DataOption, JsonOption, OnOption, SetOption
 from node.cli.runtime import open_ledger, runtime
+from node.cli.verify import parse_signature, parse_unix
 from node.domain.filings import MINER_EVENT_KINDS, parse_miner_filing
 from node.domain.lifecycle import recorded_on
 from node.domain.miners import MinerState, overdue_requests
 from node.services import miners as service
+from node.services import verification
 from node.services.database import Database
+from node.verification.proof import typed_data
+from node.verification.runtime import ChainClients
 
 miner_app = typer.Typer(
     help="The digital register of miners (Law art. 13-16): register on a complete filing "
@@ -89,6 +94,61 @@ def miner_event(
     out().print(
         f"recorded {written.kind} for {certificate} (entry {written.index}); "
         f"status {written.miner.status.value}"
+    )
+
+
+@miner_app.command("wallet-statement")
+def miner_wallet_statement(
+    ctx: typer.Context,
+    certificate: str,
+    nonce: Annotated[
+        int | None, typer.Option(min=0, help="Default: one above the last accepted nonce.")
+    ] = None,
+    expiry: Annotated[
+        str | None,
+        typer.Option(help="Until when (ISO 8601 UTC, or Unix seconds); default: in one hour."),
+    ] = None,
+) -> None:
+    """Print the EIP-712 statement (typed data, JSON) the miner signs with its wallet for mining
+    proceeds (Law art. 16.2 item 4): only an EVM wallet can be proven."""
+    rt = runtime(ctx)
+    with open_ledger(rt) as ledger:
+        statement = verification.miner_wallet_statement(
+            Database(ledger=ledger),
+            settings=rt.settings,
+            certificate=certificate,
+            nonce=nonce,
+            expiry=parse_unix(expiry) if expiry is not None else None,
+        )
+    echo_json(typed_data(statement))
+
+
+@miner_app.command("prove-wallet")
+def miner_prove_wallet(
+    ctx: typer.Context,
+    certificate: str,
+    signature: Annotated[str, typer.Option(help="The wallet's signature, 0x-hex.")],
+    nonce: Annotated[int, typer.Option(min=0)],
+    expiry: Annotated[str, typer.Option(help="As in the signed statement.")],
+) -> None:
+    """Check the miner's signed statement (EOA recovery or EIP-1271 at a pinned block) and
+    record the accepted proof on its record (``miner.wallet_proved``)."""
+    rt = runtime(ctx)
+    with open_ledger(rt) as ledger, ExitStack() as stack:
+        written = verification.prove_miner_wallet(
+            Database(ledger=ledger),
+            settings=rt.settings,
+            certificate=certificate,
+            signature=parse_signature(signature),
+            nonce=nonce,
+            expiry=parse_unix(expiry),
+            clients=ChainClients(rt.settings, stack),
+        )
+    proof = written.miner.wallet_proof
+    assert proof is not None  # just recorded
+    out().print(
+        f"wallet {proof.wallet} of {certificate} proven on chain {proof.chain_id} "
+        f"({proof.method.value}, entry {written.index})"
     )
 
 

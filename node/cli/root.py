@@ -234,13 +234,12 @@ _lazy(
 )(_audit_commands)
 _lazy(
     "bundle",
-    summary="Write the emission's proof bundle (docs/bundle-format.md); its SHA-256 goes to "
-    "stderr.",
+    summary="Write the proof bundle of an emission, miner or licence; its SHA-256 goes to stderr.",
     group=False,
 )(_audit_commands)
 _lazy(
     "extract",
-    summary="Print the emission's extract (Reg. §61) as a PDF, from its verified proof bundle.",
+    summary="Print the extract of an emission, miner or licence as a PDF from its verified bundle.",
     group=False,
 )(_audit_commands)
 

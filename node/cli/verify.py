@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections import Counter
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +19,6 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from node.chain.config import ChainKind
 from node.chain.rpc import redact_url
 from node.cli.errors import EXIT_VERIFICATION
 from node.cli.output import echo_json as _echo_json
@@ -26,13 +26,13 @@ from node.cli.output import out as _out
 from node.cli.runtime import open_ledger, runtime
 from node.domain.entries import VERIFICATION_KINDS
 from node.domain.verification import ChainOutcome, Severity
-from node.errors import ConfigError, RuleViolation
-from node.ledger.service import Ledger
+from node.errors import ConfigError
 from node.scheduler import Job, run_until_stopped
-from node.settings import Settings
+from node.services import verification
+from node.services.database import Database
 from node.verification.jobs import verification_job
-from node.verification.proof import accept_proof, statement_for, typed_data
-from node.verification.runtime import chain_table, open_verifier
+from node.verification.proof import typed_data
+from node.verification.runtime import ChainClients, chain_table, open_verifier
 from node.verification.service import RunReport
 from node.verification.source import file_source, parse_source_filing
 from node.verification.store import VerificationStore
@@ -162,11 +162,13 @@ def make_verify_app() -> typer.Typer:
     ) -> None:
         """Print the EIP-712 statement (typed data, JSON) the issuer signs with its wallet."""
         rt = runtime(ctx)
-        settings = rt.settings
         with open_ledger(rt) as ledger:
-            chain_id = _chain_id(settings, ledger, key)
-            signed = statement_for(
-                ledger, key, chain_id=chain_id, nonce=nonce, expiry=_unix(expiry)
+            signed = verification.wallet_statement(
+                Database(ledger=ledger),
+                settings=rt.settings,
+                key=key,
+                nonce=nonce,
+                expiry=parse_unix(expiry),
             )
         _echo_json(typed_data(signed))
 
@@ -180,36 +182,17 @@ def make_verify_app() -> typer.Typer:
     ) -> None:
         """Check a signed statement (EOA recovery or EIP-1271) and record the accepted proof."""
         rt = runtime(ctx)
-        settings = rt.settings
-        try:
-            raw = bytes.fromhex(signature.removeprefix("0x"))
-        except ValueError as exc:
-            raise ConfigError(f"--signature is not hex: {exc}") from exc
-        with (
-            open_ledger(rt) as ledger,
-            open_verifier(settings, ledger) as verifier,
-        ):
-            state = ledger.emission(key)
-            resolution = verifier.table.resolve(state.blockchain)
-            if resolution.spec is None:
-                raise RuleViolation(
-                    field="blockchain",
-                    rule="evm-chain",
-                    paragraph="Reg. §5.5, §9.4",
-                    message=f"{state.blockchain!r} is not an EVM chain Tamga can read",
-                )
-            client = verifier.clients(resolution.spec)
-            result = accept_proof(
-                ledger,
-                key,
-                signature=raw,
+        with open_ledger(rt) as ledger, ExitStack() as stack:
+            written = verification.prove_wallet(
+                Database(ledger=ledger),
+                settings=rt.settings,
+                key=key,
+                signature=parse_signature(signature),
                 nonce=nonce,
-                expiry=_unix(expiry),
-                client=client,
-                chain_id=resolution.spec.chain_id,
-                confirmations=settings.verify_confirmations,
+                expiry=parse_unix(expiry),
+                clients=ChainClients(rt.settings, stack),
             )
-        _out().print(f"wallet proof accepted for {state.key} (entry {result.first_index})")
+        _out().print(f"wallet proof accepted for {written.emission.key} (entry {written.index})")
 
     @verify_app.command("source")
     def source(
@@ -396,20 +379,24 @@ def _detail(entry: Any) -> str:
 # ---- plumbing ----------------------------------------------------------------------------
 
 
-def _chain_id(settings: Settings, ledger: Ledger, key: str) -> int:
-    state = ledger.emission(key)
-    resolution = chain_table(settings).resolve(state.blockchain)
-    if resolution.kind is not ChainKind.EVM or resolution.spec is None:
-        raise RuleViolation(
-            field="blockchain",
-            rule="evm-chain",
-            paragraph="Reg. §5.5, §9.4",
-            message=f"{state.blockchain!r} is not an EVM chain Tamga can read",
-        )
-    return resolution.spec.chain_id
+def parse_signature(text: str) -> bytes:
+    """A ``--signature`` (0x-hex).
+
+    Raises:
+        ConfigError: not hex.
+    """
+    try:
+        return bytes.fromhex(text.removeprefix("0x"))
+    except ValueError as exc:
+        raise ConfigError(f"--signature is not hex: {exc}") from exc
 
 
-def _unix(text: str) -> int:
+def parse_unix(text: str) -> int:
+    """An ``--expiry``: Unix seconds, or an ISO 8601 moment (UTC when no zone is given).
+
+    Raises:
+        ConfigError: neither.
+    """
     if text.isdigit():
         return int(text)
     try:

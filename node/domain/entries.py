@@ -975,6 +975,30 @@ class MinerInfoProvided(MinerEntry):
     request_no: ShortText
 
 
+class MinerWalletStatement(WireModel):
+    """The EIP-712 statement a miner signs to prove control of its wallet for mining proceeds
+    (Law art. 16.2 item 4), on an EVM chain."""
+
+    certificate: MinerCertificate
+    chain_id: PositiveQuantity
+    wallet: HexAddress
+    nonce: Quantity
+    expiry: Quantity  # Unix seconds
+
+
+class MinerWalletProved(MinerEntry):
+    """A proof of control of the miner's declared EVM wallet accepted: an EOA's recovered
+    signature or a contract wallet's EIP-1271 answer (at ``block``). Written only by the proof
+    service, which checks the signature; never a loose event."""
+
+    kind: Literal["miner.wallet_proved"] = "miner.wallet_proved"
+    statement: MinerWalletStatement
+    signature: HexData
+    method: ProofMethod
+    signer: HexAddress | None = None
+    block: BlockRef | None = None
+
+
 # --------------------------------------------------------------------------------------------
 # The register of licensed virtual-asset service providers (Law art. 25-32, 37.3, 38).
 # --------------------------------------------------------------------------------------------
@@ -1156,6 +1180,7 @@ AnyMinerEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
     MinerTerminated,
     MinerInfoRequested,
     MinerInfoProvided,
+    MinerWalletProved,
 ]
 """Any entry of the register of miners."""
 

@@ -304,9 +304,14 @@ def issuer_event_entry(
 
 
 MINER_EVENT_KINDS: Final = tuple(
-    sorted(k for k in ENTRY_TYPES if k.startswith("miner.") and k != "miner.registered")
+    sorted(
+        k
+        for k in ENTRY_TYPES
+        if k.startswith("miner.") and k not in ("miner.registered", "miner.wallet_proved")
+    )
 )
-"""Events of a registered miner (``miner.registered`` comes from :func:`parse_miner_filing`)."""
+"""Events of a registered miner (``miner.registered`` comes from :func:`parse_miner_filing`,
+``miner.wallet_proved`` only from the proof service, which checks the signature)."""
 
 
 def miner_event_entry(

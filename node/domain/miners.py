@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -23,11 +24,13 @@ from node.domain.entries import (
     MinerTerminated,
     MinerUpdated,
     MinerWallet,
+    MinerWalletProved,
     MiningSite,
 )
 from node.domain.model import Deadline, dec_str
 from node.domain.names import check_name
 from node.domain.regno import Region
+from node.domain.verification import WalletProof, accept_wallet_proof
 from node.errors import RuleViolation
 
 MINER_PREFIX: Final = "MN-"
@@ -62,6 +65,7 @@ class MinerState:
     status_since: date
     requests: tuple[Deadline, ...] = ()  # information requests not yet answered (art. 16.2.7)
     missed: tuple[Deadline, ...] = ()  # requests answered late
+    wallet_proof: WalletProof | None = None  # EIP-712 control of an EVM wallet (art. 16.2.4)
 
     @property
     def key(self) -> str:
@@ -103,7 +107,7 @@ class MinerState:
             "missed": [d.to_record() for d in self.missed],
             "installed_kw": dec_str(self.installed_kw),
             "hash_rate_ths": dec_str(self.hash_rate_ths),
-        }
+        } | ({} if self.wallet_proof is None else {"wallet_proof": self.wallet_proof.to_record()})
 
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> MinerState:
@@ -123,6 +127,9 @@ class MinerState:
             status_since=date.fromisoformat(r["status_since"]),
             requests=tuple(Deadline.from_record(d) for d in r["requests"]),
             missed=tuple(Deadline.from_record(d) for d in r["missed"]),
+            wallet_proof=(
+                WalletProof.from_record(r["wallet_proof"]) if "wallet_proof" in r else None
+            ),
         )
 
 
@@ -331,10 +338,13 @@ def _updated(current: MinerState, entry: MinerUpdated) -> MinerState:
         _check_sites(entry.sites, field="sites")
     if (entry.name, entry.wallet, entry.sites, entry.registration) == (None, None, None, None):
         raise _violation("entry", "nothing-changed", "Law art. 14", "the update changes nothing")
+    wallet = entry.wallet if entry.wallet is not None else current.wallet
     return dataclasses.replace(
         current,
         name=entry.name if entry.name is not None else current.name,
-        wallet=entry.wallet if entry.wallet is not None else current.wallet,
+        wallet=wallet,
+        # a proof is of one wallet: a new wallet must be proven again (Law art. 16.2 item 4)
+        wallet_proof=current.wallet_proof if wallet == current.wallet else None,
         sites=entry.sites if entry.sites is not None else current.sites,
         registration=entry.registration if entry.registration is not None else current.registration,
     )
@@ -404,7 +414,55 @@ def _info_provided(current: MinerState, entry: MinerInfoProvided) -> MinerState:
     )
 
 
+_EVM_ADDRESS: Final = re.compile(r"^0x[0-9a-fA-F]{40}$")
+WALLET_PROOF_PARAGRAPH: Final = "Law art. 16.2 item 4"
+
+
+def _wallet_proved(current: MinerState, entry: MinerWalletProved) -> MinerState:
+    """A proof of control of the declared wallet (the existing EIP-712 proof, Reg. §5.5 style):
+    the statement names this certificate and exactly the declared wallet, which must be an EVM
+    address (other chains' wallets are recorded as declared)."""
+    statement = entry.statement
+    if statement.certificate != current.certificate:
+        raise _violation(
+            "statement.certificate",
+            "proof-certificate",
+            WALLET_PROOF_PARAGRAPH,
+            f"the statement names {statement.certificate}, not {current.certificate}",
+        )
+    declared = current.wallet.address
+    if not _EVM_ADDRESS.match(declared):
+        raise _violation(
+            "wallet.address",
+            "evm-address",
+            WALLET_PROOF_PARAGRAPH,
+            f"the declared wallet {declared!r} on {current.wallet.chain} is not an EVM address",
+        )
+    if statement.wallet != declared.lower():
+        raise _violation(
+            "statement.wallet",
+            "proof-wallet",
+            WALLET_PROOF_PARAGRAPH,
+            f"the statement names {statement.wallet}, the register {declared.lower()}",
+        )
+    proof = accept_wallet_proof(
+        wallet=statement.wallet,
+        chain_id=statement.chain_id,
+        nonce=statement.nonce,
+        expiry=statement.expiry,
+        method=entry.method,
+        signer=entry.signer,
+        has_block=entry.block is not None,
+        recorded_at=int(entry.recorded_at.timestamp()),
+        proven_on=entry.effective_on,
+        last=current.wallet_proof,
+        paragraph=WALLET_PROOF_PARAGRAPH,
+    )
+    return dataclasses.replace(current, wallet_proof=proof)
+
+
 _HANDLERS: Final[dict[str, Handler]] = {
+    "miner.wallet_proved": _wallet_proved,
     "miner.updated": _updated,
     "miner.suspended": _suspended,
     "miner.resumed": _resumed,

@@ -112,9 +112,8 @@ from node.domain.verification import (
     ChainOutcome,
     FiledSource,
     OpenFinding,
-    ProofMethod,
     VerificationState,
-    WalletProof,
+    accept_wallet_proof,
 )
 from node.errors import IllegalTransition, RuleViolation
 
@@ -2119,43 +2118,18 @@ def _wallet_proof(
             _PROOF_PARAGRAPH,
             f"the statement is for chain {statement.chain_id}, the token is on {current.chain_id}",
         )
-    if statement.expiry <= int(entry.recorded_at.timestamp()):
-        raise _violation(
-            "statement.expiry",
-            "proof-expired",
-            _PROOF_PARAGRAPH,
-            f"the statement expired at {statement.expiry} (Unix time), before it was recorded",
-        )
-    last = current.wallet_proof
-    if last is not None and statement.nonce <= last.nonce:
-        # Replay protection: each accepted statement must carry a larger nonce.
-        raise _violation(
-            "statement.nonce",
-            "proof-replay",
-            _PROOF_PARAGRAPH,
-            f"nonce {statement.nonce} is not above the last accepted nonce {last.nonce}",
-        )
-    if entry.method is ProofMethod.EOA and entry.signer != statement.wallet:
-        raise _violation(
-            "signer",
-            "proof-signer",
-            _PROOF_PARAGRAPH,
-            f"the signature recovers to {entry.signer}, not to the wallet {statement.wallet}",
-        )
-    if entry.method is ProofMethod.EIP1271 and entry.block is None:
-        raise _violation(
-            "block",
-            "proof-block",
-            _PROOF_PARAGRAPH,
-            "an EIP-1271 answer is read at a named block",
-        )
-    proof = WalletProof(
+    proof = accept_wallet_proof(
         wallet=statement.wallet,
         chain_id=statement.chain_id,
-        method=entry.method,
         nonce=statement.nonce,
         expiry=statement.expiry,
+        method=entry.method,
+        signer=entry.signer,
+        has_block=entry.block is not None,
+        recorded_at=int(entry.recorded_at.timestamp()),
         proven_on=entry.effective_on,
+        last=current.wallet_proof,
+        paragraph=_PROOF_PARAGRAPH,
     )
     return dataclasses.replace(current, wallet_proof=proof)
 

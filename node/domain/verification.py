@@ -13,6 +13,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from node.errors import RuleViolation
+
 
 class Severity(StrEnum):
     """How serious a finding is."""
@@ -102,6 +104,66 @@ class WalletProof:
             expiry=int(r["expiry"]),
             proven_on=date.fromisoformat(r["proven_on"]),
         )
+
+
+def accept_wallet_proof(
+    *,
+    wallet: str,
+    chain_id: int,
+    nonce: int,
+    expiry: int,
+    method: ProofMethod,
+    signer: str | None,
+    has_block: bool,
+    recorded_at: int,
+    proven_on: date,
+    last: WalletProof | None,
+    paragraph: str,
+) -> WalletProof:
+    """The checks every EIP-712 proof of wallet control passes when it is recorded (an issuer's,
+    Reg. §5.5, §9.4; a miner's, Law art. 16.2 item 4): not expired at ``recorded_at`` (Unix
+    seconds), a nonce above the last accepted one (replay protection), an EOA signature that
+    recovered to the wallet, an EIP-1271 answer read at a named block. Pure.
+
+    Raises:
+        RuleViolation: "proof-expired", "proof-replay", "proof-signer" or "proof-block".
+    """
+    if expiry <= recorded_at:
+        raise RuleViolation(
+            field="statement.expiry",
+            rule="proof-expired",
+            paragraph=paragraph,
+            message=f"the statement expired at {expiry} (Unix time), before it was recorded",
+        )
+    if last is not None and nonce <= last.nonce:
+        raise RuleViolation(
+            field="statement.nonce",
+            rule="proof-replay",
+            paragraph=paragraph,
+            message=f"nonce {nonce} is not above the last accepted nonce {last.nonce}",
+        )
+    if method is ProofMethod.EOA and signer != wallet:
+        raise RuleViolation(
+            field="signer",
+            rule="proof-signer",
+            paragraph=paragraph,
+            message=f"the signature recovers to {signer}, not to the wallet {wallet}",
+        )
+    if method is ProofMethod.EIP1271 and not has_block:
+        raise RuleViolation(
+            field="block",
+            rule="proof-block",
+            paragraph=paragraph,
+            message="an EIP-1271 answer is read at a named block",
+        )
+    return WalletProof(
+        wallet=wallet,
+        chain_id=chain_id,
+        method=method,
+        nonce=nonce,
+        expiry=expiry,
+        proven_on=proven_on,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,7 @@ def register_miner(
     certificate, result = db.ledger.register_miner(
         filing, effective_on=effective_date(effective_on, clock=db.clock), request=request
     )
-    return _written(db, certificate=certificate, result=result)
+    return miner_written(db, certificate=certificate, result=result)
 
 
 def record_miner_event(
@@ -75,7 +75,7 @@ def record_miner_event(
             f"issues its certificate; events: {', '.join(MINER_EVENT_KINDS)}",
         )
     if request is not None and (done := db.ledger.integrated(request)) is not None:
-        return _written(db, certificate=certificate, result=done)
+        return miner_written(db, certificate=certificate, result=done)
     db.ledger.miner(certificate)
     entry = miner_event_entry(
         full,
@@ -85,10 +85,11 @@ def record_miner_event(
         effective_on=effective_date(effective_on, clock=db.clock),
     )
     result = db.ledger.append([entry], request=request)
-    return _written(db, certificate=certificate, result=result)
+    return miner_written(db, certificate=certificate, result=result)
 
 
-def _written(db: Database, *, certificate: str, result: Integrated) -> MinerWritten:
+def miner_written(db: Database, *, certificate: str, result: Integrated) -> MinerWritten:
+    """What a written miner entry did (its kind, index, the log size, the miner after it)."""
     return MinerWritten(
         certificate=certificate,
         kind=result.entries[0].kind,

@@ -1,5 +1,5 @@
-"""On-chain verification: an emission's findings and history, the issuer's wallet-control proof
-(EIP-712, EOA or EIP-1271) and contract source filing."""
+"""On-chain verification: an emission's findings and history, wallet-control proofs (EIP-712, EOA
+or EIP-1271) of issuers and miners, and contract source filing."""
 
 from __future__ import annotations
 
@@ -9,16 +9,30 @@ from typing import Final
 
 from node.chain.config import ChainKind, ChainSpec
 from node.chain.rpc import RpcClient
-from node.domain.entries import VERIFICATION_KINDS, Entry, WalletStatement, decode_entry
+from node.domain.entries import (
+    VERIFICATION_KINDS,
+    Entry,
+    MinerWalletStatement,
+    WalletStatement,
+    decode_entry,
+)
+from node.domain.miners import WALLET_PROOF_PARAGRAPH, MinerState
 from node.domain.model import EmissionState
+from node.domain.verification import WalletProof
 from node.errors import RuleViolation
 from node.ledger.sequencer import Integrated
 from node.ledger.store import EntryRecord
 from node.services.database import Database
+from node.services.miners import MinerWritten, miner_written
 from node.settings import Settings
 from node.types import RequestId
 from node.verification import source
-from node.verification.proof import accept_proof, statement_for
+from node.verification.proof import (
+    accept_miner_proof,
+    accept_proof,
+    miner_statement_for,
+    statement_for,
+)
 from node.verification.runtime import chain_table
 
 PROOF_PARAGRAPH: Final = "Reg. §5.5, §9.4"
@@ -63,21 +77,19 @@ def evm_chain(settings: Settings, *, state: EmissionState) -> ChainSpec:
         RuleViolation: rule "evm-chain": the declared blockchain is not an EVM chain of the
             chain table.
     """
-    resolution = chain_table(settings).resolve(state.blockchain)
+    return _evm(settings, state.blockchain, field="blockchain", paragraph=PROOF_PARAGRAPH)
+
+
+def _evm(settings: Settings, name: str, *, field: str, paragraph: str) -> ChainSpec:
+    resolution = chain_table(settings).resolve(name)
     if resolution.kind is not ChainKind.EVM or resolution.spec is None:
         raise RuleViolation(
-            field="blockchain",
+            field=field,
             rule="evm-chain",
-            paragraph=PROOF_PARAGRAPH,
-            message=f"{state.blockchain!r} is not an EVM chain Tamga can read",
+            paragraph=paragraph,
+            message=f"{name!r} is not an EVM chain Tamga can read",
         )
     return resolution.spec
-
-
-def next_nonce(state: EmissionState) -> int:
-    """One above the emission's last accepted wallet-proof nonce (1 before the first)."""
-    proof = state.verification.wallet_proof if state.verification is not None else None
-    return 1 if proof is None else proof.nonce + 1
 
 
 def wallet_statement(
@@ -100,26 +112,120 @@ def wallet_statement(
         StorageError: the database failed.
     """
     state = db.ledger.emission(key)
+    proof = state.verification.wallet_proof if state.verification is not None else None
+    nonce, expiry = _terms(db, proof, nonce=nonce, expiry=expiry, paragraph=PROOF_PARAGRAPH)
+    spec = evm_chain(settings, state=state)
+    return statement_for(db.ledger, key, chain_id=spec.chain_id, nonce=nonce, expiry=expiry)
+
+
+def _terms(
+    db: Database,
+    last_proof: WalletProof | None,
+    *,
+    nonce: int | None,
+    expiry: int | None,
+    paragraph: str,
+) -> tuple[int, int]:
+    """A statement's nonce (default: one above the last accepted) and expiry (default: in an
+    hour by the injected clock), refused early when the register would refuse them."""
     now = int(db.clock.now().timestamp())
-    last = next_nonce(state) - 1
+    last = 0 if last_proof is None else last_proof.nonce
     nonce = last + 1 if nonce is None else nonce
     expiry = now + STATEMENT_TTL_SECONDS if expiry is None else expiry
     if nonce <= last:
         raise RuleViolation(
             field="nonce",
             rule="proof-replay",
-            paragraph=PROOF_PARAGRAPH,
+            paragraph=paragraph,
             message=f"nonce {nonce} is not above the last accepted nonce {last}",
         )
     if expiry <= now:
         raise RuleViolation(
             field="expiry",
             rule="proof-expired",
-            paragraph=PROOF_PARAGRAPH,
+            paragraph=paragraph,
             message=f"expiry {expiry} (Unix time) is not in the future",
         )
-    spec = evm_chain(settings, state=state)
-    return statement_for(db.ledger, key, chain_id=spec.chain_id, nonce=nonce, expiry=expiry)
+    return nonce, expiry
+
+
+def _miner_chain(settings: Settings, miner: MinerState) -> ChainSpec:
+    return _evm(
+        settings, miner.wallet.chain, field="wallet.chain", paragraph=WALLET_PROOF_PARAGRAPH
+    )
+
+
+def miner_wallet_statement(
+    db: Database,
+    *,
+    settings: Settings,
+    certificate: str,
+    nonce: int | None = None,
+    expiry: int | None = None,
+) -> MinerWalletStatement:
+    """The EIP-712 statement a miner signs to prove control of its wallet for mining proceeds
+    (Law art. 16.2 item 4): the certificate, the chain id of the wallet's declared chain, the
+    wallet, a nonce and an expiry (defaults as for issuers).
+
+    Raises:
+        NotFound: no miner has this certificate.
+        RuleViolation: rule "proof-replay", "proof-expired", "evm-chain" (the wallet's chain is
+            not an EVM chain of the chain table) or "evm-address".
+        StorageError: the database failed.
+    """
+    miner = db.ledger.miner(certificate)
+    nonce, expiry = _terms(
+        db, miner.wallet_proof, nonce=nonce, expiry=expiry, paragraph=WALLET_PROOF_PARAGRAPH
+    )
+    spec = _evm(
+        settings, miner.wallet.chain, field="wallet.chain", paragraph=WALLET_PROOF_PARAGRAPH
+    )
+    return miner_statement_for(
+        db.ledger, certificate, chain_id=spec.chain_id, nonce=nonce, expiry=expiry
+    )
+
+
+def prove_miner_wallet(
+    db: Database,
+    *,
+    settings: Settings,
+    certificate: str,
+    signature: bytes,
+    nonce: int,
+    expiry: int,
+    clients: Callable[[ChainSpec], RpcClient | None],
+    request: RequestId | None = None,
+) -> MinerWritten:
+    """Check a miner's signed statement (ECDSA recovery, or EIP-1271 at a pinned block for a
+    contract wallet) and record the accepted proof as a ``miner.wallet_proved`` entry (Law art.
+    16.2 item 4).
+
+    Raises:
+        NotFound: no miner has this certificate.
+        VerificationError: the signature is not the declared wallet's.
+        RuleViolation: the register refuses it ("proof-replay", "proof-expired", "evm-chain",
+            "evm-address", "miner-terminated"); nothing is written.
+        ChainError: the chain cannot be read.
+        StorageError: the database failed.
+    """
+    miner = db.ledger.miner(certificate)
+    if request is not None and (done := db.ledger.integrated(request)) is not None:
+        return miner_written(db, certificate=certificate, result=done)
+    spec = _evm(
+        settings, miner.wallet.chain, field="wallet.chain", paragraph=WALLET_PROOF_PARAGRAPH
+    )
+    result = accept_miner_proof(
+        db.ledger,
+        certificate,
+        signature=signature,
+        nonce=nonce,
+        expiry=expiry,
+        client=clients(spec),
+        chain_id=spec.chain_id,
+        confirmations=settings.verify_confirmations,
+        request=request,
+    )
+    return miner_written(db, certificate=certificate, result=result)
 
 
 def prove_wallet(

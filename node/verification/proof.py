@@ -1,5 +1,6 @@
 """Proof of wallet control: the issuer signs an EIP-712 statement naming the emission's state
-registration number, chain id, token contract and declared wallet, with a nonce and an expiry.
+registration number, chain id, token contract and declared wallet, with a nonce and an expiry;
+a miner one naming its certificate, the chain id and its wallet for mining proceeds.
 
 An externally owned wallet is checked by ECDSA recovery (eth-account); a contract wallet (code
 at the address) by EIP-1271 ``isValidSignature(digest, signature)`` at a pinned block. The
@@ -22,7 +23,13 @@ from eth_utils.exceptions import ValidationError as EthValidationError
 from node.chain import abi, reads
 from node.chain.reads import PinnedReader, pin_block
 from node.chain.rpc import RpcClient
-from node.domain.entries import BlockRef, VerificationWalletProof, WalletStatement
+from node.domain.entries import (
+    BlockRef,
+    MinerWalletProved,
+    MinerWalletStatement,
+    VerificationWalletProof,
+    WalletStatement,
+)
 from node.domain.lifecycle import recorded_on
 from node.domain.verification import ProofMethod
 from node.errors import RuleViolation, VerificationError
@@ -50,9 +57,42 @@ TYPES: Final[dict[str, list[dict[str, str]]]] = {
 }
 """EIP-712 types of the statement (the domain binds it to the token's chain)."""
 
+MINER_PRIMARY_TYPE: Final = "MinerWalletControl"
+MINER_TYPES: Final[dict[str, list[dict[str, str]]]] = {
+    "EIP712Domain": TYPES["EIP712Domain"],
+    MINER_PRIMARY_TYPE: [
+        {"name": "certificate", "type": "string"},
+        {"name": "chainId", "type": "uint256"},
+        {"name": "wallet", "type": "address"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "expiry", "type": "uint256"},
+    ],
+}
+"""EIP-712 types of a miner's statement (Law art. 16.2 item 4): its own primary type, so an
+issuer's signature can never pass for a miner's or the other way round."""
 
-def typed_data(statement: WalletStatement) -> dict[str, Any]:
+Statement = WalletStatement | MinerWalletStatement
+
+
+def typed_data(statement: Statement) -> dict[str, Any]:
     """The statement as EIP-712 typed data (what ``eth_signTypedData_v4`` signs)."""
+    if isinstance(statement, MinerWalletStatement):
+        return {
+            "types": MINER_TYPES,
+            "primaryType": MINER_PRIMARY_TYPE,
+            "domain": {
+                "name": DOMAIN_NAME,
+                "version": DOMAIN_VERSION,
+                "chainId": statement.chain_id,
+            },
+            "message": {
+                "certificate": statement.certificate,
+                "chainId": statement.chain_id,
+                "wallet": to_checksum_address(statement.wallet),
+                "nonce": statement.nonce,
+                "expiry": statement.expiry,
+            },
+        }
     return {
         "types": TYPES,
         "primaryType": PRIMARY_TYPE,
@@ -72,12 +112,12 @@ def typed_data(statement: WalletStatement) -> dict[str, Any]:
     }
 
 
-def signable(statement: WalletStatement) -> SignableMessage:
+def signable(statement: Statement) -> SignableMessage:
     """The EIP-712 message to sign."""
     return encode_typed_data(full_message=typed_data(statement))
 
 
-def digest(statement: WalletStatement) -> bytes:
+def digest(statement: Statement) -> bytes:
     """The EIP-712 digest ``keccak256(0x19 0x01 ‖ domainSeparator ‖ hashStruct(statement))``."""
     message = signable(statement)
     return keccak(b"\x19" + message.version + message.header + message.body)
@@ -93,7 +133,7 @@ class CheckedSignature:
 
 
 def check_signature(
-    statement: WalletStatement, signature: bytes, *, reader: PinnedReader | None
+    statement: Statement, signature: bytes, *, reader: PinnedReader | None
 ) -> CheckedSignature:
     """Check ``signature`` over the statement for its wallet.
 
@@ -192,26 +232,110 @@ def accept_proof(
         ChainError: the chain cannot be read.
     """
     statement = statement_for(ledger, key, chain_id=chain_id, nonce=nonce, expiry=expiry)
-    reader = None
-    if client is not None:
-        pin = pin_block(client, chain_id=chain_id, confirmations=confirmations)
-        reader = PinnedReader(client, pin)
-    checked = check_signature(statement, signature, reader=reader)
+    checked, block = _check(
+        statement, signature, client=client, chain_id=chain_id, confirmations=confirmations
+    )
     now = ledger.clock.now()
-    block = None
-    if checked.block is not None:
-        pin = checked.block
-        block = BlockRef(
-            chain_id=pin.chain_id,
-            block_number=pin.number,
-            block_hash=pin.hash_hex,
-            block_time=pin.timestamp,
-        )
     entry = VerificationWalletProof(
         emission=ledger.emission(key).key,
         recorded_at=now,
         effective_on=recorded_on(now),
         run="P" + now.strftime("%Y%m%dT%H%M%S.%fZ"),
+        statement=statement,
+        signature="0x" + signature.hex(),
+        method=checked.method,
+        signer=checked.signer,
+        block=block,
+    )
+    return ledger.append([entry], request=request)
+
+
+def _check(
+    statement: Statement,
+    signature: bytes,
+    *,
+    client: RpcClient | None,
+    chain_id: int,
+    confirmations: int,
+) -> tuple[CheckedSignature, BlockRef | None]:
+    """Check the signature, through EIP-1271 at a block pinned ``confirmations`` deep when the
+    wallet has code; the block as the entry records it."""
+    reader = None
+    if client is not None:
+        pin = pin_block(client, chain_id=chain_id, confirmations=confirmations)
+        reader = PinnedReader(client, pin)
+    checked = check_signature(statement, signature, reader=reader)
+    if checked.block is None:
+        return checked, None
+    pin = checked.block
+    block = BlockRef(
+        chain_id=pin.chain_id,
+        block_number=pin.number,
+        block_hash=pin.hash_hex,
+        block_time=pin.timestamp,
+    )
+    return checked, block
+
+
+def miner_statement_for(
+    ledger: Ledger, certificate: str, *, chain_id: int, nonce: int, expiry: int
+) -> MinerWalletStatement:
+    """The statement a miner signs for its declared wallet (Law art. 16.2 item 4).
+
+    Raises:
+        NotFound: no miner has this certificate.
+        RuleViolation: rule "evm-address" when the declared wallet is not an EVM address.
+    """
+    miner = ledger.miner(certificate)
+    if not is_address(miner.wallet.address):
+        raise RuleViolation(
+            field="wallet.address",
+            rule="evm-address",
+            paragraph="Law art. 16.2 item 4",
+            message=f"the declared wallet {miner.wallet.address!r} on {miner.wallet.chain} is "
+            "not an EVM address: it is recorded as declared",
+        )
+    return MinerWalletStatement(
+        certificate=certificate,
+        chain_id=chain_id,
+        wallet=miner.wallet.address.lower(),
+        nonce=nonce,
+        expiry=expiry,
+    )
+
+
+def accept_miner_proof(
+    ledger: Ledger,
+    certificate: str,
+    *,
+    signature: bytes,
+    nonce: int,
+    expiry: int,
+    client: RpcClient | None,
+    chain_id: int,
+    confirmations: int = 1,
+    request: RequestId | None = None,
+) -> Integrated:
+    """Check a miner's signed statement and record the accepted proof (``miner.wallet_proved``).
+
+    Raises:
+        NotFound: no miner has this certificate.
+        VerificationError: the signature is not the declared wallet's.
+        RuleViolation: the register refuses it (expired, replayed nonce, not an EVM wallet, a
+            terminated miner); nothing is written.
+        ChainError: the chain cannot be read.
+    """
+    statement = miner_statement_for(
+        ledger, certificate, chain_id=chain_id, nonce=nonce, expiry=expiry
+    )
+    checked, block = _check(
+        statement, signature, client=client, chain_id=chain_id, confirmations=confirmations
+    )
+    now = ledger.clock.now()
+    entry = MinerWalletProved(
+        miner=certificate,
+        recorded_at=now,
+        effective_on=recorded_on(now),
         statement=statement,
         signature="0x" + signature.hex(),
         method=checked.method,

@@ -23,6 +23,7 @@ from node.verification.source import parse_source_filing
 from tests.api.conftest import ApiEnv, build_env
 from tests.api.test_api_public import problem
 from tests.api.test_api_signin import sign_in
+from tests.unit.domain.test_miners import filing as miner_filing
 from tests.verification.support import Anvil, TestChain, key, register_token, verifier
 
 PARAGRAPH = "Reg. §5.5, §9.4"
@@ -395,3 +396,54 @@ def test_a_local_chain_that_is_not_running_is_503(env: ApiEnv) -> None:
     assert unavailable["type"] == "/v1/problems/chain-unavailable"
     assert "not running" in unavailable["detail"] and response.headers["retry-after"] == "30"
     assert _size(env) == before
+
+
+def test_a_miner_proves_its_wallet_over_http(chain: TestChain, venv: ApiEnv) -> None:
+    """Law art. 16.2 item 4: the regulator's routes carry the miner's own signature."""
+    env = venv
+    holder = chain.account(66)
+    filing = json.loads(
+        json.dumps(
+            miner_filing(wallet={"chain": "tamga-local", "address": holder.address}), default=str
+        )
+    )
+    registered = env.client.post(
+        "/v1/miners",
+        json={"filing": filing, "effective_on": "2026-11-10"},
+        headers=env.auth("regulator"),
+    )
+    assert registered.status_code == 201, registered.text
+    certificate = registered.json()["certificate"]
+    url = f"/v1/miners/{certificate}/wallet-proof"
+    assert env.client.get(f"{url}/statement").status_code == 401
+    assert env.client.get(f"{url}/statement", headers=env.auth("issuer")).status_code == 403
+    asked = env.client.get(f"{url}/statement", headers=env.auth("regulator"))
+    assert asked.status_code == 200, asked.text
+    statement = asked.json()
+    assert statement["typed_data"]["primaryType"] == "MinerWalletControl"
+    assert statement["typed_data"]["message"]["certificate"] == certificate
+    body = {
+        "signature": _sign_typed(holder, statement["typed_data"]),
+        "nonce": statement["nonce"],
+        "expiry": statement["expiry"],
+    }
+    forged = dict(body, signature=_sign_typed(key(97), statement["typed_data"]))
+    refused = problem(env.client.post(url, json=forged, headers=env.auth("regulator")), 422)
+    assert (refused["field"], refused["rule"]) == ("signature", "proof-signature")
+    accepted = env.client.post(url, json=body, headers=env.auth("regulator"))
+    assert accepted.status_code == 201, accepted.text
+    written = accepted.json()
+    assert written["kind"] == "miner.wallet_proved"
+    assert written["miner"]["wallet_proof"]["wallet"] == holder.address.lower()
+    public = env.client.get(f"/v1/miners/{certificate}").json()
+    assert public["wallet_proof"]["method"] == "eoa"
+    replay = problem(env.client.post(url, json=body, headers=env.auth("regulator")), 409)
+    assert replay["rule"] == "proof-replay"
+    # the sample miner's wallet is on Bitcoin: recorded as declared, no proof possible
+    btc = problem(
+        env.client.get(
+            f"/v1/miners/{env.certificate}/wallet-proof/statement", headers=env.auth("regulator")
+        ),
+        422,
+    )
+    assert (btc["field"], btc["rule"]) == ("wallet.chain", "evm-chain")
