@@ -145,6 +145,18 @@ _TEXTS: Final[dict[str, tuple[str, str, str]]] = {
     "emission.timeline": ("Эмиссиянын жолу", "Жизненный цикл", "Lifecycle"),
     "emission.deadlines": ("Мөөнөттөр", "Сроки", "Deadlines"),
     "emission.missed": ("Өткөрүлгөн мөөнөттөр", "Пропущенные сроки", "Missed deadlines"),
+    "emission.name_reviews": (
+        "Аталыштагы сөздөр: ыйгарым укуктуу органдын кароосу (Мыйзамдын 37.3-беренеси)",
+        "Слова в наименовании: рассмотрение уполномоченным органом (ст. 37.3 Закона)",
+        "Words in the name: the authority's review (Law art. 37.3)",
+    ),
+    "name_review.pending": (
+        "ыйгарым укуктуу органдын чечимин күтүүдө",
+        "ожидает решения уполномоченного органа",
+        "awaiting the authority's decision",
+    ),
+    "name_review.accepted": ("кабыл алынды", "допущено", "accepted"),
+    "name_review.refused": ("четке кагылды", "отказано", "refused"),
     "emission.onchain": ("Блокчейндеги абалы", "Состояние в блокчейне", "On-chain status"),
     "emission.findings": ("Текшерүүнүн жыйынтыктары", "Результаты проверок", "Findings"),
     "emission.findings.none": (

@@ -26,6 +26,19 @@ class LegalRegistrationOut(_Out):
     authority: str
 
 
+class NameReviewOut(_Out):
+    """A name or symbol holding a word of Law art. 37.3 only inside another word (a personal
+    name built on it), put to the authority: ``decision`` is null while pending."""
+
+    field: Literal["name", "symbol"]
+    text: str = Field(description="The name or symbol as filed.")
+    words: list[str] = Field(description="The law's words it contains, as the law spells them.")
+    decision: Literal["accepted", "refused"] | None = Field(
+        description="The authority's decision (`emission.name_reviewed` / "
+        "`issuer.name_reviewed`); null while pending."
+    )
+
+
 class IssuerOut(_Out):
     """An issuer's public record; founders appear only as a salted commitment (Reg. §66)."""
 
@@ -69,6 +82,11 @@ class IssuerOut(_Out):
     registered_on: dt.date
     status_since: dt.date
     successor: str | None
+    name_review: NameReviewOut | None = Field(
+        default=None,
+        description="The issuer's name put to review (Law art. 37.3): its emissions are not "
+        "registered until the authority accepts it.",
+    )
 
 
 class WhitePaperOut(_Out):
@@ -261,6 +279,11 @@ class EmissionOut(_Out):
         default_factory=list,
         description="What the filed documents break, recorded with the application for the "
         "authority to have remedied (Reg. §37) or to refuse on (Reg. §17).",
+    )
+    name_reviews: list[NameReviewOut] = Field(
+        default_factory=list,
+        description="The name and symbol put to the authority's review, pending and decided "
+        "(Law art. 37.3): no registration while one is pending; one refused is a defect.",
     )
 
 

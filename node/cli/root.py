@@ -31,7 +31,7 @@ from node.cli.runtime import runtime as _runtime
 from node.clock import SystemClock
 from node.domain.filings import ISSUER_EVENT_KINDS, parse_issuer_filing
 from node.domain.lifecycle import recorded_on
-from node.domain.model import EmissionState, EmissionStatus, IssuerState
+from node.domain.model import EmissionState, EmissionStatus, IssuerState, NameReview
 from node.errors import (
     ConfigError,
     RuleViolation,
@@ -589,6 +589,8 @@ def emission_register(
         received = ledger.emission(submitted.application_no)
     # Reg. §10, §17, §37: a defective application is received; its defects are for the authority
     defects = received.defects if received is not None else ()
+    # Law art. 37.3: a name built on a law word is received with a review for the authority
+    reviews = received.name_reviews if received is not None else ()
     if as_json:
         _echo_json(
             {
@@ -596,6 +598,7 @@ def emission_register(
                 "regno": submitted.regno,
                 "size": submitted.size,
                 "defects": [d.to_record() for d in defects],
+                "name_reviews": [r.to_record() for r in reviews],
             }
         )
         return
@@ -607,6 +610,8 @@ def emission_register(
     _out().print(text)
     for d in defects:
         _out().print(f"  {d.field}: {d.message} [{d.rule}; {d.paragraph}]", markup=False)
+    for r in reviews:
+        _out().print(_name_review_line(r, submitted.application_no), markup=False)
 
 
 @emission_app.command(
@@ -663,6 +668,8 @@ def emission_show(ctx: typer.Context, key: str, as_json: JsonOption = False) -> 
         deadlines.add_row(d.name, d.due.isoformat(), d.rule, "missed")
     if emission.deadlines or emission.missed:
         out.print(deadlines)
+    for r in emission.name_reviews:
+        out.print(_name_review_line(r, emission.key), markup=False)
 
 
 @emission_app.command("list")
@@ -1241,6 +1248,20 @@ def _issuer_rows(issuer: IssuerState) -> list[tuple[str, str]]:
     if issuer.successor is not None:
         rows.append(("successor (reorganization)", issuer.successor))
     return rows
+
+
+def _name_review_line(r: NameReview, key: str) -> str:
+    """One name review (Law art. 37.3) as a line: pending, with the entry that decides it."""
+    words = ", ".join(repr(w) for w in r.words)
+    if r.decision is None:
+        return (
+            f"  {r.field}: {r.text!r} holds {words} inside another word: awaits the "
+            f"authority's review (emission event {key} name_reviewed --set field={r.field} "
+            "--set decision=accepted|refused and the decision as basis); no registration "
+            "until then "
+            "[name-review-pending; Law art. 37.3]"
+        )
+    return f"  {r.field}: {r.text!r} holds {words}: {r.decision} on review [Law art. 37.3]"
 
 
 def _emission_rows(e: EmissionState, issuer: IssuerState) -> list[tuple[str, str]]:

@@ -64,9 +64,16 @@ FORBIDDEN_WORDS: tuple[str, ...] = (
 #    unless it is an ordinary word of its own ("Nation", "Nati").
 # 5. Every form maps to one of the law's words: "state" -> мамлекеттик, every "national" form
 #    and "нац" -> национальный, "гос" -> государственный, KG/KGZ -> Кыргызстан, КР -> Кыргыз.
+# 6. A form used as such is refused; one only inside a personal name built on it is put to the
+#    authority's review (judge_name): a whole form of at least `[names].min_stem` letters,
+#    followed by a surname, patronymic or name ending of the lexicon ("Manasov", "Kyrgyzbai",
+#    "Мамлекеттиков": мамлекет + -тик + -ов, the -тик/-түк adjective being part of the form).
+#    A shorter form is an abbreviation, and an abbreviation plus an ending is another word, not
+#    a name built on the law's word: "Krov" (kr + ov), "Gosin" (gos + in) are clean.
 #
 # Consequences, by design: "Romanas", "Real Estate", "Statement", "International", "Gospel",
-# "Гостиница", "Госпиталь", "HumanAssets", "Krona", "KGST", "Nation", "Davlatov" pass; any
+# "Гостиница", "Госпиталь", "HumanAssets", "Krona", "KGST", "Nation", "Krov" pass ("Davlatov" goes
+# to review); any
 # free-standing "State" ("UpState", "StateChannel") is rejected; "KG" is rejected even when meant
 # as kilograms (write "kilogram"), and so are "КР"/"KR" and "KP" (looks like КР). Wording the
 # lexicon cannot foresee ("Госзнак", arbitrary compounds of "гос") passes: extend the lexicon.
@@ -100,6 +107,7 @@ class Lexicon:
     min_undotted: int
     glue_by_first: dict[str, tuple[str, ...]]
     name_endings: tuple[str, ...] = ()  # surname and patronymic endings, longest first
+    name_min_stem: int = 5  # the shortest form a personal name can be built on ([names])
 
 
 @lru_cache(maxsize=1)
@@ -159,6 +167,7 @@ def load_lexicon(path: Path) -> Lexicon:
             name_endings=tuple(
                 sorted(set(data["names"]["endings"].split()), key=lambda e: (-len(e), e))
             ),
+            name_min_stem=int(data["names"]["min_stem"]),
         )
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, re.error) as exc:
         raise ConfigError(f"the name lexicon {path} is not usable: {exc}") from exc
@@ -243,9 +252,18 @@ def judge_name(text: str) -> NameVerdict:
     refused.update(law for literal, law in lex.literals if literal in normalized)
     for word in _words(text):
         for candidate, segmentwise in _candidates(word.text):
+            # Law art. 37.3: a word whose letters, read as they sound, are a personal name built
+            # on a law word ("Мамлекеттиков") is reviewed, even where reading its letters as
+            # the look-alikes of another script (в as b) would glue the law word to other letters
+            sounded = candidate.lower().translate(_PHONETIC)
+            named = {
+                law
+                for law, as_such in _match(sounded, segmentwise=segmentwise).items()
+                if not as_such
+            }
             for reading in _readings(candidate):
                 for law, as_such in _match(reading, segmentwise=segmentwise).items():
-                    (refused if as_such else review).add(law)
+                    (refused if as_such and law not in named else review).add(law)
         refused.update(_abbreviations(word.text, dotted=word.dotted))
     return NameVerdict(
         refused=tuple(w for w in FORBIDDEN_WORDS if w in refused),
@@ -525,14 +543,17 @@ def _match(reading: str, *, segmentwise: bool) -> dict[str, bool]:
 
 
 def _in_a_name(reading: str, *, start: int, end: int) -> bool:
-    """Whether reading[start:end] begins a personal name: glue (or nothing) before it, a
-    surname or patronymic ending of the lexicon right after it, then glue or nothing."""
-    if not _is_glue(reading[:start]):
+    """Whether reading[start:end] begins a personal name: a whole form of the law's words of
+    at least ``[names].min_stem`` letters, glue (or nothing) before it, a surname or patronymic
+    ending of the lexicon right after it, then glue or nothing. A shorter form is an
+    abbreviation (КР, ГОС, KG, Natl), and an abbreviation followed by a name ending is another
+    word, not a name built on the law's word: "Krov", "Gosin" (Law art. 37.3)."""
+    lex = lexicon()
+    if end - start < lex.name_min_stem or not _is_glue(reading[:start]):
         return False
     right = reading[end:]
     return any(
-        right.startswith(ending) and _is_glue(right[len(ending) :])
-        for ending in lexicon().name_endings
+        right.startswith(ending) and _is_glue(right[len(ending) :]) for ending in lex.name_endings
     )
 
 

@@ -14,6 +14,7 @@ from api.store import ApiStore
 from tests.api.conftest import ApiEnv, add_token, build_env
 from tests.api.test_api_public import problem
 
+LANGS = ("ky", "ru", "en")
 FILINGS = Path(__file__).resolve().parents[1] / "data" / "filings"
 BURN_BASIS = {"type": "issuer_decision", "number": "B-1", "date": "2026-11-19", "issued_by": "X"}
 
@@ -462,3 +463,50 @@ def test_a_calendar_correction_is_the_regulator_s(env: ApiEnv) -> None:
     )
     assert problem(extra, 422)["field"] == "kind"
     assert size(env) == before + 1
+
+
+def test_a_name_under_review_is_in_the_record_and_on_the_page(env: ApiEnv) -> None:
+    from api.models import EmissionOut
+
+    # Law art. 37.3: a name built on a law word ("Manasov", a surname) is received for review
+    body = emission_body(env.code, name="Manasov Gold Token")
+    received = env.client.post("/v1/emissions", json=body, headers=env.auth("regulator"))
+    assert received.status_code == 201, received.text
+    key = received.json()["key"]
+    shown = env.client.get(f"/v1/emissions/{key}").json()
+    pending = {"field": "name", "text": "Manasov Gold Token", "words": ["Манас"], "decision": None}
+    assert shown["name_reviews"] == [pending] and not shown.get("defects")
+    assert EmissionOut.model_validate(shown).name_reviews[0].decision is None
+    schema = env.client.get("/openapi.json").json()["components"]["schemas"]
+    assert "name_reviews" in schema["EmissionOut"]["properties"]
+    assert "NameReviewOut" in schema
+    pages = {lang: env.client.get(f"/emissions/{key}?lang={lang}").text for lang in LANGS}
+    assert "ожидает решения уполномоченного органа" in pages["ru"]
+    assert "ыйгарым укуктуу органдын чечимин күтүүдө" in pages["ky"]
+    assert "awaiting the authority's decision" in pages["en"].replace("&#39;", "'")
+    for page in pages.values():
+        assert 'id="name-reviews"' in page and "«Manasov Gold Token»: Манас" in page
+    on = env.clock.now().date().isoformat()
+    decided = env.client.post(
+        f"/v1/emissions/{key}/events",
+        json={
+            "kind": "name_reviewed",
+            "data": {
+                "field": "name",
+                "decision": "accepted",
+                "basis": {
+                    "type": "authority_decision",
+                    "number": "NR-1",
+                    "date": on,
+                    "issued_by": "Authority",
+                },
+            },
+        },
+        headers=env.auth("regulator"),
+    )
+    assert decided.status_code == 201, decided.text
+    shown = env.client.get(f"/v1/emissions/{key}").json()
+    assert shown["name_reviews"] == [{**pending, "decision": "accepted"}]
+    assert EmissionOut.model_validate(shown).name_reviews[0].decision == "accepted"
+    assert "допущено" in env.client.get(f"/emissions/{key}?lang=ru").text
+    assert "кабыл алынды" in env.client.get(f"/emissions/{key}?lang=ky").text

@@ -261,6 +261,7 @@ def test_emission_register_files_and_registers(initialised: Invoke, tmp_path: Pa
         "regno": f"KG0101{code}1",
         "size": 3,
         "defects": [],
+        "name_reviews": [],
     }
     shown = json.loads(initialised("emission", "show", body["regno"], "--json").stdout)
     assert shown["emission"]["status"] == "registered"
@@ -295,6 +296,50 @@ def test_bad_emission_filing_changes_nothing(initialised: Invoke, tmp_path: Path
     assert head_size(initialised) == before + 1
     listed = json.loads(initialised("emission", "list", "--json").stdout)
     assert [d["rule"] for d in listed[0]["defects"]] == ["fee-upfront-minimum"]
+
+
+def test_emission_register_prints_a_pending_name_review(
+    initialised: Invoke, tmp_path: Path
+) -> None:
+    code = _issuer(initialised, tmp_path)
+    # Law art. 37.3: a name built on a law word (a surname: Manasov) is received for review
+    path = write_yaml(tmp_path / "e.yaml", emission_filing(code, name="Manasov Gold Token"))
+    result = initialised("emission", "register", str(path))
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "application APP-000001 filed" in text
+    assert "name: 'Manasov Gold Token' holds 'Манас' inside another word" in text
+    assert "emission event APP-000001 name_reviewed --set field=name" in text
+    assert "[name-review-pending; Law art. 37.3]" in text
+    # JSON carries name_reviews; an ending of the lexicon's [names]: -bai (Kyrgyz)
+    path = write_yaml(tmp_path / "f.yaml", emission_filing(code, name="Kyrgyzbai Gold"))
+    body = json.loads(initialised("emission", "register", str(path), "--json").stdout)
+    assert body["name_reviews"] == [
+        {"field": "name", "text": "Kyrgyzbai Gold", "words": ["Кыргыз"], "decision": None}
+    ]
+    assert body["defects"] == [] and body["regno"] is None
+    decision = write_yaml(tmp_path / "decision.yaml", {"basis": registration()["document"]})
+    decided = initialised(
+        "emission",
+        "event",
+        "APP-000001",
+        "name_reviewed",
+        "--on",
+        "2026-11-19",
+        "--data",
+        str(decision),
+        "--set",
+        "field=name",
+        "--set",
+        "decision=accepted",
+    )
+    assert decided.exit_code == 0, decided.output
+    shown = initialised("emission", "show", "APP-000001")
+    assert "name: 'Manasov Gold Token' holds 'Манас': accepted on review" in " ".join(
+        shown.stdout.split()
+    )
+    listed = json.loads(initialised("emission", "show", "APP-000001", "--json").stdout)
+    assert listed["emission"]["name_reviews"][0]["decision"] == "accepted"
 
 
 def test_bad_registration_leaves_even_the_application_unwritten(

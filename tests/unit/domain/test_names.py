@@ -417,3 +417,107 @@ def test_same_name_ignores_case_spacing_punctuation_script_and_look_alikes() -> 
     assert same_name("Ala-Too Som", "\u0391la-Too Som")  # Greek capital alpha
     assert not same_name("Ala-Too Real Estate Token", "Ala-Too Real Estate Coin")
     assert not same_name("Talas Gold Token", "Kyrgyz Gold Token")
+
+
+# ---- the verdict: refused, review (a personal name built on a law word), clean ---------------
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Manasov Gold", MANAS),
+        ("Kyrgyzbekova", KYRGYZ),
+        ("Davlatov Holding", STATE_KY),
+        ("Улуттуков", NATIONAL_KY),
+        # name endings: Kyrgyz -кул, -бай; Armenian -ян; Tajik/Uzbek -жон; Turkish -оглу
+        ("Manaskul", MANAS),
+        ("Manasyan", MANAS),
+        ("Manasjon Holding", MANAS),
+        ("Manasoglu", MANAS),
+        ("Manasbai", MANAS),
+        ("Manasbay Coin", MANAS),
+        ("Kyrgyzbai", KYRGYZ),
+        ("Манаскул", MANAS),
+        ("Манасян", MANAS),
+        ("Манасжон", MANAS),
+        ("Манасоглу", MANAS),
+        ("Манасбай Токен", MANAS),
+        # мамлекет + the adjective suffix -тик/-түк + a surname ending (Kyrgyz morphology)
+        ("Mamlekettikov", STATE_KY),
+        ("Memlekettikova", STATE_KY),
+        ("Мамлекеттиков", STATE_KY),
+        ("Мамлекетов", STATE_KY),  # в is no Latin b here: the word reads as a surname
+        ("Mamlekettikbai", STATE_KY),
+    ],
+)
+def test_a_personal_name_built_on_a_law_word_goes_to_review(text: str, word: str) -> None:
+    from node.domain.names import judge_name
+
+    verdict = judge_name(text)
+    assert verdict.refused == () and verdict.review == (word,)
+    assert forbidden_words(text) == [] and not verdict.clean
+
+
+@pytest.mark.parametrize(
+    "text",
+    # an abbreviation (КР, ГОС, НАЦ, KG, Natl) is too short to build a name on: with a name
+    # ending it is another word ("Krov", Russian for blood; "Gosin", a surname)
+    ["Krov", "Gosin", "Gosin Holding", "Krin", "Kgov", "Kgzyan", "Natlov", "Nacbai", "KPOB"],
+)
+def test_an_abbreviation_with_a_name_ending_is_clean(text: str) -> None:
+    from node.domain.names import judge_name
+
+    assert judge_name(text).clean
+
+
+def test_no_abbreviation_short_of_the_minimum_stem_builds_a_name_with_any_ending() -> None:
+    from node.domain.names import judge_name, lexicon
+
+    lex = lexicon()
+    assert lex.name_min_stem == 5
+    for abbreviation in ("kr", "KR", "Кр", "kg", "kgz", "gos", "Гос", "nac", "Нац", "natl"):
+        for ending in lex.name_endings:
+            assert judge_name(abbreviation + ending).clean, abbreviation + ending
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Mamlekettik", STATE_KY),
+        ("Mamlekettik Bank", STATE_KY),
+        ("MamlekettikCoin", STATE_KY),
+        ("Mamlekettikter", STATE_KY),  # a plural, not a name
+        ("Manas", MANAS),
+        ("Gosbank", STATE_RU),
+        ("KR Coin", KYRGYZ),
+        ("Manasov Мапаs", MANAS),  # look-alikes still refuse a word used as such
+    ],
+)
+def test_a_law_word_used_as_such_is_still_refused(text: str, word: str) -> None:
+    from node.domain.names import judge_name
+
+    verdict = judge_name(text)
+    assert word in verdict.refused and word not in verdict.review
+
+
+def test_the_lexicon_lists_the_name_endings_latin_and_cyrillic_as_read() -> None:
+    from node.domain.names import lexicon
+
+    endings = set(lexicon().name_endings)
+    # kept
+    assert {"ov", "ova", "ev", "in", "ovich", "ovna", "bek", "baev", "uulu", "kyzy"} <= endings
+    # added: -kul/-кул, -yan/-ян, -jon/-жон, -oglu/-оглу, -bai/-bay/-бай
+    assert {"kul", "yan", "jon", "zhon", "oglu", "bai", "bay", "baj"} <= endings
+
+
+def test_a_lexicon_without_the_minimum_name_stem_is_refused(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from node.domain.names import LEXICON, load_lexicon
+    from node.errors import ConfigError
+
+    assert isinstance(tmp_path, Path)
+    broken = tmp_path / "lexicon.toml"
+    broken.write_text(LEXICON.read_text("utf-8").replace("min_stem = 5\n", ""), "utf-8")
+    with pytest.raises(ConfigError, match="min_stem"):
+        load_lexicon(broken)
