@@ -150,6 +150,16 @@ _TEXTS: Final[dict[str, tuple[str, str, str]]] = {
         "Слова в наименовании: рассмотрение уполномоченным органом (ст. 37.3 Закона)",
         "Words in the name: the authority's review (Law art. 37.3)",
     ),
+    "emission.venue": (
+        "Жайгаштыруу аянтчасынын лицензиясы (Жобонун 22-пункту)",
+        "Лицензия площадки размещения (п. 22 Положения)",
+        "Licence of the placement venue (Reg. §22)",
+    ),
+    "emission.venue_lapse": (
+        "лицензия жайгаштырууну камтыган эмес",
+        "лицензия не покрывала размещение",
+        "the licence did not cover placement",
+    ),
     "name_review.pending": (
         "ыйгарым укуктуу органдын чечимин күтүүдө",
         "ожидает решения уполномоченного органа",

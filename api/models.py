@@ -39,6 +39,14 @@ class NameReviewOut(_Out):
     )
 
 
+class VenueLapseOut(_Out):
+    """Days (inclusive) of the placement when the venue's licence did not cover it (Reg. §22)."""
+
+    licence: str
+    start: dt.date
+    end: dt.date
+
+
 class IssuerOut(_Out):
     """An issuer's public record; founders appear only as a salted commitment (Reg. §66)."""
 
@@ -284,6 +292,16 @@ class EmissionOut(_Out):
         default_factory=list,
         description="The name and symbol put to the authority's review, pending and decided "
         "(Law art. 37.3): no registration while one is pending; one refused is a defect.",
+    )
+    venue_licences: list[str] = Field(
+        default_factory=list,
+        description="Licence numbers the placement venue was named by (Reg. §22): each held a "
+        "licence for placing or selling VAs on the day placement began (Law art. 27.2).",
+    )
+    venue_lapses: list[VenueLapseOut] = Field(
+        default_factory=list,
+        description="Placement days on which such a licence did not cover placing or selling "
+        "VAs, recorded with the results report (a public finding).",
     )
 
 

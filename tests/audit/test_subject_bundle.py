@@ -548,3 +548,25 @@ def test_a_licence_grant_moved_before_its_application_fails_the_replay(
     report = _audit_export(sworld, _export(sworld, tmp_path / "export", db), calendar)
     replay = report.first(Check.REPLAY)
     assert replay is not None and replay.where == f"entry {first}"
+
+
+def test_the_emission_shows_its_licensed_venue_and_the_lapse(
+    sworld: SubjectWorld, tmp_path: Path
+) -> None:
+    """The finding is public: in the API's EmissionOut and on the page, linked to the licence."""
+    from audit_world import api_client
+
+    from api.models import EmissionOut
+
+    with api_client(sworld.db, tmp_path / "api") as (client, _token):
+        body = client.get(f"/v1/emissions/{sworld.regno}").json()
+        EmissionOut.model_validate(body)
+        assert body["venue_licences"] == [sworld.licence]
+        assert body["venue_lapses"] == [
+            {"licence": sworld.licence, "start": "2026-06-01", "end": "2026-06-14"}
+        ]
+        page = client.get(f"/emissions/{sworld.regno}?lang=en").text
+        assert f'href="/licences/{sworld.licence}?lang=en"' in page
+        assert "the licence did not cover placement: 2026-06-01 – 2026-06-14" in page
+        ru = client.get(f"/emissions/{sworld.regno}?lang=ru").text
+        assert "лицензия не покрывала размещение" in ru
