@@ -38,6 +38,7 @@ from reportlab.platypus import (
 )
 
 from anchoring.audit_bundle import BundleAudit, BundleView, SubjectView
+from anchoring.bundle_format import AnyBundle
 from node.checkpoint import format_time
 from node.domain.entries import Document, Entry
 from node.domain.miners import MinerState
@@ -160,57 +161,84 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
 # --------------------------------------------------------------------------------------------
 
 
-def _story(view: BundleView, *, audit: BundleAudit, info: ExtractInfo) -> list[Flowable]:
-    bundle = view.bundle
-    emission = view.emission
-    title = _style("title", font="Tamga-Bold", size=12, leading=15, centered=True)
-    subtitle = _style("subtitle", size=9.5, leading=12, centered=True)
-    heading = _style("heading", font="Tamga-Bold", size=10, leading=13, space_before=6)
-    small = _style("small", size=7.5, leading=9)
-    mono = _style("mono", font="Tamga-Mono", size=7, leading=8.5)
+@dataclass(frozen=True)
+class _Styles:
+    title: ParagraphStyle
+    subtitle: ParagraphStyle
+    lead: ParagraphStyle
+    heading: ParagraphStyle
+    small: ParagraphStyle
+    mono: ParagraphStyle
+
+
+def _styles() -> _Styles:
+    return _Styles(
+        title=_style("title", font="Tamga-Bold", size=12, leading=15, centered=True),
+        subtitle=_style("subtitle", size=9.5, leading=12, centered=True),
+        lead=_style("lead", font="Tamga-Bold", size=10, leading=13, centered=True),
+        heading=_style("heading", font="Tamga-Bold", size=10, leading=13, space_before=6),
+        small=_style("small", size=7.5, leading=9),
+        mono=_style("mono", font="Tamga-Mono", size=7, leading=8.5),
+    )
+
+
+def _head(titles: tuple[str, str], lead: str, bundle: AnyBundle, styles: _Styles) -> list[Flowable]:
+    """The titles (Kyrgyz, English), the record's one-line lead and where it is proven."""
     anchor = bundle.anchor
-    story: list[Flowable] = [
-        _p(TITLE_KY, title),
-        _p(f"{TITLE_EN} (Reg. §61)", subtitle),
+    return [
+        _p(titles[0], styles.title),
+        _p(titles[1], styles.subtitle),
         Spacer(1, 3 * mm),
-        _p(
-            f"{emission.key} · {emission.name} ({emission.symbol}) · "
-            f"status {emission.status.value} since {emission.status_since.isoformat()}",
-            _style("lead", font="Tamga-Bold", size=10, leading=13, centered=True),
-        ),
+        _p(lead, styles.lead),
         _p(
             f"As of checkpoint {bundle.checkpoint.tree_size} ({bundle.checkpoint.time}), "
             f"anchored on chain {anchor.chain_id} in block {anchor.block_number}.",
-            subtitle,
+            styles.subtitle,
         ),
         Spacer(1, 2 * mm),
-        _p("1. Register entry (Reg. §62) / Реестрдеги маалыматтар (62-п.)", heading),
-        _table(_reg62_rows(emission, view.issuer), small),
-        _p("2. Decision on issue (Reg. §5, Annex 1) / Чыгаруу жөнүндө чечим", heading),
-        _table(_decision_rows(emission), small),
-        _p("3. Lifecycle / Эмиссиянын жашоо цикли", heading),
-        _history_table(view.history, small),
-        _p("4. Findings / Табылгалар", heading),
-        *_findings(emission, audit=audit, style=small),
-        KeepTogether(
-            [
-                _p("5. Checkpoint and anchor / Текшерүү чекити жана блокчейндеги бекитүү", heading),
-                _proof_block(view, audit=audit, info=info, small=small, mono=mono),
-            ]
-        ),
     ]
-    return story
+
+
+def _tail(
+    number: int, view: BundleView | SubjectView, audit: BundleAudit, info: ExtractInfo, st: _Styles
+) -> Flowable:
+    """The last section: the checkpoint, the anchor and the QR code of the bundle."""
+    return KeepTogether(
+        [
+            _p(
+                f"{number}. Checkpoint and anchor / Текшерүү чекити жана блокчейндеги бекитүү",
+                st.heading,
+            ),
+            _proof_block(view, audit=audit, info=info, small=st.small, mono=st.mono),
+        ]
+    )
+
+
+def _story(view: BundleView, *, audit: BundleAudit, info: ExtractInfo) -> list[Flowable]:
+    emission = view.emission
+    st = _styles()
+    lead = (
+        f"{emission.key} · {emission.name} ({emission.symbol}) · "
+        f"status {emission.status.value} since {emission.status_since.isoformat()}"
+    )
+    return [
+        *_head((TITLE_KY, f"{TITLE_EN} (Reg. §61)"), lead, view.bundle, st),
+        _p("1. Register entry (Reg. §62) / Реестрдеги маалыматтар (62-п.)", st.heading),
+        _table(_reg62_rows(emission, view.issuer), st.small),
+        _p("2. Decision on issue (Reg. §5, Annex 1) / Чыгаруу жөнүндө чечим", st.heading),
+        _table(_decision_rows(emission), st.small),
+        _p("3. Lifecycle / Эмиссиянын жашоо цикли", st.heading),
+        _history_table(view.history, st.small),
+        _p("4. Findings / Табылгалар", st.heading),
+        *_findings(emission, audit=audit, style=st.small),
+        _tail(5, view, audit, info, st),
+    ]
 
 
 def _subject_story(view: SubjectView, *, audit: BundleAudit, info: ExtractInfo) -> list[Flowable]:
     """A miner's certificate (Law art. 14, 16.2) or a licence (Law art. 30.4, 30.6)."""
-    bundle = view.bundle
     subject = view.subject
-    title = _style("title", font="Tamga-Bold", size=12, leading=15, centered=True)
-    subtitle = _style("subtitle", size=9.5, leading=12, centered=True)
-    heading = _style("heading", font="Tamga-Bold", size=10, leading=13, space_before=6)
-    small = _style("small", size=7.5, leading=9)
-    mono = _style("mono", font="Tamga-Mono", size=7, leading=8.5)
+    st = _styles()
     if isinstance(subject, MinerState):
         titles = (MINER_TITLE_KY, f"{MINER_TITLE_EN} (Law art. 14, 16.2)")
         rows = _miner_rows(subject)
@@ -219,34 +247,19 @@ def _subject_story(view: SubjectView, *, audit: BundleAudit, info: ExtractInfo) 
         titles = (LICENCE_TITLE_KY, f"{LICENCE_TITLE_EN} (Law art. 30.6)")
         rows = _licence_rows(subject)
         record = "1. Licence / Лицензия (Law art. 30.4, 30.6)"
-    anchor = bundle.anchor
+    lead = (
+        f"{subject.key} · {subject.name} · status {subject.status.value} since "
+        f"{subject.status_since.isoformat()}"
+    )
     return [
-        _p(titles[0], title),
-        _p(titles[1], subtitle),
-        Spacer(1, 3 * mm),
-        _p(
-            f"{subject.key} · {subject.name} · status {subject.status.value} since "
-            f"{subject.status_since.isoformat()}",
-            _style("lead", font="Tamga-Bold", size=10, leading=13, centered=True),
-        ),
-        _p(
-            f"As of checkpoint {bundle.checkpoint.tree_size} ({bundle.checkpoint.time}), "
-            f"anchored on chain {anchor.chain_id} in block {anchor.block_number}.",
-            subtitle,
-        ),
-        Spacer(1, 2 * mm),
-        _p(record, heading),
-        _table(rows, small),
-        _p("2. History / Тарыхы", heading),
-        _history_table(view.history, small),
-        _p("3. Deadlines / Мөөнөттөр", heading),
-        *_deadline_lines(subject.missed, subject_deadlines(subject), audit=audit, style=small),
-        KeepTogether(
-            [
-                _p("4. Checkpoint and anchor / Текшерүү чекити жана блокчейндеги бекитүү", heading),
-                _proof_block(view, audit=audit, info=info, small=small, mono=mono),
-            ]
-        ),
+        *_head(titles, lead, view.bundle, st),
+        _p(record, st.heading),
+        _table(rows, st.small),
+        _p("2. History / Тарыхы", st.heading),
+        _history_table(view.history, st.small),
+        _p("3. Deadlines / Мөөнөттөр", st.heading),
+        *_deadline_lines(subject.missed, subject_deadlines(subject), audit=audit, style=st.small),
+        _tail(4, view, audit, info, st),
     ]
 
 

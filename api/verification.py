@@ -39,7 +39,7 @@ from node.ledger.store import EntryRecord
 from node.services import verification
 from node.services.verification import PROOF_PARAGRAPH, VerificationRecorded
 from node.types import RequestId
-from node.verification.proof import digest, typed_data
+from node.verification.proof import Statement, digest, typed_data
 from node.verification.runtime import ChainClients
 from node.verification.source import parse_source_filing
 
@@ -55,6 +55,14 @@ EmissionKey = Annotated[
     ),
 ]
 JSON_SAFE: Final = 2**53 - 1
+NonceQuery = Annotated[
+    int | None,
+    Query(ge=0, le=JSON_SAFE, description="Default: one above the last accepted nonce."),
+]
+ExpiryQuery = Annotated[
+    int | None,
+    Query(ge=0, le=JSON_SAFE, description="Unix seconds; default: in one hour."),
+]
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -194,14 +202,8 @@ def wallet_statement(
     rt: Runtime,
     principal: Writer,
     key: EmissionKey,
-    nonce: Annotated[
-        int | None,
-        Query(ge=0, le=JSON_SAFE, description="Default: one above the last accepted nonce."),
-    ] = None,
-    expiry: Annotated[
-        int | None,
-        Query(ge=0, le=JSON_SAFE, description="Unix seconds; default: in one hour."),
-    ] = None,
+    nonce: NonceQuery = None,
+    expiry: ExpiryQuery = None,
 ) -> Response:
     """Typed data for `eth_signTypedData_v4` naming the state registration number, the chain id,
     the token contract and the declared wallet, with a nonce above the last accepted one and an
@@ -216,16 +218,7 @@ def wallet_statement(
         if exc.rule == "proof-replay":
             raise _replay(exc) from exc
         raise
-    return _json(
-        {
-            "key": state.key,
-            "chain_id": statement.chain_id,
-            "nonce": statement.nonce,
-            "expiry": statement.expiry,
-            "digest": "0x" + digest(statement).hex(),
-            "typed_data": typed_data(statement),
-        }
-    )
+    return _statement_json(state.key, statement)
 
 
 @router.post(
@@ -314,14 +307,8 @@ def miner_wallet_statement(
     rt: Runtime,
     principal: Regulator,
     certificate: Certificate,
-    nonce: Annotated[
-        int | None,
-        Query(ge=0, le=JSON_SAFE, description="Default: one above the last accepted nonce."),
-    ] = None,
-    expiry: Annotated[
-        int | None,
-        Query(ge=0, le=JSON_SAFE, description="Unix seconds; default: in one hour."),
-    ] = None,
+    nonce: NonceQuery = None,
+    expiry: ExpiryQuery = None,
 ) -> Response:
     """Typed data (`MinerWalletControl`) naming the certificate, the chain id of the wallet's
     declared chain and the wallet for mining proceeds, with a nonce and an expiry. Only an EVM
@@ -330,16 +317,7 @@ def miner_wallet_statement(
         statement = verification.miner_wallet_statement(
             rt.db, settings=rt.settings, certificate=certificate, nonce=nonce, expiry=expiry
         )
-    return _json(
-        {
-            "key": certificate,
-            "chain_id": statement.chain_id,
-            "nonce": statement.nonce,
-            "expiry": statement.expiry,
-            "digest": "0x" + digest(statement).hex(),
-            "typed_data": typed_data(statement),
-        }
-    )
+    return _statement_json(certificate, statement)
 
 
 @router.post(
@@ -379,6 +357,20 @@ def miner_wallet_proof(
         return 201, miner_written_json(written), {}
 
     return idempotent(request, rt, principal, body, action)
+
+
+def _statement_json(key: str, statement: Statement) -> Response:
+    """A statement to sign: its terms, the EIP-712 digest and the typed data (StatementOut)."""
+    return _json(
+        {
+            "key": key,
+            "chain_id": statement.chain_id,
+            "nonce": statement.nonce,
+            "expiry": statement.expiry,
+            "digest": "0x" + digest(statement).hex(),
+            "typed_data": typed_data(statement),
+        }
+    )
 
 
 def _verification_detail(exc: VerificationError) -> str:

@@ -146,6 +146,26 @@ def anchor(
     }
 
 
+def anchor_checkpoints(w3: Web3, contract: str, ledger: Ledger) -> dict[int, dict[str, Any]]:
+    """Anchor every checkpoint of ``ledger`` in order, each with its consistency proof from the
+    previous one and the node's own signature; returns the export's anchor objects by size."""
+    anchors: dict[int, dict[str, Any]] = {}
+    previous = 0
+    for row in ledger.checkpoints():
+        proof = list(ledger.prove_consistency(previous, row.size).proof) if previous else []
+        anchors[row.size] = anchor(
+            w3,
+            contract,
+            size=row.size,
+            log_root=row.log_root,
+            state_root=row.state_root,
+            proof=proof,
+            signed=signed_from_record(row),
+        )
+        previous = row.size
+    return anchors
+
+
 def build_world(directory: Path, rpc_url: str) -> World:
     """Two issuers, three emissions (one walked to circulation), six checkpoints, all anchored."""
     db = directory / "ledger.sqlite"
@@ -200,21 +220,8 @@ def build_world(directory: Path, rpc_url: str) -> World:
         assert sibling is not None
         w3 = Web3(Web3.HTTPProvider(rpc_url))
         contract = deploy(w3, sender=w3.eth.accounts[0])
-        anchors: dict[int, dict[str, Any]] = {}
-        previous = 0
         sizes = [row.size for row in ledger.checkpoints()]
-        for row in ledger.checkpoints():
-            proof = list(ledger.prove_consistency(previous, row.size).proof) if previous else []
-            anchors[row.size] = anchor(
-                w3,
-                contract,
-                size=row.size,
-                log_root=row.log_root,
-                state_root=row.state_root,
-                proof=proof,
-                signed=signed_from_record(row),
-            )
-            previous = row.size
+        anchors = anchor_checkpoints(w3, contract, ledger)
         return World(
             db=db,
             rpc_url=rpc_url,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_world import anchor, deploy
+from audit_world import anchor_checkpoints, deploy
 from typer.testing import CliRunner
 from web3 import Web3
 
@@ -45,7 +45,7 @@ from node.domain.filings import vasp_event_entry
 from node.domain.miners import MinerState
 from node.domain.vasps import LicenceState
 from node.ledger.export import export_ledger
-from node.ledger.service import Ledger, signed_from_record
+from node.ledger.service import Ledger
 from node.ledger.store import SqlLedgerStore
 from node.merkle.hasher import hash_leaf
 from tests.support.scenario import NOW, open_ledger, signer
@@ -193,20 +193,7 @@ def _build(ledger: Ledger, *, db: Path, rpc_url: str) -> SubjectWorld:
     ledger.cut_checkpoint()
     w3 = Web3(Web3.HTTPProvider(rpc_url))
     contract = deploy(w3, sender=w3.eth.accounts[0])
-    previous = 0
-    anchors: dict[int, dict[str, Any]] = {}
-    for row in ledger.checkpoints():
-        proof = list(ledger.prove_consistency(previous, row.size).proof) if previous else []
-        anchors[row.size] = anchor(
-            w3,
-            contract,
-            size=row.size,
-            log_root=row.log_root,
-            state_root=row.state_root,
-            proof=proof,
-            signed=signed_from_record(row),
-        )
-        previous = row.size
+    anchors = anchor_checkpoints(w3, contract, ledger)
     return SubjectWorld(
         db=db,
         rpc_url=rpc_url,
