@@ -18,9 +18,15 @@ from api.models import (
 )
 from api.problems import problem_responses
 from api.runtime import ApiRuntime
-from api.views import decode_cursor, dumps, encode_cursor, history_json
+from api.views import (
+    CheckpointQuery,
+    decode_cursor,
+    encode_cursor,
+    history_response,
+    json_response,
+    state_proof_response,
+)
 from api.writes import (
-    JSON,
     Body,
     Regulator,
     _data,
@@ -34,7 +40,6 @@ from node.domain.filings import parse_miner_filing
 from node.domain.miners import MinerState, MinerStatus, region_stats
 from node.domain.regno import Region
 from node.errors import NotFound
-from node.services import emissions, log
 from node.services import miners as service
 from node.types import RequestId
 
@@ -48,10 +53,6 @@ Certificate = Annotated[
         examples=["MN-2-000001"],
     ),
 ]
-
-
-def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(content=dumps(value), media_type=JSON, status_code=status, headers=headers)
 
 
 def _serial(certificate: str) -> int:
@@ -99,7 +100,7 @@ def list_miners(
     next_cursor = (
         encode_cursor(_serial(items[-1]["certificate"]), fingerprint) if more and items else None
     )
-    return _json({"items": items, "page": {"limit": limit, "next_cursor": next_cursor}})
+    return json_response({"items": items, "page": {"limit": limit, "next_cursor": next_cursor}})
 
 
 @router.get(
@@ -113,7 +114,7 @@ def miner_stats(rt: Runtime) -> Response:
     """Miners working now in each Annex 7 region, their installed power (kW) and hash rate
     (TH/s) (Law art. 15 items 1, 3, 5)."""
     stats = region_stats(rt.index.current().miners.values())
-    return _json({"regions": [s.to_record() for s in stats]})
+    return json_response({"regions": [s.to_record() for s in stats]})
 
 
 def _miner(rt: ApiRuntime, certificate: str) -> MinerState:
@@ -132,7 +133,7 @@ def _miner(rt: ApiRuntime, certificate: str) -> MinerState:
 )
 def get_miner(rt: Runtime, certificate: Certificate) -> Response:
     """A miner's public record (Law art. 14, 16)."""
-    return _json(_miner(rt, certificate).to_record())
+    return json_response(_miner(rt, certificate).to_record())
 
 
 @router.get(
@@ -144,8 +145,7 @@ def get_miner(rt: Runtime, certificate: Certificate) -> Response:
 def miner_history(rt: Runtime, certificate: Certificate) -> Response:
     """Every log entry about the miner, oldest first."""
     _miner(rt, certificate)
-    items = [history_json(r, e) for r, e in emissions.history(rt.db, key=certificate)]
-    return _json({"key": certificate, "items": items})
+    return history_response(rt.db, certificate)
 
 
 @router.get(
@@ -158,15 +158,11 @@ def miner_history(rt: Runtime, certificate: Certificate) -> Response:
 def miner_state_proof(
     rt: Runtime,
     certificate: Certificate,
-    checkpoint: Annotated[
-        int | None, Query(ge=1, le=2**62, description="Checkpoint tree size; default: newest.")
-    ] = None,
+    checkpoint: CheckpointQuery = None,
 ) -> Response:
     """Inclusion of the miner's public record in the checkpoint's state tree, the one tree over
     emissions and miners: its status and the dates of its right to mine as of that checkpoint."""
-    proof = log.state_proof(rt.db, key=certificate, checkpoint=checkpoint)
-    row = log.checkpoint(rt.db, size=proof.checkpoint_size)
-    return _json({**proof.to_json(), "state_root": row.state_root.hex()})
+    return state_proof_response(rt.db, certificate, checkpoint)
 
 
 def miner_written_json(written: service.MinerWritten) -> dict[str, Any]:

@@ -34,7 +34,17 @@ from api.models import (
 )
 from api.problems import PROBLEM_TYPES, problem_responses
 from api.runtime import ApiRuntime
-from api.views import decode_cursor, dumps, emission_json, encode_cursor, history_json, issuer_json
+from api.views import (
+    CheckpointQuery,
+    decode_cursor,
+    emission_json,
+    encode_cursor,
+    history_json,
+    history_response,
+    issuer_json,
+    json_response,
+    state_proof_response,
+)
 from node.domain.model import EmissionStatus, IssuerStatus
 from node.domain.regno import Region, VAType
 from node.errors import NotFound
@@ -64,11 +74,6 @@ EmissionKey = Annotated[
 IssuerCode = Annotated[
     str, Path(pattern=r"^[A-Z0-9]{4}$", description="The issuer's code.", examples=["A001"])
 ]
-JSON = "application/json"
-
-
-def _json(value: Any, status: int = 200) -> Response:
-    return Response(content=dumps(value), media_type=JSON, status_code=status)
 
 
 # ---- issuers -------------------------------------------------------------------------------
@@ -112,7 +117,7 @@ def list_issuers(
     next_cursor = (
         encode_cursor(_code_position(items[-1]["code"]), fingerprint) if more and items else None
     )
-    return _json({"items": items, "page": {"limit": limit, "next_cursor": next_cursor}})
+    return json_response({"items": items, "page": {"limit": limit, "next_cursor": next_cursor}})
 
 
 def _code_position(code: str) -> int:
@@ -130,7 +135,7 @@ def get_issuer(rt: Runtime, code: IssuerCode) -> Response:
     issuer = rt.index.current().issuers.get(code)
     if issuer is None:
         raise NotFound(kind="issuer", key=code)
-    return _json(issuer_json(issuer))
+    return json_response(issuer_json(issuer))
 
 
 @router.get(
@@ -143,8 +148,7 @@ def issuer_history(rt: Runtime, code: IssuerCode) -> Response:
     """Every log entry about the issuer, oldest first (founders only as the commitment)."""
     if code not in rt.index.current().issuers:
         raise NotFound(kind="issuer", key=code)
-    items = [history_json(r, e) for r, e in emissions.history(rt.db, key=code)]
-    return _json({"key": code, "items": items})
+    return history_response(rt.db, code)
 
 
 # ---- emissions -----------------------------------------------------------------------------
@@ -202,7 +206,7 @@ async def list_emissions(
     snap = rt.index.current()
     found, more = snap.find(flt, descending=order == "newest", after=after, limit=limit)
     next_cursor = encode_cursor(found[-1].ordinal, fingerprint) if more and found else None
-    return _json(
+    return json_response(
         {
             "items": [emission_json(item.state, snap) for item in found],
             "page": {"limit": limit, "next_cursor": next_cursor},
@@ -223,7 +227,7 @@ async def get_emission(rt: Runtime, key: EmissionKey) -> Response:
     item = snap.emission(key)
     if item is None:
         raise NotFound(kind="emission", key=key)
-    return _json(emission_json(item.state, snap))
+    return json_response(emission_json(item.state, snap))
 
 
 @router.get(
@@ -239,7 +243,7 @@ def emission_history(rt: Runtime, key: EmissionKey) -> Response:
         raise NotFound(kind="emission", key=key)
     history = emissions.history(rt.db, key=item.state.application_no)
     items = [history_json(r, e) for r, e in history]
-    return _json({"key": item.state.key, "items": items})
+    return json_response({"key": item.state.key, "items": items})
 
 
 @router.get(
@@ -254,7 +258,7 @@ async def emission_deadlines(rt: Runtime, key: EmissionKey) -> Response:
     if item is None:
         raise NotFound(kind="emission", key=key)
     state = item.state
-    return _json(
+    return json_response(
         {
             "key": state.key,
             "status": state.status.value,
@@ -283,7 +287,7 @@ def emission_anchors(rt: Runtime, key: EmissionKey) -> Response:
         }
         for found in entry_anchors(rt.db, key=item.state.application_no)
     ]
-    return _json({"key": item.state.key, "entries": entries})
+    return json_response({"key": item.state.key, "entries": entries})
 
 
 @router.get(
@@ -295,14 +299,10 @@ def emission_anchors(rt: Runtime, key: EmissionKey) -> Response:
 def emission_state_proof(
     rt: Runtime,
     key: EmissionKey,
-    checkpoint: Annotated[
-        int | None, Query(ge=1, le=2**62, description="Checkpoint tree size; default: newest.")
-    ] = None,
+    checkpoint: CheckpointQuery = None,
 ) -> Response:
     """Inclusion of the emission's public record in the checkpoint's state tree."""
-    proof = log.state_proof(rt.db, key=key, checkpoint=checkpoint)
-    row = log.checkpoint(rt.db, size=proof.checkpoint_size)
-    return _json({**proof.to_json(), "state_root": row.state_root.hex()})
+    return state_proof_response(rt.db, key, checkpoint)
 
 
 # ---- log, checkpoints, proofs --------------------------------------------------------------
@@ -334,7 +334,9 @@ def log_head(rt: Runtime) -> Response:
     latest = (
         None if head.latest is None else _checkpoint_view(head.latest, confirmed_anchors(rt.db), rt)
     )
-    return _json({"tree_size": head.size, "root": head.root.hex(), "latest_checkpoint": latest})
+    return json_response(
+        {"tree_size": head.size, "root": head.root.hex(), "latest_checkpoint": latest}
+    )
 
 
 @router.get(
@@ -351,7 +353,7 @@ def log_entries(
     """Entries ``start`` … ``start + limit - 1`` as in entries.jsonl (exact leaf bytes, base64)."""
     size, records = log.entries(rt.db, start=start, limit=limit)
     end = start + len(records)
-    return _json(
+    return json_response(
         {
             "tree_size": size,
             "items": [entry_json(r) for r in records],
@@ -368,7 +370,7 @@ def log_entries(
 )
 def log_entry(rt: Runtime, index: Annotated[int, Path(ge=0, le=2**62)]) -> Response:
     """Entry ``index`` with its exact leaf bytes."""
-    return _json(entry_json(log.entry(rt.db, index=index)))
+    return json_response(entry_json(log.entry(rt.db, index=index)))
 
 
 @router.get(
@@ -379,7 +381,7 @@ def log_entry(rt: Runtime, index: Annotated[int, Path(ge=0, le=2**62)]) -> Respo
 )
 def calendar_corrections(rt: Runtime) -> Response:
     """Every day a recorded government decree made a working day or a day off, in log order."""
-    return _json(
+    return json_response(
         {
             "items": [
                 {
@@ -406,7 +408,7 @@ def list_checkpoints(rt: Runtime, limit: Limit = 20, cursor: Cursor = None) -> R
     rows = [r for r in reversed(log.checkpoints(rt.db)) if after is None or r.size < after]
     page, more = rows[:limit], len(rows) > limit
     anchors = confirmed_anchors(rt.db) if page else []
-    return _json(
+    return json_response(
         {
             "items": [_checkpoint_view(r, anchors, rt) for r in page],
             "page": {
@@ -426,7 +428,7 @@ def list_checkpoints(rt: Runtime, limit: Limit = 20, cursor: Cursor = None) -> R
 def latest_checkpoint(rt: Runtime) -> Response:
     """The newest signed checkpoint and its anchors."""
     row = log.checkpoint(rt.db)
-    return _json(_checkpoint_view(row, confirmed_anchors(rt.db), rt))
+    return json_response(_checkpoint_view(row, confirmed_anchors(rt.db), rt))
 
 
 @router.get(
@@ -438,7 +440,7 @@ def latest_checkpoint(rt: Runtime) -> Response:
 def checkpoint_at(rt: Runtime, size: Annotated[int, Path(ge=0, le=2**62)]) -> Response:
     """The checkpoint cut at exactly ``size`` entries."""
     row = log.checkpoint(rt.db, size=size)
-    return _json(_checkpoint_view(row, confirmed_anchors(rt.db), rt))
+    return json_response(_checkpoint_view(row, confirmed_anchors(rt.db), rt))
 
 
 @router.get(
@@ -453,7 +455,7 @@ def inclusion_proof(
     tree_size: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> Response:
     """Proof that entry ``index`` is in the tree of ``tree_size`` entries (default: head)."""
-    return _json(log.prove_inclusion(rt.db, index=index, size=tree_size).to_json())
+    return json_response(log.prove_inclusion(rt.db, index=index, size=tree_size).to_json())
 
 
 @router.get(
@@ -468,7 +470,7 @@ def consistency_proof(
     second: Annotated[int | None, Query(ge=1, le=2**62, description="Default: head.")] = None,
 ) -> Response:
     """Proof that the tree of ``second`` entries extends the tree of ``first`` entries."""
-    return _json(log.prove_consistency(rt.db, first=first, second=second).to_json())
+    return json_response(log.prove_consistency(rt.db, first=first, second=second).to_json())
 
 
 @router.get(
@@ -478,7 +480,7 @@ def consistency_proof(
 )
 def list_anchors(rt: Runtime) -> Response:
     """Every confirmed anchor (chain id, contract, transaction hash, block), oldest first."""
-    return _json({"items": [a.to_json() for a in confirmed_anchors(rt.db)]})
+    return json_response({"items": [a.to_json() for a in confirmed_anchors(rt.db)]})
 
 
 @router.get(
@@ -491,4 +493,4 @@ async def problem_type(slug: Annotated[str, Path(pattern=r"^[a-z-]{1,40}$")]) ->
     if slug not in PROBLEM_TYPES:
         raise NotFound(kind="problem type", key=slug)
     title, text = PROBLEM_TYPES[slug]
-    return _json({"type": f"/v1/problems/{slug}", "title": title, "description": text})
+    return json_response({"type": f"/v1/problems/{slug}", "title": title, "description": text})

@@ -13,9 +13,13 @@ from api.deps import get_runtime
 from api.models import EventIn, StateProofOut, VaspApplicationIn
 from api.problems import problem_responses
 from api.runtime import ApiRuntime
-from api.views import dumps, history_json
+from api.views import (
+    CheckpointQuery,
+    history_response,
+    json_response,
+    state_proof_response,
+)
 from api.writes import (
-    JSON,
     Body,
     Regulator,
     _data,
@@ -29,7 +33,7 @@ from node.domain.entries import VaspService
 from node.domain.filings import parse_vasp_filing
 from node.domain.vasps import LicenceState, LicenceStatus
 from node.errors import NotFound
-from node.services import emissions, log
+from node.services import log
 from node.services import vasps as service
 from node.types import RequestId
 
@@ -43,10 +47,6 @@ Number = Annotated[
         examples=["LIC-000001"],
     ),
 ]
-
-
-def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(content=dumps(value), media_type=JSON, status_code=status, headers=headers)
 
 
 def _licence(rt: ApiRuntime, number: str) -> LicenceState:
@@ -76,7 +76,7 @@ def list_licences(
         found = [lic for lic in found if lic.status is status]
     if service_in_force is not None:
         found = [lic for lic in found if service_in_force in lic.in_force]
-    return _json({"items": [lic.to_record() for lic in found]})
+    return json_response({"items": [lic.to_record() for lic in found]})
 
 
 @router.get(
@@ -87,7 +87,7 @@ def list_licences(
 )
 def get_licence(rt: Runtime, number: Number) -> Response:
     """A licence's public record (its owners only as a salted commitment)."""
-    return _json(_licence(rt, number).to_record())
+    return json_response(_licence(rt, number).to_record())
 
 
 @router.get(
@@ -99,8 +99,7 @@ def get_licence(rt: Runtime, number: Number) -> Response:
 def licence_history(rt: Runtime, number: Number) -> Response:
     """Every log entry about the licence, oldest first."""
     _licence(rt, number)
-    items = [history_json(r, e) for r, e in emissions.history(rt.db, key=number)]
-    return _json({"key": number, "items": items})
+    return history_response(rt.db, number)
 
 
 @router.get(
@@ -113,14 +112,10 @@ def licence_history(rt: Runtime, number: Number) -> Response:
 def licence_state_proof(
     rt: Runtime,
     number: Number,
-    checkpoint: Annotated[
-        int | None, Query(ge=1, le=2**62, description="Checkpoint tree size; default: newest.")
-    ] = None,
+    checkpoint: CheckpointQuery = None,
 ) -> Response:
     """Inclusion of the licence's public record in the checkpoint's state tree."""
-    proof = log.state_proof(rt.db, key=number, checkpoint=checkpoint)
-    row = log.checkpoint(rt.db, size=proof.checkpoint_size)
-    return _json({**proof.to_json(), "state_root": row.state_root.hex()})
+    return state_proof_response(rt.db, number, checkpoint)
 
 
 @router.get(
@@ -134,9 +129,7 @@ def licence_covered(
     number: Number,
     service_asked: Annotated[VaspService, Query(alias="service")],
     on: Annotated[date, Query(description="The day asked (YYYY-MM-DD).")],
-    checkpoint: Annotated[
-        int | None, Query(ge=1, le=2**62, description="Checkpoint tree size; default: newest.")
-    ] = None,
+    checkpoint: CheckpointQuery = None,
 ) -> Response:
     """The answer from the licence's record at a checkpoint, with the state proof of that
     record and the checkpoint's state root: verify the proof, the checkpoint's signature and its
@@ -145,7 +138,7 @@ def licence_covered(
         rt.db, number=number, service=service_asked, on=on, checkpoint=checkpoint
     )
     row = log.checkpoint(rt.db, size=answer.proof.checkpoint_size)
-    return _json(
+    return json_response(
         {
             "licence": number,
             "service": service_asked.value,

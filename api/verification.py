@@ -29,8 +29,8 @@ from api.models import (
 )
 from api.problems import ApiProblem, problem_responses
 from api.runtime import ApiRuntime
-from api.views import dumps
-from api.writes import JSON, Body, Regulator, body_schema, check_own_emission, idempotent, writer
+from api.views import json_response
+from api.writes import Body, Regulator, body_schema, check_own_emission, idempotent, writer
 from node.domain.entries import Entry, VerificationFinding, VerificationObserved, field_path
 from node.domain.miners import WALLET_PROOF_PARAGRAPH
 from node.domain.model import EmissionState
@@ -64,10 +64,6 @@ ExpiryQuery = Annotated[
     Query(ge=0, le=JSON_SAFE, description="Unix seconds; default: in one hour."),
 ]
 _M = TypeVar("_M", bound=BaseModel)
-
-
-def _json(value: Any, status: int = 200) -> Response:
-    return Response(content=dumps(value), media_type=JSON, status_code=status)
 
 
 # ---- public: findings and history ------------------------------------------------------------
@@ -151,7 +147,7 @@ def emission_verification(
     if item is None:
         raise NotFound(kind="emission", key=key)
     state, history = verification.verification_history(rt.db, key=item.state.application_no)
-    return _json(verification_view(state, history, limit=limit))
+    return json_response(verification_view(state, history, limit=limit))
 
 
 # ---- the issuer's writes -------------------------------------------------------------------
@@ -361,7 +357,7 @@ def miner_wallet_proof(
 
 def _statement_json(key: str, statement: Statement) -> Response:
     """A statement to sign: its terms, the EIP-712 digest and the typed data (StatementOut)."""
-    return _json(
+    return json_response(
         {
             "key": key,
             "chain_id": statement.chain_id,

@@ -5,13 +5,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from typing import Any
+from typing import Annotated, Any, Final
+
+from fastapi import Query
+from starlette.responses import Response
 
 from api.index import Snapshot
 from api.problems import ApiProblem
 from node.domain.entries import Entry
 from node.domain.model import EmissionState, IssuerState
 from node.ledger.store import EntryRecord
+from node.services import emissions, log
+from node.services.database import Database
+
+JSON: Final = "application/json"
+CheckpointQuery = Annotated[
+    int | None, Query(ge=1, le=2**62, description="Checkpoint tree size; default: newest.")
+]
 
 
 def emission_json(state: EmissionState, snap: Snapshot) -> dict[str, Any]:
@@ -44,6 +54,33 @@ def history_json(record: EntryRecord, entry: Entry) -> dict[str, Any]:
 def dumps(value: Any) -> bytes:
     """Compact UTF-8 JSON."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """``value`` as a compact JSON response."""
+    return Response(content=dumps(value), media_type=JSON, status_code=status, headers=headers)
+
+
+def history_response(db: Database, key: str) -> Response:
+    """Every log entry about ``key`` (an emission, issuer, miner or licence), oldest first.
+
+    Raises:
+        NotFound: no such record.
+    """
+    items = [history_json(r, e) for r, e in emissions.history(db, key=key)]
+    return json_response({"key": key, "items": items})
+
+
+def state_proof_response(db: Database, key: str, checkpoint: int | None) -> Response:
+    """The inclusion of ``key``'s public record in the state tree of a checkpoint (default: the
+    newest), with that checkpoint's state root (StateProofOut).
+
+    Raises:
+        NotFound: no such record or checkpoint, or the record is not in it.
+    """
+    proof = log.state_proof(db, key=key, checkpoint=checkpoint)
+    row = log.checkpoint(db, size=proof.checkpoint_size)
+    return json_response({**proof.to_json(), "state_root": row.state_root.hex()})
 
 
 def encode_cursor(position: int, fingerprint: str) -> str:

@@ -27,7 +27,7 @@ from api.models import (
 from api.problems import PROBLEM_MEDIA_TYPE, ApiProblem, problem_responses
 from api.runtime import ApiRuntime
 from api.store import Claim
-from api.views import dumps, emission_record_json, issuer_json
+from api.views import JSON, dumps, emission_record_json, issuer_json
 from node.domain.canonical import parse_untrusted_json
 from node.domain.entries import field_path
 from node.domain.filings import parse_issuer_filing
@@ -49,7 +49,6 @@ async def _runtime(request: Request) -> ApiRuntime:
 
 
 Runtime = Annotated[ApiRuntime, Depends(_runtime)]
-JSON: Final = "application/json"
 IDEMPOTENCY_HEADER: Final = "idempotency-key"
 _KEY_RE: Final = re.compile(r"^[\x21-\x7e]{1,255}$")
 

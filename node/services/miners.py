@@ -89,7 +89,12 @@ def record_miner_event(
 
 
 def miner_written(db: Database, *, certificate: str, result: Integrated) -> MinerWritten:
-    """What a written miner entry did (its kind, index, the log size, the miner after it)."""
+    """What a written miner entry did (its kind, index, the log size, the miner after it).
+
+    Raises:
+        NotFound: no miner has this certificate (cannot happen after its entry was written).
+        StorageError: the database failed.
+    """
     return MinerWritten(
         certificate=certificate,
         kind=result.entries[0].kind,
