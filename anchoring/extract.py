@@ -64,7 +64,7 @@ TITLE_EN: Final = "Extract from the Unified State Register of Virtual Asset Emis
 MINER_TITLE_KY: Final = "Майнерлердин санариптик реестринен көчүрмө (майнинг күбөлүгү)"
 MINER_TITLE_EN: Final = "Extract from the digital register of miners (mining certificate)"
 LICENCE_TITLE_KY: Final = (
-    "Виртуалдык активдер боюнча кызмат көрсөтүүчүлөрдүн лицензиялар реестринен көчүрмө"
+    "Виртуалдык активдер кызмат көрсөтүүлөрүн берүүчүлөрдүн реестринен көчүрмө"
 )
 LICENCE_TITLE_EN: Final = "Extract from the register of licensed virtual asset service providers"
 
