@@ -7,6 +7,7 @@ from collections.abc import Callable
 from starlette.requests import Request
 
 from api.auth import Principal, Role, Scope
+from api.credentials import credentials
 from api.problems import ApiProblem
 from api.runtime import ApiRuntime
 
@@ -27,9 +28,8 @@ def get_principal(request: Request) -> Principal | None:
     """
     state = request.scope.setdefault("state", {})
     if "principal" not in state:
-        state["principal"] = get_runtime(request).principal_for(
-            request.headers.get("authorization")
-        )
+        authorization, _cookie = credentials(request.headers)
+        state["principal"] = get_runtime(request).principal_for(authorization)
     principal: Principal | None = state["principal"]
     return principal
 

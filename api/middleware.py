@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.credentials import credentials, csrf_refused
 from api.problems import PROBLEM_MEDIA_TYPE, problem_body
 from api.runtime import ApiRuntime
 from node.domain.canonical import MAX_JSON_DEPTH, nesting_exceeds
@@ -147,8 +148,13 @@ class Gateway:
             return 413, "payload-too-large", f"the body exceeds {limit} bytes", None
         if scope["path"] in UNLIMITED_PATHS:
             return None
+        authorization, cookie = credentials(headers)
+        if csrf_refused(scope["method"], headers, cookie):
+            # a cookie rides along with any request a page of another site makes: an unsafe
+            # request authenticated by it must also carry the session's CSRF token
+            return 403, "csrf-failed", "send the session's X-CSRF-Token with this request", None
         try:
-            principal = self.runtime.principal_for(headers.get("authorization"))
+            principal = self.runtime.principal_for(authorization)
         except RegistryError:
             # Not kept: a route that needs the caller asks again and answers 503 for the
             # database, never 401 for a valid token it could not read (found by the crash

@@ -36,6 +36,11 @@ PROBLEM_TYPES: Final[dict[str, tuple[str, str]]] = {
         "Not allowed for this token",
         "The token's role or scopes do not allow this, or the emission is not the issuer's own.",
     ),
+    "csrf-failed": (
+        "The request lacks the session's CSRF token",
+        "A request authenticated by the workbench's session cookie that changes something must "
+        "send the session's token in `X-CSRF-Token` (the workbench's pages do).",
+    ),
     "idempotency-conflict": (
         "A request with this Idempotency-Key is still being processed",
         "Retry later; the first request's response will then be replayed.",

@@ -155,6 +155,21 @@ class ApiStore:
         with read_transaction(self._engine) as conn:
             return [_token(row._mapping) for row in conn.execute(query)]
 
+    def extend_session(self, token_id: str, *, until: datetime) -> None:
+        """Move an unrevoked session's expiry to ``until`` (the workbench's idle timeout).
+
+        Raises:
+            StorageError: the database failed.
+        """
+        with write_transaction(self._engine) as conn:
+            conn.execute(
+                update(api_tokens)
+                .where(api_tokens.c.id == token_id)
+                .where(api_tokens.c.kind == TokenKind.SESSION.value)
+                .where(api_tokens.c.revoked_at.is_(None))
+                .values(expires_at=format_time(until))
+            )
+
     def revoke_token(self, token_id: str, *, at: datetime) -> TokenRecord:
         """Revoke a token (idempotent: an already revoked token keeps its first revocation time).
 

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     api_session_ttl_seconds: int = Field(
         default=3600, ge=60, description="Lifetime of a session from a wallet sign-in."
     )
+    api_staff_idle_seconds: int = Field(
+        default=1800,
+        ge=60,
+        description="A workbench session ends after this long without a page view (idle timeout).",
+    )
     api_challenge_ttl_seconds: int = Field(
         default=300, ge=30, description="Lifetime of a wallet sign-in challenge (EIP-4361)."
     )
