@@ -14,7 +14,19 @@ from fastapi.openapi.utils import get_openapi
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
-from api import bundles, miners, ops, pages, public, signin, vasps, verification, writes
+from api import (
+    bundles,
+    miners,
+    ops,
+    pages,
+    public,
+    signin,
+    staff,
+    vasps,
+    verification,
+    workbench,
+    writes,
+)
 from api.errors import install_handlers
 from api.middleware import Gateway
 from api.models import (
@@ -97,6 +109,8 @@ def create_app(
     app.include_router(miners.router)
     app.include_router(vasps.router)
     app.include_router(signin.router)
+    app.include_router(staff.router)
+    app.include_router(workbench.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
     app.add_middleware(Gateway, runtime=runtime)

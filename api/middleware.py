@@ -149,7 +149,7 @@ class Gateway:
         if scope["path"] in UNLIMITED_PATHS:
             return None
         authorization, cookie = credentials(headers)
-        if csrf_refused(scope["method"], headers, cookie):
+        if csrf_refused(scope["method"], scope["path"], headers, cookie):
             # a cookie rides along with any request a page of another site makes: an unsafe
             # request authenticated by it must also carry the session's CSRF token
             return 403, "csrf-failed", "send the session's X-CSRF-Token with this request", None

@@ -58,7 +58,7 @@ def _date(value: str | None) -> date | None:
         return None
 
 
-def _render(request: Request, template: str, *, status: int = 200, **context: Any) -> Response:
+def render_page(request: Request, template: str, *, status: int = 200, **context: Any) -> Response:
     lang = pick_language(
         request.query_params.get("lang"),
         request.cookies.get("lang"),
@@ -115,7 +115,7 @@ def register_page(request: Request, rt: Runtime) -> Response:
         query["cursor"] = encode_cursor(found[-1].ordinal, fingerprint)
         next_url = "/?" + urlencode(query)
     chains = sorted({item.state.blockchain for item in snap.emissions.values()})
-    return _render(
+    return render_page(
         request,
         "register.html",
         items=[(item.state, snap.issuers.get(item.state.issuer)) for item in found],
@@ -135,7 +135,7 @@ def emission_page(request: Request, rt: Runtime, key: str) -> Response:
     snap = rt.index.current()
     item = snap.emission(key)
     if item is None:
-        return _render(request, "not_found.html", status=404, key=key)
+        return render_page(request, "not_found.html", status=404, key=key)
     state = item.state
     history = emissions.history(rt.db, key=state.application_no)
     anchors = confirmed_anchors(rt.db)
@@ -160,7 +160,7 @@ def emission_page(request: Request, rt: Runtime, key: str) -> Response:
     verification = verification_view(state, checked, limit=1)
     # a bundle proves the entries in the latest anchor, so one anchored entry is enough
     provable = bool(anchored) and chain_configured(rt.settings)
-    return _render(
+    return render_page(
         request,
         "emission.html",
         e=state,
@@ -180,7 +180,7 @@ def miners_page(request: Request, rt: Runtime) -> Response:
     region = _enum(Region, request.query_params.get("region"))
     everyone = sorted(rt.index.current().miners.values(), key=lambda m: m.certificate)
     shown = [m for m in everyone if region is None or any(s.region is region for s in m.sites)]
-    return _render(
+    return render_page(
         request,
         "miners.html",
         miner=None,
@@ -196,9 +196,9 @@ def miner_page(request: Request, rt: Runtime, certificate: str) -> Response:
     """One miner: certificate, status, sites and equipment, requests, history (Law art. 14-16)."""
     miner = rt.index.current().miners.get(certificate)
     if miner is None:
-        return _render(request, "not_found.html", status=404, key=certificate)
+        return render_page(request, "not_found.html", status=404, key=certificate)
     records = emissions.history(rt.db, key=certificate)
-    return _render(
+    return render_page(
         request,
         "miners.html",
         miner=miner,
@@ -212,7 +212,7 @@ def miner_page(request: Request, rt: Runtime, certificate: str) -> Response:
 def licences_page(request: Request, rt: Runtime) -> Response:
     """The register of service providers (Law art. 30.6): licences, services, statuses."""
     everyone = sorted(rt.index.current().licences.values(), key=lambda lic: lic.licence)
-    return _render(request, "licences.html", licence=None, licences=everyone)
+    return render_page(request, "licences.html", licence=None, licences=everyone)
 
 
 @router.get("/licences/{number}", response_class=HTMLResponse)
@@ -220,9 +220,9 @@ def licence_page(request: Request, rt: Runtime, number: str) -> Response:
     """One licence: status, services in force and restricted, periods, history."""
     licence = rt.index.current().licences.get(number)
     if licence is None:
-        return _render(request, "not_found.html", status=404, key=number)
+        return render_page(request, "not_found.html", status=404, key=number)
     records = emissions.history(rt.db, key=number)
-    return _render(
+    return render_page(
         request,
         "licences.html",
         licence=licence,
@@ -250,7 +250,7 @@ def checkpoints_page(request: Request, rt: Runtime) -> Response:
     rows = list(reversed(log.checkpoints(rt.db)))
     anchors = {a.tree_size: a for a in confirmed_anchors(rt.db)}
     views = [(checkpoint_json(r), anchors.get(r.size)) for r in rows[:200]]
-    return _render(request, "checkpoints.html", checkpoints=views, focus=None)
+    return render_page(request, "checkpoints.html", checkpoints=views, focus=None)
 
 
 @router.get("/checkpoints/{size}", response_class=HTMLResponse)
@@ -258,6 +258,6 @@ def checkpoint_page(request: Request, rt: Runtime, size: int) -> Response:
     """One checkpoint."""
     row = log.checkpoint(rt.db, size=size)
     anchors = {a.tree_size: a for a in confirmed_anchors(rt.db)}
-    return _render(
+    return render_page(
         request, "checkpoints.html", checkpoints=[], focus=(checkpoint_json(row), anchors.get(size))
     )

@@ -17,6 +17,12 @@ PAGE_POLICY: Final = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
+# The workbench's pages also run their own script (same origin) and talk to our API.
+WORKBENCH_POLICY: Final = (
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+WORKBENCH_PREFIX: Final = "/workbench"
 # Anything that is not a page (JSON, PDF, NDJSON, problems): it may load nothing.
 DATA_POLICY: Final = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 HSTS: Final = "max-age=31536000; includeSubDomains"  # RFC 6797 §6.1, only over TLS (§7.2)
@@ -79,6 +85,8 @@ class WebPolicy:
         if path in self.by_path:
             return self.by_path[path]
         if content_type.startswith(b"text/html"):
+            if path == WORKBENCH_PREFIX or path.startswith(WORKBENCH_PREFIX + "/"):
+                return WORKBENCH_POLICY
             return self.page_policy
         return self.data_policy
 

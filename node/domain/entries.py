@@ -18,10 +18,12 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     TypeAdapter,
     ValidationError,
     field_validator,
+    model_serializer,
 )
 
 from node.domain.canonical import NotCanonical, canonical_json, parse_canonical
@@ -188,12 +190,22 @@ class IssuerTermination(StrEnum):
 
 
 class Document(WireModel):
-    """The document an entry rests on (Reg. §63-64): type, number, date, issuing body."""
+    """The document an entry rests on (Reg. §63-64): type, number, date, issuing body, and the
+    SHA-256 of its file where one was given (the file itself stays outside the log)."""
 
     type: DocumentType
     number: ShortText
     date: dt.date
     issued_by: ShortText
+    sha256: Sha256Hex | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_hash(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # a document without a file hash is written exactly as before the member existed
+        data: dict[str, Any] = handler(self)
+        if data.get("sha256") is None:
+            data.pop("sha256", None)
+        return data
 
 
 class LegalRegistrationData(WireModel):

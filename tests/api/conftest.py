@@ -116,8 +116,10 @@ def vasp_filing() -> dict[str, Any]:
 
 
 def _counter() -> Any:
+    """Deterministic, distinct random bytes: a counter with its low bytes first, so that the
+    token ids (the first bytes) of successive sessions differ too."""
     counter = iter(range(1, 10_000_000))
-    return lambda n: next(counter).to_bytes(n, "big")
+    return lambda n: next(counter).to_bytes(n, "little")
 
 
 def add_token(

@@ -1,0 +1,298 @@
+"""The registry office's workbench (regulator staff, in the browser): sign-in, the inbox of
+deadlines the authority owes, the deadline board (CSV too) and the decision forms of every event
+of a record. Server-rendered; a small script (api/static/workbench.js) sends the forms to the
+same API routes as every other client, with the session's CSRF token (docs/architecture.md)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Annotated, Any, Final, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from api.credentials import csrf_token
+from api.deps import get_runtime
+from api.pages import render_page
+from api.runtime import ApiRuntime
+from api.staff import staff_name, staff_session, touch_session
+from node.domain.board import BoardItem, deadline_board
+from node.domain.entries import ENTRY_TYPES
+from node.domain.filings import MINER_EVENT_KINDS, VASP_EVENT_KINDS
+from node.domain.lifecycle import recorded_on
+
+router = APIRouter(include_in_schema=False)
+Runtime = Annotated[ApiRuntime, Depends(get_runtime)]
+
+BASE_FIELDS: Final = frozenset(
+    {"kind", "emission", "issuer", "miner", "licence", "recorded_at", "effective_on", "basis"}
+)
+AUTHORITY_EVENTS: Final = frozenset(
+    {
+        "emission.registered",
+        "emission.refused",
+        "emission.remedy_requested",
+        "emission.whitepaper_amended",
+        "emission.suspended",
+        "emission.resumed",
+        "emission.recognized_successful",
+        "emission.recognized_failed",
+        "emission.recognition_notified",
+        "emission.declared_failed",
+        "emission.cancelled",
+        "emission.cancellation_prenotified",
+        "emission.cancellation_notified",
+        "emission.cancellation_published",
+        "emission.name_reviewed",
+        "emission.invalidated",
+        "vasp.documents_supplemented",
+        "vasp.licence_granted",
+        "vasp.licence_refused",
+        "vasp.measure_applied",
+        "vasp.measure_lifted",
+        "vasp.licence_revoked",
+        "miner.suspended",
+        "miner.resumed",
+        "miner.terminated",
+        "miner.info_requested",
+    }
+)
+"""Events the regulation gives the authority (listed first in the forms)."""
+
+EMISSION_EVENTS: Final = tuple(
+    sorted(k for k in ENTRY_TYPES if k.startswith("emission.") and k != "emission.applied")
+)
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of a decision form, derived from the entry's wire model (JSON Schema)."""
+
+    name: str
+    kind: Literal["text", "date", "integer", "select", "multi", "bool", "json"]
+    required: bool
+    options: tuple[str, ...] = ()
+    hint: str = ""
+
+
+def _resolve(prop: dict[str, Any], defs: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The property's schema with ``$ref`` followed, and whether null is allowed."""
+    nullable = False
+    if "anyOf" in prop:
+        options = [p for p in prop["anyOf"] if p.get("type") != "null"]
+        nullable = len(options) < len(prop["anyOf"])
+        prop = options[0] if len(options) == 1 else {"type": "json"}
+    if "$ref" in prop:
+        prop = defs[prop["$ref"].rsplit("/", 1)[1]]
+    return prop, nullable
+
+
+def form_fields(model: type[BaseModel]) -> list[FormField]:
+    """The inputs of an event's form: its own members (not the ones every entry has)."""
+    schema = model.model_json_schema()
+    defs: dict[str, Any] = schema.get("$defs", {})
+    required = set(schema.get("required", ()))
+    fields: list[FormField] = []
+    for name, raw in schema.get("properties", {}).items():
+        if name in BASE_FIELDS:
+            continue
+        prop, nullable = _resolve(raw, defs)
+        must = name in required and not nullable
+        hint = str(raw.get("description") or prop.get("description") or "")
+        kind: Literal["text", "date", "integer", "select", "multi", "bool", "json"]
+        options: tuple[str, ...] = ()
+        if "enum" in prop:
+            kind, options = "select", tuple(str(v) for v in prop["enum"])
+        elif prop.get("type") == "array":
+            items, _ = _resolve(prop.get("items", {}), defs)
+            if "enum" in items:
+                kind, options = "multi", tuple(str(v) for v in items["enum"])
+            else:
+                kind = "json"
+        elif prop.get("type") == "string":
+            kind = "date" if prop.get("format") == "date" else "text"
+        elif prop.get("type") == "integer":
+            kind = "integer"
+        elif prop.get("type") == "boolean":
+            kind = "bool"
+        else:
+            kind = "json"
+        fields.append(FormField(name=name, kind=kind, required=must, options=options, hint=hint))
+    return fields
+
+
+def _forms(kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+    ordered = sorted(kinds, key=lambda k: (k not in AUTHORITY_EVENTS, k))
+    return [
+        {
+            "kind": k,
+            "short": k.split(".", 1)[1],
+            "authority": k in AUTHORITY_EVENTS,
+            "doc": (ENTRY_TYPES[k].__doc__ or "").strip().split("\n\n")[0],
+            "fields": form_fields(ENTRY_TYPES[k]),
+        }
+        for k in ordered
+    ]
+
+
+def _signed_in(request: Request, rt: ApiRuntime) -> dict[str, Any] | None:
+    found = staff_session(request)
+    if found is None:
+        return None
+    principal, cookie = found
+    touch_session(rt, principal)
+    return {"staff": staff_name(rt, principal), "csrf": csrf_token(cookie)}
+
+
+def _board(rt: ApiRuntime) -> tuple[list[BoardItem], Any]:
+    snap = rt.index.current()
+    today = recorded_on(rt.now())
+    items = deadline_board(
+        emissions=[item.state for item in snap.emissions.values()],
+        miners=snap.miners.values(),
+        licences=snap.licences.values(),
+        today=today,
+        calendar=rt.ledger.calendar,
+    )
+    return items, today
+
+
+def _record_url(item: BoardItem) -> str:
+    return f"/workbench/records/{item.key}"
+
+
+@router.get("/workbench", response_class=HTMLResponse)
+def inbox(request: Request, rt: Runtime) -> Response:
+    """Sign-in, or the inbox: what the authority must decide, soonest deadline first."""
+    session = _signed_in(request, rt)
+    if session is None:
+        return render_page(request, "workbench_signin.html", workbench=True)
+    items, today = _board(rt)
+    params = request.query_params
+    register = params.get("register") or None
+    status = params.get("status") or None
+    mine = [
+        i
+        for i in items
+        if i.owed_by == "authority"
+        and (register is None or i.register == register)
+        and (status is None or i.status == status)
+    ]
+    return render_page(
+        request,
+        "workbench_inbox.html",
+        workbench=True,
+        items=mine,
+        today=today,
+        record_url=_record_url,
+        statuses=sorted({i.status for i in items if i.owed_by == "authority"}),
+        register=register,
+        status_filter=status,
+        **session,
+    )
+
+
+@router.get("/workbench/deadlines", response_class=HTMLResponse)
+def deadlines(request: Request, rt: Runtime) -> Response:
+    """Every open deadline of the three registers (this week, overdue); ``?format=csv``."""
+    session = _signed_in(request, rt)
+    if session is None:
+        return RedirectResponse("/workbench", status_code=303)
+    items, today = _board(rt)
+    if request.query_params.get("format") == "csv":
+        return _csv(items, today=today.isoformat())
+    return render_page(
+        request,
+        "workbench_deadlines.html",
+        workbench=True,
+        items=items,
+        today=today,
+        record_url=_record_url,
+        **session,
+    )
+
+
+CSV_COLUMNS: Final = (
+    "register",
+    "key",
+    "name",
+    "status",
+    "deadline",
+    "due",
+    "rule",
+    "owed_by",
+    "days_left",
+    "working_days_left",
+    "overdue",
+)
+
+
+def _csv(items: list[BoardItem], *, today: str) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180 §2
+    writer.writerow(CSV_COLUMNS)
+    for i in items:
+        writer.writerow(
+            [
+                i.register,
+                i.key,
+                i.name,
+                i.status,
+                i.deadline.name,
+                i.deadline.due.isoformat(),
+                i.deadline.rule,
+                i.owed_by,
+                i.days_left,
+                i.working_days_left,
+                "yes" if i.overdue else "no",
+            ]
+        )
+    return Response(
+        content=out.getvalue().encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "content-disposition": f'attachment; filename="deadlines-{today}.csv"',
+            "cache-control": "no-store",
+        },
+    )
+
+
+@router.get("/workbench/records/{key}", response_class=HTMLResponse)
+def record(request: Request, rt: Runtime, key: str) -> Response:
+    """One record's decision forms: every event of its register, the authority's first."""
+    session = _signed_in(request, rt)
+    if session is None:
+        return RedirectResponse("/workbench", status_code=303)
+    snap = rt.index.current()
+    emission = snap.emission(key)
+    if emission is not None:
+        state: Any = emission.state
+        kinds, endpoint = EMISSION_EVENTS, f"/v1/emissions/{state.key}/events"
+        title, public = f"{state.key} · {state.name}", f"/emissions/{state.key}"
+    elif key in snap.licences:
+        state = snap.licences[key]
+        kinds, endpoint = VASP_EVENT_KINDS, f"/v1/licences/{key}/events"
+        title, public = f"{key} · {state.name}", f"/licences/{key}"
+    elif key in snap.miners:
+        state = snap.miners[key]
+        kinds, endpoint = MINER_EVENT_KINDS, f"/v1/miners/{key}/events"
+        title, public = f"{key} · {state.name}", f"/miners/{key}"
+    else:
+        return render_page(request, "not_found.html", status=404, key=key)
+    items, today = _board(rt)
+    return render_page(
+        request,
+        "workbench_record.html",
+        workbench=True,
+        title=title,
+        public_url=public,
+        record_status=state.status.value,
+        endpoint=endpoint,
+        forms=_forms(tuple(kinds)),
+        deadlines=[i for i in items if i.key in (key, getattr(state, "key", key))],
+        today=today,
+        **session,
+    )
