@@ -110,6 +110,7 @@ def run_node(
                 f"(deployed in block {deployment.deploy_block})"
             )
             announce(f"anchoring key   {account.address}")
+            announce(f"workbench       {url}workbench (the registry office's staff)")
             announce(
                 f"jobs            checkpoint every {settings.checkpoint_interval_seconds} s, "
                 f"anchor every {settings.anchor_interval_seconds} s "

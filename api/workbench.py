@@ -62,6 +62,9 @@ AUTHORITY_EVENTS: Final = frozenset(
 )
 """Events the regulation gives the authority (listed first in the forms)."""
 
+ASSIGNED: Final = {"emission.registered": frozenset({"regno"})}
+"""Members the register fills in itself (the number of Reg. §67-68), never typed in a form."""
+
 EMISSION_EVENTS: Final = tuple(
     sorted(k for k in ENTRY_TYPES if k.startswith("emission.") and k != "emission.applied")
 )
@@ -90,14 +93,17 @@ def _resolve(prop: dict[str, Any], defs: dict[str, Any]) -> tuple[dict[str, Any]
     return prop, nullable
 
 
-def form_fields(model: type[BaseModel]) -> list[FormField]:
-    """The inputs of an event's form: its own members (not the ones every entry has)."""
+def form_fields(
+    model: type[BaseModel], *, assigned: frozenset[str] = frozenset()
+) -> list[FormField]:
+    """The inputs of an event's form: its own members (not the ones every entry has, nor those
+    the register assigns)."""
     schema = model.model_json_schema()
     defs: dict[str, Any] = schema.get("$defs", {})
     required = set(schema.get("required", ()))
     fields: list[FormField] = []
     for name, raw in schema.get("properties", {}).items():
-        if name in BASE_FIELDS:
+        if name in BASE_FIELDS or name in assigned:
             continue
         prop, nullable = _resolve(raw, defs)
         must = name in required and not nullable
@@ -132,7 +138,7 @@ def _forms(kinds: tuple[str, ...]) -> list[dict[str, Any]]:
             "short": k.split(".", 1)[1],
             "authority": k in AUTHORITY_EVENTS,
             "doc": (ENTRY_TYPES[k].__doc__ or "").strip().split("\n\n")[0],
-            "fields": form_fields(ENTRY_TYPES[k]),
+            "fields": form_fields(ENTRY_TYPES[k], assigned=ASSIGNED.get(k, frozenset())),
         }
         for k in ordered
     ]

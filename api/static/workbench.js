@@ -157,8 +157,9 @@
       const div = current().querySelector('.field[data-field="' + top + '"]');
       if (div) {
         target = div.querySelector(".error");
-        const input = div.querySelector("input, select, textarea");
-        if (input) input.setAttribute("aria-invalid", "true");
+        div.querySelectorAll("input, select, textarea").forEach(function (input) {
+          input.setAttribute("aria-invalid", "true");
+        });
       }
     }
     (target || document.getElementById("form-error")).textContent =

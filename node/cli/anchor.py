@@ -31,6 +31,7 @@ from node.chain.endpoint import configured_chain
 from node.cli.output import echo_json
 from node.cli.output import out as console
 from node.cli.runtime import open_ledger, runtime
+from node.cli.token import DEMO_STAFF_FILE
 from node.errors import (
     ChainError,
     ConfigError,
@@ -530,6 +531,10 @@ def make_up_command(app_factory: AppFactory) -> Callable[[typer.Context], None]:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         mode = "remote chain" if configured_chain(settings) else "local anvil"
         print_line(f"tamga up ({mode}), data directory {settings.data_dir.resolve()}")
+        demo_staff = settings.data_dir / DEMO_STAFF_FILE
+        if demo_staff.is_file():
+            token = demo_staff.read_text(encoding="ascii").strip()
+            print_line(f"demo staff      Demo registrar, token {token} (sign in at /workbench)")
         run_node(settings, clock=clock, app_factory=app_factory, announce=print_line)
 
     return up

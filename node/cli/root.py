@@ -399,6 +399,34 @@ def demo(
     if report.checkpoint is not None:
         cp = report.checkpoint.checkpoint
         out.print(f"checkpoint at size {cp.size}: log root {cp.log_root.hex()}")
+    _demo_staff(rt)
+
+
+def _demo_staff(rt: Runtime) -> None:
+    """A demo registrar for the workbench: a personal regulator token, kept in the data
+    directory (owner-only) so that `tamga up` can print it; a real office makes one per person
+    with `tamga token create --role regulator --name …`."""
+    from api.auth import ROLE_SCOPES, Role
+    from api.store import ApiStore
+    from node.cli.token import DEMO_STAFF_FILE, issue_token
+
+    with _ledger(rt) as ledger:
+        store = ApiStore(ledger.store.engine)
+        issued = issue_token(
+            store,
+            rt.clock,
+            role=Role.REGULATOR,
+            name="Demo registrar",
+            scopes=ROLE_SCOPES[Role.REGULATOR],
+        )
+    path = rt.settings.data_dir / DEMO_STAFF_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600, exist_ok=True)
+        path.write_text(issued.text + "\n", encoding="ascii")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror}") from exc
+    _out().print(f"workbench demo staff token (Demo registrar) written to {path}")
 
 
 # ============================================================================================

@@ -15,7 +15,9 @@ from api.auth import (
     ROLE_SCOPES,
     TOKEN_ID_BYTES,
     TOKEN_SECRET_BYTES,
+    IssuedToken,
     Role,
+    Scope,
     TokenKind,
     make_token,
     parse_scopes,
@@ -57,6 +59,41 @@ def _record_json(record: TokenRecord) -> dict[str, Any]:
     }
 
 
+DEMO_STAFF_FILE = "demo-staff-token"
+"""In the data directory: the demo registrar's token, made by `tamga demo` for the workbench."""
+
+
+def issue_token(
+    store: ApiStore,
+    clock: Clock,
+    *,
+    role: Role,
+    name: str,
+    scopes: frozenset[Scope],
+    issuer: str | None = None,
+    expires_days: int | None = None,
+) -> IssuedToken:
+    """Make and store a personal API token; only its digest is kept, the text is returned once.
+
+    Raises:
+        StorageError: the database refused.
+    """
+    issued = make_token(secrets.token_bytes(TOKEN_ID_BYTES + TOKEN_SECRET_BYTES))
+    now = clock.now()
+    store.add_token(
+        token_id=issued.token_id,
+        name=name,
+        kind=TokenKind.TOKEN,
+        role=role,
+        scopes=scopes,
+        secret_hash=issued.secret_hash,
+        created_at=now,
+        issuer=issuer,
+        expires_at=now + timedelta(days=expires_days) if expires_days else None,
+    )
+    return issued
+
+
 @token_app.command("create")
 def create(
     ctx: typer.Context,
@@ -91,19 +128,14 @@ def create(
     try:
         if issuer is not None:
             ledger.issuer(issuer)  # NotFound for an unknown issuer
-        issued = make_token(secrets.token_bytes(TOKEN_ID_BYTES + TOKEN_SECRET_BYTES))
-        now = clock.now()
-        expires = now + timedelta(days=expires_days) if expires_days else None
-        store.add_token(
-            token_id=issued.token_id,
-            name=name.strip(),
-            kind=TokenKind.TOKEN,
+        issued = issue_token(
+            store,
+            clock,
             role=role,
+            name=name.strip(),
             scopes=scopes,
-            secret_hash=issued.secret_hash,
-            created_at=now,
             issuer=issuer,
-            expires_at=expires,
+            expires_days=expires_days,
         )
         record = store.token(issued.token_id)
     finally:

@@ -102,3 +102,66 @@ def test_search_open_switch_language_in_chromium(served: str, env: ApiEnv) -> No
         shot = ARTIFACTS / name
         assert shot.stat().st_size > 5_000
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+WORKBENCH = Path(__file__).with_name("browser") / "workbench.mjs"
+
+
+def test_a_member_of_staff_receives_decides_and_cancels_in_chromium(
+    served: str, env: ApiEnv
+) -> None:
+    """Issue 18: the workbench end to end in real Chromium, under its own strict policy, with
+    no accessibility violation axe-core finds (WCAG 2.1 A/AA), usable at phone width."""
+    import hashlib
+
+    from api.auth import Role
+    from api.schema import api_tokens
+    from api.store import ApiStore
+    from api.webguard import WORKBENCH_POLICY
+    from tests.api.conftest import add_token
+
+    token_id, token = add_token(
+        ApiStore(env.ledger.store.engine), env.clock, role=Role.REGULATOR, seed=77
+    )
+    with env.ledger.store.engine.begin() as conn:
+        conn.execute(
+            api_tokens.update().where(api_tokens.c.id == token_id).values(name="Asel Asanova")
+        )
+    node = shutil.which("node")
+    assert node is not None
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    run = subprocess.run(
+        [node, str(WORKBENCH), served, str(ARTIFACTS), token, env.other_key],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert "error" not in result, json.dumps(result)[:3000]
+    assert result["pageErrors"] == [], result
+    assert result["csp"] == WORKBENCH_POLICY
+    assert result["cspViolations"] == []
+    assert result["axe"] == {"signin": [], "inbox": [], "deadlines": [], "record": []}
+    assert not any(result["overflows"].values()), result["overflows"]
+    assert "unknown, revoked or expired" in result["badSignIn"]
+    assert result["staff"] == "Asel Asanova"
+    (cookie,) = [c for c in result["cookies"] if c["name"] == "tamga_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert result["inboxHasKey"]
+    assert "grounds" in result["refusalError"] and result["refusalInvalid"] == "true"
+    assert result["sha256"] == hashlib.sha256(b"%PDF-1.4 decision R-77").hexdigest()
+    assert result["registered"].startswith("emission.registered")
+    assert result["statusAfter"] == "registered"
+    assert result["cancelError"] == "" and result["cancelled"].startswith("emission.cancelled")
+    assert result["statusCancelled"] == "cancelled"
+    assert result["signedOut"]
+    state = env.ledger.emission(env.other_key)
+    assert state.status.value == "cancelled"
+    registered = [e for _, e in env.ledger.history(state.application_no)][-2]
+    assert registered.basis is not None and registered.basis.sha256 == result["sha256"]
+    for name in ("inbox", "deadlines", "record"):
+        for lang in ("ky", "ru", "en"):
+            assert (ARTIFACTS / f"workbench-{name}-{lang}.png").stat().st_size > 10_000

@@ -686,3 +686,28 @@ def test_check_names_a_leaf_that_is_not_canonical_json(demo: Invoke, data_dir: P
     line = _one_error_line(result.stderr)
     assert "entry 5" in line
     assert "not the RFC 8785 canonical encoding (whitespace)" in line
+
+
+def test_the_demo_leaves_a_staff_token_for_the_workbench(demo: Invoke, data_dir: Path) -> None:
+    """Issue 18: `make run` shows the workbench and a demo staff account (a personal regulator
+    token named "Demo registrar", kept owner-only in the data directory)."""
+    import stat
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from node.settings import Settings
+
+    path = data_dir / "demo-staff-token"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    token = path.read_text(encoding="ascii").strip()
+    listed = demo("token", "list", "--json")
+    assert listed.exit_code == 0, listed.output
+    names = [t["name"] for t in json.loads(listed.stdout)]
+    assert "Demo registrar" in names
+    settings = Settings(data_dir=data_dir, api_rate_limit_per_minute=0)
+    with TestClient(create_app(settings)) as client:
+        answer = client.post("/v1/staff/session", json={"token": token})
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["name"] == "Demo registrar"
+        assert 'id="staff-name">Demo registrar<' in client.get("/workbench").text

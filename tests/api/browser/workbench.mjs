@@ -1,0 +1,139 @@
+// Drives real headless Chromium through the registry office's workbench: sign in with a personal
+// token, read the inbox, refuse (and see the rule next to its field), register with a document
+// hashed in the browser, cancel; axe-core checks every page; screenshots in three languages.
+// Usage: node workbench.mjs BASE_URL SCREENSHOT_DIR TOKEN RECORD_KEY
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const [base, shots, token, key] = process.argv.slice(2);
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+});
+const result = { cspViolations: [], axe: {}, overflows: {}, pageErrors: [], requests: [] };
+
+async function audit(page, name) {
+  // axe-core (WCAG 2.x A/AA rules) run through the DevTools protocol, so the page's own
+  // Content-Security-Policy stays exactly what the server sent
+  const found = await page.evaluate(
+    axeSource +
+      ";axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})" +
+      ".then(r => r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.length))",
+  );
+  result.axe[name] = found;
+  result.overflows[name] = await page.evaluate(
+    () => document.documentElement.scrollWidth > window.innerWidth + 1,
+  );
+}
+
+try {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  const page = await context.newPage();
+  await page.exposeFunction("reportViolation", (v) => result.cspViolations.push(v));
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) =>
+      window.reportViolation(`${e.violatedDirective} ${e.blockedURI}`),
+    );
+  });
+  page.on("pageerror", (e) => result.pageErrors.push(String(e)));
+  page.on("response", (r) => {
+    if (r.url().includes("/v1/")) result.requests.push(`${r.request().method()} ${r.url()} ${r.status()}`);
+  });
+  page.on("console", (m) => {
+    if (m.text().includes("Content Security Policy")) result.cspViolations.push(m.text());
+  });
+
+  const first = await page.goto(`${base}/workbench?lang=en`);
+  result.csp = first.headers()["content-security-policy"];
+  await audit(page, "signin");
+  await page.fill("#token", "tmg_000000000000_not-a-token-at-all-000000000000000000");
+  await page.click("#signin button[type=submit]");
+  await page.waitForFunction(() => document.getElementById("signin-error").textContent !== "");
+  result.badSignIn = (await page.textContent("#signin-error")).trim();
+  await page.fill("#token", token);
+  await Promise.all([page.waitForNavigation(), page.click("#signin button[type=submit]")]);
+  result.staff = (await page.textContent("#staff-name")).trim();
+  result.cookies = (await context.cookies()).map((c) => ({
+    name: c.name,
+    httpOnly: c.httpOnly,
+    sameSite: c.sameSite,
+  }));
+  result.inboxHasKey = (await page.locator(`tr[data-key="${key}"]`).count()) > 0;
+  await audit(page, "inbox");
+  for (const lang of ["ky", "ru", "en"]) {
+    await page.goto(`${base}/workbench?lang=${lang}`);
+    await page.screenshot({ path: `${shots}/workbench-inbox-${lang}.png`, fullPage: true });
+    await page.goto(`${base}/workbench/deadlines?lang=${lang}`);
+    await page.screenshot({ path: `${shots}/workbench-deadlines-${lang}.png`, fullPage: true });
+  }
+  await audit(page, "deadlines");
+
+  // the record: a refusal without grounds is refused by the rules, shown next to the field
+  await page.goto(`${base}/workbench/records/${key}?lang=en`);
+  await audit(page, "record");
+  await page.selectOption("#kind", "emission.refused");
+  await page.fill("#basis-number", "F-1");
+  await page.click("#event button[type=submit]");
+  await page.waitForFunction(() =>
+    Array.from(document.querySelectorAll("#event .error")).some((e) => e.textContent !== ""),
+  );
+  result.refusalError = (await page.textContent("#refused-grounds-error")).trim();
+  result.refusalInvalid = await page.getAttribute("#event .kind-fields[data-kind='emission.refused'] .field[data-field=grounds] input", "aria-invalid");
+  // register, resting on a decision whose file is hashed in the browser (it never leaves it)
+  // decided on a day the collateral's appraisal was still current (Reg. §3-6)
+  await page.selectOption("#kind", "emission.registered");
+  await page.fill("#effective_on", "2026-10-15");
+  await page.fill("#basis-date", "2026-10-15");
+  await page.fill("#basis-number", "R-77");
+  await page.setInputFiles("#basis-file", {
+    name: "decision.pdf",
+    mimeType: "application/pdf",
+    buffer: Buffer.from("%PDF-1.4 decision R-77"),
+  });
+  await page.waitForFunction(() => document.getElementById("basis-sha256").value.length === 64);
+  result.sha256 = await page.inputValue("#basis-sha256");
+  await page.click("#event button[type=submit]");
+  await page.waitForFunction(() => document.getElementById("form-ok").textContent !== "");
+  result.registered = (await page.textContent("#form-ok")).trim();
+  result.statusAfter = (await page.textContent("#record-status")).trim();
+  for (const lang of ["ky", "ru", "en"]) {
+    await page.goto(`${base}/workbench/records/${key}?lang=${lang}`);
+    await page.screenshot({ path: `${shots}/workbench-record-${lang}.png`, fullPage: true });
+  }
+  // ...and cancel it on the authority's decision (Reg. §45, §47, §64)
+  await page.goto(`${base}/workbench/records/${key}?lang=en`);
+  await page.selectOption("#kind", "emission.cancelled");
+  await page.selectOption("#cancelled-ground", "authority_decision");
+  await page.fill("#basis-number", "C-78");
+  await page.click("#event button[type=submit]");
+  await page.waitForFunction(
+    () =>
+      document.getElementById("form-ok").textContent !== "" ||
+      document.getElementById("form-error").textContent !== "",
+  );
+  result.cancelled = (await page.textContent("#form-ok")).trim();
+  result.cancelError = (await page.textContent("#form-error")).trim();
+  result.statusCancelled = (await page.textContent("#record-status")).trim();
+
+  // sign out: the session ends, the workbench asks to sign in again
+  await page.click("#sign-out");
+  await page.waitForURL(`${base}/workbench`);
+  result.signedOut = (await page.locator("#signin").count()) === 1;
+} catch (error) {
+  result.error = String(error);
+  try {
+    const pages = browser.contexts().flatMap((c) => c.pages());
+    result.errorsShown = await pages[0].evaluate(() =>
+      Array.from(document.querySelectorAll(".error")).map((e) => e.textContent).filter(Boolean),
+    );
+  } catch (e) {
+    result.errorsShown = String(e);
+  }
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
