@@ -24,7 +24,11 @@ from tests.reliability.hostile_support import (
     write_operations,
 )
 
-PUBLIC_WRITES = {"/v1/auth/challenge", "/v1/auth/signin"}  # sign-in itself needs no token
+PUBLIC_WRITES = {
+    "/v1/auth/challenge",
+    "/v1/auth/signin",
+    "/v1/staff/session",  # signing in authenticates by the token in the body
+}  # sign-in itself needs no token
 REGULATOR_ONLY = {
     "/v1/issuers",
     "/v1/issuers/{code}/events",
