@@ -11,6 +11,8 @@ from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.credentials import session_cookie
+
 # What a page of ours may load: its own stylesheet and images (the QR code is a data: URL);
 # no script at all, forms post only to us, nobody may frame us (W3C CSP Level 3).
 PAGE_POLICY: Final = (
@@ -37,6 +39,11 @@ NO_STORE: Final = "no-store"
 MAX_HASHED_BODY: Final = 4 * 1024 * 1024
 UNCACHED_PATHS: Final = frozenset({"/metrics", "/healthz", "/readyz"})
 _INLINE = re.compile(rb"<(script|style)(?:\s[^>]*)?>(.*?)</\1>", re.DOTALL | re.IGNORECASE)
+
+
+def has_session_cookie(cookie_header: str) -> bool:
+    """Whether a ``Cookie`` header carries a workbench session."""
+    return session_cookie(cookie_header) is not None
 
 
 def inline_hashes(html: bytes) -> tuple[list[str], list[str]]:
@@ -139,7 +146,10 @@ class WebGuard:
             scope = {**scope, "method": "GET"}
         request_headers = {k.lower(): v for k, v in scope["headers"]}
         reading = method in {"GET", "HEAD"}
-        authorized = b"authorization" in request_headers
+        # a bearer token, or the workbench's session cookie: what answers it is someone's own
+        authorized = b"authorization" in request_headers or has_session_cookie(
+            request_headers.get(b"cookie", b"").decode("latin-1")
+        )
         path: str = scope["path"]
         tls = scope.get("scheme") == "https"
         if_none_match = request_headers.get(b"if-none-match", b"").decode("latin-1")
@@ -221,7 +231,7 @@ class WebGuard:
         if tls:
             put(b"strict-transport-security", HSTS)
         status: int = start["status"]
-        if authorized:
+        if authorized or path == WORKBENCH_PREFIX or path.startswith(WORKBENCH_PREFIX + "/"):
             put(b"cache-control", PRIVATE_CACHE)
         elif not reading or path in UNCACHED_PATHS or status >= 400:
             put(b"cache-control", NO_STORE)

@@ -53,6 +53,14 @@ def test_a_person_signs_in_works_and_signs_out(env_any: ApiEnv) -> None:
     assert 'id="staff-name">Asel Asanova<' in page.text
     assert f'<meta name="csrf-token" content="{csrf}">' in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
+    # the page holds the person's CSRF token: never in a shared cache, nor anything the cookie
+    # authenticates (founders' data is read with it)
+    assert "no-store" in page.headers["cache-control"]
+    assert "public" not in page.headers["cache-control"]
+    founders = env.client.get(f"/v1/issuers/{env.code}/founders")
+    assert founders.status_code == 200, founders.text
+    assert "no-store" in founders.headers["cache-control"]
+    assert "public" not in founders.headers["cache-control"]
     # the public pages keep their script-free policy
     assert "script-src" not in env.client.get("/").headers["content-security-policy"]
     basis = {
