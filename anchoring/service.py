@@ -11,7 +11,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
 from anchoring.audit_chain import AnchorChain, AnchorReader
-from anchoring.chain import AnchorContract, Chain
+from anchoring.chain import AnchorContract, Chain, SentTransaction, deploy_anchor
 from anchoring.keys import ensure_anchor_key, load_anchor_account
 from anchoring.localchain import ensure_local_deployment
 from anchoring.publisher import Publisher, PublisherConfig, StepHook
@@ -139,6 +139,47 @@ def open_anchoring(
             description=f"local anvil {endpoint.url} (chain id {deployment.chain_id}, "
             f"{started}; state {endpoint.state_file})",
         )
+
+
+def deploy_remote(settings: Settings, *, admin: str | None = None) -> tuple[int, SentTransaction]:
+    """Deploy this version's RegistryAnchor on the configured chain (TAMGA_RPC_URL and
+    TAMGA_CHAIN_ID, no TAMGA_CONTRACT_ADDRESS yet), sent by the anchoring key, which gets
+    ANCHOR_ROLE; ``admin`` (default: the anchoring key) gets DEFAULT_ADMIN_ROLE; the node's
+    checkpoint key is the first checkpoint signer. Returns the chain id and the transaction:
+    set TAMGA_CONTRACT_ADDRESS and TAMGA_CONTRACT_DEPLOY_BLOCK from it on every job runner.
+
+    Raises:
+        ConfigError: no TAMGA_RPC_URL or TAMGA_CHAIN_ID, or a contract is already configured.
+        SigningKeyError: the anchoring or checkpoint keystore cannot be opened.
+        ChainUnavailable, ChainError: the chain id differs or the deployment failed.
+    """
+    if settings.rpc_url is None or settings.chain_id is None:
+        raise ConfigError("deploying needs TAMGA_RPC_URL and TAMGA_CHAIN_ID (the chain to use)")
+    if settings.contract_address is not None:
+        raise ConfigError(
+            f"TAMGA_CONTRACT_ADDRESS is already set ({settings.contract_address}): unset it to "
+            "deploy another contract"
+        )
+    chain = Chain.open(
+        settings.rpc_url, timeout=settings.rpc_timeout_seconds, retry=retry_policy(settings)
+    )
+    actual = chain.chain_id()
+    if actual != settings.chain_id:
+        raise ChainError(
+            f"wrong chain: the RPC endpoint {chain.where} is chain {actual}, TAMGA_CHAIN_ID is "
+            f"{settings.chain_id}"
+        )
+    account = load_anchor_account(settings)
+    sent = deploy_anchor(
+        chain,
+        account,
+        admin=to_checksum_address(admin) if admin else account.address,
+        anchorer=account.address,
+        checkpoint_signer=node_checkpoint_address(settings),
+        origin=settings.origin,
+        chain_id=actual,
+    )
+    return actual, sent
 
 
 def _open_chain(settings: Settings, endpoint: ChainEndpoint) -> Chain:

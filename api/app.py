@@ -14,6 +14,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
+from anchoring.runner import JobRunner
 from api import (
     bundles,
     miners,
@@ -69,13 +70,21 @@ def create_app(
     *,
     clock: Clock | None = None,
     random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+    jobs: JobRunner | None = None,
 ) -> FastAPI:
-    """Build the HTTP API and public pages for the node configured by ``settings``.
+    """Build the HTTP API and public pages for the node configured by ``settings``; ``jobs`` is
+    the process's job runner (`tamga up`), reported by /readyz and /metrics. A job runner
+    (``TAMGA_ROLE=jobs``) serves /healthz, /readyz and /metrics only.
 
     Nothing connects here: the database is opened on the first request that needs it and
     closed when the app shuts down.
+
+    Raises:
+        ConfigError: ``database_read_url`` is not a PostgreSQL URL.
     """
-    runtime = ApiRuntime(settings, clock=clock or SystemClock(), random_bytes=random_bytes)
+    runtime = ApiRuntime(
+        settings, clock=clock or SystemClock(), random_bytes=random_bytes, jobs=jobs
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -102,6 +111,9 @@ def create_app(
     app.state.settings = settings
     install_handlers(app)
     app.include_router(ops.router)
+    if settings.role == "jobs":
+        app.add_middleware(Gateway, runtime=runtime)
+        return app
     app.include_router(public.router)
     app.include_router(bundles.router)
     app.include_router(writes.router)

@@ -11,6 +11,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from anchoring.runner import RunnerState, RunnerStatus
+from api.replica import ReplicaStatus
+
 
 @dataclass(frozen=True)
 class LogStatus:
@@ -141,6 +144,65 @@ class _VerificationCollector(Collector):
 SEVERITIES: Final = ("critical", "warning", "info")
 
 
+@dataclass(frozen=True)
+class TopologyStatus:
+    """This process's job runner and its read replica (None where the node has none)."""
+
+    jobs: RunnerStatus | None = None
+    replica: ReplicaStatus | None = None
+
+
+class _TopologyCollector(Collector):
+    def __init__(self, read: Callable[[], TopologyStatus]) -> None:
+        self._read = read
+
+    def describe(self) -> Iterable[Metric]:
+        """Nothing up front: the scrape asks the runner and probes the replica."""
+        return []
+
+    def collect(self) -> Iterable[Metric]:
+        status = self._read()
+        jobs = status.jobs
+        if jobs is not None:
+            yield GaugeMetricFamily(
+                "tamga_jobs_lease_held",
+                "1 while this process holds the job lease and runs the jobs, 0 on standby",
+                value=1 if jobs.state is RunnerState.ACTIVE else 0,
+            )
+            yield CounterMetricFamily(
+                "tamga_jobs_lease_acquisitions",
+                "Times this process took the job lease",
+                value=jobs.acquisitions,
+            )
+            yield CounterMetricFamily(
+                "tamga_jobs_failovers",
+                "Times this process took over the job lease after standing by",
+                value=jobs.takeovers,
+            )
+            yield CounterMetricFamily(
+                "tamga_jobs_lease_losses",
+                "Times this process lost the job lease while active",
+                value=jobs.losses,
+            )
+        replica = status.replica
+        if replica is not None:
+            yield GaugeMetricFamily(
+                "tamga_replica_up", "1 when the read replica answers", value=int(replica.reachable)
+            )
+            if replica.lag_seconds is not None:
+                yield GaugeMetricFamily(
+                    "tamga_replica_lag_seconds",
+                    "Replay lag of the read replica (0 when it has replayed all it received)",
+                    value=replica.lag_seconds,
+                )
+            if replica.size is not None:
+                yield GaugeMetricFamily(
+                    "tamga_replica_log_size",
+                    "Entries in the Merkle log as the read replica holds it",
+                    value=replica.size,
+                )
+
+
 class ApiMetrics:
     """The app's own registry (several apps in one process never share counters)."""
 
@@ -149,6 +211,8 @@ class ApiMetrics:
         read_status: Callable[[], LogStatus | None],
         read_verification: Callable[[], VerificationStatus | None] = lambda: None,
         rpc_errors: Callable[[], dict[tuple[str, str], int]] = dict,
+        *,
+        read_topology: Callable[[], TopologyStatus] = TopologyStatus,
     ) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
@@ -186,5 +250,12 @@ class ApiMetrics:
             "Retried POSTs that completed a request whose first attempt was cut off",
             registry=self.registry,
         )
+        self.reads = Counter(
+            "tamga_reads",
+            "Routed GETs by the database that served them and why (with a read replica)",
+            ["source", "reason"],
+            registry=self.registry,
+        )
         self.registry.register(_LogCollector(read_status))
+        self.registry.register(_TopologyCollector(read_topology))
         self.registry.register(_VerificationCollector(read_verification, rpc_errors))

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.credentials import credentials, csrf_refused
 from api.problems import PROBLEM_MEDIA_TYPE, problem_body
+from api.replica import MIN_LOG_SIZE_HEADER, READ_FROM_HEADER, READ_ROUTE, ReadRoute
 from api.runtime import ApiRuntime
 from node.domain.canonical import MAX_JSON_DEPTH, nesting_exceeds
 from node.errors import RegistryError
@@ -53,17 +54,30 @@ class Gateway:
         status_holder = [500]
         started_response = [False]
 
+        route = _read_route(scope, headers)
+        replicated = self.runtime.settings.database_read_url is not None
+
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 started_response[0] = True
                 status_holder[0] = message["status"]
                 raw = list(message.get("headers", []))
                 raw.append((b"x-request-id", request_id.encode("ascii")))
+                if replicated and route is not None and route.source is not None:
+                    raw.append((READ_FROM_HEADER.encode("ascii"), route.source.encode("ascii")))
                 message = {**message, "headers": raw}
             await send(message)
 
+        reset = READ_ROUTE.set(route)
         try:
             refusal = self._refuse(scope, headers, state)
+            if refusal is None and route is not None and route.min_size == -1:
+                refusal = (
+                    422,
+                    "invalid-request",
+                    f"{MIN_LOG_SIZE_HEADER} must be a log size (a non-negative integer)",
+                    None,
+                )
             if refusal is not None:
                 status, slug, detail, extra = refusal
                 await _send_problem(
@@ -115,6 +129,11 @@ class Gateway:
                     request_id=request_id,
                 )
         finally:
+            READ_ROUTE.reset(reset)
+            if route is not None and route.source == "replica" and status_holder[0] == 503:
+                replica = self.runtime.replica  # the replica failed under this read: the next
+                if replica is not None:  # reads go to the primary until a probe says it is back
+                    replica.failed(RuntimeError("a read on the replica answered 503"))
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", None) or (
@@ -222,6 +241,22 @@ def _replay(first: Message, receive: Receive) -> Receive:
         return await receive()
 
     return replayed
+
+
+def _read_route(scope: Scope, headers: dict[str, str]) -> ReadRoute | None:
+    """A GET or HEAD of the register gets a read route (api/replica.py); operations endpoints,
+    writes and authenticated reads (staff and issuers see their own writes at once) use the
+    primary. ``min_size`` -1 marks an unreadable Tamga-Min-Log-Size (refused with 422)."""
+    if scope["method"] not in ("GET", "HEAD") or scope["path"] in UNLIMITED_PATHS:
+        return None
+    authorization, cookie = credentials(headers)
+    if authorization or cookie:
+        return ReadRoute(source="primary", reason="authenticated")
+    wanted = headers.get(MIN_LOG_SIZE_HEADER)
+    if wanted is None:
+        return ReadRoute()
+    wanted = wanted.strip()
+    return ReadRoute(min_size=int(wanted) if wanted.isdigit() and len(wanted) < 19 else -1)
 
 
 def _headers(scope: Scope) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Operations: /healthz (the process answers), /readyz (database and chain), /metrics."""
+"""Operations: /healthz (the process answers), /readyz (by role: database, replica, job lease,
+chain), /metrics."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
 from anchoring.chain import Chain
+from anchoring.runner import RunnerState
 from api.deps import get_runtime
 from api.runtime import ApiRuntime
 from api.views import dumps
@@ -27,28 +29,50 @@ async def healthz() -> Response:
 
 @router.get(
     "/readyz",
-    summary="Readiness: database and chain",
+    summary="Readiness by role: database, replica, job lease, chain",
     responses={503: {"description": "Not ready; the body says which part failed"}},
 )
 def readyz(rt: Runtime) -> Response:
-    """200 when the ledger answers at its current schema and, if a chain RPC is configured,
-    the chain answers with the configured chain id; otherwise 503 naming the part."""
-    checks: dict[str, Any] = {}
+    """200 when this node can do its part (``TAMGA_ROLE``); otherwise 503 naming the part.
+
+    * every role: the ledger answers at its current schema (the primary);
+    * with a read replica: its lag and log size (reads go to the primary while it is
+      unreachable or lagging, so the node stays ready: ``reads`` says where they go);
+    * roles all and jobs: the job runner holds the lease (``active``) or waits for it
+      (``standby``, naming the holder); not ready when it cannot reach the lease;
+    * roles all and jobs, with a chain RPC configured: the chain answers with the configured
+      chain id (an API-only node never uses the chain).
+    """
+    settings = rt.settings
+    checks: dict[str, Any] = {"role": settings.role}
     ready = True
     try:
-        rt.ledger.require_initialized()
-        size, _ = rt.ledger.head()
+        rt.primary.ledger.require_initialized()
+        size, _ = rt.primary.ledger.head()
         checks["database"] = {"status": "ok", "tree_size": size}
     except RegistryError as exc:
         ready = False
         checks["database"] = {"status": "error", "detail": str(exc)}
-    url = rt.settings.rpc_url
-    if url is None:
+    if settings.database_read_url is not None:
+        checks["replica"] = _replica_check(rt)
+    if rt.jobs is not None:
+        jobs = rt.jobs.status()
+        check: dict[str, Any] = {"status": jobs.state.value, "holder": jobs.holder}
+        check.update(takeovers=jobs.takeovers, losses=jobs.losses)
+        if jobs.last_error is not None:
+            check["last_error"] = jobs.last_error
+        if jobs.state is RunnerState.STANDBY and jobs.last_error is not None:
+            ready = False  # a standby that cannot reach the lease could never take over
+        checks["jobs"] = check
+    url = settings.rpc_url
+    if settings.role == "api":
+        checks["chain"] = {"status": "not used by an API-only node"}
+    elif url is None:
         checks["chain"] = {"status": "not configured"}
     else:
         try:
             chain_id = Chain.open(url, timeout=CHAIN_TIMEOUT_SECONDS).chain_id()
-            expected = rt.settings.chain_id
+            expected = settings.chain_id
             if expected is not None and chain_id != expected:
                 ready = False
                 checks["chain"] = {
@@ -64,6 +88,26 @@ def readyz(rt: Runtime) -> Response:
     return Response(
         content=dumps(body), media_type="application/json", status_code=200 if ready else 503
     )
+
+
+def _replica_check(rt: ApiRuntime) -> dict[str, Any]:
+    try:
+        reads = rt.replica
+    except RegistryError as exc:
+        return {"status": "error", "detail": str(exc), "reads": "primary"}
+    if reads is None:
+        return {"status": "error", "detail": "the replica is not open", "reads": "primary"}
+    status = reads.probe()
+    if not status.reachable:
+        return {"status": "unreachable", "detail": status.detail, "reads": "primary"}
+    lagging = (status.lag_seconds or 0) > reads.max_lag_seconds
+    return {
+        "status": "lagging" if lagging else "ok",
+        "lag_seconds": status.lag_seconds,
+        "max_lag_seconds": reads.max_lag_seconds,
+        "tree_size": status.size,
+        "reads": "primary" if lagging else "replica",
+    }
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

@@ -13,17 +13,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from anchoring.runner import JobRunner
 from anchoring.services import confirmed_anchors
 from api.auth import Principal, secret_matches, split_token
 from api.index import RegisterIndex
-from api.metrics import ApiMetrics, LogStatus, VerificationStatus
+from api.metrics import ApiMetrics, LogStatus, TopologyStatus, VerificationStatus
 from api.ratelimit import RateLimiter
+from api.replica import READ_ROUTE, ReplicaReads, Source
 from api.store import ApiDatabase, ApiStore
 from node.chain.rpc import rpc_error_counts
 from node.checkpoint import parse_time
 from node.clock import Clock
-from node.errors import RegistryError, StorageError
+from node.errors import ConfigError, RegistryError, StorageError
+from node.ledger.db import make_engine
 from node.ledger.service import Ledger
+from node.ledger.store import SqlLedgerStore
 from node.services import log
 from node.settings import Settings
 
@@ -31,7 +35,12 @@ logger = logging.getLogger("tamga.api")
 
 
 class ApiRuntime:
-    """Opened lazily on first use (nothing connects when the app is built), closed at shutdown."""
+    """Opened lazily on first use (nothing connects when the app is built), closed at shutdown.
+
+    With ``database_read_url`` a GET or HEAD reads from the replica when it can (api/replica.py):
+    ``db``, ``ledger`` and ``index`` answer for the source the request was routed to; ``store``
+    (tokens, sessions, idempotency keys) is always the primary's.
+    """
 
     def __init__(
         self,
@@ -40,12 +49,20 @@ class ApiRuntime:
         clock: Clock,
         random_bytes: Callable[[int], bytes] = secrets.token_bytes,
         monotonic: Callable[[], float] = time.monotonic,
+        jobs: JobRunner | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.random_bytes = random_bytes
         self._monotonic = monotonic
-        self.metrics = ApiMetrics(self.log_status, self.verification_status, rpc_error_counts)
+        self.jobs = jobs
+        """This process's job runner (roles all and jobs), for /readyz and /metrics."""
+        self.metrics = ApiMetrics(
+            self.log_status,
+            self.verification_status,
+            rpc_error_counts,
+            read_topology=self.topology_status,
+        )
         self._observed = _ObservedScan()
         self.address_limit = RateLimiter(
             per_minute=settings.api_rate_limit_per_minute, clock=monotonic
@@ -56,6 +73,15 @@ class ApiRuntime:
         self._open_lock = threading.Lock()
         self._db: ApiDatabase | None = None
         self._index: RegisterIndex | None = None
+        self._replica: ReplicaReads | None = None
+        self._replica_index: RegisterIndex | None = None
+        if settings.database_read_url is not None and not settings.database_read_url.startswith(
+            "postgresql"
+        ):
+            raise ConfigError(
+                "TAMGA_DATABASE_READ_URL must name a PostgreSQL streaming replica "
+                "(postgresql+psycopg://…)"
+            )
         self.node_name = f"{socket.gethostname()}:{settings.data_dir.resolve()}"[:150]
         """This server, across restarts (its host and data directory)."""
         self.owner = f"{self.node_name}#{random_bytes(8).hex()}"
@@ -74,7 +100,50 @@ class ApiRuntime:
                 self._index = RegisterIndex(db.ledger)
                 self._db = db
                 self._resume_earlier_runs(db)
+                url = self.settings.database_read_url
+                if url is not None:
+                    replica = ApiDatabase(
+                        ledger=Ledger(
+                            store=SqlLedgerStore(make_engine(url, read_only=True)),
+                            clock=self.clock,
+                            origin=self.settings.origin,
+                        )
+                    )
+                    self._replica = ReplicaReads(
+                        replica,
+                        max_lag_seconds=self.settings.api_replica_max_lag_seconds,
+                        wait_seconds=self.settings.api_read_wait_seconds,
+                        on_choice=self._count_read,
+                        monotonic=self._monotonic,
+                    )
+                    self._replica_index = RegisterIndex(replica.ledger)
             return self._db
+
+    def _count_read(self, source: Source, reason: str) -> None:
+        self.metrics.reads.labels(source, reason).inc()
+
+    def _source(self) -> Source:
+        """Where the current request reads (the primary outside a routed GET)."""
+        if self._replica is None:
+            return "primary"
+        route = READ_ROUTE.get()
+        if route is None:
+            return "primary"
+        if route.source is None:
+            return self._replica.choose(route)
+        return route.source
+
+    @property
+    def replica(self) -> ReplicaReads | None:
+        """The replica reads (None without ``database_read_url``); opened with the database."""
+        if self._db is None:
+            self._open()
+        return self._replica
+
+    @property
+    def primary(self) -> ApiDatabase:
+        """The primary's Database, whatever the request's read source."""
+        return self._db if self._db is not None else self._open()
 
     def _resume_earlier_runs(self, db: ApiDatabase) -> None:
         """Whatever an earlier run of this server was writing died with it: end its leases so
@@ -108,12 +177,16 @@ class ApiRuntime:
 
     @property
     def db(self) -> ApiDatabase:
-        """The Database: the ledger and every store on its engine (opened on first use).
+        """The Database this request reads and writes: the ledger and every store on its
+        engine (opened on first use); the replica's for a GET routed there.
 
         Raises:
             ConfigError: the database URL is invalid.
         """
-        return self._db if self._db is not None else self._open()
+        primary = self.primary
+        if self._replica is not None and self._source() == "replica":
+            return self._replica.db
+        return primary
 
     @property
     def ledger(self) -> Ledger:
@@ -126,24 +199,43 @@ class ApiRuntime:
 
     @property
     def store(self) -> ApiStore:
-        """The API's own tables."""
-        return self.db.api
+        """The API's own tables (on the primary: a session just made is at once usable)."""
+        return self.primary.api
 
     @property
     def index(self) -> RegisterIndex:
-        """The in-memory read model of the register."""
+        """The in-memory read model of the register (the replica's for a GET routed there)."""
         if self._index is None:
             self._open()
+        if self._replica_index is not None and self._source() == "replica":
+            return self._replica_index
         assert self._index is not None
         return self._index
+
+    def topology_status(self) -> TopologyStatus:
+        """Job lease and replica state for /metrics (probes the replica at most once a
+        second)."""
+        jobs = self.jobs.status() if self.jobs is not None else None
+        replica = None
+        if self.settings.database_read_url is not None:
+            try:
+                reads = self.replica
+            except RegistryError:
+                reads = None
+            replica = reads.status() if reads is not None else None
+        return TopologyStatus(jobs=jobs, replica=replica)
 
     def close(self) -> None:
         """Finish queued writes, then release database connections."""
         with self._open_lock:
             if self._db is not None:
                 self._db.close()
+            if self._replica is not None:
+                self._replica.db.close()
             self._db = None
             self._index = None
+            self._replica = None
+            self._replica_index = None
 
     def now(self) -> datetime:
         """The injected clock's time (UTC)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +51,38 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL; default: a SQLite file tamga.sqlite under data_dir.",
+    )
+    database_read_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of a read-only PostgreSQL streaming replica: the API serves "
+        "anonymous reads from it while it is reachable and within api_replica_max_lag_seconds "
+        "(else from the primary); writes, sign-ins and authenticated reads use database_url.",
+    )
+    role: Literal["all", "api", "jobs"] = Field(
+        default="all",
+        description="What `tamga up` runs: all (API and jobs, one machine), api (the HTTP API "
+        "only: stateless, no keys, any number of them) or jobs (checkpoints, anchoring, "
+        "verification, witnesses: one active at a time through the database lease, the others "
+        "stand by).",
+    )
+    lease_poll_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="How often a standby job runner tries to take the job lease and the active "
+        "one checks it still holds it (failover takes about this long plus start-up).",
+    )
+    api_replica_max_lag_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Reads go to the primary while the replica is further behind than this.",
+    )
+    api_read_wait_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=30,
+        description="How long a read carrying Tamga-Min-Log-Size waits for the replica to reach "
+        "that size before it is served by the primary (read-your-write).",
     )
     origin: str = Field(
         default="tamga.kg/va-emission-register",

@@ -21,6 +21,7 @@ from anchoring.reader import AnchorReport, read_anchors
 from anchoring.service import (
     anchoring_account,
     current_deployment,
+    deploy_remote,
     make_publisher,
     open_anchoring,
 )
@@ -153,6 +154,32 @@ def anchor_now(
         PublishAction.NO_CHECKPOINT,
     ):
         raise typer.Exit(1)
+
+
+@anchor_app.command("deploy")
+def anchor_deploy(
+    ctx: typer.Context,
+    admin: Annotated[
+        str | None,
+        typer.Option(
+            "--admin",
+            help="Address that gets the contract's admin role (default: the anchoring key; on "
+            "a real chain use a separate, offline key).",
+        ),
+    ] = None,
+) -> None:
+    """Deploy the RegistryAnchor contract on the chain of TAMGA_RPC_URL/TAMGA_CHAIN_ID, once,
+    before the job runners start (docs/deployment.md). Prints the two settings every job
+    runner then needs; the anchoring key (`tamga anchor key create`) must hold gas."""
+    settings = runtime(ctx).settings
+    checked = _checked_address(admin) if admin is not None else None
+    chain_id, sent = deploy_remote(settings, admin=checked)
+    assert sent.contract_address is not None
+    console().print(
+        f"RegistryAnchor deployed on chain {chain_id} (tx {sent.tx_hash}):\n"
+        f"TAMGA_CONTRACT_ADDRESS={sent.contract_address}\n"
+        f"TAMGA_CONTRACT_DEPLOY_BLOCK={sent.receipt.block_number}"
+    )
 
 
 def _report(ctx: typer.Context, *, with_roots: bool) -> AnchorReport:

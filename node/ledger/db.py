@@ -24,8 +24,12 @@ SNAPSHOT_OPTIONS: dict[str, Any] = {
 }
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
     """Create an engine for ``url`` (``sqlite:///…`` or ``postgresql+psycopg://…``).
+
+    ``read_only`` (PostgreSQL): every transaction begins READ ONLY — what a hot standby (a
+    streaming replica) accepts; SQLAlchemy resets a connection to READ WRITE when it returns to
+    the pool, which a standby refuses, so the mode is set again after that reset (at checkin).
 
     SQLite runs in WAL mode with ``synchronous=FULL`` (every acknowledged commit is durable),
     foreign keys on, and ``BEGIN IMMEDIATE`` so that concurrent writers queue on the lock
@@ -51,7 +55,15 @@ def make_engine(url: str) -> Engine:
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True)
+        engine = create_engine(parsed, pool_pre_ping=True)
+        if read_only:
+
+            @event.listens_for(engine, "checkin")
+            def _read_only(dbapi_connection: Any, _record: Any) -> None:
+                if dbapi_connection is not None and not dbapi_connection.closed:
+                    dbapi_connection.read_only = True
+
+        return engine
     raise ConfigError(f"unsupported database backend {backend!r}: use sqlite or postgresql")
 
 
