@@ -28,15 +28,16 @@ $(NPM_STAMP): package.json package-lock.json
 
 # Debian packages the test suite needs (a real PostgreSQL server, headless Chromium for the
 # browser tests of the public pages, wrk for the API benchmark; DejaVu fonts for the printed
-# extract, poppler-utils and zbar-tools to render its PDF to PNG and read its QR code in tests).
+# extract, poppler-utils and zbar-tools to render its PDF to PNG and read its QR code in tests;
+# nginx in front of three API processes in the topology test and scripts/cluster.sh).
 system-deps:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v chromium >/dev/null \
 		|| ! command -v wrk >/dev/null || ! command -v pdftoppm >/dev/null \
-		|| ! command -v zbarimg >/dev/null \
+		|| ! command -v zbarimg >/dev/null || ! test -x /usr/sbin/nginx \
 		|| ! test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; then \
-		echo "installing PostgreSQL, Chromium, wrk, DejaVu fonts, poppler-utils, zbar-tools"; \
+		echo "installing PostgreSQL, Chromium, wrk, DejaVu fonts, poppler-utils, zbar-tools, nginx"; \
 		$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
-		$$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium wrk fonts-dejavu-core poppler-utils zbar-tools >/dev/null; \
+		$$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium wrk fonts-dejavu-core poppler-utils zbar-tools nginx >/dev/null; \
 	fi
 
 # Ends in `tamga up`: API, scheduled checkpoints and anchoring on the node's own local anvil

@@ -104,6 +104,7 @@ class Postgres:
     def primary(cls, root: Path) -> Postgres:
         """initdb a primary that streams its WAL to replicas (wal_level=replica)."""
         root.mkdir(parents=True, exist_ok=True)
+        os.chmod(root.parent, 0o755)
         server = cls(data=root / "data", port=free_port(), log=root / "postgres.log")
         server._own(root)
         server._run("initdb", "-D", str(server.data), "-U", "postgres", "-A", "trust", "--no-sync")
@@ -174,9 +175,12 @@ class Proc:
     env: dict[str, str]
     log: Path
     popen: subprocess.Popen[bytes] | None = None
+    offset: int = 0
+    """Where this run's output begins in the log (a restart appends)."""
 
     def start(self) -> None:
         """Start it in its own session (a person's Ctrl-C never reaches it)."""
+        self.offset = len(self.output())
         handle = self.log.open("ab")
         self.popen = subprocess.Popen(
             self.argv,
@@ -203,17 +207,20 @@ class Proc:
         """Everything it printed so far."""
         return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
 
-    def wait_for(self, text: str, *, timeout: float, after: int = 0) -> int:
-        """Wait until its output holds ``text`` beyond offset ``after``; the offset after it.
+    def wait_for(self, text: str, *, timeout: float, after: int | None = None) -> int:
+        """Wait until its output holds ``text`` beyond offset ``after`` (default: where this
+        run's output begins); the offset after it.
 
         Raises:
             RuntimeError: it exited first.
             TimeoutError: not within ``timeout``.
         """
 
+        start = self.offset if after is None else after
+
         def seen() -> int:
             out = self.output()
-            at = out.find(text, after)
+            at = out.find(text, start)
             if at >= 0:
                 return at + len(text)
             if not self.alive():
@@ -388,6 +395,10 @@ class Cluster:
         """Every process it started (for stopping)."""
         return [*self.apis, *self.runners, *([self.proxy] if self.proxy else []), self.anvil]
 
+    def remove(self) -> None:
+        """Delete the databases' files (after ``stop``)."""
+        shutil.rmtree((self.root / "postgresql").resolve(), ignore_errors=True)
+
     def stop(self) -> None:
         """Stop every process and server (SIGTERM, then the databases)."""
         for proc in self.processes():
@@ -438,9 +449,13 @@ def build(
         RuntimeError, TimeoutError, subprocess.CalledProcessError: a part did not start.
     """
     root.mkdir(parents=True, exist_ok=True)
-    primary = Postgres.primary(root / "pg-primary")
+    # the servers run as the postgres user, who may not enter ``root``: their files live in a
+    # directory of their own, linked from ``root``
+    pg_root = Path(tempfile.mkdtemp(prefix="tamga-cluster-pg-"))
+    (root / "postgresql").symlink_to(pg_root)
+    primary = Postgres.primary(pg_root / "primary")
     primary.create_database()
-    standby = primary.replica(root / "pg-replica") if replica else None
+    standby = primary.replica(pg_root / "replica") if replica else None
     anvil_port = free_port()
     anvil = Proc(
         "anvil",
@@ -499,6 +514,7 @@ def build(
             cluster.start_proxy()
     except BaseException:
         cluster.stop()
+        cluster.remove()
         raise
     return cluster
 
@@ -574,6 +590,7 @@ def _down(args: argparse.Namespace) -> int:
             print(f"stopped PostgreSQL {which}")
     state_file.unlink()
     if args.remove:
+        shutil.rmtree((root / "postgresql").resolve(), ignore_errors=True)
         shutil.rmtree(root, ignore_errors=True)
     return 0
 
