@@ -62,6 +62,11 @@ The Unified State Register of Virtual Asset Emissions of the Kyrgyz Republic.
   POSTs accept an `Idempotency-Key`: a retry gets the first answer and never writes twice,
   also after a crash (409 with `Retry-After` while the first attempt runs; keys last 24 h).
 * **Errors** are RFC 9457 `application/problem+json` naming `field`, `rule` and `paragraph`.
+* **Read your write** (nodes reading from a replica, docs/deployment.md): every write answers with
+  `tree_size`; a GET carrying `Tamga-Min-Log-Size: <tree_size>` is served from a database holding
+  at least that many entries (the replica once it has replayed them, else the primary). Answers
+  say where they were read: `Tamga-Read-From: replica|primary`. Authenticated reads always use the
+  primary.
 """
 
 
