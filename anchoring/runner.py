@@ -44,6 +44,7 @@ class RunnerStatus:
     losses: int
     """Times this process lost the lease while active (its database session failed)."""
     last_error: str | None
+    """Why the last try to reach the lease or to start the jobs failed; None once one works."""
 
 
 class JobRunner:
@@ -140,6 +141,7 @@ class JobRunner:
                 holder = None
             with self._mutex:
                 self._holder = holder
+                self._last_error = None  # the lease answered: this standby can take over
             return
         with self._mutex:
             self._acquisitions += 1

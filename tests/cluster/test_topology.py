@@ -251,6 +251,25 @@ def test_topology_survives_its_failures(cluster: Cluster) -> None:
         lambda: _runner_states(cluster) == ["active", "standby"],
         timeout=60,
     )
+    # -- the active runner loses its database session: it stops its jobs, and one runner (never
+    # two) holds the lease again
+    ended = _query(
+        cluster,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE application_name LIKE 'tamga jobs %' AND pid IN "
+        "(SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted)",
+    )
+    assert ended  # the lease sessions (the active runner's lease and maybe a publisher lock)
+    seen: set[tuple[str, ...]] = set()
+
+    def settled() -> bool:
+        states = _runner_states(cluster)
+        seen.add(tuple(states))
+        return states == ["active", "standby"] and _lease_losses(cluster) == 1
+
+    wait_until("the lease lost once, then held by one runner", settled, timeout=60, step=0.2)
+    assert ("active", "active") not in seen, seen
+
     check = subprocess.run(
         [str(Path(cluster.apis[0].argv[0])), "check"],
         env=cluster.env,
@@ -275,6 +294,14 @@ def test_topology_survives_its_failures(cluster: Cluster) -> None:
         == primary_log
     )
     print(json.dumps({"failover_seconds": round(failover, 2), "log_size": len(primary_log)}))
+
+
+def _lease_losses(cluster: Cluster) -> int:
+    total = 0
+    for port in cluster.runner_ports:
+        body = _ready(f"http://127.0.0.1:{port}")
+        total += 0 if body is None else int(body["checks"]["jobs"]["losses"])
+    return total
 
 
 def _log_size(cluster: Cluster) -> int:
