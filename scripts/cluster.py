@@ -353,26 +353,26 @@ class Cluster:
         return Proc(name, [str(BIN / "tamga"), "up"], env, self.root / f"{name}.log")
 
     def start_api(self, index: int, *, extra: Mapping[str, str] | None = None) -> Proc:
-        """Start API process ``index`` (0-based) on its port."""
-        proc = self.node(
-            f"api{index + 1}", role="api", port=self.api_ports[index], extra=extra or {}
-        )
-        if index < len(self.apis):
-            self.apis[index] = proc
-        else:
-            self.apis.append(proc)
-        proc.start()
-        return proc
+        """Start API process ``index`` (0-based) on its port (again, after a kill)."""
+        return self._start("api", index, self.api_ports, self.apis, extra)
 
     def start_runner(self, index: int, *, extra: Mapping[str, str] | None = None) -> Proc:
-        """Start job runner ``index`` (0-based)."""
-        proc = self.node(
-            f"jobs{index + 1}", role="jobs", port=self.runner_ports[index], extra=extra or {}
-        )
-        if index < len(self.runners):
-            self.runners[index] = proc
+        """Start job runner ``index`` (0-based) on its port (again, after a kill)."""
+        return self._start("jobs", index, self.runner_ports, self.runners, extra)
+
+    def _start(
+        self,
+        role: str,
+        index: int,
+        ports: list[int],
+        procs: list[Proc],
+        extra: Mapping[str, str] | None,
+    ) -> Proc:
+        proc = self.node(f"{role}{index + 1}", role=role, port=ports[index], extra=extra or {})
+        if index < len(procs):
+            procs[index] = proc
         else:
-            self.runners.append(proc)
+            procs.append(proc)
         proc.start()
         return proc
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from cli_support import emission_filing, issuer_filing, registration
+from cli_support import Invoke, emission_filing, issuer_filing, registration
 
 from node.cli.filings import (
     apply_assignments,
@@ -251,3 +251,19 @@ def test_yaml_filings_refuse_duplicate_keys_but_keep_merges(tmp_path: Path) -> N
         "base: &b {number: 1, date: 2026-01-01}\nother:\n  <<: *b\n  number: 2\n", encoding="utf-8"
     )
     assert read_document(merged)["other"] == {"number": 2, "date": date(2026, 1, 1)}
+
+
+def test_anchor_deploy_needs_a_configured_chain_and_no_contract_yet(
+    initialised: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tamga anchor deploy` (issue 19) is for a real chain, once: it says what is missing and
+    never deploys a second contract over a configured one (the cluster test deploys on anvil)."""
+    bare = initialised("anchor", "deploy")
+    assert bare.exit_code != 0
+    assert "TAMGA_RPC_URL and TAMGA_CHAIN_ID" in bare.output
+    monkeypatch.setenv("TAMGA_RPC_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("TAMGA_CHAIN_ID", "31337")
+    monkeypatch.setenv("TAMGA_CONTRACT_ADDRESS", "0x" + "11" * 20)
+    again = initialised("anchor", "deploy")
+    assert again.exit_code != 0
+    assert "TAMGA_CONTRACT_ADDRESS is already set" in again.output
