@@ -95,6 +95,41 @@ _TEXTS: Final[dict[str, tuple[str, str, str]]] = {
         "File (its SHA-256 is computed in the browser; the file stays out of the log)",
     ),
     "wb.record_button": ("Каттоо", "Записать", "Record"),
+    "wb.new": ("Жаңы жазуу", "Новая запись", "New record"),
+    "wb.new_intro": (
+        "Эмитентти, кагаз түрүндө келген арызды, майнерди, лицензияга арызды же жумуш күндөрүн "
+        "жылдырган токтомду реестрге киргизүү",
+        "Внести в реестр эмитента, заявку, поданную на бумаге, майнера, заявление на лицензию "
+        "или постановление о переносе рабочих дней",
+        "Enter an issuer, an application filed on paper, a miner, a licence application or a "
+        "decree moving working days",
+    ),
+    "wb.new_kind": ("Эмне киргизилет", "Что вносится", "What to enter"),
+    "wb.new.issuer": (
+        "Эмитент (Жобо §9.5-9.7)",
+        "Эмитент (Полож. §9.5-9.7)",
+        "Issuer (Reg. §9.5-9.7)",
+    ),
+    "wb.new.emission": (
+        "Эмиссияга арыз (Жобо §9)",
+        "Заявка на эмиссию (Полож. §9)",
+        "Emission application (Reg. §9)",
+    ),
+    "wb.new.miner": (
+        "Майнер (Мыйзам 15-16-бер.)",
+        "Майнер (Закон ст. 15-16)",
+        "Miner (Law art. 15-16)",
+    ),
+    "wb.new.vasp": (
+        "Лицензияга арыз (Мыйзам 29-30-бер.)",
+        "Заявление на лицензию (Закон ст. 29-30)",
+        "Licence application (Law art. 29-30)",
+    ),
+    "wb.new.calendar": (
+        "Жумуш күндөрүн жылдыруу токтому",
+        "Постановление о переносе рабочих дней",
+        "Decree moving working days",
+    ),
     "nav.miners": ("Майнерлер", "Майнеры", "Miners"),
     "nav.licences": ("Лицензиялар", "Лицензии", "Licences"),
     "licence.register": (

@@ -16,12 +16,19 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from api.credentials import csrf_token
 from api.deps import get_runtime
+from api.models import CalendarCorrectionIn
 from api.pages import render_page
 from api.runtime import ApiRuntime
 from api.staff import staff_name, staff_session, touch_session
 from node.domain.board import BoardItem, deadline_board
-from node.domain.entries import ENTRY_TYPES
-from node.domain.filings import MINER_EVENT_KINDS, VASP_EVENT_KINDS
+from node.domain.entries import ENTRY_TYPES, MinerFiling, VaspFiling
+from node.domain.filings import (
+    ISSUER_EVENT_KINDS,
+    MINER_EVENT_KINDS,
+    VASP_EVENT_KINDS,
+    EmissionFiling,
+    IssuerFiling,
+)
 from node.domain.lifecycle import recorded_on
 
 router = APIRouter(include_in_schema=False)
@@ -58,6 +65,10 @@ AUTHORITY_EVENTS: Final = frozenset(
         "miner.resumed",
         "miner.terminated",
         "miner.info_requested",
+        "issuer.updated",
+        "issuer.name_reviewed",
+        "issuer.reorganized",
+        "issuer.liquidated",
     }
 )
 """Events the regulation gives the authority (listed first in the forms)."""
@@ -286,6 +297,10 @@ def record(request: Request, rt: Runtime, key: str) -> Response:
         state = snap.miners[key]
         kinds, endpoint = MINER_EVENT_KINDS, f"/v1/miners/{key}/events"
         title, public = f"{key} · {state.name}", f"/miners/{key}"
+    elif key in snap.issuers:
+        state = snap.issuers[key]
+        kinds, endpoint = ISSUER_EVENT_KINDS, f"/v1/issuers/{key}/events"
+        title, public = f"{key} · {state.name}", f"/?issuer={key}"
     else:
         return render_page(request, "not_found.html", status=404, key=key)
     items, today = _board(rt)
@@ -300,5 +315,60 @@ def record(request: Request, rt: Runtime, key: str) -> Response:
         forms=_forms(tuple(kinds)),
         deadlines=[i for i in items if i.key in (key, getattr(state, "key", key))],
         today=today,
+        **session,
+    )
+
+
+@dataclass(frozen=True)
+class Filing:
+    """A form that opens a record (an issuer, an application, a miner, a licence application)
+    or records a decree: its wire model, the API route it posts to and how the body is built
+    (``wrap``: the fields go under ``filing``, or at the top level beside ``basis``)."""
+
+    name: str
+    model: type[BaseModel]
+    endpoint: str
+    wrap: Literal["filing", "top"]
+    basis: bool
+
+
+FILINGS: Final = (
+    Filing("issuer", IssuerFiling, "/v1/issuers", "filing", basis=False),
+    Filing("emission", EmissionFiling, "/v1/emissions", "filing", basis=False),
+    Filing("miner", MinerFiling, "/v1/miners", "filing", basis=False),
+    Filing("vasp", VaspFiling, "/v1/licences", "filing", basis=False),
+    Filing("calendar", CalendarCorrectionIn, "/v1/calendar/corrections", "top", basis=True),
+)
+"""Every write of the CLI that opens a record (`tamga issuer add`, `emission register`, `miner
+register`, `vasp apply`, `calendar correct`), as a form on the same API route."""
+
+
+@router.get("/workbench/new", response_class=HTMLResponse)
+def new_record(request: Request, rt: Runtime) -> Response:
+    """Forms that open a record: an issuer (Reg. §9.5-9.7), an application received on paper
+    (Reg. §9), a miner (Law art. 15-16), a licence application (Law art. 29-30), and a decree
+    moving working days."""
+    session = _signed_in(request, rt)
+    if session is None:
+        return RedirectResponse("/workbench", status_code=303)
+    forms = [
+        {
+            "kind": f.name,
+            "short": f.name,
+            "authority": True,
+            "doc": (f.model.__doc__ or "").strip().split("\n\n")[0],
+            "fields": [x for x in form_fields(f.model) if not (f.basis and x.name == "basis")],
+            "endpoint": f.endpoint,
+            "wrap": f.wrap,
+            "basis": f.basis,
+        }
+        for f in FILINGS
+    ]
+    return render_page(
+        request,
+        "workbench_new.html",
+        workbench=True,
+        forms=forms,
+        today=recorded_on(rt.now()),
         **session,
     )

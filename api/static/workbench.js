@@ -80,8 +80,13 @@
       set.hidden = set.getAttribute("data-kind") !== kind.value;
     });
   }
-  kind.addEventListener("change", showKind);
-  showKind();
+  function showKindAndBasis() {
+    showKind();
+    // a filing carries no decision basis (the API refuses one); a decree and an event do
+    document.querySelector(".basis").hidden = current().getAttribute("data-basis") === "no";
+  }
+  kind.addEventListener("change", showKindAndBasis);
+  showKindAndBasis();
 
   const file = document.getElementById("basis-file");
   file.addEventListener("change", async function () {
@@ -133,7 +138,7 @@
       }
     });
     const basisType = document.getElementById("basis-type").value;
-    if (basisType) {
+    if (basisType && set.getAttribute("data-basis") !== "no") {
       const basis = {
         type: basisType,
         number: document.getElementById("basis-number").value,
@@ -149,7 +154,7 @@
 
   function showProblem(p) {
     const field = (p && p.field) || "";
-    const top = field.split(".")[0].replace(/\[.*$/, "");
+    const top = field.replace(/^filing\./, "").split(".")[0].replace(/\[.*$/, "");
     let target = null;
     if (top === "effective_on") target = document.getElementById("effective_on-error");
     else if (top === "basis") target = document.getElementById("basis-error");
@@ -176,14 +181,22 @@
       document.getElementById("form-error").textContent = "JSON: " + e.message;
       return;
     }
-    const body = { kind: kind.value, data: data };
+    // an event: {kind, data}; a filing (the new-record forms): {filing}; a decree: its fields
+    const set = current();
+    const wrap = set.getAttribute("data-wrap");
+    let body;
+    if (wrap === "filing") body = { filing: data };
+    else if (wrap === "top") body = data;
+    else body = { kind: kind.value, data: data };
     const on = document.getElementById("effective_on").value;
     if (on) body.effective_on = on;
-    const answer = await send("POST", form.getAttribute("data-endpoint"), body);
+    const endpoint = set.getAttribute("data-endpoint") || form.getAttribute("data-endpoint");
+    const answer = await send("POST", endpoint, body);
     if (answer.status === 201) {
       const b = answer.body || {};
+      const opened = b.code || b.certificate || b.number || b.application_no || "";
       document.getElementById("form-ok").textContent =
-        (b.kind || kind.value) + " · #" + b.index + " · " + (b.tree_size || "");
+        (b.kind || kind.value) + (opened ? " · " + opened : "") + " · #" + b.index;
       const status = b.emission ? b.emission.status : b.licence ? b.licence.status : b.miner ? b.miner.status : null;
       if (status) document.getElementById("record-status").textContent = status;
       return;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -144,7 +145,7 @@ def test_a_member_of_staff_receives_decides_and_cancels_in_chromium(
     assert result["pageErrors"] == [], result
     assert result["csp"] == WORKBENCH_POLICY
     assert result["cspViolations"] == []
-    assert result["axe"] == {"signin": [], "inbox": [], "deadlines": [], "record": []}
+    assert result["axe"] == {"signin": [], "inbox": [], "deadlines": [], "record": [], "new": []}
     assert not any(result["overflows"].values()), result["overflows"]
     assert "unknown, revoked or expired" in result["badSignIn"]
     assert result["staff"] == "Asel Asanova"
@@ -158,10 +159,16 @@ def test_a_member_of_staff_receives_decides_and_cancels_in_chromium(
     assert result["cancelError"] == "" and result["cancelled"].startswith("emission.cancelled")
     assert result["statusCancelled"] == "cancelled"
     assert result["signedOut"]
+    # a new issuer from the new-record form, refused first at its missing address
+    assert "legal_address" in result["issuerError"]
+    assert re.match(r"issuer · A\d{3} · #\d+$", result["issuerFiled"]), result["issuerFiled"]
+    assert result["basisHiddenForFiling"] and result["basisShownForDecree"]
+    filed = [i for i in env.ledger.issuers() if i.name == "Aizada Browser"]
+    assert len(filed) == 1 and filed[0].region.value == "naryn"
     state = env.ledger.emission(env.other_key)
     assert state.status.value == "cancelled"
     registered = [e for _, e in env.ledger.history(state.application_no)][-2]
     assert registered.basis is not None and registered.basis.sha256 == result["sha256"]
-    for name in ("inbox", "deadlines", "record"):
+    for name in ("inbox", "deadlines", "record", "new"):
         for lang in ("ky", "ru", "en"):
             assert (ARTIFACTS / f"workbench-{name}-{lang}.png").stat().st_size > 10_000

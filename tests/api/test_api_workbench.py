@@ -179,3 +179,49 @@ def test_the_record_page_offers_every_event_the_authority_decides(env: ApiEnv) -
     miner = env.client.get(f"/workbench/records/{env.certificate}").text
     assert 'value="miner.suspended"' in miner and 'value="miner.wallet_proved"' not in miner
     assert env.client.get("/workbench/records/KG9999Z9999").status_code == 404
+
+
+def test_every_cli_write_that_opens_a_record_has_a_form(env: ApiEnv) -> None:
+    """`tamga issuer add`, `emission register`, `miner register`, `vasp apply`, `calendar
+    correct` and `tamga issuer event` each have a workbench form posting to their API route."""
+    cookie, csrf = _session(env, _person(env))
+    env.client.cookies.set("tamga_session", cookie)
+    page = env.client.get("/workbench/new?lang=en").text
+    for endpoint, wrap in (
+        ("/v1/issuers", "filing"),
+        ("/v1/emissions", "filing"),
+        ("/v1/miners", "filing"),
+        ("/v1/licences", "filing"),
+        ("/v1/calendar/corrections", "top"),
+    ):
+        assert f'data-endpoint="{endpoint}" data-wrap="{wrap}"' in page
+    # each form's inputs are its filing's members (an issuer: name, kind, address, region…)
+    for name in ("name", "issuer_kind", "legal_address", "region", "founders", "days"):
+        assert f'data-field="{name}"' in page
+    assert 'value="legal_entity"' in page and 'value="bishkek"' in page
+    # what the form sends for an issuer ({"filing": …}) goes through the rules like the CLI's
+    body = {
+        "filing": {
+            "name": "Aizada Workbench",
+            "issuer_kind": "individual_entrepreneur",
+            "legal_address": "Osh, Lenin street 1",
+            "region": "osh_city",
+        },
+        "effective_on": "2026-11-20",
+    }
+    answer = env.client.post("/v1/issuers", json=body, headers={"X-CSRF-Token": csrf})
+    assert answer.status_code == 201, answer.text
+    code = answer.json()["code"]
+    refused = env.client.post(
+        "/v1/issuers",
+        json={"filing": {**body["filing"], "region": "atlantis"}, "effective_on": "2026-11-20"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert refused.status_code == 422 and "region" in refused.json()["field"]
+    # the issuer's record page offers its events on its route
+    record = env.client.get(f"/workbench/records/{code}?lang=en").text
+    assert f'data-endpoint="/v1/issuers/{code}/events"' in record
+    for kind in ("updated", "reorganized", "liquidated"):
+        assert f'value="issuer.{kind}"' in record
+    env.client.cookies.clear()
+    assert env.client.get("/workbench/new", follow_redirects=False).status_code == 303

@@ -119,6 +119,31 @@ try {
   result.cancelError = (await page.textContent("#form-error")).trim();
   result.statusCancelled = (await page.textContent("#record-status")).trim();
 
+  // a new record: an issuer (Reg. §9.5-9.7) as `tamga issuer add` files it; first without its
+  // address (refused, shown at the field), then complete
+  await page.goto(`${base}/workbench/new?lang=en`);
+  await audit(page, "new");
+  await page.selectOption("#kind", "issuer");
+  result.basisHiddenForFiling = await page.isHidden("fieldset.basis");
+  await page.fill("#issuer-name", "Aizada Browser");
+  await page.selectOption("#issuer-issuer_kind", "individual_entrepreneur");
+  await page.selectOption("#issuer-region", "naryn");
+  await page.click("#event button[type=submit]");
+  await page.waitForFunction(() =>
+    Array.from(document.querySelectorAll("#event .error")).some((e) => e.textContent !== ""),
+  );
+  result.issuerError = (await page.textContent("#issuer-legal_address-error")).trim();
+  await page.fill("#issuer-legal_address", "Naryn, Lenin street 2");
+  await page.click("#event button[type=submit]");
+  await page.waitForFunction(() => document.getElementById("form-ok").textContent !== "");
+  result.issuerFiled = (await page.textContent("#form-ok")).trim();
+  await page.selectOption("#kind", "calendar");
+  result.basisShownForDecree = await page.isVisible("fieldset.basis");
+  for (const lang of ["ky", "ru", "en"]) {
+    await page.goto(`${base}/workbench/new?lang=${lang}`);
+    await page.screenshot({ path: `${shots}/workbench-new-${lang}.png`, fullPage: true });
+  }
+
   // sign out: the session ends, the workbench asks to sign in again
   await page.click("#sign-out");
   await page.waitForURL(`${base}/workbench`);
