@@ -96,6 +96,26 @@ _TEXTS: Final[dict[str, tuple[str, str, str]]] = {
     ),
     "wb.record_button": ("Каттоо", "Записать", "Record"),
     "wb.new": ("Жаңы жазуу", "Новая запись", "New record"),
+    "wb.proof": (
+        "Капчыкка ээлик кылууну далилдөө (Мыйзам 16.2-бер. 4-п.)",
+        "Доказательство владения кошельком (Закон ст. 16.2 п. 4)",
+        "Proof of wallet control (Law art. 16.2 item 4)",
+    ),
+    "wb.proof_intro": (
+        "Майнер бул билдирүүгө өзүнүн капчыгы менен кол коёт (EIP-712), кол тамга бул жерге "
+        "киргизилет.",
+        "Майнер подписывает это заявление своим кошельком (EIP-712), подпись вносится сюда.",
+        "The miner signs this statement with the declared wallet (EIP-712); enter the "
+        "signature here.",
+    ),
+    "wb.proof_statement": ("Билдирүүнү алуу", "Получить заявление", "Get the statement"),
+    "wb.proof_typed_data": (
+        "Кол коюлуучу маалымат (eth_signTypedData_v4)",
+        "Данные для подписи (eth_signTypedData_v4)",
+        "Typed data to sign (eth_signTypedData_v4)",
+    ),
+    "wb.proof_signature": ("Кол тамга", "Подпись", "Signature"),
+    "wb.proof_button": ("Далилди каттоо", "Записать доказательство", "Record the proof"),
     "wb.new_intro": (
         "Эмитентти, кагаз түрүндө келген арызды, майнерди, лицензияга арызды же жумуш күндөрүн "
         "жылдырган токтомду реестрге киргизүү",

@@ -304,9 +304,13 @@ def record(request: Request, rt: Runtime, key: str) -> Response:
     else:
         return render_page(request, "not_found.html", status=404, key=key)
     items, today = _board(rt)
+    # a miner's EVM wallet for proceeds is proven by the miner's signature (Law art. 16.2 item
+    # 4; `tamga miner prove-wallet`): the office gets the statement, the miner signs it
+    proof = f"/v1/miners/{key}/wallet-proof" if key in snap.miners else None
     return render_page(
         request,
         "workbench_record.html",
+        proof_endpoint=proof,
         workbench=True,
         title=title,
         public_url=public,

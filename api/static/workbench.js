@@ -67,6 +67,41 @@
     });
   }
 
+  // ---- a miner's wallet proof: the statement to sign, then the miner's signature ------------
+  const proof = document.getElementById("wallet-proof");
+  if (proof) {
+    const endpoint = proof.getAttribute("data-endpoint");
+    const shown = document.getElementById("proof-error");
+    document.getElementById("proof-statement").addEventListener("click", async function () {
+      shown.textContent = "";
+      const answer = await send("GET", endpoint + "/statement");
+      if (answer.status !== 200) {
+        shown.textContent = problemText(answer.body);
+        return;
+      }
+      document.getElementById("proof-typed-data").value = JSON.stringify(answer.body.typed_data);
+      document.getElementById("proof-nonce").value = answer.body.nonce;
+      document.getElementById("proof-expiry").value = answer.body.expiry;
+    });
+    proof.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      shown.textContent = "";
+      document.getElementById("proof-ok").textContent = "";
+      const answer = await send("POST", endpoint, {
+        signature: document.getElementById("proof-signature").value.trim(),
+        nonce: Number(document.getElementById("proof-nonce").value),
+        expiry: Number(document.getElementById("proof-expiry").value),
+      });
+      if (answer.status === 201) {
+        document.getElementById("proof-ok").textContent =
+          (answer.body.kind || "miner.wallet_proved") + " · #" + answer.body.index;
+        return;
+      }
+      shown.textContent = ((answer.body && answer.body.field) ? answer.body.field + ": " : "") +
+        problemText(answer.body);
+    });
+  }
+
   // ---- the event form ----------------------------------------------------------------------
   const form = document.getElementById("event");
   if (!form) return;

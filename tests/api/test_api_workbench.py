@@ -225,3 +225,25 @@ def test_every_cli_write_that_opens_a_record_has_a_form(env: ApiEnv) -> None:
         assert f'value="issuer.{kind}"' in record
     env.client.cookies.clear()
     assert env.client.get("/workbench/new", follow_redirects=False).status_code == 303
+
+
+def test_a_miners_record_page_takes_the_miners_wallet_proof(env: ApiEnv) -> None:
+    """`tamga miner prove-wallet` in the browser: the office fetches the statement with its
+    session, the miner signs it elsewhere, the signature is posted to the same route."""
+    cookie, csrf = _session(env, _person(env))
+    env.client.cookies.set("tamga_session", cookie)
+    page = env.client.get(f"/workbench/records/{env.certificate}?lang=en").text
+    endpoint = f"/v1/miners/{env.certificate}/wallet-proof"
+    assert f'id="wallet-proof" class="workbench-form" data-endpoint="{endpoint}"' in page
+    assert 'id="proof-signature"' in page
+    # the sample miner's proceeds wallet is on Bitcoin: the session gets the rule to show
+    asked = problem(env.client.get(f"{endpoint}/statement"), 422)
+    assert (asked["field"], asked["rule"]) == ("wallet.chain", "evm-chain")
+    posted = env.client.post(
+        endpoint,
+        json={"signature": "0x" + "1b" * 65, "nonce": 1, "expiry": 1795251600},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert posted.status_code == 422 and posted.json()["rule"] == "evm-chain"
+    # an emission's record page has no miner proof form
+    assert 'id="wallet-proof"' not in env.client.get(f"/workbench/records/{env.key}").text
