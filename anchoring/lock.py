@@ -97,6 +97,8 @@ class ExclusiveLock:
             conn, self._conn = self._conn, None
             try:
                 conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+                if self.holder_name is not None:
+                    conn.invalidate()  # its session carries the holder's name: not for reuse
             except SQLAlchemyError:
                 pass  # the session is gone, and the lock with it
             finally:
