@@ -107,22 +107,29 @@ def read_your_write(cluster: Cluster, issuer: str, *, rounds: int) -> dict[str, 
 
 
 def throughput(cluster: Cluster, *, duration: int) -> dict[str, dict[str, float]]:
-    """wrk through nginx: the cluster's proxy (three API processes) and a second nginx in front
-    of the first API process alone."""
+    """wrk on public reads: one API process directly (reading the replica; and another one with
+    no replica, reading the primary), one behind nginx, and the cluster's nginx in front of all
+    three."""
     root = cluster.root / "nginx-one"
     port = free_port()
     conf = nginx_config(root, port=port, upstreams=cluster.api_ports[:1])
     single = Proc("nginx-one", ["/usr/sbin/nginx", "-c", str(conf), "-p", str(root)],
                   dict(os.environ), cluster.root / "nginx-one.log")  # fmt: skip
     single.start()
+    primary_port = free_port()
+    primary_only = cluster.node("api-primary", role="api", port=primary_port, extra=NODE_ENV)
+    primary_only.start()
     try:
+        primary_only.wait_for("serving ", timeout=120)
         time.sleep(1)
         paths = ["/v1/issuers", "/v1/emissions", "/v1/checkpoints/latest"]
         work = Path(tempfile.mkdtemp())
         results = {}
         for name, url in (
-            ("1 API process", f"http://127.0.0.1:{port}"),
-            ("3 API processes", cluster.url),
+            (DIRECT_REPLICA, f"http://127.0.0.1:{cluster.api_ports[0]}"),
+            (DIRECT_PRIMARY, f"http://127.0.0.1:{primary_port}"),
+            (ONE, f"http://127.0.0.1:{port}"),
+            (THREE, cluster.url),
         ):
             wrk(url, paths, duration=3, connections=16, work=work)  # warm-up
             results[name] = wrk(url, paths, duration=duration, connections=32, work=work)
@@ -130,6 +137,13 @@ def throughput(cluster: Cluster, *, duration: int) -> dict[str, dict[str, float]
         return results
     finally:
         single.kill(signal.SIGTERM)
+        primary_only.kill(signal.SIGTERM)
+
+
+DIRECT_REPLICA = "1 API process, direct (reads from the replica)"
+DIRECT_PRIMARY = "1 API process, direct (no replica: reads from the primary)"
+ONE = "1 API process behind nginx"
+THREE = "3 API processes behind nginx"
 
 
 def main() -> int:
@@ -157,7 +171,11 @@ def main() -> int:
         cluster.stop()
         cluster.remove()
     med = statistics.median
-    one, three = rps["1 API process"], rps["3 API processes"]
+    one, three = rps[ONE], rps[THREE]
+    rows = "\n".join(
+        f"| {name} | {r['rps']:.0f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | {r['non2xx']:.0f} |"
+        for name, r in rps.items()
+    )
     section = f"""{BEGIN}
 ## Topology: failover, replica reads, proxy throughput (issue 19)
 
@@ -175,15 +193,14 @@ replica, anvil, two job runners, three API processes, nginx), all on this machin
 Target: failover under 30 s with default settings — {med(failovers):.1f} s: the standby tries the lease every 2 s; PostgreSQL ends
 the killed runner's session (and its advisory lock) as soon as its socket closes.
 
-GET throughput through nginx (wrk, 2 threads, 32 connections, {args.duration} s, public reads rotating over
+GET throughput (wrk, 2 threads, 32 connections, {args.duration} s, public reads rotating over
 `/v1/issuers`, `/v1/emissions`, `/v1/checkpoints/latest`):
 
-| Behind nginx | Requests/s | p50 | p99 | Non-2xx |
+| Served by | Requests/s | p50 | p99 | Non-2xx |
 |---|---|---|---|---|
-| 1 API process | {one["rps"]:.0f} | {one["p50"]:.1f} ms | {one["p99"]:.1f} ms | {one["non2xx"]:.0f} |
-| 3 API processes | {three["rps"]:.0f} | {three["p50"]:.1f} ms | {three["p99"]:.1f} ms | {three["non2xx"]:.0f} |
+{rows}
 
-Ratio 3:1 = {three["rps"] / one["rps"]:.2f}. On two cores, wrk, nginx, PostgreSQL (two servers) and the API processes
+Behind nginx, 3:1 = {three["rps"] / one["rps"]:.2f}. On two cores, wrk, nginx, PostgreSQL (two servers) and the API processes
 share the same CPUs (load average {load} before the run): three processes cannot triple anything
 here; the figure shows the proxy spreading the load over processes, not what three machines would do.
 {END}
