@@ -20,6 +20,7 @@ from api import (
     miners,
     ops,
     pages,
+    portal,
     public,
     signin,
     staff,
@@ -128,6 +129,7 @@ def create_app(
     app.include_router(signin.router)
     app.include_router(staff.router)
     app.include_router(workbench.router)
+    app.include_router(portal.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
     app.add_middleware(Gateway, runtime=runtime)

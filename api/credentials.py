@@ -27,6 +27,13 @@ def session_cookie(cookie_header: str | None) -> str | None:
     return morsel.value if morsel is not None and morsel.value else None
 
 
+def session_cookie_header(value: str, *, max_age: int, secure: bool) -> str:
+    """The ``Set-Cookie`` value carrying a session (HttpOnly, SameSite=Strict; Secure over TLS);
+    an empty value with ``max_age`` 0 clears it."""
+    flag = "; Secure" if secure else ""
+    return f"{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{flag}"
+
+
 def csrf_token(session_text: str) -> str:
     """The CSRF token of a session: an HMAC of its secret, so only a holder of the session (and
     the node) can compute it; the page embeds it and scripts send it in ``X-CSRF-Token``."""

@@ -96,6 +96,189 @@ _TEXTS: Final[dict[str, tuple[str, str, str]]] = {
     ),
     "wb.record_button": ("Каттоо", "Записать", "Record"),
     "wb.new": ("Жаңы жазуу", "Новая запись", "New record"),
+    "nav.portal": (
+        "Эмитенттер",
+        "Эмитентам",
+        "Issuers",
+    ),
+    "pt.title": (
+        "Эмитенттин кабинети",
+        "Кабинет эмитента",
+        "Issuers' portal",
+    ),
+    "pt.home": (
+        "Менин эмиссияларым",
+        "Мои эмиссии",
+        "My emissions",
+    ),
+    "pt.apply": (
+        "Арыз берүү",
+        "Подать заявку",
+        "File an application",
+    ),
+    "pt.signin_intro": (
+        "Эмиссияларыңызда жарыяланган капчык менен кириңиз (EIP-4361).",
+        "Войдите кошельком, заявленным в ваших эмиссиях (EIP-4361).",
+        "Sign in with a wallet declared in your emissions (EIP-4361).",
+    ),
+    "pt.issuer_code": (
+        "Эмитенттин коду",
+        "Код эмитента",
+        "Issuer code",
+    ),
+    "pt.sign_in_wallet": (
+        "Капчык менен кирүү",
+        "Войти кошельком",
+        "Sign in with your wallet",
+    ),
+    "pt.fallback": (
+        "Браузерде капчык жокпу?",
+        "Нет кошелька в браузере?",
+        "No wallet in this browser?",
+    ),
+    "pt.fallback_intro": (
+        "Билдирүүнү алып, ага башка жерде кол коюңуз (мисалы, cast wallet sign) жана "
+        "кол тамганы бул жерге киргизиңиз.",
+        "Получите сообщение, подпишите его в другом месте (например, cast wallet sign) "
+        "и вставьте подпись сюда.",
+        "Get the message, sign it elsewhere (e.g. cast wallet sign) and paste the signature here.",
+    ),
+    "pt.address": (
+        "Капчыктын дареги",
+        "Адрес кошелька",
+        "Wallet address",
+    ),
+    "pt.get_message": (
+        "Билдирүүнү алуу",
+        "Получить сообщение",
+        "Get the message",
+    ),
+    "pt.message": (
+        "Кол коюлуучу билдирүү",
+        "Сообщение для подписи",
+        "Message to sign",
+    ),
+    "pt.signature": (
+        "Кол тамга",
+        "Подпись",
+        "Signature",
+    ),
+    "pt.my_emissions": (
+        "Кирген капчык жарыяланган эмиссиялар",
+        "Эмиссии, в которых заявлен этот кошелёк",
+        "Emissions declaring the signed-in wallet",
+    ),
+    "pt.findings": (
+        "Ачык байкоолор",
+        "Открытые замечания",
+        "Open findings",
+    ),
+    "pt.none": (
+        "Бул капчык жарыяланган эмиссия жок.",
+        "Нет эмиссий с этим кошельком.",
+        "No emission declares this wallet.",
+    ),
+    "pt.apply_intro": (
+        "Жобонун §9 жана 1-тиркемесинин бардык талаалары. Долбоор ушул браузерде "
+        "берилгенге чейин сакталат.",
+        "Все поля §9 и приложения 1 Положения. Черновик хранится в этом браузере до подачи.",
+        "Every field of Reg. §9 and Annex 1. A draft is kept in this browser until it is filed.",
+    ),
+    "pt.file": (
+        "Арызды берүү",
+        "Подать заявку",
+        "File the application",
+    ),
+    "pt.draft_clear": (
+        "Долбоорду өчүрүү",
+        "Удалить черновик",
+        "Discard the draft",
+    ),
+    "pt.since": (
+        "качантан бери",
+        "с",
+        "since",
+    ),
+    "pt.evidence": (
+        "далилдер",
+        "доказательства",
+        "evidence",
+    ),
+    "pt.no_findings": (
+        "Ачык байкоо жок.",
+        "Открытых замечаний нет.",
+        "No open findings.",
+    ),
+    "pt.file_event": (
+        "Маалымат берүү",
+        "Подать сведения",
+        "File",
+    ),
+    "pt.proof": (
+        "Капчыкка ээлик кылууну далилдөө (EIP-712)",
+        "Доказательство владения кошельком (EIP-712)",
+        "Prove control of the wallet (EIP-712)",
+    ),
+    "pt.proof_intro": (
+        "Жарыяланган капчык:",
+        "Заявленный кошелёк:",
+        "Declared wallet:",
+    ),
+    "pt.proven": (
+        "далилденген",
+        "доказано",
+        "proven",
+    ),
+    "pt.proof_sign": (
+        "Капчык менен кол коюу",
+        "Подписать кошельком",
+        "Sign with your wallet",
+    ),
+    "pt.source": (
+        "Келишимдин баштапкы коду",
+        "Исходный код контракта",
+        "The contract's source",
+    ),
+    "pt.source_intro": (
+        "solc standard-JSON (бардык булактар ичинде): тармактагы байткод менен салыштырылат.",
+        "solc standard-JSON (все исходники внутри): сверяется с байткодом в сети.",
+        "solc standard-JSON input (every source inline): matched against the deployed bytecode.",
+    ),
+    "pt.source_file": (
+        "Standard-JSON файлы",
+        "Файл standard-JSON",
+        "Standard-JSON file",
+    ),
+    "pt.compiler": (
+        "Компилятордун версиясы",
+        "Версия компилятора",
+        "Compiler version",
+    ),
+    "pt.contract": (
+        "Келишим (path:Name)",
+        "Контракт (path:Name)",
+        "Contract (path:Name)",
+    ),
+    "pt.source_button": (
+        "Баштапкы кодду берүү",
+        "Подать исходный код",
+        "File the source",
+    ),
+    "pt.no_wallet": (
+        "Бул браузерде капчык жок: төмөндөгү жолду колдонуңуз.",
+        "В этом браузере нет кошелька: используйте способ ниже.",
+        "This browser has no wallet: use the way below.",
+    ),
+    "pt.choose_file": (
+        "файлды тандаңыз",
+        "выберите файл",
+        "choose a file",
+    ),
+    "pt.draft_restored": (
+        "Долбоор калыбына келтирилди.",
+        "Черновик восстановлен.",
+        "Draft restored.",
+    ),
     "wb.proof": (
         "Капчыкка ээлик кылууну далилдөө (Мыйзам 16.2-бер. 4-п.)",
         "Доказательство владения кошельком (Закон ст. 16.2 п. 4)",

@@ -580,6 +580,11 @@ class SignInIn(BaseModel):
 
     message: str = Field(max_length=4000)
     signature: str = Field(pattern=r"^(0x)?[0-9a-fA-F]{130}$")
+    cookie: bool = Field(
+        default=False,
+        description="Also carry the session in the portal's cookie `tamga_session` (HttpOnly, "
+        "SameSite=Strict); the answer then holds its `csrf_token` for unsafe requests.",
+    )
 
 
 class SessionOut(_Out):
@@ -591,6 +596,9 @@ class SessionOut(_Out):
     issuer: str
     wallet: str
     scopes: list[str]
+    csrf_token: str | None = Field(
+        default=None, description="With `cookie`: send it as `X-CSRF-Token` on unsafe requests."
+    )
 
 
 class FoundersOut(_Out):

@@ -6,15 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from api.auth import ROLE_SCOPES, TOKEN_ID_BYTES, TOKEN_SECRET_BYTES, Role, TokenKind, make_token
+from api.credentials import csrf_token
 from api.deps import get_runtime
 from api.models import ChallengeIn, ChallengeOut, SessionOut, SignInIn
 from api.problems import ApiProblem, problem_responses
 from api.runtime import ApiRuntime
 from api.siwe import STATEMENT, SignInMessage, checksum_address, nonce_of, recover_signer
+from api.staff import cookie_header, cookie_session, end_session
 from api.store import ChallengeRecord
 from api.views import dumps
 from node.checkpoint import format_time, parse_time
@@ -135,9 +137,28 @@ def signin(rt: Runtime, body: SignInIn) -> Response:
         "wallet": record.address,
         "scopes": sorted(s.value for s in scopes),
     }
-    return Response(
-        content=dumps(payload), media_type="application/json", headers={"cache-control": "no-store"}
-    )
+    headers = {"cache-control": "no-store"}
+    if body.cookie:  # the issuers' portal (api/portal.py): the browser keeps it, HttpOnly
+        payload["csrf_token"] = csrf_token(issued.text)
+        headers["set-cookie"] = cookie_header(
+            rt, issued.text, max_age=rt.settings.api_session_ttl_seconds
+        )
+    return Response(content=dumps(payload), media_type="application/json", headers=headers)
+
+
+@router.delete(
+    "/session",
+    status_code=204,
+    summary="Sign out of the issuers' portal (the wallet session of the cookie)",
+    responses=problem_responses(401, 403, 429, 503),
+)
+def sign_out(request: Request, rt: Runtime) -> Response:
+    """Ends the wallet session of the cookie (revoked at once) and clears the cookie; needs
+    the session's `X-CSRF-Token`, like every unsafe request made with the cookie."""
+    found = cookie_session(request, Role.ISSUER)
+    if found is None:
+        raise ApiProblem(status=401, slug="unauthorized", detail="no portal session")
+    return end_session(rt, found[0])
 
 
 def _failed(detail: str) -> ApiProblem:

@@ -28,7 +28,7 @@ from api.auth import (
     make_token,
     split_token,
 )
-from api.credentials import SESSION_COOKIE, csrf_token, session_cookie
+from api.credentials import csrf_token, session_cookie, session_cookie_header
 from api.deps import get_principal, get_runtime
 from api.problems import ApiProblem, problem_responses
 from api.runtime import ApiRuntime
@@ -59,9 +59,10 @@ class StaffSessionOut(BaseModel):
     csrf_token: str = Field(description="Send it as `X-CSRF-Token` with every unsafe request.")
 
 
-def _cookie_header(rt: ApiRuntime, value: str, *, max_age: int) -> str:
-    secure = "; Secure" if rt.settings.api_public_url.startswith("https://") else ""
-    return f"{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+def cookie_header(rt: ApiRuntime, value: str, *, max_age: int) -> str:
+    """The ``Set-Cookie`` value of a browser session (Secure when served over TLS)."""
+    secure = rt.settings.api_public_url.startswith("https://")
+    return session_cookie_header(value, max_age=max_age, secure=secure)
 
 
 def start_session(rt: ApiRuntime, token_text: str) -> tuple[dict[str, Any], str]:
@@ -106,11 +107,12 @@ def start_session(rt: ApiRuntime, token_text: str) -> tuple[dict[str, Any], str]
         "expires_at": format_time(expires),
         "csrf_token": csrf_token(issued.text),
     }
-    return answer, _cookie_header(rt, issued.text, max_age=idle)
+    return answer, cookie_header(rt, issued.text, max_age=idle)
 
 
-def staff_session(request: Request) -> tuple[Principal, str] | None:
-    """The staff session of a page request (its principal and cookie text), or None.
+def cookie_session(request: Request, role: Role) -> tuple[Principal, str] | None:
+    """The browser session of a page request in ``role`` (its principal and cookie text): a
+    staff session (regulator) or an issuer's wallet session; None otherwise.
 
     Raises:
         StorageError: the database failed.
@@ -121,9 +123,31 @@ def staff_session(request: Request) -> tuple[Principal, str] | None:
     principal = get_principal(request)
     if principal is None or principal.kind is not TokenKind.SESSION:
         return None
-    if principal.role is not Role.REGULATOR:
+    if principal.role is not role:
         return None
     return principal, cookie
+
+
+def staff_session(request: Request) -> tuple[Principal, str] | None:
+    """The staff session of a page request (its principal and cookie text), or None.
+
+    Raises:
+        StorageError: the database failed.
+    """
+    return cookie_session(request, Role.REGULATOR)
+
+
+def end_session(rt: ApiRuntime, principal: Principal) -> Response:
+    """Revoke a browser session at once and clear its cookie (sign-out).
+
+    Raises:
+        StorageError: the database failed.
+    """
+    rt.store.revoke_token(principal.token_id, at=rt.now())
+    return Response(
+        status_code=204,
+        headers={"set-cookie": cookie_header(rt, "", max_age=0), "cache-control": "no-store"},
+    )
 
 
 def touch_session(rt: ApiRuntime, principal: Principal) -> None:
@@ -173,8 +197,4 @@ def sign_out(request: Request, rt: Runtime) -> Response:
     if found is None:
         raise ApiProblem(status=401, slug="unauthorized", detail="no workbench session")
     principal, _ = found
-    rt.store.revoke_token(principal.token_id, at=rt.now())
-    return Response(
-        status_code=204,
-        headers={"set-cookie": _cookie_header(rt, "", max_age=0), "cache-control": "no-store"},
-    )
+    return end_session(rt, principal)

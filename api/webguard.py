@@ -25,6 +25,9 @@ WORKBENCH_POLICY: Final = (
     "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 WORKBENCH_PREFIX: Final = "/workbench"
+PORTAL_PREFIX: Final = "/portal"
+SCRIPTED_PREFIXES: Final = (WORKBENCH_PREFIX, PORTAL_PREFIX)
+"""The pages that run their own script: the registry office's workbench, the issuers' portal."""
 # Anything that is not a page (JSON, PDF, NDJSON, problems): it may load nothing.
 DATA_POLICY: Final = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 HSTS: Final = "max-age=31536000; includeSubDomains"  # RFC 6797 §6.1, only over TLS (§7.2)
@@ -92,7 +95,7 @@ class WebPolicy:
         if path in self.by_path:
             return self.by_path[path]
         if content_type.startswith(b"text/html"):
-            if path == WORKBENCH_PREFIX or path.startswith(WORKBENCH_PREFIX + "/"):
+            if any(path == p or path.startswith(p + "/") for p in SCRIPTED_PREFIXES):
                 return WORKBENCH_POLICY
             return self.page_policy
         return self.data_policy

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal
 
@@ -105,16 +107,19 @@ def _resolve(prop: dict[str, Any], defs: dict[str, Any]) -> tuple[dict[str, Any]
 
 
 def form_fields(
-    model: type[BaseModel], *, assigned: frozenset[str] = frozenset()
+    model: type[BaseModel],
+    *,
+    assigned: frozenset[str] = frozenset(),
+    skip: frozenset[str] = BASE_FIELDS,
 ) -> list[FormField]:
-    """The inputs of an event's form: its own members (not the ones every entry has, nor those
-    the register assigns)."""
+    """The inputs of a form for ``model``: its own members (not those in ``skip`` — for an
+    event, the members every entry has — nor those the register assigns)."""
     schema = model.model_json_schema()
     defs: dict[str, Any] = schema.get("$defs", {})
     required = set(schema.get("required", ()))
     fields: list[FormField] = []
     for name, raw in schema.get("properties", {}).items():
-        if name in BASE_FIELDS or name in assigned:
+        if name in skip or name in assigned:
             continue
         prop, nullable = _resolve(raw, defs)
         must = name in required and not nullable
@@ -141,7 +146,8 @@ def form_fields(
     return fields
 
 
-def _forms(kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+def event_forms(kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The forms of these event kinds (the authority's first), for workbench_fields.html."""
     ordered = sorted(kinds, key=lambda k: (k not in AUTHORITY_EVENTS, k))
     return [
         {
@@ -164,7 +170,12 @@ def _signed_in(request: Request, rt: ApiRuntime) -> dict[str, Any] | None:
     return {"staff": staff_name(rt, principal), "csrf": csrf_token(cookie)}
 
 
-def _board(rt: ApiRuntime) -> tuple[list[BoardItem], Any]:
+def board(rt: ApiRuntime) -> tuple[list[BoardItem], Any]:
+    """Every open deadline of the three registers as of today, and today.
+
+    Raises:
+        StorageError: the database failed.
+    """
     snap = rt.index.current()
     today = recorded_on(rt.now())
     items = deadline_board(
@@ -187,7 +198,7 @@ def inbox(request: Request, rt: Runtime) -> Response:
     session = _signed_in(request, rt)
     if session is None:
         return render_page(request, "workbench_signin.html", workbench=True)
-    items, today = _board(rt)
+    items, today = board(rt)
     params = request.query_params
     register = params.get("register") or None
     status = params.get("status") or None
@@ -218,7 +229,7 @@ def deadlines(request: Request, rt: Runtime) -> Response:
     session = _signed_in(request, rt)
     if session is None:
         return RedirectResponse("/workbench", status_code=303)
-    items, today = _board(rt)
+    items, today = board(rt)
     if request.query_params.get("format") == "csv":
         return _csv(items, today=today.isoformat())
     return render_page(
@@ -303,7 +314,7 @@ def record(request: Request, rt: Runtime, key: str) -> Response:
         title, public = f"{key} · {state.name}", f"/?issuer={key}"
     else:
         return render_page(request, "not_found.html", status=404, key=key)
-    items, today = _board(rt)
+    items, today = board(rt)
     # a miner's EVM wallet for proceeds is proven by the miner's signature (Law art. 16.2 item
     # 4; `tamga miner prove-wallet`): the office gets the statement, the miner signs it
     proof = f"/v1/miners/{key}/wallet-proof" if key in snap.miners else None
@@ -316,7 +327,7 @@ def record(request: Request, rt: Runtime, key: str) -> Response:
         public_url=public,
         record_status=state.status.value,
         endpoint=endpoint,
-        forms=_forms(tuple(kinds)),
+        forms=event_forms(tuple(kinds)),
         deadlines=[i for i in items if i.key in (key, getattr(state, "key", key))],
         today=today,
         **session,
@@ -334,17 +345,47 @@ class Filing:
     endpoint: str
     wrap: Literal["filing", "top"]
     basis: bool
+    dated: bool = True
+    """Whether the route takes ``effective_on`` (an application is dated by its filing)."""
 
 
+EMISSION_FILING: Final = Filing(
+    "emission", EmissionFiling, "/v1/emissions", "filing", basis=False, dated=False
+)
 FILINGS: Final = (
     Filing("issuer", IssuerFiling, "/v1/issuers", "filing", basis=False),
-    Filing("emission", EmissionFiling, "/v1/emissions", "filing", basis=False),
+    EMISSION_FILING,
     Filing("miner", MinerFiling, "/v1/miners", "filing", basis=False),
     Filing("vasp", VaspFiling, "/v1/licences", "filing", basis=False),
     Filing("calendar", CalendarCorrectionIn, "/v1/calendar/corrections", "top", basis=True),
 )
 """Every write of the CLI that opens a record (`tamga issuer add`, `emission register`, `miner
 register`, `vasp apply`, `calendar correct`), as a form on the same API route."""
+FILING_SKIP: Final = frozenset({"effective_on", "basis"})
+"""Members a filing form does not render as its own inputs (the date and the basis have theirs)."""
+
+
+def filing_forms(
+    filings: Sequence[Filing], *, fixed: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The forms of these filings, for workbench_fields.html; ``fixed`` members are sent as
+    given (the portal's issuer), not typed."""
+    fixed = dict(fixed or {})
+    return [
+        {
+            "kind": f.name,
+            "short": f.name,
+            "authority": True,
+            "doc": (f.model.__doc__ or "").strip().split("\n\n")[0],
+            "fields": form_fields(f.model, skip=FILING_SKIP | frozenset(fixed)),
+            "endpoint": f.endpoint,
+            "wrap": f.wrap,
+            "basis": f.basis,
+            "dated": f.dated,
+            "fixed": json.dumps(fixed) if fixed else "",
+        }
+        for f in filings
+    ]
 
 
 @router.get("/workbench/new", response_class=HTMLResponse)
@@ -355,19 +396,7 @@ def new_record(request: Request, rt: Runtime) -> Response:
     session = _signed_in(request, rt)
     if session is None:
         return RedirectResponse("/workbench", status_code=303)
-    forms = [
-        {
-            "kind": f.name,
-            "short": f.name,
-            "authority": True,
-            "doc": (f.model.__doc__ or "").strip().split("\n\n")[0],
-            "fields": [x for x in form_fields(f.model) if not (f.basis and x.name == "basis")],
-            "endpoint": f.endpoint,
-            "wrap": f.wrap,
-            "basis": f.basis,
-        }
-        for f in FILINGS
-    ]
+    forms = filing_forms(FILINGS)
     return render_page(
         request,
         "workbench_new.html",

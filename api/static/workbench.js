@@ -33,6 +33,8 @@
     if (p.rule) parts.push("[" + p.rule + (p.paragraph ? "; " + p.paragraph : "") + "]");
     return parts.join(" ");
   }
+  // the issuers' portal (api/static/portal.js) sends with the same two helpers
+  window.tamga = { send: send, problemText: problemText };
 
   // ---- sign-in, sign-out ------------------------------------------------------------------
   const signin = document.getElementById("signin");
@@ -62,8 +64,8 @@
   const out = document.getElementById("sign-out");
   if (out) {
     out.addEventListener("click", async function () {
-      await send("DELETE", "/v1/staff/session");
-      window.location.assign("/workbench");
+      await send("DELETE", out.getAttribute("data-endpoint") || "/v1/staff/session");
+      window.location.assign(out.getAttribute("data-home") || "/workbench");
     });
   }
 
@@ -115,10 +117,17 @@
       set.hidden = set.getAttribute("data-kind") !== kind.value;
     });
   }
+  const dateLabel = form.querySelector('label[for="effective_on"]');
   function showKindAndBasis() {
     showKind();
-    // a filing carries no decision basis (the API refuses one); a decree and an event do
-    document.querySelector(".basis").hidden = current().getAttribute("data-basis") === "no";
+    // a filing carries no decision basis (the API refuses one); a decree and an event do;
+    // an application is dated by its filing, not by an effective date
+    const set = current();
+    document.querySelector(".basis").hidden = set.getAttribute("data-basis") === "no";
+    const undated = set.getAttribute("data-dated") === "no";
+    const date = document.getElementById("effective_on");
+    if (date.type !== "hidden") date.hidden = undated;
+    if (dateLabel) dateLabel.hidden = undated;
   }
   kind.addEventListener("change", showKindAndBasis);
   showKindAndBasis();
@@ -146,8 +155,9 @@
   }
 
   function collect() {
-    const data = {};
     const set = current();
+    // members the page fixes (the portal's issuer) are sent as given, never typed
+    const data = JSON.parse(set.getAttribute("data-fixed") || "{}");
     set.querySelectorAll(".field").forEach(function (div) {
       const name = div.getAttribute("data-field");
       const inputs = div.querySelectorAll("input, select, textarea");
@@ -224,7 +234,7 @@
     else if (wrap === "top") body = data;
     else body = { kind: kind.value, data: data };
     const on = document.getElementById("effective_on").value;
-    if (on) body.effective_on = on;
+    if (on && set.getAttribute("data-dated") !== "no") body.effective_on = on;
     const endpoint = set.getAttribute("data-endpoint") || form.getAttribute("data-endpoint");
     const answer = await send("POST", endpoint, body);
     if (answer.status === 201) {
