@@ -243,7 +243,8 @@
       document.getElementById("form-ok").textContent =
         (b.kind || kind.value) + (opened ? " · " + opened : "") + " · #" + b.index;
       const status = b.emission ? b.emission.status : b.licence ? b.licence.status : b.miner ? b.miner.status : null;
-      if (status) document.getElementById("record-status").textContent = status;
+      const shown = document.getElementById("record-status");
+      if (status && shown) shown.textContent = status;
       return;
     }
     showProblem(answer.body);

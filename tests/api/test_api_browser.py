@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,9 +35,9 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def served(env: ApiEnv) -> Iterator[str]:
-    """The app on a real loopback port (uvicorn in a thread), stopped at teardown."""
+@contextmanager
+def serving(env: ApiEnv) -> Iterator[str]:
+    """The app of ``env`` on a real loopback port (uvicorn in a thread), stopped at the end."""
     port = _free_port()
     app = create_app(env.settings, clock=env.clock)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -52,6 +53,13 @@ def served(env: ApiEnv) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def served(env: ApiEnv) -> Iterator[str]:
+    """The app on a real loopback port, stopped at teardown."""
+    with serving(env) as url:
+        yield url
 
 
 def test_search_open_switch_language_in_chromium(served: str, env: ApiEnv) -> None:
