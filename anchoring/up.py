@@ -140,6 +140,7 @@ def _serve(
     url = f"http://{shown}:{port}/"
     if settings.role != "jobs":
         announce(f"workbench       {url}workbench (the registry office's staff)")
+        announce(f"portal          {url}portal (issuers, with a wallet they declared)")
     server = uvicorn.Server(
         uvicorn.Config(
             app_factory(settings, jobs=runner), log_level="warning", lifespan="on", access_log=False
