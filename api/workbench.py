@@ -28,7 +28,17 @@ router = APIRouter(include_in_schema=False)
 Runtime = Annotated[ApiRuntime, Depends(get_runtime)]
 
 BASE_FIELDS: Final = frozenset(
-    {"kind", "emission", "issuer", "miner", "licence", "recorded_at", "effective_on", "basis"}
+    {
+        "kind",
+        "emission",
+        "issuer",
+        "miner",
+        "licence",
+        "recorded_at",
+        "effective_on",
+        "basis",
+        "recorded_by",
+    }
 )
 AUTHORITY_EVENTS: Final = frozenset(
     {

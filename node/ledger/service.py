@@ -313,8 +313,10 @@ class Ledger:
         effective_on: date,
         checkpoint: bool = False,
         request: RequestId | None = None,
+        recorded_by: str | None = None,
     ) -> Integrated:
-        """Record a lifecycle event of an emission (any kind of the state machine).
+        """Record a lifecycle event of an emission (any kind of the state machine), attributed
+        to ``recorded_by`` when a person decided it in the workbench.
 
         ``emission.registered`` without a ``regno`` gets the next state registration number of
         the issuer (Reg. §67-68), allocated inside the transaction.
@@ -336,6 +338,7 @@ class Ledger:
                 data=payload,
                 recorded_at=recorded_at,
                 effective_on=effective_on,
+                recorded_by=recorded_by,
             )
             return Prepared(entry=entry)
 
@@ -379,6 +382,7 @@ class Ledger:
                 data=payload,
                 recorded_at=recorded_at,
                 effective_on=effective_on,
+                recorded_by=recorded_by,
             )
             return Prepared(entry=entry)
 
