@@ -33,6 +33,7 @@ from api.models import (
     CalendarCorrectionIn,
     EmissionFilingIn,
     EventIn,
+    FindingResolutionIn,
     IssuerRegistrationIn,
     MinerRegistrationIn,
     SourceFilingIn,
@@ -155,6 +156,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         EmissionFilingIn,
         EventIn,
         WalletProofIn,
+        FindingResolutionIn,
         SourceFilingIn,
         Problem,
     ):

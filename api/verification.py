@@ -21,6 +21,7 @@ from api.auth import Principal
 from api.deps import get_runtime
 from api.miners import Certificate, miner_written_json
 from api.models import (
+    FindingResolutionIn,
     SourceFilingIn,
     StatementOut,
     VerificationOut,
@@ -29,6 +30,7 @@ from api.models import (
 )
 from api.problems import ApiProblem, problem_responses
 from api.runtime import ApiRuntime
+from api.staff import recorded_by
 from api.views import json_response
 from api.writes import Body, Regulator, body_schema, check_own_emission, idempotent, writer
 from node.domain.entries import Entry, VerificationFinding, VerificationObserved, field_path
@@ -420,6 +422,47 @@ def file_contract_source(
         written = verification.file_source(rt.db, key=key, filing=filing, request=request_id)
         rt.metrics.appends.labels(written.kind).inc()
         detail = {"sha256": filing.sha256, "compiler": filing.compiler, "contract": filing.contract}
+        return 201, _written(written, detail), {}
+
+    return idempotent(request, rt, principal, body, action)
+
+
+@router.post(
+    "/emissions/{key}/findings/resolutions",
+    status_code=201,
+    response_model=VerificationWritten,
+    summary="Resolve an open finding with a note (regulator)",
+    tags=["writes"],
+    openapi_extra=body_schema(FindingResolutionIn),
+    responses={
+        201: {"description": "Resolved: a `verification.finding_resolved` entry"},
+        **problem_responses(401, 403, 404, 409, 413, 415, 422, 429, 503),
+    },
+)
+def resolve_finding(
+    request: Request, rt: Runtime, principal: Regulator, body: Body, key: EmissionKey
+) -> Response:
+    """The registry office closes an open finding, saying why (as `tamga verify resolve`). The
+    entry names the person of a workbench session (`recorded_by`, from the session, never from
+    the body). An unknown or already resolved finding is refused (409, field `finding`)."""
+
+    def action(request_id: RequestId | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+        resolution = _parse(FindingResolutionIn, body)
+        try:
+            written = verification.resolve_finding(
+                rt.db,
+                key=key,
+                finding=resolution.finding,
+                note=resolution.note,
+                recorded_by=recorded_by(rt, principal),
+                request=request_id,
+            )
+        except RuleViolation as exc:
+            if exc.rule == "finding-not-open":
+                raise _replay(exc) from exc
+            raise
+        rt.metrics.appends.labels(written.kind).inc()
+        detail = {"finding": resolution.finding, "note": resolution.note}
         return 201, _written(written, detail), {}
 
     return idempotent(request, rt, principal, body, action)

@@ -18,6 +18,7 @@ from node.domain.canonical import canonical_json
 from node.domain.corrections import correct_calendar
 from node.domain.entries import (
     CALENDAR_SUBJECT,
+    REPORT_SUBJECT,
     CalendarCorrected,
     Entry,
     MinerFiling,
@@ -650,6 +651,11 @@ class Ledger:
         """Every ``calendar.corrected`` entry, oldest first."""
         with self.store.read() as reader:
             return reader.entries_of(CALENDAR_SUBJECT)
+
+    def report_entries(self) -> list[EntryRecord]:
+        """Every ``report.*`` entry (published reports), oldest first."""
+        with self.store.read() as reader:
+            return reader.entries_of(REPORT_SUBJECT)
 
     def calendar_corrections(self) -> CalendarCorrections:
         """The calendar corrections the log holds, folded in log order."""
