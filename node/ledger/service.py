@@ -383,7 +383,6 @@ class Ledger:
                 data=payload,
                 recorded_at=recorded_at,
                 effective_on=effective_on,
-                recorded_by=recorded_by,
             )
             return Prepared(entry=entry)
 
