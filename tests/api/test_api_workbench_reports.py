@@ -108,7 +108,7 @@ def test_the_supply_view_csv_publication_and_a_files_check(env_any: ApiEnv, tmp_
     assert row["chain"]["locked"] == "0.5" and row["difference"] == "200"
     public_csv = env.client.get("/v1/reports/supply.csv", headers=env.auth("auditor")).content
 
-    cookie, csrf = _session(env, _person(env))
+    _, csrf = _session(env, _person(env))
     for lang in ("ky", "ru", "en"):
         page = env.client.get(f"/workbench/supply?lang={lang}")
         assert page.status_code == 200
