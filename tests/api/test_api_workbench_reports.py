@@ -120,6 +120,7 @@ def test_the_supply_view_csv_publication_and_a_files_check(env_any: ApiEnv, tmp_
     assert data == public_csv  # one service, the same bytes
     assert data.startswith(b"emission,application_no,")
 
+    assert env.client.get("/workbench?lang=en").status_code == 200  # the read model, loaded
     url = "/v1/reports/supply/publications"
     assert problem(env.client.post(url, json={}), 403)["type"] == "/v1/problems/csrf-failed"
     refused = env.client.post(url, json={}, headers=env.auth("auditor"))
@@ -135,6 +136,9 @@ def test_the_supply_view_csv_publication_and_a_files_check(env_any: ApiEnv, tmp_
     again = env.client.get(f"/v1/reports/supply.csv?size={size}", headers=env.auth("auditor"))
     assert again.content == data
     assert entry["sha256"] in env.client.get("/workbench/supply?lang=en").text
+    # the read model follows the log past a report entry (it changes no record)
+    assert env.client.get("/workbench?lang=en").status_code == 200
+    assert env.client.get(f"/v1/emissions/{env.key}").status_code == 200
 
     db = Database(ledger=env.ledger)
     index, found = reports.verify_report(db, data=data)
