@@ -324,6 +324,7 @@ def miner_event_entry(
     data: Mapping[str, Any],
     recorded_at: dt.datetime,
     effective_on: dt.date,
+    recorded_by: str | None = None,
 ) -> Entry:
     """Build a miner event (update, suspension, resumption, termination, information request or
     answer) from loose data (Law art. 14, 16.2 item 7).
@@ -340,6 +341,7 @@ def miner_event_entry(
         data=data,
         recorded_at=recorded_at,
         effective_on=effective_on,
+        recorded_by=recorded_by,
     )
 
 
@@ -395,6 +397,7 @@ def vasp_event_entry(
     data: Mapping[str, Any],
     recorded_at: dt.datetime,
     effective_on: dt.date,
+    recorded_by: str | None = None,
 ) -> Entry:
     """Build an event of a licence application or licence from loose data (Law art. 30-32).
 
@@ -410,6 +413,7 @@ def vasp_event_entry(
         data=data,
         recorded_at=recorded_at,
         effective_on=effective_on,
+        recorded_by=recorded_by,
     )
 
 

@@ -227,3 +227,25 @@ def test_node_health(env: ApiEnv) -> None:
     # no anchoring key in the test settings: the balance is shown as unknown, with the reason
     assert "<strong>unknown</strong>: no anchoring key configured" in page
     assert 'id="health-verification">never' in page
+
+
+def test_a_decision_on_a_miner_names_the_person_of_the_session(env: ApiEnv) -> None:
+    _, csrf = _session(env, _person(env, name="Bakyt Usenov", seed=41))
+    due = recorded_on(env.clock.now()).isoformat()
+    asked = env.client.post(
+        f"/v1/miners/{env.certificate}/events",
+        json={"kind": "info_requested", "data": {"request_no": "R-1", "subject": "s", "due": due}},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert asked.status_code == 201, asked.text
+    items = env.client.get(f"/v1/miners/{env.certificate}/history").json()["items"]
+    assert items[-1]["entry"]["recorded_by"] == "Bakyt Usenov"
+    # the same write with an API token names nobody (no person signed in)
+    token = env.client.post(
+        f"/v1/miners/{env.certificate}/events",
+        json={"kind": "info_provided", "data": {"request_no": "R-1"}},
+        headers=env.auth("regulator"),
+    )
+    assert token.status_code == 201, token.text
+    items = env.client.get(f"/v1/miners/{env.certificate}/history").json()["items"]
+    assert "recorded_by" not in items[-1]["entry"]
