@@ -137,6 +137,10 @@ try {
   for (const lang of ["ky", "ru", "en"]) {
     await page.goto(`${base}/workbench/supply?lang=${lang}`);
     await page.screenshot({ path: `${shots}/workbench-supply-${lang}.png`, fullPage: true });
+    // wider than the phone (390 px): a mobile viewport would grow to fit, so compare with 390
+    result.overflows[`supply-${lang}`] = await page.evaluate(
+      () => document.documentElement.scrollWidth > 391,
+    );
   }
   // findings: resolve the critical one with a note
   await page.goto(`${base}/workbench/findings?lang=en`);
@@ -152,6 +156,10 @@ try {
   for (const lang of ["ky", "ru", "en"]) {
     await page.goto(`${base}/workbench/findings?lang=${lang}`);
     await page.screenshot({ path: `${shots}/workbench-findings-${lang}.png`, fullPage: true });
+    // wider than the phone (390 px): a mobile viewport would grow to fit, so compare with 390
+    result.overflows[`findings-${lang}`] = await page.evaluate(
+      () => document.documentElement.scrollWidth > 391,
+    );
   }
   // node health
   await page.goto(`${base}/workbench/health?lang=en`);
@@ -160,6 +168,10 @@ try {
   for (const lang of ["ky", "ru", "en"]) {
     await page.goto(`${base}/workbench/health?lang=${lang}`);
     await page.screenshot({ path: `${shots}/workbench-health-${lang}.png`, fullPage: true });
+    // wider than the phone (390 px): a mobile viewport would grow to fit, so compare with 390
+    result.overflows[`health-${lang}`] = await page.evaluate(
+      () => document.documentElement.scrollWidth > 391,
+    );
   }
 
   // sign out: the session ends, the workbench asks to sign in again
