@@ -33,13 +33,17 @@ from api.runtime import ApiRuntime
 from api.staff import recorded_by
 from api.views import json_response
 from api.writes import Body, Regulator, body_schema, check_own_emission, idempotent, writer
-from node.domain.entries import Entry, VerificationFinding, VerificationObserved, field_path
+from node.domain.entries import Entry, VerificationObserved, field_path
 from node.domain.miners import WALLET_PROOF_PARAGRAPH
 from node.domain.model import EmissionState
 from node.errors import ChainError, NotFound, RuleViolation, VerificationError
 from node.ledger.store import EntryRecord
 from node.services import verification
-from node.services.verification import PROOF_PARAGRAPH, VerificationRecorded
+from node.services.verification import (
+    PROOF_PARAGRAPH,
+    VerificationRecorded,
+    findings_with_evidence,
+)
 from node.types import RequestId
 from node.verification.proof import Statement, digest, typed_data
 from node.verification.runtime import ChainClients
@@ -76,28 +80,25 @@ def verification_view(
 ) -> dict[str, Any]:
     """An emission's verification as JSON: state, last run, open findings with what was expected
     and observed, and the newest ``limit`` verification entries (oldest first)."""
-    latest: dict[str, tuple[EntryRecord, VerificationFinding]] = {}
     last_run: tuple[EntryRecord, VerificationObserved] | None = None
     for record, entry in history:
-        if isinstance(entry, VerificationFinding):
-            latest[entry.finding] = (record, entry)
-        elif isinstance(entry, VerificationObserved):
+        if isinstance(entry, VerificationObserved):
             last_run = (record, entry)
     verification = state.verification
-    findings = []
-    for f in verification.open_findings if verification is not None else ():
-        found = latest.get(f.id)
-        recorded = found[1] if found is not None else None
-        findings.append(
-            {
-                **f.to_record(),
-                "paragraph": recorded.paragraph if recorded else None,
-                "expected": recorded.expected if recorded else None,
-                "observed": recorded.observed if recorded else None,
-                "evidence": recorded.evidence.model_dump(mode="json") if recorded else None,
-                "index": found[0].idx if found is not None else None,
-            }
-        )
+    findings = [
+        {
+            "id": f.id,
+            "check": f.check,
+            "severity": f.severity.value,
+            "since": f.since.isoformat(),
+            "paragraph": f.paragraph,
+            "expected": f.expected,
+            "observed": f.observed,
+            "evidence": f.evidence.model_dump(mode="json") if f.evidence is not None else None,
+            "index": f.index,
+        }
+        for f in findings_with_evidence(state, history)
+    ]
     run = None
     if last_run is not None:
         record, observed = last_run

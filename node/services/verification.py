@@ -334,6 +334,36 @@ class OpenFindingView:
     index: int | None  # the entry that opened (or last updated) it
 
 
+def findings_with_evidence(
+    state: EmissionState, history: list[tuple[EntryRecord, Entry]]
+) -> list[OpenFindingView]:
+    """An emission's open findings (in the register's order), each with what its latest
+    ``verification.finding`` entry in ``history`` (the emission's entries) recorded."""
+    latest: dict[str, tuple[int, VerificationFinding]] = {}
+    for record, entry in history:
+        if isinstance(entry, VerificationFinding):
+            latest[entry.finding] = (record.idx, entry)
+    found = []
+    for f in state.verification.open_findings if state.verification is not None else ():
+        index, recorded = latest.get(f.id, (None, None))
+        found.append(
+            OpenFindingView(
+                emission=state.key,
+                name=state.name,
+                id=f.id,
+                check=f.check,
+                severity=f.severity,
+                since=f.since,
+                paragraph=recorded.paragraph if recorded is not None else None,
+                expected=recorded.expected if recorded is not None else None,
+                observed=recorded.observed if recorded is not None else None,
+                evidence=recorded.evidence if recorded is not None else None,
+                index=index,
+            )
+        )
+    return found
+
+
 def open_findings(db: Database) -> list[OpenFindingView]:
     """Every open on-chain verification finding of every emission, the most severe first (then
     the oldest, then by emission and id).
@@ -345,27 +375,7 @@ def open_findings(db: Database) -> list[OpenFindingView]:
     for state in db.ledger.emissions():
         if state.verification is None or not state.verification.open_findings:
             continue
-        latest: dict[str, tuple[int, VerificationFinding]] = {}
-        for record, entry in db.ledger.history(state.application_no):
-            if isinstance(entry, VerificationFinding):
-                latest[entry.finding] = (record.idx, entry)
-        for f in state.verification.open_findings:
-            index, recorded = latest.get(f.id, (None, None))
-            found.append(
-                OpenFindingView(
-                    emission=state.key,
-                    name=state.name,
-                    id=f.id,
-                    check=f.check,
-                    severity=f.severity,
-                    since=f.since,
-                    paragraph=recorded.paragraph if recorded is not None else None,
-                    expected=recorded.expected if recorded is not None else None,
-                    observed=recorded.observed if recorded is not None else None,
-                    evidence=recorded.evidence if recorded is not None else None,
-                    index=index,
-                )
-            )
+        found.extend(findings_with_evidence(state, db.ledger.history(state.application_no)))
     found.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.since, f.emission, f.id))
     return found
 
