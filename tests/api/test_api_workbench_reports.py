@@ -249,3 +249,36 @@ def test_a_decision_on_a_miner_names_the_person_of_the_session(env: ApiEnv) -> N
     assert token.status_code == 201, token.text
     items = env.client.get(f"/v1/miners/{env.certificate}/history").json()["items"]
     assert "recorded_by" not in items[-1]["entry"]
+
+
+def test_the_anchoring_keys_balance_is_read_on_chain_or_unknown(
+    env: ApiEnv, tmp_path: Path
+) -> None:
+    """The balance comes from the chain (a real anvil: its first account holds 10000 ETH); an
+    unreadable chain or keystore is "unknown" with the reason, never an error page."""
+    from eth_account import Account
+
+    from api.health import anchoring_balance
+    from tests.verification.support import Anvil
+
+    address = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"  # anvil's first account
+    keystore = tmp_path / "anchor.json"
+    keystore.write_text(
+        json.dumps(Account.encrypt("0x" + "11" * 32, "pw") | {"address": address[2:]})
+    )
+    anvil = Anvil()
+    try:
+        settings = env.settings.model_copy(
+            update={"rpc_url": anvil.url, "chain_id": 31337, "anchor_key_file": keystore}
+        )
+        balance = anchoring_balance(settings)
+        assert (balance.address, balance.wei) == (address, 10_000 * 10**18)
+        assert balance.ether == "10000.0"
+    finally:
+        anvil.stop()
+    gone = anchoring_balance(settings)  # the chain stopped answering
+    assert gone.wei is None and gone.address == address and "chain not readable" in gone.reason
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    unreadable = anchoring_balance(settings.model_copy(update={"anchor_key_file": broken}))
+    assert unreadable.wei is None and "keystore unreadable" in unreadable.reason
