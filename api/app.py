@@ -22,6 +22,7 @@ from api import (
     pages,
     portal,
     public,
+    reports,
     signin,
     staff,
     vasps,
@@ -35,6 +36,7 @@ from api.models import (
     CalendarCorrectionIn,
     EmissionFilingIn,
     EventIn,
+    FindingResolutionIn,
     IssuerRegistrationIn,
     MinerRegistrationIn,
     SourceFilingIn,
@@ -109,6 +111,10 @@ def create_app(
         openapi_tags=[
             {"name": "public", "description": "Anyone may read the register (Reg. §66)."},
             {"name": "writes", "description": "Role-based writes through the domain rules."},
+            {
+                "name": "reports",
+                "description": "Reports computed from a log prefix; their digests in the log.",
+            },
             {"name": "auth", "description": "Tokens and wallet sign-in (EIP-4361)."},
             {"name": "operations", "description": "Health, readiness, metrics."},
         ],
@@ -126,6 +132,7 @@ def create_app(
     app.include_router(verification.router)
     app.include_router(miners.router)
     app.include_router(vasps.router)
+    app.include_router(reports.router)
     app.include_router(signin.router)
     app.include_router(staff.router)
     app.include_router(workbench.router)
@@ -174,6 +181,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         EmissionFilingIn,
         EventIn,
         WalletProofIn,
+        FindingResolutionIn,
         SourceFilingIn,
         Problem,
     ):

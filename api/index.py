@@ -226,6 +226,8 @@ class RegisterIndex:
                 numbers.add(record.subject)
             elif record.kind.startswith("calendar."):
                 continue  # changes no state of its own; later deadlines count with it
+            elif record.kind.startswith("report."):
+                continue  # a published report's digest changes no record
             else:
                 apps.add(record.subject)
         miners = dict(snap.miners)

@@ -18,6 +18,7 @@ from api.models import (
 )
 from api.problems import problem_responses
 from api.runtime import ApiRuntime
+from api.staff import recorded_by
 from api.views import (
     CheckpointQuery,
     decode_cursor,
@@ -232,6 +233,7 @@ def miner_event(
             data=_data(body),
             effective_on=_effective(body.get("effective_on"), "effective_on"),
             request=request_id,
+            recorded_by=recorded_by(rt, principal),
         )
         return 201, miner_written_json(written), {}
 

@@ -740,6 +740,25 @@ class SourceFilingIn(BaseModel):
     contract: str = Field(max_length=300, description="`path:Name` of one of the sources.")
 
 
+class FindingResolutionIn(BaseModel):
+    """A member of the registry office closes an open finding, saying why."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "finding": "supply.exceeds-register",
+                    "note": "The issuer's burn of 2026-11-20 was entered late; checked with them.",
+                }
+            ]
+        },
+    )
+
+    finding: str = Field(min_length=1, max_length=200, description="The open finding's id.")
+    note: str = Field(min_length=1, max_length=2000, description="Why it is closed.")
+
+
 class VerificationWritten(_Out):
     """A wallet proof or source filing recorded in the log."""
 

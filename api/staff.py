@@ -171,6 +171,22 @@ def staff_name(rt: ApiRuntime, principal: Principal) -> str:
     return name.removeprefix(STAFF_PREFIX)
 
 
+def recorded_by(rt: ApiRuntime, principal: Principal) -> str | None:
+    """The person a write is attributed to in the log (``recorded_by``): the member of staff
+    of a workbench session, taken from the authenticated session, never from the request body;
+    None for any other caller (tokens, issuers' wallet sessions).
+
+    Raises:
+        StorageError: the database failed.
+    """
+    if principal.kind is not TokenKind.SESSION or principal.role is not Role.REGULATOR:
+        return None
+    record = rt.store.token(principal.token_id)
+    if record is None or not record.name.startswith(STAFF_PREFIX):
+        return None
+    return record.name.removeprefix(STAFF_PREFIX)
+
+
 @router.post(
     "/staff/session",
     response_model=StaffSessionOut,

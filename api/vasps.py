@@ -13,6 +13,7 @@ from api.deps import get_runtime
 from api.models import EventIn, StateProofOut, VaspApplicationIn
 from api.problems import problem_responses
 from api.runtime import ApiRuntime
+from api.staff import recorded_by
 from api.views import (
     CheckpointQuery,
     history_response,
@@ -213,6 +214,7 @@ def licence_event(
             data=_data(body),
             effective_on=_effective(body.get("effective_on"), "effective_on"),
             request=request_id,
+            recorded_by=recorded_by(rt, principal),
         )
         return 201, _written(written), {}
 

@@ -21,6 +21,7 @@ from api.auth import Principal
 from api.deps import get_runtime
 from api.miners import Certificate, miner_written_json
 from api.models import (
+    FindingResolutionIn,
     SourceFilingIn,
     StatementOut,
     VerificationOut,
@@ -29,15 +30,20 @@ from api.models import (
 )
 from api.problems import ApiProblem, problem_responses
 from api.runtime import ApiRuntime
+from api.staff import recorded_by
 from api.views import json_response
 from api.writes import Body, Regulator, body_schema, check_own_emission, idempotent, writer
-from node.domain.entries import Entry, VerificationFinding, VerificationObserved, field_path
+from node.domain.entries import Entry, VerificationObserved, field_path
 from node.domain.miners import WALLET_PROOF_PARAGRAPH
 from node.domain.model import EmissionState
 from node.errors import ChainError, NotFound, RuleViolation, VerificationError
 from node.ledger.store import EntryRecord
 from node.services import verification
-from node.services.verification import PROOF_PARAGRAPH, VerificationRecorded
+from node.services.verification import (
+    PROOF_PARAGRAPH,
+    VerificationRecorded,
+    findings_with_evidence,
+)
 from node.types import RequestId
 from node.verification.proof import Statement, digest, typed_data
 from node.verification.runtime import ChainClients
@@ -74,28 +80,25 @@ def verification_view(
 ) -> dict[str, Any]:
     """An emission's verification as JSON: state, last run, open findings with what was expected
     and observed, and the newest ``limit`` verification entries (oldest first)."""
-    latest: dict[str, tuple[EntryRecord, VerificationFinding]] = {}
     last_run: tuple[EntryRecord, VerificationObserved] | None = None
     for record, entry in history:
-        if isinstance(entry, VerificationFinding):
-            latest[entry.finding] = (record, entry)
-        elif isinstance(entry, VerificationObserved):
+        if isinstance(entry, VerificationObserved):
             last_run = (record, entry)
     verification = state.verification
-    findings = []
-    for f in verification.open_findings if verification is not None else ():
-        found = latest.get(f.id)
-        recorded = found[1] if found is not None else None
-        findings.append(
-            {
-                **f.to_record(),
-                "paragraph": recorded.paragraph if recorded else None,
-                "expected": recorded.expected if recorded else None,
-                "observed": recorded.observed if recorded else None,
-                "evidence": recorded.evidence.model_dump(mode="json") if recorded else None,
-                "index": found[0].idx if found is not None else None,
-            }
-        )
+    findings = [
+        {
+            "id": f.id,
+            "check": f.check,
+            "severity": f.severity.value,
+            "since": f.since.isoformat(),
+            "paragraph": f.paragraph,
+            "expected": f.expected,
+            "observed": f.observed,
+            "evidence": f.evidence.model_dump(mode="json") if f.evidence is not None else None,
+            "index": f.index,
+        }
+        for f in findings_with_evidence(state, history)
+    ]
     run = None
     if last_run is not None:
         record, observed = last_run
@@ -420,6 +423,47 @@ def file_contract_source(
         written = verification.file_source(rt.db, key=key, filing=filing, request=request_id)
         rt.metrics.appends.labels(written.kind).inc()
         detail = {"sha256": filing.sha256, "compiler": filing.compiler, "contract": filing.contract}
+        return 201, _written(written, detail), {}
+
+    return idempotent(request, rt, principal, body, action)
+
+
+@router.post(
+    "/emissions/{key}/findings/resolutions",
+    status_code=201,
+    response_model=VerificationWritten,
+    summary="Resolve an open finding with a note (regulator)",
+    tags=["writes"],
+    openapi_extra=body_schema(FindingResolutionIn),
+    responses={
+        201: {"description": "Resolved: a `verification.finding_resolved` entry"},
+        **problem_responses(401, 403, 404, 409, 413, 415, 422, 429, 503),
+    },
+)
+def resolve_finding(
+    request: Request, rt: Runtime, principal: Regulator, body: Body, key: EmissionKey
+) -> Response:
+    """The registry office closes an open finding, saying why (as `tamga verify resolve`). The
+    entry names the person of a workbench session (`recorded_by`, from the session, never from
+    the body). An unknown or already resolved finding is refused (409, field `finding`)."""
+
+    def action(request_id: RequestId | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+        resolution = _parse(FindingResolutionIn, body)
+        try:
+            written = verification.resolve_finding(
+                rt.db,
+                key=key,
+                finding=resolution.finding,
+                note=resolution.note,
+                recorded_by=recorded_by(rt, principal),
+                request=request_id,
+            )
+        except RuleViolation as exc:
+            if exc.rule == "finding-not-open":
+                raise _replay(exc) from exc
+            raise
+        rt.metrics.appends.labels(written.kind).inc()
+        detail = {"finding": resolution.finding, "note": resolution.note}
         return 201, _written(written, detail), {}
 
     return idempotent(request, rt, principal, body, action)

@@ -10,6 +10,7 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -18,8 +19,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from api.credentials import csrf_token
 from api.deps import get_runtime
+from api.health import node_health
 from api.models import CalendarCorrectionIn
 from api.pages import render_page
+from api.reports import csv_response
 from api.runtime import ApiRuntime
 from api.staff import staff_name, staff_session, touch_session
 from node.domain.board import BoardItem, deadline_board
@@ -32,12 +35,26 @@ from node.domain.filings import (
     IssuerFiling,
 )
 from node.domain.lifecycle import recorded_on
+from node.domain.model import dec_str
+from node.domain.supply import SupplyReport
+from node.services import reports, verification
+from node.services.verification import SEVERITY_ORDER
 
 router = APIRouter(include_in_schema=False)
 Runtime = Annotated[ApiRuntime, Depends(get_runtime)]
 
 BASE_FIELDS: Final = frozenset(
-    {"kind", "emission", "issuer", "miner", "licence", "recorded_at", "effective_on", "basis"}
+    {
+        "kind",
+        "emission",
+        "issuer",
+        "miner",
+        "licence",
+        "recorded_at",
+        "effective_on",
+        "basis",
+        "recorded_by",
+    }
 )
 AUTHORITY_EVENTS: Final = frozenset(
     {
@@ -403,5 +420,115 @@ def new_record(request: Request, rt: Runtime) -> Response:
         workbench=True,
         forms=forms,
         today=recorded_on(rt.now()),
+        **session,
+    )
+
+
+# ---- burned supply, findings triage, node health (issue #18) --------------------------------
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An inline SVG line chart: polylines of the register's and the chain's burns."""
+
+    width: int
+    height: int
+    register: str  # "x,y x,y …"
+    chain: str
+    top: str  # the largest value (VAs), labelled on the axis
+    first: str  # the first and last point's time
+    last: str
+
+
+CHART_W: Final = 600
+CHART_H: Final = 200
+CHART_PAD: Final = 30
+
+
+def supply_chart(report: SupplyReport) -> Chart | None:
+    """The report's timeline as polylines (server-rendered, no script); None without points."""
+    points = report.timeline
+    if not points:
+        return None
+    top = max(max(Decimal(p.register_burned), p.chain_burned) for p in points) or Decimal(1)
+    span = max(len(points) - 1, 1)
+
+    def xy(i: int, value: Decimal) -> str:
+        x = CHART_PAD + (CHART_W - 2 * CHART_PAD) * i / span
+        y = CHART_H - CHART_PAD - float((CHART_H - 2 * CHART_PAD) * value / top)
+        return f"{x:.1f},{y:.1f}"
+
+    return Chart(
+        width=CHART_W,
+        height=CHART_H,
+        register=" ".join(xy(i, Decimal(p.register_burned)) for i, p in enumerate(points)),
+        chain=" ".join(xy(i, p.chain_burned) for i, p in enumerate(points)),
+        top=dec_str(top),
+        first=points[0].recorded_at[:10],
+        last=points[-1].recorded_at[:10],
+    )
+
+
+@router.get("/workbench/supply", response_class=HTMLResponse)
+def supply_page(request: Request, rt: Runtime) -> Response:
+    """Burned supply per emission and in total: the register against the chain (Reg. §45-46)."""
+    session = _signed_in(request, rt)
+    if session is None:
+        return RedirectResponse("/workbench", status_code=303)
+    report = reports.supply(rt.db)
+    return render_page(
+        request,
+        "workbench_supply.html",
+        workbench=True,
+        report=report,
+        chart=supply_chart(report),
+        publications=list(reversed(reports.publications(rt.db)))[:10],
+        dec=dec_str,
+        **session,
+    )
+
+
+@router.get("/workbench/supply.csv")
+def supply_csv_page(request: Request, rt: Runtime) -> Response:
+    """The burned-supply CSV at the latest checkpoint (the bytes a publication records)."""
+    if _signed_in(request, rt) is None:
+        return RedirectResponse("/workbench", status_code=303)
+    return csv_response(reports.supply(rt.db))
+
+
+@router.get("/workbench/findings", response_class=HTMLResponse)
+def findings_page(request: Request, rt: Runtime) -> Response:
+    """Open on-chain verification findings, the most severe first, each with its evidence and a
+    form to resolve it with a note."""
+    session = _signed_in(request, rt)
+    if session is None:
+        return RedirectResponse("/workbench", status_code=303)
+    found = verification.open_findings(rt.db)
+    groups = [
+        (severity.value, [f for f in found if f.severity is severity])
+        for severity in SEVERITY_ORDER
+    ]
+    return render_page(
+        request,
+        "workbench_findings.html",
+        workbench=True,
+        groups=[g for g in groups if g[1]],
+        total=len(found),
+        **session,
+    )
+
+
+@router.get("/workbench/health", response_class=HTMLResponse)
+def health_page(request: Request, rt: Runtime) -> Response:
+    """The node's health: latest checkpoint, anchor lag, the anchoring key's balance,
+    verification and witness activity (the figures /metrics and /readyz compute)."""
+    session = _signed_in(request, rt)
+    if session is None:
+        return RedirectResponse("/workbench", status_code=303)
+    return render_page(
+        request,
+        "workbench_health.html",
+        workbench=True,
+        health=node_health(rt),
         **session,
     )

@@ -26,6 +26,7 @@ from api.models import (
 )
 from api.problems import PROBLEM_MEDIA_TYPE, ApiProblem, problem_responses
 from api.runtime import ApiRuntime
+from api.staff import recorded_by
 from api.store import Claim
 from api.views import JSON, dumps, emission_record_json, issuer_json
 from node.domain.canonical import parse_untrusted_json
@@ -562,6 +563,7 @@ def emission_event_route(
             data=_data(body),
             effective_on=_effective(body.get("effective_on"), "effective_on"),
             request=request_id,
+            recorded_by=recorded_by(rt, principal),
         )
         rt.metrics.appends.labels(written.kind).inc()
         return 201, _emission_payload(written), {}

@@ -104,6 +104,38 @@
     });
   }
 
+  // ---- small forms posting JSON to one API route (resolve a finding, publish a report) ------
+  document.querySelectorAll("form.api-form").forEach(function (small) {
+    small.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      const error = small.querySelector(".form-error");
+      const ok = small.querySelector(".form-ok");
+      error.textContent = "";
+      ok.textContent = "";
+      small.querySelectorAll("[aria-invalid]").forEach(function (e) {
+        e.removeAttribute("aria-invalid");
+      });
+      const body = {};
+      small.querySelectorAll("input[name], textarea[name], select[name]").forEach(function (i) {
+        body[i.name] = i.value;
+      });
+      const answer = await send("POST", small.getAttribute("data-endpoint"), body);
+      if (answer.status === 201) {
+        const b = answer.body || {};
+        ok.textContent = "#" + b.index + " · " + (b.tree_size || "");
+        window.setTimeout(function () {
+          window.location.reload();
+        }, 600);
+        return;
+      }
+      const p = answer.body;
+      const field = (p && p.field) || "";
+      const input = field ? small.querySelector('[name="' + field + '"]') : null;
+      if (input) input.setAttribute("aria-invalid", "true");
+      error.textContent = (field ? field + ": " : "") + problemText(p);
+    });
+  });
+
   // ---- the event form ----------------------------------------------------------------------
   const form = document.getElementById("event");
   if (!form) return;

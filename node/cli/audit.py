@@ -30,6 +30,8 @@ from anchoring.audit_source import (
     HttpSource,
     SuppliedProof,
     open_source,
+    parse_entry_line,
+    parse_manifest,
     parse_proof,
 )
 from anchoring.audit_witness import parse_policy
@@ -38,8 +40,11 @@ from anchoring.equivocation import parse_evidence, verify_evidence, write_eviden
 from node.cli.errors import EXIT_EQUIVOCATION, EXIT_VERIFICATION, ReportsErrors
 from node.cli.output import progress
 from node.domain.calendar import kyrgyz_calendar
-from node.domain.entries import VaspService
+from node.domain.entries import Entry, VaspService, decode_entry
+from node.domain.supply import find_publication
 from node.errors import ConfigError, VerificationError
+from node.merkle.hasher import hash_leaf
+from node.merkle.tree import root_from_leaf_hashes
 
 EXIT_FAILED = EXIT_VERIFICATION
 """Exit status when the audit finds a failure (as `tamga check`)."""
@@ -214,6 +219,67 @@ def audit_export_command(
             if isinstance(opened, HttpSource):
                 opened.close()
     _finish(result, as_json=as_json, out=out, evidence=evidence)
+
+
+@audit_app.command("report")
+def audit_report_command(
+    file: Annotated[Path, typer.Argument(help="The report file (e.g. supply-42.csv).")],
+    source: Annotated[
+        str, typer.Argument(help="Export directory, its files' base URL, or the API's URL.")
+    ],
+    token: Annotated[
+        str | None,
+        typer.Option("--token", envvar="TAMGA_API_TOKEN", help="Bearer token for the API."),
+    ] = None,
+) -> None:
+    """Check a published report file against an export of the log: its SHA-256 and length are
+    recorded by a ``report.published`` entry, the export's leaves hash to its manifest's root
+    (RFC 9162 §2.1.1), and the entries below the recorded size give the same bytes again.
+    Exits 4 with the expected and actual digests otherwise. `tamga audit export` checks the
+    export's signatures and anchors."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {file}: {exc.strerror}") from exc
+    export = open_source(source, token=token)
+    try:
+        manifest = parse_manifest(export.read("manifest.json"))
+        hashes: list[bytes] = []
+        entries: list[tuple[int, Entry]] = []
+        for line in export.lines(manifest.entries):
+            parsed = parse_entry_line(line)
+            if parsed.index != len(hashes):
+                raise VerificationError(
+                    "entries are out of order", expected=len(hashes), actual=parsed.index
+                )
+            leaf_hash = hash_leaf(parsed.leaf)
+            if leaf_hash.hex() != parsed.leaf_hash:
+                raise VerificationError(
+                    "a leaf hash is wrong (RFC 9162 §2.1.1)",
+                    expected=leaf_hash.hex(),
+                    actual=parsed.leaf_hash,
+                    where=f"entry {parsed.index}",
+                )
+            hashes.append(leaf_hash)
+            entries.append((parsed.index, decode_entry(parsed.leaf)))
+    finally:
+        if isinstance(export, HttpSource):
+            export.close()
+    root = root_from_leaf_hashes(hashes[: manifest.tree_size]).hex()
+    if len(hashes) < manifest.tree_size or root != manifest.root:
+        raise VerificationError(
+            "the export's entries do not hash to its manifest's root",
+            expected=manifest.root,
+            actual=root,
+            where=f"tree size {manifest.tree_size}",
+        )
+    index, entry = find_publication(entries, data=data)
+    by = f", recorded by {entry.recorded_by}" if entry.recorded_by else ""
+    typer.echo(
+        f"{file.name}: published in entry {index} ({entry.kind}, {entry.report} at log size "
+        f"{entry.size}{by}); sha256 {entry.sha256}, {entry.length} bytes, recomputed identical; "
+        f"the export's {manifest.tree_size} entries hash to its root {root}"
+    )
 
 
 @audit_app.command("equivocation")

@@ -186,6 +186,17 @@ def _verify(holder: typer.Typer) -> None:
 
 
 @_lazy(
+    "report",
+    summary="Reports from the log: burned supply (register vs chain), its CSV, publication.",
+    group=True,
+)
+def _report(holder: typer.Typer) -> None:
+    from node.cli.report import report_app
+
+    holder.add_typer(report_app, name="report")
+
+
+@_lazy(
     "miner",
     summary="The digital register of miners (Law art. 13-16): register on a complete filing "
     "(the certificate is issued at once), record events, list, show, statistics by region.",

@@ -213,6 +213,63 @@ def make_verify_app() -> typer.Typer:
             result = file_source(ledger, VerificationStore(ledger.store.engine), key, filing)
         _out().print(f"source {filing.sha256} filed for {key} (entry {result.first_index})")
 
+    @verify_app.command("open")
+    def open_(ctx: typer.Context, as_json: JsonOption = False) -> None:
+        """Every open finding of every emission, the most severe first, with its evidence."""
+        rt = runtime(ctx)
+        with open_ledger(rt) as ledger:
+            found = verification.open_findings(Database(ledger=ledger))
+        if as_json:
+            _echo_json(
+                [
+                    {
+                        "emission": f.emission,
+                        "finding": f.id,
+                        "severity": f.severity.value,
+                        "since": f.since.isoformat(),
+                        "paragraph": f.paragraph,
+                        "expected": f.expected,
+                        "observed": f.observed,
+                        "index": f.index,
+                    }
+                    for f in found
+                ]
+            )
+            return
+        table = Table(title="open findings")
+        for column in ("severity", "emission", "finding", "since", "expected", "observed"):
+            table.add_column(column)
+        for f in found:
+            table.add_row(
+                _severity(f.severity.value),
+                f.emission,
+                f.id,
+                f.since.isoformat(),
+                f.expected or "-",
+                f.observed or "-",
+            )
+        _out().print(table)
+
+    @verify_app.command("resolve")
+    def resolve(
+        ctx: typer.Context,
+        key: Annotated[str, typer.Argument(help="Registration or application number.")],
+        finding: Annotated[str, typer.Argument(help="The open finding's id.")],
+        note: Annotated[str, typer.Option(help="Why it is closed.")],
+        by: Annotated[
+            str | None, typer.Option("--by", help="Who decided it (recorded as recorded_by).")
+        ] = None,
+    ) -> None:
+        """Close an open finding by hand with a note (the workbench's "resolve")."""
+        rt = runtime(ctx)
+        with open_ledger(rt) as ledger:
+            written = verification.resolve_finding(
+                Database(ledger=ledger), key=key, finding=finding, note=note, recorded_by=by
+            )
+        _out().print(
+            f"finding {finding} of {written.emission.key} resolved (entry {written.index})"
+        )
+
     @verify_app.command("chains")
     def chains(ctx: typer.Context, as_json: JsonOption = False) -> None:
         """The chain table: blockchain names, chain ids, endpoints (hosts only)."""

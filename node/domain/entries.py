@@ -10,7 +10,7 @@ import typing
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Annotated, Any, Final, Literal, TypeAlias, Union
+from typing import Annotated, Any, ClassVar, Final, Literal, TypeAlias, Union
 
 from pydantic import (
     BaseModel,
@@ -24,6 +24,7 @@ from pydantic import (
     ValidationError,
     field_validator,
     model_serializer,
+    model_validator,
 )
 
 from node.domain.canonical import NotCanonical, canonical_json, parse_canonical
@@ -348,10 +349,41 @@ class EmissionTerms(WireModel):
 # --------------------------------------------------------------------------------------------
 
 
+StaffName: TypeAlias = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")
+]
+"""A person's name as the register knows them (the name of their personal token)."""
+
+
 class _EntryBase(WireModel):
     recorded_at: dt.datetime
     effective_on: dt.date
     basis: Document | None = None
+    recorded_by: StaffName | None = None
+    """Who decided it: the person signed in to the workbench, filled by the server from the
+    authenticated session, never from the request body. Absent (not null) from the leaf when
+    not given, so entries written before the member existed keep their exact bytes."""
+
+    absent_when_none: ClassVar[frozenset[str]] = frozenset({"recorded_by"})
+    """Members added after entries were first written: left out of the leaf when None."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _absent_not_null(cls, data: Any) -> Any:
+        # one value, one leaf: a member left out is not also written as null
+        if isinstance(data, dict):
+            for name in cls.absent_when_none:
+                if name in data and data[name] is None:
+                    raise ValueError(f"{name} is left out when there is none, not null")
+        return data
+
+    @model_serializer(mode="wrap")
+    def _without_absent_members(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for name in self.absent_when_none:
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
 
     @field_validator("recorded_at")
     @classmethod
@@ -815,11 +847,15 @@ class VerificationFinding(VerificationEntry):
 
 
 class VerificationFindingResolved(VerificationEntry):
-    """An open finding no longer holds at the block read."""
+    """An open finding no longer holds at the block read (a verification run), or a person of
+    the registry office closed it with a note (the workbench, `tamga verify resolve`)."""
 
     kind: Literal["verification.finding_resolved"] = "verification.finding_resolved"
     finding: FindingId
     block: BlockRef | None = None
+    note: Text | None = None  # why it was closed by hand; absent for a run's resolution
+
+    absent_when_none: ClassVar[frozenset[str]] = frozenset({"recorded_by", "note"})
 
 
 class WalletStatement(WireModel):
@@ -855,6 +891,33 @@ class VerificationSourceFiled(VerificationEntry):
         str, StringConstraints(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+(\+commit\.[0-9a-f]{8})?$")
     ]
     contract: Annotated[str, StringConstraints(pattern=r"^\S+:[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+# --------------------------------------------------------------------------------------------
+# Reports the registry office publishes (the burned-supply CSV): the file stays outside the log,
+# its SHA-256 goes in, so anyone can check a copy against the log.
+# --------------------------------------------------------------------------------------------
+
+REPORT_SUBJECT: Final = "report"
+"""The subject every report entry is stored under."""
+ReportName: TypeAlias = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
+"""A report's name, e.g. "supply"."""
+
+
+class ReportEntry(_EntryBase):
+    """Base of entries about a published report."""
+
+
+class ReportPublished(ReportEntry):
+    """A report computed from the log's first ``size`` entries was published: its name, the
+    SHA-256 and length of its bytes (recomputable from the same log prefix)."""
+
+    kind: Literal["report.published"] = "report.published"
+    report: ReportName
+    size: Quantity  # the log size (a signed checkpoint's) the report was computed at
+    sha256: Sha256Hex
+    length: Quantity  # bytes
+    media_type: Annotated[str, StringConstraints(pattern=r"^[a-z]+/[a-z0-9.+-]+(;.*)?$")]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1252,6 +1315,9 @@ AnyVerificationEntry: TypeAlias = Union[  # noqa: UP007 - spelled out like Entry
 AnyCalendarEntry: TypeAlias = CalendarCorrected
 """Any calendar entry."""
 
+AnyReportEntry: TypeAlias = ReportPublished
+"""Any report entry."""
+
 Entry: TypeAlias = Annotated[
     Union[  # noqa: UP007
         AnyIssuerEntry,
@@ -1260,6 +1326,7 @@ Entry: TypeAlias = Annotated[
         AnyMinerEntry,
         AnyVaspEntry,
         AnyCalendarEntry,
+        AnyReportEntry,
     ],
     Field(discriminator="kind"),
 ]
@@ -1272,7 +1339,8 @@ ENTRY_TYPES: Final[
         | type[EmissionEntry]
         | type[MinerEntry]
         | type[VaspEntry]
-        | type[CalendarEntry],
+        | type[CalendarEntry]
+        | type[ReportEntry],
     ]
 ] = {
     cls.model_fields["kind"].default: cls
@@ -1333,6 +1401,7 @@ ENTRY_TYPES: Final[
         VaspMeasureLifted,
         VaspLicenceRevoked,
         CalendarCorrected,
+        ReportPublished,
     )
 }
 """Every entry kind and its model."""
@@ -1343,6 +1412,7 @@ VERIFICATION_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("ve
 MINER_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("miner."))
 VASP_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("vasp."))
 CALENDAR_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("calendar."))
+REPORT_KINDS: Final = frozenset(k for k in ENTRY_TYPES if k.startswith("report."))
 
 ENTRY_ADAPTER: Final[TypeAdapter[Entry]] = TypeAdapter(Entry, config=ConfigDict(defer_build=True))
 """Validates any entry by its ``kind``; built on first use, like the models."""
@@ -1421,6 +1491,8 @@ def entry_subject(entry: Entry) -> tuple[str, str]:
         return ("vasp", entry.licence)
     if isinstance(entry, CalendarEntry):
         return ("calendar", CALENDAR_SUBJECT)
+    if isinstance(entry, ReportEntry):
+        return ("report", REPORT_SUBJECT)
     return ("emission", entry.emission)
 
 

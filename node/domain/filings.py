@@ -259,8 +259,10 @@ def event_entry(
     data: Mapping[str, Any],
     recorded_at: dt.datetime,
     effective_on: dt.date,
+    recorded_by: str | None = None,
 ) -> Entry:
-    """Build any emission event from loose data (CLI ``tamga emission event``).
+    """Build any emission event from loose data (CLI ``tamga emission event``); ``recorded_by``
+    names the person who decided it (the workbench's signed-in staff member).
 
     Raises:
         RuleViolation: field "kind", rule "unknown-kind" for a kind that is not an emission
@@ -275,6 +277,7 @@ def event_entry(
         data=data,
         recorded_at=recorded_at,
         effective_on=effective_on,
+        recorded_by=recorded_by,
     )
 
 
@@ -321,6 +324,7 @@ def miner_event_entry(
     data: Mapping[str, Any],
     recorded_at: dt.datetime,
     effective_on: dt.date,
+    recorded_by: str | None = None,
 ) -> Entry:
     """Build a miner event (update, suspension, resumption, termination, information request or
     answer) from loose data (Law art. 14, 16.2 item 7).
@@ -337,6 +341,7 @@ def miner_event_entry(
         data=data,
         recorded_at=recorded_at,
         effective_on=effective_on,
+        recorded_by=recorded_by,
     )
 
 
@@ -392,6 +397,7 @@ def vasp_event_entry(
     data: Mapping[str, Any],
     recorded_at: dt.datetime,
     effective_on: dt.date,
+    recorded_by: str | None = None,
 ) -> Entry:
     """Build an event of a licence application or licence from loose data (Law art. 30-32).
 
@@ -407,6 +413,7 @@ def vasp_event_entry(
         data=data,
         recorded_at=recorded_at,
         effective_on=effective_on,
+        recorded_by=recorded_by,
     )
 
 
@@ -438,6 +445,7 @@ def _loose_entry(
     data: Mapping[str, Any],
     recorded_at: dt.datetime,
     effective_on: dt.date,
+    recorded_by: str | None = None,
 ) -> Entry:
     if kind not in kinds:
         raise RuleViolation(
@@ -446,7 +454,10 @@ def _loose_entry(
             paragraph="docs/export-format.md",
             message=f"{kind!r} is not {what}; one of: {', '.join(kinds)}",
         )
-    reserved = {"kind", "recorded_at", "effective_on"} | ({subject[0]} if subject else set())
+    # recorded_by is the server's to fill from the authenticated person, never the body's
+    reserved = {"kind", "recorded_at", "effective_on", "recorded_by"} | (
+        {subject[0]} if subject else set()
+    )
     clash = sorted(reserved & set(data))
     if clash:
         raise RuleViolation(
@@ -456,6 +467,8 @@ def _loose_entry(
             message=f"{clash[0]!r} is given separately, not inside the event data",
         )
     payload = {**data, "kind": kind, "recorded_at": recorded_at, "effective_on": effective_on}
+    if recorded_by is not None:
+        payload["recorded_by"] = recorded_by
     if subject is not None:
         payload[subject[0]] = subject[1]
     try:

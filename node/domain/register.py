@@ -67,6 +67,7 @@ from node.domain.entries import (
     IssuerUpdated,
     MinerEntry,
     RateBasis,
+    ReportEntry,
     VaspEntry,
     VaspService,
     VerificationEntry,
@@ -188,6 +189,9 @@ def apply_entry(view: RegisterView, entry: Entry, *, calendar: WorkingCalendar) 
     """
     if isinstance(entry, CalendarCorrected):
         return _calendar_corrected(view, entry)
+    if isinstance(entry, ReportEntry):  # a published report changes no record
+        _check_recorded_after(entry)
+        return Effects()
     if isinstance(entry, VerificationEntry):
         return _apply_verification_entry(view, entry)
     if isinstance(entry, MinerEntry):  # Law art. 14-16: no term counted in working days

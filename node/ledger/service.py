@@ -18,6 +18,7 @@ from node.domain.canonical import canonical_json
 from node.domain.corrections import correct_calendar
 from node.domain.entries import (
     CALENDAR_SUBJECT,
+    REPORT_SUBJECT,
     CalendarCorrected,
     Entry,
     MinerFiling,
@@ -313,8 +314,10 @@ class Ledger:
         effective_on: date,
         checkpoint: bool = False,
         request: RequestId | None = None,
+        recorded_by: str | None = None,
     ) -> Integrated:
-        """Record a lifecycle event of an emission (any kind of the state machine).
+        """Record a lifecycle event of an emission (any kind of the state machine), attributed
+        to ``recorded_by`` when a person decided it in the workbench.
 
         ``emission.registered`` without a ``regno`` gets the next state registration number of
         the issuer (Reg. §67-68), allocated inside the transaction.
@@ -336,6 +339,7 @@ class Ledger:
                 data=payload,
                 recorded_at=recorded_at,
                 effective_on=effective_on,
+                recorded_by=recorded_by,
             )
             return Prepared(entry=entry)
 
@@ -646,6 +650,11 @@ class Ledger:
         """Every ``calendar.corrected`` entry, oldest first."""
         with self.store.read() as reader:
             return reader.entries_of(CALENDAR_SUBJECT)
+
+    def report_entries(self) -> list[EntryRecord]:
+        """Every ``report.*`` entry (published reports), oldest first."""
+        with self.store.read() as reader:
+            return reader.entries_of(REPORT_SUBJECT)
 
     def calendar_corrections(self) -> CalendarCorrections:
         """The calendar corrections the log holds, folded in log order."""

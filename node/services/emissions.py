@@ -203,9 +203,11 @@ def record_emission_event(
     data: Mapping[str, Any],
     effective_on: dt.date | None = None,
     request: RequestId | None = None,
+    recorded_by: str | None = None,
 ) -> EmissionWritten:
     """Record one emission event (``kind`` with or without the prefix ``emission.``), effective
-    on ``effective_on`` (default: today in Kyrgyz time by the injected clock);
+    on ``effective_on`` (default: today in Kyrgyz time by the injected clock), attributed to
+    ``recorded_by`` (the person who decided it, from their session; None: not attributed);
     ``emission.registered`` without ``regno`` gets the next number (allocated by the ledger
     inside its transaction, Reg. §67-68).
 
@@ -231,6 +233,7 @@ def record_emission_event(
         data=data,
         effective_on=effective_date(effective_on, clock=db.clock),
         request=request,
+        recorded_by=recorded_by,
     )
     return _written(db, kind=full, key=key, result=result)
 

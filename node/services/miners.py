@@ -56,6 +56,7 @@ def record_miner_event(
     data: Mapping[str, Any],
     effective_on: date | None = None,
     request: RequestId | None = None,
+    recorded_by: str | None = None,
 ) -> MinerWritten:
     """Record a miner event (``kind`` with or without the prefix ``miner.``): a change of data,
     suspension, resumption, termination, information request or answer (Law art. 14, 16.2).
@@ -83,6 +84,7 @@ def record_miner_event(
         data=data,
         recorded_at=db.clock.now(),
         effective_on=effective_date(effective_on, clock=db.clock),
+        recorded_by=recorded_by,
     )
     result = db.ledger.append([entry], request=request)
     return miner_written(db, certificate=certificate, result=result)

@@ -68,6 +68,7 @@ def record_licence_event(
     data: Mapping[str, Any],
     effective_on: date | None = None,
     request: RequestId | None = None,
+    recorded_by: str | None = None,
 ) -> LicenceWritten:
     """Record an event of a licence (``kind`` with or without the prefix ``vasp.``): documents
     supplemented, licence granted or refused, activity reported, a measure applied or lifted,
@@ -96,6 +97,7 @@ def record_licence_event(
         data=data,
         recorded_at=db.clock.now(),
         effective_on=effective_date(effective_on, clock=db.clock),
+        recorded_by=recorded_by,
     )
     result = db.ledger.append([entry], request=request)
     return _written(db, number=number, result=result)

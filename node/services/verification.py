@@ -5,20 +5,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Final
+
+from pydantic import ValidationError
 
 from node.chain.config import ChainKind, ChainSpec
 from node.chain.rpc import RpcClient
 from node.domain.entries import (
     VERIFICATION_KINDS,
     Entry,
+    Evidence,
     MinerWalletStatement,
+    VerificationFinding,
+    VerificationFindingResolved,
     WalletStatement,
     decode_entry,
+    validation_violation,
 )
+from node.domain.lifecycle import recorded_on
 from node.domain.miners import WALLET_PROOF_PARAGRAPH, MinerState
 from node.domain.model import EmissionState
-from node.domain.verification import WalletProof
+from node.domain.verification import Severity, WalletProof
 from node.errors import RuleViolation
 from node.ledger.sequencer import Integrated
 from node.ledger.store import EntryRecord
@@ -296,3 +304,133 @@ def _written(db: Database, state: EmissionState, result: Integrated) -> Verifica
         entry=decode_entry(record.leaf),
         emission=db.ledger.emission(state.application_no),
     )
+
+
+# ---- findings triage (the workbench, `tamga verify resolve`) ---------------------------------
+
+RESOLVE_PARAGRAPH: Final = "Reg. §5.5, §9.4, §58"
+"""What a finding is checked against: the declared chain, contract and wallet (Reg. §5.5, §9.4)
+and the quantity entered in the register (Reg. §58)."""
+MANUAL_RUN: Final = "manual"
+"""The ``run`` of a finding resolved by a person rather than by a verification run."""
+SEVERITY_ORDER: Final = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+@dataclass(frozen=True)
+class OpenFindingView:
+    """An open finding of an emission with what its latest ``verification.finding`` entry
+    recorded: the rule, the register's value, the chain's, and the evidence."""
+
+    emission: str
+    name: str
+    id: str
+    check: str
+    severity: Severity
+    since: date
+    paragraph: str | None
+    expected: str | None
+    observed: str | None
+    evidence: Evidence | None
+    index: int | None  # the entry that opened (or last updated) it
+
+
+def findings_with_evidence(
+    state: EmissionState, history: list[tuple[EntryRecord, Entry]]
+) -> list[OpenFindingView]:
+    """An emission's open findings (in the register's order), each with what its latest
+    ``verification.finding`` entry in ``history`` (the emission's entries) recorded."""
+    latest: dict[str, tuple[int, VerificationFinding]] = {}
+    for record, entry in history:
+        if isinstance(entry, VerificationFinding):
+            latest[entry.finding] = (record.idx, entry)
+    found = []
+    for f in state.verification.open_findings if state.verification is not None else ():
+        index, recorded = latest.get(f.id, (None, None))
+        found.append(
+            OpenFindingView(
+                emission=state.key,
+                name=state.name,
+                id=f.id,
+                check=f.check,
+                severity=f.severity,
+                since=f.since,
+                paragraph=recorded.paragraph if recorded is not None else None,
+                expected=recorded.expected if recorded is not None else None,
+                observed=recorded.observed if recorded is not None else None,
+                evidence=recorded.evidence if recorded is not None else None,
+                index=index,
+            )
+        )
+    return found
+
+
+def open_findings(db: Database) -> list[OpenFindingView]:
+    """Every open on-chain verification finding of every emission, the most severe first (then
+    the oldest, then by emission and id).
+
+    Raises:
+        StorageError: the database failed.
+    """
+    found: list[OpenFindingView] = []
+    for state in db.ledger.emissions():
+        if state.verification is None or not state.verification.open_findings:
+            continue
+        found.extend(findings_with_evidence(state, db.ledger.history(state.application_no)))
+    found.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.since, f.emission, f.id))
+    return found
+
+
+def resolve_finding(
+    db: Database,
+    *,
+    key: str,
+    finding: str,
+    note: str,
+    recorded_by: str | None = None,
+    request: RequestId | None = None,
+) -> VerificationRecorded:
+    """Close an open finding of an emission by hand with a note, attributed to the person who
+    decided it: a ``verification.finding_resolved`` entry (run "manual"). The finding leaves the
+    open list and stays in the emission's history; a later verification run that still sees it
+    opens it again.
+
+    Raises:
+        NotFound: no emission has this key.
+        RuleViolation: field "finding", rule "finding-not-open" for an unknown or already
+            resolved finding; field "note", rule "resolution-note" for a blank note; field
+            "recorded_by" for a malformed name. Nothing is written.
+        StorageError: the database failed.
+    """
+    state = db.ledger.emission(key)
+    if request is not None and (done := db.ledger.integrated(request)) is not None:
+        return _written(db, state, done)
+    open_now = state.verification.open_findings if state.verification is not None else ()
+    if finding not in {f.id for f in open_now}:
+        raise RuleViolation(
+            field="finding",
+            rule="finding-not-open",
+            paragraph=RESOLVE_PARAGRAPH,
+            message=f"{state.key} has no open finding {finding!r} (unknown or already resolved)",
+        )
+    if not note.strip():
+        raise RuleViolation(
+            field="note",
+            rule="resolution-note",
+            paragraph=RESOLVE_PARAGRAPH,
+            message="say why the finding is closed (what was checked, what was decided)",
+        )
+    now = db.clock.now()
+    try:
+        entry = VerificationFindingResolved(
+            emission=state.key,
+            run=MANUAL_RUN,
+            recorded_at=now,
+            effective_on=recorded_on(now),
+            finding=finding,
+            note=note.strip(),
+            recorded_by=recorded_by,
+        )
+    except ValidationError as exc:
+        raise validation_violation(exc, rule="entry-field", paragraph=RESOLVE_PARAGRAPH) from exc
+    result = db.ledger.append([entry], request=request)
+    return _written(db, state, result)

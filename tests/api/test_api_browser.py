@@ -128,7 +128,10 @@ def test_a_member_of_staff_receives_decides_and_cancels_in_chromium(
     from api.store import ApiStore
     from api.webguard import WORKBENCH_POLICY
     from tests.api.conftest import add_token
+    from tests.api.test_api_workbench_reports import _burned, _findings
 
+    _burned(env)  # a burn entered and one read on chain, then a checkpoint
+    _findings(env)  # a critical and a warning finding on the same emission
     token_id, token = add_token(
         ApiStore(env.ledger.store.engine), env.clock, role=Role.REGULATOR, seed=77
     )
@@ -140,7 +143,7 @@ def test_a_member_of_staff_receives_decides_and_cancels_in_chromium(
     assert node is not None
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     run = subprocess.run(
-        [node, str(WORKBENCH), served, str(ARTIFACTS), token, env.other_key],
+        [node, str(WORKBENCH), served, str(ARTIFACTS), token, env.other_key, env.key],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -153,7 +156,16 @@ def test_a_member_of_staff_receives_decides_and_cancels_in_chromium(
     assert result["pageErrors"] == [], result
     assert result["csp"] == WORKBENCH_POLICY
     assert result["cspViolations"] == []
-    assert result["axe"] == {"signin": [], "inbox": [], "deadlines": [], "record": [], "new": []}
+    assert result["axe"] == {
+        "signin": [],
+        "inbox": [],
+        "deadlines": [],
+        "record": [],
+        "supply": [],
+        "findings": [],
+        "health": [],
+        "new": [],
+    }
     assert not any(result["overflows"].values()), result["overflows"]
     assert "unknown, revoked or expired" in result["badSignIn"]
     assert result["staff"] == "Asel Asanova"
@@ -177,6 +189,11 @@ def test_a_member_of_staff_receives_decides_and_cancels_in_chromium(
     assert state.status.value == "cancelled"
     registered = [e for _, e in env.ledger.history(state.application_no)][-2]
     assert registered.basis is not None and registered.basis.sha256 == result["sha256"]
-    for name in ("inbox", "deadlines", "record", "new"):
+    assert registered.recorded_by == "Asel Asanova"  # the person, in the log itself
+    assert result["supplyHasKey"] and result["chart"]
+    assert result["publishError"] == "" and result["publications"] == 1
+    assert (result["findingsBefore"], result["findingsAfter"]) == (2, 1)
+    assert result["balance"].startswith("unknown")
+    for name in ("inbox", "deadlines", "record", "new", "supply", "findings", "health"):
         for lang in ("ky", "ru", "en"):
             assert (ARTIFACTS / f"workbench-{name}-{lang}.png").stat().st_size > 10_000

@@ -87,6 +87,13 @@ def test_a_person_signs_in_works_and_signs_out(env_any: ApiEnv) -> None:
     assert answer.json()["emission"]["status"] == "suspended"
     history = env.client.get(f"/v1/emissions/{env.key}/history").json()["items"]
     assert history[-1]["entry"]["basis"]["sha256"] == "ab" * 32
+    # the decision is attributed in the log to the person of the session, by the server
+    assert history[-1]["entry"]["recorded_by"] == "Asel Asanova"
+    forged = dict(event, kind="resumed", data={"basis": basis, "recorded_by": "Someone Else"})
+    refused_forgery = problem(
+        env.client.post(url, json=forged, headers={"X-CSRF-Token": csrf}), 422
+    )
+    assert (refused_forgery["field"], refused_forgery["rule"]) == ("recorded_by", "reserved-field")
     # a refusal names field, rule and paragraph (the form shows them next to the field)
     bad = dict(event, data={"grounds": ["inspection"], "basis": basis})
     refused_rule = env.client.post(url, json=bad, headers={"X-CSRF-Token": csrf})

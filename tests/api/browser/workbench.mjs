@@ -1,12 +1,13 @@
 // Drives real headless Chromium through the registry office's workbench: sign in with a personal
 // token, read the inbox, refuse (and see the rule next to its field), register with a document
-// hashed in the browser, cancel; axe-core checks every page; screenshots in three languages.
-// Usage: node workbench.mjs BASE_URL SCREENSHOT_DIR TOKEN RECORD_KEY
+// hashed in the browser, cancel; the burned-supply view (publish its CSV's digest), findings
+// triage (resolve with a note) and node health; axe-core checks every page; screenshots in three
+// languages. Usage: node workbench.mjs BASE_URL SCREENSHOT_DIR TOKEN RECORD_KEY BURNED_KEY
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 
-const [base, shots, token, key] = process.argv.slice(2);
+const [base, shots, token, key, burnedKey] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const browser = await chromium.launch({
@@ -142,6 +143,60 @@ try {
   for (const lang of ["ky", "ru", "en"]) {
     await page.goto(`${base}/workbench/new?lang=${lang}`);
     await page.screenshot({ path: `${shots}/workbench-new-${lang}.png`, fullPage: true });
+  }
+
+  // burned supply: table, chart, CSV; publish its SHA-256 into the log
+  await page.goto(`${base}/workbench/supply?lang=en`);
+  await audit(page, "supply");
+  result.supplyHasKey = (await page.locator(`#supply tr[data-key="${burnedKey}"]`).count()) > 0;
+  result.chart = (await page.locator("#supply-chart polyline").count()) === 2;
+  await page.click("#publish button[type=submit]");
+  await page.waitForFunction(
+    () =>
+      document.querySelector("#publish .form-ok").textContent !== "" ||
+      document.querySelector("#publish .form-error").textContent !== "",
+  );
+  result.publishError = (await page.textContent("#publish .form-error")).trim();
+  await page.waitForSelector("#publications");
+  result.publications = await page.locator("#publications tbody tr").count();
+  for (const lang of ["ky", "ru", "en"]) {
+    await page.goto(`${base}/workbench/supply?lang=${lang}`);
+    await page.screenshot({ path: `${shots}/workbench-supply-${lang}.png`, fullPage: true });
+    // wider than the phone (390 px): a mobile viewport would grow to fit, so compare with 390
+    result.overflows[`supply-${lang}`] = await page.evaluate(
+      () => document.documentElement.scrollWidth > 391,
+    );
+  }
+  // findings: resolve the critical one with a note
+  await page.goto(`${base}/workbench/findings?lang=en`);
+  await audit(page, "findings");
+  result.findingsBefore = await page.locator("tr[data-finding]").count();
+  const row = page.locator('tr[data-finding="supply.exceeds-register"]');
+  await row.locator("textarea").fill("Checked with the issuer: the burn was entered late.");
+  await Promise.all([
+    page.waitForNavigation(),
+    row.locator("button[type=submit]").click(),
+  ]);
+  result.findingsAfter = await page.locator("tr[data-finding]").count();
+  for (const lang of ["ky", "ru", "en"]) {
+    await page.goto(`${base}/workbench/findings?lang=${lang}`);
+    await page.screenshot({ path: `${shots}/workbench-findings-${lang}.png`, fullPage: true });
+    // wider than the phone (390 px): a mobile viewport would grow to fit, so compare with 390
+    result.overflows[`findings-${lang}`] = await page.evaluate(
+      () => document.documentElement.scrollWidth > 391,
+    );
+  }
+  // node health
+  await page.goto(`${base}/workbench/health?lang=en`);
+  await audit(page, "health");
+  result.balance = (await page.textContent("#health-balance")).trim();
+  for (const lang of ["ky", "ru", "en"]) {
+    await page.goto(`${base}/workbench/health?lang=${lang}`);
+    await page.screenshot({ path: `${shots}/workbench-health-${lang}.png`, fullPage: true });
+    // wider than the phone (390 px): a mobile viewport would grow to fit, so compare with 390
+    result.overflows[`health-${lang}`] = await page.evaluate(
+      () => document.documentElement.scrollWidth > 391,
+    );
   }
 
   // sign out: the session ends, the workbench asks to sign in again

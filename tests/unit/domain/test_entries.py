@@ -34,6 +34,7 @@ from node.domain.entries import (
     IssuerReorganized,
     IssuerUpdated,
     RefusalGround,
+    ReportPublished,
     decode_entry,
     encode_entry,
     entry_subject,
@@ -82,8 +83,22 @@ KINDS = [
     *MINER_KINDS,
     *VASP_KINDS,
     "calendar.corrected",
+    "report.published",
 ]
 ON = date(2026, 9, 1)
+
+
+def report_entry() -> Entry:
+    return ReportPublished(
+        recorded_at=at(ON),
+        effective_on=ON,
+        report="supply",
+        size=12,
+        sha256="ab" * 32,
+        length=345,
+        media_type="text/csv; charset=utf-8",
+        recorded_by="Asel Asanova",
+    )
 
 
 def calendar_entry() -> Entry:
@@ -160,6 +175,7 @@ def one_of_each() -> list[Entry]:
         *miner_entries(),
         *vasp_entries(ON),
         calendar_entry(),
+        report_entry(),
     ]
 
 
@@ -429,6 +445,31 @@ def test_entry_subject() -> None:
     assert subjects["emission.cancelled"] == ("emission", REGNO)
     assert {s[0] for k, s in subjects.items() if k.startswith("emission.")} == {"emission"}
     assert subjects["calendar.corrected"] == ("calendar", "calendar")
+    assert subjects["report.published"] == ("report", "report")
+
+
+def test_recorded_by_is_absent_from_the_leaf_unless_given() -> None:
+    """Entries written before ``recorded_by`` (and a finding's ``note``) existed keep their
+    exact bytes: the members are left out, not written as null."""
+    event = sample_event("emission.fee_paid", ON, REGNO)
+    leaf = encode_entry(event)
+    assert b"recorded_by" not in leaf and b"null" in leaf  # other absent members stay null
+    signed = event.model_copy(update={"recorded_by": "Asel Asanova"})
+    signed_leaf = encode_entry(signed)
+    assert b'"recorded_by":"Asel Asanova"' in signed_leaf
+    assert decode_entry(signed_leaf) == signed
+    assert decode_entry(leaf).recorded_by is None
+    # a blank or padded name is refused
+    body = json.loads(signed_leaf)
+    body["recorded_by"] = " Asel"
+    with pytest.raises(RuleViolation) as err:
+        decode_entry(canonical_json(body))
+    assert err.value.field == "recorded_by"
+    # null written explicitly is another leaf for the same entry: refused
+    body["recorded_by"] = None
+    with pytest.raises(RuleViolation) as err:
+        decode_entry(canonical_json(body))
+    assert err.value.rule == "entry-format"
 
 
 def test_entries_are_frozen() -> None:
