@@ -200,6 +200,7 @@ def register_miner(request: Request, rt: Runtime, principal: Regulator, body: Bo
             filing=parse_miner_filing(_section(body, "filing", paragraph="Law art. 16.2")),
             effective_on=_effective(body.get("effective_on"), "effective_on"),
             request=request_id,
+            recorded_by=recorded_by(rt, principal),
         )
         location = {"location": f"/v1/miners/{written.certificate}"}
         return 201, miner_written_json(written), location

@@ -182,6 +182,7 @@ def apply_for_licence(request: Request, rt: Runtime, principal: Regulator, body:
             minimum_charter_capital_som=rt.settings.vasp_min_charter_capital_som,
             effective_on=_effective(body.get("effective_on"), "effective_on"),
             request=request_id,
+            recorded_by=recorded_by(rt, principal),
         )
         return 201, _written(written), {"location": f"/v1/licences/{written.number}"}
 

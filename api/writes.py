@@ -363,6 +363,7 @@ def register_issuer(request: Request, rt: Runtime, principal: Regulator, body: B
             filing=filing,
             effective_on=_effective(body.get("effective_on"), "effective_on"),
             request=request_id,
+            recorded_by=recorded_by(rt, principal),
         )
         rt.metrics.appends.labels(written.kind).inc()
         payload = {
@@ -405,6 +406,7 @@ def issuer_event_route(
             data=_data(body),
             effective_on=_effective(body.get("effective_on"), "effective_on"),
             request=request_id,
+            recorded_by=recorded_by(rt, principal),
         )
         rt.metrics.appends.labels(written.kind).inc()
         payload = {
@@ -443,6 +445,7 @@ def calendar_correction_route(
             data={k: v for k, v in body.items() if k != "effective_on"},
             effective_on=_effective(body.get("effective_on"), "effective_on"),
             request=request_id,
+            recorded_by=recorded_by(rt, principal),
         )
         rt.metrics.appends.labels(written.entry.kind).inc()
         payload = {
@@ -517,7 +520,12 @@ def file_emission(
                     field="filing.issuer_wallet",
                     detail="a wallet session files only emissions declaring that wallet",
                 )
-        written = emissions.submit_emission(rt.db, submission=submission, request=request_id)
+        written = emissions.submit_emission(
+            rt.db,
+            submission=submission,
+            request=request_id,
+            recorded_by=recorded_by(rt, principal),
+        )
         rt.metrics.appends.labels("emission.applied").inc()
         if written.regno is not None:
             rt.metrics.appends.labels("emission.registered").inc()

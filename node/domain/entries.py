@@ -10,7 +10,7 @@ import typing
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Final, Literal, TypeAlias, Union
+from typing import Annotated, Any, ClassVar, Final, Literal, TypeAlias, TypeVar, Union
 
 from pydantic import (
     BaseModel,
@@ -353,6 +353,30 @@ StaffName: TypeAlias = Annotated[
     str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")
 ]
 """A person's name as the register knows them (the name of their personal token)."""
+
+_STAFF_NAME: Final = TypeAdapter(StaffName)
+_E = TypeVar("_E", bound="_EntryBase")
+
+
+def attributed(entry: _E, recorded_by: str | None) -> _E:
+    """``entry`` attributed to the person who made it in the workbench (``recorded_by``);
+    unchanged for None.
+
+    Raises:
+        RuleViolation: field "recorded_by", rule "staff-name" for a name the register refuses.
+    """
+    if recorded_by is None:
+        return entry
+    try:
+        name = _STAFF_NAME.validate_python(recorded_by)
+    except ValidationError as exc:
+        raise RuleViolation(
+            field="recorded_by",
+            rule="staff-name",
+            paragraph="docs/export-format.md",
+            message="a person's name is 1-200 characters, without outer spaces",
+        ) from exc
+    return entry.model_copy(update={"recorded_by": name})
 
 
 class _EntryBase(WireModel):

@@ -288,8 +288,10 @@ def issuer_event_entry(
     data: Mapping[str, Any],
     recorded_at: dt.datetime,
     effective_on: dt.date,
+    recorded_by: str | None = None,
 ) -> Entry:
-    """Build an issuer event (update, reorganization, liquidation) from loose data.
+    """Build an issuer event (update, reorganization, liquidation) from loose data, attributed
+    to ``recorded_by`` (the workbench's person) when given.
 
     Raises:
         RuleViolation: field "kind", rule "unknown-kind" for another kind; rule "reserved-field"
@@ -303,6 +305,7 @@ def issuer_event_entry(
         data=data,
         recorded_at=recorded_at,
         effective_on=effective_on,
+        recorded_by=recorded_by,
     )
 
 
@@ -346,9 +349,14 @@ def miner_event_entry(
 
 
 def calendar_entry(
-    *, data: Mapping[str, Any], recorded_at: dt.datetime, effective_on: dt.date
+    *,
+    data: Mapping[str, Any],
+    recorded_at: dt.datetime,
+    effective_on: dt.date,
+    recorded_by: str | None = None,
 ) -> Entry:
-    """Build a ``calendar.corrected`` entry from loose data (``days``, ``basis``).
+    """Build a ``calendar.corrected`` entry from loose data (``days``, ``basis``), attributed
+    to ``recorded_by`` (the workbench's person) when given.
 
     Raises:
         RuleViolation: rule "reserved-field" when ``data`` sets kind/dates itself; rule
@@ -362,6 +370,7 @@ def calendar_entry(
         data=data,
         recorded_at=recorded_at,
         effective_on=effective_on,
+        recorded_by=recorded_by,
     )
 
 

@@ -25,6 +25,7 @@ from node.domain.entries import (
     MinerRegistered,
     VaspApplicationData,
     VaspApplied,
+    attributed,
     decode_entry,
     entry_subject,
 )
@@ -232,8 +233,10 @@ class Ledger:
         effective_on: date,
         checkpoint: bool = False,
         request: RequestId | None = None,
+        recorded_by: str | None = None,
     ) -> tuple[str, Integrated]:
-        """Register an issuer: assign its code (Reg. §68(г)), commit to its founders (Reg. §66).
+        """Register an issuer: assign its code (Reg. §68(г)), commit to its founders (Reg. §66);
+        attributed to ``recorded_by`` when a person entered it in the workbench.
 
         Raises:
             RuleViolation: the filing breaks a rule or the requested code is taken.
@@ -259,12 +262,15 @@ class Ledger:
             else:
                 code = allocate_issuer_code(taken=taken, ordinal=len(taken) + 1)
             codes.append(code)
-            entry = issuer_entry(
-                filing,
-                code=code,
-                founders_commitment=commitment,
-                recorded_at=recorded_at,
-                effective_on=effective_on,
+            entry = attributed(
+                issuer_entry(
+                    filing,
+                    code=code,
+                    founders_commitment=commitment,
+                    recorded_at=recorded_at,
+                    effective_on=effective_on,
+                ),
+                recorded_by,
             )
             private = PrivateInput(
                 commitment=commitment,
@@ -285,8 +291,10 @@ class Ledger:
         *,
         checkpoint: bool = False,
         request: RequestId | None = None,
+        recorded_by: str | None = None,
     ) -> tuple[str, Integrated]:
-        """File an emission application (Reg. §9); returns its application number.
+        """File an emission application (Reg. §9); returns its application number. Attributed
+        to ``recorded_by`` when the office entered a paper filing in the workbench.
 
         Raises:
             RuleViolation: the filing breaks a rule.
@@ -298,9 +306,8 @@ class Ledger:
         def build(view: RegisterView) -> Prepared:
             number = f"APP-{view.application_count() + 1:06d}"
             numbers.append(number)
-            return Prepared(
-                entry=application_entry(filing, application_no=number, recorded_at=recorded_at)
-            )
+            entry = application_entry(filing, application_no=number, recorded_at=recorded_at)
+            return Prepared(entry=attributed(entry, recorded_by))
 
         result = self._integrate([build], checkpoint=checkpoint, request=request)
         return _application_no(numbers, result), result
@@ -353,6 +360,7 @@ class Ledger:
         effective_on: date,
         checkpoint: bool = False,
         request: RequestId | None = None,
+        recorded_by: str | None = None,
     ) -> tuple[str, Integrated]:
         """File an application (Reg. §9) and record its registration (Reg. §10) as ONE atomic
         batch: both entries or neither, adjacent in the log, the application number and the
@@ -369,9 +377,8 @@ class Ledger:
         def apply(view: RegisterView) -> Prepared:
             number = f"APP-{view.application_count() + 1:06d}"
             numbers.append(number)
-            return Prepared(
-                entry=application_entry(filing, application_no=number, recorded_at=recorded_at)
-            )
+            entry = application_entry(filing, application_no=number, recorded_at=recorded_at)
+            return Prepared(entry=attributed(entry, recorded_by))
 
         def register(view: RegisterView) -> Prepared:
             payload = dict(registration)
@@ -383,6 +390,7 @@ class Ledger:
                 data=payload,
                 recorded_at=recorded_at,
                 effective_on=effective_on,
+                recorded_by=recorded_by,
             )
             return Prepared(entry=entry)
 
@@ -396,6 +404,7 @@ class Ledger:
         effective_on: date,
         checkpoint: bool = False,
         request: RequestId | None = None,
+        recorded_by: str | None = None,
     ) -> tuple[str, Integrated]:
         """Register a miner on a complete, valid filing and issue its certificate at once,
         without human discretion (Law art. 14, 15.2, 16.2); returns the certificate number,
@@ -419,7 +428,7 @@ class Ledger:
                 effective_on=effective_on,
                 **{name: getattr(filing, name) for name in MinerFiling.model_fields},
             )
-            return Prepared(entry=entry)
+            return Prepared(entry=attributed(entry, recorded_by))
 
         result = self._integrate([build], checkpoint=checkpoint, request=request)
         if not numbers:  # integrated before (a retried request): the number is in its entry
@@ -435,6 +444,7 @@ class Ledger:
         effective_on: date,
         checkpoint: bool = False,
         request: RequestId | None = None,
+        recorded_by: str | None = None,
     ) -> tuple[str, Integrated]:
         """Receive a licence application (Law art. 30.1); its number is allocated inside the
         transaction and kept by the licence. The founders, managers and beneficial owners
@@ -467,7 +477,7 @@ class Ledger:
                 salt=salt,
                 value=canonical_json(list(owners)).decode("utf-8"),
             )
-            return Prepared(entry=entry, private=(private,))
+            return Prepared(entry=attributed(entry, recorded_by), private=(private,))
 
         result = self._integrate([build], checkpoint=checkpoint, request=request)
         if not numbers:

@@ -43,12 +43,13 @@ def record_calendar_correction(
     data: Mapping[str, Any],
     effective_on: date | None = None,
     request: RequestId | None = None,
+    recorded_by: str | None = None,
 ) -> CalendarWritten:
     """Record a decree's changes to the working calendar (``data``: ``days``, each a ``day``
     and what it ``becomes``, ``working_day`` or ``day_off``; ``basis``: the decree, a
     ``government_decree``), effective on ``effective_on`` (default: today in Kyrgyz time by
-    the injected clock). Deadlines computed after it count with it; those computed before keep
-    their dates.
+    the injected clock), attributed to ``recorded_by`` (the workbench's person) when given.
+    Deadlines computed after it count with it; those computed before keep their dates.
 
     Raises:
         RuleViolation: the correction is malformed, gives a day twice, repeats what an earlier
@@ -61,6 +62,7 @@ def record_calendar_correction(
         data=data,
         recorded_at=db.clock.now(),
         effective_on=effective_date(effective_on, clock=db.clock),
+        recorded_by=recorded_by,
     )
     result = db.ledger.append([entry], request=request)
     written = decode_entry(result.entries[0].leaf)

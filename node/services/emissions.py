@@ -128,10 +128,15 @@ def registration_data(registration: Registration, *, regno: str | None = None) -
 
 
 def submit_emission(
-    db: Database, *, submission: EmissionSubmission, request: RequestId | None = None
+    db: Database,
+    *,
+    submission: EmissionSubmission,
+    request: RequestId | None = None,
+    recorded_by: str | None = None,
 ) -> EmissionWritten:
     """File the application (Reg. §9, Annex 1) and, if the submission has one, record the
-    registration decision (Reg. §10, §57; the number assigned, Reg. §67-68).
+    registration decision (Reg. §10, §57; the number assigned, Reg. §67-68); both attributed to
+    ``recorded_by`` (the workbench's person) when given.
 
     Before anything is written, both entries are checked together against the issuer's current
     state in memory (a dry run). The two entries are then integrated as one atomic batch, so a
@@ -149,7 +154,9 @@ def submit_emission(
         return _written(db, kind=done.entries[-1].kind, key=application_no, result=done)
     registration = submission.registration
     if registration is None:
-        application_no, result = ledger.file_application(submission.filing, request=request)
+        application_no, result = ledger.file_application(
+            submission.filing, request=request, recorded_by=recorded_by
+        )
         kind = "emission.applied"
     else:
         _dry_run(db, submission.filing, registration)
@@ -158,6 +165,7 @@ def submit_emission(
             registration=registration_data(registration),
             effective_on=registration.on,
             request=request,
+            recorded_by=recorded_by,
         )
         kind = "emission.registered"
     return _written(db, kind=kind, key=application_no, result=result)

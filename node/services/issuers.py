@@ -66,16 +66,21 @@ def register_issuer(
     filing: IssuerFiling,
     effective_on: date | None = None,
     request: RequestId | None = None,
+    recorded_by: str | None = None,
 ) -> IssuerWritten:
     """Enter an issuer in the register; its code is assigned (Reg. §68(г)), its founders are kept
-    privately and the log holds only a salted commitment (Reg. §66).
+    privately and the log holds only a salted commitment (Reg. §66). ``recorded_by``: the
+    workbench's person who entered it (None: not attributed).
 
     Raises:
         RuleViolation: the filing breaks a rule (nothing written).
         StorageError: the database failed.
     """
     code, result = db.ledger.register_issuer(
-        filing, effective_on=effective_date(effective_on, clock=db.clock), request=request
+        filing,
+        effective_on=effective_date(effective_on, clock=db.clock),
+        request=request,
+        recorded_by=recorded_by,
     )
     return IssuerWritten(
         code=code,
@@ -94,6 +99,7 @@ def record_issuer_event(
     data: Mapping[str, Any],
     effective_on: date | None = None,
     request: RequestId | None = None,
+    recorded_by: str | None = None,
 ) -> IssuerWritten:
     """Record an issuer event: update, reorganization or liquidation (Reg. §62, §64); ``kind``
     may leave out the prefix ``issuer.``.
@@ -112,6 +118,7 @@ def record_issuer_event(
         data=data,
         recorded_at=db.clock.now(),
         effective_on=effective_date(effective_on, clock=db.clock),
+        recorded_by=recorded_by,
     )
     result = db.ledger.append([entry], request=request)
     return _issuer_written(db, code=code, result=result)

@@ -34,16 +34,21 @@ def register_miner(
     filing: MinerFiling,
     effective_on: date | None = None,
     request: RequestId | None = None,
+    recorded_by: str | None = None,
 ) -> MinerWritten:
     """Register a miner on a complete, valid filing: the certificate is issued at once, without
-    human discretion (Law art. 14, 15.2, 16.2).
+    human discretion (Law art. 14, 15.2, 16.2); attributed to ``recorded_by`` (the
+    workbench's person) when given.
 
     Raises:
         RuleViolation: the filing is incomplete or breaks a rule (nothing written).
         StorageError: the database failed.
     """
     certificate, result = db.ledger.register_miner(
-        filing, effective_on=effective_date(effective_on, clock=db.clock), request=request
+        filing,
+        effective_on=effective_date(effective_on, clock=db.clock),
+        request=request,
+        recorded_by=recorded_by,
     )
     return miner_written(db, certificate=certificate, result=result)
 

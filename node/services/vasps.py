@@ -38,10 +38,12 @@ def apply_for_licence(
     minimum_charter_capital_som: Decimal,
     effective_on: date | None = None,
     request: RequestId | None = None,
+    recorded_by: str | None = None,
 ) -> LicenceWritten:
     """Receive a licence application (Law art. 30.1): refused at the door only for what makes it
     impossible (art. 25, 27.5, 28.1, 37.3); missing documents are recorded and the month of
     review starts when they arrive (art. 30.2). The owners (art. 29.2 item 2) stay private.
+    Attributed to ``recorded_by`` (the workbench's person who received it) when given.
 
     Raises:
         RuleViolation: the application breaks a rule (nothing written).
@@ -56,6 +58,7 @@ def apply_for_licence(
         minimum_charter_capital_som=minimum_charter_capital_som,
         effective_on=effective_date(effective_on, clock=db.clock),
         request=request,
+        recorded_by=recorded_by,
     )
     return _written(db, number=number, result=result)
 

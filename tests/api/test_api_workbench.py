@@ -219,6 +219,24 @@ def test_every_cli_write_that_opens_a_record_has_a_form(env: ApiEnv) -> None:
     answer = env.client.post("/v1/issuers", json=body, headers={"X-CSRF-Token": csrf})
     assert answer.status_code == 201, answer.text
     code = answer.json()["code"]
+    # entered by a person in the workbench: the log names them (never taken from the body)
+    ((_, entry),) = env.ledger.history(code)
+    assert entry.recorded_by == "Asel Asanova"
+    event = env.client.post(
+        f"/v1/issuers/{code}/events",
+        json={"kind": "updated", "effective_on": "2026-11-20", "data": {"legal_address": "Osh 2"}},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert event.status_code == 201, event.text
+    assert env.ledger.history(code)[-1][1].recorded_by == "Asel Asanova"
+    by_token = env.client.post(
+        "/v1/issuers",
+        json={"filing": {**body["filing"], "name": "Token Filed"}, "effective_on": "2026-11-20"},
+        headers=env.auth("regulator"),  # the header wins over the session cookie
+    )
+    assert by_token.status_code == 201, by_token.text
+    ((_, untold),) = env.ledger.history(by_token.json()["code"])
+    assert untold.recorded_by is None  # an API token names nobody
     refused = env.client.post(
         "/v1/issuers",
         json={"filing": {**body["filing"], "region": "atlantis"}, "effective_on": "2026-11-20"},
