@@ -53,3 +53,9 @@ def test_the_wheel_holds_exactly_the_three_packages(tmp_path: Path) -> None:
     }
     assert shipped == modules  # every module ships (no package lacks its __init__.py)
     assert {f"{p}/py.typed" for p in PACKAGES} <= set(names)
+    # the pages' templates, stylesheet and scripts ship too (the workbench and the portal)
+    for asset in ("api/static/style.css", "api/static/workbench.js", "api/static/portal.js"):
+        assert asset in names, asset
+    assert {
+        f"api/templates/{path.name}" for path in (ROOT / "api" / "templates").glob("*.html")
+    } <= set(names)
