@@ -52,8 +52,9 @@ def credentials(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
     return f"Bearer {cookie}", cookie
 
 
-SIGN_IN_PATHS: Final = frozenset({"/v1/staff/session", "/v1/auth/signin"})
-"""Signing in authenticates by the body, never by a cookie left from an earlier session."""
+SIGN_IN_PATHS: Final = frozenset({"/v1/staff/session", "/v1/auth/challenge", "/v1/auth/signin"})
+"""Signing in authenticates by the body, never by a cookie left from an earlier session (a
+lapsed session's cookie must not stop the next sign-in)."""
 
 
 def csrf_refused(method: str, path: str, headers: Mapping[str, str], cookie: str | None) -> bool:

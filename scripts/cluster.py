@@ -569,13 +569,20 @@ def _up(args: argparse.Namespace) -> int:
     return 0
 
 
-def _down(args: argparse.Namespace) -> int:
+def _state(args: argparse.Namespace) -> tuple[Path, dict[str, Any] | None]:
+    """The cluster's directory and what `up` wrote there (None, said, when nothing runs)."""
     root = Path(args.dir).resolve()
     state_file = root / "cluster.json"
     if not state_file.exists():
         print(f"no cluster under {root}")
+        return root, None
+    return root, json.loads(state_file.read_text(encoding="utf-8"))
+
+
+def _down(args: argparse.Namespace) -> int:
+    root, state = _state(args)
+    if state is None:
         return 0
-    state = json.loads(state_file.read_text(encoding="utf-8"))
     for name, pid in state["pids"].items():
         try:
             os.killpg(pid, signal.SIGTERM)
@@ -588,7 +595,7 @@ def _down(args: argparse.Namespace) -> int:
         if info is not None:
             Postgres(data=Path(info["data"]), port=info["port"], log=Path(os.devnull)).stop()
             print(f"stopped PostgreSQL {which}")
-    state_file.unlink()
+    (root / "cluster.json").unlink()
     if args.remove:
         shutil.rmtree((root / "postgresql").resolve(), ignore_errors=True)
         shutil.rmtree(root, ignore_errors=True)
@@ -596,12 +603,9 @@ def _down(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    root = Path(args.dir).resolve()
-    state_file = root / "cluster.json"
-    if not state_file.exists():
-        print(f"no cluster under {root}")
+    _root, state = _state(args)
+    if state is None:
         return 1
-    state = json.loads(state_file.read_text(encoding="utf-8"))
     for url in [state["url"], *state["apis"], *state["runners"]]:
         try:
             answer = httpx.get(f"{url}/readyz", timeout=5)

@@ -18,23 +18,6 @@
     );
   }
 
-  async function post(url, body) {
-    // sign-in has no session yet (no CSRF token to send): plain JSON, cookies of this origin
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
-      credentials: "same-origin",
-      body: JSON.stringify(body),
-    });
-    let payload = null;
-    try {
-      payload = await response.json();
-    } catch (e) {
-      payload = null;
-    }
-    return { status: response.status, body: payload };
-  }
-
   function wallet() {
     if (!window.ethereum || typeof window.ethereum.request !== "function") {
       throw new Error(document.body.getAttribute("data-no-wallet") || "no browser wallet");
@@ -43,7 +26,7 @@
   }
 
   async function challenge(issuer, address, chainId) {
-    const answer = await post("/v1/auth/challenge", {
+    const answer = await tamga.send("POST", "/v1/auth/challenge", {
       issuer: issuer,
       address: address,
       chain_id: chainId,
@@ -53,7 +36,7 @@
   }
 
   async function finish(message, signature, shown) {
-    const answer = await post("/v1/auth/signin", {
+    const answer = await tamga.send("POST", "/v1/auth/signin", {
       message: message,
       signature: signature,
       cookie: true,

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -33,6 +34,25 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def run_browser(script: Path, *args: str, timeout: float = 180) -> dict[str, Any]:
+    """Run one of the Chromium scripts under tests/api/browser/ with Node; the JSON it prints
+    last (its script's failure, if any, is in ``error``)."""
+    node = shutil.which("node")
+    assert node is not None
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    run = subprocess.run(
+        [node, str(script), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    return result
 
 
 @contextmanager
@@ -66,19 +86,7 @@ def test_search_open_switch_language_in_chromium(served: str, env: ApiEnv) -> No
     assert Path(CHROMIUM).exists(), "install Debian's chromium (make system-deps)"
     # a real verification run whose chain table knows no chain: a chain.unknown finding
     verifier(env.ledger, None, table=ChainTable(builtin=False)).run([env.wallet_key])
-    node = shutil.which("node")
-    assert node is not None
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    run = subprocess.run(
-        [node, str(SCRIPT), served, str(ARTIFACTS), "wallet token"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    result = json.loads(run.stdout.strip().splitlines()[-1])
+    result = run_browser(SCRIPT, served, str(ARTIFACTS), "wallet token", timeout=120)
     assert result["title"].startswith("Emission register")
     # the pages work under the strict policy the server sends: no violation on any page
     assert result["csp"] == PAGE_POLICY
@@ -139,19 +147,7 @@ def test_a_member_of_staff_receives_decides_and_cancels_in_chromium(
         conn.execute(
             api_tokens.update().where(api_tokens.c.id == token_id).values(name="Asel Asanova")
         )
-    node = shutil.which("node")
-    assert node is not None
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    run = subprocess.run(
-        [node, str(WORKBENCH), served, str(ARTIFACTS), token, env.other_key, env.key],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr
-    result = json.loads(run.stdout.strip().splitlines()[-1])
+    result = run_browser(WORKBENCH, served, str(ARTIFACTS), token, env.other_key, env.key)
     assert "error" not in result, json.dumps(result)[:3000]
     assert result["pageErrors"] == [], result
     assert result["csp"] == WORKBENCH_POLICY

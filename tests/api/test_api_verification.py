@@ -15,16 +15,14 @@ from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from node.chain import dev
 from node.chain.config import ChainSetting
-from node.chain.rpc import RpcClient
 from node.verification.proof import signable, statement_for
 from node.verification.source import parse_source_filing
 from tests.api.conftest import ApiEnv, build_env
 from tests.api.test_api_public import problem
 from tests.api.test_api_signin import sign_in
 from tests.unit.domain.test_miners import filing as miner_filing
-from tests.verification.support import Anvil, TestChain, key, register_token, verifier
+from tests.verification.support import TestChain, anvil_chain, key, register_token, verifier
 
 PARAGRAPH = "Reg. §5.5, §9.4"
 SOURCE: dict[str, Any] = {
@@ -42,13 +40,8 @@ SOURCE: dict[str, Any] = {
 @pytest.fixture(scope="module")
 def chain() -> Iterator[TestChain]:
     """A real anvil for this module, with Multicall3 (the verifier's batched reads)."""
-    anvil = Anvil()
-    try:
-        client = RpcClient([anvil.url], chain_id=31337, timeout=10)
-        dev.install_multicall3(client)
-        yield TestChain(client=client, url=anvil.url)
-    finally:
-        anvil.stop()
+    with anvil_chain() as running:
+        yield running
 
 
 @pytest.fixture

@@ -6,21 +6,17 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from api.webguard import WORKBENCH_POLICY
-from node.chain import dev
 from node.chain.config import ChainSetting
-from node.chain.rpc import RpcClient
 from tests.api.conftest import ApiEnv, build_env
-from tests.api.test_api_browser import ARTIFACTS, ROOT, serving
+from tests.api.test_api_browser import ARTIFACTS, run_browser, serving
 from tests.cli.cli_support import emission_filing
-from tests.verification.support import Anvil, TestChain, register_token
+from tests.verification.support import TestChain, anvil_chain, register_token
 
 PORTAL = Path(__file__).with_name("browser") / "portal.mjs"
 DEV_ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
@@ -29,13 +25,8 @@ DEV_ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 
 @pytest.fixture(scope="module")
 def chain() -> Iterator[TestChain]:
-    anvil = Anvil()
-    try:
-        client = RpcClient([anvil.url], chain_id=31337, timeout=10)
-        dev.install_multicall3(client)
-        yield TestChain(client=client, url=anvil.url)
-    finally:
-        anvil.stop()
+    with anvil_chain() as running:
+        yield running
 
 
 @pytest.fixture
@@ -57,30 +48,18 @@ def test_an_issuer_signs_in_files_and_proves_in_chromium(chain: TestChain, penv:
         issuer_wallet=DEV_ACCOUNT,
         blockchain="tamga-local",
     )
-    node = shutil.which("node")
-    assert node is not None
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with serving(env) as base:
-        run = subprocess.run(
-            [
-                node,
-                str(PORTAL),
-                base,
-                str(ARTIFACTS),
-                chain.url,
-                DEV_ACCOUNT,
-                env.code,
-                regno,
-                json.dumps(filing, default=str),
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
+        result = run_browser(
+            PORTAL,
+            base,
+            str(ARTIFACTS),
+            chain.url,
+            DEV_ACCOUNT,
+            env.code,
+            regno,
+            json.dumps(filing, default=str),
             timeout=240,
-            check=False,
         )
-    assert run.returncode == 0, run.stderr
-    result = json.loads(run.stdout.strip().splitlines()[-1])
     assert "error" not in result, json.dumps(result)[:3000]
     assert result["pageErrors"] == [], result
     assert result["csp"] == WORKBENCH_POLICY

@@ -11,6 +11,8 @@ import subprocess
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,6 +122,18 @@ class TestChain:
     ) -> str:
         """A TestToken (Ownable, 18 decimals) owned by ``owner``."""
         return self.deploy(owner, "TestToken", name, symbol, 18, owner.address)
+
+
+@contextmanager
+def anvil_chain() -> Iterator[TestChain]:
+    """A real anvil with Multicall3 (the verifier's batched reads), stopped at the end."""
+    anvil = Anvil()
+    try:
+        client = RpcClient([anvil.url], chain_id=31337, timeout=10)
+        dev.install_multicall3(client)
+        yield TestChain(client=client, url=anvil.url)
+    finally:
+        anvil.stop()
 
 
 def make_ledger(tmp_path: Path) -> Ledger:

@@ -4,30 +4,14 @@
 // across a reload), sign the wallet proof (eth_signTypedData_v4), file the contract's source,
 // sign out; axe-core on every page; screenshots in three languages.
 // Usage: node portal.mjs BASE_URL SCREENSHOT_DIR ANVIL_URL ACCOUNT ISSUER KEY FILING_JSON
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { auditor, launch } from "./common.mjs";
 
 const [base, shots, anvil, account, issuer, key, filingJson] = process.argv.slice(2);
 const filing = JSON.parse(filingJson);
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-});
+const browser = await launch();
 const result = { cspViolations: [], axe: {}, overflows: {}, pageErrors: [], walletCalls: [] };
 
-async function audit(page, name) {
-  const found = await page.evaluate(
-    axeSource +
-      ";axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})" +
-      ".then(r => r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.length))",
-  );
-  result.axe[name] = found;
-  result.overflows[name] = await page.evaluate(() => document.documentElement.scrollWidth > 391);
-}
+const audit = auditor(result);
 
 async function fillField(page, name, value) {
   const id = `#emission-${name}`;

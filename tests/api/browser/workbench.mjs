@@ -3,33 +3,13 @@
 // hashed in the browser, cancel; the burned-supply view (publish its CSV's digest), findings
 // triage (resolve with a note) and node health; axe-core checks every page; screenshots in three
 // languages. Usage: node workbench.mjs BASE_URL SCREENSHOT_DIR TOKEN RECORD_KEY BURNED_KEY
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
+import { auditor, launch } from "./common.mjs";
 
 const [base, shots, token, key, burnedKey] = process.argv.slice(2);
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-});
+const browser = await launch();
 const result = { cspViolations: [], axe: {}, overflows: {}, pageErrors: [], requests: [] };
 
-async function audit(page, name) {
-  // axe-core (WCAG 2.x A/AA rules) run through the DevTools protocol, so the page's own
-  // Content-Security-Policy stays exactly what the server sent
-  const found = await page.evaluate(
-    axeSource +
-      ";axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})" +
-      ".then(r => r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.length))",
-  );
-  result.axe[name] = found;
-  result.overflows[name] = await page.evaluate(
-    () => document.documentElement.scrollWidth > window.innerWidth + 1,
-  );
-}
+const audit = auditor(result);
 
 try {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
