@@ -96,6 +96,12 @@ _TEXTS: Final[dict[str, tuple[str, str, str]]] = {
     ),
     "wb.record_button": ("Каттоо", "Записать", "Record"),
     "wb.new": ("Жаңы жазуу", "Новая запись", "New record"),
+    "wb.add_item": ("Дагы бир элемент кошуу", "Добавить элемент", "Add an item"),
+    "wb.document_file": (
+        "Документтин файлы (SHA-256 браузерде эсептелет)",
+        "Файл документа (SHA-256 вычисляется в браузере)",
+        "The document's file (its SHA-256 is computed in the browser)",
+    ),
     "nav.portal": (
         "Эмитенттер",
         "Эмитентам",

@@ -109,15 +109,37 @@ class FormField:
     required: bool
     options: tuple[str, ...] = ()
     hint: str = ""
+    item: str = ""
+    """For a list of objects (collateral items): a new item's members as JSON, added by a
+    button of the form."""
+    hashed: bool = False
+    """A document named by its SHA-256: the form hashes the chosen file in the browser."""
+
+
+def _item_template(items: dict[str, Any], defs: dict[str, Any]) -> str:
+    """A new list item with every member of its schema, empty (enumerations: the first)."""
+    if "properties" not in items:
+        return ""
+    blank: dict[str, Any] = {}
+    for member, raw in items["properties"].items():
+        prop, _ = _resolve(raw, defs)
+        blank[member] = str(prop["enum"][0]) if "enum" in prop else ""
+    return json.dumps(blank, ensure_ascii=False)
 
 
 def _resolve(prop: dict[str, Any], defs: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     """The property's schema with ``$ref`` followed, and whether null is allowed."""
     nullable = False
-    if "anyOf" in prop:
+    while "anyOf" in prop:  # a nullable amount nests one anyOf in another
         options = [p for p in prop["anyOf"] if p.get("type") != "null"]
-        nullable = len(options) < len(prop["anyOf"])
-        prop = options[0] if len(options) == 1 else {"type": "json"}
+        nullable = nullable or len(options) < len(prop["anyOf"])
+        texts = [p for p in options if p.get("type") == "string"]
+        if len(options) == 1:
+            prop = options[0]
+        elif texts and all(p.get("type") in ("string", "number", "integer") for p in options):
+            prop = texts[0]  # an amount (a decimal as text or a number): typed as text, exact
+        else:
+            prop = {"type": "json"}
     if "$ref" in prop:
         prop = defs[prop["$ref"].rsplit("/", 1)[1]]
     return prop, nullable
@@ -143,6 +165,7 @@ def form_fields(
         hint = str(raw.get("description") or prop.get("description") or "")
         kind: Literal["text", "date", "integer", "select", "multi", "bool", "json"]
         options: tuple[str, ...] = ()
+        item = ""
         if "enum" in prop:
             kind, options = "select", tuple(str(v) for v in prop["enum"])
         elif prop.get("type") == "array":
@@ -150,7 +173,7 @@ def form_fields(
             if "enum" in items:
                 kind, options = "multi", tuple(str(v) for v in items["enum"])
             else:
-                kind = "json"
+                kind, item = "json", _item_template(items, defs)
         elif prop.get("type") == "string":
             kind = "date" if prop.get("format") == "date" else "text"
         elif prop.get("type") == "integer":
@@ -159,7 +182,18 @@ def form_fields(
             kind = "bool"
         else:
             kind = "json"
-        fields.append(FormField(name=name, kind=kind, required=must, options=options, hint=hint))
+        hashed = kind == "json" and "sha256" in prop.get("properties", {})
+        fields.append(
+            FormField(
+                name=name,
+                kind=kind,
+                required=must,
+                options=options,
+                hint=hint,
+                item=item,
+                hashed=hashed,
+            )
+        )
     return fields
 
 

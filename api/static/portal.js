@@ -213,7 +213,12 @@
     const key = "tamga-draft:" + draft.getAttribute("data-draft");
     const status = document.getElementById("draft-status");
     const inputs = function () {
-      return Array.from(draft.querySelectorAll(".kind-fields input, .kind-fields select, .kind-fields textarea"));
+      // a chosen file is not kept (a browser never sets one from a script): its hash is
+      return Array.from(
+        draft.querySelectorAll(".kind-fields input, .kind-fields select, .kind-fields textarea"),
+      ).filter(function (input) {
+        return input.type !== "file";
+      });
     };
     const saved = window.localStorage.getItem(key);
     if (saved) {

@@ -164,16 +164,54 @@
   kind.addEventListener("change", showKindAndBasis);
   showKindAndBasis();
 
-  const file = document.getElementById("basis-file");
-  file.addEventListener("change", async function () {
-    const chosen = file.files && file.files[0];
-    if (!chosen) return;
+  // a document is named by its SHA-256, computed here: the file itself never leaves the browser
+  async function sha256Hex(chosen) {
     const digest = await crypto.subtle.digest("SHA-256", await chosen.arrayBuffer());
-    document.getElementById("basis-sha256").value = Array.from(new Uint8Array(digest))
+    return Array.from(new Uint8Array(digest))
       .map(function (b) {
         return b.toString(16).padStart(2, "0");
       })
       .join("");
+  }
+  const file = document.getElementById("basis-file");
+  file.addEventListener("change", async function () {
+    const chosen = file.files && file.files[0];
+    if (!chosen) return;
+    document.getElementById("basis-sha256").value = await sha256Hex(chosen);
+  });
+  // a document member of a filing (the white paper …): its hash goes into its JSON
+  form.querySelectorAll("input[data-hash-into]").forEach(function (input) {
+    input.addEventListener("change", async function () {
+      const chosen = input.files && input.files[0];
+      if (!chosen) return;
+      const target = document.getElementById(input.getAttribute("data-hash-into"));
+      let value = {};
+      try {
+        value = JSON.parse(target.value || "{}");
+      } catch (e) {
+        value = {};
+      }
+      value.sha256 = await sha256Hex(chosen);
+      target.value = JSON.stringify(value);
+      target.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  });
+  // a list of objects (collateral items): one more item, its members to fill in
+  form.querySelectorAll("button[data-add-item]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      const target = document.getElementById(button.getAttribute("data-add-item"));
+      let items = [];
+      try {
+        items = JSON.parse(target.value || "[]");
+      } catch (e) {
+        items = [];
+      }
+      if (!Array.isArray(items)) items = [items];
+      items.push(JSON.parse(button.getAttribute("data-item")));
+      target.value = JSON.stringify(items, null, 1);
+      target.dispatchEvent(new Event("input", { bubbles: true }));
+      target.focus();
+    });
   });
 
   function clearErrors() {

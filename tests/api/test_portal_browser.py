@@ -4,6 +4,7 @@ field, the draft kept), the wallet proof signed in the browser (EIP-712), a sour
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -78,6 +79,10 @@ def test_an_issuer_signs_in_files_and_proves_in_chromium(chain: TestChain, penv:
     assert result["draftAfter"] is None
     filed = [e for e in env.ledger.emissions() if e.name == "Browser Filed Som"]
     assert len(filed) == 1 and filed[0].issuer == env.code
+    item = result["collateralItem"]
+    assert isinstance(item, list) and {"kind", "assessed_value", "registrar"} <= set(item[0])
+    paper = hashlib.sha256(b"%PDF-1.4 white paper of Browser Filed Som").hexdigest()
+    assert result["whitepaper"]["sha256"] == paper == filed[0].whitepaper.sha256
     # the wallet proof, signed in the browser, checked by recovery and recorded
     assert result["proofError"] == "" and "eoa" in result["proof"], result
     proof = env.ledger.emission(regno).verification

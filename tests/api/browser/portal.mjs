@@ -73,10 +73,23 @@ try {
   // the application: one field wrong first, shown at the field; the draft survives a reload
   await page.goto(`${base}/portal/apply?lang=en`);
   await audit(page, "apply");
+  // a collateral item added by its button carries every member of Reg. §3-6 to fill in
+  await page.click('button[data-add-item="emission-collateral"]');
+  result.collateralItem = JSON.parse(await page.inputValue("#emission-collateral"));
   for (const [name, value] of Object.entries(filing)) {
     if (name === "issuer") continue;
     await fillField(page, name, name === "symbol" ? "not a symbol!" : value);
   }
+  // the white paper is named by its SHA-256, computed in the browser from the chosen file
+  await page.setInputFiles("#emission-whitepaper-file", {
+    name: "whitepaper.pdf",
+    mimeType: "application/pdf",
+    buffer: Buffer.from("%PDF-1.4 white paper of Browser Filed Som"),
+  });
+  await page.waitForFunction(
+    () => (JSON.parse(document.getElementById("emission-whitepaper").value).sha256 || "").length === 64,
+  );
+  result.whitepaper = JSON.parse(await page.inputValue("#emission-whitepaper"));
   await page.click("#event button[type=submit]");
   await page.waitForFunction(() =>
     Array.from(document.querySelectorAll("#event .error")).some((e) => e.textContent !== ""),
