@@ -129,7 +129,12 @@ def test_pending_run_resumes_and_bumps_fees_with_the_same_nonce(
     chain.rpc("evm_setIntervalMining", [0])
     clock = TickingClock(NOW, timedelta(seconds=11))
     publisher = make_publisher(
-        clock=clock, timeout_seconds=0.6, resend_after_seconds=30.0, fee_bump_percent=25
+        # the wait is wall time (2 s: room for two attempts on a loaded machine), the resends
+        # follow the injected clock (11 s a tick, 30 s to a resend)
+        clock=clock,
+        timeout_seconds=2.0,
+        resend_after_seconds=30.0,
+        fee_bump_percent=25,
     )
     result = publisher.run()
     assert result.action is PublishAction.PENDING
