@@ -28,6 +28,7 @@ from api.staff import staff_name, staff_session, touch_session
 from node.domain.board import BoardItem, deadline_board
 from node.domain.entries import ENTRY_TYPES, MinerFiling, VaspFiling
 from node.domain.filings import (
+    EMISSION_EVENT_KINDS,
     ISSUER_EVENT_KINDS,
     MINER_EVENT_KINDS,
     VASP_EVENT_KINDS,
@@ -94,10 +95,6 @@ AUTHORITY_EVENTS: Final = frozenset(
 
 ASSIGNED: Final = {"emission.registered": frozenset({"regno"})}
 """Members the register fills in itself (the number of Reg. §67-68), never typed in a form."""
-
-EMISSION_EVENTS: Final = tuple(
-    sorted(k for k in ENTRY_TYPES if k.startswith("emission.") and k != "emission.applied")
-)
 
 
 @dataclass(frozen=True)
@@ -349,7 +346,7 @@ def record(request: Request, rt: Runtime, key: str) -> Response:
     emission = snap.emission(key)
     if emission is not None:
         state: Any = emission.state
-        kinds, endpoint = EMISSION_EVENTS, f"/v1/emissions/{state.key}/events"
+        kinds, endpoint = EMISSION_EVENT_KINDS, f"/v1/emissions/{state.key}/events"
         title, public = f"{state.key} · {state.name}", f"/emissions/{state.key}"
     elif key in snap.licences:
         state = snap.licences[key]

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from node.domain.entries import Entry
-from node.domain.filings import issuer_event_entry
+from node.domain.filings import EMISSION_EVENT_KINDS, issuer_event_entry
 from node.ledger.service import Ledger
 from node.services import emissions
 from node.services.database import Database
 from node.services.emissions import (
-    EMISSION_EVENT_KINDS,
     REGISTRATION_KEY,
     EmissionSubmission,
     Registration,

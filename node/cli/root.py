@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.table import Table
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 from typer.core import TyperCommand, TyperGroup
 
 from node.checkpoint import SignedCheckpoint, format_time
@@ -29,7 +27,7 @@ from node.cli.runtime import load_signer as _load_signer
 from node.cli.runtime import open_ledger as _ledger
 from node.cli.runtime import runtime as _runtime
 from node.clock import SystemClock
-from node.domain.filings import ISSUER_EVENT_KINDS, parse_issuer_filing
+from node.domain.filings import EMISSION_EVENT_KINDS, ISSUER_EVENT_KINDS, parse_issuer_filing
 from node.domain.lifecycle import recorded_on
 from node.domain.model import EmissionState, EmissionStatus, IssuerState, NameReview
 from node.errors import (
@@ -37,20 +35,13 @@ from node.errors import (
     RuleViolation,
 )
 from node.keys import create_keystore, note_signer
-from node.ledger.export import checkpoint_json
-from node.ledger.service import Ledger
-from node.ledger.store import CheckpointRecord
-from node.operations import (
-    EMISSION_EVENT_KINDS,
-    issuer_event,
-    parse_emission_submission,
-    record_emission_event,
-    submit_emission,
-)
-from node.settings import Settings
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
+
+    from node.ledger.service import Ledger
+    from node.ledger.store import CheckpointRecord
+    from node.settings import Settings
 
 # Start-up time: web3, eth_account, the HTTP API, PDF/QR, compilers, APScheduler and the
 # chain code are imported by the commands that use them (inside their bodies, or in the
@@ -275,6 +266,8 @@ def _root(ctx: typer.Context) -> None:
     """
     overrides = ctx.obj if isinstance(ctx.obj, CliOverrides) else CliOverrides()
     try:
+        from node.settings import Settings  # pydantic-settings: not for `tamga --help`
+
         settings = Settings()
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
@@ -298,6 +291,10 @@ def _to_date(value: datetime | None) -> date | None:
 
 
 def _safe_url(url: str) -> str:
+    # sqlalchemy loads here, not at start-up: `tamga --help` needs none of it
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
@@ -579,6 +576,8 @@ def issuer_event_command(
     assignments: SetOption = None,
 ) -> None:
     """Record an issuer event (help text: see the decorator)."""
+    from node.operations import issuer_event
+
     rt = _runtime(ctx)
     fields = apply_assignments(read_mapping(data) if data else {}, assignments or [])
     with _ledger(rt) as ledger:
@@ -621,6 +620,8 @@ def emission_register(
     number assigned). Both entries are checked together first, so a bad registration leaves the
     ledger unchanged. Decimal values may be written as YAML numbers; they are read exactly.
     """
+    from node.operations import parse_emission_submission, submit_emission
+
     rt = _runtime(ctx)
     submission = parse_emission_submission(read_document(file))
     with _ledger(rt) as ledger:
@@ -675,6 +676,8 @@ def emission_event(
     assignments: SetOption = None,
 ) -> None:
     """Record an emission lifecycle event (help text: see the decorator)."""
+    from node.operations import record_emission_event
+
     rt = _runtime(ctx)
     fields = apply_assignments(read_mapping(data) if data else {}, assignments or [])
     with _ledger(rt) as ledger:
@@ -912,10 +915,20 @@ def calendar_show(ctx: typer.Context, as_json: JsonOption = False) -> None:
 # ============================================================================================
 
 
+def _checkpoint_json(row: CheckpointRecord) -> dict[str, Any]:
+    # the ledger's storage (sqlalchemy) loads with the first command that uses it, not at
+    # start-up: `tamga --help` needs none of it
+    from node.ledger.export import checkpoint_json
+
+    return checkpoint_json(row)
+
+
 def signed_json(signed: SignedCheckpoint) -> dict[str, Any]:
     """A freshly cut checkpoint in the JSON form of checkpoints.jsonl."""
     cp = signed.checkpoint
-    return checkpoint_json(
+    from node.ledger.store import CheckpointRecord
+
+    return _checkpoint_json(
         CheckpointRecord(
             size=cp.size,
             origin=cp.origin,
@@ -936,7 +949,7 @@ def log_head(ctx: typer.Context, as_json: JsonOption = False) -> None:
     with _ledger(rt) as ledger:
         size, root = ledger.head()
         checkpoints = ledger.checkpoints()
-    latest = checkpoint_json(checkpoints[-1]) if checkpoints else None
+    latest = _checkpoint_json(checkpoints[-1]) if checkpoints else None
     if as_json:
         _echo_json({"tree_size": size, "root": root.hex(), "latest_checkpoint": latest})
         return
@@ -964,7 +977,7 @@ def log_checkpoint(ctx: typer.Context) -> None:
             typer.echo(
                 f"log unchanged since the checkpoint at size {size}; not cut again", err=True
             )
-            _echo_json(checkpoint_json(checkpoints[-1]))
+            _echo_json(_checkpoint_json(checkpoints[-1]))
             _cosign(rt, ledger)
             return
         signed = ledger.cut_checkpoint()
@@ -1005,7 +1018,7 @@ def log_checkpoints(ctx: typer.Context, as_json: JsonOption = False) -> None:
     with _ledger(rt) as ledger:
         rows = ledger.checkpoints()
     if as_json:
-        _echo_json([checkpoint_json(row) for row in rows])
+        _echo_json([_checkpoint_json(row) for row in rows])
         return
     table = Table(title="Checkpoints")
     for column in ("size", "time", "log root", "state root", "signer"):

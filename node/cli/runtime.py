@@ -12,12 +12,12 @@ import typer
 
 from node.clock import Clock
 from node.errors import ConfigError
-from node.settings import Settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # loaded when a command runs, not for `tamga --help`
     from eth_account.signers.local import LocalAccount
 
     from node.ledger.service import Ledger
+    from node.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -246,6 +246,8 @@ def application_entry(
 
 
 _EVENT_KINDS: Final = tuple(sorted(k for k in ENTRY_TYPES if k.startswith("emission.")))
+EMISSION_EVENT_KINDS: Final = tuple(k for k in _EVENT_KINDS if k != "emission.applied")
+"""Emission events recorded after filing (an application is filed with its own workflow)."""
 ISSUER_EVENT_KINDS: Final = tuple(
     sorted(k for k in ENTRY_TYPES if k.startswith("issuer.") and k != "issuer.registered")
 )
@@ -489,6 +491,7 @@ def _loose_entry(
 
 
 __all__ = [
+    "EMISSION_EVENT_KINDS",
     "ISSUER_EVENT_KINDS",
     "MINER_EVENT_KINDS",
     "EmissionFiling",

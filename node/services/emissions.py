@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from node.domain.entries import ENTRY_TYPES, Document, Entry, validation_violation
+from node.domain.entries import Document, Entry, validation_violation
 from node.domain.filings import (
     EmissionFiling,
     application_entry,
@@ -29,10 +29,6 @@ from node.types import RequestId
 REGISTRATION_KEY: Final = "registration"
 """Top-level member of an emission filing that also records the registration decision."""
 
-EMISSION_EVENT_KINDS: Final = tuple(
-    sorted(k for k in ENTRY_TYPES if k.startswith("emission.") and k != "emission.applied")
-)
-"""Emission events recorded after filing (an application is filed with its own workflow)."""
 
 _DRY_RUN_APPLICATION: Final = "APP-000000"
 
