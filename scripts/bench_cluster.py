@@ -113,7 +113,7 @@ def throughput(cluster: Cluster, *, duration: int) -> dict[str, dict[str, float]
     root = cluster.root / "nginx-one"
     port = free_port()
     conf = nginx_config(root, port=port, upstreams=cluster.api_ports[:1])
-    single = Proc("nginx-one", ["/usr/sbin/nginx", "-c", str(conf), "-p", str(root)],
+    single = Proc("nginx-one", ["/usr/sbin/nginx", "-e", str(root / "nginx-error.log"), "-c", str(conf), "-p", str(root)],
                   dict(os.environ), cluster.root / "nginx-one.log")  # fmt: skip
     single.start()
     primary_port = free_port()

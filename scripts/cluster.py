@@ -383,7 +383,16 @@ class Cluster:
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         self.proxy = Proc(
             "nginx",
-            [nginx, "-c", str(conf), "-p", str(self.root / "nginx")],
+            # -e: the error log from the start (else nginx first tries /var/log/nginx)
+            [
+                nginx,
+                "-e",
+                str(self.root / "nginx" / "nginx-error.log"),
+                "-c",
+                str(conf),
+                "-p",
+                str(self.root / "nginx"),
+            ],
             dict(os.environ),
             self.root / "nginx.log",
         )

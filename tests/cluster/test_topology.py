@@ -30,13 +30,7 @@ from anchoring.audit_chain import AnchorReader
 from scripts.cluster import Cluster, Proc, build, seed, wait_until
 from tests.reliability.up_crash_support import Client, _filing, _issuer_names
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(),
-        reason="nginx is installed by `make test` (system-deps)",
-    ),
-]
+pytestmark = pytest.mark.slow
 
 NODE_ENV = {
     "TAMGA_CHECKPOINT_INTERVAL_SECONDS": "1",
@@ -50,6 +44,8 @@ FAILOVER_BOUND_SECONDS = 30
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    # never skipped: `make test` installs nginx and PostgreSQL from Debian (system-deps)
+    assert shutil.which("nginx") or Path("/usr/sbin/nginx").exists(), "install nginx"
     built = build(tmp_path_factory.mktemp("cluster"), node_env=NODE_ENV, block_time=1)
     try:
         yield built
