@@ -85,6 +85,7 @@ STEPS: tuple[Step, ...] = (
     Step("soak", "bench_soak.py", "Soak", ("--minutes", "10"), ("--quick",), "--write"),
     Step("writes", "bench_writes.py", "Concurrent API writes", (), ("--quick",)),
     Step("startup", "bench_startup.py", "CLI start-up", (), ("--quick",)),
+    Step("cluster", "bench_cluster.py", "Topology", (), ("--quick",), timeout_s=20 * 60),
 )
 QUICK_EXTRA = {"audit": ("--runs", "2", "--bundle-runs", "3", "--series", "1000")}
 

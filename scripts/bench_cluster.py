@@ -1,7 +1,7 @@
 # ruff: noqa: E501 - the report template keeps its Markdown table rows whole
 """Benchmarks of the topology (issue 19), on scripts/cluster.py's real parts: failover of the job
 runner, read-your-write through the replica vs the primary, GET throughput through nginx with
-one and with three API processes. Writes its section of docs/benchmarks.md (about 4 minutes):
+one and with three API processes. Writes its section of docs/benchmarks.md (about 4 minutes; a step of `make bench`):
 
     .venv/bin/python scripts/bench_cluster.py [--failovers 5] [--out docs/benchmarks.md]
 """
@@ -9,6 +9,7 @@ one and with three API processes. Writes its section of docs/benchmarks.md (abou
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import statistics
@@ -152,10 +153,17 @@ def main() -> int:
     parser.add_argument("--failovers", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--quick", action="store_true", help="2 failovers, 5 rounds, 3 s (CI)")
+    parser.add_argument("--json", type=Path, help="write the figures here (scripts/bench.py)")
     parser.add_argument(
-        "--out", type=Path, default=Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md",
+        help="the file whose section this rewrites",
     )
     args = parser.parse_args()
+    if args.quick:
+        args.failovers, args.rounds, args.duration = 2, 5, 3
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     root = Path(tempfile.mkdtemp(prefix="tamga-bench-cluster-"))
     cluster = build(root, node_env=NODE_ENV)
@@ -207,6 +215,15 @@ here; the figure shows the proxy spreading the load over processes, not what thr
 """
     replace_section(args.out, BEGIN, END, section)
     print(section)
+    if args.json:
+        figures = {
+            "script": "bench_cluster",
+            "mode": "quick" if args.quick else "full",
+            "failover_s": failovers,
+            "read_your_write_ms": ryw,
+            "get_throughput": rps,
+        }
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0
 
 
