@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.auth import TOKEN_ID_BYTES, TOKEN_SECRET_BYTES, Role, Scope, TokenKind, make_token
 from api.store import ApiStore
+from node.chain.config import ChainSetting
 from node.clock import FixedClock
 from node.domain.filings import parse_miner_filing, parse_vasp_filing
 from node.ledger.service import Ledger
@@ -212,6 +213,15 @@ def populate_register(ledger: Ledger) -> dict[str, str]:
         "other_code": other_code,
         "other_key": other_app,
     }
+
+
+def build_chain_env(rpc_url: str, tmp_path: Path) -> Iterator[ApiEnv]:
+    """``build_env`` on SQLite with the chain `tamga-local` read on a test anvil at ``rpc_url``
+    (on-chain verification, wallet proofs)."""
+    local = ChainSetting(name="tamga-local", chain_id=31337, rpc_urls=(rpc_url,), local=True)
+    yield from build_env(
+        f"sqlite:///{tmp_path / 'ledger.sqlite'}", tmp_path, chains=(local,), verify_confirmations=1
+    )
 
 
 def build_env(url: str, tmp_path: Path, **overrides: Any) -> Iterator[ApiEnv]:

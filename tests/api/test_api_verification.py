@@ -15,10 +15,9 @@ from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from node.chain.config import ChainSetting
 from node.verification.proof import signable, statement_for
 from node.verification.source import parse_source_filing
-from tests.api.conftest import ApiEnv, build_env
+from tests.api.conftest import ApiEnv, build_chain_env
 from tests.api.test_api_public import problem
 from tests.api.test_api_signin import sign_in
 from tests.unit.domain.test_miners import filing as miner_filing
@@ -47,10 +46,7 @@ def chain() -> Iterator[TestChain]:
 @pytest.fixture
 def venv(chain: TestChain, tmp_path: Path) -> Iterator[ApiEnv]:
     """The API on the populated register; the chain `tamga-local` is read on the test anvil."""
-    local = ChainSetting(name="tamga-local", chain_id=31337, rpc_urls=(chain.url,), local=True)
-    yield from build_env(
-        f"sqlite:///{tmp_path / 'ledger.sqlite'}", tmp_path, chains=(local,), verify_confirmations=1
-    )
+    yield from build_chain_env(chain.url, tmp_path)
 
 
 def _later(env: ApiEnv, **delta: int) -> int:

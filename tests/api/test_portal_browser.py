@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from api.webguard import WORKBENCH_POLICY
-from node.chain.config import ChainSetting
-from tests.api.conftest import ApiEnv, build_env
+from tests.api.conftest import ApiEnv, build_chain_env
 from tests.api.test_api_browser import ARTIFACTS, run_browser, serving
 from tests.cli.cli_support import emission_filing
 from tests.verification.support import TestChain, anvil_chain, register_token
@@ -32,10 +31,7 @@ def chain() -> Iterator[TestChain]:
 
 @pytest.fixture
 def penv(chain: TestChain, tmp_path: Path) -> Iterator[ApiEnv]:
-    local = ChainSetting(name="tamga-local", chain_id=31337, rpc_urls=(chain.url,), local=True)
-    yield from build_env(
-        f"sqlite:///{tmp_path / 'ledger.sqlite'}", tmp_path, chains=(local,), verify_confirmations=1
-    )
+    yield from build_chain_env(chain.url, tmp_path)
 
 
 def test_an_issuer_signs_in_files_and_proves_in_chromium(chain: TestChain, penv: ApiEnv) -> None:
